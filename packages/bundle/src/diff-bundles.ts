@@ -1,0 +1,86 @@
+import type { RunBundle } from './types.js';
+import { summarizeBundle, type ModelTotals } from './summarize-bundle.js';
+
+/** One difference between two runs. */
+export interface BundleChange {
+  /** What changed: `workflow`, `gate`, `model`, `usage`, `cost`, `artifact`, `status`, `step`. */
+  area: 'workflow' | 'gate' | 'model' | 'usage' | 'cost' | 'artifact' | 'status' | 'step';
+  /** A stable name for the thing that changed, e.g. `review` or `draft.md@2`. */
+  subject: string;
+  before: string | number | null;
+  after: string | number | null;
+}
+
+/** The result of {@link diffBundles}. */
+export interface BundleDiff {
+  a: { traceId: string; sha256: string };
+  b: { traceId: string; sha256: string };
+  identical: boolean;
+  changes: BundleChange[];
+}
+
+/**
+ * What changed between two runs: workflow revision, gate decisions and actors, models used,
+ * token usage and cost, artifact versions and hashes, step and run status.
+ *
+ * @example
+ * for (const c of diffBundles(a, b).changes) console.log(c.area, c.subject, c.before, '→', c.after);
+ */
+export function diffBundles(a: RunBundle, b: RunBundle): BundleDiff {
+  const changes: BundleChange[] = [];
+  const push = (area: BundleChange['area'], subject: string, before: string | number | null, after: string | number | null): void => {
+    if (before !== after) changes.push({ area, subject, before, after });
+  };
+  const wa = a.run.workflowSnapshot;
+  const wb = b.run.workflowSnapshot;
+  push('workflow', 'id', wa?.id ?? null, wb?.id ?? null);
+  push('workflow', 'revision', wa?.revision ?? null, wb?.revision ?? null);
+  push('workflow', 'definition.sha256', wa?.sha256 ?? null, wb?.sha256 ?? null);
+  push('status', 'run', a.run.status.code, b.run.status.code);
+  push('status', 'complete', String(a.run.complete), String(b.run.complete));
+
+  const sa = summarizeBundle(a);
+  const sb = summarizeBundle(b);
+  for (const id of union(sa.gates.keys(), sb.gates.keys())) {
+    const ga = sa.gates.get(id);
+    const gb = sb.gates.get(id);
+    push('gate', `${id}.decision`, ga?.decision ?? null, gb?.decision ?? null);
+    push('gate', `${id}.actor`, ga?.actor ?? null, gb?.actor ?? null);
+  }
+  for (const model of union(sa.models.keys(), sb.models.keys())) {
+    const ma: ModelTotals | undefined = sa.models.get(model);
+    const mb: ModelTotals | undefined = sb.models.get(model);
+    push('model', `${model}.calls`, ma?.calls ?? null, mb?.calls ?? null);
+    push('usage', `${model}.inputTokens`, ma?.inputTokens ?? null, mb?.inputTokens ?? null);
+    push('usage', `${model}.outputTokens`, ma?.outputTokens ?? null, mb?.outputTokens ?? null);
+  }
+  push('usage', 'total.inputTokens', sa.totals.inputTokens, sb.totals.inputTokens);
+  push('usage', 'total.outputTokens', sa.totals.outputTokens, sb.totals.outputTokens);
+  for (const currency of union(sa.totals.cost.keys(), sb.totals.cost.keys())) {
+    push('cost', `total.${currency}`, round(sa.totals.cost.get(currency)), round(sb.totals.cost.get(currency)));
+  }
+  const artA = new Map(a.artifacts.map((x) => [`${x.key}@${x.version ?? '?'}`, x]));
+  const artB = new Map(b.artifacts.map((x) => [`${x.key}@${x.version ?? '?'}`, x]));
+  for (const key of union(artA.keys(), artB.keys())) {
+    push('artifact', `${key}.sha256`, artA.get(key)?.sha256 ?? null, artB.get(key)?.sha256 ?? null);
+  }
+  const stepA = new Map(a.steps.map((s) => [s.stepId, s]));
+  const stepB = new Map(b.steps.map((s) => [s.stepId, s]));
+  for (const id of union(stepA.keys(), stepB.keys())) {
+    push('step', `${id}.status`, stepA.get(id)?.status.code ?? null, stepB.get(id)?.status.code ?? null);
+  }
+  return {
+    a: { traceId: a.run.traceId, sha256: a.integrity.sha256 },
+    b: { traceId: b.run.traceId, sha256: b.integrity.sha256 },
+    identical: a.integrity.sha256 === b.integrity.sha256,
+    changes,
+  };
+}
+
+function union<T>(a: Iterable<T>, b: Iterable<T>): T[] {
+  return [...new Set([...a, ...b])].sort();
+}
+
+function round(n: number | undefined): number | null {
+  return n === undefined ? null : Math.round(n * 1e9) / 1e9;
+}

@@ -1,0 +1,757 @@
+import { createHash } from 'node:crypto';
+import * as sc from '@llm-workbench/semconv';
+import {
+  toBundleAttributes,
+  utf8Length,
+} from './attribute-values.js';
+import { canonicalize } from './canonicalize.js';
+import { durationMs, formatMicros, nanosToMicros } from './time.js';
+import type { AttributeValue, Attributes, SpanRecord } from './span-record.js';
+import { isValidSpanId, isValidTraceId } from './span-record.js';
+import {
+  BUNDLE_SCHEMA_VERSION,
+  type BundleArtifact,
+  type BundleDiagnostic,
+  type BundleEvent,
+  type BundleStatus,
+  type BundleStep,
+  type ContentRef,
+  type JsonValue,
+  type ModelIoReceipt,
+  type UnsealedRunBundle,
+  type WorkflowSnapshot,
+} from './types.js';
+
+/** Options of {@link foldRun}. */
+export interface FoldOptions {
+  /**
+   * Set by an adapter that folds a trace before it was whole (idle timeout, time-to-live, caps):
+   * the bundle then says `complete: false`. Default false.
+   */
+  truncated?: boolean;
+}
+
+/** How many `unknown` events a bundle keeps, in timeline order; the rest are counted. */
+export const MAX_UNKNOWN_EVENTS = 1000;
+
+const GATE_DECISIONS: ReadonlySet<string> = new Set(sc.GATE_DECISIONS);
+
+interface Sortable {
+  us: bigint;
+  spanId: string;
+  order: number;
+  event: BundleEvent;
+}
+
+/**
+ * Whether a trace deserves a bundle: it has a span carrying `workbench.run.id`, a workbench event,
+ * or a GenAI span (`gen_ai.operation.name` or `gen_ai.usage.*`).
+ *
+ * @example
+ * if (isRunTrace(spans)) sink.write(sealBundle(foldRun(spans)));
+ */
+export function isRunTrace(spans: Iterable<SpanRecord>): boolean {
+  for (const span of spans) {
+    if (span.attributes[sc.ATTR_RUN_ID] !== undefined) return true;
+    if (isGenAiSpan(span)) return true;
+    for (const e of span.events) if (e.name.startsWith(sc.EVENT_PREFIX)) return true;
+  }
+  return false;
+}
+
+function isGenAiSpan(span: SpanRecord): boolean {
+  const a = span.attributes;
+  return (
+    a[sc.ATTR_GEN_AI_OPERATION_NAME] !== undefined ||
+    a[sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS] !== undefined ||
+    a[sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] !== undefined ||
+    a[sc.ATTR_GEN_AI_USAGE_PROMPT_TOKENS] !== undefined ||
+    a[sc.ATTR_GEN_AI_USAGE_COMPLETION_TOKENS] !== undefined
+  );
+}
+
+/**
+ * Folds the spans of one trace into a run bundle (without its integrity member: see
+ * `sealBundle`). Pure and total: the same spans in any order, split or duplicated, give the same
+ * bundle; odd input is recorded under `diagnostics`, never thrown.
+ *
+ * @example
+ * const bundle = sealBundle(foldRun(spanRecords));
+ */
+export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}): UnsealedRunBundle {
+  const diags = new Diagnostics();
+  const unique = dedupe(spans, diags);
+  const traceId = chooseTrace(unique, diags);
+  const byId = new Map<string, SpanRecord>();
+  for (const s of unique) if (s.traceId === traceId) byId.set(s.spanId, s);
+  const ordered = [...byId.values()].sort(compareSpans);
+
+  const ancestry = new Ancestry(byId, diags);
+  const root = chooseRoot(ordered, diags);
+  const stepOf = (spanId: string): string | null => ancestry.stepOf(spanId);
+
+  const steps: BundleStep[] = [];
+  const timeline: Sortable[] = [];
+  const modelIo: Array<{ us: bigint; spanId: string; order: number; receipt: ModelIoReceipt }> = [];
+  const artifacts: BundleArtifact[] = [];
+  let snapshot: WorkflowSnapshot | null = null;
+  let unknownDropped = 0;
+
+  for (const span of ordered) {
+    const r = new Reader(span.attributes, diags, span.spanId, null);
+    const ownStep = r.str(sc.ATTR_STEP_ID);
+    const enclosingStep = stepOf(span.spanId);
+    const startUs = nanosToMicros(span.startTimeUnixNano);
+    const endUs = nanosToMicros(span.endTimeUnixNano);
+    if (span.endTimeUnixNano < span.startTimeUnixNano) {
+      diags.add('end_before_start', 'span ends before it starts', span.spanId, null);
+    }
+    const status = statusOf(span);
+
+    if (ownStep !== null) {
+      const parentStep = span.parentSpanId !== undefined ? stepOf(span.parentSpanId) : null;
+      steps.push({
+        stepId: ownStep,
+        kind: r.str(sc.ATTR_STEP_KIND),
+        name: span.name,
+        spanId: span.spanId,
+        parentSpanId: span.parentSpanId ?? null,
+        parentStepId: parentStep,
+        startTime: formatMicros(startUs),
+        endTime: formatMicros(endUs),
+        durationMs: durationMs(span.startTimeUnixNano, span.endTimeUnixNano),
+        status,
+      });
+      timeline.push({
+        us: startUs,
+        spanId: span.spanId,
+        order: 0,
+        event: {
+          type: 'step_started',
+          time: formatMicros(startUs),
+          spanId: span.spanId,
+          stepId: ownStep,
+          name: span.name,
+          kind: r.str(sc.ATTR_STEP_KIND),
+        },
+      });
+      timeline.push({
+        us: endUs,
+        spanId: span.spanId,
+        order: Number.MAX_SAFE_INTEGER,
+        event: {
+          type: 'step_ended',
+          time: formatMicros(endUs),
+          spanId: span.spanId,
+          stepId: ownStep,
+          name: span.name,
+          status,
+        },
+      });
+    }
+
+    let hasModelIoEvent = false;
+    span.events.forEach((event, index) => {
+      const order = index + 2;
+      const us = nanosToMicros(event.timeUnixNano);
+      const time = formatMicros(us);
+      const er = new Reader(event.attributes, diags, span.spanId, event.name);
+      const push = (e: BundleEvent): void => {
+        timeline.push({ us, spanId: span.spanId, order, event: e });
+      };
+      switch (event.name) {
+        case sc.EVENT_WORKFLOW_SNAPSHOT: {
+          const snap = readSnapshot(er, diags, span.spanId);
+          if (snapshot === null && (root === null || span.spanId === root.spanId)) {
+            snapshot = snap;
+          } else {
+            diags.add('extra_workflow_snapshot', 'a workflow snapshot outside the run span, or a second one, is kept as an event only', span.spanId, event.name);
+          }
+          push({
+            type: 'workflow_snapshot',
+            time,
+            spanId: span.spanId,
+            stepId: enclosingStep,
+            workflowId: snap.id,
+            revision: snap.revision,
+            sha256: snap.sha256,
+          });
+          break;
+        }
+        case sc.EVENT_GATE_REQUESTED: {
+          const key = er.str(sc.ATTR_GATE_SUBJECT_ARTIFACT_KEY);
+          const version = er.int(sc.ATTR_GATE_SUBJECT_ARTIFACT_VERSION);
+          push({
+            type: 'human_gate_requested',
+            time,
+            spanId: span.spanId,
+            stepId: enclosingStep,
+            gateId: er.required(er.str(sc.ATTR_GATE_ID), sc.ATTR_GATE_ID),
+            policy: er.str(sc.ATTR_GATE_POLICY),
+            subject: key === null && version === null ? null : { artifactKey: key, artifactVersion: version },
+          });
+          break;
+        }
+        case sc.EVENT_GATE_RESOLVED: {
+          const decision = er.required(er.str(sc.ATTR_GATE_DECISION), sc.ATTR_GATE_DECISION);
+          if (decision !== null && !GATE_DECISIONS.has(decision)) {
+            diags.add('unknown_gate_decision', `gate decision ${JSON.stringify(decision)} is not one of ${sc.GATE_DECISIONS.join(', ')}`, span.spanId, sc.ATTR_GATE_DECISION);
+          }
+          push({
+            type: 'human_gate_resolved',
+            time,
+            spanId: span.spanId,
+            stepId: enclosingStep,
+            gateId: er.required(er.str(sc.ATTR_GATE_ID), sc.ATTR_GATE_ID),
+            decision,
+            actor: er.required(er.str(sc.ATTR_GATE_ACTOR), sc.ATTR_GATE_ACTOR),
+            reason: er.str(sc.ATTR_GATE_REASON),
+          });
+          break;
+        }
+        case sc.EVENT_MODEL_IO: {
+          hasModelIoEvent = true;
+          const receipt = readModelIo(er, 'event', time, enclosingStep, span.spanId, er.num(sc.ATTR_MODEL_IO_DURATION_MS));
+          er.required(receipt.provider, sc.ATTR_GEN_AI_PROVIDER_NAME);
+          er.required(receipt.model, sc.ATTR_GEN_AI_REQUEST_MODEL);
+          modelIo.push({ us, spanId: span.spanId, order, receipt });
+          push(modelIoEvent(receipt));
+          break;
+        }
+        case sc.EVENT_ARTIFACT: {
+          const artifact = readArtifact(er, time, enclosingStep, span.spanId);
+          artifacts.push(artifact);
+          push({
+            type: 'artifact',
+            time,
+            spanId: span.spanId,
+            stepId: enclosingStep,
+            key: artifact.key,
+            version: artifact.version,
+            sha256: artifact.sha256,
+          });
+          break;
+        }
+        default: {
+          if (event.name.startsWith(sc.EVENT_PREFIX)) {
+            diags.add('unknown_workbench_event', `unknown workbench event ${JSON.stringify(event.name)} kept as unknown`, span.spanId, event.name);
+          }
+          push({
+            type: 'unknown',
+            time,
+            spanId: span.spanId,
+            stepId: enclosingStep,
+            name: event.name,
+            attributes: toBundleAttributes(event.attributes),
+          });
+        }
+      }
+    });
+
+    if (!hasModelIoEvent && isGenAiSpan(span)) {
+      const receipt = readModelIo(r, 'span', formatMicros(startUs), enclosingStep, span.spanId, durationMs(span.startTimeUnixNano, span.endTimeUnixNano));
+      modelIo.push({ us: startUs, spanId: span.spanId, order: 1, receipt });
+      timeline.push({ us: startUs, spanId: span.spanId, order: 1, event: modelIoEvent(receipt) });
+    }
+  }
+
+  timeline.sort(compareSortable);
+  const events: BundleEvent[] = [];
+  let unknownKept = 0;
+  for (const t of timeline) {
+    if (t.event.type === 'unknown') {
+      if (unknownKept >= MAX_UNKNOWN_EVENTS) {
+        unknownDropped++;
+        continue;
+      }
+      unknownKept++;
+    }
+    events.push(t.event);
+  }
+  if (unknownDropped > 0) {
+    diags.add('unknown_events_dropped', `${unknownDropped} unknown events beyond the first ${MAX_UNKNOWN_EVENTS} were dropped`, null, null);
+  }
+  modelIo.sort(compareSortable);
+  steps.sort((a, b) => compareTimes(a.startTime, b.startTime) || compareStr(a.spanId, b.spanId));
+  artifacts.sort(
+    (a, b) =>
+      compareStr(a.key, b.key) ||
+      (a.version ?? Number.MAX_SAFE_INTEGER) - (b.version ?? Number.MAX_SAFE_INTEGER) ||
+      compareTimes(a.time, b.time) ||
+      compareStr(a.spanId, b.spanId),
+  );
+  checkArtifactVersions(artifacts, diags);
+
+  const rootReader = root ? new Reader(root.attributes, diags, root.spanId, null) : null;
+  const runId = rootReader?.str(sc.ATTR_RUN_ID) ?? null;
+  const rootStart = root ? nanosToMicros(root.startTimeUnixNano) : null;
+  const rootEnd = root ? nanosToMicros(root.endTimeUnixNano) : null;
+  const serviceValue = root?.resource[sc.ATTR_SERVICE_NAME];
+  const complete = options.truncated !== true && root !== null && ancestry.whole;
+  if (options.truncated === true) {
+    diags.add('folded_early', 'the trace was folded before all its spans had arrived or ended', null, null);
+  }
+
+  return {
+    schemaVersion: BUNDLE_SCHEMA_VERSION,
+    run: {
+      traceId,
+      runId,
+      name: rootReader?.str(sc.ATTR_RUN_NAME) ?? root?.name ?? '',
+      service: typeof serviceValue === 'string' ? serviceValue : null,
+      rootSpanId: root?.spanId ?? null,
+      startTime: rootStart === null ? null : formatMicros(rootStart),
+      endTime: rootEnd === null ? null : formatMicros(rootEnd),
+      durationMs: root ? durationMs(root.startTimeUnixNano, root.endTimeUnixNano) : null,
+      status: root ? statusOf(root) : { code: 'unset', message: null },
+      complete,
+      workflowSnapshot: snapshot,
+      spanCount: ordered.length,
+    },
+    steps,
+    events,
+    model_io: modelIo.map((m) => m.receipt),
+    artifacts,
+    diagnostics: diags.sorted(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+class Diagnostics {
+  private readonly seen = new Map<string, BundleDiagnostic>();
+
+  add(code: string, message: string, spanId: string | null, subject: string | null): void {
+    const key = `${code}\u0000${spanId ?? ''}\u0000${subject ?? ''}\u0000${message}`;
+    if (!this.seen.has(key)) this.seen.set(key, { code, message, spanId, subject });
+  }
+
+  sorted(): BundleDiagnostic[] {
+    return [...this.seen.entries()].sort(([a], [b]) => compareStr(a, b)).map(([, d]) => d);
+  }
+}
+
+/** Typed reads of attributes; a value of the wrong type is flagged and read as null. */
+class Reader {
+  constructor(
+    private readonly attrs: Attributes,
+    readonly diags: Diagnostics,
+    readonly spanId: string,
+    private readonly eventName: string | null,
+  ) {}
+
+  private wrongType(key: string, expected: string, value: AttributeValue): null {
+    const got = value instanceof Uint8Array ? 'bytes' : Array.isArray(value) ? 'array' : typeof value;
+    this.diags.add('wrong_type', `${this.where(key)} should be ${expected}, got ${got}`, this.spanId, key);
+    return null;
+  }
+
+  private where(key: string): string {
+    return this.eventName ? `${key} on event ${this.eventName}` : key;
+  }
+
+  has(key: string): boolean {
+    return this.attrs[key] !== undefined;
+  }
+
+  str(key: string): string | null {
+    const v = this.attrs[key];
+    if (v === undefined || v === null) return null;
+    return typeof v === 'string' ? v : this.wrongType(key, 'a string', v);
+  }
+
+  /** Reads a string that is held inline only when within the inline limit. */
+  boundedStr(key: string): string | null {
+    const v = this.str(key);
+    if (v !== null && utf8Length(v) > sc.INLINE_LIMIT_BYTES) {
+      this.diags.add('over_inline_limit', `${this.where(key)} is longer than ${sc.INLINE_LIMIT_BYTES} bytes and is not held inline`, this.spanId, key);
+      return null;
+    }
+    return v;
+  }
+
+  int(key: string): number | null {
+    const v = this.attrs[key];
+    if (v === undefined || v === null) return null;
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+    if (typeof v === 'bigint') {
+      if (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
+      this.diags.add('out_of_range', `${this.where(key)} is beyond ±2^53`, this.spanId, key);
+      return null;
+    }
+    return this.wrongType(key, 'an integer', v);
+  }
+
+  num(key: string): number | null {
+    const v = this.attrs[key];
+    if (v === undefined || v === null) return null;
+    if (typeof v === 'number') {
+      if (Number.isFinite(v)) return v;
+      this.diags.add('non_finite', `${this.where(key)} is ${String(v)}`, this.spanId, key);
+      return null;
+    }
+    if (typeof v === 'bigint') return this.int(key);
+    return this.wrongType(key, 'a number', v);
+  }
+
+  required<T>(value: T | null, key: string): T | null {
+    if (value === null && !this.has(key)) {
+      this.diags.add('missing_field', `${this.where(key)} is required`, this.spanId, key);
+    }
+    return value;
+  }
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+function readHash(r: Reader, key: string, diags: Diagnostics, spanId: string): string | null {
+  const v = r.str(key);
+  if (v === null) return null;
+  const lower = v.toLowerCase();
+  if (!SHA256_HEX.test(lower)) {
+    diags.add('bad_hash', `${key} is not a sha256 hex digest`, spanId, key);
+    return null;
+  }
+  return lower;
+}
+
+function readSnapshot(r: Reader, diags: Diagnostics, spanId: string): WorkflowSnapshot {
+  const id = r.required(r.str(sc.ATTR_WORKFLOW_ID), sc.ATTR_WORKFLOW_ID);
+  const revision = r.required(r.str(sc.ATTR_WORKFLOW_REVISION), sc.ATTR_WORKFLOW_REVISION);
+  const declared = readHash(r, sc.ATTR_WORKFLOW_DEFINITION_SHA256, diags, spanId);
+  let text: string | null = null;
+  const parts = r.int(sc.ATTR_WORKFLOW_DEFINITION_PARTS);
+  if (parts !== null) {
+    if (parts < 1 || parts > 4096) {
+      diags.add('bad_definition_parts', `${sc.ATTR_WORKFLOW_DEFINITION_PARTS} is ${parts}`, spanId, sc.ATTR_WORKFLOW_DEFINITION_PARTS);
+    } else {
+      const chunks: string[] = [];
+      for (let i = 0; i < parts; i++) {
+        const key = `${sc.ATTR_WORKFLOW_DEFINITION_PART_PREFIX}${i}`;
+        const chunk = r.boundedStr(key);
+        if (chunk === null) {
+          r.required(null, key);
+          break;
+        }
+        chunks.push(chunk);
+      }
+      if (chunks.length === parts) text = chunks.join('');
+    }
+  } else {
+    text = r.required(r.boundedStr(sc.ATTR_WORKFLOW_DEFINITION), sc.ATTR_WORKFLOW_DEFINITION);
+  }
+  let definition: JsonValue | null = null;
+  let sha256: string | null = null;
+  if (text !== null) {
+    try {
+      definition = JSON.parse(text) as JsonValue;
+      sha256 = sha256Hex(canonicalize(definition));
+    } catch (err) {
+      definition = null;
+      sha256 = null;
+      diags.add('bad_definition', `the workflow definition is not canonicalizable JSON: ${(err as Error).message}`, spanId, sc.ATTR_WORKFLOW_DEFINITION);
+    }
+  }
+  if (declared !== null && sha256 !== null && declared !== sha256) {
+    diags.add('definition_hash_mismatch', `${sc.ATTR_WORKFLOW_DEFINITION_SHA256} does not match the definition`, spanId, sc.ATTR_WORKFLOW_DEFINITION_SHA256);
+  }
+  return { id, revision, sha256: sha256 ?? declared, definition };
+}
+
+function readContent(r: Reader, contentKey: string, hashKey: string, diags: Diagnostics, spanId: string): ContentRef {
+  const declared = readHash(r, hashKey, diags, spanId);
+  const raw = r.str(contentKey);
+  if (raw === null) return { sha256: declared, content: null, omitted: null };
+  if (utf8Length(raw) > sc.INLINE_LIMIT_BYTES) {
+    return { sha256: declared, content: null, omitted: 'over_inline_limit' };
+  }
+  const actual = sha256Hex(raw);
+  if (declared !== null && declared !== actual) {
+    diags.add('content_hash_mismatch', `${contentKey} does not match ${hashKey}; content not held`, spanId, contentKey);
+    return { sha256: declared, content: null, omitted: 'hash_mismatch' };
+  }
+  return { sha256: declared ?? actual, content: raw, omitted: null };
+}
+
+function readModelIo(
+  r: Reader,
+  source: 'event' | 'span',
+  time: string | null,
+  stepId: string | null,
+  spanId: string,
+  duration: number | null,
+): ModelIoReceipt {
+  const amount = r.num(sc.ATTR_MODEL_IO_COST_AMOUNT);
+  const diags = r.diags;
+  return {
+    source,
+    time,
+    operation: r.str(sc.ATTR_GEN_AI_OPERATION_NAME),
+    provider: r.str(sc.ATTR_GEN_AI_PROVIDER_NAME) ?? r.str(sc.ATTR_GEN_AI_SYSTEM),
+    model: r.str(sc.ATTR_GEN_AI_REQUEST_MODEL) ?? r.str(sc.ATTR_GEN_AI_RESPONSE_MODEL),
+    responseModel: r.str(sc.ATTR_GEN_AI_RESPONSE_MODEL),
+    usage: {
+      inputTokens: r.int(sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS) ?? r.int(sc.ATTR_GEN_AI_USAGE_PROMPT_TOKENS),
+      outputTokens: r.int(sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS) ?? r.int(sc.ATTR_GEN_AI_USAGE_COMPLETION_TOKENS),
+      cacheReadInputTokens: r.int(sc.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
+      cacheCreationInputTokens: r.int(sc.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS),
+      reasoningOutputTokens: r.int(sc.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS),
+    },
+    durationMs: duration,
+    cost: amount === null ? null : { amount, currency: r.str(sc.ATTR_MODEL_IO_COST_CURRENCY) },
+    stepId,
+    spanId,
+    input: readContent(r, sc.ATTR_MODEL_IO_INPUT, sc.ATTR_MODEL_IO_INPUT_SHA256, diags, spanId),
+    output: readContent(r, sc.ATTR_MODEL_IO_OUTPUT, sc.ATTR_MODEL_IO_OUTPUT_SHA256, diags, spanId),
+  };
+}
+
+function modelIoEvent(m: ModelIoReceipt): BundleEvent {
+  return {
+    type: 'model_io',
+    time: m.time,
+    spanId: m.spanId,
+    stepId: m.stepId,
+    provider: m.provider,
+    model: m.model,
+    inputTokens: m.usage.inputTokens,
+    outputTokens: m.usage.outputTokens,
+    durationMs: m.durationMs,
+  };
+}
+
+function readArtifact(r: Reader, time: string | null, stepId: string | null, spanId: string): BundleArtifact {
+  const diags = r.diags;
+  const sha256 = r.required(readHash(r, sc.ATTR_ARTIFACT_SHA256, diags, spanId), sc.ATTR_ARTIFACT_SHA256);
+  const version = r.required(r.int(sc.ATTR_ARTIFACT_VERSION), sc.ATTR_ARTIFACT_VERSION);
+  if (version !== null && version < 1) {
+    diags.add('bad_artifact_version', `${sc.ATTR_ARTIFACT_VERSION} is ${version}; versions start at 1`, spanId, sc.ATTR_ARTIFACT_VERSION);
+  }
+  let content: string | null = null;
+  let contentOmitted: BundleArtifact['omitted']['content'] = null;
+  const rawContent = r.str(sc.ATTR_ARTIFACT_CONTENT);
+  if (rawContent !== null) {
+    if (utf8Length(rawContent) > sc.INLINE_LIMIT_BYTES) contentOmitted = 'over_inline_limit';
+    else if (sha256 !== null && sha256Hex(rawContent) !== sha256) {
+      contentOmitted = 'hash_mismatch';
+      diags.add('content_hash_mismatch', `${sc.ATTR_ARTIFACT_CONTENT} does not match ${sc.ATTR_ARTIFACT_SHA256}; content not held`, spanId, sc.ATTR_ARTIFACT_CONTENT);
+    } else content = rawContent;
+  }
+  let patch: string | null = null;
+  let patchOmitted: BundleArtifact['omitted']['patch'] = null;
+  const rawPatch = r.str(sc.ATTR_ARTIFACT_PATCH);
+  if (rawPatch !== null) {
+    if (utf8Length(rawPatch) > sc.INLINE_LIMIT_BYTES) patchOmitted = 'over_inline_limit';
+    else patch = rawPatch;
+  }
+  return {
+    key: r.required(r.str(sc.ATTR_ARTIFACT_KEY), sc.ATTR_ARTIFACT_KEY) ?? '',
+    version,
+    sha256,
+    mediaType: r.required(r.str(sc.ATTR_ARTIFACT_MEDIA_TYPE), sc.ATTR_ARTIFACT_MEDIA_TYPE),
+    size: r.required(r.int(sc.ATTR_ARTIFACT_SIZE), sc.ATTR_ARTIFACT_SIZE),
+    parentVersion: r.int(sc.ATTR_ARTIFACT_PARENT_VERSION),
+    content,
+    patch,
+    omitted: { content: contentOmitted, patch: patchOmitted },
+    stepId,
+    spanId,
+    time,
+  };
+}
+
+function checkArtifactVersions(artifacts: readonly BundleArtifact[], diags: Diagnostics): void {
+  const versions = new Map<string, Set<number>>();
+  for (const a of artifacts) {
+    if (a.version === null) continue;
+    let set = versions.get(a.key);
+    if (!set) versions.set(a.key, (set = new Set()));
+    if (set.has(a.version)) {
+      diags.add('duplicate_artifact_version', `artifact ${JSON.stringify(a.key)} has version ${a.version} more than once`, a.spanId, sc.ATTR_ARTIFACT_VERSION);
+    }
+    set.add(a.version);
+  }
+  for (const a of artifacts) {
+    if (a.parentVersion !== null && !versions.get(a.key)?.has(a.parentVersion)) {
+      diags.add('missing_parent_version', `artifact ${JSON.stringify(a.key)} v${a.version ?? '?'} names parent v${a.parentVersion}, which is not in the run`, a.spanId, sc.ATTR_ARTIFACT_PARENT_VERSION);
+    }
+  }
+}
+
+function statusOf(span: SpanRecord): BundleStatus {
+  const message = span.status.message;
+  return { code: span.status.code, message: message === undefined || message === '' ? null : message };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Span set: duplicates, trace choice, root, ancestry.
+
+function dedupe(spans: Iterable<SpanRecord>, diags: Diagnostics): SpanRecord[] {
+  const byKey = new Map<string, SpanRecord>();
+  const conflicts = new Set<string>();
+  for (const s of spans) {
+    if (!isValidTraceId(s.traceId) || !isValidSpanId(s.spanId)) {
+      diags.add('invalid_id', `span with trace id ${JSON.stringify(s.traceId)} and span id ${JSON.stringify(s.spanId)} ignored`, null, null);
+      continue;
+    }
+    const key = `${s.traceId}/${s.spanId}`;
+    const prev = byKey.get(key);
+    if (prev === undefined) {
+      byKey.set(key, s);
+      continue;
+    }
+    if (prev === s) continue;
+    const a = fingerprint(prev);
+    const b = fingerprint(s);
+    if (a === b) continue;
+    conflicts.add(s.spanId);
+    // Deterministic whichever arrives first: keep the one whose fingerprint sorts last.
+    if (b > a) byKey.set(key, s);
+  }
+  for (const id of conflicts) {
+    diags.add('conflicting_duplicate_span', 'the same span id arrived with different contents; one version was kept', id, null);
+  }
+  return [...byKey.values()];
+}
+
+function fingerprint(s: SpanRecord): string {
+  return JSON.stringify(s, (_k, v: unknown) =>
+    typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v,
+  );
+}
+
+function chooseTrace(spans: readonly SpanRecord[], diags: Diagnostics): string {
+  const counts = new Map<string, number>();
+  let runTrace: string | null = null;
+  for (const s of spans) {
+    counts.set(s.traceId, (counts.get(s.traceId) ?? 0) + 1);
+    if (s.attributes[sc.ATTR_RUN_ID] !== undefined && (runTrace === null || s.traceId < runTrace)) {
+      runTrace = s.traceId;
+    }
+  }
+  if (counts.size === 0) return '0'.repeat(32);
+  const chosen = runTrace ?? [...counts.keys()].sort()[0]!;
+  if (counts.size > 1) {
+    diags.add('mixed_traces', `spans of ${counts.size} traces were given; only trace ${chosen} was folded`, null, null);
+  }
+  return chosen;
+}
+
+function chooseRoot(ordered: readonly SpanRecord[], diags: Diagnostics): SpanRecord | null {
+  const runSpans = ordered.filter((s) => s.attributes[sc.ATTR_RUN_ID] !== undefined);
+  if (runSpans.length > 1) {
+    diags.add('multiple_run_spans', `${runSpans.length} spans carry ${sc.ATTR_RUN_ID}; the earliest is the run`, null, sc.ATTR_RUN_ID);
+  }
+  if (runSpans[0]) return runSpans[0];
+  const roots = ordered.filter((s) => s.parentSpanId === undefined);
+  if (roots.length > 1) diags.add('multiple_roots', `${roots.length} root spans; the earliest is the run`, null, null);
+  if (roots[0]) return roots[0];
+  diags.add('missing_root', 'no root span: the run span never arrived', null, null);
+  return null;
+}
+
+/** Parent links with cycle and orphan detection; nearest enclosing step per span, memoized. */
+class Ancestry {
+  /** False when some span's parent is missing or parents form a cycle. */
+  whole = true;
+  private readonly steps = new Map<string, string | null>();
+
+  constructor(
+    private readonly byId: ReadonlyMap<string, SpanRecord>,
+    diags: Diagnostics,
+  ) {
+    const ids = [...byId.keys()].sort();
+    for (const id of ids) {
+      const span = byId.get(id)!;
+      if (span.parentSpanId === undefined) continue;
+      if (span.parentSpanId === id) {
+        diags.add('self_parent', 'span is its own parent', id, null);
+        this.whole = false;
+      } else if (!byId.has(span.parentSpanId)) {
+        diags.add('missing_parent', `parent ${span.parentSpanId} is not in the trace`, id, null);
+        this.whole = false;
+      }
+    }
+    // Cycle detection: walk up from each span with a visited set per walk, marking clean spans.
+    const clean = new Set<string>();
+    for (const id of ids) {
+      const path = new Set<string>();
+      let cur: string | undefined = id;
+      while (cur !== undefined && !clean.has(cur)) {
+        if (path.has(cur)) {
+          diags.add('parent_cycle', 'span parents form a cycle', cur, null);
+          this.whole = false;
+          break;
+        }
+        path.add(cur);
+        const parent: string | undefined = byId.get(cur)?.parentSpanId;
+        cur = parent !== undefined && parent !== cur && byId.has(parent) ? parent : undefined;
+      }
+      for (const p of path) clean.add(p);
+    }
+  }
+
+  /** The step id of the span itself or its nearest ancestor; cycles end the walk. */
+  stepOf(spanId: string): string | null {
+    const memo = this.steps.get(spanId);
+    if (memo !== undefined) return memo;
+    const chain: string[] = [];
+    const seen = new Set<string>();
+    let cur: string | undefined = spanId;
+    let found: string | null = null;
+    while (cur !== undefined && !seen.has(cur)) {
+      const known = this.steps.get(cur);
+      if (known !== undefined) {
+        found = known;
+        break;
+      }
+      seen.add(cur);
+      chain.push(cur);
+      const span = this.byId.get(cur);
+      if (!span) break;
+      const step = span.attributes[sc.ATTR_STEP_ID];
+      if (typeof step === 'string') {
+        found = step;
+        break;
+      }
+      cur = span.parentSpanId;
+    }
+    for (const id of chain) {
+      const span = this.byId.get(id);
+      const own = span?.attributes[sc.ATTR_STEP_ID];
+      this.steps.set(id, typeof own === 'string' ? own : found);
+    }
+    return this.steps.get(spanId) ?? found;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ordering: by microsecond time, then span id, then position within the span. Never by arrival.
+
+function compareStr(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareBig(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareSpans(a: SpanRecord, b: SpanRecord): number {
+  return (
+    compareBig(nanosToMicros(a.startTimeUnixNano), nanosToMicros(b.startTimeUnixNano)) ||
+    compareStr(a.spanId, b.spanId)
+  );
+}
+
+function compareSortable(a: { us: bigint; spanId: string; order: number }, b: { us: bigint; spanId: string; order: number }): number {
+  return compareBig(a.us, b.us) || compareStr(a.spanId, b.spanId) || a.order - b.order;
+}
+
+function compareTimes(a: string | null, b: string | null): number {
+  return compareStr(a ?? '\uffff', b ?? '\uffff');
+}
+

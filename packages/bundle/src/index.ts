@@ -1,0 +1,47 @@
+export type {
+  AttributeValue,
+  Attributes,
+  KeyValueList,
+  SpanEventRecord,
+  SpanKindName,
+  SpanRecord,
+  StatusCodeName,
+} from './span-record.js';
+export { attributesFrom, isValidSpanId, isValidTraceId } from './span-record.js';
+export type {
+  ArtifactEvent,
+  BundleArtifact,
+  BundleAttributes,
+  BundleDiagnostic,
+  BundleEvent,
+  BundleIntegrity,
+  BundleRun,
+  BundleStatus,
+  BundleStep,
+  ContentRef,
+  GateRequestedEvent,
+  GateResolvedEvent,
+  JsonValue,
+  ModelCost,
+  ModelIoEvent,
+  ModelIoReceipt,
+  ModelUsage,
+  RunBundle,
+  StepEndedEvent,
+  StepStartedEvent,
+  UnknownEvent,
+  UnsealedRunBundle,
+  WorkflowSnapshot,
+  WorkflowSnapshotEvent,
+} from './types.js';
+export { BUNDLE_SCHEMA_VERSION } from './types.js';
+export { canonicalize } from './canonicalize.js';
+export { foldRun, isRunTrace, MAX_UNKNOWN_EVENTS, type FoldOptions } from './fold.js';
+export { computeIntegrity, sealBundle, serializeBundle } from './integrity.js';
+export { verifyBundle, type VerifyProblem, type VerifyResult } from './verify-bundle.js';
+export { diffBundles, type BundleChange, type BundleDiff } from './diff-bundles.js';
+export { summarizeBundle, type BundleSummary, type GateSummary, type ModelTotals } from './summarize-bundle.js';
+export { runBundleSchema } from './schema.js';
+export { findDuplicateKeys } from './duplicate-keys.js';
+export { durationMs, formatMicros, formatNanos, nanosToMicros, parseBundleTime } from './time.js';
+export { REDACTED, isSecretKey, looksLikeSecret, utf8Length } from './attribute-values.js';

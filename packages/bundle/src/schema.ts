@@ -1,0 +1,118 @@
+import { z } from 'zod';
+
+const time = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/, 'a bundle time');
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hex digest');
+const spanId = z.string().regex(/^[0-9a-f]{16}$/, 'a span id');
+const status = z.object({ code: z.enum(['unset', 'ok', 'error']), message: z.string().nullable() });
+const omittedReason = z.enum(['over_inline_limit', 'hash_mismatch', 'not_captured']).nullable();
+const json: z.ZodType<unknown> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]),
+);
+
+const contentRef = z.object({ sha256: hex64.nullable(), content: z.string().nullable(), omitted: omittedReason });
+
+const eventBase = { time: time.nullable(), spanId, stepId: z.string().nullable() };
+
+const event = z.discriminatedUnion('type', [
+  z.object({ ...eventBase, type: z.literal('workflow_snapshot'), workflowId: z.string().nullable(), revision: z.string().nullable(), sha256: hex64.nullable() }),
+  z.object({
+    ...eventBase,
+    type: z.literal('human_gate_requested'),
+    gateId: z.string().nullable(),
+    policy: z.string().nullable(),
+    subject: z.object({ artifactKey: z.string().nullable(), artifactVersion: z.number().int().nullable() }).nullable(),
+  }),
+  z.object({ ...eventBase, type: z.literal('human_gate_resolved'), gateId: z.string().nullable(), decision: z.string().nullable(), actor: z.string().nullable(), reason: z.string().nullable() }),
+  z.object({
+    ...eventBase,
+    type: z.literal('model_io'),
+    provider: z.string().nullable(),
+    model: z.string().nullable(),
+    inputTokens: z.number().int().nullable(),
+    outputTokens: z.number().int().nullable(),
+    durationMs: z.number().nullable(),
+  }),
+  z.object({ ...eventBase, type: z.literal('artifact'), key: z.string().nullable(), version: z.number().int().nullable(), sha256: hex64.nullable() }),
+  z.object({ ...eventBase, type: z.literal('step_started'), name: z.string(), kind: z.string().nullable() }),
+  z.object({ ...eventBase, type: z.literal('step_ended'), name: z.string(), status }),
+  z.object({ ...eventBase, type: z.literal('unknown'), name: z.string(), attributes: z.record(z.string(), json) }),
+]);
+
+/** The zod schema of a sealed run bundle, version 1. Unknown members are errors. */
+export const runBundleSchema = z.strictObject({
+  schemaVersion: z.literal(1),
+  run: z.strictObject({
+    traceId: z.string().regex(/^[0-9a-f]{32}$/, 'a trace id'),
+    runId: z.string().nullable(),
+    name: z.string(),
+    service: z.string().nullable(),
+    rootSpanId: spanId.nullable(),
+    startTime: time.nullable(),
+    endTime: time.nullable(),
+    durationMs: z.number().nullable(),
+    status,
+    complete: z.boolean(),
+    workflowSnapshot: z
+      .strictObject({ id: z.string().nullable(), revision: z.string().nullable(), sha256: hex64.nullable(), definition: json.nullable() })
+      .nullable(),
+    spanCount: z.number().int().nonnegative(),
+  }),
+  steps: z.array(
+    z.strictObject({
+      stepId: z.string(),
+      kind: z.string().nullable(),
+      name: z.string(),
+      spanId,
+      parentSpanId: spanId.nullable(),
+      parentStepId: z.string().nullable(),
+      startTime: time.nullable(),
+      endTime: time.nullable(),
+      durationMs: z.number().nullable(),
+      status,
+    }),
+  ),
+  events: z.array(event),
+  model_io: z.array(
+    z.strictObject({
+      source: z.enum(['event', 'span']),
+      time: time.nullable(),
+      operation: z.string().nullable(),
+      provider: z.string().nullable(),
+      model: z.string().nullable(),
+      responseModel: z.string().nullable(),
+      usage: z.strictObject({
+        inputTokens: z.number().int().nullable(),
+        outputTokens: z.number().int().nullable(),
+        cacheReadInputTokens: z.number().int().nullable(),
+        cacheCreationInputTokens: z.number().int().nullable(),
+        reasoningOutputTokens: z.number().int().nullable(),
+      }),
+      durationMs: z.number().nullable(),
+      cost: z.strictObject({ amount: z.number(), currency: z.string().nullable() }).nullable(),
+      stepId: z.string().nullable(),
+      spanId,
+      input: contentRef,
+      output: contentRef,
+    }),
+  ),
+  artifacts: z.array(
+    z.strictObject({
+      key: z.string(),
+      version: z.number().int().nullable(),
+      sha256: hex64.nullable(),
+      mediaType: z.string().nullable(),
+      size: z.number().int().nullable(),
+      parentVersion: z.number().int().nullable(),
+      content: z.string().nullable(),
+      patch: z.string().nullable(),
+      omitted: z.strictObject({ content: omittedReason, patch: omittedReason }),
+      stepId: z.string().nullable(),
+      spanId,
+      time: time.nullable(),
+    }),
+  ),
+  diagnostics: z.array(
+    z.strictObject({ code: z.string(), message: z.string(), spanId: spanId.nullable(), subject: z.string().nullable() }),
+  ),
+  integrity: z.strictObject({ canonicalization: z.literal('RFC8785'), algorithm: z.literal('sha256'), sha256: hex64 }),
+});

@@ -1,0 +1,229 @@
+/**
+ * The run bundle, version 1. Field names are part of the public contract.
+ *
+ * Times are RFC 3339 UTC strings with exactly six fractional digits (microseconds), e.g.
+ * `2026-11-26T10:10:42.123456Z`: exact, sortable as text, and no finer than what every backend
+ * keeps (Jaeger's classic storages keep microseconds). Durations are milliseconds derived from
+ * microsecond-truncated times, so they are the same whichever way a trace travelled.
+ */
+
+/** A JSON value as it may appear in a bundle. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** The current bundle schema version. */
+export const BUNDLE_SCHEMA_VERSION = 1;
+
+export interface BundleIntegrity {
+  canonicalization: 'RFC8785';
+  algorithm: 'sha256';
+  /** sha256, lowercase hex, of the RFC 8785 form of the bundle without its `integrity` member. */
+  sha256: string;
+}
+
+export interface BundleStatus {
+  code: 'unset' | 'ok' | 'error';
+  message: string | null;
+}
+
+export interface WorkflowSnapshot {
+  id: string | null;
+  revision: string | null;
+  /** sha256 of the RFC 8785 form of the parsed definition; null when it did not parse. */
+  sha256: string | null;
+  /** The parsed DAG (nodes, edges, gates); null when missing or not valid JSON. */
+  definition: JsonValue | null;
+}
+
+export interface BundleRun {
+  traceId: string;
+  /** `workbench.run.id`, or null for a trace with no run span (standard GenAI spans only). */
+  runId: string | null;
+  name: string;
+  /** `service.name` of the run span's resource. */
+  service: string | null;
+  rootSpanId: string | null;
+  startTime: string | null;
+  endTime: string | null;
+  durationMs: number | null;
+  status: BundleStatus;
+  /** False when the trace was folded before all its spans arrived, or has missing parents. */
+  complete: boolean;
+  workflowSnapshot: WorkflowSnapshot | null;
+  /** Number of distinct spans folded. */
+  spanCount: number;
+}
+
+export interface BundleStep {
+  stepId: string;
+  kind: string | null;
+  name: string;
+  spanId: string;
+  parentSpanId: string | null;
+  /** The nearest enclosing step, if any. */
+  parentStepId: string | null;
+  startTime: string | null;
+  endTime: string | null;
+  durationMs: number | null;
+  status: BundleStatus;
+}
+
+/** An omitted string: too large to hold inline, or lost by a backend. */
+export interface OmittedContent {
+  omitted: 'over_inline_limit' | 'hash_mismatch' | 'not_captured';
+  /** UTF-8 byte size where known. */
+  size: number | null;
+}
+
+export interface ContentRef {
+  sha256: string | null;
+  /** Inline content, when captured and within the inline limit. */
+  content: string | null;
+  omitted: OmittedContent['omitted'] | null;
+}
+
+export interface ModelUsage {
+  inputTokens: number | null;
+  outputTokens: number | null;
+  cacheReadInputTokens: number | null;
+  cacheCreationInputTokens: number | null;
+  reasoningOutputTokens: number | null;
+}
+
+export interface ModelCost {
+  amount: number;
+  currency: string | null;
+}
+
+export interface ModelIoReceipt {
+  /** Where the receipt came from: a `workbench.model_io` event, or a standard GenAI span. */
+  source: 'event' | 'span';
+  time: string | null;
+  operation: string | null;
+  provider: string | null;
+  model: string | null;
+  responseModel: string | null;
+  usage: ModelUsage;
+  durationMs: number | null;
+  cost: ModelCost | null;
+  stepId: string | null;
+  spanId: string;
+  input: ContentRef;
+  output: ContentRef;
+}
+
+export interface BundleArtifact {
+  key: string;
+  version: number | null;
+  sha256: string | null;
+  mediaType: string | null;
+  size: number | null;
+  parentVersion: number | null;
+  content: string | null;
+  patch: string | null;
+  /** Why content or patch is absent although the event named them. */
+  omitted: { content: OmittedContent['omitted'] | null; patch: OmittedContent['omitted'] | null };
+  stepId: string | null;
+  spanId: string;
+  time: string | null;
+}
+
+/** Attribute values as held in a bundle: bigints as decimal strings, bytes as `{ bytesBase64 }`. */
+export type BundleAttributes = { [key: string]: JsonValue };
+
+interface EventBase {
+  time: string | null;
+  spanId: string;
+  stepId: string | null;
+}
+
+export interface WorkflowSnapshotEvent extends EventBase {
+  type: 'workflow_snapshot';
+  workflowId: string | null;
+  revision: string | null;
+  sha256: string | null;
+}
+
+export interface GateRequestedEvent extends EventBase {
+  type: 'human_gate_requested';
+  gateId: string | null;
+  policy: string | null;
+  subject: { artifactKey: string | null; artifactVersion: number | null } | null;
+}
+
+export interface GateResolvedEvent extends EventBase {
+  type: 'human_gate_resolved';
+  gateId: string | null;
+  decision: string | null;
+  actor: string | null;
+  reason: string | null;
+}
+
+export interface ModelIoEvent extends EventBase {
+  type: 'model_io';
+  provider: string | null;
+  model: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  durationMs: number | null;
+}
+
+export interface ArtifactEvent extends EventBase {
+  type: 'artifact';
+  key: string | null;
+  version: number | null;
+  sha256: string | null;
+}
+
+export interface StepStartedEvent extends EventBase {
+  type: 'step_started';
+  name: string;
+  kind: string | null;
+}
+
+export interface StepEndedEvent extends EventBase {
+  type: 'step_ended';
+  name: string;
+  status: BundleStatus;
+}
+
+/** An event the fold does not interpret: kept with its name and attributes. */
+export interface UnknownEvent extends EventBase {
+  type: 'unknown';
+  name: string;
+  attributes: BundleAttributes;
+}
+
+export type BundleEvent =
+  | WorkflowSnapshotEvent
+  | GateRequestedEvent
+  | GateResolvedEvent
+  | ModelIoEvent
+  | ArtifactEvent
+  | StepStartedEvent
+  | StepEndedEvent
+  | UnknownEvent;
+
+/** Something odd the fold found and recorded instead of throwing. */
+export interface BundleDiagnostic {
+  code: string;
+  message: string;
+  spanId: string | null;
+  /** The event name or attribute the diagnostic is about, where there is one. */
+  subject: string | null;
+}
+
+/** A run bundle without its integrity member, as the fold produces it. */
+export interface UnsealedRunBundle {
+  schemaVersion: typeof BUNDLE_SCHEMA_VERSION;
+  run: BundleRun;
+  steps: BundleStep[];
+  events: BundleEvent[];
+  model_io: ModelIoReceipt[];
+  artifacts: BundleArtifact[];
+  diagnostics: BundleDiagnostic[];
+}
+
+/** A sealed run bundle. */
+export interface RunBundle extends UnsealedRunBundle {
+  integrity: BundleIntegrity;
+}

@@ -1,0 +1,152 @@
+/**
+ * The LLM Workbench wire contract. Every name here is fixed: add names, rename none.
+ * Documented attribute by attribute, with types and requirement levels, in this package's README.
+ */
+
+// ---- Span attributes ----------------------------------------------------------------------
+
+/** Run id on the run's root span (string, required on the run span). @example "run-2026-11-26-001" */
+export const ATTR_RUN_ID = 'workbench.run.id';
+/** Human name of the run (string, recommended on the run span). @example "weekly-newsletter" */
+export const ATTR_RUN_NAME = 'workbench.run.name';
+/** Workflow node id a step span executes (string, required on step spans). @example "draft" */
+export const ATTR_STEP_ID = 'workbench.step.id';
+/** Kind of step (string, recommended on step spans). @example "llm" | "tool" | "human" | "task" */
+export const ATTR_STEP_KIND = 'workbench.step.kind';
+
+// ---- Event names ----------------------------------------------------------------------------
+
+/** The frozen workflow DAG of the run, on the run span. */
+export const EVENT_WORKFLOW_SNAPSHOT = 'workbench.workflow.snapshot';
+/** A human gate was reached and a decision requested. */
+export const EVENT_GATE_REQUESTED = 'workbench.gate.requested';
+/** A human gate was resolved; the event's timestamp is the decision time. */
+export const EVENT_GATE_RESOLVED = 'workbench.gate.resolved';
+/** A receipt for one model call. */
+export const EVENT_MODEL_IO = 'workbench.model_io';
+/** A keyed, versioned step output. */
+export const EVENT_ARTIFACT = 'workbench.artifact';
+/** Prefix shared by every workbench event name; unknown names under it are kept and flagged. */
+export const EVENT_PREFIX = 'workbench.';
+
+// ---- workbench.workflow.snapshot ------------------------------------------------------------
+
+/** Workflow id (string, required). @example "newsletter" */
+export const ATTR_WORKFLOW_ID = 'workbench.workflow.id';
+/** Workflow revision (string, required). @example "2026-11-20.3" */
+export const ATTR_WORKFLOW_REVISION = 'workbench.workflow.revision';
+/** JSON text of the DAG: nodes, edges, gate placements (string, required unless split into parts). */
+export const ATTR_WORKFLOW_DEFINITION = 'workbench.workflow.definition';
+/**
+ * Number of parts a long definition was split into (int). When set, the definition is the
+ * concatenation of `workbench.workflow.definition.part.0` … `.part.{n-1}`, each at most
+ * {@link INLINE_LIMIT_BYTES} bytes, so that no backend's attribute limit truncates it.
+ */
+export const ATTR_WORKFLOW_DEFINITION_PARTS = 'workbench.workflow.definition.parts';
+/** Prefix of the definition parts; the part index follows. @example "workbench.workflow.definition.part.0" */
+export const ATTR_WORKFLOW_DEFINITION_PART_PREFIX = 'workbench.workflow.definition.part.';
+/** sha256 (lowercase hex) of the RFC 8785 form of the definition (string, recommended). */
+export const ATTR_WORKFLOW_DEFINITION_SHA256 = 'workbench.workflow.definition.sha256';
+
+// ---- workbench.gate.* -----------------------------------------------------------------------
+
+/** Gate id, unique within the run (string, required). @example "review" */
+export const ATTR_GATE_ID = 'workbench.gate.id';
+/** Policy that governs the gate (string, optional). @example "one-editor" */
+export const ATTR_GATE_POLICY = 'workbench.gate.policy';
+/** Key of the artifact the gate decides on (string, optional). */
+export const ATTR_GATE_SUBJECT_ARTIFACT_KEY = 'workbench.gate.subject.artifact.key';
+/** Version of the artifact the gate decides on (int, optional). */
+export const ATTR_GATE_SUBJECT_ARTIFACT_VERSION = 'workbench.gate.subject.artifact.version';
+/** Decision (string, required on resolved). One of {@link GATE_DECISIONS}. */
+export const ATTR_GATE_DECISION = 'workbench.gate.decision';
+/** Who decided (string, required on resolved). @example "editor@example.com" */
+export const ATTR_GATE_ACTOR = 'workbench.gate.actor';
+/** Why (string, optional). */
+export const ATTR_GATE_REASON = 'workbench.gate.reason';
+
+/** The decisions a gate can resolve with. */
+export const GATE_DECISIONS = ['approved', 'rejected', 'changes_requested', 'timed_out'] as const;
+/** A gate decision. */
+export type GateDecision = (typeof GATE_DECISIONS)[number];
+
+// ---- workbench.model_io (plus the GenAI conventions) ---------------------------------------
+
+/** Call duration in milliseconds (double, required). */
+export const ATTR_MODEL_IO_DURATION_MS = 'workbench.model_io.duration_ms';
+/** Cost of the call (double, recommended). */
+export const ATTR_MODEL_IO_COST_AMOUNT = 'workbench.model_io.cost.amount';
+/** ISO 4217 currency of the cost (string, recommended with the amount). @example "USD" */
+export const ATTR_MODEL_IO_COST_CURRENCY = 'workbench.model_io.cost.currency';
+/** sha256 (lowercase hex) of the UTF-8 prompt content (string, recommended; always recorded). */
+export const ATTR_MODEL_IO_INPUT_SHA256 = 'workbench.model_io.input.sha256';
+/** sha256 (lowercase hex) of the UTF-8 response content (string, recommended; always recorded). */
+export const ATTR_MODEL_IO_OUTPUT_SHA256 = 'workbench.model_io.output.sha256';
+/** Prompt content (string, only when content capture is enabled). */
+export const ATTR_MODEL_IO_INPUT = 'workbench.model_io.input';
+/** Response content (string, only when content capture is enabled). */
+export const ATTR_MODEL_IO_OUTPUT = 'workbench.model_io.output';
+
+// GenAI semantic conventions (development status upstream: copied here rather than imported
+// from the incubating entry point, which may change between minor versions).
+
+/** @example "chat" */
+export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
+/** @example "openai" */
+export const ATTR_GEN_AI_PROVIDER_NAME = 'gen_ai.provider.name';
+/** Deprecated predecessor of `gen_ai.provider.name`; still read. */
+export const ATTR_GEN_AI_SYSTEM = 'gen_ai.system';
+/** @example "gpt-4o" */
+export const ATTR_GEN_AI_REQUEST_MODEL = 'gen_ai.request.model';
+/** @example "gpt-4o-2024-08-06" */
+export const ATTR_GEN_AI_RESPONSE_MODEL = 'gen_ai.response.model';
+/** int */
+export const ATTR_GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
+/** int */
+export const ATTR_GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
+/** Deprecated predecessor of `gen_ai.usage.input_tokens`; still read. */
+export const ATTR_GEN_AI_USAGE_PROMPT_TOKENS = 'gen_ai.usage.prompt_tokens';
+/** Deprecated predecessor of `gen_ai.usage.output_tokens`; still read. */
+export const ATTR_GEN_AI_USAGE_COMPLETION_TOKENS = 'gen_ai.usage.completion_tokens';
+/** int: input tokens served from the provider's cache. */
+export const ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = 'gen_ai.usage.cache_read.input_tokens';
+/** int: input tokens written to the provider's cache. */
+export const ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS = 'gen_ai.usage.cache_creation.input_tokens';
+/** int: output tokens spent on reasoning. */
+export const ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS = 'gen_ai.usage.reasoning.output_tokens';
+
+// ---- workbench.artifact ---------------------------------------------------------------------
+
+/** Artifact key, stable across versions (string, required). @example "draft.md" */
+export const ATTR_ARTIFACT_KEY = 'workbench.artifact.key';
+/** Version, an integer from 1 (int, required). */
+export const ATTR_ARTIFACT_VERSION = 'workbench.artifact.version';
+/** sha256 (lowercase hex) of the content bytes (string, required). */
+export const ATTR_ARTIFACT_SHA256 = 'workbench.artifact.sha256';
+/** Media type of the content (string, required). @example "text/markdown" */
+export const ATTR_ARTIFACT_MEDIA_TYPE = 'workbench.artifact.media_type';
+/** Size of the content in bytes (int, required). */
+export const ATTR_ARTIFACT_SIZE = 'workbench.artifact.size';
+/** Version this one was derived from (int, optional). */
+export const ATTR_ARTIFACT_PARENT_VERSION = 'workbench.artifact.parent_version';
+/** The content, UTF-8 text, when it fits {@link INLINE_LIMIT_BYTES} (string, optional). */
+export const ATTR_ARTIFACT_CONTENT = 'workbench.artifact.content';
+/** Unified diff from the parent version, when it fits {@link INLINE_LIMIT_BYTES} (string, optional). */
+export const ATTR_ARTIFACT_PATCH = 'workbench.artifact.patch';
+
+// ---- Resource ------------------------------------------------------------------------------
+
+/** OpenTelemetry resource attribute naming the service. */
+export const ATTR_SERVICE_NAME = 'service.name';
+
+// ---- Limits that are part of the contract ---------------------------------------------------
+
+/**
+ * Largest string, in UTF-8 bytes, that a bundle holds inline (content, patches, unknown attribute
+ * values). Longer strings are represented by their hash and size only. Chosen below Tempo's default
+ * `max_attribute_bytes` (2048), so that a bundle folded from a default Tempo equals the in-process one.
+ */
+export const INLINE_LIMIT_BYTES = 2000;
+
+/** Environment variable that turns on prompt and response capture (`true` to enable). */
+export const ENV_CAPTURE_CONTENT = 'WORKBENCH_CAPTURE_CONTENT';
