@@ -1,0 +1,266 @@
+import { describe, expect, it } from 'vitest';
+import * as sc from '@llm-workbench/semconv';
+import { foldRun, isRunTrace, sealBundle, serializeBundle, verifyBundle, type SpanRecord } from '../src/index.js';
+import { attrs, ev, rng, sampleRun, span, TRACE } from './fixtures.js';
+
+const bytes = (spans: Iterable<SpanRecord>, truncated = false): string => serializeBundle(sealBundle(foldRun(spans, { truncated })));
+
+describe('foldRun', () => {
+  it('folds a run into steps, a timeline, receipts and artifacts', () => {
+    const b = foldRun(sampleRun());
+    expect(b.run).toMatchObject({
+      traceId: TRACE,
+      runId: 'run-1',
+      name: 'newsletter',
+      service: 'agent',
+      rootSpanId: '1000000000000001',
+      startTime: '2025-11-26T10:10:42.000000Z',
+      endTime: '2025-11-26T10:10:51.000000Z',
+      durationMs: 9000,
+      status: { code: 'ok', message: null },
+      complete: true,
+      spanCount: 5,
+    });
+    expect(b.run.workflowSnapshot?.definition).toEqual({ nodes: [{ id: 'draft' }, { id: 'review' }], edges: [['draft', 'review']] });
+    expect(b.run.workflowSnapshot?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(b.steps.map((s) => [s.stepId, s.parentStepId, s.durationMs])).toEqual([
+      ['draft', null, 2000],
+      ['review', null, 3000],
+      ['publish', null, 1000],
+    ]);
+    expect(b.events.map((e) => e.type)).toEqual([
+      'workflow_snapshot',
+      'step_started',
+      'model_io',
+      'model_io',
+      'artifact',
+      'unknown',
+      'step_ended',
+      'step_started',
+      'human_gate_requested',
+      'human_gate_resolved',
+      'step_ended',
+      'step_started',
+      'artifact',
+      'step_ended',
+    ]);
+    const resolved = b.events.find((e) => e.type === 'human_gate_resolved');
+    expect(resolved).toMatchObject({ gateId: 'review', decision: 'approved', actor: 'ed@example.com', reason: 'ok', time: '2025-11-26T10:10:48.500000Z', stepId: 'review' });
+    expect(b.model_io.map((m) => [m.source, m.provider, m.model, m.usage.inputTokens, m.usage.outputTokens, m.durationMs, m.cost, m.stepId])).toEqual([
+      ['span', 'fake', 'fake-2', 7, 3, 200, null, 'draft'],
+      ['event', 'fake', 'fake-1', 100, 50, 900.25, { amount: 0.003, currency: 'USD' }, 'draft'],
+    ]);
+    expect(b.artifacts.map((a) => [a.key, a.version, a.parentVersion, a.patch !== null, a.stepId])).toEqual([
+      ['draft.md', 1, null, false, 'draft'],
+      ['draft.md', 2, 1, true, 'publish'],
+    ]);
+    expect(b.diagnostics).toEqual([]);
+  });
+
+  it('truncates times to microseconds, as every backend keeps them', () => {
+    const b = foldRun(sampleRun());
+    const chat = b.model_io.find((m) => m.source === 'span');
+    // 1_700_000_500 - 1_500_000_000 ns = 200_000.5 µs → 200 ms exactly
+    expect(chat?.durationMs).toBe(200);
+    expect(b.run.startTime).toBe('2025-11-26T10:10:42.000000Z'); // +123 ns dropped
+  });
+
+  it('gives identical bytes for shuffled, split and duplicated span lists', () => {
+    const reference = bytes(sampleRun());
+    const random = rng(42);
+    for (let round = 0; round < 200; round++) {
+      const spans = sampleRun();
+      // duplicate some spans (fresh but equal objects, as a retry would deliver)
+      for (const s of sampleRun()) if (random() < 0.4) spans.push(s);
+      // shuffle
+      for (let i = spans.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [spans[i], spans[j]] = [spans[j]!, spans[i]!];
+      }
+      // split into batches and feed as one iterable of batches concatenated
+      const cut = Math.floor(random() * spans.length);
+      const batches = [spans.slice(0, cut), spans.slice(cut)];
+      expect(bytes(batches.flat())).toBe(reference);
+    }
+  });
+
+  it('orders events by time, then span id, never by arrival', () => {
+    const same = 5_000_000_000n;
+    const a = span({ spanId: 'aaaaaaaaaaaaaaaa', parentSpanId: '1000000000000001', events: [ev('x', same, {})] });
+    const b = span({ spanId: 'bbbbbbbbbbbbbbbb', parentSpanId: '1000000000000001', events: [ev('y', same, {})] });
+    const one = foldRun([...sampleRun(), b, a]);
+    const two = foldRun([a, ...sampleRun(), b]);
+    expect(one.events).toEqual(two.events);
+    const names = one.events.flatMap((e) => (e.type === 'unknown' ? [e.name] : []));
+    expect(names.slice(-2)).toEqual(['x', 'y']);
+  });
+
+  it('survives self-parents, parent cycles and missing parents, and flags them', () => {
+    const spans = [
+      span({ spanId: '1111111111111111', attributes: attrs({ [sc.ATTR_RUN_ID]: 'r' }) }),
+      span({ spanId: '2222222222222222', parentSpanId: '2222222222222222' }),
+      span({ spanId: '3333333333333333', parentSpanId: '4444444444444444', attributes: attrs({ [sc.ATTR_STEP_ID]: 'a' }) }),
+      span({ spanId: '4444444444444444', parentSpanId: '3333333333333333', attributes: attrs({ [sc.ATTR_STEP_ID]: 'b' }) }),
+      span({ spanId: '5555555555555555', parentSpanId: '9999999999999999' }),
+    ];
+    const b = foldRun(spans);
+    expect(b.run.complete).toBe(false);
+    expect(b.run.spanCount).toBe(5);
+    expect(new Set(b.diagnostics.map((d) => d.code))).toEqual(new Set(['self_parent', 'parent_cycle', 'missing_parent']));
+    expect(b.steps.map((s) => s.parentStepId).sort()).toEqual(['a', 'b']);
+  });
+
+  it('folds orphans with no root into a bundle that says so', () => {
+    const b = foldRun([span({ spanId: '5555555555555555', parentSpanId: '9999999999999999', attributes: attrs({ [sc.ATTR_GEN_AI_OPERATION_NAME]: 'chat' }) })]);
+    expect(b.run).toMatchObject({ complete: false, rootSpanId: null, startTime: null, runId: null });
+    expect(b.diagnostics.map((d) => d.code)).toContain('missing_root');
+    expect(b.model_io).toHaveLength(1);
+  });
+
+  it('keeps times exact where valid and flags end before start; unwritable times become null', () => {
+    const huge = 10n ** 30n; // far beyond year 9999
+    const b = foldRun([
+      span({ spanId: '1111111111111111', attributes: attrs({ [sc.ATTR_RUN_ID]: 'r' }), startTimeUnixNano: 10_000_000_000n, endTimeUnixNano: 5_000_000_000n }),
+      span({ spanId: '2222222222222222', parentSpanId: '1111111111111111', attributes: attrs({ [sc.ATTR_STEP_ID]: 's' }), startTimeUnixNano: -5n, endTimeUnixNano: huge }),
+    ]);
+    expect(b.run.durationMs).toBeNull();
+    expect(b.diagnostics.map((d) => d.code)).toContain('end_before_start');
+    expect(b.steps[0]).toMatchObject({ startTime: '1969-12-31T23:59:59.999999Z', endTime: null });
+    expect(() => serializeBundle(sealBundle(b))).not.toThrow();
+  });
+
+  it('bounds huge and deep attribute values and many events, and records the limits', () => {
+    let deep: import('../src/index.js').AttributeValue = 'leaf';
+    for (let i = 0; i < 5000; i++) deep = { kvlist: attrs({ k: deep }) };
+    const events = Array.from({ length: 10_000 }, (_, i) => ev('tick', BigInt(i), { i }));
+    const b = foldRun([
+      span({
+        spanId: '1111111111111111',
+        attributes: attrs({ [sc.ATTR_RUN_ID]: 'r' }),
+        events: [ev('odd', 1n, { big: 'x'.repeat(10 * 1024 * 1024), deep, nan: Number.NaN, inf: -Infinity, long: 2n ** 70n }), ...events],
+      }),
+    ]);
+    const odd = b.events.find((e) => e.type === 'unknown' && e.name === 'odd');
+    expect(odd).toBeDefined();
+    const a = (odd as { attributes: Record<string, unknown> }).attributes;
+    expect(a.big).toEqual({ omitted: 'over_inline_limit', size: 10 * 1024 * 1024 });
+    expect(a.nan).toBe('NaN');
+    expect(a.inf).toBe('-Infinity');
+    expect(a.long).toBe('1180591620717411303424');
+    expect(JSON.stringify(a.deep)).toContain('too_deep');
+    expect(b.events.filter((e) => e.type === 'unknown')).toHaveLength(1000);
+    expect(b.diagnostics.map((d) => d.code)).toContain('unknown_events_dropped');
+    const text = serializeBundle(sealBundle(b));
+    expect(text.length).toBeLessThan(1_000_000);
+    expect(verifyBundle(text).ok).toBe(true);
+  });
+
+  it('keeps __proto__ and constructor keys as data without touching prototypes', () => {
+    const hostile = attrs({ ['__proto__']: 'x', constructor: 'y', [sc.ATTR_RUN_ID]: 'r' });
+    const b = foldRun([
+      span({
+        spanId: '1111111111111111',
+        attributes: hostile,
+        events: [
+          ev('odd', 1n, { ['__proto__']: { kvlist: attrs({ polluted: true }) }, constructor: 'c' }),
+          ev(sc.EVENT_ARTIFACT, 2n, { [sc.ATTR_ARTIFACT_KEY]: '__proto__', [sc.ATTR_ARTIFACT_VERSION]: 1, [sc.ATTR_ARTIFACT_SHA256]: 'd'.repeat(64), [sc.ATTR_ARTIFACT_MEDIA_TYPE]: 'text/plain', [sc.ATTR_ARTIFACT_SIZE]: 1 }),
+        ],
+      }),
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const odd = b.events.find((e) => e.type === 'unknown');
+    const attributes = (odd as { attributes: Record<string, unknown> }).attributes;
+    expect(Object.keys(attributes)).toEqual(['__proto__', 'constructor']);
+    expect(b.artifacts[0]?.key).toBe('__proto__');
+    const text = serializeBundle(sealBundle(b));
+    expect(text).toContain('"__proto__":{"kvlist":{"polluted":true}}');
+    expect(verifyBundle(text).ok).toBe(true);
+  });
+
+  it('keeps unknown workbench events and gates missing fields, and flags them', () => {
+    const b = foldRun([
+      span({
+        spanId: '1111111111111111',
+        attributes: attrs({ [sc.ATTR_RUN_ID]: 'r' }),
+        events: [
+          ev('workbench.gate.escalated', 1n, { [sc.ATTR_GATE_ID]: 'g' }),
+          ev(sc.EVENT_GATE_RESOLVED, 2n, { [sc.ATTR_GATE_DECISION]: 'maybe' }),
+          ev(sc.EVENT_ARTIFACT, 3n, { [sc.ATTR_ARTIFACT_VERSION]: 'two' }),
+        ],
+      }),
+    ]);
+    expect(b.events.map((e) => e.type)).toEqual(['unknown', 'human_gate_resolved', 'artifact']);
+    const codes = b.diagnostics.map((d) => `${d.code}:${d.subject ?? ''}`);
+    expect(codes).toEqual(
+      expect.arrayContaining([
+        'unknown_workbench_event:workbench.gate.escalated',
+        'unknown_gate_decision:workbench.gate.decision',
+        `missing_field:${sc.ATTR_GATE_ID}`,
+        `missing_field:${sc.ATTR_GATE_ACTOR}`,
+        `wrong_type:${sc.ATTR_ARTIFACT_VERSION}`,
+        `missing_field:${sc.ATTR_ARTIFACT_KEY}`,
+      ]),
+    );
+  });
+
+  it('keeps credentials and uncaptured content out of bundles', () => {
+    const b = foldRun([
+      span({
+        spanId: '1111111111111111',
+        attributes: attrs({ [sc.ATTR_RUN_ID]: 'r' }),
+        events: [
+          ev('http', 1n, { 'http.request.header.authorization': 'Basic dXNlcjpwYXNz', note: 'key is sk-proj-abcdefghijklmnopqrstuvwx', [`x.api_key`]: 'plain' }),
+          ev(sc.EVENT_MODEL_IO, 2n, { [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'p', [sc.ATTR_GEN_AI_REQUEST_MODEL]: 'm', [sc.ATTR_MODEL_IO_INPUT_SHA256]: 'e'.repeat(64) }),
+        ],
+      }),
+    ]);
+    const text = serializeBundle(sealBundle(b));
+    expect(text).not.toContain('dXNlcjpwYXNz');
+    expect(text).not.toContain('sk-proj-abcdefghijklmnopqrstuvwx');
+    expect(text).not.toContain('"plain"');
+    expect(b.model_io[0]?.input).toEqual({ sha256: 'e'.repeat(64), content: null, omitted: null });
+  });
+
+  it('holds content only within the inline limit and when it matches its hash', () => {
+    const long = 'é'.repeat(1001); // 2002 bytes
+    const b = foldRun([
+      span({
+        spanId: '1111111111111111',
+        attributes: attrs({ [sc.ATTR_RUN_ID]: 'r' }),
+        events: [
+          ev(sc.EVENT_MODEL_IO, 1n, { [sc.ATTR_MODEL_IO_INPUT]: long, [sc.ATTR_MODEL_IO_OUTPUT]: 'hi', [sc.ATTR_MODEL_IO_OUTPUT_SHA256]: 'f'.repeat(64) }),
+        ],
+      }),
+    ]);
+    expect(b.model_io[0]?.input).toEqual({ sha256: null, content: null, omitted: 'over_inline_limit' });
+    expect(b.model_io[0]?.output).toEqual({ sha256: 'f'.repeat(64), content: null, omitted: 'hash_mismatch' });
+  });
+
+  it('reassembles a workflow definition split into parts', () => {
+    const definition = { nodes: Array.from({ length: 200 }, (_, i) => ({ id: `node-${i}`, label: 'ü'.repeat(5) })) };
+    const text = JSON.stringify(definition);
+    const parts: string[] = [];
+    for (let i = 0; i < text.length; i += 900) parts.push(text.slice(i, i + 900));
+    const a: Record<string, import('../src/index.js').AttributeValue> = {
+      [sc.ATTR_WORKFLOW_ID]: 'w',
+      [sc.ATTR_WORKFLOW_REVISION]: '1',
+      [sc.ATTR_WORKFLOW_DEFINITION_PARTS]: parts.length,
+    };
+    parts.forEach((p, i) => (a[`${sc.ATTR_WORKFLOW_DEFINITION_PART_PREFIX}${i}`] = p));
+    const b = foldRun([span({ spanId: '1111111111111111', attributes: attrs({ [sc.ATTR_RUN_ID]: 'r' }), events: [ev(sc.EVENT_WORKFLOW_SNAPSHOT, 1n, a)] })]);
+    expect(b.run.workflowSnapshot?.definition).toEqual(definition);
+    expect(b.diagnostics).toEqual([]);
+  });
+
+  it('marks bundles folded early as incomplete', () => {
+    expect(foldRun(sampleRun(), { truncated: true }).run.complete).toBe(false);
+  });
+});
+
+describe('isRunTrace', () => {
+  it('accepts run spans, GenAI spans and workbench events, and nothing else', () => {
+    expect(isRunTrace(sampleRun())).toBe(true);
+    expect(isRunTrace([span({ spanId: '1111111111111111', attributes: attrs({ [sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 1 }) })])).toBe(true);
+    expect(isRunTrace([span({ spanId: '1111111111111111', attributes: attrs({ 'http.method': 'GET' }) })])).toBe(false);
+  });
+});

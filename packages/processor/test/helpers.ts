@@ -1,0 +1,77 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { context, trace, type Tracer } from '@opentelemetry/api';
+import * as sc from '@llm-workbench/semconv';
+
+/** A fresh temporary folder. */
+export function tempDir(prefix = 'wb-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Polls until `check` returns a truthy value, or fails after `timeoutMs`. */
+export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * Records a small run with the raw OpenTelemetry API and the wire contract: a run span with a
+ * workflow snapshot, a step with a model_io event and an artifact, a gate step, and a GenAI
+ * client span. Returns the trace id.
+ */
+export function recordRawRun(tracer: Tracer, runId = 'run-1'): string {
+  const run = tracer.startSpan('run newsletter', {
+    attributes: { [sc.ATTR_RUN_ID]: runId, [sc.ATTR_RUN_NAME]: 'newsletter' },
+  });
+  run.addEvent(sc.EVENT_WORKFLOW_SNAPSHOT, {
+    [sc.ATTR_WORKFLOW_ID]: 'newsletter',
+    [sc.ATTR_WORKFLOW_REVISION]: 'r7',
+    [sc.ATTR_WORKFLOW_DEFINITION]: JSON.stringify({ nodes: [{ id: 'draft' }, { id: 'review' }], edges: [['draft', 'review']] }),
+  });
+  const ctx = trace.setSpan(context.active(), run);
+  const draft = tracer.startSpan('step draft', { attributes: { [sc.ATTR_STEP_ID]: 'draft', [sc.ATTR_STEP_KIND]: 'llm' } }, ctx);
+  draft.addEvent(sc.EVENT_MODEL_IO, {
+    [sc.ATTR_GEN_AI_OPERATION_NAME]: 'chat',
+    [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'fake',
+    [sc.ATTR_GEN_AI_REQUEST_MODEL]: 'fake-1',
+    [sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 120,
+    [sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: 80,
+    [sc.ATTR_MODEL_IO_DURATION_MS]: 812.5,
+    [sc.ATTR_MODEL_IO_COST_AMOUNT]: 0.0021,
+    [sc.ATTR_MODEL_IO_COST_CURRENCY]: 'USD',
+  });
+  draft.addEvent(sc.EVENT_ARTIFACT, {
+    [sc.ATTR_ARTIFACT_KEY]: 'draft.md',
+    [sc.ATTR_ARTIFACT_VERSION]: 1,
+    [sc.ATTR_ARTIFACT_SHA256]: 'a'.repeat(64),
+    [sc.ATTR_ARTIFACT_MEDIA_TYPE]: 'text/markdown',
+    [sc.ATTR_ARTIFACT_SIZE]: 12,
+  });
+  const llm = tracer.startSpan('chat fake-2', {
+    attributes: {
+      [sc.ATTR_GEN_AI_OPERATION_NAME]: 'chat',
+      [sc.ATTR_GEN_AI_SYSTEM]: 'fake',
+      [sc.ATTR_GEN_AI_REQUEST_MODEL]: 'fake-2',
+      [sc.ATTR_GEN_AI_USAGE_PROMPT_TOKENS]: 10,
+      [sc.ATTR_GEN_AI_USAGE_COMPLETION_TOKENS]: 5,
+    },
+  }, trace.setSpan(ctx, draft));
+  llm.end();
+  draft.end();
+  const review = tracer.startSpan('step review', { attributes: { [sc.ATTR_STEP_ID]: 'review', [sc.ATTR_STEP_KIND]: 'human' } }, ctx);
+  review.addEvent(sc.EVENT_GATE_REQUESTED, { [sc.ATTR_GATE_ID]: 'review' });
+  review.addEvent(sc.EVENT_GATE_RESOLVED, {
+    [sc.ATTR_GATE_ID]: 'review',
+    [sc.ATTR_GATE_DECISION]: 'approved',
+    [sc.ATTR_GATE_ACTOR]: 'editor@example.com',
+  });
+  review.end();
+  run.end();
+  return run.spanContext().traceId;
+}
