@@ -1,0 +1,23 @@
+export { Workbench } from './workbench.js';
+export { WorkbenchRun } from './workbench-run.js';
+export { WorkbenchStep } from './workbench-step.js';
+export { WorkbenchScope } from './workbench-scope.js';
+export { WorkbenchConfigError } from './workbench-config-error.js';
+export { INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from './instrumentation-scope.js';
+export { MAX_DEFINITION_PARTS } from './workflow-snapshot-attributes.js';
+export type {
+  ArtifactInput,
+  ArtifactRef,
+  EventTime,
+  GateRequest,
+  GateResolution,
+  ModelCallRequest,
+  ModelCallResult,
+  ModelCost,
+  ModelIo,
+  StartRunOptions,
+  StepKind,
+  StepOptions,
+  WorkbenchOptions,
+  WorkflowInfo,
+} from './types.js';

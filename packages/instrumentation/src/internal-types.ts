@@ -1,0 +1,22 @@
+import type { Tracer } from '@opentelemetry/api';
+import type { ArtifactStore } from './artifact-store.js';
+import type { Reporter } from './reporter.js';
+
+/** Options after merging code options, the environment and the defaults. Never exported. */
+export interface ResolvedConfig {
+  readonly tracer: Tracer;
+  readonly captureContent: boolean;
+  readonly inlineArtifactContent: boolean;
+  readonly artifactDiffMaxBytes: number;
+  readonly artifactCacheMaxBytes: number;
+  readonly generateRunId: () => string;
+}
+
+/** What a run and all its steps share. Released when the run ends. */
+export interface RunState {
+  readonly config: ResolvedConfig;
+  readonly reporter: Reporter;
+  readonly artifacts: ArtifactStore;
+  /** Set when the run span ended: artifacts can no longer be versioned. */
+  ended: boolean;
+}

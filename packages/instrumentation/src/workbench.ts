@@ -1,0 +1,131 @@
+import { context, diag, type DiagLogger } from '@opentelemetry/api';
+import { ATTR_RUN_ID, ATTR_RUN_NAME, EVENT_WORKFLOW_SNAPSHOT } from '@llm-workbench/semconv';
+import { ArtifactStore } from './artifact-store.js';
+import { generateRunId } from './generate-run-id.js';
+import { inScope } from './in-scope.js';
+import { INSTRUMENTATION_NAME } from './instrumentation-scope.js';
+import type { ResolvedConfig, RunState } from './internal-types.js';
+import { Reporter } from './reporter.js';
+import { resolveConfig, type Environment } from './resolve-config.js';
+import type { StartRunOptions, WorkbenchOptions } from './types.js';
+import { WorkbenchRun } from './workbench-run.js';
+import { nonRecordingSpan, startSpan } from './start-span.js';
+import { workflowSnapshotAttributes } from './workflow-snapshot-attributes.js';
+
+/**
+ * Records LLM agent runs on your tracer: a run span with the workflow snapshot, step spans, and
+ * span events for human gates, model calls and artifacts, named by `@llm-workbench/semconv`.
+ * Only the constructor throws (a {@link WorkbenchConfigError}, for an invalid option); recording
+ * never does, and reports problems through the diag logger `@llm-workbench/instrumentation`.
+ *
+ * @example
+ * const wb = new Workbench({ tracerProvider: provider });
+ * await wb.run({ name: 'newsletter', workflow }, async (run) => {
+ *   await run.step('draft', { kind: 'llm' }, async (step) => {
+ *     step.recordModelIo({ provider: 'openai', model: 'gpt-4o', inputTokens: 812, outputTokens: 164, durationMs: 2310 });
+ *   });
+ * });
+ */
+export class Workbench {
+  private readonly _config: ResolvedConfig;
+  private readonly _reporter: Reporter;
+
+  /**
+   * @param options see {@link WorkbenchOptions}; the environment is read here, once.
+   * @throws WorkbenchConfigError when an option is invalid, quoting it
+   */
+  constructor(options: WorkbenchOptions = {}) {
+    this._reporter = new Reporter(logger());
+    this._config = resolveConfig(options, environment(), this._reporter);
+  }
+
+  /** Whether prompt and response content is recorded, as resolved from options and environment. */
+  get captureContent(): boolean {
+    return this._config.captureContent;
+  }
+
+  /**
+   * Starts a run: its span (`run {name}`, with `workbench.run.id` and `workbench.run.name`) and,
+   * when a workflow is given, the `workbench.workflow.snapshot` event. The span's parent is the
+   * active context's span, if any. End the run with `end()` or `fail()`; or use
+   * {@link Workbench.run}, which does that for you.
+   *
+   * @example
+   * const run = wb.startRun({ name: 'newsletter', workflow });
+   * try { await run.step('draft', draft); } finally { run.end(); }
+   */
+  startRun(options: StartRunOptions): WorkbenchRun {
+    const state: RunState = {
+      config: this._config,
+      reporter: this._reporter,
+      artifacts: new ArtifactStore({
+        diffMaxBytes: this._config.artifactDiffMaxBytes,
+        cacheMaxBytes: this._config.artifactCacheMaxBytes,
+      }),
+      ended: false,
+    };
+    let runId: string | undefined;
+    try {
+      runId = this._runId(options.runId);
+      let name = options.name;
+      if (typeof name !== 'string' || name === '') {
+        this._reporter.warn('bad_input', 'startRun: name is not a non-empty string; "run" used');
+        name = 'run';
+      }
+      const span = startSpan(
+        this._config.tracer,
+        `run ${name}`,
+        { attributes: { ...options.attributes, [ATTR_RUN_ID]: runId, [ATTR_RUN_NAME]: name } },
+        context.active(),
+        this._reporter,
+      );
+      if (options.workflow !== undefined && span.isRecording()) {
+        span.addEvent(
+          EVENT_WORKFLOW_SNAPSHOT,
+          workflowSnapshotAttributes(options.workflow, this._reporter),
+        );
+      }
+      return new WorkbenchRun(span, state, runId);
+    } catch (err) {
+      this._reporter.error('internal_error', 'startRun() failed inside instrumentation', err);
+      return new WorkbenchRun(nonRecordingSpan(), state, runId ?? generateRunId());
+    }
+  }
+
+  /**
+   * Runs `fn` in a new run: the run span is active in `fn` (so steps and any spans started there
+   * are its children), ends when `fn` settles, and on a throw records the error (status error, an
+   * `exception` event) and rethrows it unchanged. Resolves to what `fn` returned.
+   *
+   * @example
+   * const summary = await wb.run({ name: 'newsletter', workflow }, async (run) => {
+   *   return run.step('draft', { kind: 'llm' }, (step) => draft(step));
+   * });
+   */
+  run<T>(options: StartRunOptions, fn: (run: WorkbenchRun) => T | Promise<T>): Promise<T> {
+    return inScope(this.startRun(options), fn);
+  }
+
+  private _runId(given: unknown): string {
+    if (typeof given === 'string' && given !== '') return given;
+    if (given !== undefined) {
+      this._reporter.warn('bad_input', 'startRun: runId is not a non-empty string; one generated');
+    }
+    try {
+      const id: unknown = this._config.generateRunId();
+      if (typeof id === 'string' && id !== '') return id;
+      this._reporter.warn('bad_run_id', 'generateRunId() returned no string; the default used');
+    } catch (err) {
+      this._reporter.error('bad_run_id', 'generateRunId() threw; the default used', err);
+    }
+    return generateRunId();
+  }
+}
+
+function logger(): DiagLogger {
+  return diag.createComponentLogger({ namespace: INSTRUMENTATION_NAME });
+}
+
+function environment(): Environment {
+  return typeof process === 'undefined' ? {} : process.env;
+}
