@@ -1,0 +1,158 @@
+import { parseArgs } from 'node:util';
+import { parseBundleTime, summarizeBundle, type BundleEvent, type RunBundle } from '@llm-workbench/bundle';
+import { CliError, EXIT, writeLine, type Command } from '../io.js';
+import { loadBundle } from '../load-bundle.js';
+import { formatCost, formatMs, formatTokens, table } from '../format.js';
+
+const HELP = `Usage: workbench show FILE [--json]
+
+Prints a readable account of a run: header and integrity, the timeline of steps, gates (decision,
+actor, time and wait), model calls (tokens, cost, duration) with totals, and artifacts with their
+versions. A bundle whose integrity fails is still shown, under a warning, and exits 1.
+--json prints the derived summary (gates, model totals) with the verification result.`;
+
+/** `workbench show FILE [--json]` */
+export const showCommand: Command = async (argv, io) => {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    writeLine(io.stdout, HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) throw new CliError(`expected one FILE\n\n${HELP}`);
+  const file = positionals[0]!;
+  const { bundle, verification } = await loadBundle(file, io.stdin);
+  const summary = summarizeBundle(bundle);
+  if (values.json) {
+    writeLine(
+      io.stdout,
+      JSON.stringify(
+        {
+          file,
+          verified: verification.ok,
+          problems: verification.ok ? [] : verification.problems,
+          sha256: verification.sha256,
+          run: bundle.run,
+          gates: [...summary.gates.values()],
+          models: Object.fromEntries([...summary.models].map(([k, v]) => [k, { ...v, cost: Object.fromEntries(v.cost) }])),
+          totals: { ...summary.totals, cost: Object.fromEntries(summary.totals.cost) },
+          artifacts: bundle.artifacts.map(({ content: _c, patch: _p, ...a }) => a),
+        },
+        null,
+        2,
+      ),
+    );
+    return verification.ok ? EXIT.ok : EXIT.failed;
+  }
+  const out: string[] = [];
+  const r = bundle.run;
+  if (verification.ok) out.push(`Integrity  verified  sha256 ${verification.sha256}`);
+  else {
+    const p = verification.problems[0];
+    out.push(`!! INTEGRITY FAILED: ${p?.code ?? ''} ${p?.path ?? ''}: ${p?.message ?? ''}`, '!! What follows may have been altered.');
+  }
+  out.push('');
+  out.push(`Run        ${r.name}${r.runId ? ` (${r.runId})` : ''}`);
+  out.push(`Trace      ${r.traceId}${r.service ? `   service ${r.service}` : ''}`);
+  const w = r.workflowSnapshot;
+  if (w) out.push(`Workflow   ${w.id ?? '?'} @ revision ${w.revision ?? '?'}${w.sha256 ? `   definition sha256 ${w.sha256.slice(0, 16)}…` : ''}`);
+  out.push(`Time       ${r.startTime ?? '?'} → ${r.endTime ?? '?'}   ${formatMs(r.durationMs)}`);
+  out.push(`Status     ${r.status.code}${r.status.message ? ` (${r.status.message})` : ''}   ${r.complete ? 'complete' : 'INCOMPLETE'}   ${r.spanCount} spans`);
+
+  out.push('', 'Timeline');
+  const t0 = r.startTime ? parseBundleTime(r.startTime) : null;
+  for (const e of bundle.events) out.push(`  ${offset(e.time, t0)}  ${describe(e, bundle)}`);
+
+  if (summary.gates.size > 0) {
+    out.push('', 'Gates');
+    out.push(
+      ...table(
+        ['gate', 'decision', 'actor', 'requested', 'resolved', 'waited', 'reason'],
+        [...summary.gates.values()].map((g) => [g.gateId, g.decision ?? 'PENDING', g.actor ?? '', g.requestedAt ?? '', g.resolvedAt ?? '', formatMs(g.waitMs), g.reason ?? '']),
+      ).map((l) => `  ${l}`),
+    );
+  }
+  if (bundle.model_io.length > 0) {
+    out.push('', 'Model calls');
+    const rows = bundle.model_io.map((m) => [
+      m.stepId ?? '',
+      `${m.provider ?? '?'}/${m.model ?? '?'}`,
+      formatTokens(m.usage.inputTokens),
+      formatTokens(m.usage.outputTokens),
+      formatMs(m.durationMs),
+      m.cost ? formatCost(m.cost.amount, m.cost.currency) : '',
+    ]);
+    const t = summary.totals;
+    rows.push(['TOTAL', `${t.calls} calls`, formatTokens(t.inputTokens), formatTokens(t.outputTokens), formatMs(t.durationMs), [...t.cost].map(([c, a]) => formatCost(a, c)).join(' + ')]);
+    out.push(...table(['step', 'model', 'in tokens', 'out tokens', 'duration', 'cost'], rows, [2, 3, 4, 5]).map((l) => `  ${l}`));
+  }
+  if (bundle.artifacts.length > 0) {
+    out.push('', 'Artifacts');
+    out.push(
+      ...table(
+        ['key', 'version', 'from', 'sha256', 'size', 'type', 'step', 'held'],
+        bundle.artifacts.map((a) => [
+          a.key,
+          `v${a.version ?? '?'}`,
+          a.parentVersion !== null ? `v${a.parentVersion}` : '',
+          a.sha256 ? `${a.sha256.slice(0, 12)}…` : '',
+          a.size !== null ? `${a.size} B` : '',
+          a.mediaType ?? '',
+          a.stepId ?? '',
+          [a.content !== null ? 'content' : '', a.patch !== null ? 'patch' : ''].filter(Boolean).join('+'),
+        ]),
+      ).map((l) => `  ${l}`),
+    );
+  }
+  if (bundle.diagnostics.length > 0) {
+    out.push('', `Diagnostics (${bundle.diagnostics.length})`);
+    for (const d of bundle.diagnostics) out.push(`  ${d.code}${d.spanId ? ` [span ${d.spanId}]` : ''}: ${d.message}`);
+  }
+  writeLine(io.stdout, out.join('\n'));
+  return verification.ok ? EXIT.ok : EXIT.failed;
+};
+
+function offset(time: string | null, t0: bigint | null): string {
+  if (time === null || t0 === null) return '         ?';
+  const t = parseBundleTime(time);
+  if (t === null) return '         ?';
+  const s = Number(t - t0) / 1e6;
+  return `${s >= 0 ? '+' : ''}${s.toFixed(3)}s`.padStart(10);
+}
+
+function describe(e: BundleEvent, bundle: RunBundle): string {
+  switch (e.type) {
+    case 'workflow_snapshot':
+      return `workflow ${e.workflowId ?? '?'} @ revision ${e.revision ?? '?'}`;
+    case 'step_started': {
+      const depth = depthOf(e.spanId, bundle);
+      return `${'  '.repeat(depth)}▶ step ${e.stepId ?? '?'}${e.kind ? ` (${e.kind})` : ''}`;
+    }
+    case 'step_ended': {
+      const depth = depthOf(e.spanId, bundle);
+      return `${'  '.repeat(depth)}■ step ${e.stepId ?? '?'} ended ${e.status.code}`;
+    }
+    case 'human_gate_requested':
+      return `    gate ${e.gateId ?? '?'} requested${e.policy ? ` (policy ${e.policy})` : ''}${e.subject ? ` on ${e.subject.artifactKey ?? '?'} v${e.subject.artifactVersion ?? '?'}` : ''}`;
+    case 'human_gate_resolved':
+      return `    gate ${e.gateId ?? '?'} ${e.decision ?? '?'} by ${e.actor ?? '?'}${e.reason ? `: ${e.reason}` : ''}`;
+    case 'model_io':
+      return `    model ${e.provider ?? '?'}/${e.model ?? '?'}  ${formatTokens(e.inputTokens)} in · ${formatTokens(e.outputTokens)} out · ${formatMs(e.durationMs)}`;
+    case 'artifact':
+      return `    artifact ${e.key ?? '?'} v${e.version ?? '?'} sha256 ${(e.sha256 ?? '?').slice(0, 12)}…`;
+    case 'unknown':
+      return `    event ${e.name}`;
+  }
+}
+
+function depthOf(spanId: string, bundle: RunBundle): number {
+  let depth = 0;
+  let step = bundle.steps.find((s) => s.spanId === spanId);
+  const seen = new Set<string>();
+  while (step?.parentStepId && !seen.has(step.parentStepId) && depth < 16) {
+    seen.add(step.parentStepId);
+    depth++;
+    const parentId = step.parentStepId;
+    step = bundle.steps.find((s) => s.stepId === parentId);
+  }
+  return depth;
+}

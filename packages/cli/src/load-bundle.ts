@@ -1,0 +1,28 @@
+import { runBundleSchema, verifyBundle, type RunBundle, type VerifyResult } from '@llm-workbench/bundle';
+import { CliError, EXIT } from './io.js';
+import { readInput } from './read-input.js';
+
+/** A bundle read for display: shown even when its integrity fails, as long as its shape is right. */
+export interface LoadedBundle {
+  bundle: RunBundle;
+  verification: VerifyResult;
+}
+
+/** Reads and verifies a bundle; refuses (exit 1) only when it is not a bundle at all. */
+export async function loadBundle(path: string, stdin: NodeJS.ReadableStream): Promise<LoadedBundle> {
+  const text = await readInput(path, stdin);
+  const verification = verifyBundle(text);
+  if (verification.ok) return { bundle: verification.bundle, verification };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new CliError(`${path} is not JSON`, EXIT.failed);
+  }
+  const parsed = runBundleSchema.safeParse(value);
+  if (!parsed.success) {
+    const p = verification.problems[0];
+    throw new CliError(`${path} is not a valid bundle: ${p?.code ?? 'schema'}${p?.path ? ` at ${p.path}` : ''}: ${p?.message ?? ''}`, EXIT.failed);
+  }
+  return { bundle: value as RunBundle, verification };
+}

@@ -1,0 +1,30 @@
+import { readFile, stat } from 'node:fs/promises';
+import { CliError, EXIT } from './io.js';
+
+/** Largest bundle or trace file read whole (bigger ones are refused with a reason). */
+export const MAX_INPUT_BYTES = 512 * 1024 * 1024;
+
+/** Reads a file as UTF-8 text, or standard input for `-`, with clear errors. */
+export async function readInput(path: string, stdin: NodeJS.ReadableStream): Promise<string> {
+  if (path === '-') {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of stdin) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      size += buf.length;
+      if (size > MAX_INPUT_BYTES) throw new CliError(`standard input is larger than ${MAX_INPUT_BYTES} bytes`, EXIT.io);
+      chunks.push(buf);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw new CliError(`${path} is not a file`, EXIT.io);
+    if (st.size > MAX_INPUT_BYTES) throw new CliError(`${path} is larger than ${MAX_INPUT_BYTES} bytes`, EXIT.io);
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliError(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, EXIT.io, { cause: err });
+  }
+}

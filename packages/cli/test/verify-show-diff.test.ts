@@ -1,0 +1,103 @@
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { foldRun, sealBundle, serializeBundle, attributesFrom, type SpanRecord } from '@llm-workbench/bundle';
+import * as sc from '@llm-workbench/semconv';
+import { runCli } from './run-cli.js';
+
+const T = 'abcdef0123456789abcdef0123456789';
+const a = (o: Record<string, string | number>) => attributesFrom(Object.entries(o));
+
+function spans(decision = 'approved'): SpanRecord[] {
+  const base = { traceId: T, kind: 'internal' as const, status: { code: 'ok' as const }, resource: a({ 'service.name': 'svc' }), scope: { name: 't' } };
+  return [
+    { ...base, spanId: '1000000000000001', name: 'run', startTimeUnixNano: 1_000_000_000_000n, endTimeUnixNano: 1_010_000_000_000n, attributes: a({ [sc.ATTR_RUN_ID]: 'r1', [sc.ATTR_RUN_NAME]: 'demo' }), events: [
+      { name: sc.EVENT_WORKFLOW_SNAPSHOT, timeUnixNano: 1_000_000_000_000n, attributes: a({ [sc.ATTR_WORKFLOW_ID]: 'wf', [sc.ATTR_WORKFLOW_REVISION]: '2', [sc.ATTR_WORKFLOW_DEFINITION]: '{"nodes":[]}' }) },
+    ] },
+    { ...base, spanId: '2000000000000002', parentSpanId: '1000000000000001', name: 'step review', startTimeUnixNano: 1_001_000_000_000n, endTimeUnixNano: 1_005_000_000_000n, attributes: a({ [sc.ATTR_STEP_ID]: 'review', [sc.ATTR_STEP_KIND]: 'human' }), events: [
+      { name: sc.EVENT_GATE_REQUESTED, timeUnixNano: 1_001_000_000_000n, attributes: a({ [sc.ATTR_GATE_ID]: 'review' }) },
+      { name: sc.EVENT_GATE_RESOLVED, timeUnixNano: 1_004_500_000_000n, attributes: a({ [sc.ATTR_GATE_ID]: 'review', [sc.ATTR_GATE_DECISION]: decision, [sc.ATTR_GATE_ACTOR]: 'ed@example.com' }) },
+      { name: sc.EVENT_MODEL_IO, timeUnixNano: 1_002_000_000_000n, attributes: a({ [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'fake', [sc.ATTR_GEN_AI_REQUEST_MODEL]: 'm', [sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 1200, [sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: 30, [sc.ATTR_MODEL_IO_DURATION_MS]: 640, [sc.ATTR_MODEL_IO_COST_AMOUNT]: 0.0125, [sc.ATTR_MODEL_IO_COST_CURRENCY]: 'USD' }) },
+    ] },
+  ];
+}
+
+function files(): { dir: string; good: string; tampered: string; other: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'wb-cli-'));
+  const text = serializeBundle(sealBundle(foldRun(spans())));
+  const good = join(dir, 'good.json');
+  const tampered = join(dir, 'tampered.json');
+  const other = join(dir, 'other.json');
+  writeFileSync(good, text);
+  writeFileSync(tampered, text.replace('ed@example.com', 'mallory@example.com'));
+  writeFileSync(other, serializeBundle(sealBundle(foldRun(spans('rejected')))));
+  return { dir, good, tampered, other };
+}
+
+describe('workbench verify', () => {
+  it('prints the hash and exits 0 when every bundle is intact', async () => {
+    const f = files();
+    const r = await runCli(['verify', f.good, f.other]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^OK {4}[0-9a-f]{64} {2}.*good\.json$/m);
+  });
+
+  it('prints the reason and exits 1 when one is not', async () => {
+    const f = files();
+    const r = await runCli(['verify', f.good, f.tampered]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAIL {2}.*tampered\.json: hash_mismatch at \/integrity\/sha256/);
+  });
+
+  it('exits 3 for a missing file and 2 for no file, and reads stdin for -', async () => {
+    const f = files();
+    expect((await runCli(['verify', join(f.dir, 'nope.json')])).code).toBe(3);
+    expect((await runCli(['verify'])).code).toBe(2);
+    const { readFileSync } = await import('node:fs');
+    const r = await runCli(['verify', '-', '--json'], readFileSync(f.good, 'utf8'));
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject([{ file: '-', ok: true }]);
+  });
+});
+
+describe('workbench show', () => {
+  it('prints the run, gates with wait, model totals and integrity', async () => {
+    const f = files();
+    const r = await runCli(['show', f.good]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Integrity  verified');
+    expect(r.stdout).toContain('Workflow   wf @ revision 2');
+    expect(r.stdout).toMatch(/review +approved +ed@example\.com .* 3\.500 s/);
+    expect(r.stdout).toMatch(/TOTAL +1 calls +1,200 +30 +640 ms +0\.0125 USD/);
+  });
+
+  it('shows a tampered bundle under a warning and exits 1', async () => {
+    const f = files();
+    const r = await runCli(['show', f.tampered]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('!! INTEGRITY FAILED');
+    expect(r.stdout).toContain('mallory@example.com');
+  });
+});
+
+describe('workbench diff', () => {
+  it('lists what changed and exits 1, or exits 0 for identical runs', async () => {
+    const f = files();
+    const r = await runCli(['diff', f.good, f.other]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/gate +review\.decision +approved +rejected/);
+    expect((await runCli(['diff', f.good, f.good])).code).toBe(0);
+    const j = await runCli(['diff', f.good, f.other, '--json']);
+    expect(JSON.parse(j.stdout).changes).toEqual([{ area: 'gate', subject: 'review.decision', before: 'approved', after: 'rejected' }]);
+  });
+});
+
+describe('workbench', () => {
+  it('exits 2 with usage for an unknown command or flag', async () => {
+    expect((await runCli(['frobnicate'])).code).toBe(2);
+    const r = await runCli(['verify', '--nope', 'x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Unknown option/);
+  });
+});
