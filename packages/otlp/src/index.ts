@@ -1,0 +1,31 @@
+export type {
+  DecodeIssue,
+  DecodeIssueCode,
+  DecodeOptions,
+  DecodeResult,
+  ExportPartialSuccess,
+  OtlpEncoding,
+  RejectedSpan,
+} from './types.js';
+export { DEFAULT_MAX_VALUE_DEPTH } from './types.js';
+export type {
+  OtlpJsonAnyValue,
+  OtlpJsonEvent,
+  OtlpJsonKeyValue,
+  OtlpJsonSpan,
+  OtlpJsonTraceRequest,
+} from './json/otlp-json-types.js';
+export { decodeOtlpJson, decodeOtlpJsonValue } from './json/decode-otlp-json.js';
+export { parseOtlpJson } from './json/parse-otlp-json.js';
+export {
+  encodeExportResponseJson,
+  encodeOtlpJson,
+  encodeRpcStatusJson,
+} from './json/encode-otlp-json.js';
+export { decodeOtlpProtobuf } from './protobuf/decode-otlp-protobuf.js';
+export {
+  encodeExportResponseProtobuf,
+  encodeOtlpProtobuf,
+  encodeRpcStatusProtobuf,
+} from './protobuf/encode-otlp-protobuf.js';
+export { summarizeRejections } from './summarize-rejections.js';

@@ -1,0 +1,147 @@
+/** Protobuf wire types. */
+export const WIRE_VARINT = 0;
+export const WIRE_I64 = 1;
+export const WIRE_LEN = 2;
+export const WIRE_I32 = 5;
+
+/** Thrown for bytes that are not a protobuf message; the request fails as a whole. */
+export class ProtoError extends Error {
+  override readonly name = 'ProtoError';
+}
+
+/**
+ * A minimal protobuf wire-format reader over one buffer: varints, fixed 32/64-bit values and
+ * length-delimited ranges, with every length checked against the enclosing message. 64-bit values
+ * are read exactly (as bigint when they do not fit a safe integer).
+ */
+export class ProtoReader {
+  pos: number;
+
+  constructor(
+    readonly buf: Buffer,
+    start = 0,
+  ) {
+    this.pos = start;
+  }
+
+  /** Reads a varint and keeps its low 32 bits, unsigned (tags, lengths, enums, bools). */
+  uint32(): number {
+    const buf = this.buf;
+    let pos = this.pos;
+    let b = buf[pos++];
+    if (b === undefined) throw new ProtoError('truncated varint');
+    if (b < 0x80) {
+      this.pos = pos;
+      return b;
+    }
+    let value = b & 0x7f;
+    let mult = 128;
+    for (let i = 1; i < 10; i++) {
+      b = buf[pos++];
+      if (b === undefined) throw new ProtoError('truncated varint');
+      if (i < 5) {
+        value += (b & 0x7f) * mult;
+        mult *= 128;
+      }
+      if (b < 0x80) {
+        this.pos = pos;
+        return value % 4294967296;
+      }
+    }
+    throw new ProtoError('varint longer than 10 bytes');
+  }
+
+  /** Reads a varint as an unsigned 64-bit bigint. */
+  uint64(): bigint {
+    const buf = this.buf;
+    let pos = this.pos;
+    let result = 0n;
+    let shift = 0n;
+    for (let i = 0; i < 10; i++) {
+      const b = buf[pos++];
+      if (b === undefined) throw new ProtoError('truncated varint');
+      result |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) {
+        this.pos = pos;
+        return BigInt.asUintN(64, result);
+      }
+      shift += 7n;
+    }
+    throw new ProtoError('varint longer than 10 bytes');
+  }
+
+  /** Reads an int64 varint exactly: a number when safe, else a bigint. */
+  int64(): number | bigint {
+    const buf = this.buf;
+    // Fast path: up to 7 bytes (49 bits) of a non-negative value fit a double exactly.
+    let value = 0;
+    let mult = 1;
+    for (let i = 0; i < 7; i++) {
+      const b = buf[this.pos + i];
+      if (b === undefined) throw new ProtoError('truncated varint');
+      value += (b & 0x7f) * mult;
+      if (b < 0x80) {
+        this.pos += i + 1;
+        return value;
+      }
+      mult *= 128;
+    }
+    const n = BigInt.asIntN(64, this.uint64());
+    return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(n)
+      : n;
+  }
+
+  /** Reads a fixed64 exactly as an unsigned bigint. */
+  fixed64(): bigint {
+    if (this.pos + 8 > this.buf.length) throw new ProtoError('truncated fixed64');
+    const v = this.buf.readBigUInt64LE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  double(): number {
+    if (this.pos + 8 > this.buf.length) throw new ProtoError('truncated double');
+    const v = this.buf.readDoubleLE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  /** Reads a length prefix and returns the end offset of the delimited range, checked against `limit`. */
+  delimited(limit: number): number {
+    const len = this.uint32();
+    const end = this.pos + len;
+    if (end > limit)
+      throw new ProtoError('length-delimited field runs past the end of its message');
+    return end;
+  }
+
+  /** Reads a length-delimited UTF-8 string. */
+  string(limit: number): string {
+    const end = this.delimited(limit);
+    const start = this.pos;
+    this.pos = end;
+    return start === end ? '' : this.buf.toString('utf8', start, end);
+  }
+
+  /** Skips a field of the given wire type. */
+  skip(wireType: number, limit: number): void {
+    switch (wireType) {
+      case WIRE_VARINT:
+        this.uint64();
+        break;
+      case WIRE_I64:
+        this.pos += 8;
+        break;
+      case WIRE_LEN:
+        this.pos = this.delimited(limit);
+        break;
+      case WIRE_I32:
+        this.pos += 4;
+        break;
+      default:
+        throw new ProtoError(`unsupported wire type ${wireType}`);
+    }
+    if (this.pos > limit) throw new ProtoError('field runs past the end of its message');
+  }
+}

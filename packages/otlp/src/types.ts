@@ -1,0 +1,75 @@
+import type { SpanRecord } from '@llm-workbench/bundle';
+
+/** Why a span or a request was refused. Codes are stable; messages are for people. */
+export type DecodeIssueCode =
+  /** The body is not JSON, not UTF-8, or not protobuf; or its top level has the wrong shape. */
+  | 'malformed_request'
+  /** A span is not an object (JSON only). */
+  | 'malformed_span'
+  /** Trace id missing, of the wrong length, not hex or base64, or all zeros. */
+  | 'invalid_trace_id'
+  /** Span id missing, of the wrong length, not hex or base64, or all zeros. */
+  | 'invalid_span_id'
+  /** Parent span id present but of the wrong length or not hex or base64. */
+  | 'invalid_parent_span_id'
+  /** A start, end or event time is missing or zero. */
+  | 'missing_time'
+  /** A time is not an unsigned integer (negative, fractional, not a number). */
+  | 'invalid_time'
+  /** A time is above 2^64 − 1. */
+  | 'time_out_of_range'
+  /** An attribute value is malformed: two members, a member of the wrong type, a bad integer or base64. */
+  | 'invalid_attribute'
+  /** Arrays and key-value lists nested deeper than `maxValueDepth`. */
+  | 'attribute_too_deep';
+
+/** One problem found while decoding, as data. */
+export interface DecodeIssue {
+  readonly code: DecodeIssueCode;
+  /** Where in the request, e.g. `resourceSpans[0].scopeSpans[1].spans[3].traceId`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** A span that was refused, with every reason found. */
+export interface RejectedSpan {
+  /** Position of the span in the request, counting every span of every resource and scope. */
+  readonly index: number;
+  /** Lowercase hex trace id when it was readable, else null. */
+  readonly traceId: string | null;
+  /** Lowercase hex span id when it was readable, else null. */
+  readonly spanId: string | null;
+  readonly issues: readonly DecodeIssue[];
+}
+
+/**
+ * The outcome of decoding one OTLP trace request. A request that decodes yields the valid spans and
+ * the rejected ones (OTLP partial success); a request that does not decode yields issues only and
+ * nothing of it should be kept.
+ */
+export type DecodeResult =
+  | { readonly ok: true; readonly spans: SpanRecord[]; readonly rejected: RejectedSpan[] }
+  | { readonly ok: false; readonly issues: readonly DecodeIssue[] };
+
+/** Options shared by the JSON and protobuf decoders. */
+export interface DecodeOptions {
+  /**
+   * How deep arrays and key-value lists may nest in one attribute value; a span with a deeper
+   * value is rejected (`attribute_too_deep`). Default {@link DEFAULT_MAX_VALUE_DEPTH}.
+   */
+  maxValueDepth?: number;
+}
+
+/** Default of {@link DecodeOptions.maxValueDepth}: far beyond any real producer, far below the stack. */
+export const DEFAULT_MAX_VALUE_DEPTH = 64;
+
+/** The two OTLP/HTTP encodings. */
+export type OtlpEncoding = 'json' | 'protobuf';
+
+/** OTLP `ExportTracePartialSuccess`: what the server refused of an otherwise accepted request. */
+export interface ExportPartialSuccess {
+  /** Number of spans refused; 0 when all were accepted. */
+  rejectedSpans: number;
+  /** Why, for people; empty when all were accepted. */
+  errorMessage: string;
+}
