@@ -74,7 +74,8 @@ export function toBundleValue(value: AttributeValue, depth = 0): JsonValue {
       break;
   }
   if (value instanceof Uint8Array) {
-    if (value.byteLength > INLINE_LIMIT_BYTES) return omitted('over_inline_limit', value.byteLength);
+    if (value.byteLength > INLINE_LIMIT_BYTES)
+      return omitted('over_inline_limit', value.byteLength);
     return nullProto({ bytesBase64: bytesToBase64(value) });
   }
   if (depth >= MAX_VALUE_DEPTH) return omitted('too_deep', null);

@@ -28,7 +28,12 @@ export interface BundleDiff {
  */
 export function diffBundles(a: RunBundle, b: RunBundle): BundleDiff {
   const changes: BundleChange[] = [];
-  const push = (area: BundleChange['area'], subject: string, before: string | number | null, after: string | number | null): void => {
+  const push = (
+    area: BundleChange['area'],
+    subject: string,
+    before: string | number | null,
+    after: string | number | null,
+  ): void => {
     if (before !== after) changes.push({ area, subject, before, after });
   };
   const wa = a.run.workflowSnapshot;
@@ -57,7 +62,12 @@ export function diffBundles(a: RunBundle, b: RunBundle): BundleDiff {
   push('usage', 'total.inputTokens', sa.totals.inputTokens, sb.totals.inputTokens);
   push('usage', 'total.outputTokens', sa.totals.outputTokens, sb.totals.outputTokens);
   for (const currency of union(sa.totals.cost.keys(), sb.totals.cost.keys())) {
-    push('cost', `total.${currency}`, round(sa.totals.cost.get(currency)), round(sb.totals.cost.get(currency)));
+    push(
+      'cost',
+      `total.${currency}`,
+      round(sa.totals.cost.get(currency)),
+      round(sb.totals.cost.get(currency)),
+    );
   }
   const artA = new Map(a.artifacts.map((x) => [`${x.key}@${x.version ?? '?'}`, x]));
   const artB = new Map(b.artifacts.map((x) => [`${x.key}@${x.version ?? '?'}`, x]));
@@ -67,7 +77,12 @@ export function diffBundles(a: RunBundle, b: RunBundle): BundleDiff {
   const stepA = new Map(a.steps.map((s) => [s.stepId, s]));
   const stepB = new Map(b.steps.map((s) => [s.stepId, s]));
   for (const id of union(stepA.keys(), stepB.keys())) {
-    push('step', `${id}.status`, stepA.get(id)?.status.code ?? null, stepB.get(id)?.status.code ?? null);
+    push(
+      'step',
+      `${id}.status`,
+      stepA.get(id)?.status.code ?? null,
+      stepB.get(id)?.status.code ?? null,
+    );
   }
   return {
     a: { traceId: a.run.traceId, sha256: a.integrity.sha256 },

@@ -10,7 +10,12 @@
 export function findDuplicateKeys(text: string, limit = 10): string[] {
   const found: string[] = [];
   // One frame per open container: the keys seen so far (objects) or the next index (arrays).
-  const stack: Array<{ keys: Set<string> | null; index: number; path: string; key: string | null }> = [];
+  const stack: Array<{
+    keys: Set<string> | null;
+    index: number;
+    path: string;
+    key: string | null;
+  }> = [];
   let i = 0;
   const n = text.length;
   const pathOf = (): string => {

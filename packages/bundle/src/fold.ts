@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as sc from '@llm-workbench/semconv';
-import {
-  toBundleAttributes,
-  utf8Length,
-} from './attribute-values.js';
+import { toBundleAttributes, utf8Length } from './attribute-values.js';
 import { canonicalize } from './canonicalize.js';
 import { durationMs, formatMicros, nanosToMicros } from './time.js';
 import type { AttributeValue, Attributes, SpanRecord } from './span-record.js';
@@ -165,7 +162,12 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
           if (snapshot === null && (root === null || span.spanId === root.spanId)) {
             snapshot = snap;
           } else {
-            diags.add('extra_workflow_snapshot', 'a workflow snapshot outside the run span, or a second one, is kept as an event only', span.spanId, event.name);
+            diags.add(
+              'extra_workflow_snapshot',
+              'a workflow snapshot outside the run span, or a second one, is kept as an event only',
+              span.spanId,
+              event.name,
+            );
           }
           push({
             type: 'workflow_snapshot',
@@ -188,14 +190,22 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
             stepId: enclosingStep,
             gateId: er.required(er.str(sc.ATTR_GATE_ID), sc.ATTR_GATE_ID),
             policy: er.str(sc.ATTR_GATE_POLICY),
-            subject: key === null && version === null ? null : { artifactKey: key, artifactVersion: version },
+            subject:
+              key === null && version === null
+                ? null
+                : { artifactKey: key, artifactVersion: version },
           });
           break;
         }
         case sc.EVENT_GATE_RESOLVED: {
           const decision = er.required(er.str(sc.ATTR_GATE_DECISION), sc.ATTR_GATE_DECISION);
           if (decision !== null && !GATE_DECISIONS.has(decision)) {
-            diags.add('unknown_gate_decision', `gate decision ${JSON.stringify(decision)} is not one of ${sc.GATE_DECISIONS.join(', ')}`, span.spanId, sc.ATTR_GATE_DECISION);
+            diags.add(
+              'unknown_gate_decision',
+              `gate decision ${JSON.stringify(decision)} is not one of ${sc.GATE_DECISIONS.join(', ')}`,
+              span.spanId,
+              sc.ATTR_GATE_DECISION,
+            );
           }
           push({
             type: 'human_gate_resolved',
@@ -211,7 +221,14 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
         }
         case sc.EVENT_MODEL_IO: {
           hasModelIoEvent = true;
-          const receipt = readModelIo(er, 'event', time, enclosingStep, span.spanId, er.num(sc.ATTR_MODEL_IO_DURATION_MS));
+          const receipt = readModelIo(
+            er,
+            'event',
+            time,
+            enclosingStep,
+            span.spanId,
+            er.num(sc.ATTR_MODEL_IO_DURATION_MS),
+          );
           er.required(receipt.provider, sc.ATTR_GEN_AI_PROVIDER_NAME);
           er.required(receipt.model, sc.ATTR_GEN_AI_REQUEST_MODEL);
           modelIo.push({ us, spanId: span.spanId, order, receipt });
@@ -234,7 +251,12 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
         }
         default: {
           if (event.name.startsWith(sc.EVENT_PREFIX)) {
-            diags.add('unknown_workbench_event', `unknown workbench event ${JSON.stringify(event.name)} kept as unknown`, span.spanId, event.name);
+            diags.add(
+              'unknown_workbench_event',
+              `unknown workbench event ${JSON.stringify(event.name)} kept as unknown`,
+              span.spanId,
+              event.name,
+            );
           }
           push({
             type: 'unknown',
@@ -249,7 +271,14 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
     });
 
     if (!hasModelIoEvent && isGenAiSpan(span)) {
-      const receipt = readModelIo(r, 'span', formatMicros(startUs), enclosingStep, span.spanId, durationMs(span.startTimeUnixNano, span.endTimeUnixNano));
+      const receipt = readModelIo(
+        r,
+        'span',
+        formatMicros(startUs),
+        enclosingStep,
+        span.spanId,
+        durationMs(span.startTimeUnixNano, span.endTimeUnixNano),
+      );
       modelIo.push({ us: startUs, spanId: span.spanId, order: 1, receipt });
       timeline.push({ us: startUs, spanId: span.spanId, order: 1, event: modelIoEvent(receipt) });
     }
@@ -269,7 +298,12 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
     events.push(t.event);
   }
   if (unknownDropped > 0) {
-    diags.add('unknown_events_dropped', `${unknownDropped} unknown events beyond the first ${MAX_UNKNOWN_EVENTS} were dropped`, null, null);
+    diags.add(
+      'unknown_events_dropped',
+      `${unknownDropped} unknown events beyond the first ${MAX_UNKNOWN_EVENTS} were dropped`,
+      null,
+      null,
+    );
   }
   modelIo.sort(compareSortable);
   steps.sort((a, b) => compareTimes(a.startTime, b.startTime) || compareStr(a.spanId, b.spanId));
@@ -289,7 +323,12 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
   const serviceValue = root?.resource[sc.ATTR_SERVICE_NAME];
   const complete = options.truncated !== true && root !== null && ancestry.whole;
   if (options.truncated === true) {
-    diags.add('folded_early', 'the trace was folded before all its spans had arrived or ended', null, null);
+    diags.add(
+      'folded_early',
+      'the trace was folded before all its spans had arrived or ended',
+      null,
+      null,
+    );
   }
 
   return {
@@ -341,8 +380,14 @@ class Reader {
   ) {}
 
   private wrongType(key: string, expected: string, value: AttributeValue): null {
-    const got = value instanceof Uint8Array ? 'bytes' : Array.isArray(value) ? 'array' : typeof value;
-    this.diags.add('wrong_type', `${this.where(key)} should be ${expected}, got ${got}`, this.spanId, key);
+    const got =
+      value instanceof Uint8Array ? 'bytes' : Array.isArray(value) ? 'array' : typeof value;
+    this.diags.add(
+      'wrong_type',
+      `${this.where(key)} should be ${expected}, got ${got}`,
+      this.spanId,
+      key,
+    );
     return null;
   }
 
@@ -364,7 +409,12 @@ class Reader {
   boundedStr(key: string): string | null {
     const v = this.str(key);
     if (v !== null && utf8Length(v) > sc.INLINE_LIMIT_BYTES) {
-      this.diags.add('over_inline_limit', `${this.where(key)} is longer than ${sc.INLINE_LIMIT_BYTES} bytes and is not held inline`, this.spanId, key);
+      this.diags.add(
+        'over_inline_limit',
+        `${this.where(key)} is longer than ${sc.INLINE_LIMIT_BYTES} bytes and is not held inline`,
+        this.spanId,
+        key,
+      );
       return null;
     }
     return v;
@@ -375,7 +425,8 @@ class Reader {
     if (v === undefined || v === null) return null;
     if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
     if (typeof v === 'bigint') {
-      if (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
+      if (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER))
+        return Number(v);
       this.diags.add('out_of_range', `${this.where(key)} is beyond ±2^53`, this.spanId, key);
       return null;
     }
@@ -427,7 +478,12 @@ function readSnapshot(r: Reader, diags: Diagnostics, spanId: string): WorkflowSn
   const parts = r.int(sc.ATTR_WORKFLOW_DEFINITION_PARTS);
   if (parts !== null) {
     if (parts < 1 || parts > 4096) {
-      diags.add('bad_definition_parts', `${sc.ATTR_WORKFLOW_DEFINITION_PARTS} is ${parts}`, spanId, sc.ATTR_WORKFLOW_DEFINITION_PARTS);
+      diags.add(
+        'bad_definition_parts',
+        `${sc.ATTR_WORKFLOW_DEFINITION_PARTS} is ${parts}`,
+        spanId,
+        sc.ATTR_WORKFLOW_DEFINITION_PARTS,
+      );
     } else {
       const chunks: string[] = [];
       for (let i = 0; i < parts; i++) {
@@ -453,16 +509,32 @@ function readSnapshot(r: Reader, diags: Diagnostics, spanId: string): WorkflowSn
     } catch (err) {
       definition = null;
       sha256 = null;
-      diags.add('bad_definition', `the workflow definition is not canonicalizable JSON: ${(err as Error).message}`, spanId, sc.ATTR_WORKFLOW_DEFINITION);
+      diags.add(
+        'bad_definition',
+        `the workflow definition is not canonicalizable JSON: ${(err as Error).message}`,
+        spanId,
+        sc.ATTR_WORKFLOW_DEFINITION,
+      );
     }
   }
   if (declared !== null && sha256 !== null && declared !== sha256) {
-    diags.add('definition_hash_mismatch', `${sc.ATTR_WORKFLOW_DEFINITION_SHA256} does not match the definition`, spanId, sc.ATTR_WORKFLOW_DEFINITION_SHA256);
+    diags.add(
+      'definition_hash_mismatch',
+      `${sc.ATTR_WORKFLOW_DEFINITION_SHA256} does not match the definition`,
+      spanId,
+      sc.ATTR_WORKFLOW_DEFINITION_SHA256,
+    );
   }
   return { id, revision, sha256: sha256 ?? declared, definition };
 }
 
-function readContent(r: Reader, contentKey: string, hashKey: string, diags: Diagnostics, spanId: string): ContentRef {
+function readContent(
+  r: Reader,
+  contentKey: string,
+  hashKey: string,
+  diags: Diagnostics,
+  spanId: string,
+): ContentRef {
   const declared = readHash(r, hashKey, diags, spanId);
   const raw = r.str(contentKey);
   if (raw === null) return { sha256: declared, content: null, omitted: null };
@@ -471,7 +543,12 @@ function readContent(r: Reader, contentKey: string, hashKey: string, diags: Diag
   }
   const actual = sha256Hex(raw);
   if (declared !== null && declared !== actual) {
-    diags.add('content_hash_mismatch', `${contentKey} does not match ${hashKey}; content not held`, spanId, contentKey);
+    diags.add(
+      'content_hash_mismatch',
+      `${contentKey} does not match ${hashKey}; content not held`,
+      spanId,
+      contentKey,
+    );
     return { sha256: declared, content: null, omitted: 'hash_mismatch' };
   }
   return { sha256: declared ?? actual, content: raw, omitted: null };
@@ -495,8 +572,10 @@ function readModelIo(
     model: r.str(sc.ATTR_GEN_AI_REQUEST_MODEL) ?? r.str(sc.ATTR_GEN_AI_RESPONSE_MODEL),
     responseModel: r.str(sc.ATTR_GEN_AI_RESPONSE_MODEL),
     usage: {
-      inputTokens: r.int(sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS) ?? r.int(sc.ATTR_GEN_AI_USAGE_PROMPT_TOKENS),
-      outputTokens: r.int(sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS) ?? r.int(sc.ATTR_GEN_AI_USAGE_COMPLETION_TOKENS),
+      inputTokens:
+        r.int(sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS) ?? r.int(sc.ATTR_GEN_AI_USAGE_PROMPT_TOKENS),
+      outputTokens:
+        r.int(sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS) ?? r.int(sc.ATTR_GEN_AI_USAGE_COMPLETION_TOKENS),
       cacheReadInputTokens: r.int(sc.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
       cacheCreationInputTokens: r.int(sc.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS),
       reasoningOutputTokens: r.int(sc.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS),
@@ -524,12 +603,25 @@ function modelIoEvent(m: ModelIoReceipt): BundleEvent {
   };
 }
 
-function readArtifact(r: Reader, time: string | null, stepId: string | null, spanId: string): BundleArtifact {
+function readArtifact(
+  r: Reader,
+  time: string | null,
+  stepId: string | null,
+  spanId: string,
+): BundleArtifact {
   const diags = r.diags;
-  const sha256 = r.required(readHash(r, sc.ATTR_ARTIFACT_SHA256, diags, spanId), sc.ATTR_ARTIFACT_SHA256);
+  const sha256 = r.required(
+    readHash(r, sc.ATTR_ARTIFACT_SHA256, diags, spanId),
+    sc.ATTR_ARTIFACT_SHA256,
+  );
   const version = r.required(r.int(sc.ATTR_ARTIFACT_VERSION), sc.ATTR_ARTIFACT_VERSION);
   if (version !== null && version < 1) {
-    diags.add('bad_artifact_version', `${sc.ATTR_ARTIFACT_VERSION} is ${version}; versions start at 1`, spanId, sc.ATTR_ARTIFACT_VERSION);
+    diags.add(
+      'bad_artifact_version',
+      `${sc.ATTR_ARTIFACT_VERSION} is ${version}; versions start at 1`,
+      spanId,
+      sc.ATTR_ARTIFACT_VERSION,
+    );
   }
   let content: string | null = null;
   let contentOmitted: BundleArtifact['omitted']['content'] = null;
@@ -538,7 +630,12 @@ function readArtifact(r: Reader, time: string | null, stepId: string | null, spa
     if (utf8Length(rawContent) > sc.INLINE_LIMIT_BYTES) contentOmitted = 'over_inline_limit';
     else if (sha256 !== null && sha256Hex(rawContent) !== sha256) {
       contentOmitted = 'hash_mismatch';
-      diags.add('content_hash_mismatch', `${sc.ATTR_ARTIFACT_CONTENT} does not match ${sc.ATTR_ARTIFACT_SHA256}; content not held`, spanId, sc.ATTR_ARTIFACT_CONTENT);
+      diags.add(
+        'content_hash_mismatch',
+        `${sc.ATTR_ARTIFACT_CONTENT} does not match ${sc.ATTR_ARTIFACT_SHA256}; content not held`,
+        spanId,
+        sc.ATTR_ARTIFACT_CONTENT,
+      );
     } else content = rawContent;
   }
   let patch: string | null = null;
@@ -571,20 +668,33 @@ function checkArtifactVersions(artifacts: readonly BundleArtifact[], diags: Diag
     let set = versions.get(a.key);
     if (!set) versions.set(a.key, (set = new Set()));
     if (set.has(a.version)) {
-      diags.add('duplicate_artifact_version', `artifact ${JSON.stringify(a.key)} has version ${a.version} more than once`, a.spanId, sc.ATTR_ARTIFACT_VERSION);
+      diags.add(
+        'duplicate_artifact_version',
+        `artifact ${JSON.stringify(a.key)} has version ${a.version} more than once`,
+        a.spanId,
+        sc.ATTR_ARTIFACT_VERSION,
+      );
     }
     set.add(a.version);
   }
   for (const a of artifacts) {
     if (a.parentVersion !== null && !versions.get(a.key)?.has(a.parentVersion)) {
-      diags.add('missing_parent_version', `artifact ${JSON.stringify(a.key)} v${a.version ?? '?'} names parent v${a.parentVersion}, which is not in the run`, a.spanId, sc.ATTR_ARTIFACT_PARENT_VERSION);
+      diags.add(
+        'missing_parent_version',
+        `artifact ${JSON.stringify(a.key)} v${a.version ?? '?'} names parent v${a.parentVersion}, which is not in the run`,
+        a.spanId,
+        sc.ATTR_ARTIFACT_PARENT_VERSION,
+      );
     }
   }
 }
 
 function statusOf(span: SpanRecord): BundleStatus {
   const message = span.status.message;
-  return { code: span.status.code, message: message === undefined || message === '' ? null : message };
+  return {
+    code: span.status.code,
+    message: message === undefined || message === '' ? null : message,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -595,7 +705,12 @@ function dedupe(spans: Iterable<SpanRecord>, diags: Diagnostics): SpanRecord[] {
   const conflicts = new Set<string>();
   for (const s of spans) {
     if (!isValidTraceId(s.traceId) || !isValidSpanId(s.spanId)) {
-      diags.add('invalid_id', `span with trace id ${JSON.stringify(s.traceId)} and span id ${JSON.stringify(s.spanId)} ignored`, null, null);
+      diags.add(
+        'invalid_id',
+        `span with trace id ${JSON.stringify(s.traceId)} and span id ${JSON.stringify(s.spanId)} ignored`,
+        null,
+        null,
+      );
       continue;
     }
     const key = `${s.traceId}/${s.spanId}`;
@@ -613,14 +728,23 @@ function dedupe(spans: Iterable<SpanRecord>, diags: Diagnostics): SpanRecord[] {
     if (b > a) byKey.set(key, s);
   }
   for (const id of conflicts) {
-    diags.add('conflicting_duplicate_span', 'the same span id arrived with different contents; one version was kept', id, null);
+    diags.add(
+      'conflicting_duplicate_span',
+      'the same span id arrived with different contents; one version was kept',
+      id,
+      null,
+    );
   }
   return [...byKey.values()];
 }
 
 function fingerprint(s: SpanRecord): string {
   return JSON.stringify(s, (_k, v: unknown) =>
-    typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v,
+    typeof v === 'bigint'
+      ? `${v}n`
+      : v instanceof Uint8Array
+        ? Buffer.from(v).toString('base64')
+        : v,
   );
 }
 
@@ -636,7 +760,12 @@ function chooseTrace(spans: readonly SpanRecord[], diags: Diagnostics): string {
   if (counts.size === 0) return '0'.repeat(32);
   const chosen = runTrace ?? [...counts.keys()].sort()[0]!;
   if (counts.size > 1) {
-    diags.add('mixed_traces', `spans of ${counts.size} traces were given; only trace ${chosen} was folded`, null, null);
+    diags.add(
+      'mixed_traces',
+      `spans of ${counts.size} traces were given; only trace ${chosen} was folded`,
+      null,
+      null,
+    );
   }
   return chosen;
 }
@@ -644,11 +773,17 @@ function chooseTrace(spans: readonly SpanRecord[], diags: Diagnostics): string {
 function chooseRoot(ordered: readonly SpanRecord[], diags: Diagnostics): SpanRecord | null {
   const runSpans = ordered.filter((s) => s.attributes[sc.ATTR_RUN_ID] !== undefined);
   if (runSpans.length > 1) {
-    diags.add('multiple_run_spans', `${runSpans.length} spans carry ${sc.ATTR_RUN_ID}; the earliest is the run`, null, sc.ATTR_RUN_ID);
+    diags.add(
+      'multiple_run_spans',
+      `${runSpans.length} spans carry ${sc.ATTR_RUN_ID}; the earliest is the run`,
+      null,
+      sc.ATTR_RUN_ID,
+    );
   }
   if (runSpans[0]) return runSpans[0];
   const roots = ordered.filter((s) => s.parentSpanId === undefined);
-  if (roots.length > 1) diags.add('multiple_roots', `${roots.length} root spans; the earliest is the run`, null, null);
+  if (roots.length > 1)
+    diags.add('multiple_roots', `${roots.length} root spans; the earliest is the run`, null, null);
   if (roots[0]) return roots[0];
   diags.add('missing_root', 'no root span: the run span never arrived', null, null);
   return null;
@@ -747,11 +882,13 @@ function compareSpans(a: SpanRecord, b: SpanRecord): number {
   );
 }
 
-function compareSortable(a: { us: bigint; spanId: string; order: number }, b: { us: bigint; spanId: string; order: number }): number {
+function compareSortable(
+  a: { us: bigint; spanId: string; order: number },
+  b: { us: bigint; spanId: string; order: number },
+): number {
   return compareBig(a.us, b.us) || compareStr(a.spanId, b.spanId) || a.order - b.order;
 }
 
 function compareTimes(a: string | null, b: string | null): number {
   return compareStr(a ?? '\uffff', b ?? '\uffff');
 }
-

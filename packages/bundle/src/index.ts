@@ -40,7 +40,12 @@ export { foldRun, isRunTrace, MAX_UNKNOWN_EVENTS, type FoldOptions } from './fol
 export { computeIntegrity, sealBundle, serializeBundle } from './integrity.js';
 export { verifyBundle, type VerifyProblem, type VerifyResult } from './verify-bundle.js';
 export { diffBundles, type BundleChange, type BundleDiff } from './diff-bundles.js';
-export { summarizeBundle, type BundleSummary, type GateSummary, type ModelTotals } from './summarize-bundle.js';
+export {
+  summarizeBundle,
+  type BundleSummary,
+  type GateSummary,
+  type ModelTotals,
+} from './summarize-bundle.js';
 export { runBundleSchema } from './schema.js';
 export { findDuplicateKeys } from './duplicate-keys.js';
 export { durationMs, formatMicros, formatNanos, nanosToMicros, parseBundleTime } from './time.js';

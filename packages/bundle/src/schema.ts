@@ -6,23 +6,49 @@ const spanId = z.string().regex(/^[0-9a-f]{16}$/, 'a span id');
 const status = z.object({ code: z.enum(['unset', 'ok', 'error']), message: z.string().nullable() });
 const omittedReason = z.enum(['over_inline_limit', 'hash_mismatch', 'not_captured']).nullable();
 const json: z.ZodType<unknown> = z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]),
+  z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.array(json),
+    z.record(z.string(), json),
+  ]),
 );
 
-const contentRef = z.object({ sha256: hex64.nullable(), content: z.string().nullable(), omitted: omittedReason });
+const contentRef = z.object({
+  sha256: hex64.nullable(),
+  content: z.string().nullable(),
+  omitted: omittedReason,
+});
 
 const eventBase = { time: time.nullable(), spanId, stepId: z.string().nullable() };
 
 const event = z.discriminatedUnion('type', [
-  z.object({ ...eventBase, type: z.literal('workflow_snapshot'), workflowId: z.string().nullable(), revision: z.string().nullable(), sha256: hex64.nullable() }),
+  z.object({
+    ...eventBase,
+    type: z.literal('workflow_snapshot'),
+    workflowId: z.string().nullable(),
+    revision: z.string().nullable(),
+    sha256: hex64.nullable(),
+  }),
   z.object({
     ...eventBase,
     type: z.literal('human_gate_requested'),
     gateId: z.string().nullable(),
     policy: z.string().nullable(),
-    subject: z.object({ artifactKey: z.string().nullable(), artifactVersion: z.number().int().nullable() }).nullable(),
+    subject: z
+      .object({ artifactKey: z.string().nullable(), artifactVersion: z.number().int().nullable() })
+      .nullable(),
   }),
-  z.object({ ...eventBase, type: z.literal('human_gate_resolved'), gateId: z.string().nullable(), decision: z.string().nullable(), actor: z.string().nullable(), reason: z.string().nullable() }),
+  z.object({
+    ...eventBase,
+    type: z.literal('human_gate_resolved'),
+    gateId: z.string().nullable(),
+    decision: z.string().nullable(),
+    actor: z.string().nullable(),
+    reason: z.string().nullable(),
+  }),
   z.object({
     ...eventBase,
     type: z.literal('model_io'),
@@ -32,10 +58,26 @@ const event = z.discriminatedUnion('type', [
     outputTokens: z.number().int().nullable(),
     durationMs: z.number().nullable(),
   }),
-  z.object({ ...eventBase, type: z.literal('artifact'), key: z.string().nullable(), version: z.number().int().nullable(), sha256: hex64.nullable() }),
-  z.object({ ...eventBase, type: z.literal('step_started'), name: z.string(), kind: z.string().nullable() }),
+  z.object({
+    ...eventBase,
+    type: z.literal('artifact'),
+    key: z.string().nullable(),
+    version: z.number().int().nullable(),
+    sha256: hex64.nullable(),
+  }),
+  z.object({
+    ...eventBase,
+    type: z.literal('step_started'),
+    name: z.string(),
+    kind: z.string().nullable(),
+  }),
   z.object({ ...eventBase, type: z.literal('step_ended'), name: z.string(), status }),
-  z.object({ ...eventBase, type: z.literal('unknown'), name: z.string(), attributes: z.record(z.string(), json) }),
+  z.object({
+    ...eventBase,
+    type: z.literal('unknown'),
+    name: z.string(),
+    attributes: z.record(z.string(), json),
+  }),
 ]);
 
 /** The zod schema of a sealed run bundle, version 1. Unknown members are errors. */
@@ -53,7 +95,12 @@ export const runBundleSchema = z.strictObject({
     status,
     complete: z.boolean(),
     workflowSnapshot: z
-      .strictObject({ id: z.string().nullable(), revision: z.string().nullable(), sha256: hex64.nullable(), definition: json.nullable() })
+      .strictObject({
+        id: z.string().nullable(),
+        revision: z.string().nullable(),
+        sha256: hex64.nullable(),
+        definition: json.nullable(),
+      })
       .nullable(),
     spanCount: z.number().int().nonnegative(),
   }),
@@ -112,7 +159,16 @@ export const runBundleSchema = z.strictObject({
     }),
   ),
   diagnostics: z.array(
-    z.strictObject({ code: z.string(), message: z.string(), spanId: spanId.nullable(), subject: z.string().nullable() }),
+    z.strictObject({
+      code: z.string(),
+      message: z.string(),
+      spanId: spanId.nullable(),
+      subject: z.string().nullable(),
+    }),
   ),
-  integrity: z.strictObject({ canonicalization: z.literal('RFC8785'), algorithm: z.literal('sha256'), sha256: hex64 }),
+  integrity: z.strictObject({
+    canonicalization: z.literal('RFC8785'),
+    algorithm: z.literal('sha256'),
+    sha256: hex64,
+  }),
 });

@@ -11,14 +11,7 @@
  * - bytes are `Uint8Array`; arrays and key-value lists nest; `null` is an AnyValue with no member.
  */
 export type AttributeValue =
-  | string
-  | boolean
-  | number
-  | bigint
-  | Uint8Array
-  | null
-  | readonly AttributeValue[]
-  | KeyValueList;
+  string | boolean | number | bigint | Uint8Array | null | readonly AttributeValue[] | KeyValueList;
 
 /** A nested key-value list (OTLP `kvlistValue`). A null-prototype record: `__proto__` is data. */
 export interface KeyValueList {
@@ -29,7 +22,8 @@ export interface KeyValueList {
 export type Attributes = Readonly<Record<string, AttributeValue>>;
 
 /** Span kind by name. */
-export type SpanKindName = 'unspecified' | 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+export type SpanKindName =
+  'unspecified' | 'internal' | 'server' | 'client' | 'producer' | 'consumer';
 
 /** Span status code by name. */
 export type StatusCodeName = 'unset' | 'ok' | 'error';

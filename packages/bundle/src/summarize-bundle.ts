@@ -45,7 +45,16 @@ export function summarizeBundle(bundle: RunBundle): BundleSummary {
     const id = e.gateId ?? '(unnamed)';
     let g = gates.get(id);
     if (!g) {
-      g = { gateId: id, stepId: e.stepId, requestedAt: null, resolvedAt: null, decision: null, actor: null, reason: null, waitMs: null };
+      g = {
+        gateId: id,
+        stepId: e.stepId,
+        requestedAt: null,
+        resolvedAt: null,
+        decision: null,
+        actor: null,
+        reason: null,
+        waitMs: null,
+      };
       gates.set(id, g);
     }
     if (e.type === 'human_gate_requested') g.requestedAt ??= e.time;

@@ -8,7 +8,8 @@
  */
 
 /** A JSON value as it may appear in a bundle. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** The current bundle schema version. */
 export const BUNDLE_SCHEMA_VERSION = 1;

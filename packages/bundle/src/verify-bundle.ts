@@ -45,41 +45,81 @@ export function verifyBundle(text: string): VerifyResult {
   }
   const dups = findDuplicateKeys(text);
   if (dups.length > 0) {
-    return fail(dups.map((path) => ({ code: 'duplicate_key', path, message: `member ${path} appears more than once` })));
+    return fail(
+      dups.map((path) => ({
+        code: 'duplicate_key',
+        path,
+        message: `member ${path} appears more than once`,
+      })),
+    );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return fail([{ code: 'not_an_object', path: '', message: 'a bundle is a JSON object' }]);
   }
   const { integrity, ...rest } = value as Record<string, unknown>;
   if (integrity === undefined) {
-    return fail([{ code: 'missing_integrity', path: '/integrity', message: 'the bundle has no integrity member' }]);
+    return fail([
+      {
+        code: 'missing_integrity',
+        path: '/integrity',
+        message: 'the bundle has no integrity member',
+      },
+    ]);
   }
-  const claimed = (integrity as { sha256?: unknown } | null)?.sha256;
+  const claimed: unknown =
+    typeof integrity === 'object' && integrity !== null
+      ? (integrity as Record<string, unknown>).sha256
+      : undefined;
   const integrityProblems: VerifyProblem[] = [];
   if (typeof integrity !== 'object' || integrity === null) {
-    integrityProblems.push({ code: 'bad_integrity', path: '/integrity', message: 'integrity is not an object' });
+    integrityProblems.push({
+      code: 'bad_integrity',
+      path: '/integrity',
+      message: 'integrity is not an object',
+    });
   } else {
     const i = integrity as Record<string, unknown>;
     if (i.canonicalization !== 'RFC8785') {
-      integrityProblems.push({ code: 'bad_integrity', path: '/integrity/canonicalization', message: `canonicalization is ${JSON.stringify(i.canonicalization)}, expected "RFC8785"` });
+      integrityProblems.push({
+        code: 'bad_integrity',
+        path: '/integrity/canonicalization',
+        message: `canonicalization is ${JSON.stringify(i.canonicalization)}, expected "RFC8785"`,
+      });
     }
     if (i.algorithm !== 'sha256') {
-      integrityProblems.push({ code: 'bad_integrity', path: '/integrity/algorithm', message: `algorithm is ${JSON.stringify(i.algorithm)}, expected "sha256"` });
+      integrityProblems.push({
+        code: 'bad_integrity',
+        path: '/integrity/algorithm',
+        message: `algorithm is ${JSON.stringify(i.algorithm)}, expected "sha256"`,
+      });
     }
     if (typeof claimed !== 'string' || !HEX64.test(claimed)) {
-      integrityProblems.push({ code: 'bad_integrity', path: '/integrity/sha256', message: 'integrity.sha256 is not a lowercase sha256 hex digest' });
+      integrityProblems.push({
+        code: 'bad_integrity',
+        path: '/integrity/sha256',
+        message: 'integrity.sha256 is not a lowercase sha256 hex digest',
+      });
     }
   }
   let actual: string;
   try {
     actual = createHash('sha256').update(canonicalize(rest), 'utf8').digest('hex');
   } catch (err) {
-    return fail([...integrityProblems, { code: 'not_canonicalizable', path: '', message: (err as Error).message }]);
+    return fail([
+      ...integrityProblems,
+      { code: 'not_canonicalizable', path: '', message: (err as Error).message },
+    ]);
   }
   if (integrityProblems.length > 0) return fail(integrityProblems, actual);
   if (claimed !== actual) {
     return fail(
-      [{ code: 'hash_mismatch', path: '/integrity/sha256', message: `content hashes to ${actual}, but integrity.sha256 says ${String(claimed)}` }],
+      [
+        {
+          code: 'hash_mismatch',
+          path: '/integrity/sha256',
+          message: `content hashes to ${actual}, but integrity.sha256 says ${String(claimed)}`,
+        },
+      ],
       actual,
     );
   }

@@ -1,5 +1,10 @@
 import * as sc from '@llm-workbench/semconv';
-import { attributesFrom, type AttributeValue, type SpanEventRecord, type SpanRecord } from '../src/index.js';
+import {
+  attributesFrom,
+  type AttributeValue,
+  type SpanEventRecord,
+  type SpanRecord,
+} from '../src/index.js';
 
 export const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const BASE = 1_764_151_842_000_000_000n; // 2025-11-26T10:10:42Z in ns
@@ -24,7 +29,11 @@ export function span(p: Partial<SpanRecord> & { spanId: string }): SpanRecord {
   };
 }
 
-export function ev(name: string, offsetNs: bigint, a: Record<string, AttributeValue>): SpanEventRecord {
+export function ev(
+  name: string,
+  offsetNs: bigint,
+  a: Record<string, AttributeValue>,
+): SpanEventRecord {
   return { name, timeUnixNano: BASE + offsetNs, attributes: attrs(a) };
 }
 
@@ -42,7 +51,8 @@ export function sampleRun(): SpanRecord[] {
         ev(sc.EVENT_WORKFLOW_SNAPSHOT, 500n, {
           [sc.ATTR_WORKFLOW_ID]: 'wf',
           [sc.ATTR_WORKFLOW_REVISION]: '3',
-          [sc.ATTR_WORKFLOW_DEFINITION]: '{"nodes":[{"id":"draft"},{"id":"review"}],"edges":[["draft","review"]]}',
+          [sc.ATTR_WORKFLOW_DEFINITION]:
+            '{"nodes":[{"id":"draft"},{"id":"review"}],"edges":[["draft","review"]]}',
         }),
       ],
     }),
@@ -70,7 +80,10 @@ export function sampleRun(): SpanRecord[] {
           [sc.ATTR_ARTIFACT_MEDIA_TYPE]: 'text/markdown',
           [sc.ATTR_ARTIFACT_SIZE]: 5,
         }),
-        ev('exception', 2_600_000_000n, { 'exception.message': 'retry', 'http.request.header.authorization': 'Bearer abc' }),
+        ev('exception', 2_600_000_000n, {
+          'exception.message': 'retry',
+          'http.request.header.authorization': 'Bearer abc',
+        }),
       ],
     }),
     span({
@@ -96,8 +109,17 @@ export function sampleRun(): SpanRecord[] {
       endTimeUnixNano: BASE + 7_000_000_000n,
       attributes: attrs({ [sc.ATTR_STEP_ID]: 'review', [sc.ATTR_STEP_KIND]: 'human' }),
       events: [
-        ev(sc.EVENT_GATE_REQUESTED, 4_000_000_000n, { [sc.ATTR_GATE_ID]: 'review', [sc.ATTR_GATE_SUBJECT_ARTIFACT_KEY]: 'draft.md', [sc.ATTR_GATE_SUBJECT_ARTIFACT_VERSION]: 1 }),
-        ev(sc.EVENT_GATE_RESOLVED, 6_500_000_000n, { [sc.ATTR_GATE_ID]: 'review', [sc.ATTR_GATE_DECISION]: 'approved', [sc.ATTR_GATE_ACTOR]: 'ed@example.com', [sc.ATTR_GATE_REASON]: 'ok' }),
+        ev(sc.EVENT_GATE_REQUESTED, 4_000_000_000n, {
+          [sc.ATTR_GATE_ID]: 'review',
+          [sc.ATTR_GATE_SUBJECT_ARTIFACT_KEY]: 'draft.md',
+          [sc.ATTR_GATE_SUBJECT_ARTIFACT_VERSION]: 1,
+        }),
+        ev(sc.EVENT_GATE_RESOLVED, 6_500_000_000n, {
+          [sc.ATTR_GATE_ID]: 'review',
+          [sc.ATTR_GATE_DECISION]: 'approved',
+          [sc.ATTR_GATE_ACTOR]: 'ed@example.com',
+          [sc.ATTR_GATE_REASON]: 'ok',
+        }),
       ],
     }),
     span({

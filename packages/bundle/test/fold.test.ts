@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import * as sc from '@llm-workbench/semconv';
-import { foldRun, isRunTrace, sealBundle, serializeBundle, verifyBundle, type SpanRecord } from '../src/index.js';
+import {
+  foldRun,
+  isRunTrace,
+  sealBundle,
+  serializeBundle,
+  verifyBundle,
+  type AttributeValue,
+  type SpanRecord,
+} from '../src/index.js';
 import { attrs, ev, rng, sampleRun, span, TRACE } from './fixtures.js';
 
-const bytes = (spans: Iterable<SpanRecord>, truncated = false): string => serializeBundle(sealBundle(foldRun(spans, { truncated })));
+const bytes = (spans: Iterable<SpanRecord>, truncated = false): string =>
+  serializeBundle(sealBundle(foldRun(spans, { truncated })));
 
 describe('foldRun', () => {
   it('folds a run into steps, a timeline, receipts and artifacts', () => {
@@ -21,7 +30,10 @@ describe('foldRun', () => {
       complete: true,
       spanCount: 5,
     });
-    expect(b.run.workflowSnapshot?.definition).toEqual({ nodes: [{ id: 'draft' }, { id: 'review' }], edges: [['draft', 'review']] });
+    expect(b.run.workflowSnapshot?.definition).toEqual({
+      nodes: [{ id: 'draft' }, { id: 'review' }],
+      edges: [['draft', 'review']],
+    });
     expect(b.run.workflowSnapshot?.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(b.steps.map((s) => [s.stepId, s.parentStepId, s.durationMs])).toEqual([
       ['draft', null, 2000],
@@ -45,12 +57,32 @@ describe('foldRun', () => {
       'step_ended',
     ]);
     const resolved = b.events.find((e) => e.type === 'human_gate_resolved');
-    expect(resolved).toMatchObject({ gateId: 'review', decision: 'approved', actor: 'ed@example.com', reason: 'ok', time: '2025-11-26T10:10:48.500000Z', stepId: 'review' });
-    expect(b.model_io.map((m) => [m.source, m.provider, m.model, m.usage.inputTokens, m.usage.outputTokens, m.durationMs, m.cost, m.stepId])).toEqual([
+    expect(resolved).toMatchObject({
+      gateId: 'review',
+      decision: 'approved',
+      actor: 'ed@example.com',
+      reason: 'ok',
+      time: '2025-11-26T10:10:48.500000Z',
+      stepId: 'review',
+    });
+    expect(
+      b.model_io.map((m) => [
+        m.source,
+        m.provider,
+        m.model,
+        m.usage.inputTokens,
+        m.usage.outputTokens,
+        m.durationMs,
+        m.cost,
+        m.stepId,
+      ]),
+    ).toEqual([
       ['span', 'fake', 'fake-2', 7, 3, 200, null, 'draft'],
       ['event', 'fake', 'fake-1', 100, 50, 900.25, { amount: 0.003, currency: 'USD' }, 'draft'],
     ]);
-    expect(b.artifacts.map((a) => [a.key, a.version, a.parentVersion, a.patch !== null, a.stepId])).toEqual([
+    expect(
+      b.artifacts.map((a) => [a.key, a.version, a.parentVersion, a.patch !== null, a.stepId]),
+    ).toEqual([
       ['draft.md', 1, null, false, 'draft'],
       ['draft.md', 2, 1, true, 'publish'],
     ]);
@@ -86,8 +118,16 @@ describe('foldRun', () => {
 
   it('orders events by time, then span id, never by arrival', () => {
     const same = 5_000_000_000n;
-    const a = span({ spanId: 'aaaaaaaaaaaaaaaa', parentSpanId: '1000000000000001', events: [ev('x', same, {})] });
-    const b = span({ spanId: 'bbbbbbbbbbbbbbbb', parentSpanId: '1000000000000001', events: [ev('y', same, {})] });
+    const a = span({
+      spanId: 'aaaaaaaaaaaaaaaa',
+      parentSpanId: '1000000000000001',
+      events: [ev('x', same, {})],
+    });
+    const b = span({
+      spanId: 'bbbbbbbbbbbbbbbb',
+      parentSpanId: '1000000000000001',
+      events: [ev('y', same, {})],
+    });
     const one = foldRun([...sampleRun(), b, a]);
     const two = foldRun([a, ...sampleRun(), b]);
     expect(one.events).toEqual(two.events);
@@ -99,20 +139,41 @@ describe('foldRun', () => {
     const spans = [
       span({ spanId: '1111111111111111', attributes: attrs({ [sc.ATTR_RUN_ID]: 'r' }) }),
       span({ spanId: '2222222222222222', parentSpanId: '2222222222222222' }),
-      span({ spanId: '3333333333333333', parentSpanId: '4444444444444444', attributes: attrs({ [sc.ATTR_STEP_ID]: 'a' }) }),
-      span({ spanId: '4444444444444444', parentSpanId: '3333333333333333', attributes: attrs({ [sc.ATTR_STEP_ID]: 'b' }) }),
+      span({
+        spanId: '3333333333333333',
+        parentSpanId: '4444444444444444',
+        attributes: attrs({ [sc.ATTR_STEP_ID]: 'a' }),
+      }),
+      span({
+        spanId: '4444444444444444',
+        parentSpanId: '3333333333333333',
+        attributes: attrs({ [sc.ATTR_STEP_ID]: 'b' }),
+      }),
       span({ spanId: '5555555555555555', parentSpanId: '9999999999999999' }),
     ];
     const b = foldRun(spans);
     expect(b.run.complete).toBe(false);
     expect(b.run.spanCount).toBe(5);
-    expect(new Set(b.diagnostics.map((d) => d.code))).toEqual(new Set(['self_parent', 'parent_cycle', 'missing_parent']));
+    expect(new Set(b.diagnostics.map((d) => d.code))).toEqual(
+      new Set(['self_parent', 'parent_cycle', 'missing_parent']),
+    );
     expect(b.steps.map((s) => s.parentStepId).sort()).toEqual(['a', 'b']);
   });
 
   it('folds orphans with no root into a bundle that says so', () => {
-    const b = foldRun([span({ spanId: '5555555555555555', parentSpanId: '9999999999999999', attributes: attrs({ [sc.ATTR_GEN_AI_OPERATION_NAME]: 'chat' }) })]);
-    expect(b.run).toMatchObject({ complete: false, rootSpanId: null, startTime: null, runId: null });
+    const b = foldRun([
+      span({
+        spanId: '5555555555555555',
+        parentSpanId: '9999999999999999',
+        attributes: attrs({ [sc.ATTR_GEN_AI_OPERATION_NAME]: 'chat' }),
+      }),
+    ]);
+    expect(b.run).toMatchObject({
+      complete: false,
+      rootSpanId: null,
+      startTime: null,
+      runId: null,
+    });
     expect(b.diagnostics.map((d) => d.code)).toContain('missing_root');
     expect(b.model_io).toHaveLength(1);
   });
@@ -120,8 +181,19 @@ describe('foldRun', () => {
   it('keeps times exact where valid and flags end before start; unwritable times become null', () => {
     const huge = 10n ** 30n; // far beyond year 9999
     const b = foldRun([
-      span({ spanId: '1111111111111111', attributes: attrs({ [sc.ATTR_RUN_ID]: 'r' }), startTimeUnixNano: 10_000_000_000n, endTimeUnixNano: 5_000_000_000n }),
-      span({ spanId: '2222222222222222', parentSpanId: '1111111111111111', attributes: attrs({ [sc.ATTR_STEP_ID]: 's' }), startTimeUnixNano: -5n, endTimeUnixNano: huge }),
+      span({
+        spanId: '1111111111111111',
+        attributes: attrs({ [sc.ATTR_RUN_ID]: 'r' }),
+        startTimeUnixNano: 10_000_000_000n,
+        endTimeUnixNano: 5_000_000_000n,
+      }),
+      span({
+        spanId: '2222222222222222',
+        parentSpanId: '1111111111111111',
+        attributes: attrs({ [sc.ATTR_STEP_ID]: 's' }),
+        startTimeUnixNano: -5n,
+        endTimeUnixNano: huge,
+      }),
     ]);
     expect(b.run.durationMs).toBeNull();
     expect(b.diagnostics.map((d) => d.code)).toContain('end_before_start');
@@ -130,14 +202,23 @@ describe('foldRun', () => {
   });
 
   it('bounds huge and deep attribute values and many events, and records the limits', () => {
-    let deep: import('../src/index.js').AttributeValue = 'leaf';
+    let deep: AttributeValue = 'leaf';
     for (let i = 0; i < 5000; i++) deep = { kvlist: attrs({ k: deep }) };
     const events = Array.from({ length: 10_000 }, (_, i) => ev('tick', BigInt(i), { i }));
     const b = foldRun([
       span({
         spanId: '1111111111111111',
         attributes: attrs({ [sc.ATTR_RUN_ID]: 'r' }),
-        events: [ev('odd', 1n, { big: 'x'.repeat(10 * 1024 * 1024), deep, nan: Number.NaN, inf: -Infinity, long: 2n ** 70n }), ...events],
+        events: [
+          ev('odd', 1n, {
+            big: 'x'.repeat(10 * 1024 * 1024),
+            deep,
+            nan: Number.NaN,
+            inf: -Infinity,
+            long: 2n ** 70n,
+          }),
+          ...events,
+        ],
       }),
     ]);
     const odd = b.events.find((e) => e.type === 'unknown' && e.name === 'odd');
@@ -163,7 +244,13 @@ describe('foldRun', () => {
         attributes: hostile,
         events: [
           ev('odd', 1n, { ['__proto__']: { kvlist: attrs({ polluted: true }) }, constructor: 'c' }),
-          ev(sc.EVENT_ARTIFACT, 2n, { [sc.ATTR_ARTIFACT_KEY]: '__proto__', [sc.ATTR_ARTIFACT_VERSION]: 1, [sc.ATTR_ARTIFACT_SHA256]: 'd'.repeat(64), [sc.ATTR_ARTIFACT_MEDIA_TYPE]: 'text/plain', [sc.ATTR_ARTIFACT_SIZE]: 1 }),
+          ev(sc.EVENT_ARTIFACT, 2n, {
+            [sc.ATTR_ARTIFACT_KEY]: '__proto__',
+            [sc.ATTR_ARTIFACT_VERSION]: 1,
+            [sc.ATTR_ARTIFACT_SHA256]: 'd'.repeat(64),
+            [sc.ATTR_ARTIFACT_MEDIA_TYPE]: 'text/plain',
+            [sc.ATTR_ARTIFACT_SIZE]: 1,
+          }),
         ],
       }),
     ]);
@@ -209,8 +296,16 @@ describe('foldRun', () => {
         spanId: '1111111111111111',
         attributes: attrs({ [sc.ATTR_RUN_ID]: 'r' }),
         events: [
-          ev('http', 1n, { 'http.request.header.authorization': 'Basic dXNlcjpwYXNz', note: 'key is sk-proj-abcdefghijklmnopqrstuvwx', [`x.api_key`]: 'plain' }),
-          ev(sc.EVENT_MODEL_IO, 2n, { [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'p', [sc.ATTR_GEN_AI_REQUEST_MODEL]: 'm', [sc.ATTR_MODEL_IO_INPUT_SHA256]: 'e'.repeat(64) }),
+          ev('http', 1n, {
+            'http.request.header.authorization': 'Basic dXNlcjpwYXNz',
+            note: 'key is sk-proj-abcdefghijklmnopqrstuvwx',
+            [`x.api_key`]: 'plain',
+          }),
+          ev(sc.EVENT_MODEL_IO, 2n, {
+            [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'p',
+            [sc.ATTR_GEN_AI_REQUEST_MODEL]: 'm',
+            [sc.ATTR_MODEL_IO_INPUT_SHA256]: 'e'.repeat(64),
+          }),
         ],
       }),
     ]);
@@ -228,26 +323,46 @@ describe('foldRun', () => {
         spanId: '1111111111111111',
         attributes: attrs({ [sc.ATTR_RUN_ID]: 'r' }),
         events: [
-          ev(sc.EVENT_MODEL_IO, 1n, { [sc.ATTR_MODEL_IO_INPUT]: long, [sc.ATTR_MODEL_IO_OUTPUT]: 'hi', [sc.ATTR_MODEL_IO_OUTPUT_SHA256]: 'f'.repeat(64) }),
+          ev(sc.EVENT_MODEL_IO, 1n, {
+            [sc.ATTR_MODEL_IO_INPUT]: long,
+            [sc.ATTR_MODEL_IO_OUTPUT]: 'hi',
+            [sc.ATTR_MODEL_IO_OUTPUT_SHA256]: 'f'.repeat(64),
+          }),
         ],
       }),
     ]);
-    expect(b.model_io[0]?.input).toEqual({ sha256: null, content: null, omitted: 'over_inline_limit' });
-    expect(b.model_io[0]?.output).toEqual({ sha256: 'f'.repeat(64), content: null, omitted: 'hash_mismatch' });
+    expect(b.model_io[0]?.input).toEqual({
+      sha256: null,
+      content: null,
+      omitted: 'over_inline_limit',
+    });
+    expect(b.model_io[0]?.output).toEqual({
+      sha256: 'f'.repeat(64),
+      content: null,
+      omitted: 'hash_mismatch',
+    });
   });
 
   it('reassembles a workflow definition split into parts', () => {
-    const definition = { nodes: Array.from({ length: 200 }, (_, i) => ({ id: `node-${i}`, label: 'ü'.repeat(5) })) };
+    const definition = {
+      nodes: Array.from({ length: 200 }, (_, i) => ({ id: `node-${i}`, label: 'ü'.repeat(5) })),
+    };
     const text = JSON.stringify(definition);
     const parts: string[] = [];
     for (let i = 0; i < text.length; i += 900) parts.push(text.slice(i, i + 900));
-    const a: Record<string, import('../src/index.js').AttributeValue> = {
+    const a: Record<string, AttributeValue> = {
       [sc.ATTR_WORKFLOW_ID]: 'w',
       [sc.ATTR_WORKFLOW_REVISION]: '1',
       [sc.ATTR_WORKFLOW_DEFINITION_PARTS]: parts.length,
     };
     parts.forEach((p, i) => (a[`${sc.ATTR_WORKFLOW_DEFINITION_PART_PREFIX}${i}`] = p));
-    const b = foldRun([span({ spanId: '1111111111111111', attributes: attrs({ [sc.ATTR_RUN_ID]: 'r' }), events: [ev(sc.EVENT_WORKFLOW_SNAPSHOT, 1n, a)] })]);
+    const b = foldRun([
+      span({
+        spanId: '1111111111111111',
+        attributes: attrs({ [sc.ATTR_RUN_ID]: 'r' }),
+        events: [ev(sc.EVENT_WORKFLOW_SNAPSHOT, 1n, a)],
+      }),
+    ]);
     expect(b.run.workflowSnapshot?.definition).toEqual(definition);
     expect(b.diagnostics).toEqual([]);
   });
@@ -260,7 +375,18 @@ describe('foldRun', () => {
 describe('isRunTrace', () => {
   it('accepts run spans, GenAI spans and workbench events, and nothing else', () => {
     expect(isRunTrace(sampleRun())).toBe(true);
-    expect(isRunTrace([span({ spanId: '1111111111111111', attributes: attrs({ [sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 1 }) })])).toBe(true);
-    expect(isRunTrace([span({ spanId: '1111111111111111', attributes: attrs({ 'http.method': 'GET' }) })])).toBe(false);
+    expect(
+      isRunTrace([
+        span({
+          spanId: '1111111111111111',
+          attributes: attrs({ [sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 1 }),
+        }),
+      ]),
+    ).toBe(true);
+    expect(
+      isRunTrace([
+        span({ spanId: '1111111111111111', attributes: attrs({ 'http.method': 'GET' }) }),
+      ]),
+    ).toBe(false);
   });
 });

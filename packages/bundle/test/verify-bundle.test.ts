@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { foldRun, sealBundle, serializeBundle, verifyBundle, diffBundles, findDuplicateKeys, type RunBundle } from '../src/index.js';
+import {
+  foldRun,
+  sealBundle,
+  serializeBundle,
+  verifyBundle,
+  diffBundles,
+  findDuplicateKeys,
+  type RunBundle,
+} from '../src/index.js';
 import { sampleRun } from './fixtures.js';
 
 const sealed = (): RunBundle => sealBundle(foldRun(sampleRun()));
@@ -34,7 +42,8 @@ describe('verifyBundle', () => {
     const text = serializeBundle(sealed()).replace('"approved"', '"rejected"');
     const r = verifyBundle(text);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.problems[0]).toMatchObject({ code: 'hash_mismatch', path: '/integrity/sha256' });
+    if (!r.ok)
+      expect(r.problems[0]).toMatchObject({ code: 'hash_mismatch', path: '/integrity/sha256' });
   });
 
   it('rejects one changed byte anywhere in the content', () => {
@@ -47,30 +56,54 @@ describe('verifyBundle', () => {
   it('rejects an edited or removed integrity member', () => {
     const b = sealed();
     const edited = { ...b, integrity: { ...b.integrity, sha256: '0'.repeat(64) } };
-    expect(verifyBundle(JSON.stringify(edited))).toMatchObject({ ok: false, problems: [{ code: 'hash_mismatch' }] });
+    expect(verifyBundle(JSON.stringify(edited))).toMatchObject({
+      ok: false,
+      problems: [{ code: 'hash_mismatch' }],
+    });
     const { integrity: _drop, ...bare } = b;
-    expect(verifyBundle(JSON.stringify(bare))).toMatchObject({ ok: false, problems: [{ code: 'missing_integrity' }] });
+    expect(verifyBundle(JSON.stringify(bare))).toMatchObject({
+      ok: false,
+      problems: [{ code: 'missing_integrity' }],
+    });
     const wrongAlg = { ...b, integrity: { ...b.integrity, algorithm: 'md5' } };
-    expect(verifyBundle(JSON.stringify(wrongAlg))).toMatchObject({ ok: false, problems: [{ code: 'bad_integrity', path: '/integrity/algorithm' }] });
+    expect(verifyBundle(JSON.stringify(wrongAlg))).toMatchObject({
+      ok: false,
+      problems: [{ code: 'bad_integrity', path: '/integrity/algorithm' }],
+    });
   });
 
   it('rejects duplicate members, even when the hash of the parsed value matches', () => {
     const text = serializeBundle(sealed());
     const dup = text.replace('"name":"newsletter"', '"name":"evil","name":"newsletter"');
     const r = verifyBundle(dup);
-    expect(r).toMatchObject({ ok: false, problems: [{ code: 'duplicate_key', path: '/run/name' }] });
+    expect(r).toMatchObject({
+      ok: false,
+      problems: [{ code: 'duplicate_key', path: '/run/name' }],
+    });
   });
 
   it('rejects text that is not JSON, and JSON that is not a bundle', () => {
-    expect(verifyBundle('{"schemaVersion":1,')).toMatchObject({ ok: false, problems: [{ code: 'not_json' }] });
-    expect(verifyBundle('[1,2]')).toMatchObject({ ok: false, problems: [{ code: 'not_an_object' }] });
+    expect(verifyBundle('{"schemaVersion":1,')).toMatchObject({
+      ok: false,
+      problems: [{ code: 'not_json' }],
+    });
+    expect(verifyBundle('[1,2]')).toMatchObject({
+      ok: false,
+      problems: [{ code: 'not_an_object' }],
+    });
     const b = sealBundle({ ...foldRun(sampleRun()), extra: true } as never);
-    expect(verifyBundle(JSON.stringify(b))).toMatchObject({ ok: false, problems: [{ code: 'schema' }] });
+    expect(verifyBundle(JSON.stringify(b))).toMatchObject({
+      ok: false,
+      problems: [{ code: 'schema' }],
+    });
   });
 
   it('rejects numbers JSON cannot hold exactly', () => {
     const text = serializeBundle(sealed()).replace('"spanCount":5', '"spanCount":1e400');
-    expect(verifyBundle(text)).toMatchObject({ ok: false, problems: [{ code: 'not_canonicalizable' }] });
+    expect(verifyBundle(text)).toMatchObject({
+      ok: false,
+      problems: [{ code: 'not_canonicalizable' }],
+    });
   });
 });
 
@@ -86,13 +119,27 @@ describe('diffBundles', () => {
     const a = sealed();
     const changed = sampleRun().map((s) =>
       s.spanId === '4000000000000004'
-        ? { ...s, events: s.events.map((e) => (e.name === 'workbench.gate.resolved' ? { ...e, attributes: Object.assign(Object.create(null), e.attributes, { 'workbench.gate.decision': 'rejected' }) } : e)) }
+        ? {
+            ...s,
+            events: s.events.map((e) =>
+              e.name === 'workbench.gate.resolved'
+                ? {
+                    ...e,
+                    attributes: Object.assign(Object.create(null), e.attributes, {
+                      'workbench.gate.decision': 'rejected',
+                    }),
+                  }
+                : e,
+            ),
+          }
         : s,
     );
     const b = sealBundle(foldRun(changed));
     const d = diffBundles(a, b);
     expect(d.identical).toBe(false);
-    expect(d.changes).toEqual([{ area: 'gate', subject: 'review.decision', before: 'approved', after: 'rejected' }]);
+    expect(d.changes).toEqual([
+      { area: 'gate', subject: 'review.decision', before: 'approved', after: 'rejected' },
+    ]);
     expect(diffBundles(a, a)).toMatchObject({ identical: true, changes: [] });
   });
 });

@@ -1,4 +1,9 @@
-import { runBundleSchema, verifyBundle, type RunBundle, type VerifyResult } from '@llm-workbench/bundle';
+import {
+  runBundleSchema,
+  verifyBundle,
+  type RunBundle,
+  type VerifyResult,
+} from '@llm-workbench/bundle';
 import { CliError, EXIT } from './io.js';
 import { readInput } from './read-input.js';
 
@@ -9,7 +14,10 @@ export interface LoadedBundle {
 }
 
 /** Reads and verifies a bundle; refuses (exit 1) only when it is not a bundle at all. */
-export async function loadBundle(path: string, stdin: NodeJS.ReadableStream): Promise<LoadedBundle> {
+export async function loadBundle(
+  path: string,
+  stdin: NodeJS.ReadableStream,
+): Promise<LoadedBundle> {
   const text = await readInput(path, stdin);
   const verification = verifyBundle(text);
   if (verification.ok) return { bundle: verification.bundle, verification };
@@ -22,7 +30,10 @@ export async function loadBundle(path: string, stdin: NodeJS.ReadableStream): Pr
   const parsed = runBundleSchema.safeParse(value);
   if (!parsed.success) {
     const p = verification.problems[0];
-    throw new CliError(`${path} is not a valid bundle: ${p?.code ?? 'schema'}${p?.path ? ` at ${p.path}` : ''}: ${p?.message ?? ''}`, EXIT.failed);
+    throw new CliError(
+      `${path} is not a valid bundle: ${p?.code ?? 'schema'}${p?.path ? ` at ${p.path}` : ''}: ${p?.message ?? ''}`,
+      EXIT.failed,
+    );
   }
   return { bundle: value as RunBundle, verification };
 }

@@ -2,20 +2,53 @@ import { CliError, EXIT, writeLine, type CliIo, type Command } from './io.js';
 
 /** Commands, loaded lazily so that `workbench verify` does not load the receiver or the SDK. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  demo: { summary: 'run the example agent in-process and write its bundle', load: async () => (await import('./commands/demo.js')).demoCommand },
-  verify: { summary: 'check bundles offline; exit 0 only if all are intact', load: async () => (await import('./commands/verify.js')).verifyCommand },
-  show: { summary: 'print a readable timeline of a run', load: async () => (await import('./commands/show.js')).showCommand },
-  diff: { summary: 'what changed between two runs', load: async () => (await import('./commands/diff.js')).diffCommand },
-  serve: { summary: 'receive OTLP/HTTP traces (from a Collector) and fold them into bundles', load: async () => (await import('./commands/serve.js')).serveCommand },
-  import: { summary: 'fold bundles from OTLP files, Jaeger or Tempo', load: async () => (await import('./commands/import.js')).importCommand },
-  replay: { summary: 'send a bundle\'s run back as OTLP to a Collector, Jaeger or Tempo', load: async () => (await import('./commands/replay.js')).replayCommand },
-  render: { summary: 'write a self-contained HTML report of a bundle', load: async () => (await import('./commands/render.js')).renderCommand },
+  demo: {
+    summary: 'run the example agent in-process and write its bundle',
+    load: async () => (await import('./commands/demo.js')).demoCommand,
+  },
+  verify: {
+    summary: 'check bundles offline; exit 0 only if all are intact',
+    load: async () => (await import('./commands/verify.js')).verifyCommand,
+  },
+  show: {
+    summary: 'print a readable timeline of a run',
+    load: async () => (await import('./commands/show.js')).showCommand,
+  },
+  diff: {
+    summary: 'what changed between two runs',
+    load: async () => (await import('./commands/diff.js')).diffCommand,
+  },
+  serve: {
+    summary: 'receive OTLP/HTTP traces (from a Collector) and fold them into bundles',
+    load: async () => (await import('./commands/serve.js')).serveCommand,
+  },
+  import: {
+    summary: 'fold bundles from OTLP files, Jaeger or Tempo',
+    load: async () => (await import('./commands/import.js')).importCommand,
+  },
+  replay: {
+    summary: "send a bundle's run back as OTLP to a Collector, Jaeger or Tempo",
+    load: async () => (await import('./commands/replay.js')).replayCommand,
+  },
+  render: {
+    summary: 'write a self-contained HTML report of a bundle',
+    load: async () => (await import('./commands/render.js')).renderCommand,
+  },
 };
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return ['Usage: workbench <command> [options]', '', 'Commands:', ...lines, '', 'Run `workbench <command> --help` for its options.'].join('\n');
+  const lines = Object.entries(COMMANDS).map(
+    ([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`,
+  );
+  return [
+    'Usage: workbench <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run `workbench <command> --help` for its options.',
+  ].join('\n');
 }
 
 /**
@@ -43,7 +76,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       writeLine(io.stderr, `workbench ${name}: ${err.message}`);
       return err.exitCode;
     }
-    if (err instanceof TypeError && (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    if (
+      err instanceof TypeError &&
+      (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+    ) {
       writeLine(io.stderr, `workbench ${name}: ${err.message}`);
       return EXIT.usage;
     }

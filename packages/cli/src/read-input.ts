@@ -10,9 +10,10 @@ export async function readInput(path: string, stdin: NodeJS.ReadableStream): Pro
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of stdin) {
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       size += buf.length;
-      if (size > MAX_INPUT_BYTES) throw new CliError(`standard input is larger than ${MAX_INPUT_BYTES} bytes`, EXIT.io);
+      if (size > MAX_INPUT_BYTES)
+        throw new CliError(`standard input is larger than ${MAX_INPUT_BYTES} bytes`, EXIT.io);
       chunks.push(buf);
     }
     return Buffer.concat(chunks).toString('utf8');
@@ -20,11 +21,16 @@ export async function readInput(path: string, stdin: NodeJS.ReadableStream): Pro
   try {
     const st = await stat(path);
     if (!st.isFile()) throw new CliError(`${path} is not a file`, EXIT.io);
-    if (st.size > MAX_INPUT_BYTES) throw new CliError(`${path} is larger than ${MAX_INPUT_BYTES} bytes`, EXIT.io);
+    if (st.size > MAX_INPUT_BYTES)
+      throw new CliError(`${path} is larger than ${MAX_INPUT_BYTES} bytes`, EXIT.io);
     return await readFile(path, 'utf8');
   } catch (err) {
     if (err instanceof CliError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new CliError(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, EXIT.io, { cause: err });
+    throw new CliError(
+      `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      EXIT.io,
+      { cause: err },
+    );
   }
 }

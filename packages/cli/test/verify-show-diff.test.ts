@@ -2,7 +2,13 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { foldRun, sealBundle, serializeBundle, attributesFrom, type SpanRecord } from '@llm-workbench/bundle';
+import {
+  foldRun,
+  sealBundle,
+  serializeBundle,
+  attributesFrom,
+  type SpanRecord,
+} from '@llm-workbench/bundle';
 import * as sc from '@llm-workbench/semconv';
 import { runCli } from './run-cli.js';
 
@@ -10,16 +16,71 @@ const T = 'abcdef0123456789abcdef0123456789';
 const a = (o: Record<string, string | number>) => attributesFrom(Object.entries(o));
 
 function spans(decision = 'approved'): SpanRecord[] {
-  const base = { traceId: T, kind: 'internal' as const, status: { code: 'ok' as const }, resource: a({ 'service.name': 'svc' }), scope: { name: 't' } };
+  const base = {
+    traceId: T,
+    kind: 'internal' as const,
+    status: { code: 'ok' as const },
+    resource: a({ 'service.name': 'svc' }),
+    scope: { name: 't' },
+  };
   return [
-    { ...base, spanId: '1000000000000001', name: 'run', startTimeUnixNano: 1_000_000_000_000n, endTimeUnixNano: 1_010_000_000_000n, attributes: a({ [sc.ATTR_RUN_ID]: 'r1', [sc.ATTR_RUN_NAME]: 'demo' }), events: [
-      { name: sc.EVENT_WORKFLOW_SNAPSHOT, timeUnixNano: 1_000_000_000_000n, attributes: a({ [sc.ATTR_WORKFLOW_ID]: 'wf', [sc.ATTR_WORKFLOW_REVISION]: '2', [sc.ATTR_WORKFLOW_DEFINITION]: '{"nodes":[]}' }) },
-    ] },
-    { ...base, spanId: '2000000000000002', parentSpanId: '1000000000000001', name: 'step review', startTimeUnixNano: 1_001_000_000_000n, endTimeUnixNano: 1_005_000_000_000n, attributes: a({ [sc.ATTR_STEP_ID]: 'review', [sc.ATTR_STEP_KIND]: 'human' }), events: [
-      { name: sc.EVENT_GATE_REQUESTED, timeUnixNano: 1_001_000_000_000n, attributes: a({ [sc.ATTR_GATE_ID]: 'review' }) },
-      { name: sc.EVENT_GATE_RESOLVED, timeUnixNano: 1_004_500_000_000n, attributes: a({ [sc.ATTR_GATE_ID]: 'review', [sc.ATTR_GATE_DECISION]: decision, [sc.ATTR_GATE_ACTOR]: 'ed@example.com' }) },
-      { name: sc.EVENT_MODEL_IO, timeUnixNano: 1_002_000_000_000n, attributes: a({ [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'fake', [sc.ATTR_GEN_AI_REQUEST_MODEL]: 'm', [sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 1200, [sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: 30, [sc.ATTR_MODEL_IO_DURATION_MS]: 640, [sc.ATTR_MODEL_IO_COST_AMOUNT]: 0.0125, [sc.ATTR_MODEL_IO_COST_CURRENCY]: 'USD' }) },
-    ] },
+    {
+      ...base,
+      spanId: '1000000000000001',
+      name: 'run',
+      startTimeUnixNano: 1_000_000_000_000n,
+      endTimeUnixNano: 1_010_000_000_000n,
+      attributes: a({ [sc.ATTR_RUN_ID]: 'r1', [sc.ATTR_RUN_NAME]: 'demo' }),
+      events: [
+        {
+          name: sc.EVENT_WORKFLOW_SNAPSHOT,
+          timeUnixNano: 1_000_000_000_000n,
+          attributes: a({
+            [sc.ATTR_WORKFLOW_ID]: 'wf',
+            [sc.ATTR_WORKFLOW_REVISION]: '2',
+            [sc.ATTR_WORKFLOW_DEFINITION]: '{"nodes":[]}',
+          }),
+        },
+      ],
+    },
+    {
+      ...base,
+      spanId: '2000000000000002',
+      parentSpanId: '1000000000000001',
+      name: 'step review',
+      startTimeUnixNano: 1_001_000_000_000n,
+      endTimeUnixNano: 1_005_000_000_000n,
+      attributes: a({ [sc.ATTR_STEP_ID]: 'review', [sc.ATTR_STEP_KIND]: 'human' }),
+      events: [
+        {
+          name: sc.EVENT_GATE_REQUESTED,
+          timeUnixNano: 1_001_000_000_000n,
+          attributes: a({ [sc.ATTR_GATE_ID]: 'review' }),
+        },
+        {
+          name: sc.EVENT_GATE_RESOLVED,
+          timeUnixNano: 1_004_500_000_000n,
+          attributes: a({
+            [sc.ATTR_GATE_ID]: 'review',
+            [sc.ATTR_GATE_DECISION]: decision,
+            [sc.ATTR_GATE_ACTOR]: 'ed@example.com',
+          }),
+        },
+        {
+          name: sc.EVENT_MODEL_IO,
+          timeUnixNano: 1_002_000_000_000n,
+          attributes: a({
+            [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'fake',
+            [sc.ATTR_GEN_AI_REQUEST_MODEL]: 'm',
+            [sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 1200,
+            [sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: 30,
+            [sc.ATTR_MODEL_IO_DURATION_MS]: 640,
+            [sc.ATTR_MODEL_IO_COST_AMOUNT]: 0.0125,
+            [sc.ATTR_MODEL_IO_COST_CURRENCY]: 'USD',
+          }),
+        },
+      ],
+    },
   ];
 }
 
@@ -89,7 +150,9 @@ describe('workbench diff', () => {
     expect(r.stdout).toMatch(/gate +review\.decision +approved +rejected/);
     expect((await runCli(['diff', f.good, f.good])).code).toBe(0);
     const j = await runCli(['diff', f.good, f.other, '--json']);
-    expect(JSON.parse(j.stdout).changes).toEqual([{ area: 'gate', subject: 'review.decision', before: 'approved', after: 'rejected' }]);
+    expect(JSON.parse(j.stdout).changes).toEqual([
+      { area: 'gate', subject: 'review.decision', before: 'approved', after: 'rejected' },
+    ]);
   });
 });
 

@@ -15,15 +15,27 @@ const DEFAULTS = {
 export type ResolvedFoldingOptions = Required<Omit<BundleFoldingOptions, 'onBundle'>> &
   Pick<BundleFoldingOptions, 'onBundle'>;
 
-export function resolveFoldingOptions(component: string, options: BundleFoldingOptions): ResolvedFoldingOptions {
+export function resolveFoldingOptions(
+  component: string,
+  options: BundleFoldingOptions,
+): ResolvedFoldingOptions {
   if (!options || typeof options.sink?.write !== 'function') {
-    throw new TypeError(`${component}: options.sink must be a BundleSink (an object with write(bundle))`);
+    throw new TypeError(
+      `${component}: options.sink must be a BundleSink (an object with write(bundle))`,
+    );
   }
   const resolved = { ...DEFAULTS, ...stripUndefined(options) } satisfies ResolvedFoldingOptions;
-  for (const key of ['maxOpenTraces', 'maxSpansPerTrace', 'idleTimeoutMs', 'flushTimeoutMs'] as const) {
+  for (const key of [
+    'maxOpenTraces',
+    'maxSpansPerTrace',
+    'idleTimeoutMs',
+    'flushTimeoutMs',
+  ] as const) {
     const v = resolved[key];
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-      throw new RangeError(`${component}: ${key} must be a positive number, got ${JSON.stringify(v)}`);
+      throw new RangeError(
+        `${component}: ${key} must be a positive number, got ${JSON.stringify(v)}`,
+      );
     }
   }
   return resolved;

@@ -1,6 +1,10 @@
 export { RunBundleSpanProcessor } from './run-bundle-span-processor.js';
 export { RunBundleSpanExporter } from './run-bundle-span-exporter.js';
 export { spanRecordFromReadableSpan, hrTimeToNanos } from './span-record-from-readable-span.js';
-export type { BundleFoldingOptions, BundleFoldingStats, RunBundleSpanExporterOptions } from './types.js';
+export type {
+  BundleFoldingOptions,
+  BundleFoldingStats,
+  RunBundleSpanExporterOptions,
+} from './types.js';
 export { FileBundleSink, BundleSinkError } from '@llm-workbench/sink';
 export type { BundleSink, BundleWriteResult, FileBundleSinkOptions } from '@llm-workbench/sink';

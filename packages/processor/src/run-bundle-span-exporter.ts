@@ -1,6 +1,11 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { BundlePipeline, resolveFoldingOptions, withTimeout, type ResolvedFoldingOptions } from './bundle-pipeline.js';
+import {
+  BundlePipeline,
+  resolveFoldingOptions,
+  withTimeout,
+  type ResolvedFoldingOptions,
+} from './bundle-pipeline.js';
 import { TraceBuffer } from './trace-buffer.js';
 import type { BundleFoldingStats, RunBundleSpanExporterOptions } from './types.js';
 
@@ -29,7 +34,9 @@ export class RunBundleSpanExporter implements SpanExporter {
     this.options = resolveFoldingOptions('RunBundleSpanExporter', options);
     const quiet = options.quietPeriodMs ?? DEFAULT_QUIET_MS;
     if (typeof quiet !== 'number' || !Number.isFinite(quiet) || quiet < 0) {
-      throw new RangeError(`RunBundleSpanExporter: quietPeriodMs must be a non-negative number, got ${JSON.stringify(quiet)}`);
+      throw new RangeError(
+        `RunBundleSpanExporter: quietPeriodMs must be a non-negative number, got ${JSON.stringify(quiet)}`,
+      );
     }
     this.pipeline = new BundlePipeline(this.options, NAMESPACE);
     const idle = this.options.idleTimeoutMs;
@@ -53,7 +60,10 @@ export class RunBundleSpanExporter implements SpanExporter {
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     if (this.shutdownPromise) {
-      resultCallback({ code: ExportResultCode.FAILED, error: new Error('RunBundleSpanExporter is shut down') });
+      resultCallback({
+        code: ExportResultCode.FAILED,
+        error: new Error('RunBundleSpanExporter is shut down'),
+      });
       return;
     }
     try {
@@ -78,7 +88,11 @@ export class RunBundleSpanExporter implements SpanExporter {
     for (const [traceId, entry] of [...this.buffer.entries]) {
       if (entry.rootSeen) this.buffer.fold(traceId, entry, false);
     }
-    return withTimeout(this.pipeline.flush(), this.options.flushTimeoutMs, 'RunBundleSpanExporter.forceFlush');
+    return withTimeout(
+      this.pipeline.flush(),
+      this.options.flushTimeoutMs,
+      'RunBundleSpanExporter.forceFlush',
+    );
   }
 
   /** Folds everything buffered (traces without a root marked incomplete), writes, and stops; once. */

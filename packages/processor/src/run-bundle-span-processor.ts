@@ -1,6 +1,11 @@
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { BundlePipeline, resolveFoldingOptions, withTimeout, type ResolvedFoldingOptions } from './bundle-pipeline.js';
+import {
+  BundlePipeline,
+  resolveFoldingOptions,
+  withTimeout,
+  type ResolvedFoldingOptions,
+} from './bundle-pipeline.js';
 import { TraceBuffer, type TraceEntry } from './trace-buffer.js';
 import type { BundleFoldingOptions, BundleFoldingStats } from './types.js';
 
@@ -75,7 +80,11 @@ export class RunBundleSpanProcessor implements SpanProcessor {
 
   /** Writes every finished trace's bundle; rejects if the sink has not finished within `flushTimeoutMs`. */
   forceFlush(): Promise<void> {
-    return withTimeout(this.pipeline.flush(), this.options.flushTimeoutMs, 'RunBundleSpanProcessor.forceFlush');
+    return withTimeout(
+      this.pipeline.flush(),
+      this.options.flushTimeoutMs,
+      'RunBundleSpanProcessor.forceFlush',
+    );
   }
 
   /**

@@ -1,4 +1,8 @@
-import type { Attributes as OtelAttributes, AttributeValue as OtelAttributeValue, HrTime } from '@opentelemetry/api';
+import type {
+  Attributes as OtelAttributes,
+  AttributeValue as OtelAttributeValue,
+  HrTime,
+} from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import {
   attributesFrom,
@@ -21,8 +25,9 @@ export function hrTimeToNanos(time: HrTime): bigint {
 
 function convertValue(value: OtelAttributeValue | null | undefined): AttributeValue {
   if (value === undefined || value === null) return null;
-  if (Array.isArray(value)) return (value as ReadonlyArray<unknown>).map((v) => convertValue(v as OtelAttributeValue));
-  return value as string | number | boolean;
+  if (Array.isArray(value))
+    return (value as ReadonlyArray<unknown>).map((v) => convertValue(v as OtelAttributeValue));
+  return value;
 }
 
 /** SDK attributes to span-record attributes (null prototype; undefined values dropped). */

@@ -31,7 +31,10 @@ export class TraceBuffer {
     private readonly options: ResolvedFoldingOptions,
     private readonly pipeline: BundlePipeline,
     /** Decides, at each sweep, whether an entry is ready (complete) or idle (truncated). */
-    private readonly sweepDecision: (entry: TraceEntry, now: number) => 'keep' | 'complete' | 'truncated',
+    private readonly sweepDecision: (
+      entry: TraceEntry,
+      now: number,
+    ) => 'keep' | 'complete' | 'truncated',
     private readonly sweepEveryMs: number,
   ) {}
 
@@ -41,7 +44,10 @@ export class TraceBuffer {
     if (existing) return existing;
     if (this.recent.has(traceId)) {
       this.pipeline.stats.lateSpans++;
-      this.pipeline.warnOnce('late', `a span of trace ${traceId} arrived after its bundle was folded; late spans are counted and dropped`);
+      this.pipeline.warnOnce(
+        'late',
+        `a span of trace ${traceId} arrived after its bundle was folded; late spans are counted and dropped`,
+      );
       return undefined;
     }
     if (!create) return undefined;
@@ -53,10 +59,19 @@ export class TraceBuffer {
       this.remember(this.refused, traceId);
       this.pipeline.stats.droppedTraces++;
       this.pipeline.stats.droppedSpans++;
-      this.pipeline.warnOnce('maxOpenTraces', `more than maxOpenTraces (${this.options.maxOpenTraces}) traces are open; spans of further traces are dropped`);
+      this.pipeline.warnOnce(
+        'maxOpenTraces',
+        `more than maxOpenTraces (${this.options.maxOpenTraces}) traces are open; spans of further traces are dropped`,
+      );
       return undefined;
     }
-    const entry: TraceEntry = { spans: [], open: 0, rootSeen: false, truncated: false, lastActivity: now };
+    const entry: TraceEntry = {
+      spans: [],
+      open: 0,
+      rootSeen: false,
+      truncated: false,
+      lastActivity: now,
+    };
     this.entries.set(traceId, entry);
     this.startSweeper();
     return entry;
@@ -67,7 +82,10 @@ export class TraceBuffer {
     if (entry.spans.length >= this.options.maxSpansPerTrace) {
       entry.truncated = true;
       this.pipeline.stats.droppedSpans++;
-      this.pipeline.warnOnce('maxSpansPerTrace', `a trace has more than maxSpansPerTrace (${this.options.maxSpansPerTrace}) spans; further spans are dropped and its bundle is marked incomplete`);
+      this.pipeline.warnOnce(
+        'maxSpansPerTrace',
+        `a trace has more than maxSpansPerTrace (${this.options.maxSpansPerTrace}) spans; further spans are dropped and its bundle is marked incomplete`,
+      );
       return;
     }
     entry.spans.push(span);

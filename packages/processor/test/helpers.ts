@@ -10,12 +10,17 @@ export function tempDir(prefix = 'wb-'): string {
 }
 
 /** Polls until `check` returns a truthy value, or fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (v) return v;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -32,10 +37,17 @@ export function recordRawRun(tracer: Tracer, runId = 'run-1'): string {
   run.addEvent(sc.EVENT_WORKFLOW_SNAPSHOT, {
     [sc.ATTR_WORKFLOW_ID]: 'newsletter',
     [sc.ATTR_WORKFLOW_REVISION]: 'r7',
-    [sc.ATTR_WORKFLOW_DEFINITION]: JSON.stringify({ nodes: [{ id: 'draft' }, { id: 'review' }], edges: [['draft', 'review']] }),
+    [sc.ATTR_WORKFLOW_DEFINITION]: JSON.stringify({
+      nodes: [{ id: 'draft' }, { id: 'review' }],
+      edges: [['draft', 'review']],
+    }),
   });
   const ctx = trace.setSpan(context.active(), run);
-  const draft = tracer.startSpan('step draft', { attributes: { [sc.ATTR_STEP_ID]: 'draft', [sc.ATTR_STEP_KIND]: 'llm' } }, ctx);
+  const draft = tracer.startSpan(
+    'step draft',
+    { attributes: { [sc.ATTR_STEP_ID]: 'draft', [sc.ATTR_STEP_KIND]: 'llm' } },
+    ctx,
+  );
   draft.addEvent(sc.EVENT_MODEL_IO, {
     [sc.ATTR_GEN_AI_OPERATION_NAME]: 'chat',
     [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'fake',
@@ -53,18 +65,26 @@ export function recordRawRun(tracer: Tracer, runId = 'run-1'): string {
     [sc.ATTR_ARTIFACT_MEDIA_TYPE]: 'text/markdown',
     [sc.ATTR_ARTIFACT_SIZE]: 12,
   });
-  const llm = tracer.startSpan('chat fake-2', {
-    attributes: {
-      [sc.ATTR_GEN_AI_OPERATION_NAME]: 'chat',
-      [sc.ATTR_GEN_AI_SYSTEM]: 'fake',
-      [sc.ATTR_GEN_AI_REQUEST_MODEL]: 'fake-2',
-      [sc.ATTR_GEN_AI_USAGE_PROMPT_TOKENS]: 10,
-      [sc.ATTR_GEN_AI_USAGE_COMPLETION_TOKENS]: 5,
+  const llm = tracer.startSpan(
+    'chat fake-2',
+    {
+      attributes: {
+        [sc.ATTR_GEN_AI_OPERATION_NAME]: 'chat',
+        [sc.ATTR_GEN_AI_SYSTEM]: 'fake',
+        [sc.ATTR_GEN_AI_REQUEST_MODEL]: 'fake-2',
+        [sc.ATTR_GEN_AI_USAGE_PROMPT_TOKENS]: 10,
+        [sc.ATTR_GEN_AI_USAGE_COMPLETION_TOKENS]: 5,
+      },
     },
-  }, trace.setSpan(ctx, draft));
+    trace.setSpan(ctx, draft),
+  );
   llm.end();
   draft.end();
-  const review = tracer.startSpan('step review', { attributes: { [sc.ATTR_STEP_ID]: 'review', [sc.ATTR_STEP_KIND]: 'human' } }, ctx);
+  const review = tracer.startSpan(
+    'step review',
+    { attributes: { [sc.ATTR_STEP_ID]: 'review', [sc.ATTR_STEP_KIND]: 'human' } },
+    ctx,
+  );
   review.addEvent(sc.EVENT_GATE_REQUESTED, { [sc.ATTR_GATE_ID]: 'review' });
   review.addEvent(sc.EVENT_GATE_RESOLVED, {
     [sc.ATTR_GATE_ID]: 'review',

@@ -1,7 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { verifyBundle, type RunBundle } from '@llm-workbench/bundle';
 import type { BundleSink } from '@llm-workbench/sink';
 import { FileBundleSink, RunBundleSpanExporter, RunBundleSpanProcessor } from '../src/index.js';
@@ -23,11 +27,23 @@ describe('RunBundleSpanProcessor', () => {
     const result = verifyBundle(text);
     expect(result.ok).toBe(true);
     const bundle = JSON.parse(text) as RunBundle;
-    expect(bundle.run).toMatchObject({ traceId, runId: 'run-1', name: 'newsletter', complete: true, spanCount: 4 });
+    expect(bundle.run).toMatchObject({
+      traceId,
+      runId: 'run-1',
+      name: 'newsletter',
+      complete: true,
+      spanCount: 4,
+    });
     expect(bundle.run.workflowSnapshot).toMatchObject({ id: 'newsletter', revision: 'r7' });
     expect(bundle.steps.map((s) => s.stepId)).toEqual(['draft', 'review']);
     expect(bundle.model_io).toHaveLength(2);
-    const receipts = bundle.model_io.map((m) => [m.source, m.provider, m.model, m.usage.inputTokens, m.stepId]);
+    const receipts = bundle.model_io.map((m) => [
+      m.source,
+      m.provider,
+      m.model,
+      m.usage.inputTokens,
+      m.stepId,
+    ]);
     expect(receipts.sort()).toEqual([
       ['event', 'fake', 'fake-1', 120, 'draft'],
       ['span', 'fake', 'fake-2', 10, 'draft'],
@@ -51,7 +67,10 @@ describe('RunBundleSpanProcessor', () => {
 
   it('folds a trace whose child never ends after the idle timeout, marked incomplete', async () => {
     const dir = tempDir();
-    const processor = new RunBundleSpanProcessor({ sink: new FileBundleSink({ directory: dir }), idleTimeoutMs: 50 });
+    const processor = new RunBundleSpanProcessor({
+      sink: new FileBundleSink({ directory: dir }),
+      idleTimeoutMs: 50,
+    });
     const provider = new BasicTracerProvider({ spanProcessors: [processor] });
     const tracer = provider.getTracer('t');
     const run = tracer.startSpan('run', { attributes: { 'workbench.run.id': 'r' } });
@@ -70,7 +89,9 @@ describe('RunBundleSpanProcessor', () => {
     const dir = tempDir();
     const processor = new RunBundleSpanProcessor({ sink: new FileBundleSink({ directory: dir }) });
     const provider = new BasicTracerProvider({ spanProcessors: [processor] });
-    const run = provider.getTracer('t').startSpan('run', { attributes: { 'workbench.run.id': 'r' } });
+    const run = provider
+      .getTracer('t')
+      .startSpan('run', { attributes: { 'workbench.run.id': 'r' } });
     const first = processor.shutdown();
     expect(processor.shutdown()).toBe(first);
     await first;
@@ -105,7 +126,9 @@ describe('RunBundleSpanProcessor', () => {
 
   it('drops spans beyond the caps, counts them, and marks the bundle incomplete', async () => {
     const written: RunBundle[] = [];
-    const sink: BundleSink = { write: async (b) => (written.push(b), { status: 'written', location: 'mem' }) };
+    const sink: BundleSink = {
+      write: async (b) => (written.push(b), { status: 'written', location: 'mem' }),
+    };
     const processor = new RunBundleSpanProcessor({ sink, maxSpansPerTrace: 2, maxOpenTraces: 1 });
     const provider = new BasicTracerProvider({ spanProcessors: [processor] });
     const tracer = provider.getTracer('t');
@@ -113,7 +136,8 @@ describe('RunBundleSpanProcessor', () => {
     const run = tracer.startSpan('run', { attributes: { 'workbench.run.id': 'r' } });
     const other = tracer.startSpan('other trace root'); // refused: one open trace at most
     const ctx = trace.setSpan(context.active(), run);
-    for (let i = 0; i < 4; i++) tracer.startSpan(`chat ${i}`, { attributes: { 'gen_ai.operation.name': 'chat' } }, ctx).end();
+    for (let i = 0; i < 4; i++)
+      tracer.startSpan(`chat ${i}`, { attributes: { 'gen_ai.operation.name': 'chat' } }, ctx).end();
     run.end();
     other.end();
     await processor.forceFlush();
@@ -126,7 +150,13 @@ describe('RunBundleSpanProcessor', () => {
   });
 
   it('refuses bad options at construction, quoting the value', () => {
-    expect(() => new RunBundleSpanProcessor({ sink: { write: async () => ({ status: 'written', location: '' }) }, idleTimeoutMs: -1 })).toThrow(/idleTimeoutMs must be a positive number, got -1/);
+    expect(
+      () =>
+        new RunBundleSpanProcessor({
+          sink: { write: async () => ({ status: 'written', location: '' }) },
+          idleTimeoutMs: -1,
+        }),
+    ).toThrow(/idleTimeoutMs must be a positive number, got -1/);
     expect(() => new RunBundleSpanProcessor({} as never)).toThrow(/sink/);
   });
 });
@@ -137,10 +167,15 @@ describe('RunBundleSpanExporter', () => {
     const dirA = tempDir();
     const dirB = tempDir();
     const processor = new RunBundleSpanProcessor({ sink: new FileBundleSink({ directory: dirA }) });
-    const provider = new BasicTracerProvider({ spanProcessors: [processor, new SimpleSpanProcessor(memory)] });
+    const provider = new BasicTracerProvider({
+      spanProcessors: [processor, new SimpleSpanProcessor(memory)],
+    });
     const traceId = recordRawRun(provider.getTracer('t'));
     await provider.forceFlush();
-    const exporter = new RunBundleSpanExporter({ sink: new FileBundleSink({ directory: dirB }), quietPeriodMs: 20 });
+    const exporter = new RunBundleSpanExporter({
+      sink: new FileBundleSink({ directory: dirB }),
+      quietPeriodMs: 20,
+    });
     const spans = memory.getFinishedSpans();
     // Two batches, reversed order: assembly must not depend on arrival.
     exporter.export(spans.slice(2).reverse(), () => undefined);

@@ -38,7 +38,9 @@ export class FileBundleSink implements BundleSink {
 
   constructor(options: FileBundleSinkOptions) {
     if (typeof options?.directory !== 'string' || options.directory === '') {
-      throw new TypeError(`FileBundleSink: directory must be a non-empty path, got ${JSON.stringify(options?.directory)}`);
+      throw new TypeError(
+        `FileBundleSink: directory must be a non-empty path, got ${JSON.stringify(options?.directory)}`,
+      );
     }
     this.directory = resolve(options.directory);
     this.fsync = options.fsync ?? true;
@@ -47,7 +49,10 @@ export class FileBundleSink implements BundleSink {
   async write(bundle: RunBundle): Promise<BundleWriteResult> {
     const traceId = bundle.run.traceId;
     if (!isValidTraceId(traceId)) {
-      throw new BundleSinkError(`refusing bundle with invalid trace id ${JSON.stringify(String(traceId).slice(0, 64))}`, 'invalid_trace_id');
+      throw new BundleSinkError(
+        `refusing bundle with invalid trace id ${JSON.stringify(String(traceId).slice(0, 64))}`,
+        'invalid_trace_id',
+      );
     }
     const dir = await this.ensureDirectory();
     const bytes = serializeBundle(bundle);
@@ -66,14 +71,21 @@ export class FileBundleSink implements BundleSink {
   }
 
   /** Links the temp file to `target` unless it exists; never replaces an existing file. */
-  private async place(tmp: string, target: string, bytes: string): Promise<'written' | 'unchanged' | 'conflict'> {
+  private async place(
+    tmp: string,
+    target: string,
+    bytes: string,
+  ): Promise<'written' | 'unchanged' | 'conflict'> {
     try {
       await link(tmp, target);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const st = await lstat(target);
       if (!st.isFile()) {
-        throw new BundleSinkError(`${target} exists and is not a regular file`, 'outside_directory');
+        throw new BundleSinkError(
+          `${target} exists and is not a regular file`,
+          'outside_directory',
+        );
       }
       const existing = await readFile(target, 'utf8');
       return existing === bytes ? 'unchanged' : 'conflict';
@@ -84,7 +96,11 @@ export class FileBundleSink implements BundleSink {
 
   private async writeTemp(path: string, bytes: string): Promise<void> {
     // O_EXCL | O_NOFOLLOW: never write through a planted symlink.
-    const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+    const handle = await open(
+      path,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o644,
+    );
     try {
       await handle.writeFile(bytes, 'utf8');
       if (this.fsync) await handle.sync();
@@ -110,7 +126,8 @@ export class FileBundleSink implements BundleSink {
       await mkdir(this.directory, { recursive: true });
       const real = await realpath(this.directory);
       const st = await lstat(real);
-      if (!st.isDirectory()) throw new BundleSinkError(`${this.directory} is not a directory`, 'not_a_directory');
+      if (!st.isDirectory())
+        throw new BundleSinkError(`${this.directory} is not a directory`, 'not_a_directory');
       return real.endsWith(sep) ? real.slice(0, -1) : real;
     })();
     this.ready.catch(() => {

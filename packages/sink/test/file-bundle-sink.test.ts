@@ -1,4 +1,11 @@
-import { chmodSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,10 +18,25 @@ const tmp = (): string => mkdtempSync(join(tmpdir(), 'wb-sink-'));
 const A = 'abcdef0123456789abcdef0123456789';
 
 function bundle(name = 'run', traceId = A): RunBundle {
-  const attributes = Object.assign(Object.create(null) as Record<string, string>, { [sc.ATTR_RUN_ID]: 'r', [sc.ATTR_RUN_NAME]: name });
+  const attributes = Object.assign(Object.create(null) as Record<string, string>, {
+    [sc.ATTR_RUN_ID]: 'r',
+    [sc.ATTR_RUN_NAME]: name,
+  });
   return sealBundle(
     foldRun([
-      { traceId, spanId: '1111111111111111', name: 'run', kind: 'internal', startTimeUnixNano: 1n, endTimeUnixNano: 2n, status: { code: 'unset' }, attributes, events: [], resource: Object.create(null), scope: { name: 't' } },
+      {
+        traceId,
+        spanId: '1111111111111111',
+        name: 'run',
+        kind: 'internal',
+        startTimeUnixNano: 1n,
+        endTimeUnixNano: 2n,
+        status: { code: 'unset' },
+        attributes,
+        events: [],
+        resource: Object.create(null),
+        scope: { name: 't' },
+      },
     ]),
   );
 }
@@ -35,7 +57,10 @@ describe('FileBundleSink', () => {
     expect((await sink.write(bundle('first'))).status).toBe('unchanged');
     const second = bundle('second');
     const r = await sink.write(second);
-    expect(r).toEqual({ status: 'revision', location: join(dir, `${A}.${second.integrity.sha256.slice(0, 12)}.json`) });
+    expect(r).toEqual({
+      status: 'revision',
+      location: join(dir, `${A}.${second.integrity.sha256.slice(0, 12)}.json`),
+    });
     expect(JSON.parse(readFileSync(join(dir, `${A}.json`), 'utf8')).run.name).toBe('first');
     expect((await sink.write(second)).status).toBe('unchanged');
   });
@@ -45,7 +70,9 @@ describe('FileBundleSink', () => {
     const sink = new FileBundleSink({ directory: dir });
     for (const bad of ['../../x', 'a/b', 'abc\u0000', 'A'.repeat(32), 'x'.repeat(5000)]) {
       const b = bundle();
-      await expect(sink.write({ ...b, run: { ...b.run, traceId: bad } })).rejects.toThrow(/invalid trace id/);
+      await expect(sink.write({ ...b, run: { ...b.run, traceId: bad } })).rejects.toThrow(
+        /invalid trace id/,
+      );
     }
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -55,7 +82,9 @@ describe('FileBundleSink', () => {
     const outside = join(tmp(), 'victim');
     writeFileSync(outside, 'precious');
     symlinkSync(outside, join(dir, `${A}.json`));
-    await expect(new FileBundleSink({ directory: dir }).write(bundle())).rejects.toThrow(/not a regular file/);
+    await expect(new FileBundleSink({ directory: dir }).write(bundle())).rejects.toThrow(
+      /not a regular file/,
+    );
     expect(readFileSync(outside, 'utf8')).toBe('precious');
   });
 
@@ -64,7 +93,9 @@ describe('FileBundleSink', () => {
       // root ignores permission bits; use a path under a regular file instead
       const file = join(tmp(), 'file');
       writeFileSync(file, '');
-      await expect(new FileBundleSink({ directory: join(file, 'sub') }).write(bundle())).rejects.toThrow();
+      await expect(
+        new FileBundleSink({ directory: join(file, 'sub') }).write(bundle()),
+      ).rejects.toThrow();
       return;
     }
     const dir = tmp();

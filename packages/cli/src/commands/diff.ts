@@ -12,7 +12,11 @@ Exit 0 when the bundles are identical (same integrity.sha256), 1 when they diffe
 
 /** `workbench diff A B [--json]` */
 export const diffCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help) {
     writeLine(io.stdout, HELP);
     return EXIT.ok;
@@ -22,15 +26,29 @@ export const diffCommand: Command = async (argv, io) => {
   const a = await loadBundle(fa, io.stdin);
   const b = await loadBundle(fb, io.stdin);
   const d = diffBundles(a.bundle, b.bundle);
-  const warnings = [a, b].flatMap((x, i) => (x.verification.ok ? [] : [`warning: ${i === 0 ? fa : fb} fails verification`]));
+  const warnings = [a, b].flatMap((x, i) =>
+    x.verification.ok ? [] : [`warning: ${i === 0 ? fa : fb} fails verification`],
+  );
   if (values.json) {
-    writeLine(io.stdout, JSON.stringify({ ...d, verified: { a: a.verification.ok, b: b.verification.ok } }, null, 2));
+    writeLine(
+      io.stdout,
+      JSON.stringify({ ...d, verified: { a: a.verification.ok, b: b.verification.ok } }, null, 2),
+    );
   } else {
     for (const w of warnings) writeLine(io.stderr, w);
     if (d.identical) writeLine(io.stdout, `identical: ${d.a.sha256}`);
-    else if (d.changes.length === 0) writeLine(io.stdout, 'the bundles differ (different hashes) in details outside the compared facts: timings, ids or events');
+    else if (d.changes.length === 0)
+      writeLine(
+        io.stdout,
+        'the bundles differ (different hashes) in details outside the compared facts: timings, ids or events',
+      );
     else {
-      const rows = d.changes.map((c) => [c.area, c.subject, String(c.before ?? '—'), String(c.after ?? '—')]);
+      const rows = d.changes.map((c) => [
+        c.area,
+        c.subject,
+        String(c.before ?? '—'),
+        String(c.after ?? '—'),
+      ]);
       writeLine(io.stdout, table(['area', 'what', fa, fb], rows).join('\n'));
     }
   }

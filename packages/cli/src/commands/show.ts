@@ -1,5 +1,10 @@
 import { parseArgs } from 'node:util';
-import { parseBundleTime, summarizeBundle, type BundleEvent, type RunBundle } from '@llm-workbench/bundle';
+import {
+  parseBundleTime,
+  summarizeBundle,
+  type BundleEvent,
+  type RunBundle,
+} from '@llm-workbench/bundle';
 import { CliError, EXIT, writeLine, type Command } from '../io.js';
 import { loadBundle } from '../load-bundle.js';
 import { formatCost, formatMs, formatTokens, table } from '../format.js';
@@ -13,7 +18,11 @@ versions. A bundle whose integrity fails is still shown, under a warning, and ex
 
 /** `workbench show FILE [--json]` */
 export const showCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help) {
     writeLine(io.stdout, HELP);
     return EXIT.ok;
@@ -33,7 +42,9 @@ export const showCommand: Command = async (argv, io) => {
           sha256: verification.sha256,
           run: bundle.run,
           gates: [...summary.gates.values()],
-          models: Object.fromEntries([...summary.models].map(([k, v]) => [k, { ...v, cost: Object.fromEntries(v.cost) }])),
+          models: Object.fromEntries(
+            [...summary.models].map(([k, v]) => [k, { ...v, cost: Object.fromEntries(v.cost) }]),
+          ),
           totals: { ...summary.totals, cost: Object.fromEntries(summary.totals.cost) },
           artifacts: bundle.artifacts.map(({ content: _c, patch: _p, ...a }) => a),
         },
@@ -48,15 +59,23 @@ export const showCommand: Command = async (argv, io) => {
   if (verification.ok) out.push(`Integrity  verified  sha256 ${verification.sha256}`);
   else {
     const p = verification.problems[0];
-    out.push(`!! INTEGRITY FAILED: ${p?.code ?? ''} ${p?.path ?? ''}: ${p?.message ?? ''}`, '!! What follows may have been altered.');
+    out.push(
+      `!! INTEGRITY FAILED: ${p?.code ?? ''} ${p?.path ?? ''}: ${p?.message ?? ''}`,
+      '!! What follows may have been altered.',
+    );
   }
   out.push('');
   out.push(`Run        ${r.name}${r.runId ? ` (${r.runId})` : ''}`);
   out.push(`Trace      ${r.traceId}${r.service ? `   service ${r.service}` : ''}`);
   const w = r.workflowSnapshot;
-  if (w) out.push(`Workflow   ${w.id ?? '?'} @ revision ${w.revision ?? '?'}${w.sha256 ? `   definition sha256 ${w.sha256.slice(0, 16)}…` : ''}`);
+  if (w)
+    out.push(
+      `Workflow   ${w.id ?? '?'} @ revision ${w.revision ?? '?'}${w.sha256 ? `   definition sha256 ${w.sha256.slice(0, 16)}…` : ''}`,
+    );
   out.push(`Time       ${r.startTime ?? '?'} → ${r.endTime ?? '?'}   ${formatMs(r.durationMs)}`);
-  out.push(`Status     ${r.status.code}${r.status.message ? ` (${r.status.message})` : ''}   ${r.complete ? 'complete' : 'INCOMPLETE'}   ${r.spanCount} spans`);
+  out.push(
+    `Status     ${r.status.code}${r.status.message ? ` (${r.status.message})` : ''}   ${r.complete ? 'complete' : 'INCOMPLETE'}   ${r.spanCount} spans`,
+  );
 
   out.push('', 'Timeline');
   const t0 = r.startTime ? parseBundleTime(r.startTime) : null;
@@ -67,7 +86,15 @@ export const showCommand: Command = async (argv, io) => {
     out.push(
       ...table(
         ['gate', 'decision', 'actor', 'requested', 'resolved', 'waited', 'reason'],
-        [...summary.gates.values()].map((g) => [g.gateId, g.decision ?? 'PENDING', g.actor ?? '', g.requestedAt ?? '', g.resolvedAt ?? '', formatMs(g.waitMs), g.reason ?? '']),
+        [...summary.gates.values()].map((g) => [
+          g.gateId,
+          g.decision ?? 'PENDING',
+          g.actor ?? '',
+          g.requestedAt ?? '',
+          g.resolvedAt ?? '',
+          formatMs(g.waitMs),
+          g.reason ?? '',
+        ]),
       ).map((l) => `  ${l}`),
     );
   }
@@ -82,8 +109,21 @@ export const showCommand: Command = async (argv, io) => {
       m.cost ? formatCost(m.cost.amount, m.cost.currency) : '',
     ]);
     const t = summary.totals;
-    rows.push(['TOTAL', `${t.calls} calls`, formatTokens(t.inputTokens), formatTokens(t.outputTokens), formatMs(t.durationMs), [...t.cost].map(([c, a]) => formatCost(a, c)).join(' + ')]);
-    out.push(...table(['step', 'model', 'in tokens', 'out tokens', 'duration', 'cost'], rows, [2, 3, 4, 5]).map((l) => `  ${l}`));
+    rows.push([
+      'TOTAL',
+      `${t.calls} calls`,
+      formatTokens(t.inputTokens),
+      formatTokens(t.outputTokens),
+      formatMs(t.durationMs),
+      [...t.cost].map(([c, a]) => formatCost(a, c)).join(' + '),
+    ]);
+    out.push(
+      ...table(
+        ['step', 'model', 'in tokens', 'out tokens', 'duration', 'cost'],
+        rows,
+        [2, 3, 4, 5],
+      ).map((l) => `  ${l}`),
+    );
   }
   if (bundle.artifacts.length > 0) {
     out.push('', 'Artifacts');
@@ -98,14 +138,17 @@ export const showCommand: Command = async (argv, io) => {
           a.size !== null ? `${a.size} B` : '',
           a.mediaType ?? '',
           a.stepId ?? '',
-          [a.content !== null ? 'content' : '', a.patch !== null ? 'patch' : ''].filter(Boolean).join('+'),
+          [a.content !== null ? 'content' : '', a.patch !== null ? 'patch' : '']
+            .filter(Boolean)
+            .join('+'),
         ]),
       ).map((l) => `  ${l}`),
     );
   }
   if (bundle.diagnostics.length > 0) {
     out.push('', `Diagnostics (${bundle.diagnostics.length})`);
-    for (const d of bundle.diagnostics) out.push(`  ${d.code}${d.spanId ? ` [span ${d.spanId}]` : ''}: ${d.message}`);
+    for (const d of bundle.diagnostics)
+      out.push(`  ${d.code}${d.spanId ? ` [span ${d.spanId}]` : ''}: ${d.message}`);
   }
   writeLine(io.stdout, out.join('\n'));
   return verification.ok ? EXIT.ok : EXIT.failed;

@@ -11,13 +11,22 @@ or the reason it failed. Exit 0 only if every file is intact, 1 if any is not, 3
 
 /** `workbench verify FILE... [--json]` */
 export const verifyCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help) {
     writeLine(io.stdout, HELP);
     return EXIT.ok;
   }
   if (positionals.length === 0) throw new CliError(`no file given\n\n${HELP}`);
-  const results: Array<{ file: string; ok: boolean; sha256: string | null; problems: Array<{ code: string; path: string; message: string }> }> = [];
+  const results: Array<{
+    file: string;
+    ok: boolean;
+    sha256: string | null;
+    problems: Array<{ code: string; path: string; message: string }>;
+  }> = [];
   let unreadable = false;
   for (const file of positionals) {
     let text: string;
@@ -25,11 +34,20 @@ export const verifyCommand: Command = async (argv, io) => {
       text = await readInput(file, io.stdin);
     } catch (err) {
       unreadable = true;
-      results.push({ file, ok: false, sha256: null, problems: [{ code: 'unreadable', path: '', message: (err as Error).message }] });
+      results.push({
+        file,
+        ok: false,
+        sha256: null,
+        problems: [{ code: 'unreadable', path: '', message: (err as Error).message }],
+      });
       continue;
     }
     const r = verifyBundle(text);
-    results.push(r.ok ? { file, ok: true, sha256: r.sha256, problems: [] } : { file, ok: false, sha256: r.sha256, problems: r.problems });
+    results.push(
+      r.ok
+        ? { file, ok: true, sha256: r.sha256, problems: [] }
+        : { file, ok: false, sha256: r.sha256, problems: r.problems },
+    );
   }
   if (values.json) {
     writeLine(io.stdout, JSON.stringify(results, null, 2));
@@ -39,7 +57,10 @@ export const verifyCommand: Command = async (argv, io) => {
       else {
         const p = r.problems[0];
         const more = r.problems.length > 1 ? ` (+${r.problems.length - 1} more)` : '';
-        writeLine(io.stdout, `FAIL  ${r.file}: ${p?.code ?? 'invalid'}${p?.path ? ` at ${p.path}` : ''}: ${p?.message ?? ''}${more}`);
+        writeLine(
+          io.stdout,
+          `FAIL  ${r.file}: ${p?.code ?? 'invalid'}${p?.path ? ` at ${p.path}` : ''}: ${p?.message ?? ''}${more}`,
+        );
       }
     }
   }
