@@ -118,6 +118,7 @@ export abstract class WorkbenchScope {
    */
   requestGate(request: GateRequest): void {
     this._safely('requestGate', undefined, () => {
+      if (!this._isObject('requestGate', request)) return;
       const b = new AttributeBuilder();
       b.string(ATTR_GATE_ID, request.gateId, 'gateId', true);
       b.string(ATTR_GATE_POLICY, request.policy, 'policy');
@@ -148,6 +149,7 @@ export abstract class WorkbenchScope {
    */
   resolveGate(resolution: GateResolution): void {
     this._safely('resolveGate', undefined, () => {
+      if (!this._isObject('resolveGate', resolution)) return;
       const b = new AttributeBuilder();
       b.string(ATTR_GATE_ID, resolution.gateId, 'gateId', true);
       b.string(ATTR_GATE_DECISION, resolution.decision, 'decision', true);
@@ -176,7 +178,7 @@ export abstract class WorkbenchScope {
   recordModelIo(io: ModelIo): void {
     this._safely('recordModelIo', undefined, () => {
       // Hashing is the costly part: skip it for spans that record nothing (sampled out).
-      if (!this._ended && !this._recording()) return;
+      if (!this._isObject('recordModelIo', io) || (!this._ended && !this._recording())) return;
       const { attributes, issues } = modelIoAttributes(io, this._state.config.captureContent);
       const b = new AttributeBuilder();
       Object.assign(b.attributes, attributes);
@@ -228,7 +230,9 @@ export abstract class WorkbenchScope {
    * const ref = step.recordArtifact({ key: 'draft.md', content: '# Draft\n', mediaType: 'text/markdown' });
    */
   recordArtifact(artifact: ArtifactInput): ArtifactRef | undefined {
-    return this._safely('recordArtifact', undefined, () => this._recordArtifact(artifact));
+    return this._safely('recordArtifact', undefined, () =>
+      this._isObject('recordArtifact', artifact) ? this._recordArtifact(artifact) : undefined,
+    );
   }
 
   /**
@@ -346,6 +350,13 @@ export abstract class WorkbenchScope {
     if (stored.patch !== undefined) b.set(ATTR_ARTIFACT_PATCH, stored.patch);
     this._addEvent(EVENT_ARTIFACT, b, artifact.time);
     return { key, version: stored.version, sha256, size };
+  }
+
+  /** Whether an argument is an object, as the types promise but plain JavaScript may not keep. */
+  private _isObject(what: string, value: unknown): value is object {
+    if (typeof value === 'object' && value !== null) return true;
+    this._state.reporter.warn('bad_input', `${what}: expected an object, got ${String(value)}`);
+    return false;
   }
 
   private _recording(): boolean {

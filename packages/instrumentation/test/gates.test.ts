@@ -1,0 +1,110 @@
+import {
+  ATTR_GATE_ACTOR,
+  ATTR_GATE_DECISION,
+  ATTR_GATE_ID,
+  ATTR_GATE_POLICY,
+  ATTR_GATE_REASON,
+  ATTR_GATE_SUBJECT_ARTIFACT_KEY,
+  ATTR_GATE_SUBJECT_ARTIFACT_VERSION,
+  EVENT_GATE_REQUESTED,
+  EVENT_GATE_RESOLVED,
+  type GateDecision,
+} from '@llm-workbench/semconv';
+import { describe, expect, it } from 'vitest';
+import { captureDiag, event, harness, nanos } from './helpers.js';
+
+describe('gates', () => {
+  it('records requested and resolved events on the step', () => {
+    const h = harness();
+    const run = h.wb.startRun({ name: 'r' });
+    const step = run.startStep('review', { kind: 'human' });
+    step.requestGate({
+      gateId: 'review',
+      policy: 'one-editor',
+      subject: { artifactKey: 'draft.md', artifactVersion: 1 },
+    });
+    step.resolveGate({
+      gateId: 'review',
+      decision: 'approved',
+      actor: 'editor@example.com',
+      reason: 'Clear.',
+    });
+    step.end();
+    run.end();
+    const span = h.span('step review');
+    expect(event(span, EVENT_GATE_REQUESTED).attributes).toEqual({
+      [ATTR_GATE_ID]: 'review',
+      [ATTR_GATE_POLICY]: 'one-editor',
+      [ATTR_GATE_SUBJECT_ARTIFACT_KEY]: 'draft.md',
+      [ATTR_GATE_SUBJECT_ARTIFACT_VERSION]: 1,
+    });
+    expect(event(span, EVENT_GATE_RESOLVED).attributes).toEqual({
+      [ATTR_GATE_ID]: 'review',
+      [ATTR_GATE_DECISION]: 'approved',
+      [ATTR_GATE_ACTOR]: 'editor@example.com',
+      [ATTR_GATE_REASON]: 'Clear.',
+    });
+    expect(h.span('run r').events).toEqual([]);
+  });
+
+  it('records gates on the run span when called on the run', () => {
+    const h = harness();
+    const run = h.wb.startRun({ name: 'r' });
+    run.requestGate({ gateId: 'final' });
+    run.end();
+    expect(event(h.span('run r'), EVENT_GATE_REQUESTED).attributes).toEqual({
+      [ATTR_GATE_ID]: 'final',
+    });
+  });
+
+  it('stamps the resolved event with the decision time: Date, epoch ms or HrTime', () => {
+    const h = harness();
+    const run = h.wb.startRun({ name: 'r' });
+    const requestedAt = Date.now();
+    run.requestGate({ gateId: 'a', time: requestedAt });
+    run.resolveGate({ gateId: 'a', decision: 'approved', actor: 'x', time: requestedAt + 1500 });
+    run.resolveGate({ gateId: 'b', decision: 'rejected', actor: 'x', time: new Date(1_000_000) });
+    run.resolveGate({ gateId: 'c', decision: 'timed_out', actor: 'x', time: [1_764_151_842, 5] });
+    run.end();
+    const [requested, a, b, c] = h.span('run r').events;
+    expect(nanos(a!.time) - nanos(requested!.time)).toBe(1_500_000_000n);
+    // A small epoch time is not mistaken for a performance.now() value.
+    expect(b!.time).toEqual([1000, 0]);
+    expect(c!.time).toEqual([1_764_151_842, 5]);
+  });
+
+  it('records a decision outside GATE_DECISIONS as given, and reports it', () => {
+    const h = harness();
+    const diag = captureDiag();
+    try {
+      const run = h.wb.startRun({ name: 'r' });
+      run.resolveGate({ gateId: 'g', decision: 'lgtm' as GateDecision, actor: 'x' });
+      run.end();
+      expect(event(h.span('run r'), EVENT_GATE_RESOLVED).attributes?.[ATTR_GATE_DECISION]).toBe(
+        'lgtm',
+      );
+      expect(diag.problems().join('\n')).toContain('"lgtm" is not one of approved');
+    } finally {
+      diag.stop();
+    }
+  });
+
+  it('uses now for an invalid time, and reports it', () => {
+    const h = harness();
+    const diag = captureDiag();
+    try {
+      const run = h.wb.startRun({ name: 'r' });
+      const before = Date.now();
+      run.resolveGate({ gateId: 'g', decision: 'approved', actor: 'x', time: new Date('nope') });
+      run.resolveGate({ gateId: 'g', decision: 'approved', actor: 'x', time: -5 });
+      run.resolveGate({ gateId: 'g', decision: 'approved', actor: 'x', time: [1, 2e9] });
+      run.end();
+      for (const e of h.span('run r').events) {
+        expect(Number(nanos(e.time) / 1_000_000n)).toBeGreaterThanOrEqual(before - 1);
+      }
+      expect(diag.problems().join('\n')).toContain('time is not a valid');
+    } finally {
+      diag.stop();
+    }
+  });
+});
