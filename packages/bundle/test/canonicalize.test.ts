@@ -646,19 +646,18 @@ describe('canonicalize', () => {
           ancestors.push(child);
         }
         const cycle = random() < 0.1;
-        let [code, make] = cycle
+        const [code, make] = cycle
           ? ['cycle', () => ancestors[Math.floor(random() * ancestors.length)]]
           : bad[Math.floor(random() * bad.length)]!;
         let slot: string;
         if (!Array.isArray(container) && !cycle && random() < 0.1) {
           // A lone surrogate in a key instead: the pointer shows it as U+FFFD.
-          code = 'lone_surrogate';
           slot = `planted ${n}\udbff`;
           container[slot] = 1;
           const pointer = [...path, `planted ${n}\ufffd`]
             .map((s) => '/' + escapeSegment(s))
             .join('');
-          expect(failure(root)).toMatchObject({ code, path: pointer });
+          expect(failure(root)).toMatchObject({ code: 'lone_surrogate', path: pointer });
           planted++;
           continue;
         }
