@@ -1,0 +1,115 @@
+/** The receiver's counters and gauges, served at `/metrics` in Prometheus text format. */
+export class ReceiverMetrics {
+  spansAccepted = 0;
+  spansRejected = 0;
+  spansLate = 0;
+  spansDroppedLate = 0;
+  spansDroppedCap = 0;
+  bundlesWritten = 0;
+  bundlesRevision = 0;
+  bundlesUnchanged = 0;
+  bundlesIncomplete = 0;
+  tracesEvicted = 0;
+  tracesExpired = 0;
+  tracesIgnored = 0;
+  sinkErrors = 0;
+  spoolErrors = 0;
+  readonly requests = new Map<number, number>();
+
+  countRequest(status: number): void {
+    this.requests.set(status, (this.requests.get(status) ?? 0) + 1);
+  }
+
+  /** Counters by name, as `snapshot()` and tests read them. */
+  snapshot(gauges: Readonly<Record<string, number>>): Record<string, number> {
+    const out: Record<string, number> = {
+      spans_accepted: this.spansAccepted,
+      spans_rejected: this.spansRejected,
+      spans_late: this.spansLate,
+      spans_dropped: this.spansDroppedLate + this.spansDroppedCap,
+      bundles_written: this.bundlesWritten + this.bundlesRevision,
+      bundles_revision: this.bundlesRevision,
+      bundles_unchanged: this.bundlesUnchanged,
+      bundles_incomplete: this.bundlesIncomplete,
+      traces_evicted: this.tracesEvicted,
+      traces_expired: this.tracesExpired,
+      traces_ignored: this.tracesIgnored,
+      sink_errors: this.sinkErrors,
+      spool_errors: this.spoolErrors,
+      ...gauges,
+    };
+    for (const [code, n] of this.requests) out[`requests_${code}`] = n;
+    return out;
+  }
+
+  /** Prometheus text exposition (version 0.0.4). */
+  render(gauges: Readonly<Record<string, number>>): string {
+    const lines: string[] = [];
+    const counter = (name: string, help: string, samples: Array<[string, number]>): void => {
+      lines.push(
+        `# HELP workbench_receiver_${name} ${help}`,
+        `# TYPE workbench_receiver_${name} counter`,
+      );
+      for (const [labels, v] of samples) lines.push(`workbench_receiver_${name}${labels} ${v}`);
+    };
+    const gauge = (name: string, help: string, v: number): void => {
+      lines.push(
+        `# HELP workbench_receiver_${name} ${help}`,
+        `# TYPE workbench_receiver_${name} gauge`,
+        `workbench_receiver_${name} ${v}`,
+      );
+    };
+    counter(
+      'requests_total',
+      'OTLP export requests answered, by HTTP status.',
+      [...this.requests].sort((a, b) => a[0] - b[0]).map(([c, n]) => [`{code="${c}"}`, n]),
+    );
+    counter('spans_accepted_total', 'Spans accepted (durably spooled before the answer).', [
+      ['', this.spansAccepted],
+    ]);
+    counter(
+      'spans_rejected_total',
+      'Spans rejected as invalid (bad ids, times or values), reported in partialSuccess.',
+      [['', this.spansRejected]],
+    );
+    counter('spans_late_total', 'Spans that arrived after their trace was folded.', [
+      ['', this.spansLate],
+    ]);
+    counter('spans_dropped_total', 'Spans not kept, by reason; reported in partialSuccess.', [
+      ['{reason="late_window_closed"}', this.spansDroppedLate],
+      ['{reason="trace_span_cap"}', this.spansDroppedCap],
+    ]);
+    counter('bundles_written_total', 'Bundles handed to the sink, by outcome.', [
+      ['{status="written"}', this.bundlesWritten],
+      ['{status="revision"}', this.bundlesRevision],
+      ['{status="unchanged"}', this.bundlesUnchanged],
+    ]);
+    counter('bundles_incomplete_total', 'Bundles written with run.complete = false.', [
+      ['', this.bundlesIncomplete],
+    ]);
+    counter(
+      'traces_evicted_total',
+      'Traces folded early because a cap on open traces or bytes was reached.',
+      [['', this.tracesEvicted]],
+    );
+    counter('traces_expired_total', 'Traces folded early because their time-to-live ran out.', [
+      ['', this.tracesExpired],
+    ]);
+    counter('traces_ignored_total', 'Traces folded that held no run (no bundle written).', [
+      ['', this.tracesIgnored],
+    ]);
+    counter('sink_errors_total', 'Failed bundle writes (retried).', [['', this.sinkErrors]]);
+    counter('spool_errors_total', 'Failed spool writes (answered 503).', [['', this.spoolErrors]]);
+    for (const [name, v] of Object.entries(gauges)) gauge(name, GAUGE_HELP[name] ?? name, v);
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+const GAUGE_HELP: Record<string, string> = {
+  open_traces: 'Traces being assembled.',
+  lingering_traces: 'Folded traces kept for their late window.',
+  buffered_bytes: 'Estimated bytes of spans held in memory.',
+  inflight_requests: 'Requests being read or decoded.',
+  spool_segments: 'Spool segment files on disk.',
+  spool_bytes: 'Bytes in spool segment files.',
+};

@@ -1,0 +1,87 @@
+import { parseServeArgs, resolveReceiverOptions } from './resolve-receiver-options.js';
+import { startReceiver } from './start-receiver.js';
+
+/** Where the command writes. */
+export interface ServeIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  /** Environment to read `WORKBENCH_*` from. Default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Settles when the command should stop. Default: the first SIGINT or SIGTERM. */
+  stop?: Promise<unknown>;
+}
+
+/** Help text of `workbench serve`. */
+export const SERVE_USAGE = `Usage: workbench serve [options]
+
+Receives OTLP/HTTP traces (e.g. from an OpenTelemetry Collector) on POST /v1/traces and writes
+one bundle per run. Every flag can also be set by its environment variable; flags win.
+
+  --host HOST                 WORKBENCH_HOST                 default 127.0.0.1
+  --port PORT                 WORKBENCH_PORT                 default 4319 (0: any free port)
+  --out DIR                   WORKBENCH_OUT                  default ./bundles
+  --data DIR                  WORKBENCH_DATA                 default ./workbench-data
+  --token TOKEN               WORKBENCH_TOKEN                default none (no auth)
+  --quiet-ms MS               WORKBENCH_QUIET_MS             default 5000
+  --ttl-ms MS                 WORKBENCH_TTL_MS               default 600000
+  --late-window-ms MS         WORKBENCH_LATE_WINDOW_MS       default 60000
+  --max-body-bytes N          WORKBENCH_MAX_BODY_BYTES       default 16MiB
+  --max-open-traces N         WORKBENCH_MAX_OPEN_TRACES      default 10000
+  --max-spans-per-trace N     WORKBENCH_MAX_SPANS_PER_TRACE  default 50000
+  --max-buffered-bytes N      WORKBENCH_MAX_BUFFERED_BYTES   default 256MiB
+  --max-inflight N            WORKBENCH_MAX_INFLIGHT         default 64
+  --segment-bytes N           WORKBENCH_SEGMENT_BYTES        default 64MiB
+  --[no-]fsync                WORKBENCH_FSYNC                default true
+`;
+
+function signal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (name: string): void => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(name);
+    };
+    process.once('SIGINT', on);
+    process.once('SIGTERM', on);
+  });
+}
+
+/**
+ * Runs `workbench serve` until SIGINT or SIGTERM, then shuts down gracefully (stops accepting,
+ * folds what has its root, flushes). Returns the exit code: 0 after a clean stop, 2 for bad
+ * options, 1 when the receiver cannot start (port in use, data folder locked …).
+ *
+ * @example
+ * process.exitCode = await runServeCommand(process.argv.slice(3), process);
+ */
+export async function runServeCommand(argv: readonly string[], io: ServeIo): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stdout.write(SERVE_USAGE);
+    return 0;
+  }
+  const parsed = parseServeArgs(argv);
+  const resolved = parsed.ok ? resolveReceiverOptions(parsed.flags, io.env ?? process.env) : parsed;
+  if (!resolved.ok) {
+    for (const issue of resolved.issues) io.stderr.write(`workbench serve: ${issue.message}\n`);
+    io.stderr.write('Run `workbench serve --help` for the options.\n');
+    return 2;
+  }
+  const stop = io.stop ?? signal();
+  let receiver;
+  try {
+    receiver = await startReceiver({
+      ...resolved.options,
+      log: (line) => io.stderr.write(`workbench serve: ${line}\n`),
+    });
+  } catch (err) {
+    io.stderr.write(`workbench serve: cannot start: ${(err as Error).message}\n`);
+    return 1;
+  }
+  io.stdout.write(
+    `workbench serve: receiving OTLP traces at ${receiver.url}/v1/traces; bundles go to ${resolved.options.outDir}\n`,
+  );
+  await stop;
+  io.stderr.write('workbench serve: shutting down\n');
+  await receiver.close();
+  return 0;
+}

@@ -1,0 +1,288 @@
+import { constants } from 'node:fs';
+import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { crc32 } from './crc32.js';
+
+/** What a spool record holds. */
+export const RECORD_JSON = 1; // an OTLP/JSON request body, as received (decompressed)
+export const RECORD_PROTOBUF = 2; // an OTLP/protobuf request body, as received or re-encoded
+export const RECORD_TRUNCATED = 3; // a trace id (16 bytes): the trace is to be folded as incomplete
+
+const HEADER = 8; // u32 length of kind + payload, u32 crc32 of kind + payload
+const SEGMENT = /^segment-(\d{12})\.wal$/;
+
+/** One record read back from the spool. */
+export interface SpoolEntry {
+  readonly segment: number;
+  readonly kind: number;
+  readonly payload: Buffer;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+interface Batch {
+  segment: number;
+  buffers: Buffer[];
+  bytes: number;
+  waiters: Waiter[];
+}
+
+interface SegmentState {
+  /** Traces with records in this segment that are not settled yet. */
+  readonly pending: Set<string>;
+  /** Every trace with records in this segment (for journal compaction). */
+  readonly traces: Set<string>;
+  bytes: number;
+}
+
+function segmentName(id: number): string {
+  return `segment-${String(id).padStart(12, '0')}.wal`;
+}
+
+/**
+ * The write-ahead spool: append-only segment files of framed, checksummed records, written with
+ * group commit (one write and one fsync for all the records appended while the previous fsync
+ * ran). A segment is deleted once every trace with records in it is settled and it is no longer
+ * the one being written. Each process start writes to a new segment, so a torn record (from a
+ * crash mid-write) is always the end of its segment and is ignored on replay.
+ */
+export class Spool {
+  private readonly segments = new Map<number, SegmentState>();
+  private active: number;
+  private activeBytes = 0;
+  private handle: FileHandle | undefined;
+  private handleSegment = -1;
+  private queue: Batch[] = [];
+  private flushing = false;
+  private closed = false;
+  private queuedBytes = 0;
+  private readonly onError: (message: string) => void;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly segmentBytes: number,
+    private readonly fsync: boolean,
+    private readonly existing: number[],
+    onError: (message: string) => void,
+  ) {
+    this.active = (existing.at(-1) ?? 0) + 1;
+    for (const id of existing)
+      this.segments.set(id, { pending: new Set(), traces: new Set(), bytes: 0 });
+    this.onError = onError;
+  }
+
+  /** Opens (creating if needed) the spool in `dir`. */
+  static async open(
+    dir: string,
+    options: { segmentBytes: number; fsync: boolean; onError: (message: string) => void },
+  ): Promise<Spool> {
+    await mkdir(dir, { recursive: true });
+    const ids = (await readdir(dir))
+      .map((name) => SEGMENT.exec(name)?.[1])
+      .filter((id): id is string => id !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+    return new Spool(dir, options.segmentBytes, options.fsync, ids, options.onError);
+  }
+
+  /** Reads back every record of the segments that existed at open, in order. */
+  async *replay(): AsyncGenerator<SpoolEntry> {
+    for (const segment of this.existing) {
+      const bytes = await readFile(join(this.dir, segmentName(segment)));
+      const state = this.segments.get(segment);
+      if (state !== undefined) state.bytes = bytes.length;
+      let pos = 0;
+      while (pos + HEADER <= bytes.length) {
+        const len = bytes.readUInt32LE(pos);
+        const sum = bytes.readUInt32LE(pos + 4);
+        const end = pos + HEADER + len;
+        if (len === 0 || end > bytes.length) break; // torn tail
+        const body = bytes.subarray(pos + HEADER, end);
+        if (crc32(body) !== sum) break; // torn or corrupt tail
+        yield { segment, kind: body[0] as number, payload: body.subarray(1) };
+        pos = end;
+      }
+    }
+  }
+
+  /**
+   * Appends a record. Returns synchronously the segment it goes to (so callers can reference it
+   * at once) and a promise that settles when the record is on disk.
+   */
+  append(kind: number, payload: Uint8Array): { segment: number; durable: Promise<void> } {
+    if (this.closed)
+      return { segment: this.active, durable: Promise.reject(new Error('spool is closed')) };
+    const frame = Buffer.allocUnsafe(HEADER + 1);
+    frame[HEADER] = kind;
+    const sum = crc32(payload, crc32(frame.subarray(HEADER)));
+    frame.writeUInt32LE(payload.byteLength + 1, 0);
+    frame.writeUInt32LE(sum, 4);
+    const size = frame.length + payload.byteLength;
+    if (this.activeBytes > 0 && this.activeBytes + size > this.segmentBytes) this.rotate();
+    this.activeBytes += size;
+    this.queuedBytes += size;
+    const segment = this.active;
+    let state = this.segments.get(segment);
+    if (state === undefined) {
+      state = { pending: new Set(), traces: new Set(), bytes: 0 };
+      this.segments.set(segment, state);
+    }
+    state.bytes += size;
+    let batch = this.queue.at(-1);
+    if (batch === undefined || batch.segment !== segment) {
+      batch = { segment, buffers: [], bytes: 0, waiters: [] };
+      this.queue.push(batch);
+    }
+    batch.buffers.push(frame, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
+    batch.bytes += size;
+    const durable = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }));
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(() => void this.flush());
+    }
+    return { segment, durable };
+  }
+
+  /** Notes that `traceId` has records in `segment` and is not settled. */
+  ref(segment: number, traceId: string): void {
+    const state = this.segments.get(segment);
+    if (state === undefined) return;
+    state.pending.add(traceId);
+    state.traces.add(traceId);
+  }
+
+  /** Notes that `traceId` is settled; deletes segments left with nothing pending. */
+  release(segment: number, traceId: string): void {
+    const state = this.segments.get(segment);
+    if (state === undefined) return;
+    state.pending.delete(traceId);
+    this.maybeDelete(segment);
+  }
+
+  /** Deletes replayed segments that hold nothing pending (call after replay and releases). */
+  sweepSettled(): void {
+    for (const id of [...this.segments.keys()]) this.maybeDelete(id);
+  }
+
+  /** Every trace with records in a segment still on disk. */
+  tracesOnDisk(): Set<string> {
+    const out = new Set<string>();
+    for (const state of this.segments.values()) for (const t of state.traces) out.add(t);
+    return out;
+  }
+
+  /** Bytes appended but not yet on disk. */
+  get backlogBytes(): number {
+    return this.queuedBytes;
+  }
+
+  get segmentCount(): number {
+    return this.segments.size;
+  }
+
+  get bytesOnDisk(): number {
+    let sum = 0;
+    for (const s of this.segments.values()) sum += s.bytes;
+    return sum;
+  }
+
+  /** Waits for everything appended so far to be on disk, then closes the file. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.flushing || this.queue.length > 0) await new Promise((r) => setImmediate(r));
+    await this.closeHandle();
+  }
+
+  private rotate(): void {
+    const previous = this.active;
+    this.active += 1;
+    this.activeBytes = 0;
+    // The previous segment may already be settled; it is deleted once its writes are done.
+    queueMicrotask(() => this.maybeDelete(previous));
+  }
+
+  private maybeDelete(segment: number): void {
+    const state = this.segments.get(segment);
+    if (state === undefined || state.pending.size > 0 || segment === this.active) return;
+    if (
+      this.queue.some((b) => b.segment === segment) ||
+      (this.flushing && this.handleSegment === segment)
+    )
+      return;
+    this.segments.delete(segment);
+    unlink(join(this.dir, segmentName(segment))).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT')
+        this.onError(`could not delete spool segment ${segment}: ${err.message}`);
+    });
+  }
+
+  private async closeHandle(): Promise<void> {
+    const h = this.handle;
+    this.handle = undefined;
+    this.handleSegment = -1;
+    if (h !== undefined) await h.close().catch(() => undefined);
+  }
+
+  private async handleFor(segment: number): Promise<FileHandle> {
+    if (this.handle !== undefined && this.handleSegment === segment) return this.handle;
+    const previous = this.handleSegment;
+    await this.closeHandle();
+    if (previous >= 0) this.maybeDelete(previous);
+    const path = join(this.dir, segmentName(segment));
+    const h = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
+    this.handle = h;
+    this.handleSegment = segment;
+    if (this.fsync) await this.syncDir();
+    return h;
+  }
+
+  private async syncDir(): Promise<void> {
+    const d = await open(this.dir, constants.O_RDONLY);
+    try {
+      await d.sync();
+    } catch {
+      // Some filesystems refuse fsync on directories.
+    } finally {
+      await d.close();
+    }
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.shift() as Batch;
+        const bytes = batch.bytes;
+        try {
+          const h = await this.handleFor(batch.segment);
+          let written = 0;
+          let buffers = batch.buffers;
+          while (written < bytes) {
+            const { bytesWritten } = await h.writev(buffers);
+            if (bytesWritten <= 0) throw new Error('write made no progress');
+            written += bytesWritten;
+            if (written < bytes) buffers = [Buffer.concat(batch.buffers).subarray(written)];
+          }
+          if (this.fsync) await h.datasync();
+          for (const w of batch.waiters) w.resolve();
+        } catch (err) {
+          // The segment may now end in a torn record: later records go to a new segment.
+          const failed = [batch, ...this.queue.filter((b) => b.segment === batch.segment)];
+          this.queue = this.queue.filter((b) => b.segment !== batch.segment);
+          if (batch.segment === this.active) this.rotate();
+          await this.closeHandle();
+          for (const b of failed) {
+            if (b !== batch) this.queuedBytes -= b.bytes;
+            for (const w of b.waiters) w.reject(err);
+          }
+        } finally {
+          this.queuedBytes -= bytes;
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+}

@@ -1,0 +1,436 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  decodeOtlpJson,
+  decodeOtlpProtobuf,
+  encodeExportResponseJson,
+  encodeExportResponseProtobuf,
+  encodeRpcStatusJson,
+  encodeRpcStatusProtobuf,
+  summarizeRejections,
+  type OtlpEncoding,
+} from '@llm-workbench/otlp';
+import { FileBundleSink, type BundleSink } from '@llm-workbench/sink';
+import { BearerToken } from './bearer-token.js';
+import { lockDataDir } from './data-lock.js';
+import { readBody } from './read-body.js';
+import { ReceiverMetrics } from './receiver-metrics.js';
+import { FoldedJournal } from './spool/folded-journal.js';
+import { RECORD_JSON, RECORD_PROTOBUF, Spool } from './spool/spool.js';
+import { TraceAssembler } from './trace-assembler.js';
+import { RECEIVER_DEFAULTS, type Receiver, type ReceiverOptions } from './types.js';
+
+/** Thrown by `startReceiver` for options it cannot run with; the message quotes the bad value. */
+export class ReceiverConfigError extends Error {
+  override readonly name = 'ReceiverConfigError';
+}
+
+// google.rpc.Code for the body of each error status.
+const RPC_CODE: Record<number, number> = {
+  400: 3,
+  401: 16,
+  404: 5,
+  405: 12,
+  413: 3,
+  415: 3,
+  429: 8,
+  500: 13,
+  503: 14,
+};
+
+const ENCODINGS = new Set(['identity', 'gzip', 'deflate', 'x-gzip']);
+
+function checkOptions(o: ReceiverOptions): void {
+  const positive: Array<keyof ReceiverOptions> = [
+    'maxBodyBytes',
+    'maxOpenTraces',
+    'maxSpansPerTrace',
+    'maxBufferedBytes',
+    'maxInflightRequests',
+    'segmentBytes',
+  ];
+  for (const key of positive) {
+    const v = o[key];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)
+      throw new ReceiverConfigError(`${key} must be a positive integer, got ${JSON.stringify(v)}`);
+  }
+  for (const key of ['quietMs', 'ttlMs', 'lateWindowMs'] as const) {
+    const v = o[key];
+    if (!Number.isSafeInteger(v) || v < 0)
+      throw new ReceiverConfigError(
+        `${key} must be a whole number of milliseconds, got ${JSON.stringify(v)}`,
+      );
+  }
+  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)
+    throw new ReceiverConfigError(`port must be 0 to 65535, got ${JSON.stringify(o.port)}`);
+  if (typeof o.host !== 'string' || o.host === '')
+    throw new ReceiverConfigError(`host must be a non-empty string, got ${JSON.stringify(o.host)}`);
+  if (o.token !== null && (typeof o.token !== 'string' || o.token === ''))
+    throw new ReceiverConfigError('token must be a non-empty string or null');
+}
+
+/**
+ * Starts `workbench serve`: an OTLP/HTTP receiver for traces (`POST /v1/traces`, JSON or
+ * protobuf, gzip or not) that spools every accepted span to disk before answering, assembles
+ * traces across requests, and folds each run into a bundle when its root has arrived and it has
+ * gone quiet. Also serves `GET /healthz` and `GET /metrics`.
+ *
+ * @example
+ * const receiver = await startReceiver({ port: 0, outDir: 'bundles', dataDir: 'data' });
+ * // point an OTLP exporter at `${receiver.url}/v1/traces`, then:
+ * await receiver.close();
+ */
+export async function startReceiver(options: Partial<ReceiverOptions> = {}): Promise<Receiver> {
+  const o = { ...RECEIVER_DEFAULTS, ...options } satisfies ReceiverOptions;
+  checkOptions(o);
+  const log = o.log ?? ((): void => undefined);
+  const dataDir = resolve(o.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const unlock = await lockDataDir(dataDir);
+  const metrics = new ReceiverMetrics();
+  let spool: Spool;
+  let journal: FoldedJournal;
+  let assembler: TraceAssembler;
+  const sink: BundleSink = o.sink ?? new FileBundleSink({ directory: o.outDir, fsync: o.fsync });
+  try {
+    spool = await Spool.open(join(dataDir, 'spool'), {
+      segmentBytes: o.segmentBytes,
+      fsync: o.fsync,
+      onError: log,
+    });
+    journal = await FoldedJournal.open(join(dataDir, 'folded.log'), o.fsync);
+    assembler = new TraceAssembler(o, spool, journal, sink, metrics, log);
+    const recovered = await assembler.recover();
+    if (recovered.records > 0)
+      log(`recovered ${recovered.spans} spans of ${recovered.traces} traces from the spool`);
+  } catch (err) {
+    await unlock();
+    throw err;
+  }
+
+  const token = o.token === null ? null : new BearerToken(o.token);
+  let inflight = 0;
+  let closing = false;
+  let spoolErrorLogged = false;
+  const drained: Array<() => void> = [];
+
+  const gauges = (): Record<string, number> => ({
+    ...assembler.gauges,
+    inflight_requests: inflight,
+    spool_segments: spool.segmentCount,
+    spool_bytes: spool.bytesOnDisk,
+  });
+
+  const reply = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    format: OtlpEncoding,
+    body: string | Uint8Array,
+    extra: Record<string, string> = {},
+    closeConnection = false,
+  ): void => {
+    metrics.countRequest(status);
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    const headers: Record<string, string | number> = {
+      'content-type': format === 'json' ? 'application/json' : 'application/x-protobuf',
+      'content-length': bytes.byteLength,
+      ...extra,
+    };
+    if (closeConnection || closing) headers['connection'] = 'close';
+    res.writeHead(status, headers);
+    res.end(bytes);
+    if (closeConnection && !req.complete) {
+      // The body was not read (401, 413, 415 …): discard whatever the client still sends, and cut
+      // the connection if it keeps going.
+      res.once('finish', () => {
+        req.resume();
+        setTimeout(() => req.socket.destroy(), 5_000).unref();
+      });
+    }
+  };
+
+  const fail = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    format: OtlpEncoding,
+    message: string,
+    extra: Record<string, string> = {},
+    closeConnection = false,
+  ): void => {
+    const code = RPC_CODE[status] ?? 2;
+    reply(
+      req,
+      res,
+      status,
+      format,
+      format === 'json'
+        ? encodeRpcStatusJson(code, message)
+        : encodeRpcStatusProtobuf(code, message),
+      extra,
+      closeConnection,
+    );
+  };
+
+  const exportTraces = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const mediaType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const format: OtlpEncoding | null =
+      mediaType === 'application/json'
+        ? 'json'
+        : mediaType === 'application/x-protobuf' || mediaType === 'application/protobuf'
+          ? 'protobuf'
+          : null;
+    const answerAs = format ?? 'json';
+    if (token !== null && !token.matches(req.headers.authorization)) {
+      fail(
+        req,
+        res,
+        401,
+        answerAs,
+        'missing or wrong bearer token',
+        { 'www-authenticate': 'Bearer' },
+        true,
+      );
+      return;
+    }
+    if (closing) {
+      fail(req, res, 503, answerAs, 'the receiver is shutting down', { 'retry-after': '5' }, true);
+      return;
+    }
+    if (format === null) {
+      fail(
+        req,
+        res,
+        415,
+        answerAs,
+        `unsupported content type ${JSON.stringify(mediaType.slice(0, 100))}; use application/json or application/x-protobuf`,
+        {},
+        true,
+      );
+      return;
+    }
+    const encoding =
+      (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase() || 'identity';
+    if (!ENCODINGS.has(encoding)) {
+      fail(
+        req,
+        res,
+        415,
+        format,
+        `unsupported content encoding ${JSON.stringify(encoding.slice(0, 100))}; use gzip, deflate or none`,
+        { 'accept-encoding': 'gzip, deflate' },
+        true,
+      );
+      return;
+    }
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > o.maxBodyBytes) {
+      fail(
+        req,
+        res,
+        413,
+        format,
+        `body of ${declared} bytes is larger than the limit of ${o.maxBodyBytes}`,
+        {},
+        true,
+      );
+      return;
+    }
+    if (inflight >= o.maxInflightRequests) {
+      fail(
+        req,
+        res,
+        429,
+        format,
+        `more than ${o.maxInflightRequests} requests at once`,
+        { 'retry-after': '1' },
+        true,
+      );
+      return;
+    }
+    if (assembler.overloaded || spool.backlogBytes > o.maxBufferedBytes / 4) {
+      fail(
+        req,
+        res,
+        503,
+        format,
+        'the receiver is catching up with its backlog',
+        { 'retry-after': '2' },
+        true,
+      );
+      return;
+    }
+    inflight++;
+    try {
+      const read = await readBody(
+        req,
+        encoding === 'x-gzip' ? 'gzip' : (encoding as 'identity' | 'gzip' | 'deflate'),
+        o.maxBodyBytes,
+      );
+      if (!read.ok) {
+        if (read.status === 0) {
+          req.destroy();
+          return;
+        }
+        fail(req, res, read.status, format, read.message, {}, true);
+        return;
+      }
+      const decoded = format === 'json' ? decodeOtlpJson(read.body) : decodeOtlpProtobuf(read.body);
+      if (!decoded.ok) {
+        fail(req, res, 400, format, decoded.issues.map((i) => i.message).join('; '));
+        return;
+      }
+      metrics.spansRejected += decoded.rejected.length;
+      const outcome = assembler.accept(
+        decoded.spans,
+        format === 'json' ? RECORD_JSON : RECORD_PROTOBUF,
+        read.body,
+      );
+      if (outcome.record !== null) {
+        const { segment, durable } = spool.append(outcome.record.kind, outcome.record.payload);
+        outcome.attach(segment);
+        try {
+          await durable;
+        } catch (err) {
+          metrics.spoolErrors++;
+          if (!spoolErrorLogged)
+            log(
+              `spool write failed: ${(err as Error).message}; answering 503 until it works again`,
+            );
+          spoolErrorLogged = true;
+          fail(req, res, 503, format, 'could not store the spans durably', { 'retry-after': '5' });
+          return;
+        }
+        spoolErrorLogged = false;
+      }
+      metrics.spansAccepted += decoded.spans.length - outcome.dropped;
+      const partial = {
+        rejectedSpans: decoded.rejected.length + outcome.dropped,
+        errorMessage: [summarizeRejections(decoded.rejected), outcome.droppedReason]
+          .filter((s) => s !== '')
+          .join('; '),
+      };
+      reply(
+        req,
+        res,
+        200,
+        format,
+        format === 'json'
+          ? encodeExportResponseJson(partial)
+          : encodeExportResponseProtobuf(partial),
+      );
+    } finally {
+      inflight--;
+      if (inflight === 0) for (const resolveDrained of drained.splice(0)) resolveDrained();
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/v1/traces') {
+      if (req.method !== 'POST') {
+        fail(req, res, 405, 'json', 'use POST', { allow: 'POST' }, true);
+        return;
+      }
+      await exportTraces(req, res);
+      return;
+    }
+    if (
+      (path === '/healthz' || path === '/metrics') &&
+      req.method !== 'GET' &&
+      req.method !== 'HEAD'
+    ) {
+      fail(req, res, 405, 'json', 'use GET', { allow: 'GET, HEAD' }, true);
+      return;
+    }
+    if (path === '/healthz') {
+      const body = closing ? 'shutting down\n' : 'ok\n';
+      metrics.countRequest(closing ? 503 : 200);
+      res.writeHead(closing ? 503 : 200, {
+        'content-type': 'text/plain; charset=utf-8',
+        'content-length': body.length,
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    if (path === '/metrics') {
+      const body = metrics.render(gauges());
+      res.writeHead(200, {
+        'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+        'content-length': Buffer.byteLength(body),
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    fail(
+      req,
+      res,
+      404,
+      'json',
+      `no route for ${req.method ?? ''} ${String(path).slice(0, 100)}`,
+      {},
+      true,
+    );
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: Error) => {
+      log(`request failed: ${err.message}`);
+      if (!res.headersSent) fail(req, res, 500, 'json', 'internal error', {}, true);
+      else res.destroy();
+    });
+  });
+  // Slow clients cannot hold a request open forever.
+  server.requestTimeout = 60_000;
+  server.headersTimeout = 30_000;
+
+  try {
+    await new Promise<void>((ok, ko) => {
+      server.once('error', ko);
+      server.listen(o.port, o.host, () => {
+        server.off('error', ko);
+        ok();
+      });
+    });
+  } catch (err) {
+    await spool.close();
+    await journal.close();
+    await unlock();
+    throw err;
+  }
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  log(`listening on ${url}`);
+
+  const sweepEvery = Math.max(10, Math.min(500, Math.floor(o.quietMs / 2)));
+  const timer = setInterval(() => assembler.sweep(), sweepEvery);
+  timer.unref();
+
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    metrics: () => metrics.snapshot(gauges()),
+    flush: () => assembler.flush(),
+    close(): Promise<void> {
+      closed ??= (async () => {
+        closing = true;
+        const serverClosed = new Promise<void>((ok) => server.close(() => ok()));
+        server.closeIdleConnections();
+        if (inflight > 0) await new Promise<void>((ok) => drained.push(ok));
+        server.closeAllConnections();
+        await serverClosed;
+        clearInterval(timer);
+        await assembler.close();
+        await spool.close();
+        await journal.close();
+        await sink.shutdown?.();
+        await unlock();
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import type { BundleSink } from '@llm-workbench/sink';
+
+/**
+ * Options of the receiver. Every option has a default (see {@link RECEIVER_DEFAULTS}); the CLI
+ * sets them from flags and `WORKBENCH_*` environment variables through `resolveReceiverOptions`.
+ */
+export interface ReceiverOptions {
+  /** Interface to listen on. Default `127.0.0.1`. */
+  host: string;
+  /** TCP port; 0 picks a free one. Default 4319. */
+  port: number;
+  /** Folder that receives the bundles (a `FileBundleSink`). Default `./bundles`. */
+  outDir: string;
+  /** Folder for the write-ahead spool and the folded-traces journal. Default `./workbench-data`. */
+  dataDir: string;
+  /** Bearer token required on `POST /v1/traces`; null for none. Default null. Never logged. */
+  token: string | null;
+  /** A trace whose root has arrived is folded after this long without new spans. Default 5000 ms. */
+  quietMs: number;
+  /** A trace is folded, as incomplete, this long after its first span at the latest. Default 600000 ms. */
+  ttlMs: number;
+  /**
+   * How long a folded trace's spans are kept so that a late span can reopen it and produce a
+   * revision. Default 60000 ms.
+   */
+  lateWindowMs: number;
+  /** Largest request body, counted after decompression. Default 16 MiB. */
+  maxBodyBytes: number;
+  /** Most traces held open at once; beyond it the oldest is folded early, as incomplete. Default 10000. */
+  maxOpenTraces: number;
+  /** Most spans kept per trace; more are dropped and the trace is marked incomplete. Default 50000. */
+  maxSpansPerTrace: number;
+  /**
+   * Estimated bytes of spans held in memory (open, folding and late-window traces). Above it,
+   * late-window traces are released, then open traces folded early; if folding cannot keep up,
+   * requests get 503. Default 256 MiB.
+   */
+  maxBufferedBytes: number;
+  /** Most requests read and decoded at once; more get 429. Default 64. */
+  maxInflightRequests: number;
+  /** Spool segment size before a new segment is started. Default 64 MiB. */
+  segmentBytes: number;
+  /** Whether the spool fsyncs before answering (durability). Default true. */
+  fsync: boolean;
+  /** Where bundles go; overrides `outDir`. Default a `FileBundleSink` on `outDir`. */
+  sink?: BundleSink | undefined;
+  /** Receives one line per notable event (start, recovery, drops, sink errors). Default none. */
+  log?: ((line: string) => void) | undefined;
+}
+
+/** The defaults of {@link ReceiverOptions}. */
+export const RECEIVER_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 4319,
+  outDir: './bundles',
+  dataDir: './workbench-data',
+  token: null,
+  quietMs: 5_000,
+  ttlMs: 600_000,
+  lateWindowMs: 60_000,
+  maxBodyBytes: 16 * 1024 * 1024,
+  maxOpenTraces: 10_000,
+  maxSpansPerTrace: 50_000,
+  maxBufferedBytes: 256 * 1024 * 1024,
+  maxInflightRequests: 64,
+  segmentBytes: 64 * 1024 * 1024,
+  fsync: true,
+} as const satisfies Omit<ReceiverOptions, 'sink' | 'log'>;
+
+/** A running receiver. */
+export interface Receiver {
+  /** Base URL, e.g. `http://127.0.0.1:4319`; traces go to `${url}/v1/traces`. */
+  readonly url: string;
+  /** A snapshot of the counters served at `/metrics`. */
+  metrics(): Readonly<Record<string, number>>;
+  /** Folds every trace whose root has arrived and waits for the bundles to be written. */
+  flush(): Promise<void>;
+  /**
+   * Stops accepting requests, waits for those in flight, folds what has its root, writes the
+   * bundles, and closes the spool; traces without a root stay in the spool for the next start.
+   * Runs once; later calls return the same promise.
+   */
+  close(): Promise<void>;
+}
