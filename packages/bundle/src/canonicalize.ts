@@ -10,10 +10,11 @@ import { CanonicalizationError, type CanonicalizationErrorCode } from './canonic
 // "shape") for the duration of one call: bundles repeat a few shapes thousands of times.
 //
 // V8 enumerates integer-like keys ("0", "42") before all others, in numeric order, whatever the
-// insertion order, so an object with such keys whose canonical order differs cannot be rebuilt
-// in that order. When that happens (or when someone has put a `toJSON` on Object.prototype or
-// Array.prototype, which JSON.stringify would call) the validated value is written by `emit`
-// below instead: slower, same bytes.
+// insertion order, so a copy cannot hold them in code unit order ("10" before "9"). When an
+// object out of order has a key starting with a digit (or when someone has put a `toJSON` on
+// Object.prototype or Array.prototype, which JSON.stringify would call), the validated value is
+// written by `emit` below instead: slower, same bytes. Objects already in order keep V8's order,
+// which is then the canonical one, integer-like keys or not.
 
 /** Deepest nesting of arrays and objects accepted; deeper is `max_depth` (or `cycle`). */
 const MAX_DEPTH = 1000;
@@ -64,16 +65,17 @@ function along(error: unknown, segment: string | number): unknown {
  * Returns the RFC 8785 (JSON Canonicalization Scheme) form of a JSON value: no whitespace,
  * object members sorted by the UTF-16 code units of their keys, numbers in ECMAScript shortest
  * form (-0 as `0`), strings with RFC 8785's minimal escaping. The same bytes as
- * json-canonicalize for every input that library handles correctly.
+ * json-canonicalize 3.0.1 for every input that library handles correctly. Never changes `value`.
  *
  * Accepts only JSON data: strings, finite numbers, booleans, null, arrays and plain objects
  * (prototype `Object.prototype` or `null`), nested at most 1000 deep. Anything else throws a
- * {@link CanonicalizationError} with a `code` and the `path` of the first offending value found: NaN, ±Infinity, lone surrogates in strings or keys, `undefined` anywhere
- * (never dropped), BigInt, functions, symbols, Dates, Maps, class instances and other non-plain
- * objects (so nothing's `toJSON` is ever called), cycles. Keys such as `__proto__` are data.
- * Like JSON.stringify, only own enumerable string-keyed properties count; symbol keys and
- * non-enumerable properties are ignored, and getters are read (possibly more than once: they
- * must return the same value each time).
+ * {@link CanonicalizationError} with a `code` and the `path` of the first offending value found:
+ * NaN, ±Infinity, lone surrogates in strings or keys, `undefined` anywhere (never dropped),
+ * BigInt, functions, symbols, Dates, Maps, class instances and other non-plain objects (so no
+ * `toJSON` is ever called), cycles. Keys such as `__proto__` are data. As with JSON.stringify,
+ * only own enumerable string-keyed properties count (symbol keys and non-enumerable properties
+ * are ignored), and getters and proxies may be read twice, so they must answer the same way
+ * each time.
  *
  * @param value the JSON value to canonicalize
  * @returns the canonical JSON text; hash it as UTF-8
@@ -282,16 +284,18 @@ function loneSurrogate(s: string, where: 'string' | 'key'): Failure {
 }
 
 function nonPlain(value: object): Failure {
-  let kind = 'an object with a non-plain prototype';
+  let kind = 'an object with another object as prototype';
   try {
     const proto: unknown = Object.getPrototypeOf(value);
     const ctor: unknown =
       typeof proto === 'object' && proto !== null
         ? (proto as { constructor?: unknown }).constructor
         : undefined;
-    if (typeof ctor === 'function' && ctor.name !== '') kind = `a ${ctor.name}`;
+    if (typeof ctor === 'function' && ctor !== Object && ctor.name !== '') {
+      kind = `an instance of ${ctor.name}`;
+    }
   } catch {
-    // A hostile prototype: keep the generic description.
+    // A hostile prototype or proxy: keep the generic description.
   }
   return new Failure(
     'non_plain_object',

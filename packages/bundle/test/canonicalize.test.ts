@@ -445,6 +445,22 @@ describe('canonicalize', () => {
       expect(error.cause).toBe(overflow);
     });
 
+    it('does report a RangeError for too long a string as too_large', () => {
+      const tooLong = new RangeError('Invalid string length');
+      const value = {
+        get text(): unknown {
+          throw tooLong;
+        },
+      };
+      expect(failure(value)).toMatchObject({ code: 'too_large', cause: tooLong });
+    });
+
+    it('does name the class of a non-plain object', () => {
+      expect(failure({ at: new Date(0) }).message).toBe(
+        'an instance of Date is not a plain object or array: convert it to plain JSON data first (at /at)',
+      );
+    });
+
     it('does let other errors from getters through unchanged', () => {
       const boom = new Error('boom');
       const value = {
