@@ -1,0 +1,40 @@
+export { ImportError, type ImportErrorCode } from './import-error.js';
+export type { BackendClientOptions, FetchedTrace, ProgressCallback, TraceSearch } from './types.js';
+export {
+  decodeTraceDocument,
+  decodeTraceDocumentValue,
+  unwrapTraceDocument,
+  type TraceDocumentKind,
+  type TraceDocumentResult,
+} from './decode-trace-document.js';
+export {
+  addToTraceGroups,
+  foldTraceGroups,
+  type FoldedTrace,
+  type FoldTraceGroupsOptions,
+  type FoldTraceGroupsResult,
+  type TraceGroups,
+} from './fold-traces.js';
+export {
+  readOtlpFile,
+  type LineIssue,
+  type ReadOtlpFileOptions,
+  type ReadOtlpFileResult,
+} from './read-otlp-file.js';
+export { JaegerClient } from './jaeger-client.js';
+export { TempoClient } from './tempo-client.js';
+export { normalizeTraceId } from './resolve-client-options.js';
+export { parseDuration } from './parse-duration.js';
+export {
+  PLACEHOLDER_SPAN_NAME,
+  REPLAY_SCOPE_NAME,
+  UNNAMED_SPAN_NAME,
+  spanRecordsFromBundle,
+} from './span-records-from-bundle.js';
+export {
+  replayBundle,
+  sendSpans,
+  tracesUrl,
+  type ReplayOptions,
+  type ReplayResult,
+} from './replay-bundle.js';

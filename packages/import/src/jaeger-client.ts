@@ -1,0 +1,107 @@
+import { httpRequest } from './http-get.js';
+import { ImportError } from './import-error.js';
+import { backendMessage, decodeAnswer, expectOk } from './backend-answer.js';
+import { addToTraceGroups, type TraceGroups } from './fold-traces.js';
+import {
+  normalizeTraceId,
+  resolveClientOptions,
+  type ResolvedClientOptions,
+} from './resolve-client-options.js';
+import type { BackendClientOptions, FetchedTrace, TraceSearch } from './types.js';
+
+const DEFAULT_LIMIT = 100;
+
+/**
+ * Reads traces from Jaeger's query API v3 (`/api/v3/traces`), which answers in OTLP JSON.
+ * Always asks for raw traces (`raw_traces=true`), so Jaeger's adjusters (deduplication, clock-skew
+ * correction, sorting, attribute moves) are bypassed and the spans come back as stored.
+ *
+ * @example
+ * const jaeger = new JaegerClient({ url: 'http://127.0.0.1:16686' });
+ * const trace = await jaeger.getTrace('4bf92f3577b34da6a3ce929d0e0e4736');
+ */
+export class JaegerClient {
+  private readonly options: ResolvedClientOptions;
+
+  constructor(options: BackendClientOptions) {
+    this.options = resolveClientOptions('JaegerClient', options);
+  }
+
+  /** The base URL requests go to. */
+  get url(): string {
+    return this.options.baseUrl;
+  }
+
+  /**
+   * One trace by id (`GET /api/v3/traces/{id}?raw_traces=true`). Fails with `not_found` when
+   * Jaeger does not have it, and with `unreachable`, `timeout`, `http_status` or `bad_response`
+   * otherwise.
+   *
+   * @example
+   * const { spans } = await jaeger.getTrace(traceId);
+   */
+  async getTrace(traceId: string): Promise<FetchedTrace> {
+    const id = normalizeTraceId(traceId);
+    const url = `${this.options.baseUrl}/api/v3/traces/${id}?raw_traces=true`;
+    const answer = await httpRequest(url, this.request());
+    if (answer.status === 404) {
+      throw new ImportError(
+        'not_found',
+        `trace ${id} was not found in Jaeger at ${this.options.baseUrl}${notFoundDetail(answer.body)}`,
+        { url, status: 404 },
+      );
+    }
+    expectOk('Jaeger', url, answer);
+    const { spans, rejected } = decodeAnswer('Jaeger', url, answer);
+    const own = spans.filter((s) => s.traceId === id);
+    if (own.length === 0) {
+      throw new ImportError('not_found', `Jaeger returned no spans of trace ${id}`, { url });
+    }
+    return { traceId: id, spans: own, rejectedSpans: rejected, partial: false };
+  }
+
+  /**
+   * The traces with a span of `service` starting within the window, most recent first as Jaeger
+   * returns them, at most `limit` (`query.num_traces`, which Jaeger also uses as its search
+   * depth and its memory storage requires). No match is an empty list, not an error.
+   *
+   * @example
+   * const traces = await jaeger.findTraces({ service: 'newsletter', start: new Date(Date.now() - 3_600_000), end: new Date() });
+   */
+  async findTraces(search: TraceSearch): Promise<FetchedTrace[]> {
+    const params = new URLSearchParams({
+      'query.service_name': search.service,
+      'query.start_time_min': search.start.toISOString(),
+      'query.start_time_max': search.end.toISOString(),
+      'query.num_traces': String(search.limit ?? DEFAULT_LIMIT),
+      'query.raw_traces': 'true',
+    });
+    const url = `${this.options.baseUrl}/api/v3/traces?${params.toString()}`;
+    const answer = await httpRequest(url, this.request());
+    // Jaeger answers a search that matched nothing with 404 "No traces found".
+    if (answer.status === 404 && /no traces found/i.test(answer.body)) return [];
+    expectOk('Jaeger', url, answer);
+    const { spans, rejected } = decodeAnswer('Jaeger', url, answer);
+    const groups: TraceGroups = new Map();
+    addToTraceGroups(groups, spans);
+    return [...groups.entries()].map(([traceId, group], i) => ({
+      traceId,
+      spans: group,
+      // Rejected spans cannot be told apart by trace; count them on the first.
+      rejectedSpans: i === 0 ? rejected : 0,
+      partial: false,
+    }));
+  }
+
+  private request(): { timeoutMs: number; headers: Readonly<Record<string, string>> } {
+    return {
+      timeoutMs: this.options.timeoutMs,
+      headers: { accept: 'application/json', ...this.options.headers },
+    };
+  }
+}
+
+function notFoundDetail(body: string): string {
+  const said = backendMessage(body);
+  return said === '' ? '' : ` (Jaeger said: ${said})`;
+}

@@ -1,0 +1,868 @@
+import { createHash } from 'node:crypto';
+import {
+  attributesFrom,
+  parseBundleTime,
+  utf8Length,
+  type AttributeValue,
+  type BundleArtifact,
+  type BundleDiagnostic,
+  type BundleEvent,
+  type BundleStatus,
+  type ContentRef,
+  type JsonValue,
+  type ModelIoReceipt,
+  type RunBundle,
+  type SpanEventRecord,
+  type SpanRecord,
+  type UnsealedRunBundle,
+} from '@llm-workbench/bundle';
+import * as sc from '@llm-workbench/semconv';
+
+/** Scope name of the spans {@link spanRecordsFromBundle} makes. */
+export const REPLAY_SCOPE_NAME = '@llm-workbench/import';
+/** Name of a span that stands for one the bundle counts but does not describe. */
+export const PLACEHOLDER_SPAN_NAME = 'workbench.replay.placeholder';
+/** Name of a span that carried events but whose own name the bundle does not hold. */
+export const UNNAMED_SPAN_NAME = 'workbench.replay.span';
+
+const DROPPED_KEY = 'workbench.dropped_attributes';
+const MAX_EVENT_ATTRIBUTES = 64;
+const MAX_VALUE_ITEMS = 128;
+
+/**
+ * Rebuilds span records from a bundle so that folding them gives the same bundle, hash for hash:
+ * the run span, the step spans, every event with its attributes as the wire contract
+ * (`@llm-workbench/semconv`) writes them, GenAI spans for receipts with `source: 'span'`, and
+ * placeholder spans for the rest of `spanCount`. Ids, times (to the microsecond), statuses and
+ * event order are the original ones. Used by `replayBundle` to send a run back as OTLP.
+ *
+ * What a bundle does not hold cannot come back: names, kinds, attributes and times of spans that
+ * are neither the run, a step nor a GenAI span and carry no event (they come back as placeholders
+ * under the run span); span kinds, scopes, links and resource attributes other than
+ * `service.name`; times below the microsecond; content over the inline limit (it comes back as a
+ * filler of the same size class, so that the bundle still says `over_inline_limit`); `unknown`
+ * events beyond the first 1000. Odd input recorded as diagnostics is rebuilt where the diagnostic
+ * says enough (missing, mistyped or non-finite attributes, bad hashes, missing parents, extra run
+ * or root spans, conflicting duplicates); a bundle marked `folded_early` folds back complete.
+ *
+ * @example
+ * const spans = spanRecordsFromBundle(bundle);
+ * sealBundle(foldRun(spans)).integrity.sha256 === bundle.integrity.sha256; // true
+ */
+export function spanRecordsFromBundle(bundle: RunBundle | UnsealedRunBundle): SpanRecord[] {
+  return new Rebuild(bundle).spans();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface Draft {
+  spanId: string;
+  parentSpanId: string | undefined;
+  name: string;
+  startNs: bigint;
+  endNs: bigint;
+  timesHeld: boolean;
+  status: { code: BundleStatus['code']; message?: string | undefined };
+  attributes: Map<string, AttributeValue>;
+  events: Array<{ name: string; timeNs: bigint; attributes: Map<string, AttributeValue> }>;
+  /** The step the span's events say encloses it (undefined: no event said). */
+  enclosing: string | null | undefined;
+  isStep: boolean;
+  receipt: ModelIoReceipt | null;
+}
+
+class Rebuild {
+  private readonly run: UnsealedRunBundle['run'];
+  private readonly drafts = new Map<string, Draft>();
+  private readonly diags: DiagIndex;
+  private readonly rootId: string | null;
+  private readonly rootStartNs: bigint;
+  private readonly rootEndNs: bigint;
+
+  constructor(private readonly bundle: RunBundle | UnsealedRunBundle) {
+    this.run = bundle.run;
+    this.diags = new DiagIndex(bundle.diagnostics);
+    this.rootId = bundle.run.rootSpanId;
+    const [s, e] = heldTimes(bundle.run.startTime, bundle.run.endTime, bundle.run.durationMs);
+    this.rootStartNs = s ?? firstEventTime(bundle) ?? 0n;
+    this.rootEndNs = e ?? this.rootStartNs;
+  }
+
+  spans(): SpanRecord[] {
+    this.addRoot();
+    this.addSteps();
+    this.addEvents();
+    this.addSpanReceipts();
+    this.addDiagnosticSpans();
+    this.placeSpans();
+    this.applyParentDiagnostics();
+    const extras = this.extraRunAndRootSpans();
+    this.fixEventSpanTimes();
+    this.applyAttributeDiagnostics();
+    const placeholders = this.placeholders(this.run.spanCount - this.drafts.size - extras.length);
+    const resource = attributesFrom(
+      this.run.service === null ? [] : [[sc.ATTR_SERVICE_NAME, this.run.service]],
+    );
+    const out: SpanRecord[] = [];
+    for (const d of [...this.drafts.values(), ...extras, ...placeholders]) {
+      out.push(toRecord(this.run.traceId, d, resource));
+    }
+    for (const spanId of this.diags.spansWith('conflicting_duplicate_span')) {
+      const original = out.find((s) => s.spanId === spanId);
+      if (original === undefined) continue;
+      // A second version differing only in an attribute the fold does not read.
+      out.push({
+        ...original,
+        attributes: attributesFrom([
+          ...Object.entries(original.attributes),
+          ['workbench.replay.duplicate', true],
+        ]),
+      });
+    }
+    return out;
+  }
+
+  // ---- spans the bundle describes ----------------------------------------------------------
+
+  private draft(spanId: string, name = UNNAMED_SPAN_NAME): Draft {
+    let d = this.drafts.get(spanId);
+    if (d === undefined) {
+      d = {
+        spanId,
+        parentSpanId: undefined,
+        name,
+        startNs: this.rootStartNs,
+        endNs: this.rootEndNs,
+        timesHeld: false,
+        status: { code: 'unset' },
+        attributes: new Map(),
+        events: [],
+        enclosing: undefined,
+        isStep: false,
+        receipt: null,
+      };
+      this.drafts.set(spanId, d);
+    }
+    return d;
+  }
+
+  private addRoot(): void {
+    if (this.rootId === null) return;
+    const run = this.run;
+    const d = this.draft(this.rootId, run.runId === null ? run.name : `run ${run.name}`);
+    d.startNs = this.rootStartNs;
+    d.endNs = this.rootEndNs;
+    d.timesHeld = true;
+    d.status = statusOf(run.status);
+    if (run.runId !== null) {
+      d.attributes.set(sc.ATTR_RUN_ID, run.runId);
+      d.attributes.set(sc.ATTR_RUN_NAME, run.name);
+    } else if (this.diags.has('wrong_type', this.rootId, sc.ATTR_RUN_NAME)) {
+      d.name = run.name;
+    }
+  }
+
+  private addSteps(): void {
+    for (const step of this.bundle.steps) {
+      const d = this.draft(step.spanId, step.name);
+      d.name = step.name;
+      d.isStep = true;
+      d.attributes.set(sc.ATTR_STEP_ID, step.stepId);
+      if (step.kind !== null) d.attributes.set(sc.ATTR_STEP_KIND, step.kind);
+      d.status = statusOf(step.status);
+      const [s, e] = heldTimes(step.startTime, step.endTime, step.durationMs);
+      if (s !== null && e !== null) {
+        d.startNs = s;
+        d.endNs = e;
+        d.timesHeld = true;
+      }
+      if (step.parentSpanId !== null) d.parentSpanId = step.parentSpanId;
+    }
+  }
+
+  private addEvents(): void {
+    const receipts = this.bundle.model_io;
+    const artifacts = new Multimap<BundleArtifact>();
+    for (const a of this.bundle.artifacts) {
+      artifacts.add(artifactKey(a.spanId, a.time, a.key, a.version, a.sha256), a);
+    }
+    let receiptIndex = 0;
+    let snapshotTaken = false;
+    for (const event of this.bundle.events) {
+      if (event.type === 'step_started' || event.type === 'step_ended') continue;
+      if (event.type === 'model_io') {
+        const receipt = receipts[receiptIndex++];
+        if (receipt === undefined || receipt.source === 'span') continue;
+        this.addEvent(event, sc.EVENT_MODEL_IO, modelIoAttributes(receipt, true));
+        continue;
+      }
+      switch (event.type) {
+        case 'workflow_snapshot': {
+          const snap = this.run.workflowSnapshot;
+          const main =
+            !snapshotTaken &&
+            snap !== null &&
+            (this.rootId === null || event.spanId === this.rootId);
+          if (main) snapshotTaken = true;
+          this.addEvent(
+            event,
+            sc.EVENT_WORKFLOW_SNAPSHOT,
+            this.snapshotAttributes(
+              event.spanId,
+              event.workflowId,
+              event.revision,
+              event.sha256,
+              snap !== null && (main || snap.sha256 === event.sha256) ? snap.definition : null,
+            ),
+          );
+          break;
+        }
+        case 'human_gate_requested': {
+          const a = new Map<string, AttributeValue>();
+          put(a, sc.ATTR_GATE_ID, event.gateId);
+          put(a, sc.ATTR_GATE_POLICY, event.policy);
+          put(a, sc.ATTR_GATE_SUBJECT_ARTIFACT_KEY, event.subject?.artifactKey ?? null);
+          put(a, sc.ATTR_GATE_SUBJECT_ARTIFACT_VERSION, event.subject?.artifactVersion ?? null);
+          this.addEvent(event, sc.EVENT_GATE_REQUESTED, a);
+          break;
+        }
+        case 'human_gate_resolved': {
+          const a = new Map<string, AttributeValue>();
+          put(a, sc.ATTR_GATE_ID, event.gateId);
+          put(a, sc.ATTR_GATE_DECISION, event.decision);
+          put(a, sc.ATTR_GATE_ACTOR, event.actor);
+          put(a, sc.ATTR_GATE_REASON, event.reason);
+          this.addEvent(event, sc.EVENT_GATE_RESOLVED, a);
+          break;
+        }
+        case 'artifact': {
+          const artifact = artifacts.take(
+            artifactKey(event.spanId, event.time, event.key ?? '', event.version, event.sha256),
+          );
+          this.addEvent(event, sc.EVENT_ARTIFACT, artifactAttributes(event, artifact, this.diags));
+          break;
+        }
+        case 'unknown':
+          this.addEvent(event, event.name, fromBundleAttributes(event.attributes, 0));
+          break;
+      }
+    }
+  }
+
+  private addEvent(
+    event: BundleEvent,
+    name: string,
+    attributes: Map<string, AttributeValue>,
+  ): void {
+    const d = this.draft(event.spanId);
+    const us = event.time === null ? null : parseBundleTime(event.time);
+    d.events.push({ name, timeNs: us === null ? this.rootStartNs : us * 1000n, attributes });
+    if (d.enclosing === undefined) d.enclosing = event.stepId;
+  }
+
+  private snapshotAttributes(
+    spanId: string,
+    id: string | null,
+    revision: string | null,
+    sha256: string | null,
+    definition: JsonValue | null,
+  ): Map<string, AttributeValue> {
+    const a = new Map<string, AttributeValue>();
+    put(a, sc.ATTR_WORKFLOW_ID, id);
+    put(a, sc.ATTR_WORKFLOW_REVISION, revision);
+    const mismatch = this.diags.has(
+      'definition_hash_mismatch',
+      spanId,
+      sc.ATTR_WORKFLOW_DEFINITION_SHA256,
+    );
+    // The declared hash itself is not held when it did not match; any other hash says the same.
+    put(a, sc.ATTR_WORKFLOW_DEFINITION_SHA256, mismatch ? '0'.repeat(64) : sha256);
+    if (definition !== null) {
+      const text = JSON.stringify(definition);
+      const parts = splitUtf8(text, sc.INLINE_LIMIT_BYTES);
+      if (parts.length === 1) a.set(sc.ATTR_WORKFLOW_DEFINITION, text);
+      else {
+        a.set(sc.ATTR_WORKFLOW_DEFINITION_PARTS, parts.length);
+        parts.forEach((p, i) => a.set(`${sc.ATTR_WORKFLOW_DEFINITION_PART_PREFIX}${i}`, p));
+      }
+    } else if (this.diags.has('over_inline_limit', spanId, sc.ATTR_WORKFLOW_DEFINITION)) {
+      a.set(sc.ATTR_WORKFLOW_DEFINITION, overLimitFiller(sha256));
+    }
+    return a;
+  }
+
+  private addSpanReceipts(): void {
+    for (const receipt of this.bundle.model_io) {
+      if (receipt.source !== 'span') continue;
+      const d = this.draft(receipt.spanId);
+      d.receipt = receipt;
+      for (const [k, v] of modelIoAttributes(receipt, false)) d.attributes.set(k, v);
+      if (d.name === UNNAMED_SPAN_NAME) {
+        d.name = [receipt.operation, receipt.model].filter((x) => x !== null).join(' ') || 'gen_ai';
+      }
+      if (d.enclosing === undefined && !d.isStep) d.enclosing = receipt.stepId;
+      if (!d.timesHeld && receipt.time !== null) {
+        const us = parseBundleTime(receipt.time);
+        if (us !== null) {
+          d.startNs = us * 1000n;
+          const durUs =
+            receipt.durationMs === null ? 0n : BigInt(Math.round(receipt.durationMs * 1000));
+          d.endNs = d.startNs + durUs * 1000n;
+          d.timesHeld = true;
+        }
+      }
+    }
+  }
+
+  /** Spans named only by a diagnostic (a mistyped attribute on an otherwise plain span, say). */
+  private addDiagnosticSpans(): void {
+    for (const diag of this.bundle.diagnostics) {
+      if (diag.spanId === null || this.drafts.has(diag.spanId)) continue;
+      if (diag.code === 'conflicting_duplicate_span') continue;
+      this.draft(diag.spanId, PLACEHOLDER_SPAN_NAME);
+    }
+  }
+
+  // ---- topology ----------------------------------------------------------------------------
+
+  /** The span a non-step span hangs under so that its nearest enclosing step is `stepId`. */
+  private anchorFor(stepId: string | null, forSpan?: string): string | undefined {
+    if (stepId === null) {
+      const root = this.rootId === null ? undefined : this.drafts.get(this.rootId);
+      if (root !== undefined) return root.isStep ? undefined : root.spanId;
+      // No root: the run span never arrived, and every span hangs under a missing parent. A
+      // plain span whose parent is missing keeps the others off the top.
+      for (const d of this.drafts.values()) {
+        if (!d.isStep && this.diags.missingParentOf(d.spanId) !== null) return d.spanId;
+      }
+      return undefined;
+    }
+    // A step id can name several spans (a retried step, a step nested in itself): take one
+    // that is not below the span being placed.
+    for (const step of this.bundle.steps) {
+      if (step.stepId !== stepId) continue;
+      if (forSpan === undefined || !this.isBelow(step.spanId, forSpan)) return step.spanId;
+    }
+    return this.rootId ?? undefined;
+  }
+
+  /** Whether `spanId` is `ancestor` or lies below it, following the parents set so far. */
+  private isBelow(spanId: string, ancestor: string): boolean {
+    const seen = new Set<string>();
+    let cur: string | undefined = spanId;
+    while (cur !== undefined && !seen.has(cur)) {
+      if (cur === ancestor) return true;
+      seen.add(cur);
+      cur = this.drafts.get(cur)?.parentSpanId;
+    }
+    return false;
+  }
+
+  /**
+   * Hangs every non-step span under a span of the step that encloses it (its events say which;
+   * for a span that is only the parent of a step, that step's `parentStepId` does), adding the
+   * step parents the bundle names but does not describe. A step id can name several spans (a
+   * retried step, or one nested in itself): spans with fewer choices are placed first, and a
+   * span is never hung below itself.
+   */
+  private placeSpans(): void {
+    const enclosingOfParent = new Map<string, string | null>();
+    for (const step of this.bundle.steps) {
+      const parent = step.parentSpanId;
+      if (parent === null) continue;
+      enclosingOfParent.set(parent, step.parentStepId);
+      if (!this.drafts.has(parent) && this.diags.missingParentOf(step.spanId) !== parent) {
+        this.draft(parent, PLACEHOLDER_SPAN_NAME);
+      }
+    }
+    const choices = (stepId: string | null): number =>
+      stepId === null ? 1 : this.bundle.steps.filter((s) => s.stepId === stepId).length;
+    const todo: Array<{ d: Draft; enclosing: string | null }> = [];
+    for (const d of this.drafts.values()) {
+      if (d.spanId === this.rootId || d.isStep) continue;
+      todo.push({ d, enclosing: d.enclosing ?? enclosingOfParent.get(d.spanId) ?? null });
+    }
+    todo.sort((a, b) => choices(a.enclosing) - choices(b.enclosing));
+    for (const { d, enclosing } of todo) {
+      const anchor = this.anchorFor(enclosing, d.spanId);
+      d.parentSpanId = anchor === d.spanId ? undefined : anchor;
+    }
+  }
+
+  private applyParentDiagnostics(): void {
+    for (const d of this.drafts.values()) {
+      const missing = this.diags.missingParentOf(d.spanId);
+      if (missing !== null) d.parentSpanId = missing;
+      if (this.diags.has('self_parent', d.spanId, null)) d.parentSpanId = d.spanId;
+    }
+  }
+
+  /** Spans that also carried `workbench.run.id`, or extra roots, as the diagnostics count them. */
+  private extraRunAndRootSpans(): Draft[] {
+    const extras: Draft[] = [];
+    const runSpans = this.diags.count('multiple_run_spans', /^(\d+) spans carry/);
+    const roots = this.diags.count('multiple_roots', /^(\d+) root spans/);
+    const make = (i: number, kind: string): Draft => ({
+      spanId: this.freshId(`${kind}:${i}`),
+      parentSpanId: kind === 'root' ? undefined : (this.rootId ?? undefined),
+      name: PLACEHOLDER_SPAN_NAME,
+      // Later than the run span, so that the run span stays the earliest.
+      startNs: this.rootStartNs + 1000n,
+      endNs: this.rootEndNs > this.rootStartNs + 1000n ? this.rootEndNs : this.rootStartNs + 1000n,
+      timesHeld: true,
+      status: { code: 'unset' },
+      attributes: new Map<string, AttributeValue>(
+        kind === 'run' ? [[sc.ATTR_RUN_ID, this.run.runId ?? 'replayed']] : [],
+      ),
+      events: [],
+      enclosing: null,
+      isStep: false,
+      receipt: null,
+    });
+    for (let i = 1; i < runSpans; i++) extras.push(make(i, 'run'));
+    for (let i = 1; i < roots; i++) extras.push(make(i, 'root'));
+    return extras;
+  }
+
+  private fixEventSpanTimes(): void {
+    for (const d of this.drafts.values()) {
+      if (!d.timesHeld && d.events.length > 0) {
+        let min = d.events[0]!.timeNs;
+        let max = min;
+        for (const e of d.events) {
+          if (e.timeNs < min) min = e.timeNs;
+          if (e.timeNs > max) max = e.timeNs;
+        }
+        d.startNs = min;
+        d.endNs = max;
+      }
+      if (this.diags.has('end_before_start', d.spanId, null) && !(d.endNs < d.startNs)) {
+        d.endNs = d.startNs - 1n;
+      }
+    }
+  }
+
+  /** Mistyped, out-of-range, non-finite and malformed values, as the diagnostics describe them. */
+  private applyAttributeDiagnostics(): void {
+    for (const diag of this.bundle.diagnostics) {
+      if (diag.spanId === null || diag.subject === null) continue;
+      const d = this.drafts.get(diag.spanId);
+      if (d === undefined) continue;
+      const key = diag.subject;
+      const onEvent = / on event (.*?) (?:should be|is beyond|is (?:-?Infinity|NaN)$)/.exec(
+        diag.message,
+      )?.[1];
+      const value = valueFor(diag, key);
+      if (value === undefined) continue;
+      if (diag.code === 'bad_hash') {
+        for (const e of d.events)
+          if (readsHash(e.name, key) && !e.attributes.has(key)) e.attributes.set(key, value);
+        if (d.receipt !== null && !d.attributes.has(key) && readsHash(sc.EVENT_MODEL_IO, key)) {
+          d.attributes.set(key, value);
+        }
+        continue;
+      }
+      if (onEvent !== undefined) {
+        for (const e of d.events) {
+          if (e.name === onEvent && !e.attributes.has(key)) e.attributes.set(key, value);
+        }
+      } else if (!d.attributes.has(key)) {
+        d.attributes.set(key, value);
+      }
+    }
+  }
+
+  private placeholders(count: number): Draft[] {
+    const out: Draft[] = [];
+    const parent = this.anchorFor(null) ?? this.rootId ?? this.drafts.keys().next().value;
+    for (let i = 0; i < count; i++) {
+      out.push({
+        spanId: this.freshId(`placeholder:${i}`),
+        parentSpanId: parent,
+        name: PLACEHOLDER_SPAN_NAME,
+        startNs: this.rootStartNs,
+        endNs: this.rootEndNs < this.rootStartNs ? this.rootStartNs : this.rootEndNs,
+        timesHeld: true,
+        status: { code: 'unset' },
+        attributes: new Map(),
+        events: [],
+        enclosing: null,
+        isStep: false,
+        receipt: null,
+      });
+    }
+    return out;
+  }
+
+  private readonly taken = new Set<string>();
+
+  /** A span id derived from the trace id and a label: the same bundle gives the same ids. */
+  private freshId(label: string): string {
+    for (let n = 0; ; n++) {
+      const id = createHash('sha256')
+        .update(`${this.run.traceId}/${label}/${n}`)
+        .digest('hex')
+        .slice(0, 16);
+      if (id !== '0'.repeat(16) && !this.drafts.has(id) && !this.taken.has(id)) {
+        this.taken.add(id);
+        return id;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values
+
+function put(a: Map<string, AttributeValue>, key: string, value: AttributeValue | undefined): void {
+  if (value !== null && value !== undefined) a.set(key, value);
+}
+
+function modelIoAttributes(m: ModelIoReceipt, isEvent: boolean): Map<string, AttributeValue> {
+  const a = new Map<string, AttributeValue>();
+  put(a, sc.ATTR_GEN_AI_OPERATION_NAME, m.operation);
+  put(a, sc.ATTR_GEN_AI_PROVIDER_NAME, m.provider);
+  put(a, sc.ATTR_GEN_AI_REQUEST_MODEL, m.model);
+  put(a, sc.ATTR_GEN_AI_RESPONSE_MODEL, m.responseModel);
+  put(a, sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS, m.usage.inputTokens);
+  put(a, sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, m.usage.outputTokens);
+  put(a, sc.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, m.usage.cacheReadInputTokens);
+  put(a, sc.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, m.usage.cacheCreationInputTokens);
+  put(a, sc.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, m.usage.reasoningOutputTokens);
+  if (isEvent) put(a, sc.ATTR_MODEL_IO_DURATION_MS, m.durationMs);
+  if (m.cost !== null) {
+    a.set(sc.ATTR_MODEL_IO_COST_AMOUNT, m.cost.amount);
+    put(a, sc.ATTR_MODEL_IO_COST_CURRENCY, m.cost.currency);
+  }
+  putContent(a, m.input, sc.ATTR_MODEL_IO_INPUT, sc.ATTR_MODEL_IO_INPUT_SHA256);
+  putContent(a, m.output, sc.ATTR_MODEL_IO_OUTPUT, sc.ATTR_MODEL_IO_OUTPUT_SHA256);
+  return a;
+}
+
+function putContent(
+  a: Map<string, AttributeValue>,
+  ref: ContentRef,
+  contentKey: string,
+  hashKey: string,
+): void {
+  put(a, hashKey, ref.sha256);
+  if (ref.content !== null) a.set(contentKey, ref.content);
+  else if (ref.omitted === 'over_inline_limit') a.set(contentKey, overLimitFiller(ref.sha256));
+  else if (ref.omitted === 'hash_mismatch') a.set(contentKey, MISMATCH_FILLER);
+}
+
+function artifactAttributes(
+  event: Extract<BundleEvent, { type: 'artifact' }>,
+  artifact: BundleArtifact | undefined,
+  diags: DiagIndex,
+): Map<string, AttributeValue> {
+  const a = new Map<string, AttributeValue>();
+  const keyMissing = diags.has(
+    'missing_field',
+    event.spanId,
+    sc.ATTR_ARTIFACT_KEY,
+    `${sc.ATTR_ARTIFACT_KEY} on event ${sc.EVENT_ARTIFACT} is required`,
+  );
+  if (!(event.key === '' && keyMissing)) put(a, sc.ATTR_ARTIFACT_KEY, event.key);
+  put(a, sc.ATTR_ARTIFACT_VERSION, event.version);
+  put(a, sc.ATTR_ARTIFACT_SHA256, event.sha256);
+  if (artifact === undefined) return a;
+  put(a, sc.ATTR_ARTIFACT_MEDIA_TYPE, artifact.mediaType);
+  put(a, sc.ATTR_ARTIFACT_SIZE, artifact.size);
+  put(a, sc.ATTR_ARTIFACT_PARENT_VERSION, artifact.parentVersion);
+  if (artifact.content !== null) a.set(sc.ATTR_ARTIFACT_CONTENT, artifact.content);
+  else if (artifact.omitted.content === 'over_inline_limit')
+    a.set(sc.ATTR_ARTIFACT_CONTENT, overLimitFiller(artifact.sha256));
+  else if (artifact.omitted.content === 'hash_mismatch')
+    a.set(sc.ATTR_ARTIFACT_CONTENT, MISMATCH_FILLER);
+  if (artifact.patch !== null) a.set(sc.ATTR_ARTIFACT_PATCH, artifact.patch);
+  else if (artifact.omitted.patch === 'over_inline_limit')
+    a.set(sc.ATTR_ARTIFACT_PATCH, overLimitFiller(null));
+  return a;
+}
+
+/** Content known only to have been over the inline limit: a filler that is over it too. */
+function overLimitFiller(sha256: string | null): string {
+  const head = `[workbench replay: content over ${sc.INLINE_LIMIT_BYTES} bytes is not held in the bundle${sha256 === null ? '' : `; sha256 ${sha256}`}]`;
+  return head.padEnd(sc.INLINE_LIMIT_BYTES + 1, '.');
+}
+
+/** Content a backend had truncated (its hash did not match): a filler whose hash does not either. */
+const MISMATCH_FILLER =
+  '[workbench replay: content not held in the bundle: it did not match its hash]';
+
+/** Inverts the bundle's attribute form (see `toBundleAttributes` in `@llm-workbench/bundle`). */
+function fromBundleAttributes(
+  attrs: { [key: string]: JsonValue },
+  depth: number,
+  limit = MAX_EVENT_ATTRIBUTES,
+): Map<string, AttributeValue> {
+  const out = new Map<string, AttributeValue>();
+  let dropped = 0;
+  const keys = Object.keys(attrs);
+  for (const key of keys) {
+    const v = attrs[key]!;
+    if (key === DROPPED_KEY && typeof v === 'number' && Number.isInteger(v)) {
+      dropped = v;
+      continue;
+    }
+    out.set(key, fromBundleValue(v, depth));
+  }
+  if (dropped > 0) {
+    // The fold keeps the first `limit` keys in sorted order and counts the rest: keys that sort
+    // after every kept one, or keys longer than the inline limit when fewer than `limit` were kept.
+    const kept = [...out.keys()].sort();
+    const last = kept[kept.length - 1] ?? '';
+    for (let i = 0; i < dropped; i++) {
+      const n = String(i).padStart(6, '0');
+      const key =
+        kept.length >= limit
+          ? `${last}\uffff${n}`
+          : `workbench.replay.dropped.${n}.`.padEnd(sc.INLINE_LIMIT_BYTES + 1, 'k');
+      out.set(key, '');
+    }
+  }
+  return out;
+}
+
+function fromBundleValue(v: JsonValue, depth: number): AttributeValue {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') {
+    return v;
+  }
+  if (Array.isArray(v)) {
+    const last = v[v.length - 1];
+    const omittedItems =
+      last !== undefined && isOmitted(last) && last['omitted'] === 'too_many_items'
+        ? last['size']
+        : null;
+    if (typeof omittedItems === 'number') {
+      const items = v.slice(0, -1).map((x) => fromBundleValue(x, depth + 1));
+      while (items.length < omittedItems) items.push('');
+      return items;
+    }
+    return v.map((x) => fromBundleValue(x, depth + 1));
+  }
+  if (typeof v['bytesBase64'] === 'string' && Object.keys(v).length === 1) {
+    return new Uint8Array(Buffer.from(v['bytesBase64'], 'base64'));
+  }
+  const kv = v['kvlist'];
+  if (kv !== undefined && kv !== null && typeof kv === 'object' && !Array.isArray(kv)) {
+    const inner = fromBundleAttributes(kv, depth + 1, MAX_VALUE_ITEMS);
+    return { kvlist: attributesFrom(inner) };
+  }
+  if (isOmitted(v)) {
+    if (v['omitted'] === 'too_deep') return [];
+    const size = typeof v['size'] === 'number' ? v['size'] : sc.INLINE_LIMIT_BYTES + 1;
+    return 'x'.repeat(size);
+  }
+  return null;
+}
+
+function isOmitted(v: JsonValue): v is { [key: string]: JsonValue } {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    typeof v['omitted'] === 'string' &&
+    'size' in v &&
+    Object.keys(v).length === 2
+  );
+}
+
+/** A value that makes the fold record `diag` again, or undefined when none is needed or known. */
+function valueFor(diag: BundleDiagnostic, key: string): AttributeValue | undefined {
+  switch (diag.code) {
+    case 'wrong_type': {
+      const got = / got (\w+)$/.exec(diag.message)?.[1];
+      const wantsInteger = / should be an integer,/.test(diag.message);
+      switch (got) {
+        case 'string':
+          return '?';
+        case 'number':
+          return wantsInteger ? 0.5 : 0;
+        case 'boolean':
+          return false;
+        case 'bigint':
+          return 1n;
+        case 'bytes':
+          return new Uint8Array(0);
+        case 'array':
+          return [];
+        case 'object':
+          return { kvlist: attributesFrom([]) };
+        default:
+          return undefined;
+      }
+    }
+    case 'out_of_range':
+      return 2n ** 60n;
+    case 'non_finite': {
+      const m = / is (NaN|Infinity|-Infinity)$/.exec(diag.message)?.[1];
+      return m === undefined ? undefined : Number(m);
+    }
+    case 'bad_hash':
+      return key.endsWith('sha256') ? 'not-a-sha256' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function readsHash(eventName: string, key: string): boolean {
+  switch (eventName) {
+    case sc.EVENT_MODEL_IO:
+      return key === sc.ATTR_MODEL_IO_INPUT_SHA256 || key === sc.ATTR_MODEL_IO_OUTPUT_SHA256;
+    case sc.EVENT_ARTIFACT:
+      return key === sc.ATTR_ARTIFACT_SHA256;
+    case sc.EVENT_WORKFLOW_SNAPSHOT:
+      return key === sc.ATTR_WORKFLOW_DEFINITION_SHA256;
+    default:
+      return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Times
+
+/**
+ * Nanosecond start and end that the fold turns back into the held microsecond times and duration:
+ * the duration is the truncated nanosecond difference, which can be one microsecond less than the
+ * difference of the truncated times; a start 999 ns into its microsecond gives that back.
+ */
+function heldTimes(
+  start: string | null,
+  end: string | null,
+  durationMs: number | null,
+): [bigint | null, bigint | null] {
+  const s = start === null ? null : parseBundleTime(start);
+  const e = end === null ? null : parseBundleTime(end);
+  if (s === null || e === null)
+    return [s === null ? null : s * 1000n, e === null ? null : e * 1000n];
+  if (durationMs === null) {
+    // The fold reports no duration when the span ends before it starts.
+    return e < s ? [s * 1000n, e * 1000n] : [s * 1000n + 1n, e * 1000n];
+  }
+  const durUs = BigInt(Math.round(durationMs * 1000));
+  if (durUs === e - s - 1n) return [s * 1000n + 999n, e * 1000n];
+  return [s * 1000n, e * 1000n];
+}
+
+function firstEventTime(bundle: RunBundle | UnsealedRunBundle): bigint | null {
+  for (const e of bundle.events) {
+    const us = e.time === null ? null : parseBundleTime(e.time);
+    if (us !== null) return us * 1000n;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function statusOf(s: BundleStatus): Draft['status'] {
+  return s.message === null ? { code: s.code } : { code: s.code, message: s.message };
+}
+
+function toRecord(traceId: string, d: Draft, resource: SpanRecord['resource']): SpanRecord {
+  const events: SpanEventRecord[] = d.events.map((e) => ({
+    name: e.name,
+    timeUnixNano: e.timeNs,
+    attributes: attributesFrom(e.attributes),
+  }));
+  return {
+    traceId,
+    spanId: d.spanId,
+    parentSpanId: d.parentSpanId,
+    name: d.name,
+    kind: 'internal',
+    startTimeUnixNano: d.startNs,
+    endTimeUnixNano: d.endNs,
+    status: d.status,
+    attributes: attributesFrom(d.attributes),
+    events,
+    resource,
+    scope: { name: REPLAY_SCOPE_NAME },
+  };
+}
+
+function artifactKey(
+  spanId: string,
+  time: string | null,
+  key: string | null,
+  version: number | null,
+  sha256: string | null,
+): string {
+  return JSON.stringify([spanId, time, key, version, sha256]);
+}
+
+class Multimap<T> {
+  private readonly map = new Map<string, T[]>();
+  add(key: string, value: T): void {
+    const list = this.map.get(key);
+    if (list === undefined) this.map.set(key, [value]);
+    else list.push(value);
+  }
+  take(key: string): T | undefined {
+    return this.map.get(key)?.shift();
+  }
+}
+
+class DiagIndex {
+  private readonly list: readonly BundleDiagnostic[];
+  constructor(list: readonly BundleDiagnostic[]) {
+    this.list = list;
+  }
+
+  has(code: string, spanId: string | null, subject: string | null, message?: string): boolean {
+    return this.list.some(
+      (d) =>
+        d.code === code &&
+        d.spanId === spanId &&
+        (subject === null || d.subject === subject) &&
+        (message === undefined || d.message === message),
+    );
+  }
+
+  spansWith(code: string): string[] {
+    return this.list.filter((d) => d.code === code && d.spanId !== null).map((d) => d.spanId!);
+  }
+
+  missingParentOf(spanId: string): string | null {
+    for (const d of this.list) {
+      if (d.code !== 'missing_parent' || d.spanId !== spanId) continue;
+      const m = /^parent ([0-9a-f]{16}) is not in the trace$/.exec(d.message);
+      if (m) return m[1]!;
+    }
+    return null;
+  }
+
+  count(code: string, pattern: RegExp): number {
+    for (const d of this.list) {
+      if (d.code !== code) continue;
+      const m = pattern.exec(d.message);
+      if (m) return Number(m[1]);
+    }
+    return 0;
+  }
+}
+
+/** Splits text into parts of at most `maxBytes` UTF-8 bytes, never inside a code point. */
+function splitUtf8(text: string, maxBytes: number): string[] {
+  if (utf8Length(text) <= maxBytes) return [text];
+  const parts: string[] = [];
+  let start = 0;
+  let bytes = 0;
+  let i = 0;
+  while (i < text.length) {
+    const cp = text.codePointAt(i) ?? 0;
+    const units = cp > 0xffff ? 2 : 1;
+    const size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    if (bytes + size > maxBytes) {
+      parts.push(text.slice(start, i));
+      start = i;
+      bytes = 0;
+    }
+    bytes += size;
+    i += units;
+  }
+  if (start < text.length) parts.push(text.slice(start));
+  return parts;
+}

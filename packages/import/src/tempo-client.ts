@@ -1,0 +1,155 @@
+import { httpRequest, type HttpAnswer } from './http-get.js';
+import { ImportError } from './import-error.js';
+import { backendMessage, decodeAnswer, expectOk } from './backend-answer.js';
+import {
+  mapConcurrent,
+  normalizeTraceId,
+  resolveClientOptions,
+  type ResolvedClientOptions,
+} from './resolve-client-options.js';
+import type { BackendClientOptions, FetchedTrace, ProgressCallback, TraceSearch } from './types.js';
+
+const DEFAULT_LIMIT = 100;
+
+/**
+ * Reads traces from Grafana Tempo's HTTP API. A trace comes from `/api/v2/traces/{id}`
+ * (`{"trace":{"resourceSpans":…}}`, ids in base64, enums as names), or from the older
+ * `/api/traces/{id}` (`{"batches":…}`) on a Tempo that has no v2 route. A search asks
+ * `/api/search` with TraceQL for the service, then fetches each trace it names (Tempo prints
+ * those ids as hex with leading zeros trimmed; they are padded back to 32 digits).
+ *
+ * @example
+ * const tempo = new TempoClient({ url: 'http://127.0.0.1:3200' });
+ * const trace = await tempo.getTrace('4bf92f3577b34da6a3ce929d0e0e4736');
+ */
+export class TempoClient {
+  private readonly options: ResolvedClientOptions;
+
+  constructor(options: BackendClientOptions) {
+    this.options = resolveClientOptions('TempoClient', options);
+  }
+
+  /** The base URL requests go to. */
+  get url(): string {
+    return this.options.baseUrl;
+  }
+
+  /**
+   * One trace by id. Fails with `not_found` when Tempo does not have it (yet: Tempo makes a
+   * trace queryable a few seconds after ingesting it), and with `unreachable`, `timeout`,
+   * `http_status` or `bad_response` otherwise. `partial` is true when Tempo said so.
+   *
+   * @example
+   * const { spans, partial } = await tempo.getTrace(traceId);
+   */
+  async getTrace(traceId: string): Promise<FetchedTrace> {
+    const id = normalizeTraceId(traceId);
+    let url = `${this.options.baseUrl}/api/v2/traces/${id}`;
+    let answer = await httpRequest(url, this.request());
+    if (answer.status === 404 && isMissingRoute(answer)) {
+      url = `${this.options.baseUrl}/api/traces/${id}`;
+      answer = await httpRequest(url, this.request());
+    }
+    if (answer.status === 404) {
+      const said = backendMessage(answer.body);
+      throw new ImportError(
+        'not_found',
+        `trace ${id} was not found in Tempo at ${this.options.baseUrl}${said === '' ? '' : ` (Tempo said: ${said})`}`,
+        { url, status: 404 },
+      );
+    }
+    expectOk('Tempo', url, answer);
+    const { spans, rejected, partial } = decodeAnswer('Tempo', url, answer);
+    const own = spans.filter((s) => s.traceId === id);
+    if (own.length === 0 && rejected === 0) {
+      throw new ImportError('not_found', `Tempo returned no spans of trace ${id}`, { url });
+    }
+    return { traceId: id, spans: own, rejectedSpans: rejected, partial: partial !== null };
+  }
+
+  /**
+   * The ids of traces with a span of `service` within the window (`/api/search` with the
+   * TraceQL query `{resource.service.name="…"}`, `start` and `end` in Unix seconds), as 32 hex
+   * digits, at most `limit` (Tempo's own default is only 20, so it is always sent).
+   *
+   * @example
+   * const ids = await tempo.searchTraceIds({ service: 'newsletter', start, end });
+   */
+  async searchTraceIds(search: TraceSearch): Promise<string[]> {
+    const params = new URLSearchParams({
+      q: `{resource.service.name=${JSON.stringify(search.service)}}`,
+      start: String(Math.floor(search.start.getTime() / 1000)),
+      end: String(Math.ceil(search.end.getTime() / 1000)),
+      limit: String(search.limit ?? DEFAULT_LIMIT),
+    });
+    const url = `${this.options.baseUrl}/api/search?${params.toString()}`;
+    const answer = await httpRequest(url, this.request());
+    expectOk('Tempo', url, answer);
+    let value: unknown;
+    try {
+      value = JSON.parse(answer.body);
+    } catch {
+      throw new ImportError(
+        'bad_response',
+        `Tempo answered ${url} with something other than JSON`,
+        {
+          url,
+          status: answer.status,
+        },
+      );
+    }
+    const traces = (value as { traces?: unknown } | null)?.traces;
+    if (traces === undefined || traces === null) return [];
+    if (!Array.isArray(traces)) {
+      throw new ImportError('bad_response', `Tempo answered ${url} without a traces list`, { url });
+    }
+    const ids: string[] = [];
+    const seen = new Set<string>();
+    for (const t of traces as unknown[]) {
+      const raw = (t as { traceID?: unknown } | null)?.traceID;
+      if (typeof raw !== 'string') continue;
+      const id = normalizeTraceId(raw);
+      if (!seen.has(id)) {
+        seen.add(id);
+        ids.push(id);
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * Searches (see {@link TempoClient.searchTraceIds}) and fetches every trace found, a few at a
+   * time. A trace that vanished between search and fetch is left out.
+   *
+   * @example
+   * const traces = await tempo.findTraces({ service: 'newsletter', start, end }, (done, total) => bar.update(done, total));
+   */
+  async findTraces(search: TraceSearch, onProgress?: ProgressCallback): Promise<FetchedTrace[]> {
+    const ids = await this.searchTraceIds(search);
+    let done = 0;
+    onProgress?.(0, ids.length);
+    const fetched = await mapConcurrent(ids, this.options.concurrency, async (id) => {
+      try {
+        return await this.getTrace(id);
+      } catch (err) {
+        if (err instanceof ImportError && err.code === 'not_found') return null;
+        throw err;
+      } finally {
+        onProgress?.(++done, ids.length);
+      }
+    });
+    return fetched.filter((t): t is FetchedTrace => t !== null);
+  }
+
+  private request(): { timeoutMs: number; headers: Readonly<Record<string, string>> } {
+    return {
+      timeoutMs: this.options.timeoutMs,
+      headers: { accept: 'application/json', ...this.options.headers },
+    };
+  }
+}
+
+/** Go's router answers an unknown path with the plain text "404 page not found". */
+function isMissingRoute(answer: HttpAnswer): boolean {
+  return /404 page not found/i.test(answer.body);
+}

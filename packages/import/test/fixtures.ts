@@ -1,0 +1,262 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  attributesFrom,
+  type AttributeValue,
+  type SpanEventRecord,
+  type SpanRecord,
+} from '@llm-workbench/bundle';
+import * as sc from '@llm-workbench/semconv';
+
+export const TRACE = '0af7651916cd43dd8448eb211c80319c';
+export const BASE = 1_764_151_842_000_000_000n; // 2025-11-26T10:10:42Z in ns
+
+/** Captured responses of the real backends (written by test/backends/smoke.mjs --fixtures). */
+export const BACKEND_FIXTURES = fileURLToPath(
+  new URL('../../../test/fixtures/backends/', import.meta.url),
+);
+
+export function backendFixture(name: string): string | null {
+  const path = `${BACKEND_FIXTURES}${name}`;
+  return existsSync(path) ? readFileSync(path, 'utf8') : null;
+}
+
+export function attrs(o: Record<string, AttributeValue>): ReturnType<typeof attributesFrom> {
+  return attributesFrom(Object.entries(o));
+}
+
+export function span(p: Partial<SpanRecord> & { spanId: string }): SpanRecord {
+  return {
+    traceId: TRACE,
+    name: p.spanId,
+    kind: 'internal',
+    startTimeUnixNano: BASE,
+    endTimeUnixNano: BASE + 1_000_000n,
+    status: { code: 'unset' },
+    attributes: attrs({}),
+    events: [],
+    resource: attrs({ [sc.ATTR_SERVICE_NAME]: 'agent' }),
+    scope: { name: 'test' },
+    ...p,
+  };
+}
+
+export function ev(
+  name: string,
+  offsetNs: bigint,
+  a: Record<string, AttributeValue>,
+): SpanEventRecord {
+  return { name, timeUnixNano: BASE + offsetNs, attributes: attrs(a) };
+}
+
+/** A small deterministic PRNG (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function hex(r: () => number, digits: number): string {
+  let s = '';
+  while (s.length < digits) s += Math.floor(r() * 16).toString(16);
+  return s === '0'.repeat(digits) ? `1${s.slice(1)}` : s;
+}
+
+/**
+ * A random run trace: a run span, nested steps, plain spans in between, GenAI spans, and every
+ * kind of event with ordinary and odd values (long content, wrong types, missing fields, secrets,
+ * nested values, non-finite numbers), times with odd nanosecond digits.
+ */
+export function randomRun(seed: number): SpanRecord[] {
+  const r = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const traceId = hex(r, 32);
+  const rootId = hex(r, 16);
+  const start = BASE + BigInt(Math.floor(r() * 1e9));
+  const long = (n: number): string => 'é'.repeat(Math.ceil(n / 2));
+  const ids = [rootId];
+  const spans: SpanRecord[] = [];
+  const withRunId = r() < 0.85;
+  const rootEvents: SpanEventRecord[] = [];
+  const t = (): bigint => start + BigInt(Math.floor(r() * 5e9));
+  if (withRunId && r() < 0.8) {
+    const def = {
+      nodes: Array.from({ length: 1 + Math.floor(r() * 200) }, (_, i) => ({
+        id: `n${i}`,
+        label: pick(['draft', 'rêview', '🦊']),
+      })),
+    };
+    const text = JSON.stringify(def);
+    const a: Record<string, AttributeValue> = {
+      [sc.ATTR_WORKFLOW_ID]: 'wf',
+      [sc.ATTR_WORKFLOW_REVISION]: String(Math.floor(r() * 9)),
+    };
+    if (r() < 0.5) a[sc.ATTR_WORKFLOW_DEFINITION] = text;
+    else {
+      const parts = text.match(/[\s\S]{1,700}/g)!;
+      a[sc.ATTR_WORKFLOW_DEFINITION_PARTS] = parts.length;
+      parts.forEach((p, i) => (a[`${sc.ATTR_WORKFLOW_DEFINITION_PART_PREFIX}${i}`] = p));
+    }
+    rootEvents.push({
+      name: sc.EVENT_WORKFLOW_SNAPSHOT,
+      timeUnixNano: start + 17n,
+      attributes: attrs(a),
+    });
+  }
+  const n = 1 + Math.floor(r() * 12);
+  const stepIds = ['plan', 'draft', 'review', 'publish', 'tool'];
+  for (let i = 0; i < n; i++) {
+    const spanId = hex(r, 16);
+    const parent = pick(ids);
+    ids.push(spanId);
+    const s = t();
+    const e = s + BigInt(Math.floor(r() * 2e9));
+    const role = r();
+    const a: Record<string, AttributeValue> = {};
+    const events: SpanEventRecord[] = [];
+    if (role < 0.45) {
+      a[sc.ATTR_STEP_ID] = pick(stepIds);
+      if (r() < 0.7) a[sc.ATTR_STEP_KIND] = pick(['llm', 'tool', 'human']);
+    } else if (role < 0.6) {
+      a[sc.ATTR_GEN_AI_OPERATION_NAME] = 'chat';
+      if (r() < 0.8) a[sc.ATTR_GEN_AI_PROVIDER_NAME] = 'openai';
+      else a[sc.ATTR_GEN_AI_SYSTEM] = 'legacy';
+      a[sc.ATTR_GEN_AI_REQUEST_MODEL] = pick(['gpt-4o', 'claude']);
+      if (r() < 0.5) a[sc.ATTR_GEN_AI_RESPONSE_MODEL] = 'gpt-4o-2024';
+      a[sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = Math.floor(r() * 1000);
+      if (r() < 0.8) a[sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = BigInt(Math.floor(r() * 1000));
+      if (r() < 0.3) a[sc.ATTR_MODEL_IO_COST_AMOUNT] = r();
+    }
+    const ne = Math.floor(r() * 4);
+    for (let k = 0; k < ne; k++) {
+      const et = r() < 0.2 ? s : s + BigInt(Math.floor(r() * 2e9));
+      const kind = r();
+      if (kind < 0.25) {
+        const content = r() < 0.3 ? long(2100) : `prompt ${k}`;
+        const ea: Record<string, AttributeValue> = {
+          [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'anthropic',
+          [sc.ATTR_GEN_AI_REQUEST_MODEL]: 'claude',
+          [sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 12,
+          [sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: 34,
+          [sc.ATTR_MODEL_IO_DURATION_MS]: r() < 0.5 ? 1200 : 12.345,
+          [sc.ATTR_MODEL_IO_INPUT]: content,
+        };
+        if (r() < 0.5)
+          ea[sc.ATTR_MODEL_IO_INPUT_SHA256] = r() < 0.2 ? 'f'.repeat(64) : sha(content);
+        if (r() < 0.2) ea[sc.ATTR_MODEL_IO_OUTPUT_SHA256] = 'nothex';
+        if (r() < 0.2) ea[sc.ATTR_MODEL_IO_COST_AMOUNT] = 'cheap';
+        if (r() < 0.3) delete ea[sc.ATTR_GEN_AI_REQUEST_MODEL];
+        events.push({ name: sc.EVENT_MODEL_IO, timeUnixNano: et, attributes: attrs(ea) });
+      } else if (kind < 0.45) {
+        const content = r() < 0.3 ? long(2500) : 'hello';
+        const ea: Record<string, AttributeValue> = {
+          [sc.ATTR_ARTIFACT_KEY]: pick(['draft.md', 'out.json']),
+          [sc.ATTR_ARTIFACT_VERSION]: r() < 0.1 ? 'one' : 1 + Math.floor(r() * 3),
+          [sc.ATTR_ARTIFACT_SHA256]: r() < 0.2 ? 'a'.repeat(64) : sha(content),
+          [sc.ATTR_ARTIFACT_MEDIA_TYPE]: 'text/markdown',
+          [sc.ATTR_ARTIFACT_SIZE]: content.length,
+          [sc.ATTR_ARTIFACT_CONTENT]: content,
+        };
+        if (r() < 0.3) ea[sc.ATTR_ARTIFACT_PARENT_VERSION] = 1;
+        if (r() < 0.2) ea[sc.ATTR_ARTIFACT_PATCH] = r() < 0.5 ? '@@ -1 +1 @@' : long(3000);
+        if (r() < 0.1) delete ea[sc.ATTR_ARTIFACT_MEDIA_TYPE];
+        if (r() < 0.05) delete ea[sc.ATTR_ARTIFACT_KEY];
+        events.push({ name: sc.EVENT_ARTIFACT, timeUnixNano: et, attributes: attrs(ea) });
+      } else if (kind < 0.55) {
+        const ea: Record<string, AttributeValue> = { [sc.ATTR_GATE_ID]: 'review' };
+        if (r() < 0.5) ea[sc.ATTR_GATE_POLICY] = 'one-editor';
+        if (r() < 0.5) {
+          ea[sc.ATTR_GATE_SUBJECT_ARTIFACT_KEY] = 'draft.md';
+          ea[sc.ATTR_GATE_SUBJECT_ARTIFACT_VERSION] = r() < 0.2 ? 2n ** 60n : 1;
+        }
+        events.push({ name: sc.EVENT_GATE_REQUESTED, timeUnixNano: et, attributes: attrs(ea) });
+      } else if (kind < 0.65) {
+        const ea: Record<string, AttributeValue> = {
+          [sc.ATTR_GATE_ID]: 'review',
+          [sc.ATTR_GATE_DECISION]: pick(['approved', 'rejected', 'maybe']),
+          [sc.ATTR_GATE_ACTOR]: r() < 0.1 ? 42 : 'ed@example.com',
+        };
+        if (r() < 0.5) ea[sc.ATTR_GATE_REASON] = 'looks good';
+        events.push({ name: sc.EVENT_GATE_RESOLVED, timeUnixNano: et, attributes: attrs(ea) });
+      } else if (kind < 0.7) {
+        events.push({ name: 'workbench.mystery', timeUnixNano: et, attributes: attrs({ x: 1 }) });
+      } else {
+        const many: Record<string, AttributeValue> = {
+          'exception.message': 'boom',
+          'http.request.header.authorization': 'Bearer abcdefghijklmnopqrstu',
+          note: 'token sk-abcdefghijklmnopqrstuvwx',
+          big: 2n ** 62n,
+          nan: Number.NaN,
+          inf: -Infinity,
+          dbl: 1.5,
+          bytes: new Uint8Array([1, 2, 3]),
+          list: ['a', 1, true, null],
+          nested: { kvlist: attrs({ a: { kvlist: attrs({ b: [[[[[[[[['deep']]]]]]]]] }) } }) },
+          longlist: Array.from({ length: 130 }, (_, i) => i),
+          longvalue: long(4000),
+          ['__proto__']: 'proto',
+        };
+        if (r() < 0.3) for (let j = 0; j < 70; j++) many[`k${String(j).padStart(2, '0')}`] = j;
+        if (r() < 0.2) many['x'.repeat(2100)] = 'long key';
+        events.push({
+          name: pick(['exception', 'log', 'gen_ai.content.prompt']),
+          timeUnixNano: et,
+          attributes: attrs(many),
+        });
+      }
+    }
+    spans.push({
+      traceId,
+      spanId,
+      parentSpanId: parent,
+      name: `span ${i}`,
+      kind: 'internal',
+      startTimeUnixNano: s + BigInt(Math.floor(r() * 1000)),
+      endTimeUnixNano: r() < 0.05 ? s - 5n : e + BigInt(Math.floor(r() * 1000)),
+      status:
+        r() < 0.2
+          ? { code: 'error', message: r() < 0.5 ? 'failed' : undefined }
+          : { code: pick(['ok', 'unset']) },
+      attributes: attrs(a),
+      events,
+      resource: attrs({ [sc.ATTR_SERVICE_NAME]: 'agent', 'host.name': 'h' }),
+      scope: { name: 'test' },
+    });
+  }
+  if (r() < 0.1) {
+    // An orphan: its parent never arrived.
+    spans.push({ ...spans[spans.length - 1]!, spanId: hex(r, 16), parentSpanId: hex(r, 16) });
+  }
+  spans.unshift({
+    traceId,
+    spanId: rootId,
+    ...(r() < 0.1 ? { parentSpanId: hex(r, 16) } : {}),
+    name: 'run newsletter',
+    kind: 'server',
+    startTimeUnixNano: start + BigInt(Math.floor(r() * 1000)),
+    endTimeUnixNano: start + 6_000_000_000n + BigInt(Math.floor(r() * 1000)),
+    status: r() < 0.2 ? { code: 'error', message: 'gate rejected' } : { code: 'ok' },
+    attributes: attrs(
+      withRunId
+        ? {
+            [sc.ATTR_RUN_ID]: `run-${seed}`,
+            ...(r() < 0.8 ? { [sc.ATTR_RUN_NAME]: 'newsletter' } : {}),
+          }
+        : {},
+    ),
+    events: rootEvents,
+    resource: attrs({ [sc.ATTR_SERVICE_NAME]: 'agent' }),
+    scope: { name: 'test' },
+  });
+  return spans;
+}
+
+function sha(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}

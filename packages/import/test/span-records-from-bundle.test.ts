@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { foldRun, sealBundle, type RunBundle, type SpanRecord } from '@llm-workbench/bundle';
+import {
+  decodeOtlpJson,
+  decodeOtlpProtobuf,
+  encodeOtlpJson,
+  encodeOtlpProtobuf,
+} from '@llm-workbench/otlp';
+import * as sc from '@llm-workbench/semconv';
+import { PLACEHOLDER_SPAN_NAME, spanRecordsFromBundle } from '../src/index.js';
+import { BASE, TRACE, attrs, ev, randomRun, span } from './fixtures.js';
+
+function viaJson(spans: SpanRecord[]): SpanRecord[] {
+  const r = decodeOtlpJson(JSON.stringify(encodeOtlpJson(spans)));
+  if (!r.ok) throw new Error(JSON.stringify(r.issues));
+  expect(r.rejected).toEqual([]);
+  return r.spans;
+}
+
+function viaProtobuf(spans: SpanRecord[]): SpanRecord[] {
+  const r = decodeOtlpProtobuf(encodeOtlpProtobuf(spans));
+  if (!r.ok) throw new Error(JSON.stringify(r.issues));
+  expect(r.rejected).toEqual([]);
+  return r.spans;
+}
+
+function roundTrip(bundle: RunBundle, transport = viaJson): RunBundle {
+  return sealBundle(foldRun(transport(spanRecordsFromBundle(bundle))));
+}
+
+describe('spanRecordsFromBundle', () => {
+  it('rebuilds spans that fold back to the same bundle, through OTLP JSON and protobuf', () => {
+    const original = sealBundle(foldRun(randomRun(1)));
+    expect(roundTrip(original, viaJson)).toEqual(original);
+    expect(roundTrip(original, viaProtobuf).integrity.sha256).toBe(original.integrity.sha256);
+  });
+
+  it('gives the same hash for 300 random runs with odd values, diagnostics and orphans', () => {
+    const failures: Array<{ seed: number; diagnostics: string[] }> = [];
+    let withDiagnostics = 0;
+    for (let seed = 1; seed <= 300; seed++) {
+      const original = sealBundle(foldRun(randomRun(seed)));
+      if (original.diagnostics.length > 0) withDiagnostics++;
+      const back = roundTrip(original);
+      if (back.integrity.sha256 !== original.integrity.sha256) {
+        failures.push({ seed, diagnostics: original.diagnostics.map((d) => d.code) });
+        if (failures.length === 1) expect(back).toEqual(original);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(withDiagnostics).toBeGreaterThan(100);
+  });
+
+  it('keeps trace and span ids, microsecond times and the run status', () => {
+    const original = sealBundle(foldRun(randomRun(7)));
+    const spans = spanRecordsFromBundle(original);
+    const root = spans.find((s) => s.spanId === original.run.rootSpanId)!;
+    expect(root.traceId).toBe(original.run.traceId);
+    expect(root.status.code).toBe(original.run.status.code);
+    for (const step of original.steps) {
+      const s = spans.find((x) => x.spanId === step.spanId)!;
+      expect(s.name).toBe(step.name);
+      expect(s.parentSpanId ?? null).toBe(step.parentSpanId);
+    }
+  });
+
+  it('fills spanCount with placeholder spans under the run span', () => {
+    const spans = [
+      span({
+        spanId: '1000000000000001',
+        attributes: attrs({ [sc.ATTR_RUN_ID]: 'r' }),
+        endTimeUnixNano: BASE + 10_000_000n,
+      }),
+      span({ spanId: '2000000000000002', parentSpanId: '1000000000000001', name: 'http GET' }),
+      span({ spanId: '3000000000000003', parentSpanId: '2000000000000002', name: 'db query' }),
+    ];
+    const original = sealBundle(foldRun(spans));
+    expect(original.run.spanCount).toBe(3);
+    const rebuilt = spanRecordsFromBundle(original);
+    expect(rebuilt.filter((s) => s.name === PLACEHOLDER_SPAN_NAME)).toHaveLength(2);
+    expect(sealBundle(foldRun(rebuilt))).toEqual(original);
+  });
+
+  it('keeps a plain span between two steps so that the inner step keeps its parents', () => {
+    const spans = [
+      span({
+        spanId: '1000000000000001',
+        attributes: attrs({ [sc.ATTR_RUN_ID]: 'r' }),
+        endTimeUnixNano: BASE + 9_000_000n,
+      }),
+      span({
+        spanId: '2000000000000002',
+        parentSpanId: '1000000000000001',
+        attributes: attrs({ [sc.ATTR_STEP_ID]: 'outer' }),
+      }),
+      span({ spanId: '3000000000000003', parentSpanId: '2000000000000002', name: 'loop' }),
+      span({
+        spanId: '4000000000000004',
+        parentSpanId: '3000000000000003',
+        attributes: attrs({ [sc.ATTR_STEP_ID]: 'inner' }),
+        events: [ev('note', 10n, { text: 'inside' })],
+      }),
+    ];
+    const original = sealBundle(foldRun(spans));
+    expect(original.steps.find((s) => s.stepId === 'inner')?.parentSpanId).toBe('3000000000000003');
+    expect(sealBundle(foldRun(spanRecordsFromBundle(original)))).toEqual(original);
+  });
+
+  it('gives the duration back when it is a microsecond shorter than the truncated times say', () => {
+    // start 999 ns into its microsecond, end 1 ns into its: 2 ns long, duration 0 µs.
+    const spans = [
+      span({
+        spanId: '1000000000000001',
+        attributes: attrs({ [sc.ATTR_RUN_ID]: 'r' }),
+        startTimeUnixNano: BASE + 999n,
+        endTimeUnixNano: BASE + 1001n,
+      }),
+    ];
+    const original = sealBundle(foldRun(spans));
+    expect(original.run.durationMs).toBe(0);
+    expect(original.run.endTime).not.toBe(original.run.startTime);
+    expect(sealBundle(foldRun(spanRecordsFromBundle(original)))).toEqual(original);
+  });
+
+  it('rebuilds a run of standard GenAI spans only, with no workbench attributes', () => {
+    const spans = [
+      span({
+        spanId: 'a000000000000001',
+        name: 'invoke_agent',
+        endTimeUnixNano: BASE + 5_000_000_123n,
+      }),
+      span({
+        spanId: 'a000000000000002',
+        parentSpanId: 'a000000000000001',
+        name: 'chat gpt-4o',
+        startTimeUnixNano: BASE + 1_000_000_777n,
+        endTimeUnixNano: BASE + 2_000_000_001n,
+        attributes: attrs({
+          [sc.ATTR_GEN_AI_OPERATION_NAME]: 'chat',
+          [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'openai',
+          [sc.ATTR_GEN_AI_REQUEST_MODEL]: 'gpt-4o',
+          [sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 10,
+          [sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: 20,
+        }),
+      }),
+    ];
+    const original = sealBundle(foldRun(spans));
+    expect(original.run.runId).toBeNull();
+    const rebuilt = spanRecordsFromBundle(original);
+    for (const s of rebuilt)
+      expect(Object.keys(s.attributes).some((k) => k.startsWith('workbench.'))).toBe(false);
+    expect(rebuilt.find((s) => s.spanId === 'a000000000000001')?.name).toBe('invoke_agent');
+    expect(sealBundle(foldRun(rebuilt))).toEqual(original);
+  });
+
+  it('uses the same trace id for every span and a resource naming the service', () => {
+    const original = sealBundle(foldRun(randomRun(3)));
+    for (const s of spanRecordsFromBundle(original)) {
+      expect(s.traceId).toBe(original.run.traceId);
+      expect(s.resource[sc.ATTR_SERVICE_NAME]).toBe('agent');
+    }
+    expect(TRACE).toHaveLength(32);
+  });
+});
