@@ -25,6 +25,7 @@ import {
   INLINE_LIMIT_BYTES,
 } from '@llm-workbench/semconv';
 import { AttributeBuilder } from './attribute-builder.js';
+import { extraAttributes } from './extra-attributes.js';
 import { inScope } from './in-scope.js';
 import type { RunState } from './internal-types.js';
 import { isTextMediaType } from './is-text-media-type.js';
@@ -272,7 +273,10 @@ export abstract class WorkbenchScope {
       b.string(ATTR_STEP_KIND, options?.kind, 'kind');
       this._reportIssues('startStep', b.issues);
       const name = typeof stepId === 'string' && stepId !== '' ? `step ${stepId}` : 'step';
-      const attributes = { ...options?.attributes, ...b.attributes };
+      const attributes = {
+        ...extraAttributes(options?.attributes, 'startStep', this._state.reporter),
+        ...b.attributes,
+      };
       return startSpan(
         this._state.config.tracer,
         name,

@@ -1,6 +1,7 @@
 import { context, diag, type DiagLogger } from '@opentelemetry/api';
 import { ATTR_RUN_ID, ATTR_RUN_NAME, EVENT_WORKFLOW_SNAPSHOT } from '@llm-workbench/semconv';
 import { ArtifactStore } from './artifact-store.js';
+import { extraAttributes } from './extra-attributes.js';
 import { generateRunId } from './generate-run-id.js';
 import { inScope } from './in-scope.js';
 import { INSTRUMENTATION_NAME } from './instrumentation-scope.js';
@@ -55,6 +56,13 @@ export class Workbench {
    * try { await run.step('draft', draft); } finally { run.end(); }
    */
   startRun(options: StartRunOptions): WorkbenchRun {
+    if (typeof options !== 'object' || options === null) {
+      this._reporter.warn(
+        'bad_input',
+        `startRun: expected an options object, got ${String(options)}`,
+      );
+      options = { name: 'run' };
+    }
     const state: RunState = {
       config: this._config,
       reporter: this._reporter,
@@ -75,7 +83,13 @@ export class Workbench {
       const span = startSpan(
         this._config.tracer,
         `run ${name}`,
-        { attributes: { ...options.attributes, [ATTR_RUN_ID]: runId, [ATTR_RUN_NAME]: name } },
+        {
+          attributes: {
+            ...extraAttributes(options.attributes, 'startRun', this._reporter),
+            [ATTR_RUN_ID]: runId,
+            [ATTR_RUN_NAME]: name,
+          },
+        },
         context.active(),
         this._reporter,
       );

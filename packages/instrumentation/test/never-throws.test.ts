@@ -50,6 +50,10 @@ describe('never throws into user code', () => {
     expect(run.runId).toMatch(/^run-/);
     run.end();
     expect(h.spans()).toHaveLength(1);
+    expect(Object.keys(h.span('run run').attributes).sort()).toEqual([
+      'workbench.run.id',
+      'workbench.run.name',
+    ]);
     await expect(h.wb.run(null as never, () => 1)).resolves.toBe(1);
   });
 
