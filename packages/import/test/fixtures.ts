@@ -260,3 +260,92 @@ export function randomRun(seed: number): SpanRecord[] {
 function sha(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
+
+/** A small run: run span, one step with a model_io event and an artifact, one plain span. */
+export function smallRun(traceId = TRACE): SpanRecord[] {
+  const content = 'Hello, readers!';
+  return [
+    span({
+      traceId,
+      spanId: '1000000000000001',
+      name: 'run newsletter',
+      startTimeUnixNano: BASE + 123_456n,
+      endTimeUnixNano: BASE + 5_000_654_321n,
+      status: { code: 'ok' },
+      attributes: attrs({ [sc.ATTR_RUN_ID]: 'run-1', [sc.ATTR_RUN_NAME]: 'newsletter' }),
+    }),
+    span({
+      traceId,
+      spanId: '2000000000000002',
+      parentSpanId: '1000000000000001',
+      name: 'step draft',
+      kind: 'client',
+      startTimeUnixNano: BASE + 1_000_000_001n,
+      endTimeUnixNano: BASE + 3_000_000_999n,
+      attributes: attrs({ [sc.ATTR_STEP_ID]: 'draft', [sc.ATTR_STEP_KIND]: 'llm' }),
+      events: [
+        ev(sc.EVENT_MODEL_IO, 2_000_000_000n, {
+          [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'openai',
+          [sc.ATTR_GEN_AI_REQUEST_MODEL]: 'gpt-4o',
+          [sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 812,
+          [sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: 164,
+          [sc.ATTR_MODEL_IO_DURATION_MS]: 2310.5,
+        }),
+        ev(sc.EVENT_ARTIFACT, 2_500_000_000n, {
+          [sc.ATTR_ARTIFACT_KEY]: 'draft.md',
+          [sc.ATTR_ARTIFACT_VERSION]: 1,
+          [sc.ATTR_ARTIFACT_SHA256]: createHash('sha256').update(content).digest('hex'),
+          [sc.ATTR_ARTIFACT_MEDIA_TYPE]: 'text/markdown',
+          [sc.ATTR_ARTIFACT_SIZE]: content.length,
+          [sc.ATTR_ARTIFACT_CONTENT]: content,
+        }),
+      ],
+    }),
+    span({
+      traceId,
+      spanId: '3000000000000003',
+      parentSpanId: '2000000000000002',
+      name: 'http POST',
+      startTimeUnixNano: BASE + 1_100_000_000n,
+      endTimeUnixNano: BASE + 1_900_000_000n,
+    }),
+  ];
+}
+
+/** A trace that is not a run: no workbench attribute or event, no GenAI span. */
+export function plainTrace(traceId: string): SpanRecord[] {
+  return [span({ traceId, spanId: '9000000000000009', name: 'GET /health' })];
+}
+
+type Json = Record<string, unknown>;
+
+/** Rewrites an OTLP JSON document the way Tempo answers: ids in base64, enums as names. */
+export function asTempo(doc: Json): Json {
+  const kinds = [
+    'SPAN_KIND_UNSPECIFIED',
+    'SPAN_KIND_INTERNAL',
+    'SPAN_KIND_SERVER',
+    'SPAN_KIND_CLIENT',
+    'SPAN_KIND_PRODUCER',
+    'SPAN_KIND_CONSUMER',
+  ];
+  const codes = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
+  const b64 = (hex: unknown): unknown =>
+    typeof hex === 'string' ? Buffer.from(hex, 'hex').toString('base64') : hex;
+  const copy = JSON.parse(JSON.stringify(doc)) as {
+    resourceSpans: Array<{ scopeSpans: Array<{ spans: Json[] }> }>;
+  };
+  for (const rs of copy.resourceSpans) {
+    for (const ss of rs.scopeSpans) {
+      for (const s of ss.spans) {
+        s['traceId'] = b64(s['traceId']);
+        s['spanId'] = b64(s['spanId']);
+        if (s['parentSpanId'] !== undefined) s['parentSpanId'] = b64(s['parentSpanId']);
+        s['kind'] = kinds[s['kind'] as number];
+        const status = s['status'] as Json | undefined;
+        if (status !== undefined) status['code'] = codes[status['code'] as number];
+      }
+    }
+  }
+  return copy;
+}

@@ -1,0 +1,123 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { foldRun, sealBundle, type SpanRecord } from '@llm-workbench/bundle';
+import { encodeOtlpJson } from '@llm-workbench/otlp';
+import { foldTraceGroups, readOtlpFile } from '../src/index.js';
+import { plainTrace, smallRun } from './fixtures.js';
+
+const T2 = '1af7651916cd43dd8448eb211c80319d';
+const T3 = '00000000000000000000000000000abc';
+
+function line(spans: SpanRecord[]): string {
+  return JSON.stringify(encodeOtlpJson(spans));
+}
+
+/** Feeds text in chunks of `size` bytes, so lines cross chunk boundaries. */
+function chunks(text: string, size: number): Readable {
+  const buf = Buffer.from(text, 'utf8');
+  const parts: Buffer[] = [];
+  for (let i = 0; i < buf.length; i += size) parts.push(buf.subarray(i, i + size));
+  return Readable.from(parts);
+}
+
+describe('readOtlpFile', () => {
+  it('groups a trace spread over many lines, as the Collector file exporter writes it', async () => {
+    const run = smallRun();
+    const other = smallRun(T2);
+    // One export batch a line; each batch mixes traces and holds part of each.
+    const text =
+      [line([run[2]!, other[0]!]), line([run[0]!]), line([other[1]!, other[2]!, run[1]!])].join(
+        '\n',
+      ) + '\n';
+    const result = await readOtlpFile(chunks(text, 7));
+    expect(result.format).toBe('lines');
+    expect(result.documents).toBe(3);
+    expect(result.spans).toBe(6);
+    expect(result.issues).toEqual([]);
+    const { bundles } = foldTraceGroups(result.traces);
+    expect(bundles.map((b) => b.traceId)).toEqual([smallRun()[0]!.traceId, T2].sort());
+    const expected = sealBundle(foldRun(smallRun())).integrity.sha256;
+    expect(bundles.find((b) => b.traceId === run[0]!.traceId)?.bundle.integrity.sha256).toBe(
+      expected,
+    );
+  });
+
+  it('reports a bad line by its number and imports the rest', async () => {
+    const run = smallRun();
+    const text = [
+      line([run[0]!]),
+      '{"resourceSpans": [ truncated',
+      '',
+      '{"not":"traces"}',
+      line([run[1]!, run[2]!]),
+    ].join('\r\n');
+    const result = await readOtlpFile(Readable.from([text]));
+    expect(result.issues.map((i) => [i.line, i.code])).toEqual([
+      [2, 'not_json'],
+      [4, 'not_traces'],
+    ]);
+    const { bundles } = foldTraceGroups(result.traces);
+    expect(bundles[0]?.bundle.integrity.sha256).toBe(sealBundle(foldRun(run)).integrity.sha256);
+  });
+
+  it('reports spans the decoder refuses with their line', async () => {
+    const doc = encodeOtlpJson(smallRun()) as unknown as {
+      resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<Record<string, unknown>> }> }>;
+    };
+    doc.resourceSpans[0]!.scopeSpans[0]!.spans[2]!['spanId'] = 'zz';
+    const result = await readOtlpFile(Readable.from([`\n${JSON.stringify(doc)}\n`]));
+    expect(result.rejectedSpans).toBe(1);
+    expect(result.issues[0]).toMatchObject({ line: 2, code: 'rejected_span' });
+  });
+
+  it('reads one pretty-printed OTLP JSON document', async () => {
+    const text = JSON.stringify(encodeOtlpJson(smallRun()), null, 2);
+    const result = await readOtlpFile(chunks(text, 100));
+    expect(result.format).toBe('document');
+    expect(result.issues).toEqual([]);
+    expect(foldTraceGroups(result.traces).bundles).toHaveLength(1);
+  });
+
+  it('reads saved Jaeger and Tempo answers too', async () => {
+    const text = JSON.stringify({ result: encodeOtlpJson(smallRun()) });
+    const result = await readOtlpFile(Readable.from([text]));
+    expect(result.spans).toBe(3);
+  });
+
+  it('skips traces that are not runs', async () => {
+    const text = `${line(plainTrace(T3))}\n${line(smallRun())}\n`;
+    const result = await readOtlpFile(Readable.from([text]));
+    const folded = foldTraceGroups(result.traces);
+    expect(folded.bundles).toHaveLength(1);
+    expect(folded.skipped).toEqual([T3]);
+    expect(foldTraceGroups(result.traces, { all: true }).bundles).toHaveLength(2);
+  });
+
+  it('reports progress in bytes and handles an empty input', async () => {
+    const seen: number[] = [];
+    const text = `${line(smallRun())}\n`;
+    const result = await readOtlpFile(chunks(text, 64), { onProgress: (n) => seen.push(n) });
+    expect(seen[seen.length - 1]).toBe(Buffer.byteLength(text));
+    expect(result.bytesRead).toBe(Buffer.byteLength(text));
+    const empty = await readOtlpFile(Readable.from([]));
+    expect(empty).toMatchObject({ format: 'empty', documents: 0, spans: 0 });
+  });
+
+  it('skips a line longer than maxLineBytes and reads on', async () => {
+    const text = `${'x'.repeat(5000)}\n${line(smallRun())}\n`;
+    const result = await readOtlpFile(chunks(text, 1000), { maxLineBytes: 4096 });
+    expect(result.issues).toEqual([
+      { line: 1, code: 'not_json', message: 'line is longer than 4096 bytes; skipped' },
+    ]);
+    expect(result.spans).toBe(3);
+  });
+
+  it('keeps at most maxIssues issues and counts the rest', async () => {
+    const text = Array.from({ length: 10 }, () => '{bad}').join('\n');
+    const result = await readOtlpFile(Readable.from([`${line(smallRun())}\n${text}`]), {
+      maxIssues: 3,
+    });
+    expect(result.issues).toHaveLength(3);
+    expect(result.issuesNotKept).toBe(7);
+  });
+});
