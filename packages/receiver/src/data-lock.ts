@@ -30,7 +30,7 @@ export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+      if (Number.isSafeInteger(pid) && pid > 0 && alive(pid)) {
         throw new Error(`data folder ${dir} is in use by process ${pid}`);
       }
       await unlink(path).catch(() => undefined); // stale: its process is gone

@@ -107,6 +107,7 @@ export class ReceiverMetrics {
 
 const GAUGE_HELP: Record<string, string> = {
   open_traces: 'Traces being assembled.',
+  folding_traces: 'Traces being folded and written.',
   lingering_traces: 'Folded traces kept for their late window.',
   buffered_bytes: 'Estimated bytes of spans held in memory.',
   inflight_requests: 'Requests being read or decoded.',

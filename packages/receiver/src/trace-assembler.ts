@@ -79,6 +79,7 @@ export class TraceAssembler {
   private readonly tombstones = new Set<string>();
   private openCount = 0;
   private lingeringCount = 0;
+  private foldingCount = 0;
   private bufferedBytes = 0;
   private readonly foldQueue: Array<[TraceEntry, boolean]> = [];
   private foldsRunning = 0;
@@ -98,6 +99,7 @@ export class TraceAssembler {
   get gauges(): Record<string, number> {
     return {
       open_traces: this.openCount,
+      folding_traces: this.foldingCount,
       lingering_traces: this.lingeringCount,
       buffered_bytes: Math.round(this.bufferedBytes),
     };
@@ -286,8 +288,10 @@ export class TraceAssembler {
     if (t.state === state) return;
     if (t.state === 'open') this.openCount--;
     if (t.state === 'lingering') this.lingeringCount--;
+    if (t.state === 'folding') this.foldingCount--;
     if (state === 'open') this.openCount++;
     if (state === 'lingering') this.lingeringCount++;
+    if (state === 'folding') this.foldingCount++;
     t.state = state;
   }
 

@@ -1,0 +1,142 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { verifyBundle, type RunBundle } from '@llm-workbench/bundle';
+import { bundleFiles, readBundleText, runRecords, sendSpans, tempDir, waitFor } from './helpers.js';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const ENTRY = join(import.meta.dirname, 'fixtures', 'serve.ts');
+
+interface Server {
+  child: ChildProcess;
+  url: string;
+  exited: Promise<number | null>;
+}
+
+async function startServer(data: string, out: string): Promise<Server> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=source',
+      '--import',
+      'tsx',
+      ENTRY,
+      '--port',
+      '0',
+      '--data',
+      data,
+      '--out',
+      out,
+      '--quiet-ms',
+      '300',
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  const url = await waitFor(() => {
+    if (child.exitCode !== null) throw new Error(`server exited: ${stderr}`);
+    return /at (http:\/\/[^ ]+)\/v1\/traces/.exec(stdout)?.[1];
+  }, `the server to listen (${stderr})`);
+  return { child, url, exited };
+}
+
+/** One trace sent as several requests, the root last (as SDKs end it last). */
+interface TracePlan {
+  traceId: string;
+  requests: ReturnType<typeof runRecords>[];
+  next: number;
+}
+
+describe('the receiver killed with SIGKILL while traces stream in', () => {
+  it(
+    'loses no acknowledged trace and writes no trace twice across repeated kills',
+    { timeout: 120_000 },
+    async () => {
+      const data = tempDir();
+      const out = tempDir();
+      const plans: TracePlan[] = [];
+      for (let i = 0; i < 90; i++) {
+        const spans = runRecords(6, 10_000 + i);
+        const [root, ...children] = spans;
+        plans.push({
+          traceId: spans[0]?.traceId as string,
+          requests: [children.slice(0, 3), children.slice(3), [root as (typeof spans)[0]]],
+          next: 0,
+        });
+      }
+      let server = await startServer(data, out);
+      let acked = 0;
+      let retried = 0;
+      const killsAt = [40, 110, 190];
+
+      // Each trace is sent request by request (the next only after the previous was acknowledged);
+      // eight traces at a time; a failed request is retried, as the Collector does.
+      const queue = [...plans];
+      const worker = async (): Promise<void> => {
+        for (;;) {
+          const plan = queue.shift();
+          if (plan === undefined) return;
+          while (plan.next < plan.requests.length) {
+            const url = server.url;
+            const answer = await sendSpans(
+              url,
+              plan.requests[plan.next] as ReturnType<typeof runRecords>,
+              plan.next % 2 === 0 ? 'protobuf' : 'json',
+            ).catch(() => null);
+            if (answer?.status === 200) {
+              plan.next++;
+              acked++;
+              if (killsAt.length > 0 && acked >= (killsAt[0] as number)) {
+                killsAt.shift();
+                const dying = server;
+                dying.child.kill('SIGKILL');
+                await dying.exited;
+                server = await startServer(data, out);
+              }
+            } else {
+              retried++;
+              await waitFor(
+                () => (server.url !== url || answer !== null ? true : undefined),
+                'a restarted server',
+                30_000,
+              );
+            }
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, () => worker()));
+      expect(killsAt).toEqual([]);
+
+      // Every trace gets exactly one bundle, with every span.
+      await waitFor(
+        () => (bundleFiles(out).length >= plans.length ? true : undefined),
+        'every bundle',
+        60_000,
+      );
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      const files = bundleFiles(out);
+      expect(files).toEqual(plans.map((p) => `${p.traceId}.json`).sort());
+      for (const name of files) {
+        const text = readBundleText(out, name);
+        expect(verifyBundle(text).ok).toBe(true);
+        const bundle = JSON.parse(text) as RunBundle;
+        expect(bundle.run.spanCount).toBe(6);
+        expect(bundle.run.complete).toBe(true);
+      }
+      // Settled traces leave nothing behind but the journal and the active (empty) segment.
+      expect(readdirSync(join(data, 'spool')).length).toBeLessThanOrEqual(1);
+      expect(retried).toBeGreaterThanOrEqual(0);
+    },
+  );
+});

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import {
+  parseServeArgs,
+  RECEIVER_DEFAULTS,
+  resolveReceiverOptions,
+  runServeCommand,
+} from '../src/index.js';
+
+describe('resolveReceiverOptions', () => {
+  it('uses the defaults when nothing is set', () => {
+    expect(resolveReceiverOptions({}, {})).toEqual({ ok: true, options: { ...RECEIVER_DEFAULTS } });
+  });
+
+  it('reads WORKBENCH_* variables, and flags win over them', () => {
+    const parsed = parseServeArgs([
+      '--port',
+      '9000',
+      '--out=o',
+      '--no-fsync',
+      '--max-body-bytes',
+      '4MiB',
+    ]);
+    if (!parsed.ok) throw new Error('parse failed');
+    const result = resolveReceiverOptions(parsed.flags, {
+      WORKBENCH_PORT: '1234',
+      WORKBENCH_DATA: 'd',
+      WORKBENCH_TOKEN: 't0k',
+      WORKBENCH_QUIET_MS: '250',
+    });
+    expect(result).toMatchObject({
+      ok: true,
+      options: {
+        port: 9000,
+        outDir: 'o',
+        dataDir: 'd',
+        token: 't0k',
+        quietMs: 250,
+        fsync: false,
+        maxBodyBytes: 4 * 1024 * 1024,
+      },
+    });
+  });
+
+  it('quotes a bad value, but never the token', () => {
+    const result = resolveReceiverOptions({ port: '70000' }, { WORKBENCH_QUIET_MS: 'soon' });
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.issues.map((i) => i.path)).toEqual(['--port', 'WORKBENCH_QUIET_MS']);
+      expect(result.issues[0]?.message).toContain('"70000"');
+      expect(result.issues[1]?.message).toContain('"soon"');
+    }
+  });
+
+  it('reports unknown flags and missing values', () => {
+    expect(parseServeArgs(['--bogus', '1'])).toMatchObject({
+      ok: false,
+      issues: [{ code: 'unknown_flag', path: '--bogus' }, { code: 'unknown_flag' }],
+    });
+    expect(parseServeArgs(['--port'])).toMatchObject({
+      ok: false,
+      issues: [{ code: 'missing_value', path: '--port' }],
+    });
+  });
+});
+
+describe('runServeCommand', () => {
+  function io(stop: Promise<unknown> = Promise.resolve()): {
+    out: string[];
+    err: string[];
+    io: Parameters<typeof runServeCommand>[1];
+  } {
+    const out: string[] = [];
+    const err: string[] = [];
+    return {
+      out,
+      err,
+      io: {
+        stdout: { write: (t: string) => out.push(t) },
+        stderr: { write: (t: string) => err.push(t) },
+        env: {},
+        stop,
+      },
+    };
+  }
+
+  it('exits 2 with the reason for bad options', async () => {
+    const t = io();
+    expect(await runServeCommand(['--port', 'x'], t.io)).toBe(2);
+    expect(t.err.join('')).toContain('--port must be an integer from 0 to 65535, got "x"');
+  });
+
+  it('prints usage for --help', async () => {
+    const t = io();
+    expect(await runServeCommand(['--help'], t.io)).toBe(0);
+    expect(t.out.join('')).toContain('WORKBENCH_TOKEN');
+  });
+
+  it('serves until told to stop, then exits 0', async () => {
+    const { tempDir } = await import('./helpers.js');
+    let stop!: () => void;
+    const t = io(new Promise<void>((r) => (stop = r)));
+    const running = runServeCommand(
+      ['--port', '0', '--data', tempDir(), '--out', tempDir(), '--token', 'hidden-value'],
+      t.io,
+    );
+    const { waitFor } = await import('./helpers.js');
+    const url = await waitFor(
+      () => /at (http:\/\/\S+)\/v1\/traces/.exec(t.out.join(''))?.[1],
+      'the receiver to start',
+    );
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    stop();
+    expect(await running).toBe(0);
+    expect([...t.out, ...t.err].join('')).not.toContain('hidden-value');
+  });
+});

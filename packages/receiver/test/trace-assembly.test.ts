@@ -1,0 +1,233 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  attributesFrom,
+  foldRun,
+  sealBundle,
+  serializeBundle,
+  verifyBundle,
+  type RunBundle,
+  type SpanRecord,
+} from '@llm-workbench/bundle';
+import { startReceiver, type Receiver } from '../src/index.js';
+import { bundleFiles, readBundleText, runRecords, sendSpans, tempDir, waitFor } from './helpers.js';
+
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const out = [...items];
+  let x = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    const j = x % (i + 1);
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
+/** Marks spans as GenAI spans, so that a trace without its run span still deserves a bundle. */
+function genAi(spans: SpanRecord[]): SpanRecord[] {
+  return spans.map((s) => ({
+    ...s,
+    attributes: attributesFrom([
+      ...Object.entries(s.attributes),
+      ['gen_ai.operation.name', 'chat'],
+    ]),
+  }));
+}
+
+async function withReceiver<T>(
+  options: Parameters<typeof startReceiver>[0],
+  run: (r: Receiver, out: string) => Promise<T>,
+): Promise<T> {
+  const out = options?.outDir ?? tempDir();
+  const receiver = await startReceiver({
+    port: 0,
+    dataDir: tempDir(),
+    quietMs: 60_000,
+    ...options,
+    outDir: out,
+  });
+  try {
+    return await run(receiver, out);
+  } finally {
+    await receiver.close();
+  }
+}
+
+describe('trace assembly', () => {
+  it('11. gives the same bundle bytes for any arrival order, split over many requests, with duplicates', async () => {
+    const spans = runRecords(20);
+    const traceId = (spans[0] as SpanRecord).traceId;
+    const expected = serializeBundle(sealBundle(foldRun(spans)));
+    for (const seed of [1, 2, 3]) {
+      const text = await withReceiver({}, async (r, out) => {
+        const order = shuffled([...spans, ...spans.slice(0, 7)], seed);
+        for (let i = 0; i < order.length; i += 3) {
+          const answer = await sendSpans(
+            r.url,
+            order.slice(i, i + 3),
+            seed % 2 === 0 ? 'json' : 'protobuf',
+            seed === 3,
+          );
+          expect(answer.status).toBe(200);
+        }
+        await r.flush();
+        return readBundleText(out, `${traceId}.json`);
+      });
+      expect(text).toBe(expected);
+    }
+  });
+
+  it('12. folds a trace without a root at its time-to-live, as incomplete, and counts it', async () => {
+    await withReceiver({ ttlMs: 300, quietMs: 50 }, async (r, out) => {
+      const orphans = genAi(runRecords(4).slice(1));
+      expect((await sendSpans(r.url, orphans)).status).toBe(200);
+      const name = await waitFor(() => bundleFiles(out)[0], 'the expired bundle');
+      const bundle = JSON.parse(readBundleText(out, name)) as RunBundle;
+      expect(bundle.run.complete).toBe(false);
+      await waitFor(
+        () => (r.metrics()['bundles_incomplete'] === 1 ? true : undefined),
+        'the incomplete bundle to be counted',
+      );
+      expect(r.metrics()).toMatchObject({ traces_expired: 1, bundles_incomplete: 1 });
+    });
+  });
+
+  it('12. folds the oldest open trace early when the cap on open traces is reached', async () => {
+    await withReceiver({ maxOpenTraces: 2 }, async (r, out) => {
+      const traces = [runRecords(3), runRecords(3), runRecords(3)];
+      for (const t of traces) expect((await sendSpans(r.url, genAi(t.slice(1)))).status).toBe(200);
+      const first = `${traces[0]?.[0]?.traceId}.json`;
+      await waitFor(
+        () => (bundleFiles(out).includes(first) ? true : undefined),
+        'the evicted bundle',
+      );
+      expect((JSON.parse(readBundleText(out, first)) as RunBundle).run.complete).toBe(false);
+      expect(r.metrics()).toMatchObject({ traces_evicted: 1, open_traces: 2 });
+    });
+  });
+
+  it('caps spans per trace, reports the dropped ones, and marks the bundle incomplete', async () => {
+    await withReceiver({ maxSpansPerTrace: 3 }, async (r, out) => {
+      const spans = runRecords(5);
+      const answer = await sendSpans(r.url, spans);
+      const partial = (
+        JSON.parse(answer.body.toString()) as { partialSuccess: Record<string, string> }
+      ).partialSuccess;
+      expect(partial).toMatchObject({
+        rejectedSpans: '2',
+        errorMessage: expect.stringMatching(/cap of 3 spans per trace/),
+      });
+      await r.flush();
+      const bundle = JSON.parse(readBundleText(out, `${spans[0]?.traceId}.json`)) as RunBundle;
+      expect(bundle.run).toMatchObject({ complete: false, spanCount: 3 });
+    });
+  });
+
+  it('13. never rewrites a written bundle: a late span within the window makes a revision beside it; later ones are dropped and reported', async () => {
+    await withReceiver({ quietMs: 50, lateWindowMs: 400 }, async (r, out) => {
+      const spans = runRecords(4);
+      const traceId = (spans[0] as SpanRecord).traceId;
+      const late = spans.pop() as SpanRecord;
+      await sendSpans(r.url, spans);
+      const primary = `${traceId}.json`;
+      await waitFor(
+        () => (bundleFiles(out).includes(primary) ? true : undefined),
+        'the first bundle',
+      );
+      const original = readBundleText(out, primary);
+
+      // A duplicate of a folded span changes nothing.
+      expect((await sendSpans(r.url, [spans[1] as SpanRecord])).status).toBe(200);
+      // A new span within the late window: the trace is folded again, into a revision.
+      expect((await sendSpans(r.url, [late])).status).toBe(200);
+      const revision = await waitFor(
+        () => bundleFiles(out).find((f) => f !== primary),
+        'the revision',
+      );
+      expect(revision).toMatch(new RegExp(`^${traceId}\\.[0-9a-f]{12}\\.json$`));
+      expect(readBundleText(out, primary)).toBe(original);
+      const revised = readBundleText(out, revision);
+      expect(verifyBundle(revised).ok).toBe(true);
+      expect((JSON.parse(revised) as RunBundle).run.spanCount).toBe(4);
+      expect(revised).toBe(serializeBundle(sealBundle(foldRun([...spans, late]))));
+
+      // After the window closes, a late span is dropped and reported, and no file changes.
+      await waitFor(
+        () =>
+          r.metrics()['lingering_traces'] === 0 &&
+          r.metrics()['open_traces'] === 0 &&
+          r.metrics()['folding_traces'] === 0
+            ? true
+            : undefined,
+        'the late window to close',
+      );
+      const tooLate = { ...late, spanId: 'feedfacefeedface' };
+      const answer = await sendSpans(r.url, [tooLate]);
+      const partial = (
+        JSON.parse(answer.body.toString()) as { partialSuccess: Record<string, string> }
+      ).partialSuccess;
+      expect(partial).toMatchObject({
+        rejectedSpans: '1',
+        errorMessage: expect.stringMatching(/late window closed/),
+      });
+      expect(bundleFiles(out)).toHaveLength(2);
+      expect(r.metrics()).toMatchObject({ spans_dropped: 1, bundles_revision: 1 });
+      expect(r.metrics()['spans_late']).toBeGreaterThanOrEqual(2);
+    });
+  });
+
+  it('15. keeps serving while the sink fails, and writes the bundle once the sink works again', async () => {
+    const base = tempDir();
+    const out = join(base, 'out');
+    writeFileSync(out, 'not a folder'); // the sink cannot create its folder
+    await withReceiver({ outDir: out, quietMs: 50 }, async (r) => {
+      const spans = runRecords(3);
+      expect((await sendSpans(r.url, spans)).status).toBe(200);
+      await waitFor(
+        () => ((r.metrics()['sink_errors'] ?? 0) > 0 ? true : undefined),
+        'a sink error',
+      );
+      expect((await sendSpans(r.url, runRecords(2))).status).toBe(200);
+      rmSync(out);
+      mkdirSync(out);
+      await waitFor(
+        () => (bundleFiles(out).includes(`${spans[0]?.traceId}.json`) ? true : undefined),
+        'the retried bundle',
+      );
+    });
+  });
+
+  it('keeps a trace without its root in the spool across a graceful restart, and folds it when the root comes', async () => {
+    const data = tempDir();
+    const out = tempDir();
+    const spans = runRecords(5);
+    const root = spans.shift() as SpanRecord;
+    const first = await startReceiver({ port: 0, dataDir: data, outDir: out, quietMs: 50 });
+    expect((await sendSpans(first.url, spans)).status).toBe(200);
+    await first.close();
+    expect(bundleFiles(out)).toEqual([]);
+    const second = await startReceiver({ port: 0, dataDir: data, outDir: out, quietMs: 50 });
+    try {
+      expect((await sendSpans(second.url, [root])).status).toBe(200);
+      const name = await waitFor(() => bundleFiles(out)[0], 'the bundle');
+      expect(readBundleText(out, name)).toBe(
+        serializeBundle(sealBundle(foldRun([root, ...spans]))),
+      );
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses a data folder another live receiver holds', async () => {
+    const data = tempDir();
+    const first = await startReceiver({ port: 0, dataDir: data, outDir: tempDir() });
+    try {
+      await expect(startReceiver({ port: 0, dataDir: data, outDir: tempDir() })).rejects.toThrow(
+        /in use by process/,
+      );
+    } finally {
+      await first.close();
+    }
+  });
+});
