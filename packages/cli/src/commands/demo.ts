@@ -1,0 +1,81 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import type { BundleWriteResult } from '@llm-workbench/sink';
+import { runDemoAgent } from '@llm-workbench/demo';
+import { FileBundleSink, RunBundleSpanProcessor } from '@llm-workbench/processor';
+import { CliError, EXIT, writeLine, type Command } from '../io.js';
+
+const HELP = `Usage: workbench demo [--out DIR] [--runs N] [--json]
+
+Runs the example agent in-process (plan → draft → human review gate → publish, with a
+deterministic fake model: nothing leaves this machine), folds its trace with
+RunBundleSpanProcessor, and writes the run bundle into DIR (default ./bundles), printing each path.
+Then try: workbench verify DIR/*.json; workbench show FILE; workbench render FILE.`;
+
+/** `workbench demo [--out DIR] [--runs N] [--json]` */
+export const demoCommand: Command = async (argv, io) => {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      out: { type: 'string', default: 'bundles' },
+      runs: { type: 'string', default: '1' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    writeLine(io.stdout, HELP);
+    return EXIT.ok;
+  }
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 1000) {
+    throw new CliError(
+      `--runs must be a whole number from 1 to 1000, got ${JSON.stringify(values.runs)}`,
+    );
+  }
+  const directory = resolve(values.out);
+  const written: Array<{
+    traceId: string;
+    runId: string | null;
+    status: BundleWriteResult['status'];
+    path: string;
+    sha256: string;
+  }> = [];
+  const processor = new RunBundleSpanProcessor({
+    sink: new FileBundleSink({ directory }),
+    onBundle: (bundle, result) => {
+      written.push({
+        traceId: bundle.run.traceId,
+        runId: bundle.run.runId,
+        status: result.status,
+        path: result.location,
+        sha256: bundle.integrity.sha256,
+      });
+    },
+  });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'workbench-demo' }),
+    spanProcessors: [processor],
+  });
+  for (let i = 0; i < runs; i++) await runDemoAgent({ tracerProvider: provider });
+  try {
+    await provider.shutdown();
+  } catch (err) {
+    throw new CliError(
+      `could not write bundles to ${directory}: ${(err as Error).message}`,
+      EXIT.io,
+      { cause: err },
+    );
+  }
+  if (processor.stats.sinkErrors > 0 || written.length !== runs) {
+    throw new CliError(
+      `could not write bundles to ${directory} (${processor.stats.sinkErrors} write errors; see above)`,
+      EXIT.io,
+    );
+  }
+  if (values.json) writeLine(io.stdout, JSON.stringify(written, null, 2));
+  else for (const w of written) writeLine(io.stdout, w.path);
+  return EXIT.ok;
+};
