@@ -1,0 +1,362 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  addToTraceGroups,
+  foldTraceGroups,
+  ImportError,
+  JaegerClient,
+  parseDuration,
+  readOtlpFile,
+  TempoClient,
+  type FetchedTrace,
+  type FoldedTrace,
+  type TraceGroups,
+} from '@llm-workbench/import';
+import { FileBundleSink, type BundleWriteResult } from '@llm-workbench/sink';
+import { CliError, EXIT, writeLine, type CliIo, type Command } from '../io.js';
+
+const HELP = `Usage:
+  workbench import otlp FILE... --out DIR [--all] [--json]
+  workbench import jaeger --url URL (--trace-id ID... | --service NAME --since DURATION) --out DIR
+  workbench import tempo  --url URL (--trace-id ID... | --service NAME --since DURATION) --out DIR
+
+Folds traces that were already collected into run bundles, written to DIR as <traceId>.json
+(an existing bundle is never rewritten; a different one lands beside it).
+
+  otlp     OTLP JSON files: the Collector file exporter's JSON lines (a trace may be spread over
+           many lines and files), or one plain OTLP JSON document; '-' reads standard input.
+           A line that does not parse is reported by its number; the rest is imported.
+  jaeger   Jaeger's query API v3 (e.g. http://127.0.0.1:16686), raw traces (no adjusters).
+  tempo    Tempo's HTTP API (e.g. http://127.0.0.1:3200).
+
+Options:
+  --out DIR           where bundles go (required)
+  --url URL           the backend's query API (jaeger, tempo)
+  --trace-id ID       a trace to import, 32 hex digits; repeat for more
+  --service NAME      import the runs of this service.name ...
+  --since DURATION    ... that started within this long before now: 15m, 2h, 7d
+  --limit N           most traces a search returns (default 100)
+  --timeout MS        deadline of each request (default 30000)
+  --header 'K: V'     extra request header, e.g. 'X-Scope-OrgID: team-a'; repeatable
+  --all               also fold traces that are not runs (no workbench.* data, no GenAI span)
+  --json              print a JSON report for tools instead of lines
+
+Exit status: 0 when everything was imported; 1 when some input was bad (lines, spans) but the rest
+was imported; 2 on bad usage; 3 when a file or backend could not be read (unreachable, timeout,
+unknown trace id).`;
+
+interface Report {
+  source: string;
+  bundles: Array<{
+    traceId: string;
+    runId: string | null;
+    name: string;
+    spanCount: number;
+    complete: boolean;
+    sha256: string;
+    status: BundleWriteResult['status'];
+    path: string;
+  }>;
+  skipped: string[];
+  issues: Array<{ file?: string; line?: number; traceId?: string; code: string; message: string }>;
+}
+
+/** `workbench import otlp|jaeger|tempo ...` */
+export const importCommand: Command = async (argv, io) => {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      url: { type: 'string' },
+      'trace-id': { type: 'string', multiple: true },
+      service: { type: 'string' },
+      since: { type: 'string' },
+      limit: { type: 'string' },
+      timeout: { type: 'string' },
+      header: { type: 'string', multiple: true },
+      all: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    writeLine(io.stdout, HELP);
+    return EXIT.ok;
+  }
+  const [source, ...rest] = positionals;
+  if (source === undefined) throw new CliError(`no source given\n\n${HELP}`);
+  if (values.out === undefined) throw new CliError(`--out DIR is required\n\n${HELP}`);
+  const sink = new FileBundleSink({ directory: resolve(values.out) });
+  const progress = new Progress(io);
+  const report: Report = { source, bundles: [], skipped: [], issues: [] };
+  const fold = { all: values.all === true };
+
+  try {
+    if (source === 'otlp') {
+      if (rest.length === 0) throw new CliError(`import otlp needs at least one FILE\n\n${HELP}`);
+      for (const flag of ['url', 'trace-id', 'service', 'since'] as const) {
+        if (values[flag] !== undefined)
+          throw new CliError(`--${flag} does not apply to import otlp`);
+      }
+      const groups: TraceGroups = new Map();
+      for (const file of rest) await readFile(file, io, groups, report, progress);
+      const folded = foldTraceGroups(groups, fold);
+      report.skipped = folded.skipped;
+      await writeAll(folded.bundles, sink, report, progress);
+    } else if (source === 'jaeger' || source === 'tempo') {
+      if (rest.length > 0) throw new CliError(`unexpected argument ${JSON.stringify(rest[0])}`);
+      const traces = await fetchTraces(source, values, progress);
+      const groups: TraceGroups = new Map();
+      const truncated = new Set<string>();
+      for (const t of traces) {
+        addToTraceGroups(groups, t.spans);
+        if (t.partial) truncated.add(t.traceId);
+        if (t.rejectedSpans > 0) {
+          report.issues.push({
+            traceId: t.traceId,
+            code: 'rejected_span',
+            message: `${t.rejectedSpans} spans of the answer did not decode and were left out`,
+          });
+        }
+        if (t.partial) {
+          report.issues.push({
+            traceId: t.traceId,
+            code: 'partial_trace',
+            message: `${source} returned part of trace ${t.traceId}; its bundle says complete: false`,
+          });
+        }
+      }
+      const folded = foldTraceGroups(groups, { ...fold, truncated });
+      report.skipped = folded.skipped;
+      await writeAll(folded.bundles, sink, report, progress);
+    } else {
+      throw new CliError(
+        `unknown source ${JSON.stringify(source)}: expected otlp, jaeger or tempo\n\n${HELP}`,
+      );
+    }
+  } catch (err) {
+    progress.done();
+    if (err instanceof ImportError) {
+      throw new CliError(err.message, err.code === 'invalid_argument' ? EXIT.usage : EXIT.io, {
+        cause: err,
+      });
+    }
+    throw err;
+  }
+  progress.done();
+  print(io, report, values.json === true);
+  return report.issues.length > 0 ? EXIT.failed : EXIT.ok;
+};
+
+async function readFile(
+  file: string,
+  io: CliIo,
+  groups: TraceGroups,
+  report: Report,
+  progress: Progress,
+): Promise<void> {
+  let input: AsyncIterable<string | Uint8Array>;
+  let total: number | null = null;
+  if (file === '-') input = io.stdin as AsyncIterable<string | Uint8Array>;
+  else {
+    try {
+      const st = await stat(file);
+      if (!st.isFile()) throw new CliError(`${file} is not a file`, EXIT.io);
+      total = st.size;
+    } catch (err) {
+      if (err instanceof CliError) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new CliError(
+        `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+        EXIT.io,
+        { cause: err },
+      );
+    }
+    input = createReadStream(file);
+  }
+  const label = file === '-' ? 'stdin' : file;
+  const result = await readOtlpFile(input, {
+    onProgress: (bytes) => progress.update(label, bytes, total, 'bytes'),
+  }).catch((err: unknown) => {
+    throw new CliError(`cannot read ${file}: ${(err as Error).message}`, EXIT.io, { cause: err });
+  });
+  for (const spans of result.traces.values()) addToTraceGroups(groups, spans);
+  for (const issue of result.issues) report.issues.push({ file: label, ...issue });
+  if (result.issuesNotKept > 0) {
+    report.issues.push({
+      file: label,
+      code: 'more_issues',
+      message: `${result.issuesNotKept} more issues not listed`,
+    });
+  }
+}
+
+async function fetchTraces(
+  source: 'jaeger' | 'tempo',
+  values: {
+    url?: string | undefined;
+    'trace-id'?: string[] | undefined;
+    service?: string | undefined;
+    since?: string | undefined;
+    limit?: string | undefined;
+    timeout?: string | undefined;
+    header?: string[] | undefined;
+  },
+  progress: Progress,
+): Promise<FetchedTrace[]> {
+  if (values.url === undefined) throw new CliError(`import ${source} needs --url URL`);
+  const ids = values['trace-id'] ?? [];
+  const bySearch = values.service !== undefined || values.since !== undefined;
+  if (ids.length > 0 && bySearch) {
+    throw new CliError('give either --trace-id or --service with --since, not both');
+  }
+  if (ids.length === 0 && !(values.service !== undefined && values.since !== undefined)) {
+    throw new CliError(
+      `import ${source} needs --trace-id ID, or --service NAME with --since DURATION`,
+    );
+  }
+  const timeoutMs =
+    values.timeout === undefined ? undefined : positiveInt('--timeout', values.timeout);
+  const limit = values.limit === undefined ? undefined : positiveInt('--limit', values.limit);
+  const options = {
+    url: values.url,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    headers: parseHeaders(values.header ?? []),
+  };
+  const client = source === 'jaeger' ? new JaegerClient(options) : new TempoClient(options);
+  if (ids.length > 0) {
+    const out: FetchedTrace[] = [];
+    for (const [i, id] of ids.entries()) {
+      progress.update(source, i, ids.length, 'traces');
+      out.push(await client.getTrace(id));
+    }
+    progress.update(source, ids.length, ids.length, 'traces');
+    return out;
+  }
+  const end = new Date();
+  const start = new Date(end.getTime() - parseDuration(values.since!));
+  const search = {
+    service: values.service!,
+    start,
+    end,
+    ...(limit !== undefined ? { limit } : {}),
+  };
+  return client instanceof TempoClient
+    ? client.findTraces(search, (done, total) => progress.update(source, done, total, 'traces'))
+    : client.findTraces(search);
+}
+
+async function writeAll(
+  bundles: FoldedTrace[],
+  sink: FileBundleSink,
+  report: Report,
+  progress: Progress,
+): Promise<void> {
+  for (const [i, { bundle }] of bundles.entries()) {
+    progress.update('writing', i, bundles.length, 'bundles');
+    let result: BundleWriteResult;
+    try {
+      result = await sink.write(bundle);
+    } catch (err) {
+      throw new CliError(
+        `cannot write bundle ${bundle.run.traceId}: ${(err as Error).message}`,
+        EXIT.io,
+        {
+          cause: err,
+        },
+      );
+    }
+    report.bundles.push({
+      traceId: bundle.run.traceId,
+      runId: bundle.run.runId,
+      name: bundle.run.name,
+      spanCount: bundle.run.spanCount,
+      complete: bundle.run.complete,
+      sha256: bundle.integrity.sha256,
+      status: result.status,
+      path: result.location,
+    });
+  }
+  progress.update('writing', bundles.length, bundles.length, 'bundles');
+}
+
+function print(io: CliIo, report: Report, json: boolean): void {
+  if (json) {
+    writeLine(io.stdout, JSON.stringify(report, null, 2));
+    return;
+  }
+  for (const issue of report.issues) {
+    const where =
+      issue.file !== undefined
+        ? `${issue.file}${issue.line !== undefined ? `:${issue.line}` : ''}`
+        : (issue.traceId ?? '');
+    writeLine(io.stderr, `${where}: ${issue.code}: ${issue.message}`);
+  }
+  for (const b of report.bundles) {
+    writeLine(
+      io.stdout,
+      `${b.status.padEnd(9)} ${b.path}  ${b.runId ?? b.name}  ${b.spanCount} spans${b.complete ? '' : '  (incomplete)'}`,
+    );
+  }
+  const skipped =
+    report.skipped.length > 0
+      ? `; ${report.skipped.length} traces without run data skipped (--all folds them too)`
+      : '';
+  writeLine(
+    io.stderr,
+    report.bundles.length === 0
+      ? `no runs found${skipped}`
+      : `${report.bundles.length} bundle${report.bundles.length === 1 ? '' : 's'} from ${report.source}${skipped}`,
+  );
+}
+
+function positiveInt(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new CliError(`${flag} must be a positive whole number, got ${JSON.stringify(text)}`);
+  }
+  return n;
+}
+
+function parseHeaders(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of list) {
+    const i = h.indexOf(':');
+    if (i <= 0) throw new CliError(`--header must be 'Name: value', got ${JSON.stringify(h)}`);
+    out[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+  }
+  return out;
+}
+
+/** A one-line progress bar on standard error, drawn only when the output is a terminal. */
+class Progress {
+  private drawn = false;
+  private last = 0;
+
+  constructor(private readonly io: CliIo) {}
+
+  update(label: string, done: number, total: number | null, unit: string): void {
+    if (!this.io.isTTY) return;
+    const now = Date.now();
+    if (now - this.last < 100 && done !== total) return;
+    this.last = now;
+    const width = 30;
+    let line: string;
+    if (total !== null && total > 0) {
+      const filled = Math.min(width, Math.round((done / total) * width));
+      line = `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${unit}`;
+    } else {
+      line = `${label} ${done} ${unit}`;
+    }
+    this.io.stderr.write(`\r\x1b[2K${line}`);
+    this.drawn = true;
+  }
+
+  done(): void {
+    if (this.drawn) this.io.stderr.write('\r\x1b[2K');
+    this.drawn = false;
+  }
+}
