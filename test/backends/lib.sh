@@ -1,0 +1,56 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # the pins are used by the scripts that source this file
+# Shared pins and paths for test/backends/{build,start,stop}.sh. Sourced, not run.
+#
+# Versions are pinned here and only here. Binaries live OUTSIDE the checkout,
+# keyed by version:
+#   ${WORKBENCH_BACKENDS_CACHE:-$HOME/.cache/llm-workbench/backends}/<name>-<version>/<binary>
+
+BACKENDS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$BACKENDS_DIR/../.." && pwd)"
+CONFIG_DIR="$REPO_ROOT/collector-config"
+BACKENDS_CACHE="${WORKBENCH_BACKENDS_CACHE:-$HOME/.cache/llm-workbench/backends}"
+
+# Jaeger v2 all-in-one. The module path has no /v2, so v2.x tags cannot be
+# named to the go command; the Go module proxy reachable here serves
+# v1.76.0 of the module, which is the very commit tagged v2.13.0
+# (63b27e1810a7, 2025-12-03). Pseudo-versions of later commits (v2.19.0,
+# v2.20.0) are refused by the proxy here ("This module version is not
+# available"), see collector-config/README.md.
+JAEGER_MODULE="github.com/jaegertracing/jaeger"
+JAEGER_MODULE_VERSION="v1.76.0"
+JAEGER_RELEASE="v2.13.0"
+JAEGER_COMMIT="63b27e1810a710ac54dc4522da0538e540bdc545"
+JAEGER_COMMIT_DATE="2025-12-03T16:07:08Z"
+JAEGER_BIN="$BACKENDS_CACHE/jaeger-$JAEGER_RELEASE/jaeger"
+
+# OpenTelemetry Collector Builder and the collector it builds from
+# collector-config/builder-config.yaml. The collector's cache key includes a
+# hash of the manifest, so editing the manifest triggers a rebuild.
+OCB_VERSION="v0.159.0"
+OCB_BIN="$BACKENDS_CACHE/ocb-$OCB_VERSION/builder"
+COLLECTOR_MANIFEST="$CONFIG_DIR/builder-config.yaml"
+
+collector_manifest_hash() {
+  sha256sum "$COLLECTOR_MANIFEST" | cut -c1-12
+}
+
+collector_bin() {
+  echo "$BACKENDS_CACHE/otelcol-workbench-${OCB_VERSION#v}-$(collector_manifest_hash)/otelcol-workbench"
+}
+
+find_go() {
+  if [[ -n "${GO:-}" ]]; then
+    echo "$GO"
+  elif command -v go >/dev/null 2>&1; then
+    command -v go
+  elif [[ -x /usr/local/go/bin/go ]]; then
+    echo /usr/local/go/bin/go
+  else
+    echo "error: the go command was not found (set GO=/path/to/go or put go on PATH)" >&2
+    return 1
+  fi
+}
+
+log() { printf '[backends] %s\n' "$*" >&2; }
+die() { printf '[backends] error: %s\n' "$*" >&2; exit 1; }
