@@ -1,0 +1,325 @@
+/**
+ * One run, five paths, one bundle. Runs of the demo agent and of an app that emits only standard
+ * GenAI spans are exported by the stock OTLP/HTTP exporter to a real OpenTelemetry Collector, which
+ * fans out to Jaeger, Tempo, the workbench receiver and its file exporter, while the same runs are
+ * folded in-process by RunBundleSpanProcessor in the same provider. Each run is then imported back
+ * from Jaeger, Tempo and the file: every bundle of a run must have the same integrity.sha256.
+ * Then bundles are replayed into Jaeger and imported back, hash for hash.
+ *
+ * The stack is real (test/backends/start.sh builds it from Go modules on first use, which takes
+ * many minutes; CI builds it before the tests). Set WORKBENCH_E2E=0 to skip this file.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { RunBundle } from '@llm-workbench/bundle';
+import { runDemoAgent } from '@llm-workbench/demo';
+import { JaegerClient, readOtlpFile, TempoClient } from '@llm-workbench/import';
+import { FileBundleSink, RunBundleSpanProcessor } from '@llm-workbench/processor';
+import { cli, explainDifferences, poll, readBundle, runScript, STACK } from './helpers.js';
+
+const enabled = process.env['WORKBENCH_E2E'] !== '0';
+/** First use builds Jaeger, Tempo and the Collector from Go modules: allow for it. */
+const START_TIMEOUT_MS = 80 * 60_000;
+const ARRIVAL_TIMEOUT_MS = 90_000;
+
+interface Run {
+  label: string;
+  traceId: string;
+  inProcess: RunBundle;
+}
+
+let dir = '';
+let stackUp = false;
+let tempo = false;
+/** start.sh's own switch; the receiver's bundle is compared unless it is set. */
+const receiver = process.env['WORKBENCH_SKIP_RECEIVER'] !== '1';
+const service = `wb-e2e-${randomBytes(4).toString('hex')}`;
+const runs: Run[] = [];
+
+describe.runIf(enabled)('five paths to one bundle', () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'wb-e2e-'));
+    await runScript('start.sh', [join(dir, 'stack')], join(dir, 'start.log'));
+    stackUp = true;
+    tempo = existsSync(join(dir, 'stack', 'pids', 'tempo.pid'));
+
+    const inProcessDir = join(dir, 'in-process');
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': service }),
+      spanProcessors: [
+        new BatchSpanProcessor(new OTLPTraceExporter({ url: `${STACK.collectorHttp}/v1/traces` }), {
+          scheduledDelayMillis: 100,
+        }),
+        new RunBundleSpanProcessor({ sink: new FileBundleSink({ directory: inProcessDir }) }),
+      ],
+    });
+    const demo = await runDemoAgent({ tracerProvider: provider });
+    const genAi = runGenAiOnlyAgent(provider.getTracer('research-assistant', '1.4.0'));
+    await provider.forceFlush();
+    await provider.shutdown();
+    for (const [label, traceId] of [
+      ['demo run', demo.traceId],
+      ['GenAI-only run', genAi],
+    ] as const) {
+      const inProcess = readBundle(join(inProcessDir, `${traceId}.json`));
+      if (inProcess === undefined) throw new Error(`no in-process bundle for the ${label}`);
+      runs.push({ label, traceId, inProcess });
+    }
+  }, START_TIMEOUT_MS);
+
+  afterAll(async () => {
+    if (dir === '') return;
+    if (stackUp) await runScript('stop.sh', [join(dir, 'stack')], join(dir, 'stop.log'));
+    if (process.env['WORKBENCH_E2E_KEEP'] !== '1') rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('folds each run to the same bundle in-process, in the receiver, and from Jaeger, Tempo and the file', async () => {
+    const jaeger = new JaegerClient({ url: STACK.jaegerQuery, timeoutMs: 5000 });
+    const tempoClient = new TempoClient({ url: STACK.tempoQuery, timeoutMs: 5000 });
+    const file = join(dir, 'stack', 'otlp', 'traces.jsonl');
+    const failures: string[] = [];
+
+    for (const run of runs) {
+      const expected = run.inProcess.run.spanCount;
+      const out = join(dir, 'imported', run.traceId);
+      mkdirSync(out, { recursive: true });
+      const bundles: Record<string, RunBundle> = { 'in-process': run.inProcess };
+
+      if (receiver) {
+        bundles['receiver'] = await poll(
+          `the receiver's bundle of the ${run.label}`,
+          async () => readBundle(join(dir, 'stack', 'bundles', `${run.traceId}.json`)),
+          { timeoutMs: ARRIVAL_TIMEOUT_MS },
+        );
+      }
+
+      await poll(
+        `all ${expected} spans of the ${run.label} in the Collector's file`,
+        async () => {
+          const read = await readOtlpFile(createReadStream(file));
+          const spans = read.traces.get(run.traceId) ?? [];
+          return new Set(spans.map((s) => s.spanId)).size >= expected ? true : undefined;
+        },
+        { timeoutMs: ARRIVAL_TIMEOUT_MS },
+      );
+      bundles['file'] = await importWith(['otlp', file], join(out, 'file'), run.traceId);
+
+      await poll(
+        `all ${expected} spans of the ${run.label} in Jaeger`,
+        async () => {
+          const t = await jaeger.getTrace(run.traceId);
+          return new Set(t.spans.map((s) => s.spanId)).size >= expected ? true : undefined;
+        },
+        { timeoutMs: ARRIVAL_TIMEOUT_MS },
+      );
+      bundles['jaeger'] = await importWith(
+        ['jaeger', '--url', STACK.jaegerQuery, '--trace-id', run.traceId],
+        join(out, 'jaeger'),
+        run.traceId,
+      );
+
+      if (tempo) {
+        // Tempo makes a trace queryable a few seconds after ingesting it.
+        await poll(
+          `all ${expected} spans of the ${run.label} in Tempo`,
+          async () => {
+            const t = await tempoClient.getTrace(run.traceId);
+            return new Set(t.spans.map((s) => s.spanId)).size >= expected ? true : undefined;
+          },
+          { timeoutMs: ARRIVAL_TIMEOUT_MS },
+        );
+        bundles['tempo'] = await importWith(
+          ['tempo', '--url', STACK.tempoQuery, '--trace-id', run.traceId],
+          join(out, 'tempo'),
+          run.traceId,
+        );
+      }
+
+      const hashes = Object.values(bundles).map((b) => b.integrity.sha256);
+      if (new Set(hashes).size !== 1) {
+        failures.push(`${run.label} (trace ${run.traceId}):\n${explainDifferences(bundles)}`);
+      }
+      expect(Object.keys(bundles)).toEqual([
+        'in-process',
+        ...(receiver ? ['receiver'] : []),
+        'file',
+        'jaeger',
+        ...(tempo ? ['tempo'] : []),
+      ]);
+    }
+    if (failures.length > 0) {
+      throw new Error(`bundles of one run differ between paths:\n\n${failures.join('\n\n')}`);
+    }
+    expect(runs.map((r) => r.inProcess.run.runId === null)).toEqual([false, true]);
+  });
+
+  it('finds the runs in Jaeger and Tempo by service and time window', async () => {
+    const sources: Array<[string, string]> = [['jaeger', STACK.jaegerQuery]];
+    if (tempo) sources.push(['tempo', STACK.tempoQuery]);
+    for (const [source, url] of sources) {
+      const out = join(dir, 'search', source);
+      const found = await poll(
+        `${source} search to return both runs`,
+        async () => {
+          const r = await cli([
+            'import',
+            source,
+            '--url',
+            url,
+            '--service',
+            service,
+            '--since',
+            '15m',
+            '--out',
+            out,
+            '--json',
+          ]);
+          if (r.code !== 0) throw new Error(r.stderr);
+          const report = JSON.parse(r.stdout) as {
+            bundles: Array<{ traceId: string; sha256: string }>;
+          };
+          return report.bundles.length >= runs.length ? report.bundles : undefined;
+        },
+        { timeoutMs: ARRIVAL_TIMEOUT_MS, intervalMs: 1000 },
+      );
+      const byTrace = Object.fromEntries(found.map((b) => [b.traceId, b.sha256]));
+      for (const run of runs)
+        expect(byTrace[run.traceId], `${source}: ${run.label}`).toBe(
+          run.inProcess.integrity.sha256,
+        );
+    }
+  });
+
+  it('replays a bundle into Jaeger and imports it back with the same hash', async () => {
+    // Runs folded in-process only, so that their traces reach Jaeger only by replay.
+    const local = join(dir, 'local');
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': `${service}-replay` }),
+      spanProcessors: [
+        new RunBundleSpanProcessor({ sink: new FileBundleSink({ directory: local }) }),
+      ],
+    });
+    const demo = await runDemoAgent({ tracerProvider: provider });
+    const genAi = runGenAiOnlyAgent(provider.getTracer('research-assistant', '1.4.0'));
+    await provider.shutdown();
+    const jaeger = new JaegerClient({ url: STACK.jaegerQuery, timeoutMs: 5000 });
+    for (const [traceId, protocol] of [
+      [demo.traceId, 'protobuf'],
+      [genAi, 'json'],
+    ] as const) {
+      const path = join(local, `${traceId}.json`);
+      const original = readBundle(path)!;
+      const sent = await cli([
+        'replay',
+        path,
+        '--endpoint',
+        STACK.jaegerOtlpHttp,
+        '--protocol',
+        protocol,
+      ]);
+      expect(sent.stderr).toBe('');
+      expect(sent.code).toBe(0);
+      await poll(
+        `the replayed trace ${traceId} in Jaeger`,
+        async () => {
+          const t = await jaeger.getTrace(traceId);
+          return new Set(t.spans.map((s) => s.spanId)).size >= original.run.spanCount
+            ? true
+            : undefined;
+        },
+        { timeoutMs: ARRIVAL_TIMEOUT_MS },
+      );
+      const back = await importWith(
+        ['jaeger', '--url', STACK.jaegerQuery, '--trace-id', traceId],
+        join(dir, 'replayed', traceId),
+        traceId,
+      );
+      if (back.integrity.sha256 !== original.integrity.sha256) {
+        throw new Error(
+          `replayed bundle differs:\n${explainDifferences({ original, 'replayed via jaeger': back })}`,
+        );
+      }
+    }
+  });
+});
+
+/** Imports with the CLI into `out` and returns the bundle of `traceId`. */
+async function importWith(args: string[], out: string, traceId: string): Promise<RunBundle> {
+  const r = await cli(['import', ...args, '--out', out]);
+  if (r.code !== 0)
+    throw new Error(`workbench import ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  const bundle = readBundle(join(out, `${traceId}.json`));
+  if (bundle === undefined)
+    throw new Error(
+      `workbench import ${args.join(' ')} wrote no bundle of ${traceId}:\n${r.stdout}${r.stderr}`,
+    );
+  return bundle;
+}
+
+/**
+ * An agent instrumented only with the OpenTelemetry GenAI conventions (no workbench attributes or
+ * events): an agent span, two model calls with usage, a tool call that fails once, and the HTTP
+ * client span under a model call. Returns its trace id.
+ */
+function runGenAiOnlyAgent(tracer: Tracer): string {
+  const root = tracer.startSpan('invoke_agent research-assistant', {
+    kind: SpanKind.INTERNAL,
+    attributes: {
+      'gen_ai.operation.name': 'invoke_agent',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.agent.name': 'research-assistant',
+      'gen_ai.request.model': 'gpt-4o',
+    },
+  });
+  const ctx = trace.setSpan(context.active(), root);
+  const chat = (model: string, provider: string, input: number, output: number): void => {
+    const span = tracer.startSpan(
+      `chat ${model}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.provider.name': provider,
+          'gen_ai.request.model': model,
+          'gen_ai.response.model': `${model}-2025-01-01`,
+          'gen_ai.usage.input_tokens': input,
+          'gen_ai.usage.output_tokens': output,
+          'gen_ai.usage.cache_read.input_tokens': 64,
+          'server.address': 'api.example.com',
+        },
+      },
+      ctx,
+    );
+    const http = tracer.startSpan(
+      'POST',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: { 'http.request.method': 'POST', 'http.response.status_code': 200 },
+      },
+      trace.setSpan(ctx, span),
+    );
+    http.end();
+    span.end();
+  };
+  chat('gpt-4o', 'openai', 812, 164);
+  const tool = tracer.startSpan(
+    'execute_tool web_search',
+    { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'web_search' } },
+    ctx,
+  );
+  tool.addEvent('retry', { 'retry.attempt': 1, 'error.type': 'rate_limited' });
+  tool.setStatus({ code: SpanStatusCode.ERROR, message: 'rate limited once' });
+  tool.end();
+  chat('claude-sonnet-4', 'anthropic', 1024, 256);
+  root.setStatus({ code: SpanStatusCode.OK });
+  root.end();
+  return root.spanContext().traceId;
+}
