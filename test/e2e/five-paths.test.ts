@@ -19,10 +19,12 @@ import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentele
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { RunBundle } from '@llm-workbench/bundle';
+import { foldRun, sealBundle, type RunBundle } from '@llm-workbench/bundle';
+import { encodeOtlpJson, encodeOtlpProtobuf } from '@llm-workbench/otlp';
 import { runDemoAgent } from '@llm-workbench/demo';
 import { JaegerClient, readOtlpFile, TempoClient } from '@llm-workbench/import';
 import { FileBundleSink, RunBundleSpanProcessor } from '@llm-workbench/processor';
+import { randomRun } from '../../packages/import/test/fixtures.js';
 import { cli, explainDifferences, poll, readBundle, runScript, STACK } from './helpers.js';
 
 const enabled = process.env['WORKBENCH_E2E'] !== '0';
@@ -81,7 +83,7 @@ describe.runIf(enabled)('five paths to one bundle', () => {
     if (process.env['WORKBENCH_E2E_KEEP'] !== '1') rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
-  it('folds each run to the same bundle in-process, in the receiver, and from Jaeger, Tempo and the file', async () => {
+  it('gives each run one bundle on every path: in-process, receiver, Collector file, Jaeger (and Tempo when the stack has it)', async () => {
     const jaeger = new JaegerClient({ url: STACK.jaegerQuery, timeoutMs: 5000 });
     const tempoClient = new TempoClient({ url: STACK.tempoQuery, timeoutMs: 5000 });
     const file = join(dir, 'stack', 'otlp', 'traces.jsonl');
@@ -196,6 +198,56 @@ describe.runIf(enabled)('five paths to one bundle', () => {
           run.inProcess.integrity.sha256,
         );
     }
+  });
+
+  it('gives the same bundles from Jaeger and the file for runs full of odd values', async () => {
+    // Random runs with wrong types, missing fields, long and mismatched content, spans that end
+    // before they start, orphans, NaN, bytes, nested values, secrets, 70 attributes on an event;
+    // half sent as OTLP JSON, half as protobuf.
+    const sent = Array.from({ length: 24 }, (_, i) => randomRun(9000 + i));
+    for (const [i, spans] of sent.entries()) {
+      const protobuf = i % 2 === 1;
+      const res = await fetch(`${STACK.collectorHttp}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': protobuf ? 'application/x-protobuf' : 'application/json' },
+        body: protobuf ? encodeOtlpProtobuf(spans) : JSON.stringify(encodeOtlpJson(spans)),
+      });
+      expect(res.status).toBe(200);
+    }
+    const jaeger = new JaegerClient({ url: STACK.jaegerQuery, timeoutMs: 5000 });
+    const file = join(dir, 'stack', 'otlp', 'traces.jsonl');
+    const failures: string[] = [];
+    for (const spans of sent) {
+      const traceId = spans[0]!.traceId;
+      const expected = sealBundle(foldRun(spans));
+      const count = new Set(spans.map((s) => s.spanId)).size;
+      const fromJaeger = await poll(
+        `trace ${traceId} in Jaeger`,
+        async () => {
+          const t = await jaeger.getTrace(traceId);
+          return new Set(t.spans.map((s) => s.spanId)).size >= count ? t.spans : undefined;
+        },
+        { timeoutMs: ARRIVAL_TIMEOUT_MS },
+      );
+      const fromFile = await poll(
+        `trace ${traceId} in the Collector's file`,
+        async () => {
+          const t = (await readOtlpFile(createReadStream(file))).traces.get(traceId) ?? [];
+          return new Set(t.map((s) => s.spanId)).size >= count ? t : undefined;
+        },
+        { timeoutMs: ARRIVAL_TIMEOUT_MS },
+      );
+      const bundles = {
+        sent: expected,
+        jaeger: sealBundle(foldRun(fromJaeger)),
+        file: sealBundle(foldRun(fromFile)),
+      };
+      if (new Set(Object.values(bundles).map((b) => b.integrity.sha256)).size !== 1) {
+        failures.push(`trace ${traceId}:\n${explainDifferences(bundles)}`);
+      }
+    }
+    if (failures.length > 0)
+      throw new Error(`odd runs differ between paths:\n\n${failures.join('\n\n')}`);
   });
 
   it('replays a bundle into Jaeger and imports it back with the same hash', async () => {

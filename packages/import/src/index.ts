@@ -22,6 +22,7 @@ export {
   type ReadOtlpFileResult,
 } from './read-otlp-file.js';
 export { JaegerClient } from './jaeger-client.js';
+export { parseGoTime, undoJaegerSanitizers } from './undo-jaeger-sanitizers.js';
 export { TempoClient } from './tempo-client.js';
 export { normalizeTraceId } from './resolve-client-options.js';
 export { parseDuration } from './parse-duration.js';

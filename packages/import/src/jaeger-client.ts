@@ -2,6 +2,7 @@ import { httpRequest } from './http-get.js';
 import { ImportError } from './import-error.js';
 import { backendMessage, decodeAnswer, expectOk } from './backend-answer.js';
 import { addToTraceGroups, type TraceGroups } from './fold-traces.js';
+import { undoJaegerSanitizers } from './undo-jaeger-sanitizers.js';
 import {
   normalizeTraceId,
   resolveClientOptions,
@@ -14,7 +15,9 @@ const DEFAULT_LIMIT = 100;
 /**
  * Reads traces from Jaeger's query API v3 (`/api/v3/traces`), which answers in OTLP JSON.
  * Always asks for raw traces (`raw_traces=true`), so Jaeger's adjusters (deduplication, clock-skew
- * correction, sorting, attribute moves) are bypassed and the spans come back as stored.
+ * correction, sorting, attribute moves) are bypassed and the spans come back as stored; and undoes
+ * what Jaeger's storage sanitizers changed where they recorded the original (see
+ * {@link undoJaegerSanitizers}): a span that ended before it started, a missing service name.
  *
  * @example
  * const jaeger = new JaegerClient({ url: 'http://127.0.0.1:16686' });
@@ -53,7 +56,7 @@ export class JaegerClient {
     }
     expectOk('Jaeger', url, answer);
     const { spans, rejected } = decodeAnswer('Jaeger', url, answer);
-    const own = spans.filter((s) => s.traceId === id);
+    const own = undoJaegerSanitizers(spans.filter((s) => s.traceId === id));
     if (own.length === 0) {
       throw new ImportError('not_found', `Jaeger returned no spans of trace ${id}`, { url });
     }
@@ -83,7 +86,7 @@ export class JaegerClient {
     expectOk('Jaeger', url, answer);
     const { spans, rejected } = decodeAnswer('Jaeger', url, answer);
     const groups: TraceGroups = new Map();
-    addToTraceGroups(groups, spans);
+    addToTraceGroups(groups, undoJaegerSanitizers(spans));
     return [...groups.entries()].map(([traceId, group], i) => ({
       traceId,
       spans: group,

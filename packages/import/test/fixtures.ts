@@ -99,7 +99,10 @@ export function randomRun(seed: number): SpanRecord[] {
     };
     if (r() < 0.5) a[sc.ATTR_WORKFLOW_DEFINITION] = text;
     else {
-      const parts = text.match(/[\s\S]{1,700}/g)!;
+      // Split on code points, as the instrumentation does: UTF-8 has no form for half a pair.
+      const parts = Array.from(text)
+        .join('')
+        .match(/[\s\S]{1,700}(?![\uDC00-\uDFFF])/gu)!;
       a[sc.ATTR_WORKFLOW_DEFINITION_PARTS] = parts.length;
       parts.forEach((p, i) => (a[`${sc.ATTR_WORKFLOW_DEFINITION_PART_PREFIX}${i}`] = p));
     }
