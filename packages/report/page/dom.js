@@ -1,0 +1,83 @@
+// DOM building with text nodes and attributes only: no bundle string is ever parsed as HTML.
+
+/**
+ * @typedef {Node | string | number | null | undefined | false} Child
+ * @typedef {Record<string, string | number | boolean | null | undefined>} Attrs
+ */
+
+/**
+ * Creates an HTML element with attributes (false, null and undefined are left out; true sets an
+ * empty attribute) and children (strings become text nodes).
+ *
+ * @example
+ * h('td', { class: 'num' }, formatCount(12345));
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Attrs | null} [attrs]
+ * @param {...Child} children
+ * @returns {HTMLElementTagNameMap[K]}
+ */
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  setAttrs(el, attrs);
+  append(el, children);
+  return el;
+}
+
+/**
+ * Creates an SVG element, as {@link h} does.
+ *
+ * @example
+ * svg('rect', { x: 0, y: 0, width: 10, height: 10 });
+ * @template {keyof SVGElementTagNameMap} K
+ * @param {K} tag
+ * @param {Attrs | null} [attrs]
+ * @param {...Child} children
+ * @returns {SVGElementTagNameMap[K]}
+ */
+export function svg(tag, attrs, ...children) {
+  const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  setAttrs(el, attrs);
+  append(el, children);
+  return el;
+}
+
+/**
+ * Appends children to a node; strings and numbers become text nodes, empty values are skipped.
+ *
+ * @example
+ * append(cell, [' ', badge('ok')]);
+ * @param {Node} parent
+ * @param {Child[]} children
+ * @returns {void}
+ */
+export function append(parent, children) {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    parent.appendChild(typeof child === 'object' ? child : document.createTextNode(String(child)));
+  }
+}
+
+/**
+ * Removes every child of a node.
+ *
+ * @example
+ * clear(section);
+ * @param {Node} node
+ * @returns {void}
+ */
+export function clear(node) {
+  while (node.firstChild) node.removeChild(node.firstChild);
+}
+
+/**
+ * @param {Element} el
+ * @param {Attrs | null | undefined} attrs
+ */
+function setAttrs(el, attrs) {
+  if (!attrs) return;
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    el.setAttribute(name, value === true ? '' : String(value));
+  }
+}

@@ -1,0 +1,68 @@
+// Long lists render a page at a time, and "Show all" appends the rest in small batches that
+// yield to the browser between them, so a 10,000-step run never blocks clicks or scrolling.
+
+import { h } from './dom.js';
+import { formatCount } from './format.js';
+
+/** Rows appended per batch when showing all. */
+const BATCH = 100;
+
+/**
+ * Renders the first `pageSize` items into `container` and, when there are more, puts controls
+ * after `anchor` to show the next page or all of them.
+ *
+ * @example
+ * renderPaged({ container: tbody, anchor: table, items: steps, render: stepRow, pageSize: 100, noun: 'steps' });
+ * @template T
+ * @param {{ container: Element, anchor: Element, items: T[], render: (item: T, index: number) => Node,
+ *   pageSize: number, noun: string }} options
+ * @returns {void}
+ */
+export function renderPaged({ container, anchor, items, render, pageSize, noun }) {
+  let shown = 0;
+  /** @param {number} count */
+  const appendNext = (count) => {
+    const end = Math.min(items.length, shown + count);
+    const fragment = document.createDocumentFragment();
+    for (let i = shown; i < end; i++) fragment.appendChild(render(/** @type {T} */ (items[i]), i));
+    container.appendChild(fragment);
+    shown = end;
+  };
+  appendNext(pageSize);
+  if (shown >= items.length) return;
+
+  const status = h('span', { class: 'more__status', role: 'status' });
+  const next = h('button', { type: 'button', class: 'button' });
+  const all = h(
+    'button',
+    { type: 'button', class: 'button' },
+    `Show all ${formatCount(items.length)}`,
+  );
+  const controls = h('div', { class: 'more no-print' }, status, next, all);
+  const note = h('p', { class: 'print-only more__print' });
+  const update = () => {
+    status.textContent = `Showing ${formatCount(shown)} of ${formatCount(items.length)} ${noun}.`;
+    note.textContent = `This printout shows the first ${formatCount(shown)} of ${formatCount(items.length)} ${noun}; the report file holds them all.`;
+    next.textContent = `Show ${formatCount(Math.min(pageSize, items.length - shown))} more`;
+    if (shown >= items.length) {
+      controls.remove();
+      note.remove();
+    }
+  };
+  next.addEventListener('click', () => {
+    appendNext(pageSize);
+    update();
+  });
+  all.addEventListener('click', () => {
+    next.disabled = true;
+    all.disabled = true;
+    const step = () => {
+      appendNext(BATCH);
+      update();
+      if (shown < items.length) setTimeout(step, 0);
+    };
+    step();
+  });
+  anchor.after(controls, note);
+  update();
+}

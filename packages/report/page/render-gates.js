@@ -1,0 +1,92 @@
+// Who approved what, and when: one row per human gate.
+
+import { h } from './dom.js';
+import { formatClock, formatDuration, formatTime } from './format.js';
+import { renderPaged } from './paging.js';
+import { badge, dataTable, decisionTone, note, orDash } from './ui.js';
+
+/**
+ * @typedef {import('./summarize.js').GateSummary} GateSummary
+ * @typedef {import('./summarize.js').GateRequest} GateRequest
+ */
+
+/**
+ * Fills the gates section.
+ *
+ * @example
+ * renderGates(section, gates, requests);
+ * @param {HTMLElement} el
+ * @param {Map<string, GateSummary>} gates
+ * @param {Map<string, GateRequest>} requests
+ * @returns {void}
+ */
+export function renderGates(el, gates, requests) {
+  if (gates.size === 0) {
+    el.append(note('No human gates in this run.'));
+    return;
+  }
+  const { table, tbody } = dataTable('Human gates: request, decision, actor and wait', [
+    'Gate',
+    'Subject',
+    'Requested',
+    'Resolved',
+    { text: 'Waited', class: 'num' },
+    'Decision',
+    'Actor',
+    'Reason',
+  ]);
+  const frame = h('div', { class: 'table-frame' }, table);
+  el.append(frame);
+  renderPaged({
+    container: tbody,
+    anchor: frame,
+    items: [...gates.values()],
+    pageSize: 200,
+    noun: 'gates',
+    render: (g) => {
+      const req = requests.get(g.gateId);
+      const subject = req?.artifactKey
+        ? `${req.artifactKey}${req.artifactVersion !== null ? ` v${req.artifactVersion}` : ''}`
+        : '—';
+      return h(
+        'tr',
+        null,
+        h(
+          'th',
+          { scope: 'row' },
+          h('span', { class: 'strong nowrap' }, g.gateId),
+          g.stepId !== null ? h('span', { class: 'cell-sub' }, `step ${g.stepId}`) : null,
+          req?.policy ? h('span', { class: 'cell-sub' }, `policy ${req.policy}`) : null,
+        ),
+        h('td', null, subject),
+        timeCell(g.requestedAt),
+        timeCell(g.resolvedAt),
+        h('td', { class: 'num' }, formatDuration(g.waitMs)),
+        h(
+          'td',
+          null,
+          badge(
+            g.decision === null ? 'pending' : g.decision.replace(/_/g, ' '),
+            decisionTone(g.decision),
+          ),
+        ),
+        h('td', { class: 'strong actor' }, orDash(g.actor)),
+        h('td', { class: 'reason' }, orDash(g.reason)),
+      );
+    },
+  });
+}
+
+/**
+ * A time as its clock, with the date beneath and the exact time in a title.
+ *
+ * @param {string | null} time
+ */
+function timeCell(time) {
+  return h(
+    'td',
+    { class: 'time', title: time === null ? null : formatTime(time) },
+    formatClock(time),
+    time !== null ? h('span', { class: 'cell-sub' }, time.slice(0, 10)) : null,
+  );
+}

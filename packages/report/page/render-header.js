@@ -1,0 +1,166 @@
+// The run header: what ran, when, how it ended, and the figures at a glance.
+
+import { h } from './dom.js';
+import { formatCosts, formatCount, formatDuration, formatTime, shortHash } from './format.js';
+import { badge, orDash, statusLabel, statusTone } from './ui.js';
+
+/**
+ * @typedef {import('./view-model.js').BundleView} BundleView
+ * @typedef {import('./summarize.js').GateSummary} GateSummary
+ * @typedef {import('./summarize.js').ModelTotals} ModelTotals
+ */
+
+/**
+ * Fills the run header: title, status badges, facts, and the at-a-glance tiles.
+ *
+ * @example
+ * renderRunHeader(el, view, gates, totals);
+ * @param {HTMLElement} el
+ * @param {BundleView} view
+ * @param {Map<string, GateSummary>} gates
+ * @param {ModelTotals} totals
+ * @returns {void}
+ */
+export function renderRunHeader(el, view, gates, totals) {
+  const { run } = view;
+  const wf = run.workflow;
+  const title = view.isObject ? (run.name ?? 'Untitled run') : 'Not a run bundle';
+  document.title = `${title} · Run report`;
+
+  const badges = h('p', { class: 'run__badges' });
+  if (view.isObject) {
+    badges.append(badge(statusLabel(run.status.code), statusTone(run.status.code)));
+    if (run.complete === true) badges.append(badge('complete', 'ok'));
+    if (run.complete === false) badges.append(badge('incomplete', 'warn'));
+    if (run.schemaVersion !== 1)
+      badges.append(
+        badge(`schema version ${JSON.stringify(run.schemaVersion) ?? 'missing'}`, 'warn'),
+      );
+  }
+
+  /** @type {Array<[string, string | Node, string | null]>} */
+  const facts = [
+    [
+      'Workflow',
+      wf ? `${orDash(wf.id)}${wf.revision !== null ? ` · revision ${wf.revision}` : ''}` : '—',
+      wf?.sha256 ? `definition sha256 ${wf.sha256}` : null,
+    ],
+    ['Run ID', mono(run.runId), null],
+    ['Trace ID', mono(run.traceId), null],
+    ['Service', orDash(run.service), null],
+    ['Started', formatTime(run.startTime), null],
+    ['Ended', formatTime(run.endTime), null],
+    ['Duration', formatDuration(run.durationMs), null],
+    ['Spans', formatCount(run.spanCount), null],
+  ];
+  const dl = h('dl', { class: 'facts' });
+  for (const [label, value, title] of facts) {
+    dl.append(h('div', { class: 'facts__item' }, h('dt', null, label), h('dd', { title }, value)));
+  }
+
+  const el2 = [
+    h('h1', { class: 'run__title' }, title),
+    badges,
+    run.status.code === 'error' && run.status.message
+      ? h('p', { class: 'run__error' }, run.status.message)
+      : null,
+    view.isObject ? dl : null,
+    view.isObject ? glance(view, gates, totals) : null,
+  ];
+  for (const child of el2) if (child) el.append(child);
+}
+
+/**
+ * @param {BundleView} view
+ * @param {Map<string, GateSummary>} gates
+ * @param {ModelTotals} totals
+ */
+function glance(view, gates, totals) {
+  const failedSteps = view.steps.filter((s) => s.status.code === 'error').length;
+  /** @type {Map<string, number>} */
+  const decisions = new Map();
+  for (const g of gates.values()) {
+    const d = g.decision ?? 'pending';
+    decisions.set(d, (decisions.get(d) ?? 0) + 1);
+  }
+  const keys = new Set(view.artifacts.map((a) => a.key));
+  const tiles = [
+    tile(
+      '#timeline',
+      'Steps',
+      formatCount(view.steps.length),
+      failedSteps ? `${formatCount(failedSteps)} failed` : 'none failed',
+      failedSteps ? 'bad' : null,
+    ),
+    tile(
+      '#gates',
+      'Human gates',
+      formatCount(gates.size),
+      gates.size
+        ? [...decisions].map(([d, n]) => `${n} ${d.replace(/_/g, ' ')}`).join(', ')
+        : 'none',
+      decisions.has('rejected') || decisions.has('timed_out')
+        ? 'bad'
+        : decisions.has('pending')
+          ? 'warn'
+          : null,
+    ),
+    tile(
+      '#model-calls',
+      'Model calls',
+      formatCount(totals.calls),
+      `${formatCount(totals.inputTokens)} in · ${formatCount(totals.outputTokens)} out tokens`,
+      null,
+    ),
+    tile(
+      '#model-calls',
+      'Model cost',
+      formatCosts(totals.cost),
+      `${formatDuration(totals.durationMs)} in model calls`,
+      null,
+    ),
+    tile(
+      '#artifacts',
+      'Artifacts',
+      formatCount(keys.size),
+      `${formatCount(view.artifacts.length)} versions`,
+      null,
+    ),
+    tile(
+      '#diagnostics',
+      'Diagnostics',
+      formatCount(view.diagnostics.length),
+      view.diagnostics.length ? 'see below' : 'nothing odd found',
+      view.diagnostics.length ? 'warn' : null,
+    ),
+  ];
+  return h('ul', { class: 'glance', 'aria-label': 'At a glance' }, ...tiles);
+}
+
+/**
+ * @param {string} href
+ * @param {string} label
+ * @param {string} value
+ * @param {string} detail
+ * @param {'bad' | 'warn' | null} tone
+ */
+function tile(href, label, value, detail, tone) {
+  return h(
+    'li',
+    { class: `glance__tile${tone ? ` glance__tile--${tone}` : ''}` },
+    h(
+      'a',
+      { href },
+      h('span', { class: 'glance__label' }, label),
+      h('span', { class: 'glance__value' }, value),
+      h('span', { class: 'glance__detail' }, detail),
+    ),
+  );
+}
+
+/** @param {string | null} value */
+function mono(value) {
+  return value === null
+    ? '—'
+    : h('code', { title: value }, value.length > 40 ? `${shortHash(value)}…` : value);
+}

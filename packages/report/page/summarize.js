@@ -1,0 +1,124 @@
+// Gate waits and model totals, computed the way @llm-workbench/bundle's summarizeBundle computes
+// them (test/summarize.test.ts holds the two to the same answers), but from untrusted JSON: the
+// page shows what the embedded, hashed bundle says, never a summary made elsewhere.
+
+import { asArray, asNumber, asObject, asString, member, parseBundleTime } from './read.js';
+
+/**
+ * @typedef {{ gateId: string, stepId: string | null, requestedAt: string | null,
+ *   resolvedAt: string | null, decision: string | null, actor: string | null,
+ *   reason: string | null, waitMs: number | null }} GateSummary
+ * @typedef {{ calls: number, inputTokens: number, outputTokens: number, durationMs: number,
+ *   cost: Map<string, number> }} ModelTotals
+ * @typedef {{ policy: string | null, artifactKey: string | null, artifactVersion: number | null }} GateRequest
+ */
+
+/**
+ * One entry per gate, requested and maybe resolved, with how long it waited.
+ *
+ * @example
+ * summarizeGates(bundle.events).get('review')?.waitMs; // 2500
+ * @param {unknown} events
+ * @returns {Map<string, GateSummary>}
+ */
+export function summarizeGates(events) {
+  /** @type {Map<string, GateSummary>} */
+  const gates = new Map();
+  for (const e of asArray(events)) {
+    const type = member(e, 'type');
+    if (type !== 'human_gate_requested' && type !== 'human_gate_resolved') continue;
+    const id = asString(member(e, 'gateId')) ?? '(unnamed)';
+    let g = gates.get(id);
+    if (!g) {
+      g = {
+        gateId: id,
+        stepId: asString(member(e, 'stepId')),
+        requestedAt: null,
+        resolvedAt: null,
+        decision: null,
+        actor: null,
+        reason: null,
+        waitMs: null,
+      };
+      gates.set(id, g);
+    }
+    const time = asString(member(e, 'time'));
+    if (type === 'human_gate_requested') g.requestedAt ??= time;
+    else {
+      g.resolvedAt = time;
+      g.decision = asString(member(e, 'decision'));
+      g.actor = asString(member(e, 'actor'));
+      g.reason = asString(member(e, 'reason'));
+    }
+  }
+  for (const g of gates.values()) {
+    const a = parseBundleTime(g.requestedAt);
+    const b = parseBundleTime(g.resolvedAt);
+    g.waitMs = a !== null && b !== null ? Number(b - a) / 1000 : null;
+  }
+  return gates;
+}
+
+/**
+ * What each gate was asked to approve: the policy and subject of its first request.
+ *
+ * @example
+ * gateRequests(bundle.events).get('review')?.artifactKey; // 'draft.md'
+ * @param {unknown} events
+ * @returns {Map<string, GateRequest>}
+ */
+export function gateRequests(events) {
+  /** @type {Map<string, GateRequest>} */
+  const requests = new Map();
+  for (const e of asArray(events)) {
+    if (member(e, 'type') !== 'human_gate_requested') continue;
+    const id = asString(member(e, 'gateId')) ?? '(unnamed)';
+    if (requests.has(id)) continue;
+    const subject = member(e, 'subject');
+    requests.set(id, {
+      policy: asString(member(e, 'policy')),
+      artifactKey: asString(member(subject, 'artifactKey')),
+      artifactVersion: asNumber(member(subject, 'artifactVersion')),
+    });
+  }
+  return requests;
+}
+
+/**
+ * Calls, tokens, duration and cost per `provider/model` and in total.
+ *
+ * @example
+ * summarizeModels(bundle.model_io).totals.inputTokens; // 107
+ * @param {unknown} modelIo
+ * @returns {{ models: Map<string, ModelTotals>, totals: ModelTotals }}
+ */
+export function summarizeModels(modelIo) {
+  /** @type {Map<string, ModelTotals>} */
+  const models = new Map();
+  const totals = emptyTotals();
+  for (const m of asArray(modelIo)) {
+    if (!asObject(m)) continue;
+    const name = `${asString(member(m, 'provider')) ?? '?'}/${asString(member(m, 'model')) ?? '?'}`;
+    let t = models.get(name);
+    if (!t) models.set(name, (t = emptyTotals()));
+    const usage = member(m, 'usage');
+    const cost = asObject(member(m, 'cost'));
+    const amount = cost ? asNumber(cost['amount']) : null;
+    for (const x of [t, totals]) {
+      x.calls++;
+      x.inputTokens += asNumber(member(usage, 'inputTokens')) ?? 0;
+      x.outputTokens += asNumber(member(usage, 'outputTokens')) ?? 0;
+      x.durationMs += asNumber(member(m, 'durationMs')) ?? 0;
+      if (cost && amount !== null) {
+        const c = asString(cost['currency']) ?? '?';
+        x.cost.set(c, (x.cost.get(c) ?? 0) + amount);
+      }
+    }
+  }
+  return { models, totals };
+}
+
+/** @returns {ModelTotals} */
+function emptyTotals() {
+  return { calls: 0, inputTokens: 0, outputTokens: 0, durationMs: 0, cost: new Map() };
+}

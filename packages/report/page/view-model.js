@@ -1,0 +1,264 @@
+// The bundle as the page shows it: every member read defensively (a wrong type reads as absent),
+// steps put in tree order with their depth. Nothing here is derived from anything but the
+// embedded bundle.
+
+import { asArray, asNumber, asObject, asString, member, parseBundleTime } from './read.js';
+
+/**
+ * @typedef {{ code: string | null, message: string | null }} StatusView
+ * @typedef {{ id: string | null, revision: string | null, sha256: string | null, definition: unknown }} WorkflowView
+ * @typedef {{ name: string | null, runId: string | null, traceId: string | null, service: string | null,
+ *   startTime: string | null, endTime: string | null, durationMs: number | null, status: StatusView,
+ *   complete: boolean | null, spanCount: number | null, workflow: WorkflowView | null,
+ *   schemaVersion: unknown }} RunView
+ * @typedef {{ stepId: string, name: string, kind: string | null, spanId: string | null,
+ *   parentStepId: string | null, startTime: string | null, endTime: string | null,
+ *   durationMs: number | null, status: StatusView, depth: number }} StepView
+ * @typedef {{ sha256: string | null, content: string | null, omitted: string | null }} ContentView
+ * @typedef {{ source: string | null, time: string | null, operation: string | null,
+ *   provider: string | null, model: string | null, responseModel: string | null,
+ *   inputTokens: number | null, outputTokens: number | null, cacheReadInputTokens: number | null,
+ *   reasoningOutputTokens: number | null, durationMs: number | null,
+ *   cost: { amount: number, currency: string } | null, stepId: string | null,
+ *   spanId: string | null, input: ContentView, output: ContentView }} ModelCallView
+ * @typedef {{ key: string, version: number | null, sha256: string | null, mediaType: string | null,
+ *   size: number | null, parentVersion: number | null, content: string | null, patch: string | null,
+ *   omittedContent: string | null, omittedPatch: string | null, stepId: string | null,
+ *   spanId: string | null, time: string | null }} ArtifactView
+ * @typedef {{ code: string, message: string, spanId: string | null, subject: string | null }} DiagnosticView
+ * @typedef {{ type: string, name: string | null, time: string | null, stepId: string | null }} EventView
+ * @typedef {{ run: RunView, steps: StepView[], modelCalls: ModelCallView[], artifacts: ArtifactView[],
+ *   diagnostics: DiagnosticView[], events: EventView[], isObject: boolean }} BundleView
+ */
+
+/**
+ * Reads whatever JSON value the page was given as a bundle view; never throws on data.
+ *
+ * @example
+ * readBundle(JSON.parse(text)).run.name; // 'newsletter'
+ * @param {unknown} value
+ * @returns {BundleView}
+ */
+export function readBundle(value) {
+  const run = member(value, 'run');
+  const snapshot = asObject(member(run, 'workflowSnapshot'));
+  return {
+    isObject: asObject(value) !== null,
+    run: {
+      name: asString(member(run, 'name')),
+      runId: asString(member(run, 'runId')),
+      traceId: asString(member(run, 'traceId')),
+      service: asString(member(run, 'service')),
+      startTime: asString(member(run, 'startTime')),
+      endTime: asString(member(run, 'endTime')),
+      durationMs: asNumber(member(run, 'durationMs')),
+      status: readStatus(member(run, 'status')),
+      complete:
+        typeof member(run, 'complete') === 'boolean' ? member(run, 'complete') === true : null,
+      spanCount: asNumber(member(run, 'spanCount')),
+      schemaVersion: member(value, 'schemaVersion'),
+      workflow: snapshot
+        ? {
+            id: asString(snapshot['id']),
+            revision: asString(snapshot['revision']),
+            sha256: asString(snapshot['sha256']),
+            definition: snapshot['definition'] ?? null,
+          }
+        : null,
+    },
+    steps: orderSteps(
+      asArray(member(value, 'steps'))
+        .filter((s) => asObject(s))
+        .map(readStep),
+    ),
+    modelCalls: asArray(member(value, 'model_io'))
+      .filter((m) => asObject(m))
+      .map((m) => {
+        const usage = member(m, 'usage');
+        const cost = asObject(member(m, 'cost'));
+        const amount = cost ? asNumber(cost['amount']) : null;
+        return {
+          source: asString(member(m, 'source')),
+          time: asString(member(m, 'time')),
+          operation: asString(member(m, 'operation')),
+          provider: asString(member(m, 'provider')),
+          model: asString(member(m, 'model')),
+          responseModel: asString(member(m, 'responseModel')),
+          inputTokens: asNumber(member(usage, 'inputTokens')),
+          outputTokens: asNumber(member(usage, 'outputTokens')),
+          cacheReadInputTokens: asNumber(member(usage, 'cacheReadInputTokens')),
+          reasoningOutputTokens: asNumber(member(usage, 'reasoningOutputTokens')),
+          durationMs: asNumber(member(m, 'durationMs')),
+          cost:
+            cost && amount !== null
+              ? { amount, currency: asString(cost['currency']) ?? '?' }
+              : null,
+          stepId: asString(member(m, 'stepId')),
+          spanId: asString(member(m, 'spanId')),
+          input: readContent(member(m, 'input')),
+          output: readContent(member(m, 'output')),
+        };
+      }),
+    artifacts: asArray(member(value, 'artifacts'))
+      .filter((a) => asObject(a))
+      .map((a) => ({
+        key: asString(member(a, 'key')) ?? '(no key)',
+        version: asNumber(member(a, 'version')),
+        sha256: asString(member(a, 'sha256')),
+        mediaType: asString(member(a, 'mediaType')),
+        size: asNumber(member(a, 'size')),
+        parentVersion: asNumber(member(a, 'parentVersion')),
+        content: asString(member(a, 'content')),
+        patch: asString(member(a, 'patch')),
+        omittedContent: asString(member(member(a, 'omitted'), 'content')),
+        omittedPatch: asString(member(member(a, 'omitted'), 'patch')),
+        stepId: asString(member(a, 'stepId')),
+        spanId: asString(member(a, 'spanId')),
+        time: asString(member(a, 'time')),
+      })),
+    diagnostics: asArray(member(value, 'diagnostics'))
+      .filter((d) => asObject(d))
+      .map((d) => ({
+        code: asString(member(d, 'code')) ?? '(no code)',
+        message: asString(member(d, 'message')) ?? '',
+        spanId: asString(member(d, 'spanId')),
+        subject: asString(member(d, 'subject')),
+      })),
+    events: asArray(member(value, 'events'))
+      .filter((e) => asObject(e))
+      .map((e) => ({
+        type: asString(member(e, 'type')) ?? '(no type)',
+        name: asString(member(e, 'name')),
+        time: asString(member(e, 'time')),
+        stepId: asString(member(e, 'stepId')),
+      })),
+  };
+}
+
+/**
+ * Groups artifact versions by key, in order of first appearance, each sorted by version.
+ *
+ * @example
+ * groupArtifacts(view.artifacts).get('draft.md')?.length; // 2
+ * @param {ArtifactView[]} artifacts
+ * @returns {Map<string, ArtifactView[]>}
+ */
+export function groupArtifacts(artifacts) {
+  /** @type {Map<string, ArtifactView[]>} */
+  const byKey = new Map();
+  for (const a of artifacts) {
+    const list = byKey.get(a.key);
+    if (list) list.push(a);
+    else byKey.set(a.key, [a]);
+  }
+  for (const list of byKey.values()) {
+    list.sort((x, y) => (x.version ?? Infinity) - (y.version ?? Infinity));
+  }
+  return byKey;
+}
+
+/**
+ * @param {unknown} s
+ * @returns {StepView}
+ */
+function readStep(s) {
+  return {
+    stepId: asString(member(s, 'stepId')) ?? '(no id)',
+    name: asString(member(s, 'name')) ?? asString(member(s, 'stepId')) ?? '(unnamed step)',
+    kind: asString(member(s, 'kind')),
+    spanId: asString(member(s, 'spanId')),
+    parentStepId: asString(member(s, 'parentStepId')),
+    startTime: asString(member(s, 'startTime')),
+    endTime: asString(member(s, 'endTime')),
+    durationMs: asNumber(member(s, 'durationMs')),
+    status: readStatus(member(s, 'status')),
+    depth: 0,
+  };
+}
+
+/**
+ * Depth-first by parent step, children by start time. A parent id shared by several steps (a
+ * step run more than once) resolves to the one whose time range holds the child's start.
+ *
+ * @param {StepView[]} steps
+ * @returns {StepView[]}
+ */
+function orderSteps(steps) {
+  const start = steps.map((s) => parseBundleTime(s.startTime));
+  const end = steps.map((s) => parseBundleTime(s.endTime));
+  /** @type {Map<string, number[]>} */
+  const byId = new Map();
+  steps.forEach((s, i) => {
+    const list = byId.get(s.stepId);
+    if (list) list.push(i);
+    else byId.set(s.stepId, [i]);
+  });
+  /** @type {number[][]} */
+  const children = steps.map(() => []);
+  /** @type {number[]} */
+  const roots = [];
+  steps.forEach((s, i) => {
+    const candidates = (s.parentStepId !== null ? byId.get(s.parentStepId) : undefined) ?? [];
+    const t = start[i];
+    const parent =
+      candidates.find((p) => {
+        const a = start[p];
+        const b = end[p];
+        return (
+          p !== i && t !== null && t !== undefined && a != null && b != null && a <= t && t <= b
+        );
+      }) ?? candidates.find((p) => p !== i);
+    if (parent === undefined) roots.push(i);
+    else children[parent]?.push(i);
+  });
+  const byStart = (/** @type {number} */ a, /** @type {number} */ b) => {
+    const x = start[a];
+    const y = start[b];
+    if (x == null || y == null) return x == null ? (y == null ? a - b : 1) : -1;
+    return x < y ? -1 : x > y ? 1 : a - b;
+  };
+  /** @type {StepView[]} */
+  const ordered = [];
+  const seen = new Uint8Array(steps.length);
+  /** @param {number[]} level */
+  const walk = (level) => {
+    /** @type {Array<[number, number]>} */
+    const stack = [...level]
+      .sort(byStart)
+      .reverse()
+      .map((i) => [i, 0]);
+    while (stack.length > 0) {
+      const [i, depth] = /** @type {[number, number]} */ (stack.pop());
+      if (seen[i]) continue;
+      seen[i] = 1;
+      const step = /** @type {StepView} */ (steps[i]);
+      ordered.push({ ...step, depth });
+      const kids = [...(children[i] ?? [])].sort(byStart).reverse();
+      for (const k of kids) stack.push([k, depth + 1]);
+    }
+  };
+  walk(roots);
+  // Steps caught in a parent cycle have no root: show them at the top level.
+  walk(steps.map((_, i) => i).filter((i) => !seen[i]));
+  return ordered;
+}
+
+/**
+ * @param {unknown} value
+ * @returns {StatusView}
+ */
+function readStatus(value) {
+  return { code: asString(member(value, 'code')), message: asString(member(value, 'message')) };
+}
+
+/**
+ * @param {unknown} value
+ * @returns {ContentView}
+ */
+function readContent(value) {
+  return {
+    sha256: asString(member(value, 'sha256')),
+    content: asString(member(value, 'content')),
+    omitted: asString(member(value, 'omitted')),
+  };
+}

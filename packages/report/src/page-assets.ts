@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * The in-page script's modules, dependencies first. They are plain browser JavaScript checked
+ * with their own tsconfig (page/tsconfig.json: DOM types, no Node types) and importable as ES
+ * modules by tests; {@link pageScript} links them into one classic script.
+ */
+export const PAGE_MODULES = [
+  'sha256.js',
+  'canonicalize.js',
+  'duplicate-keys.js',
+  'integrity.js',
+  'read.js',
+  'summarize.js',
+  'workflow-graph.js',
+  'diff.js',
+  'format.js',
+  'dom.js',
+  'ui.js',
+  'paging.js',
+  'view-model.js',
+  'render-integrity.js',
+  'render-header.js',
+  'render-workflow.js',
+  'render-timeline.js',
+  'render-gates.js',
+  'render-model-calls.js',
+  'render-artifacts.js',
+  'render-diagnostics.js',
+  'report.js',
+] as const;
+
+// `../page/` resolves to the same folder from src/ (workspace) and from dist/ (published).
+const PAGE_DIR = new URL('../page/', import.meta.url);
+
+const IMPORT = /^import \{([^}]*)\} from '\.\/([\w-]+\.js)';[ \t]*$/gm;
+const EXPORT = /^export (?:async function|function|const|let|class) (\w+)/gm;
+
+/**
+ * The page's script: each module of {@link PAGE_MODULES} in its own function scope, its named
+ * imports bound to earlier modules' exports. Only `import { a, b as c } from './x.js'` and
+ * `export function|const|let|class` are supported; anything else is an error here, at render
+ * time, and in the tests.
+ *
+ * @example
+ * const script = pageScript(); // '(() => {\n"use strict";\nconst modules = …'
+ */
+export function pageScript(): string {
+  const linked = new Set<string>();
+  const parts = PAGE_MODULES.map((name) => {
+    let source = readFileSync(new URL(name, PAGE_DIR), 'utf8');
+    source = source.replace(IMPORT, (_, names: string, from: string) => {
+      if (!linked.has(from))
+        throw new Error(`page/${name} imports ${from}, which is not linked before it`);
+      const bindings = names
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean)
+        .map((n) => n.replace(/^(\w+) as (\w+)$/, '$1: $2'));
+      return `const { ${bindings.join(', ')} } = modules[${JSON.stringify(from)}];`;
+    });
+    const exported: string[] = [];
+    source = source.replace(EXPORT, (match, id: string) => {
+      exported.push(id);
+      return match.slice('export '.length);
+    });
+    const leftover = /^\s*(?:import|export)\b.*$/m.exec(source);
+    if (leftover)
+      throw new Error(`page/${name}: cannot link ${JSON.stringify(leftover[0].trim())}`);
+    linked.add(name);
+    return `// page/${name}\nmodules[${JSON.stringify(name)}] = (() => {\n${source}\nreturn { ${exported.join(', ')} };\n})();`;
+  });
+  const script = `(() => {\n'use strict';\nconst modules = Object.create(null);\n${parts.join('\n')}\n})();\n`;
+  // The script is inlined in a <script> element: these would end or confuse it.
+  if (/<\/script|<!--/i.test(script)) throw new Error('the page script contains </script or <!--');
+  return script;
+}
+
+/**
+ * The page's stylesheet.
+ *
+ * @example
+ * const css = pageStyles();
+ */
+export function pageStyles(): string {
+  const css = readFileSync(new URL('report.css', PAGE_DIR), 'utf8');
+  if (/<\/style/i.test(css)) throw new Error('the page stylesheet contains </style');
+  return css;
+}

@@ -1,0 +1,25 @@
+/** Options of {@link renderReport}. */
+export interface RenderReportOptions {
+  /**
+   * Where the bundle came from, shown in the report and used to name the saved bundle; a file
+   * name or path. Default: none.
+   */
+  source?: string | null;
+  /**
+   * When the report was made, shown in its footer. Default: none, so that the same bundle always
+   * renders to the same bytes.
+   */
+  generatedAt?: Date | string | null;
+}
+
+/** What `workbench verify` found when the report was rendered, embedded for the page to show. */
+export interface RenderCheck {
+  ok: boolean;
+  /** sha256 of the bundle's RFC 8785 form, when it could be computed. */
+  sha256: string | null;
+  problems: Array<{ code: string; path: string; message: string }>;
+  /** The package and version that rendered the report. */
+  generator: string;
+  generatedAt: string | null;
+  source: string | null;
+}

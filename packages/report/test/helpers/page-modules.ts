@@ -1,0 +1,124 @@
+import type { webcrypto } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+
+// The in-page modules are browser JavaScript, outside the TypeScript program the tests are in,
+// so they are imported by path and given the types their JSDoc declares.
+
+/** WebCrypto's SubtleCrypto, as Node types it (the tests have no DOM types). */
+export type Subtle = webcrypto.SubtleCrypto;
+
+export type IntegrityResult =
+  | { state: 'verified'; sha256: string; engine: 'webcrypto' | 'javascript' }
+  | { state: 'mismatch'; expected: string; computed: string; engine: 'webcrypto' | 'javascript' }
+  | {
+      state: 'invalid';
+      problems: Array<{ code: string; path: string; message: string }>;
+      computed: string | null;
+      engine: 'webcrypto' | 'javascript' | null;
+    };
+export type ParsedText = { ok: true; value: unknown } | { ok: false; message: string };
+export interface GateSummary {
+  gateId: string;
+  stepId: string | null;
+  requestedAt: string | null;
+  resolvedAt: string | null;
+  decision: string | null;
+  actor: string | null;
+  reason: string | null;
+  waitMs: number | null;
+}
+export interface ModelTotals {
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  durationMs: number;
+  cost: Map<string, number>;
+}
+export interface DiffLine {
+  kind: 'hunk' | 'add' | 'del' | 'ctx' | 'meta';
+  text: string;
+  oldLine: number | null;
+  newLine: number | null;
+}
+export interface WorkflowGraph {
+  nodes: Array<{ id: string; label: string; kind: string | null }>;
+  edges: Array<{ from: string; to: string }>;
+  gates: Array<{ id: string; node: string | null; after: string | null; before: string | null }>;
+  omittedNodes: number;
+}
+export interface WorkflowLayout {
+  layers: string[][];
+  position: Map<string, { layer: number; index: number }>;
+  backEdges: Set<number>;
+}
+export interface StepView {
+  stepId: string;
+  name: string;
+  depth: number;
+  status: { code: string | null; message: string | null };
+}
+
+export interface PageModules {
+  'sha256.js': { sha256Hex: (bytes: Uint8Array) => string };
+  'canonicalize.js': { canonicalize: (value: unknown, omitTopLevelMember?: string) => string };
+  'duplicate-keys.js': { findDuplicateKeys: (text: string, limit?: number) => string[] };
+  'integrity.js': {
+    parseBundleText: (text: string) => ParsedText;
+    sha256Text: (
+      text: string,
+      subtle: Subtle | null | undefined,
+    ) => Promise<{ hex: string; engine: string }>;
+    checkIntegrity: (
+      text: string,
+      parsed: ParsedText,
+      subtle: Subtle | null | undefined,
+    ) => Promise<IntegrityResult>;
+  };
+  'read.js': { parseBundleTime: (time: unknown) => bigint | null };
+  'summarize.js': {
+    summarizeGates: (events: unknown) => Map<string, GateSummary>;
+    gateRequests: (
+      events: unknown,
+    ) => Map<
+      string,
+      { policy: string | null; artifactKey: string | null; artifactVersion: number | null }
+    >;
+    summarizeModels: (modelIo: unknown) => {
+      models: Map<string, ModelTotals>;
+      totals: ModelTotals;
+    };
+  };
+  'workflow-graph.js': {
+    MAX_DRAWN_NODES: number;
+    parseWorkflow: (definition: unknown) => WorkflowGraph | null;
+    layoutWorkflow: (graph: WorkflowGraph) => WorkflowLayout;
+  };
+  'diff.js': {
+    parsePatch: (patch: string) => DiffLine[];
+    diffLines: (before: string, after: string, context?: number) => DiffLine[] | null;
+  };
+  'format.js': {
+    formatDuration: (ms: number | null) => string;
+    formatCost: (amount: number, currency: string) => string;
+    formatTime: (time: string | null) => string;
+    formatBytes: (bytes: number | null) => string;
+  };
+  'view-model.js': {
+    readBundle: (value: unknown) => {
+      isObject: boolean;
+      steps: StepView[];
+      run: { name: string | null };
+    };
+  };
+}
+
+/**
+ * Imports one in-page module.
+ *
+ * @example
+ * const { sha256Hex } = await pageModule('sha256.js');
+ */
+export async function pageModule<K extends keyof PageModules>(name: K): Promise<PageModules[K]> {
+  const path = fileURLToPath(new URL(`../../page/${name}`, import.meta.url));
+  return (await import(path)) as PageModules[K];
+}

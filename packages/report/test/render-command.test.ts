@@ -1,0 +1,101 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The command lives in the CLI package; its behaviour is the report's, so it is tested here.
+import { main } from '../../cli/src/main.js';
+import { demoLikeBundleText } from './fixtures/demo-like-bundle.js';
+
+async function run(
+  argv: string[],
+  stdin = '',
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (c: Buffer) => out.push(c));
+  stderr.on('data', (c: Buffer) => err.push(c));
+  const code = await main(['render', ...argv], {
+    stdout,
+    stderr,
+    stdin: Readable.from([stdin]),
+    isTTY: false,
+  });
+  return {
+    code,
+    stdout: Buffer.concat(out).toString('utf8'),
+    stderr: Buffer.concat(err).toString('utf8'),
+  };
+}
+
+describe('workbench render', () => {
+  let dir: string;
+  const text = demoLikeBundleText();
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'workbench-render-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes FILE.html beside FILE.json by default and says the bundle is intact', async () => {
+    const file = join(dir, 'run.json');
+    await writeFile(file, text);
+    const r = await run([file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^wrote .*run\.html: bundle intact, sha256 [0-9a-f]{64}\n$/);
+    const html = await readFile(join(dir, 'run.html'), 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('from <code>run.json</code>');
+  });
+
+  it('writes to -o, or to standard output with -o -', async () => {
+    const file = join(dir, 'bundle');
+    await writeFile(file, text);
+    expect((await run([file, '-o', join(dir, 'out.html')])).code).toBe(0);
+    expect(await readFile(join(dir, 'out.html'), 'utf8')).toContain(
+      '<title>Weekly newsletter, 26 November · Run report</title>',
+    );
+    const r = await run([file, '-o', '-']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^<!doctype html>[\s\S]*<\/html>\n$/);
+    expect((await run([file])).stderr).toContain(`${file}.html`);
+  });
+
+  it('reads standard input for -, writing to standard output', async () => {
+    const r = await run(['-'], text);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('id="bundle-text"');
+  });
+
+  it('renders a bundle that does not verify, and says so', async () => {
+    const file = join(dir, 'tampered.json');
+    await writeFile(file, text.replace('maria.keller@example.com', 'mallory@example.com'));
+    const r = await run([file]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('the bundle does NOT verify (hash_mismatch at /integrity/sha256)');
+    expect(await readFile(join(dir, 'tampered.html'), 'utf8')).toContain('mallory@example.com');
+  });
+
+  it('exits 3 when the file cannot be read or the report cannot be written', async () => {
+    expect((await run([join(dir, 'missing.json')])).code).toBe(3);
+    const file = join(dir, 'ok.json');
+    await writeFile(file, text);
+    const r = await run([file, '-o', join(dir, 'no-such-dir', 'x.html')]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('cannot write');
+  });
+
+  it('exits 2 on bad usage and prints help with --help', async () => {
+    expect((await run([])).code).toBe(2);
+    expect((await run(['a.json', 'b.json'])).code).toBe(2);
+    expect((await run(['--bogus'])).code).toBe(2);
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: workbench render FILE [-o OUT]');
+  });
+});

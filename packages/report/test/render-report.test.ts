@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { Script } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { renderReport } from '../src/index.js';
+import { PAGE_MODULES, pageScript } from '../src/page-assets.js';
+import { demoLikeBundleText } from './fixtures/demo-like-bundle.js';
+
+function scripts(html: string): Array<{ attrs: string; body: string }> {
+  return [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)].map((m) => ({
+    attrs: m[1]!,
+    body: m[2]!,
+  }));
+}
+
+describe('renderReport', () => {
+  const text = demoLikeBundleText();
+  const html = renderReport(text, { source: 'run.json' });
+
+  it('embeds the bundle text exactly, as a JSON string the page parses back', () => {
+    const embedded = scripts(html).find((s) => s.attrs.includes('id="bundle-text"'));
+    expect(embedded?.attrs).toContain('type="application/json"');
+    expect(JSON.parse(embedded!.body)).toBe(text);
+  });
+
+  it('cannot be broken out of by bundle content', () => {
+    const hostile = '</script><script>alert(1)</script><!-- <SCRIPT> </style>';
+    const page = renderReport(JSON.stringify({ run: { name: hostile }, x: hostile }), {
+      source: hostile,
+    });
+    // Only the three script elements the renderer writes, and no raw `<` from the content.
+    expect(scripts(page)).toHaveLength(3);
+    expect(page.match(/<\/script>/gi)).toHaveLength(3);
+    expect(page).not.toContain('<script>alert(1)');
+    const embedded = scripts(page).find((s) => s.attrs.includes('id="bundle-text"'))!;
+    expect(embedded.body).not.toContain('<');
+    expect(JSON.parse(JSON.parse(embedded.body) as string)).toEqual({
+      run: { name: hostile },
+      x: hostile,
+    });
+    expect(page).toContain('<title>&#60;/script&#62;');
+  });
+
+  it('declares a strict Content-Security-Policy that allows only its own script, by hash', () => {
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
+    expect(csp).toBeDefined();
+    const directives = new Map(csp!.split('; ').map((d) => [d.split(' ')[0], d] as const));
+    expect(directives.get('default-src')).toBe("default-src 'none'");
+    expect(directives.get('img-src')).toBe('img-src data:');
+    expect(directives.get('style-src')).toBe("style-src 'unsafe-inline'");
+    const inline = scripts(html).find((s) => s.attrs === '')!;
+    const hash = createHash('sha256').update(inline.body, 'utf8').digest('base64');
+    expect(directives.get('script-src')).toBe(`script-src 'sha256-${hash}'`);
+    // The CSP comes before anything it governs.
+    expect(html.indexOf('Content-Security-Policy')).toBeLessThan(html.indexOf('<style>'));
+  });
+
+  it('refers to nothing outside the file', () => {
+    expect(html).not.toMatch(/\b(?:src|href|action|poster|srcset)\s*=\s*["']?(?!#)[a-z]+:/i);
+    expect(html).not.toMatch(/@import|url\(\s*['"]?(?!#)[a-z]+:/i);
+    expect(html).not.toMatch(/<link\b/i);
+  });
+
+  it('is the same for the same bundle and options', () => {
+    expect(renderReport(text, { source: 'run.json' })).toBe(html);
+    expect(renderReport(text, { generatedAt: new Date(0) })).toContain('1970-01-01T00:00:00.000Z');
+  });
+
+  it('renders any text, even what is not JSON, with what verify said at render time', () => {
+    for (const input of [
+      '',
+      'not json',
+      '[]',
+      'null',
+      '{"integrity":1}',
+      text.replace('approved', 'rejected'),
+    ]) {
+      const page = renderReport(input);
+      const check = JSON.parse(
+        scripts(page).find((s) => s.attrs.includes('id="render-check"'))!.body,
+      ) as { ok: boolean };
+      expect(check.ok).toBe(false);
+    }
+    const check = JSON.parse(
+      scripts(html).find((s) => s.attrs.includes('id="render-check"'))!.body,
+    ) as {
+      ok: boolean;
+      sha256: string;
+    };
+    expect(check).toMatchObject({
+      ok: true,
+      sha256: (JSON.parse(text) as { integrity: { sha256: string } }).integrity.sha256,
+    });
+  });
+});
+
+describe('pageScript', () => {
+  it('links every module in page/ and nothing else', () => {
+    const files = readdirSync(new URL('../page/', import.meta.url)).filter((f) =>
+      f.endsWith('.js'),
+    );
+    expect([...PAGE_MODULES].sort()).toEqual(files.sort());
+  });
+
+  it('is one classic script that compiles, with no import or export left', () => {
+    const script = pageScript();
+    expect(() => new Script(script)).not.toThrow();
+    expect(script).not.toMatch(/^\s*(?:import|export)\b/m);
+  });
+});

@@ -1,0 +1,99 @@
+import { foldRun, sealBundle, summarizeBundle, type RunBundle } from '@llm-workbench/bundle';
+import { describe, expect, it } from 'vitest';
+import { demoBundleText } from './fixtures/demo-bundle.js';
+import { demoLikeBundle } from './fixtures/demo-like-bundle.js';
+import { largeBundle } from './fixtures/large-bundle.js';
+import { event, span } from './fixtures/spans.js';
+import { pageModule } from './helpers/page-modules.js';
+
+const { summarizeGates, summarizeModels, gateRequests } = await pageModule('summarize.js');
+
+/** A run whose gates are out of order, repeated, unnamed and unresolved. */
+function awkwardGates(): RunBundle {
+  const trace = 'aa'.repeat(16);
+  return sealBundle(
+    foldRun([
+      span(trace, {
+        spanId: '00000000000000a1',
+        name: 'run',
+        startMs: 0,
+        endMs: 10_000,
+        attributes: { 'workbench.run.id': 'r' },
+        events: [
+          event('workbench.gate.requested', 10, { 'workbench.gate.id': 'g' }),
+          event('workbench.gate.requested', 20, { 'workbench.gate.id': 'g' }),
+          event('workbench.gate.resolved', 1_000.5, {
+            'workbench.gate.id': 'g',
+            'workbench.gate.decision': 'rejected',
+          }),
+          event('workbench.gate.resolved', 2_000, {
+            'workbench.gate.id': 'g',
+            'workbench.gate.decision': 'approved',
+            'workbench.gate.actor': 'x',
+          }),
+          event('workbench.gate.requested', 30, {}),
+          event('workbench.gate.resolved', 40, {
+            'workbench.gate.id': 'only-resolved',
+            'workbench.gate.decision': 'approved',
+          }),
+          event('workbench.gate.requested', 50, { 'workbench.gate.id': 'pending' }),
+        ],
+      }),
+    ]),
+  );
+}
+
+describe('summarizeGates and summarizeModels (in the page)', () => {
+  it('give exactly what summarizeBundle gives, on every kind of run', async () => {
+    const bundles: RunBundle[] = [
+      demoLikeBundle(),
+      largeBundle(),
+      awkwardGates(),
+      JSON.parse(await demoBundleText()) as RunBundle,
+    ];
+    for (const bundle of bundles) {
+      const expected = summarizeBundle(bundle);
+      const plain = JSON.parse(JSON.stringify(bundle)) as unknown as RunBundle;
+      expect(summarizeGates(plain.events)).toEqual(expected.gates);
+      const models = summarizeModels(plain.model_io);
+      expect(models.models).toEqual(expected.models);
+      expect(models.totals).toEqual(expected.totals);
+    }
+  });
+
+  it('reads what each gate was asked to approve from its first request', () => {
+    const requests = gateRequests(demoLikeBundle().events);
+    expect(requests.get('editor-approval')).toEqual({
+      policy: 'one-editor',
+      artifactKey: 'draft.md',
+      artifactVersion: 1,
+    });
+    expect(requests.get('legal-sign-off')).toEqual({
+      policy: 'legal',
+      artifactKey: 'draft.md',
+      artifactVersion: 2,
+    });
+  });
+
+  it('never throws on JSON that is not a bundle', () => {
+    for (const junk of [
+      null,
+      1,
+      'x',
+      [null, 1, { type: 'human_gate_resolved', gateId: 7, time: 3 }],
+      { length: 3 },
+    ]) {
+      expect(() => summarizeGates(junk)).not.toThrow();
+      expect(() => summarizeModels(junk)).not.toThrow();
+      expect(() => gateRequests(junk)).not.toThrow();
+    }
+    const models = summarizeModels([{ provider: 'p', usage: 'lots', cost: { amount: 'free' } }, 5]);
+    expect(models.totals).toEqual({
+      calls: 1,
+      inputTokens: 0,
+      outputTokens: 0,
+      durationMs: 0,
+      cost: new Map(),
+    });
+  });
+});
