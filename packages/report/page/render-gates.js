@@ -70,7 +70,7 @@ export function renderGates(el, gates, requests) {
             decisionTone(g.decision),
           ),
         ),
-        h('td', { class: 'strong actor' }, orDash(g.actor)),
+        h('td', { class: 'strong actor' }, g.actor === null ? '—' : breakAfterAt(g.actor)),
         h('td', { class: 'reason' }, orDash(g.reason)),
       );
     },
@@ -89,4 +89,19 @@ function timeCell(time) {
     formatClock(time),
     time !== null ? h('span', { class: 'cell-sub' }, time.slice(0, 10)) : null,
   );
+}
+
+/**
+ * An email-like actor with a line-break opportunity after the `@`, so a narrow column (or paper)
+ * wraps it there rather than mid-word.
+ *
+ * @param {string} actor
+ * @returns {DocumentFragment}
+ */
+function breakAfterAt(actor) {
+  const fragment = document.createDocumentFragment();
+  const at = actor.indexOf('@');
+  if (at < 0) fragment.append(actor);
+  else fragment.append(actor.slice(0, at + 1), h('wbr'), actor.slice(at + 1));
+  return fragment;
 }

@@ -44,6 +44,8 @@ describe.skipIf(SKIP_BROWSER_TESTS)(`the report in Chromium (${CHROMIUM_PATH})`,
       const banner = page.locator('#integrity');
       await expect.poll(() => banner.innerText()).toContain('Integrity verified');
       expect(await banner.innerText()).toContain(bundle.integrity.sha256);
+      // Chromium gives file:// pages WebCrypto; the JavaScript fallback is for browsers that do not.
+      expect(await banner.innerText()).toContain('with WebCrypto');
 
       const gate = page.locator('#gates tbody tr').first();
       expect(await gate.innerText()).toContain('approved');
