@@ -131,7 +131,7 @@ describe('workbench import otlp', () => {
     const r = await cli(['import', 'otlp', file, '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${file}:2: not_json:`);
-    expect(r.stderr).toMatch(/2 bundles from otlp; 1 traces without run data skipped/);
+    expect(r.stderr).toMatch(/2 bundles from otlp; 1 trace without run data skipped/);
     expect(readBundle(join(out, `${T1}.json`))?.integrity.sha256).toBe(
       expected(T1).integrity.sha256,
     );

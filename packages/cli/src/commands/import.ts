@@ -301,9 +301,10 @@ function print(io: CliIo, report: Report, json: boolean): void {
       `${b.status.padEnd(9)} ${b.path}  ${b.runId ?? b.name}  ${b.spanCount} spans${b.complete ? '' : '  (incomplete)'}`,
     );
   }
+  const n = report.skipped.length;
   const skipped =
-    report.skipped.length > 0
-      ? `; ${report.skipped.length} traces without run data skipped (--all folds them too)`
+    n > 0
+      ? `; ${n} trace${n === 1 ? '' : 's'} without run data skipped (--all folds them too)`
       : '';
   writeLine(
     io.stderr,
