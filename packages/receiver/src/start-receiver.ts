@@ -265,6 +265,8 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
     }
     inflight++;
     try {
+      // Only now, with the headers accepted, does a client that asked (`Expect: 100-continue`) send its body.
+      if (/100-continue/i.test(req.headers.expect ?? '')) res.writeContinue();
       const read = await readBody(
         req,
         encoding === 'x-gzip' ? 'gzip' : (encoding as 'identity' | 'gzip' | 'deflate'),
@@ -376,13 +378,16 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
     );
   };
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((err: Error) => {
       log(`request failed: ${err.message}`);
       if (!res.headersSent) fail(req, res, 500, 'json', 'internal error', {}, true);
       else res.destroy();
     });
-  });
+  };
+  const server = createServer(onRequest);
+  // Answer `Expect: 100-continue` requests ourselves, so a 401 or 413 goes out before any body.
+  server.on('checkContinue', onRequest);
   // Slow clients cannot hold a request open forever.
   server.requestTimeout = 60_000;
   server.headersTimeout = 30_000;

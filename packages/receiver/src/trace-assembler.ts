@@ -81,6 +81,8 @@ export class TraceAssembler {
   private lingeringCount = 0;
   private foldingCount = 0;
   private bufferedBytes = 0;
+  /** Bytes of traces by state: folding bytes are on their way out, lingering ones can be dropped. */
+  private readonly stateBytes: Record<TraceState, number> = { open: 0, folding: 0, lingering: 0 };
   private readonly foldQueue: Array<[TraceEntry, boolean]> = [];
   private foldsRunning = 0;
   private readonly idle: Array<() => void> = [];
@@ -105,9 +107,10 @@ export class TraceAssembler {
     };
   }
 
-  /** Whether memory is over its cap even after releasing and evicting: answer 503. */
+  /** Whether memory is over its cap even without what lingers: folding cannot keep up, answer 503. */
   get overloaded(): boolean {
-    return this.bufferedBytes > this.limits.maxBufferedBytes;
+    this.enforceCaps();
+    return this.bufferedBytes - this.stateBytes.lingering > this.limits.maxBufferedBytes;
   }
 
   // ---- Recovery -----------------------------------------------------------------------------
@@ -276,6 +279,7 @@ export class TraceAssembler {
     if (span.parentSpanId === undefined) t.hasRoot = true;
     t.bytes += bytes;
     this.bufferedBytes += bytes;
+    this.stateBytes[t.state] += bytes;
   }
 
   private touch(t: TraceEntry, segment: number): void {
@@ -286,6 +290,8 @@ export class TraceAssembler {
 
   private setState(t: TraceEntry, state: TraceState): void {
     if (t.state === state) return;
+    this.stateBytes[t.state] -= t.bytes;
+    this.stateBytes[state] += t.bytes;
     if (t.state === 'open') this.openCount--;
     if (t.state === 'lingering') this.lingeringCount--;
     if (t.state === 'folding') this.foldingCount--;
@@ -318,6 +324,7 @@ export class TraceAssembler {
     this.openCount--;
     this.traces.delete(t.traceId);
     this.bufferedBytes -= t.bytes;
+    this.stateBytes.open -= t.bytes;
     for (const segment of t.segments) this.spool.release(segment, t.traceId);
     this.tombstone(t.traceId);
   }
@@ -356,14 +363,17 @@ export class TraceAssembler {
         if (t.state === 'lingering') this.release(t);
       }
     }
-    if (this.openCount > maxOpenTraces || this.bufferedBytes > maxBufferedBytes) {
+    // Bytes of folding traces are on their way out: only what stays open counts against the cap.
+    const over = (): boolean =>
+      this.openCount > maxOpenTraces ||
+      this.stateBytes.open + this.stateBytes.lingering > maxBufferedBytes;
+    if (over()) {
       for (const t of this.traces.values()) {
-        if (this.openCount <= maxOpenTraces && this.bufferedBytes <= maxBufferedBytes) break;
+        if (!over()) break;
         if (t.state !== 'open') continue;
         this.metrics.tracesEvicted++;
-        // Scheduled folds leave the open state at once, so the loop makes progress.
+        // A scheduled fold leaves the open state at once, so the loop makes progress.
         this.schedule(t, !t.hasRoot || performance.now() - t.lastSeen < this.limits.quietMs);
-        if (this.bufferedBytes > maxBufferedBytes && this.foldsRunning >= MAX_FOLDS_AT_ONCE) break;
       }
     }
   }

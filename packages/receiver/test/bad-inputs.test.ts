@@ -128,6 +128,29 @@ describe('the receiver facing bad input (RELIABILITY.md)', () => {
   });
 
   describe('3. bodies over the limit', () => {
+    it('answers 413 to Expect: 100-continue without asking for the body, and 100 Continue otherwise', async () => {
+      const answer = (length: number): Promise<string> =>
+        new Promise((resolve, reject) => {
+          const { port } = new URL(receiver.url);
+          const socket = connect(Number(port), '127.0.0.1', () => {
+            socket.write(
+              `POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\nExpect: 100-continue\r\n\r\n`,
+            );
+          });
+          let text = '';
+          socket.on('data', (c: Buffer) => {
+            text += c.toString();
+            if (text.includes('\r\n\r\n')) {
+              socket.destroy();
+              resolve(text);
+            }
+          });
+          socket.on('error', reject);
+        });
+      expect(await answer(10 * LIMIT)).toMatch(/^HTTP\/1\.1 413 /);
+      expect(await answer(2)).toMatch(/^HTTP\/1\.1 100 Continue/);
+    });
+
     it('answers 413 from a Content-Length above the limit, before reading the body', async () => {
       // Headers only: the body never comes, so an answer proves it was not waited for.
       const status = await new Promise<number>((resolve, reject) => {

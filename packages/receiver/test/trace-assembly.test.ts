@@ -107,6 +107,26 @@ describe('trace assembly', () => {
     });
   });
 
+  it('12. folds open traces early when the bytes held pass their cap, and keeps answering', async () => {
+    await withReceiver({ maxBufferedBytes: 4 * 1024 }, async (r, out) => {
+      const traces = Array.from({ length: 12 }, () => genAi(runRecords(4).slice(1)));
+      for (const t of traces) expect([200, 503]).toContain((await sendSpans(r.url, t)).status);
+      await waitFor(
+        () => ((r.metrics()['traces_evicted'] ?? 0) > 0 ? true : undefined),
+        'an eviction',
+      );
+      const first = await waitFor(() => bundleFiles(out)[0], 'an early bundle');
+      expect((JSON.parse(readBundleText(out, first)) as RunBundle).run.complete).toBe(false);
+      expect(r.metrics()['buffered_bytes']).toBeLessThan(32 * 1024);
+      // Once the early folds are written, a retry (as the Collector does) gets through.
+      const spans = runRecords(1);
+      await waitFor(
+        async () => ((await sendSpans(r.url, spans)).status === 200 ? true : undefined),
+        'a 200',
+      );
+    });
+  });
+
   it('caps spans per trace, reports the dropped ones, and marks the bundle incomplete', async () => {
     await withReceiver({ maxSpansPerTrace: 3 }, async (r, out) => {
       const spans = runRecords(5);

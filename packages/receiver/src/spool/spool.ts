@@ -59,6 +59,8 @@ export class Spool {
   private flushing = false;
   private closed = false;
   private queuedBytes = 0;
+  /** The segment a write or fsync is running on, or -1. */
+  private writing = -1;
   private readonly onError: (message: string) => void;
 
   private constructor(
@@ -255,6 +257,7 @@ export class Spool {
       while (this.queue.length > 0) {
         const batch = this.queue.shift() as Batch;
         const bytes = batch.bytes;
+        this.writing = batch.segment;
         try {
           const h = await this.handleFor(batch.segment);
           let written = 0;
@@ -266,8 +269,12 @@ export class Spool {
             if (written < bytes) buffers = [Buffer.concat(batch.buffers).subarray(written)];
           }
           if (this.fsync) await h.datasync();
+          this.writing = -1;
           for (const w of batch.waiters) w.resolve();
+          // Releases may have come while it was written.
+          if (batch.segment !== this.active) this.maybeDelete(batch.segment);
         } catch (err) {
+          this.writing = -1;
           // The segment may now end in a torn record: later records go to a new segment.
           const failed = [batch, ...this.queue.filter((b) => b.segment === batch.segment)];
           this.queue = this.queue.filter((b) => b.segment !== batch.segment);
