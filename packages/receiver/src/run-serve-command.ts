@@ -48,8 +48,9 @@ function signal(): Promise<string> {
 
 /**
  * Runs `workbench serve` until SIGINT or SIGTERM, then shuts down gracefully (stops accepting,
- * folds what has its root, flushes). Returns the exit code: 0 after a clean stop, 2 for bad
- * options, 1 when the receiver cannot start (port in use, data folder locked …).
+ * folds what has its root, flushes). Returns the exit code, as the CLI's `EXIT` codes: 0 after a
+ * clean stop, 2 for bad options, 3 when the receiver cannot start (port in use, data folder locked,
+ * folder not writable).
  *
  * @example
  * process.exitCode = await runServeCommand(process.argv.slice(3), process);
@@ -75,7 +76,7 @@ export async function runServeCommand(argv: readonly string[], io: ServeIo): Pro
     });
   } catch (err) {
     io.stderr.write(`workbench serve: cannot start: ${(err as Error).message}\n`);
-    return 1;
+    return 3;
   }
   io.stdout.write(
     `workbench serve: receiving OTLP traces at ${receiver.url}/v1/traces; bundles go to ${resolved.options.outDir}\n`,

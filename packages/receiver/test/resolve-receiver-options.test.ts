@@ -114,3 +114,27 @@ describe('runServeCommand', () => {
     expect([...t.out, ...t.err].join('')).not.toContain('hidden-value');
   });
 });
+
+describe('runServeCommand start failures', () => {
+  it('exits 3 with the reason when the port is taken', async () => {
+    const { tempDir } = await import('./helpers.js');
+    const { startReceiver } = await import('../src/index.js');
+    const first = await startReceiver({ port: 0, dataDir: tempDir(), outDir: tempDir() });
+    try {
+      const err: string[] = [];
+      const code = await runServeCommand(
+        ['--port', new URL(first.url).port, '--data', tempDir(), '--out', tempDir()],
+        {
+          stdout: { write: () => true },
+          stderr: { write: (t: string) => err.push(t) },
+          env: {},
+          stop: Promise.resolve(),
+        },
+      );
+      expect(code).toBe(3);
+      expect(err.join('')).toMatch(/cannot start: .*EADDRINUSE/);
+    } finally {
+      await first.close();
+    }
+  });
+});
