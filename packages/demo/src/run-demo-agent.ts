@@ -9,8 +9,9 @@ const DEFAULT_TOPIC = 'OpenTelemetry span events';
  * Runs the demo agent once and records it: a run `demo-newsletter` with the workflow snapshot,
  * then the steps `plan` (a model call), `draft` (a model call and `draft.md` v1), `review` (a
  * human gate, requested and then approved by `editor@example.com`) and `publish` (`draft.md` v2,
- * with a patch from v1). Calls no model and never waits: everything but ids and clock times is
- * the same on every run.
+ * with a patch from v1). Calls no model and never waits: times come from a simulated clock (the
+ * run lasts {@link DEMO_RUN_MS} and ends now; the editor decides after {@link DEMO_REVIEW_WAIT_MS}),
+ * so everything but ids and the start time is the same on every run.
  *
  * @example
  * const { traceId, runId } = await runDemoAgent({ tracerProvider: provider });
@@ -24,66 +25,99 @@ export async function runDemoAgent(options: RunDemoAgentOptions = {}): Promise<D
       ...(options.tracerProvider !== undefined ? { tracerProvider: options.tracerProvider } : {}),
     });
   const topic = options.topic ?? DEFAULT_TOPIC;
-  const runOptions = {
+  // A simulated clock: the run is recorded as having taken DEMO_RUN_MS and ended just now, with
+  // each step lasting as long as its model call and the editor deciding after DEMO_REVIEW_WAIT_MS.
+  // Nothing waits: the times are passed explicitly.
+  const clock = new SimulatedClock(Date.now() - DEMO_RUN_MS);
+  const run = workbench.startRun({
     name: 'demo-newsletter',
     workflow: DEMO_WORKFLOW,
+    startTime: clock.now(),
     ...(options.runId !== undefined ? { runId: options.runId } : {}),
-  };
-
-  return workbench.run(runOptions, async (run) => {
-    const outline = await run.step('plan', { kind: 'llm' }, (step) =>
-      callModel(
-        step,
-        DEMO_MODELS.planner,
-        `Plan a short newsletter about ${topic}. Reply with three numbered sections.`,
-      ),
-    );
-
-    const draft = await run.step('draft', { kind: 'llm' }, (step) => {
-      const text = callModel(
-        step,
-        DEMO_MODELS.writer,
-        `Write a draft following this plan:\n${outline}`,
-      );
-      const ref = step.recordArtifact({
-        key: DEMO_ARTIFACT_KEY,
-        content: text,
-        mediaType: 'text/markdown',
-      });
-      return { text, version: ref?.version ?? 1 };
-    });
-
-    await run.step('review', { kind: 'human' }, (step) => {
-      step.requestGate({
-        gateId: DEMO_GATE_ID,
-        policy: 'one-editor',
-        subject: { artifactKey: DEMO_ARTIFACT_KEY, artifactVersion: draft.version },
-      });
-      // The editor answers at once. Both events take the span's own clock, so the decision is
-      // never stamped before the request nor after the step ends.
-      step.resolveGate({
-        gateId: DEMO_GATE_ID,
-        decision: 'approved',
-        actor: 'editor@example.com',
-        reason: 'Accurate and short. Tighten the title, then ship it.',
-      });
-    });
-
-    await run.step('publish', { kind: 'task' }, (step) => {
-      step.recordArtifact({
-        key: DEMO_ARTIFACT_KEY,
-        content: publishEdits(draft.text),
-        mediaType: 'text/markdown',
-      });
-    });
-
-    return { traceId: run.traceId, runId: run.runId };
   });
+
+  clock.advance(120);
+  const plan = run.startStep('plan', { kind: 'llm', startTime: clock.now() });
+  const outline = callModel(
+    plan,
+    clock,
+    DEMO_MODELS.planner,
+    `Plan a short newsletter about ${topic}. Reply with three numbered sections.`,
+  );
+  plan.end(clock.advance(30));
+
+  const draftStep = run.startStep('draft', { kind: 'llm', startTime: clock.advance(30) });
+  const text = callModel(
+    draftStep,
+    clock,
+    DEMO_MODELS.writer,
+    `Write a draft following this plan:\n${outline}`,
+  );
+  const ref = draftStep.recordArtifact({
+    key: DEMO_ARTIFACT_KEY,
+    content: text,
+    mediaType: 'text/markdown',
+    time: clock.advance(30),
+  });
+  draftStep.end(clock.advance(20));
+  const draftVersion = ref?.version ?? 1;
+
+  const review = run.startStep('review', { kind: 'human', startTime: clock.advance(30) });
+  review.requestGate({
+    gateId: DEMO_GATE_ID,
+    policy: 'one-editor',
+    subject: { artifactKey: DEMO_ARTIFACT_KEY, artifactVersion: draftVersion },
+    time: clock.advance(10),
+  });
+  review.resolveGate({
+    gateId: DEMO_GATE_ID,
+    decision: 'approved',
+    actor: 'editor@example.com',
+    reason: 'Accurate and short. Tighten the title, then ship it.',
+    time: clock.advance(DEMO_REVIEW_WAIT_MS),
+  });
+  review.end(clock.advance(20));
+
+  const publish = run.startStep('publish', { kind: 'task', startTime: clock.advance(40) });
+  publish.recordArtifact({
+    key: DEMO_ARTIFACT_KEY,
+    content: publishEdits(text),
+    mediaType: 'text/markdown',
+    time: clock.advance(120),
+  });
+  publish.end(clock.advance(30));
+  run.end(clock.advance(30));
+  return Promise.resolve({ traceId: run.traceId, runId: run.runId });
 }
 
-function callModel(step: WorkbenchStep, model: string, prompt: string): string {
+/** How long the editor takes to decide, on the demo's simulated clock. */
+export const DEMO_REVIEW_WAIT_MS = 252_500;
+/** How long a demo run takes on its simulated clock, from run start to run end. */
+export const DEMO_RUN_MS =
+  120 + 640 + 30 + 30 + 1830 + 30 + 20 + 30 + 10 + DEMO_REVIEW_WAIT_MS + 20 + 40 + 120 + 30 + 30;
+
+/** Epoch milliseconds that only move when told to. */
+class SimulatedClock {
+  constructor(private ms: number) {}
+  now(): number {
+    return this.ms;
+  }
+  /** Moves the clock forward and returns the new time. */
+  advance(ms: number): number {
+    this.ms += ms;
+    return this.ms;
+  }
+}
+
+function callModel(
+  step: WorkbenchStep,
+  clock: SimulatedClock,
+  model: string,
+  prompt: string,
+): string {
   const response = fakeModel({ model, prompt });
   step.recordModelIo({
+    time: clock.advance(response.durationMs),
     operation: 'chat',
     provider: DEMO_PROVIDER,
     model,

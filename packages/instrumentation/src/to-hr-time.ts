@@ -1,4 +1,5 @@
 import type { HrTime } from '@opentelemetry/api';
+import type { Reporter } from './reporter.js';
 import type { EventTime } from './types.js';
 
 const NANOS_PER_SECOND = 1e9;
@@ -38,4 +39,22 @@ function millisToHrTime(ms: number): HrTime | undefined {
     nanos -= NANOS_PER_SECOND;
   }
   return [seconds, nanos];
+}
+
+/**
+ * An optional time option as an `HrTime`: `undefined` when not given; when given but invalid,
+ * reported as bad input and `undefined` (the SDK then uses the current time).
+ *
+ * @example
+ * span.end(optionalTime(time, 'end', reporter));
+ */
+export function optionalTime(
+  time: EventTime | undefined,
+  what: string,
+  reporter: Reporter,
+): HrTime | undefined {
+  if (time === undefined) return undefined;
+  const hr = toHrTime(time);
+  if (hr === undefined) reporter.warn('bad_input', `${what}: time is not a valid time; now used`);
+  return hr;
 }

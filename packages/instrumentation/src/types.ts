@@ -98,6 +98,11 @@ export interface StartRunOptions {
   workflow?: WorkflowInfo;
   /** Extra attributes for the run span. */
   attributes?: Attributes;
+  /**
+   * When the run started, for runs recorded after the fact or on a simulated clock; the workflow
+   * snapshot is stamped with it too. @default now
+   */
+  startTime?: EventTime;
 }
 
 /**
@@ -119,6 +124,8 @@ export interface StepOptions {
   kind?: StepKind;
   /** Extra attributes for the step span. */
   attributes?: Attributes;
+  /** When the step started, for steps recorded after the fact. @default now */
+  startTime?: EventTime;
 }
 
 /**

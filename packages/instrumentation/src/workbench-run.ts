@@ -1,6 +1,6 @@
 import type { Span } from '@opentelemetry/api';
 import type { RunState } from './internal-types.js';
-import type { StepOptions } from './types.js';
+import type { EventTime, StepOptions } from './types.js';
 import { WorkbenchScope } from './workbench-scope.js';
 import { WorkbenchStep } from './workbench-step.js';
 
@@ -51,8 +51,8 @@ export class WorkbenchRun extends WorkbenchScope {
    * @example
    * run.end();
    */
-  override end(): void {
-    super.end();
+  override end(time?: EventTime): void {
+    super.end(time);
     this._state.ended = true;
     this._state.artifacts.release();
   }

@@ -33,7 +33,7 @@ import { modelIoAttributes } from './model-io-attributes.js';
 import { recordError } from './record-error.js';
 import { sha256Hex } from './sha256-hex.js';
 import { nonRecordingSpan, startSpan } from './start-span.js';
-import { toHrTime } from './to-hr-time.js';
+import { optionalTime, toHrTime } from './to-hr-time.js';
 import { toWellFormed } from './to-well-formed.js';
 import type {
   ArtifactInput,
@@ -237,16 +237,17 @@ export abstract class WorkbenchScope {
   }
 
   /**
-   * Ends the span. Calling it again does nothing.
+   * Ends the span, now or at `time` (for steps recorded after the fact). Calling it again does
+   * nothing.
    *
    * @example
    * step.end();
    */
-  end(): void {
+  end(time?: EventTime): void {
     this._safely('end', undefined, () => {
       if (this._ended) return;
       this._ended = true;
-      this.span.end();
+      this.span.end(optionalTime(time, 'end', this._state.reporter));
     });
   }
 
@@ -277,10 +278,11 @@ export abstract class WorkbenchScope {
         ...extraAttributes(options?.attributes, 'startStep', this._state.reporter),
         ...b.attributes,
       };
+      const startTime = optionalTime(options?.startTime, 'startStep', this._state.reporter);
       return startSpan(
         this._state.config.tracer,
         name,
-        { attributes },
+        { attributes, ...(startTime !== undefined ? { startTime } : {}) },
         trace.setSpan(context.active(), this.span),
         this._state.reporter,
       );

@@ -11,6 +11,7 @@ import { resolveConfig, type Environment } from './resolve-config.js';
 import type { StartRunOptions, WorkbenchOptions } from './types.js';
 import { WorkbenchRun } from './workbench-run.js';
 import { nonRecordingSpan, startSpan } from './start-span.js';
+import { optionalTime } from './to-hr-time.js';
 import { workflowSnapshotAttributes } from './workflow-snapshot-attributes.js';
 
 /**
@@ -80,10 +81,12 @@ export class Workbench {
         this._reporter.warn('bad_input', 'startRun: name is not a non-empty string; "run" used');
         name = 'run';
       }
+      const startTime = optionalTime(options.startTime, 'startRun', this._reporter);
       const span = startSpan(
         this._config.tracer,
         `run ${name}`,
         {
+          ...(startTime !== undefined ? { startTime } : {}),
           attributes: {
             ...extraAttributes(options.attributes, 'startRun', this._reporter),
             [ATTR_RUN_ID]: runId,
@@ -97,6 +100,7 @@ export class Workbench {
         span.addEvent(
           EVENT_WORKFLOW_SNAPSHOT,
           workflowSnapshotAttributes(options.workflow, this._reporter),
+          startTime,
         );
       }
       return new WorkbenchRun(span, state, runId);
