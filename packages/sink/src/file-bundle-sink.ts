@@ -32,8 +32,10 @@ export class BundleSinkError extends Error {
  * const { location } = await sink.write(bundle);
  */
 export class FileBundleSink implements BundleSink {
-  private readonly directory: string;
-  private readonly fsync: boolean;
+  /** The folder, as an absolute path. */
+  readonly directory: string;
+  /** Whether files and the folder are fsynced. */
+  readonly fsync: boolean;
   private ready: Promise<string> | undefined;
 
   constructor(options: FileBundleSinkOptions) {
@@ -58,8 +60,8 @@ export class FileBundleSink implements BundleSink {
     const bytes = serializeBundle(bundle);
     const primary = join(dir, `${traceId}.json`);
     const tmp = join(dir, `.${traceId}.${randomBytes(6).toString('hex')}.tmp`);
-    await this.writeTemp(tmp, bytes);
     try {
+      await this.writeTemp(tmp, bytes);
       const placed = await this.place(tmp, primary, bytes);
       if (placed !== 'conflict') return { status: placed, location: primary };
       const revision = join(dir, `${traceId}.${bundle.integrity.sha256.slice(0, 12)}.json`);
