@@ -153,9 +153,11 @@ export class TraceAssembler {
       if (folded === undefined) continue; // never folded: open, quiet and TTL counted from now
       t.foldedCount = folded;
       if (t.records.length > folded) continue; // gained spans after its bundle: fold again
-      // Already folded with these spans (or more, from segments since deleted).
       this.setState(t, 'lingering');
-      t.lingerUntil = t.records.length === folded ? now + this.limits.lateWindowMs : now;
+      t.lingerUntil = now + this.limits.lateWindowMs;
+      // Fewer spans than its bundle: settled before the crash, only some of its segments remain.
+      // Reopening it would fold a part of it, so it is settled again at once.
+      if (t.records.length < folded) this.release(t);
     }
     for (const id of this.journal.entries.keys()) if (!this.traces.has(id)) this.tombstone(id);
     const onDisk = this.spool.tracesOnDisk();

@@ -150,4 +150,36 @@ describe('the receiver killed with SIGKILL while traces stream in', () => {
       expect(retried).toBeGreaterThanOrEqual(0);
     },
   );
+
+  it(
+    'folds a trace reopened by a late span into a revision after a kill, never touching the first bundle',
+    { timeout: 60_000 },
+    async () => {
+      const data = tempDir();
+      const out = tempDir();
+      const spans = runRecords(4, 20_000);
+      const late = spans.pop() as (typeof spans)[0];
+      let server = await startServer(data, out);
+      expect((await sendSpans(server.url, spans)).status).toBe(200);
+      const primary = `${spans[0]?.traceId}.json`;
+      await waitFor(
+        () => (bundleFiles(out).includes(primary) ? true : undefined),
+        'the first bundle',
+      );
+      const original = readBundleText(out, primary);
+      expect((await sendSpans(server.url, [late])).status).toBe(200);
+      server.child.kill('SIGKILL'); // before the reopened trace goes quiet
+      await server.exited;
+      server = await startServer(data, out);
+      const revision = await waitFor(
+        () => bundleFiles(out).find((f) => f !== primary),
+        'the revision',
+      );
+      expect(readBundleText(out, primary)).toBe(original);
+      expect((JSON.parse(readBundleText(out, revision)) as RunBundle).run.spanCount).toBe(4);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      expect(bundleFiles(out)).toHaveLength(2);
+    },
+  );
 });
