@@ -107,7 +107,7 @@ export function exactIntegerFromText(text: string): bigint | null {
   if (m === null) return null;
   const [, sign = '', whole = '', frac = '', expText = '0'] = m;
   const exp = Number(expText);
-  if (!Number.isSafeInteger(exp) || exp > 40 || exp < -40 - whole.length - frac.length) {
+  if (!Number.isSafeInteger(exp) || exp > 1000 || exp < -1000 - whole.length - frac.length) {
     // Absurd exponents: only zero survives them as an integer.
     return /^0*$/.test(whole + frac) ? 0n : null;
   }

@@ -148,8 +148,8 @@ describe('decodeOtlpJson', () => {
       'invalid_attribute',
     ],
     [
-      'intValue out of int64',
-      { attributes: [{ key: 'k', value: { intValue: '9223372036854775808' } }] },
+      'fractional intValue',
+      { attributes: [{ key: 'k', value: { intValue: '1.5' } }] },
       'invalid_attribute',
     ],
     [
@@ -189,6 +189,24 @@ describe('decodeOtlpJson', () => {
       const { spans } = ok(decodeOtlpJson(text));
       expect(spans[0]?.startTimeUnixNano).toBe(1764151842123456789n);
     }
+  });
+
+  it('reads an intValue beyond int64 (the JS exporters write 1e300 so) as the double it was', () => {
+    const text = request({ ...base, attributes: [{ key: 'k', value: { intValue: 0 } }] }).replace(
+      '"intValue":0',
+      '"intValue":1e+300',
+    );
+    const { spans } = ok(decodeOtlpJson(text));
+    expect(spans[0]?.attributes['k']).toBe(1e300);
+    const edge = ok(
+      decodeOtlpJson(
+        request({
+          ...base,
+          attributes: [{ key: 'k', value: { intValue: '9223372036854775808' } }],
+        }),
+      ),
+    );
+    expect(edge.spans[0]?.attributes['k']).toBe(9223372036854775808);
   });
 
   it('accepts times between 2^63 and 2^64 - 1 exactly', () => {

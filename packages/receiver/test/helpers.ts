@@ -45,7 +45,11 @@ export async function waitFor<T>(
  * Records one agent run with the SDK: a run span with a workflow snapshot, two steps, a model
  * receipt event, an artifact, a GenAI client span, and attribute values of every SDK type.
  */
-export function recordRun(tracer: Tracer, runId: string): string {
+export function recordRun(
+  tracer: Tracer,
+  runId: string,
+  noteValues: Record<string, number> = {},
+): string {
   // Explicit parent contexts: no global context manager is needed.
   const run = tracer.startSpan(
     'weekly-newsletter',
@@ -121,6 +125,13 @@ export function recordRun(tracer: Tracer, runId: string): string {
   });
   review.setStatus({ code: 2, message: 'needs another pass' });
   review.end();
+  // An event the fold does not interpret keeps its attributes: values must survive the trip exactly.
+  run.addEvent('workbench.custom.note', {
+    'note.float': 1.5,
+    'note.negative': -42,
+    'note.list': [1, 2, 3],
+    ...noteValues,
+  });
   run.setStatus({ code: 1 });
   run.end();
   return run.spanContext().traceId;

@@ -72,12 +72,33 @@ describe('the receiver fed by the stock OpenTelemetry JS exporters', () => {
     },
   );
 
+  // The JS exporters send an integer-valued number beyond 2^53 as an exact intValue, which decodes
+  // to a bigint (as the span record model says); the SDK adapter keeps it a number, and the fold
+  // renders the two differently ("9007199254740994" against 9007199254740994). Expected to fail
+  // until spanRecordFromReadableSpan (or the fold) treats such numbers as integers: then flip it.
+  it.fails('keeps integers beyond 2^53 identical across doors', async () => {
+    const memory = new MemorySink();
+    const provider = new BasicTracerProvider({
+      spanProcessors: [
+        new SimpleSpanProcessor(new ProtoExporter({ url: `${receiver.url}/v1/traces` })),
+        new RunBundleSpanProcessor({ sink: memory }),
+      ],
+    });
+    const traceId = recordRun(provider.getTracer('t'), 'run-big', { 'note.big': 2 ** 53 + 2 });
+    await provider.forceFlush();
+    await receiver.flush();
+    await provider.shutdown();
+    expect(readBundleText(out, `${traceId}.json`)).toBe(
+      serializeBundle(memory.bundles.get(traceId) as RunBundle),
+    );
+  });
+
   it('counts accepted spans and written bundles in /metrics', async () => {
     const res = await fetch(`${receiver.url}/metrics`);
     const text = await res.text();
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-    expect(text).toMatch(/^workbench_receiver_spans_accepted_total 16$/m);
-    expect(text).toMatch(/^workbench_receiver_bundles_written_total\{status="written"\} 4$/m);
+    expect(text).toMatch(/^workbench_receiver_spans_accepted_total 20$/m);
+    expect(text).toMatch(/^workbench_receiver_bundles_written_total\{status="written"\} 5$/m);
     expect(text).toMatch(/^workbench_receiver_bundles_incomplete_total 0$/m);
   });
 });

@@ -454,8 +454,13 @@ function intFromJson(v: unknown, where: string): number | bigint {
     return Number.isSafeInteger(v) ? v : BigInt(v);
   }
   if (typeof v === 'string') {
-    const n = exactIntegerFromText(v.trim());
+    const text = v.trim();
+    const n = exactIntegerFromText(text);
     const out = n === null ? null : int64Value(n);
+    // An integer beyond int64 is what the JS exporters send for an integer-valued double such as
+    // 1e300: kept as that double, as the SDK adapter keeps it.
+    if (n !== null && out === null && DOUBLE_TEXT.test(text) && Number.isFinite(Number(text)))
+      return Number(text);
     if (out === null)
       throw new SpanIssue(
         'invalid_attribute',
