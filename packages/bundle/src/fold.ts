@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as sc from '@llm-workbench/semconv';
 import { toBundleAttributes, utf8Length } from './attribute-values.js';
 import { canonicalize } from './canonicalize.js';
-import { durationMs, formatMicros, nanosToMicros } from './time.js';
+import { durationMs, MicrosFormatter, nanosToMicros } from './time.js';
 import type { AttributeValue, Attributes, SpanRecord } from './span-record.js';
 import { isValidSpanId, isValidTraceId } from './span-record.js';
 import {
@@ -10,6 +10,7 @@ import {
   type BundleArtifact,
   type BundleDiagnostic,
   type BundleEvent,
+  type BundleRun,
   type BundleStatus,
   type BundleStep,
   type ContentRef,
@@ -77,15 +78,16 @@ function isGenAiSpan(span: SpanRecord): boolean {
  */
 export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}): UnsealedRunBundle {
   const diags = new Diagnostics();
+  const times = new MicrosFormatter();
   const unique = dedupe(spans, diags);
   const traceId = chooseTrace(unique, diags);
   const byId = new Map<string, SpanRecord>();
   for (const s of unique) if (s.traceId === traceId) byId.set(s.spanId, s);
-  const ordered = [...byId.values()].sort(compareSpans);
+  const starts = orderByStart(byId.values());
+  const ordered = starts.map((s) => s.span);
 
   const ancestry = new Ancestry(byId, diags);
   const root = chooseRoot(ordered, diags);
-  const stepOf = (spanId: string): string | null => ancestry.stepOf(spanId);
 
   const steps: BundleStep[] = [];
   const timeline: Sortable[] = [];
@@ -94,107 +96,115 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
   let snapshot: WorkflowSnapshot | null = null;
   let unknownDropped = 0;
 
-  for (const span of ordered) {
-    const r = new Reader(span.attributes, diags, span.spanId, null);
+  // Every object below is written with its members in RFC 8785 order (UTF-16 code units of the
+  // keys), so that canonicalize finds them in order and copies nothing. A test walks fold output
+  // to keep it so.
+  for (const { span, us: startUs } of starts) {
+    const spanId = span.spanId;
+    const r = new Reader(span.attributes, diags, spanId, null);
     const ownStep = r.str(sc.ATTR_STEP_ID);
-    const enclosingStep = stepOf(span.spanId);
-    const startUs = nanosToMicros(span.startTimeUnixNano);
+    const enclosingStep = ancestry.stepOf(spanId);
     const endUs = nanosToMicros(span.endTimeUnixNano);
     if (span.endTimeUnixNano < span.startTimeUnixNano) {
-      diags.add('end_before_start', 'span ends before it starts', span.spanId, null);
+      diags.add('end_before_start', 'span ends before it starts', spanId, null);
     }
     const status = statusOf(span);
+    const startTime = times.format(startUs);
 
     if (ownStep !== null) {
-      const parentStep = span.parentSpanId !== undefined ? stepOf(span.parentSpanId) : null;
+      const parentStep =
+        span.parentSpanId !== undefined ? ancestry.stepOf(span.parentSpanId) : null;
+      const kind = r.str(sc.ATTR_STEP_KIND);
+      const endTime = times.format(endUs);
       steps.push({
-        stepId: ownStep,
-        kind: r.str(sc.ATTR_STEP_KIND),
+        durationMs: durationMs(span.startTimeUnixNano, span.endTimeUnixNano),
+        endTime,
+        kind,
         name: span.name,
-        spanId: span.spanId,
         parentSpanId: span.parentSpanId ?? null,
         parentStepId: parentStep,
-        startTime: formatMicros(startUs),
-        endTime: formatMicros(endUs),
-        durationMs: durationMs(span.startTimeUnixNano, span.endTimeUnixNano),
+        spanId,
+        startTime,
         status,
+        stepId: ownStep,
       });
       timeline.push({
         us: startUs,
-        spanId: span.spanId,
+        spanId,
         order: 0,
         event: {
-          type: 'step_started',
-          time: formatMicros(startUs),
-          spanId: span.spanId,
-          stepId: ownStep,
+          kind,
           name: span.name,
-          kind: r.str(sc.ATTR_STEP_KIND),
+          spanId,
+          stepId: ownStep,
+          time: startTime,
+          type: 'step_started',
         },
       });
       timeline.push({
         us: endUs,
-        spanId: span.spanId,
+        spanId,
         order: Number.MAX_SAFE_INTEGER,
         event: {
-          type: 'step_ended',
-          time: formatMicros(endUs),
-          spanId: span.spanId,
-          stepId: ownStep,
           name: span.name,
+          spanId,
           status,
+          stepId: ownStep,
+          time: endTime,
+          type: 'step_ended',
         },
       });
     }
 
     let hasModelIoEvent = false;
-    span.events.forEach((event, index) => {
+    const spanEvents = span.events;
+    for (let index = 0; index < spanEvents.length; index++) {
+      const event = spanEvents[index];
+      if (event === undefined) continue; // a hole in a sparse array, as forEach would skip
       const order = index + 2;
       const us = nanosToMicros(event.timeUnixNano);
-      const time = formatMicros(us);
-      const er = new Reader(event.attributes, diags, span.spanId, event.name);
-      const push = (e: BundleEvent): void => {
-        timeline.push({ us, spanId: span.spanId, order, event: e });
-      };
+      const time = times.format(us);
+      const er = new Reader(event.attributes, diags, spanId, event.name);
+      let kept: BundleEvent;
       switch (event.name) {
         case sc.EVENT_WORKFLOW_SNAPSHOT: {
-          const snap = readSnapshot(er, diags, span.spanId);
-          if (snapshot === null && (root === null || span.spanId === root.spanId)) {
+          const snap = readSnapshot(er, diags, spanId);
+          if (snapshot === null && (root === null || spanId === root.spanId)) {
             snapshot = snap;
           } else {
             diags.add(
               'extra_workflow_snapshot',
               'a workflow snapshot outside the run span, or a second one, is kept as an event only',
-              span.spanId,
+              spanId,
               event.name,
             );
           }
-          push({
-            type: 'workflow_snapshot',
-            time,
-            spanId: span.spanId,
-            stepId: enclosingStep,
-            workflowId: snap.id,
+          kept = {
             revision: snap.revision,
             sha256: snap.sha256,
-          });
+            spanId,
+            stepId: enclosingStep,
+            time,
+            type: 'workflow_snapshot',
+            workflowId: snap.id,
+          };
           break;
         }
         case sc.EVENT_GATE_REQUESTED: {
           const key = er.str(sc.ATTR_GATE_SUBJECT_ARTIFACT_KEY);
           const version = er.int(sc.ATTR_GATE_SUBJECT_ARTIFACT_VERSION);
-          push({
-            type: 'human_gate_requested',
-            time,
-            spanId: span.spanId,
-            stepId: enclosingStep,
+          kept = {
             gateId: er.required(er.str(sc.ATTR_GATE_ID), sc.ATTR_GATE_ID),
             policy: er.str(sc.ATTR_GATE_POLICY),
+            spanId,
+            stepId: enclosingStep,
             subject:
               key === null && version === null
                 ? null
                 : { artifactKey: key, artifactVersion: version },
-          });
+            time,
+            type: 'human_gate_requested',
+          };
           break;
         }
         case sc.EVENT_GATE_RESOLVED: {
@@ -203,20 +213,20 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
             diags.add(
               'unknown_gate_decision',
               `gate decision ${JSON.stringify(decision)} is not one of ${sc.GATE_DECISIONS.join(', ')}`,
-              span.spanId,
+              spanId,
               sc.ATTR_GATE_DECISION,
             );
           }
-          push({
-            type: 'human_gate_resolved',
-            time,
-            spanId: span.spanId,
-            stepId: enclosingStep,
-            gateId: er.required(er.str(sc.ATTR_GATE_ID), sc.ATTR_GATE_ID),
-            decision,
+          kept = {
             actor: er.required(er.str(sc.ATTR_GATE_ACTOR), sc.ATTR_GATE_ACTOR),
+            decision,
+            gateId: er.required(er.str(sc.ATTR_GATE_ID), sc.ATTR_GATE_ID),
             reason: er.str(sc.ATTR_GATE_REASON),
-          });
+            spanId,
+            stepId: enclosingStep,
+            time,
+            type: 'human_gate_resolved',
+          };
           break;
         }
         case sc.EVENT_MODEL_IO: {
@@ -226,27 +236,27 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
             'event',
             time,
             enclosingStep,
-            span.spanId,
+            spanId,
             er.num(sc.ATTR_MODEL_IO_DURATION_MS),
           );
           er.required(receipt.provider, sc.ATTR_GEN_AI_PROVIDER_NAME);
           er.required(receipt.model, sc.ATTR_GEN_AI_REQUEST_MODEL);
-          modelIo.push({ us, spanId: span.spanId, order, receipt });
-          push(modelIoEvent(receipt));
+          modelIo.push({ us, spanId, order, receipt });
+          kept = modelIoEvent(receipt);
           break;
         }
         case sc.EVENT_ARTIFACT: {
-          const artifact = readArtifact(er, time, enclosingStep, span.spanId);
+          const artifact = readArtifact(er, time, enclosingStep, spanId);
           artifacts.push(artifact);
-          push({
-            type: 'artifact',
-            time,
-            spanId: span.spanId,
-            stepId: enclosingStep,
+          kept = {
             key: artifact.key,
-            version: artifact.version,
             sha256: artifact.sha256,
-          });
+            spanId,
+            stepId: enclosingStep,
+            time,
+            type: 'artifact',
+            version: artifact.version,
+          };
           break;
         }
         default: {
@@ -254,33 +264,34 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
             diags.add(
               'unknown_workbench_event',
               `unknown workbench event ${JSON.stringify(event.name)} kept as unknown`,
-              span.spanId,
+              spanId,
               event.name,
             );
           }
-          push({
-            type: 'unknown',
-            time,
-            spanId: span.spanId,
-            stepId: enclosingStep,
-            name: event.name,
+          kept = {
             attributes: toBundleAttributes(event.attributes),
-          });
+            name: event.name,
+            spanId,
+            stepId: enclosingStep,
+            time,
+            type: 'unknown',
+          };
         }
       }
-    });
+      timeline.push({ us, spanId, order, event: kept });
+    }
 
     if (!hasModelIoEvent && isGenAiSpan(span)) {
       const receipt = readModelIo(
         r,
         'span',
-        formatMicros(startUs),
+        startTime,
         enclosingStep,
-        span.spanId,
+        spanId,
         durationMs(span.startTimeUnixNano, span.endTimeUnixNano),
       );
-      modelIo.push({ us: startUs, spanId: span.spanId, order: 1, receipt });
-      timeline.push({ us: startUs, spanId: span.spanId, order: 1, event: modelIoEvent(receipt) });
+      modelIo.push({ us: startUs, spanId, order: 1, receipt });
+      timeline.push({ us: startUs, spanId, order: 1, event: modelIoEvent(receipt) });
     }
   }
 
@@ -317,9 +328,6 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
   checkArtifactVersions(artifacts, diags);
 
   const rootReader = root ? new Reader(root.attributes, diags, root.spanId, null) : null;
-  const runId = rootReader?.str(sc.ATTR_RUN_ID) ?? null;
-  const rootStart = root ? nanosToMicros(root.startTimeUnixNano) : null;
-  const rootEnd = root ? nanosToMicros(root.endTimeUnixNano) : null;
   const serviceValue = root?.resource[sc.ATTR_SERVICE_NAME];
   const complete = options.truncated !== true && root !== null && ancestry.whole;
   if (options.truncated === true) {
@@ -330,28 +338,30 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
       null,
     );
   }
+  // Read before the diagnostics are listed: reading the root's attributes may add some.
+  const run: BundleRun = {
+    complete,
+    durationMs: root ? durationMs(root.startTimeUnixNano, root.endTimeUnixNano) : null,
+    endTime: root ? times.format(nanosToMicros(root.endTimeUnixNano)) : null,
+    name: rootReader?.str(sc.ATTR_RUN_NAME) ?? root?.name ?? '',
+    rootSpanId: root?.spanId ?? null,
+    runId: rootReader?.str(sc.ATTR_RUN_ID) ?? null,
+    service: typeof serviceValue === 'string' ? serviceValue : null,
+    spanCount: ordered.length,
+    startTime: root ? times.format(nanosToMicros(root.startTimeUnixNano)) : null,
+    status: root ? statusOf(root) : { code: 'unset', message: null },
+    traceId,
+    workflowSnapshot: snapshot,
+  };
 
   return {
-    schemaVersion: BUNDLE_SCHEMA_VERSION,
-    run: {
-      traceId,
-      runId,
-      name: rootReader?.str(sc.ATTR_RUN_NAME) ?? root?.name ?? '',
-      service: typeof serviceValue === 'string' ? serviceValue : null,
-      rootSpanId: root?.spanId ?? null,
-      startTime: rootStart === null ? null : formatMicros(rootStart),
-      endTime: rootEnd === null ? null : formatMicros(rootEnd),
-      durationMs: root ? durationMs(root.startTimeUnixNano, root.endTimeUnixNano) : null,
-      status: root ? statusOf(root) : { code: 'unset', message: null },
-      complete,
-      workflowSnapshot: snapshot,
-      spanCount: ordered.length,
-    },
-    steps,
-    events,
-    model_io: modelIo.map((m) => m.receipt),
     artifacts,
     diagnostics: diags.sorted(),
+    events,
+    model_io: modelIo.map((m) => m.receipt),
+    run,
+    schemaVersion: BUNDLE_SCHEMA_VERSION,
+    steps,
   };
 }
 
@@ -504,8 +514,10 @@ function readSnapshot(r: Reader, diags: Diagnostics, spanId: string): WorkflowSn
   let sha256: string | null = null;
   if (text !== null) {
     try {
-      definition = JSON.parse(text) as JsonValue;
-      sha256 = sha256Hex(canonicalize(definition));
+      const canonical = canonicalize(JSON.parse(text));
+      sha256 = sha256Hex(canonical);
+      // Parsed again from its canonical form: the same value, with its members in order.
+      definition = JSON.parse(canonical) as JsonValue;
     } catch (err) {
       definition = null;
       sha256 = null;
@@ -525,7 +537,7 @@ function readSnapshot(r: Reader, diags: Diagnostics, spanId: string): WorkflowSn
       sc.ATTR_WORKFLOW_DEFINITION_SHA256,
     );
   }
-  return { id, revision, sha256: sha256 ?? declared, definition };
+  return { definition, id, revision, sha256: sha256 ?? declared };
 }
 
 function readContent(
@@ -537,9 +549,9 @@ function readContent(
 ): ContentRef {
   const declared = readHash(r, hashKey, diags, spanId);
   const raw = r.str(contentKey);
-  if (raw === null) return { sha256: declared, content: null, omitted: null };
+  if (raw === null) return { content: null, omitted: null, sha256: declared };
   if (utf8Length(raw) > sc.INLINE_LIMIT_BYTES) {
-    return { sha256: declared, content: null, omitted: 'over_inline_limit' };
+    return { content: null, omitted: 'over_inline_limit', sha256: declared };
   }
   const actual = sha256Hex(raw);
   if (declared !== null && declared !== actual) {
@@ -549,9 +561,9 @@ function readContent(
       spanId,
       contentKey,
     );
-    return { sha256: declared, content: null, omitted: 'hash_mismatch' };
+    return { content: null, omitted: 'hash_mismatch', sha256: declared };
   }
-  return { sha256: declared ?? actual, content: raw, omitted: null };
+  return { content: raw, omitted: null, sha256: declared ?? actual };
 }
 
 function readModelIo(
@@ -565,41 +577,41 @@ function readModelIo(
   const amount = r.num(sc.ATTR_MODEL_IO_COST_AMOUNT);
   const diags = r.diags;
   return {
-    source,
-    time,
-    operation: r.str(sc.ATTR_GEN_AI_OPERATION_NAME),
-    provider: r.str(sc.ATTR_GEN_AI_PROVIDER_NAME) ?? r.str(sc.ATTR_GEN_AI_SYSTEM),
+    cost: amount === null ? null : { amount, currency: r.str(sc.ATTR_MODEL_IO_COST_CURRENCY) },
+    durationMs: duration,
+    input: readContent(r, sc.ATTR_MODEL_IO_INPUT, sc.ATTR_MODEL_IO_INPUT_SHA256, diags, spanId),
     model: r.str(sc.ATTR_GEN_AI_REQUEST_MODEL) ?? r.str(sc.ATTR_GEN_AI_RESPONSE_MODEL),
+    operation: r.str(sc.ATTR_GEN_AI_OPERATION_NAME),
+    output: readContent(r, sc.ATTR_MODEL_IO_OUTPUT, sc.ATTR_MODEL_IO_OUTPUT_SHA256, diags, spanId),
+    provider: r.str(sc.ATTR_GEN_AI_PROVIDER_NAME) ?? r.str(sc.ATTR_GEN_AI_SYSTEM),
     responseModel: r.str(sc.ATTR_GEN_AI_RESPONSE_MODEL),
+    source,
+    spanId,
+    stepId,
+    time,
     usage: {
+      cacheCreationInputTokens: r.int(sc.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS),
+      cacheReadInputTokens: r.int(sc.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
       inputTokens:
         r.int(sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS) ?? r.int(sc.ATTR_GEN_AI_USAGE_PROMPT_TOKENS),
       outputTokens:
         r.int(sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS) ?? r.int(sc.ATTR_GEN_AI_USAGE_COMPLETION_TOKENS),
-      cacheReadInputTokens: r.int(sc.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
-      cacheCreationInputTokens: r.int(sc.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS),
       reasoningOutputTokens: r.int(sc.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS),
     },
-    durationMs: duration,
-    cost: amount === null ? null : { amount, currency: r.str(sc.ATTR_MODEL_IO_COST_CURRENCY) },
-    stepId,
-    spanId,
-    input: readContent(r, sc.ATTR_MODEL_IO_INPUT, sc.ATTR_MODEL_IO_INPUT_SHA256, diags, spanId),
-    output: readContent(r, sc.ATTR_MODEL_IO_OUTPUT, sc.ATTR_MODEL_IO_OUTPUT_SHA256, diags, spanId),
   };
 }
 
 function modelIoEvent(m: ModelIoReceipt): BundleEvent {
   return {
-    type: 'model_io',
-    time: m.time,
+    durationMs: m.durationMs,
+    inputTokens: m.usage.inputTokens,
+    model: m.model,
+    outputTokens: m.usage.outputTokens,
+    provider: m.provider,
     spanId: m.spanId,
     stepId: m.stepId,
-    provider: m.provider,
-    model: m.model,
-    inputTokens: m.usage.inputTokens,
-    outputTokens: m.usage.outputTokens,
-    durationMs: m.durationMs,
+    time: m.time,
+    type: 'model_io',
   };
 }
 
@@ -646,18 +658,18 @@ function readArtifact(
     else patch = rawPatch;
   }
   return {
-    key: r.required(r.str(sc.ATTR_ARTIFACT_KEY), sc.ATTR_ARTIFACT_KEY) ?? '',
-    version,
-    sha256,
-    mediaType: r.required(r.str(sc.ATTR_ARTIFACT_MEDIA_TYPE), sc.ATTR_ARTIFACT_MEDIA_TYPE),
-    size: r.required(r.int(sc.ATTR_ARTIFACT_SIZE), sc.ATTR_ARTIFACT_SIZE),
-    parentVersion: r.int(sc.ATTR_ARTIFACT_PARENT_VERSION),
     content,
-    patch,
+    key: r.required(r.str(sc.ATTR_ARTIFACT_KEY), sc.ATTR_ARTIFACT_KEY) ?? '',
+    mediaType: r.required(r.str(sc.ATTR_ARTIFACT_MEDIA_TYPE), sc.ATTR_ARTIFACT_MEDIA_TYPE),
     omitted: { content: contentOmitted, patch: patchOmitted },
-    stepId,
+    parentVersion: r.int(sc.ATTR_ARTIFACT_PARENT_VERSION),
+    patch,
+    sha256,
+    size: r.required(r.int(sc.ATTR_ARTIFACT_SIZE), sc.ATTR_ARTIFACT_SIZE),
     spanId,
+    stepId,
     time,
+    version,
   };
 }
 
@@ -875,11 +887,11 @@ function compareBig(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function compareSpans(a: SpanRecord, b: SpanRecord): number {
-  return (
-    compareBig(nanosToMicros(a.startTimeUnixNano), nanosToMicros(b.startTimeUnixNano)) ||
-    compareStr(a.spanId, b.spanId)
-  );
+/** Spans by start time (in microseconds, as bundles keep it), then span id; never by arrival. */
+function orderByStart(spans: Iterable<SpanRecord>): Array<{ span: SpanRecord; us: bigint }> {
+  const starts: Array<{ span: SpanRecord; us: bigint }> = [];
+  for (const span of spans) starts.push({ span, us: nanosToMicros(span.startTimeUnixNano) });
+  return starts.sort((a, b) => compareBig(a.us, b.us) || compareStr(a.span.spanId, b.span.spanId));
 }
 
 function compareSortable(

@@ -10,6 +10,9 @@ const US_PER_S = 1_000_000n;
 /** 0001-01-01T00:00:00Z … 9999-12-31T23:59:59.999999Z in microseconds: what RFC 3339 can write. */
 const MIN_US = -62_135_596_800_000_000n;
 const MAX_US = 253_402_300_799_999_999n;
+/** Within ±2^53 microseconds (years 1684–2255), times are exact as doubles. */
+const MIN_SAFE_US = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE_US = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Nanoseconds to microseconds, truncating toward negative infinity. */
 export function nanosToMicros(ns: bigint): bigint {
@@ -26,15 +29,84 @@ export function nanosToMicros(ns: bigint): bigint {
  */
 export function formatMicros(us: bigint): string | null {
   if (us < MIN_US || us > MAX_US) return null;
+  // Bundles format a time per event: integer arithmetic on doubles, exact within ±2^53, is
+  // several times faster than BigInt division and Date.
+  if (us >= MIN_SAFE_US && us <= MAX_SAFE_US) {
+    const n = Number(us);
+    let frac = n % 1_000_000;
+    if (frac < 0) frac += 1_000_000;
+    return formatSeconds((n - frac) / 1_000_000, frac);
+  }
   let seconds = us / US_PER_S;
   let frac = us % US_PER_S;
   if (frac < 0n) {
     frac += US_PER_S;
     seconds -= 1n;
   }
-  const iso = new Date(Number(seconds) * 1000).toISOString(); // exact: seconds fit easily
-  const yearAndClock = iso.slice(0, iso.indexOf('.'));
-  return `${yearAndClock}.${frac.toString().padStart(6, '0')}Z`;
+  return formatSeconds(Number(seconds), Number(frac)); // exact: seconds fit easily
+}
+
+/** `YYYY-MM-DDTHH:MM:SS.ffffffZ` of whole epoch seconds and microseconds (years 0001–9999). */
+function formatSeconds(seconds: number, micros: number): string {
+  return `${secondPrefix(seconds)}${pad(micros, 6)}Z`;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS.` of whole epoch seconds (years 0001–9999). */
+function secondPrefix(seconds: number): string {
+  let clock = seconds % 86_400;
+  if (clock < 0) clock += 86_400;
+  const [year, month, day] = civilFromDays((seconds - clock) / 86_400);
+  const hh = Math.floor(clock / 3600);
+  const mm = Math.floor((clock % 3600) / 60);
+  const ss = clock % 60;
+  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hh, 2)}:${pad(mm, 2)}:${pad(ss, 2)}.`;
+}
+
+/**
+ * {@link formatMicros} with a memory of the last second formatted: the times of one trace mostly
+ * share their seconds, so only the microseconds are written again. One per fold; not shared.
+ */
+export class MicrosFormatter {
+  private second = Number.NaN;
+  private prefix = '';
+
+  /** The same as `formatMicros(us)`. */
+  format(us: bigint): string | null {
+    if (us < MIN_SAFE_US || us > MAX_SAFE_US) return formatMicros(us);
+    const n = Number(us);
+    let frac = n % 1_000_000;
+    if (frac < 0) frac += 1_000_000;
+    const seconds = (n - frac) / 1_000_000;
+    if (seconds !== this.second) {
+      // ±2^53 µs lies within years 0001–9999: no range check needed.
+      this.second = seconds;
+      this.prefix = secondPrefix(seconds);
+    }
+    return `${this.prefix}${pad(frac, 6)}Z`;
+  }
+}
+
+function pad(n: number, width: number): string {
+  const s = String(n);
+  return s.length >= width ? s : '000000'.slice(0, width - s.length) + s;
+}
+
+/**
+ * Proleptic Gregorian year, month and day of a count of days since 1970-01-01 (Howard Hinnant's
+ * `civil_from_days`), the calendar `Date.prototype.toISOString` writes.
+ */
+function civilFromDays(days: number): [number, number, number] {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return [era * 400 + yoe + (month <= 2 ? 1 : 0), month, day];
 }
 
 /** Formats epoch nanoseconds as a bundle time (truncated to microseconds). */

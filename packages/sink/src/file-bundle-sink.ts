@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { link, lstat, mkdir, open, readFile, realpath, unlink } from 'node:fs/promises';
+import { close, constants, fsync, open, write } from 'node:fs';
+import { link, lstat, mkdir, readFile, realpath, unlink } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
+import { promisify } from 'node:util';
 import { isValidTraceId, serializeBundle, type RunBundle } from '@llm-workbench/bundle';
 import type { BundleSink, BundleWriteResult, FileBundleSinkOptions } from './types.js';
 
@@ -27,6 +28,10 @@ export class BundleSinkError extends Error {
  * File names come only from the validated trace id and hash (hex digits), so no id can reach
  * outside the folder; the folder itself may be a symlink, but the file names inside it may not.
  *
+ * With `fsync`, a bundle is reported written only once its file and the folder entry are on disk.
+ * Concurrent writes share folder fsyncs (a group commit): a write waits for the first folder
+ * fsync that starts after its link, so many bundles cost few folder syncs.
+ *
  * @example
  * const sink = new FileBundleSink({ directory: './bundles' });
  * const { location } = await sink.write(bundle);
@@ -37,6 +42,12 @@ export class FileBundleSink implements BundleSink {
   /** Whether files and the folder are fsynced. */
   readonly fsync: boolean;
   private ready: Promise<string> | undefined;
+  /** Temporary names: a random part per sink and a counter, unique with O_EXCL as the guard. */
+  private readonly tmpPrefix = randomBytes(6).toString('hex');
+  private tmpCounter = 0;
+  /** The folder fsync in progress, and the one queued behind it that new links join. */
+  private dirSync: Promise<void> | undefined;
+  private queuedDirSync: Promise<void> | undefined;
 
   constructor(options: FileBundleSinkOptions) {
     if (typeof options?.directory !== 'string' || options.directory === '') {
@@ -59,7 +70,7 @@ export class FileBundleSink implements BundleSink {
     const dir = await this.ensureDirectory();
     const bytes = serializeBundle(bundle);
     const primary = join(dir, `${traceId}.json`);
-    const tmp = join(dir, `.${traceId}.${randomBytes(6).toString('hex')}.tmp`);
+    const tmp = join(dir, `.${traceId}.${this.tmpPrefix}${(this.tmpCounter++).toString(36)}.tmp`);
     try {
       await this.writeTemp(tmp, bytes);
       const placed = await this.place(tmp, primary, bytes);
@@ -97,29 +108,55 @@ export class FileBundleSink implements BundleSink {
   }
 
   private async writeTemp(path: string, bytes: string): Promise<void> {
-    // O_EXCL | O_NOFOLLOW: never write through a planted symlink.
-    const handle = await open(
+    // O_EXCL | O_NOFOLLOW: never write through a planted symlink. Plain descriptors rather than
+    // FileHandles: a bundle is one write, and handles cost more than the write itself.
+    const fd = await openFile(
       path,
       constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
       0o644,
     );
     try {
-      await handle.writeFile(bytes, 'utf8');
-      if (this.fsync) await handle.sync();
+      const buffer = Buffer.from(bytes, 'utf8');
+      for (let at = 0; at < buffer.length;) {
+        at += (await writeFile(fd, buffer, at, buffer.length - at, null)).bytesWritten;
+      }
+      if (this.fsync) await syncFile(fd);
     } finally {
-      await handle.close();
+      await closeFile(fd);
     }
   }
 
-  private async syncDirectory(): Promise<void> {
+  /** Resolves once a folder fsync that started after this call has finished. */
+  private syncDirectory(): Promise<void> {
+    if (this.queuedDirSync) return this.queuedDirSync;
+    const start = (): Promise<void> => {
+      const running: Promise<void> = this.fsyncDirectory().finally(() => {
+        if (this.dirSync === running) this.dirSync = undefined;
+      });
+      this.dirSync = running;
+      return running;
+    };
+    if (!this.dirSync) return start();
+    // One is running, and may have started before our link: wait for the next one.
+    const queued = this.dirSync
+      .catch(() => undefined)
+      .then(() => {
+        this.queuedDirSync = undefined;
+        return start();
+      });
+    this.queuedDirSync = queued;
+    return queued;
+  }
+
+  private async fsyncDirectory(): Promise<void> {
     const dir = await this.ensureDirectory();
-    const handle = await open(dir, constants.O_RDONLY);
+    const fd = await openFile(dir, constants.O_RDONLY, 0);
     try {
-      await handle.sync();
+      await syncFile(fd);
     } catch {
       // Some filesystems refuse fsync on directories; the file itself is already synced.
     } finally {
-      await handle.close();
+      await closeFile(fd);
     }
   }
 
@@ -138,3 +175,9 @@ export class FileBundleSink implements BundleSink {
     return this.ready;
   }
 }
+
+const openFile = promisify(open);
+/** fs.write's promisified form resolves with `{ bytesWritten, buffer }`. */
+const writeFile = promisify(write);
+const syncFile = promisify(fsync);
+const closeFile = promisify(close);
