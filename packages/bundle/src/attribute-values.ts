@@ -16,18 +16,25 @@ const SECRET_VALUE =
 /** What a redacted value is replaced with. */
 export const REDACTED = '[REDACTED]';
 
-const encoder = new TextEncoder();
-
-/** UTF-8 byte length of a string without allocating for ASCII-only strings. */
+/**
+ * UTF-8 byte length of a string, without encoding it: what `TextEncoder` would write, lone
+ * surrogates counted as the three bytes of U+FFFD.
+ */
 export function utf8Length(s: string): number {
-  let ascii = true;
+  let bytes = s.length;
   for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) > 0x7f) {
-      ascii = false;
-      break;
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) {
+      bytes += 1;
+    } else if (c <= 0xdbff && c >= 0xd800 && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2; // a surrogate pair: 2 code units, 4 bytes
+      i++;
+    } else {
+      bytes += 2; // 3 bytes: the rest of the BMP, and lone surrogates (as U+FFFD)
     }
   }
-  return ascii ? s.length : encoder.encode(s).length;
+  return bytes;
 }
 
 /** Whether a key names something secret (authorization headers, API keys, tokens, passwords). */

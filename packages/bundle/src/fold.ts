@@ -823,22 +823,27 @@ class Ancestry {
         this.whole = false;
       }
     }
-    // Cycle detection: walk up from each span with a visited set per walk, marking clean spans.
-    const clean = new Set<string>();
-    for (const id of ids) {
-      const path = new Set<string>();
-      let cur: string | undefined = id;
-      while (cur !== undefined && !clean.has(cur)) {
-        if (path.has(cur)) {
+    // Cycle detection: walk up from each span, marking the spans of each walk with the walk's
+    // number (on the path of this walk: a cycle), then as clean (-1) once the walk ends.
+    const marks = new Map<string, number>();
+    const path: string[] = [];
+    for (let walk = 0; walk < ids.length; walk++) {
+      let cur: string | undefined = ids[walk];
+      path.length = 0;
+      for (;;) {
+        const mark = cur === undefined ? -1 : marks.get(cur);
+        if (cur === undefined || mark === -1) break;
+        if (mark === walk) {
           diags.add('parent_cycle', 'span parents form a cycle', cur, null);
           this.whole = false;
           break;
         }
-        path.add(cur);
+        marks.set(cur, walk);
+        path.push(cur);
         const parent: string | undefined = byId.get(cur)?.parentSpanId;
         cur = parent !== undefined && parent !== cur && byId.has(parent) ? parent : undefined;
       }
-      for (const p of path) clean.add(p);
+      for (const p of path) marks.set(p, -1);
     }
   }
 
@@ -847,17 +852,18 @@ class Ancestry {
     const memo = this.steps.get(spanId);
     if (memo !== undefined) return memo;
     const chain: string[] = [];
-    const seen = new Set<string>();
+    let seen: Set<string> | undefined; // only for long chains: short ones are searched
     let cur: string | undefined = spanId;
     let found: string | null = null;
-    while (cur !== undefined && !seen.has(cur)) {
+    while (cur !== undefined && !(seen ? seen.has(cur) : chain.includes(cur))) {
       const known = this.steps.get(cur);
       if (known !== undefined) {
         found = known;
         break;
       }
-      seen.add(cur);
       chain.push(cur);
+      if (seen) seen.add(cur);
+      else if (chain.length > 16) seen = new Set(chain);
       const span = this.byId.get(cur);
       if (!span) break;
       const step = span.attributes[sc.ATTR_STEP_ID];
