@@ -4,13 +4,22 @@
  *
  * Stock pipeline: BasicTracerProvider + BatchSpanProcessor + OTLP JSON serialization (the
  * serializer the OTLP/HTTP exporter uses; the bytes are discarded, so no network is measured).
- * Workload: runs of 10 spans (a run span and 9 step spans), 8 attributes and 2 events per span.
- * Run: node --conditions=source --import tsx bench/processor.bench.ts
+ * Workload: runs of 10 spans (bench/workload.ts). Each round records `runs` runs, yields to the
+ * event loop every 50 runs (so background work runs inside the window, as in a real app), then
+ * force-flushes; the time per span is wall time over the whole round. Each round has a fresh
+ * provider, warmed up (20 runs, flushed) before the clock starts: the figures are steady state. Rounds of the three
+ * pipelines interleave; medians are reported. CPU is the process's user+system time over the
+ * round (all threads), per span: what the bundles cost the machine, wherever they run. "Busy" is
+ * the time the event loop of the application's thread was not idle (event loop utilization).
+ *
+ * Environment: BENCH_FSYNC=0 writes without fsync; BENCH_RUNS and BENCH_ROUNDS size the run.
+ * Run alone: node --conditions=source --import tsx bench/processor.bench.ts
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { context, trace, type Tracer } from '@opentelemetry/api';
+import { pathToFileURL } from 'node:url';
+import { context, trace } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import {
@@ -21,8 +30,9 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { FileBundleSink, RunBundleSpanProcessor } from '@llm-workbench/processor';
-import * as sc from '@llm-workbench/semconv';
 import type { BenchResult } from './result.js';
+import { printResults } from './print-results.js';
+import { recordRun, SPANS_PER_RUN } from './workload.js';
 
 class SerializingExporter implements SpanExporter {
   bytes = 0;
@@ -56,143 +66,231 @@ class TimedProcessor implements SpanProcessor {
   }
 }
 
-function recordRun(tracer: Tracer, i: number): void {
-  const run = tracer.startSpan('run bench', {
-    attributes: {
-      [sc.ATTR_RUN_ID]: `run-${i}`,
-      [sc.ATTR_RUN_NAME]: 'bench',
-      'app.tenant': 'acme',
-      'app.region': 'eu-west-1',
-      'app.attempt': 1,
-      'app.priority': 0.5,
-      'app.flag': true,
-      'app.user': 'user-42',
-    },
-  });
-  run.addEvent(sc.EVENT_WORKFLOW_SNAPSHOT, {
-    [sc.ATTR_WORKFLOW_ID]: 'bench',
-    [sc.ATTR_WORKFLOW_REVISION]: '1',
-    [sc.ATTR_WORKFLOW_DEFINITION]: '{"nodes":[{"id":"s0"},{"id":"s1"}],"edges":[["s0","s1"]]}',
-  });
-  run.addEvent('app.note', { 'app.message': 'started' });
-  const ctx = trace.setSpan(context.active(), run);
-  for (let s = 0; s < 9; s++) {
-    const step = tracer.startSpan(
-      `step s${s}`,
-      {
-        attributes: {
-          [sc.ATTR_STEP_ID]: `s${s}`,
-          [sc.ATTR_STEP_KIND]: 'llm',
-          'app.tenant': 'acme',
-          'app.region': 'eu-west-1',
-          'app.attempt': s,
-          'app.priority': 0.25,
-          'app.flag': false,
-          'app.user': 'user-42',
-        },
-      },
-      ctx,
-    );
-    step.addEvent(sc.EVENT_MODEL_IO, {
-      [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'fake',
-      [sc.ATTR_GEN_AI_REQUEST_MODEL]: 'fake-1',
-      [sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 100 + s,
-      [sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: 20,
-      [sc.ATTR_MODEL_IO_DURATION_MS]: 12.5,
-      [sc.ATTR_MODEL_IO_COST_AMOUNT]: 0.001,
-      [sc.ATTR_MODEL_IO_COST_CURRENCY]: 'USD',
-    });
-    step.addEvent('app.note', { 'app.message': `step ${s}` });
-    step.end();
-  }
-  run.end();
+type Mode = 'stock' | 'worker' | 'inline';
+
+interface Round {
+  usPerSpan: number;
+  cpuUsPerSpan: number;
+  /** Time the application's thread (the event loop) was busy, per span. */
+  mainUsPerSpan: number;
+  onEnd: number[];
+  bundles: number;
 }
 
-async function measure(
-  withBundles: boolean,
-  runs: number,
-  dir: string,
-): Promise<{ usPerSpan: number; onEnd: number[] }> {
-  const exporter = new SerializingExporter();
+async function measure(mode: Mode, runs: number, dir: string, fsync: boolean): Promise<Round> {
   const processors: SpanProcessor[] = [
-    new BatchSpanProcessor(exporter, {
+    new BatchSpanProcessor(new SerializingExporter(), {
       maxQueueSize: 1_000_000,
       maxExportBatchSize: 512,
       scheduledDelayMillis: 50,
     }),
   ];
   let timed: TimedProcessor | undefined;
-  if (withBundles) {
-    timed = new TimedProcessor(
-      new RunBundleSpanProcessor({
-        sink: new FileBundleSink({ directory: dir, fsync: process.env.BENCH_FSYNC !== '0' }),
-        maxOpenTraces: 100_000,
-      }),
-    );
+  let bundleProcessor: RunBundleSpanProcessor | undefined;
+  if (mode !== 'stock') {
+    bundleProcessor = new RunBundleSpanProcessor({
+      sink: new FileBundleSink({ directory: dir, fsync }),
+      maxOpenTraces: 100_000,
+      worker: mode === 'worker',
+    });
+    timed = new TimedProcessor(bundleProcessor);
     processors.push(timed);
   }
   const provider = new BasicTracerProvider({ spanProcessors: processors });
   const tracer = provider.getTracer('bench');
+  // Steady state: the worker thread starts (and, from source, compiles) on first use.
+  for (let i = 0; i < 20; i++) recordRun(tracer, -1 - i);
+  await provider.forceFlush();
+  timed?.samples.splice(0);
+  const written = bundleProcessor?.stats.bundlesWritten ?? 0;
+  const cpu = process.cpuUsage();
+  const loop = performance.eventLoopUtilization();
   const start = process.hrtime.bigint();
   for (let i = 0; i < runs; i++) {
     recordRun(tracer, i);
-    // Yield now and then so that background work (batch export, folding, writes) runs inside the
-    // measured window, as it would in a real app.
     if (i % 50 === 49) await new Promise((r) => setImmediate(r));
   }
   await provider.forceFlush();
   const elapsed = Number(process.hrtime.bigint() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  const busy = performance.eventLoopUtilization(loop).active * 1000;
+  const bundles = (bundleProcessor?.stats.bundlesWritten ?? 0) - written;
   await provider.shutdown();
-  return { usPerSpan: elapsed / (runs * 10), onEnd: timed?.samples ?? [] };
+  const spans = runs * SPANS_PER_RUN;
+  return {
+    usPerSpan: elapsed / spans,
+    cpuUsPerSpan: (used.user + used.system) / spans,
+    mainUsPerSpan: busy / spans,
+    onEnd: timed?.samples ?? [],
+    bundles,
+  };
 }
 
-function percentile(xs: number[], p: number): number {
+function percentile(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
 }
 
-function median(xs: number[]): number {
-  return percentile(xs, 50);
+/** Options of {@link benchProcessor}. */
+export interface ProcessorBenchOptions {
+  /** Runs (of 10 spans) per round. Default 2000, or BENCH_RUNS. */
+  runs?: number;
+  /** Rounds per pipeline; medians are reported. Default 7, or BENCH_ROUNDS. */
+  rounds?: number;
+  /** fsync bundle files and the folder. Default true; BENCH_FSYNC=0 turns it off. */
+  fsync?: boolean;
 }
 
-/** Runs the A/B measurement and returns the figures. */
-export async function benchProcessor(runs = 2000, rounds = 5): Promise<BenchResult[]> {
+/**
+ * Measures the stock pipeline, and the stock pipeline with RunBundleSpanProcessor writing
+ * bundles on its worker thread (the default) and inline, A/B in one run.
+ *
+ * @example
+ * for (const r of await benchProcessor({ runs: 500 })) console.log(r.name, r.value, r.ratio);
+ */
+export async function benchProcessor(options: ProcessorBenchOptions = {}): Promise<BenchResult[]> {
+  const runs = options.runs ?? Number(process.env.BENCH_RUNS ?? 2000);
+  const rounds = options.rounds ?? Number(process.env.BENCH_ROUNDS ?? 7);
+  const fsync = options.fsync ?? process.env.BENCH_FSYNC !== '0';
   const dir = mkdtempSync(join(tmpdir(), 'wb-bench-'));
+  const modes: Mode[] = ['stock', 'worker', 'inline'];
+  const rows = new Map<Mode, Round[]>(modes.map((m) => [m, []]));
   try {
-    await measure(false, 200, dir); // warm-up
-    await measure(true, 200, join(dir, 'warm'));
-    const stock: number[] = [];
-    const ours: number[] = [];
-    const onEnd: number[] = [];
+    let n = 0;
+    for (const mode of modes) await measure(mode, 200, join(dir, `warm-${n++}`), fsync);
     for (let r = 0; r < rounds; r++) {
-      stock.push((await measure(false, runs, dir)).usPerSpan);
-      const m = await measure(true, runs, join(dir, `r${r}`));
-      ours.push(m.usPerSpan);
-      onEnd.push(...m.onEnd);
+      for (const mode of modes) {
+        rows.get(mode)!.push(await measure(mode, runs, join(dir, `r${n++}`), fsync));
+      }
     }
-    const s = median(stock);
-    const o = median(ours);
-    return [
-      { name: 'stock pipeline (BSP + OTLP JSON)', value: s, unit: 'µs/span' },
-      {
-        name: 'stock + RunBundleSpanProcessor (bundles written)',
-        value: o,
-        unit: 'µs/span',
-        baseline: 'stock pipeline (BSP + OTLP JSON)',
-        ratio: o / s,
-      },
-      { name: 'RunBundleSpanProcessor.onEnd p50', value: percentile(onEnd, 50), unit: 'µs' },
-      { name: 'RunBundleSpanProcessor.onEnd p99', value: percentile(onEnd, 99), unit: 'µs' },
-    ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  const median = (mode: Mode, pick: (r: Round) => number): number =>
+    percentile(rows.get(mode)!.map(pick), 50);
+  const stock = median('stock', (r) => r.usPerSpan);
+  const stockCpu = median('stock', (r) => r.cpuUsPerSpan);
+  const stockMain = median('stock', (r) => r.mainUsPerSpan);
+  const label = `fsync ${fsync ? 'on' : 'off'}`;
+  const results: BenchResult[] = [
+    { name: 'stock pipeline (BSP + OTLP JSON)', value: stock, unit: 'µs/span' },
+    { name: 'stock pipeline, CPU all threads', value: stockCpu, unit: 'µs/span' },
+    { name: "stock pipeline, application's thread busy", value: stockMain, unit: 'µs/span' },
+  ];
+  for (const mode of ['worker', 'inline'] as const) {
+    const wall = median(mode, (r) => r.usPerSpan);
+    const cpu = median(mode, (r) => r.cpuUsPerSpan);
+    const main = median(mode, (r) => r.mainUsPerSpan);
+    results.push(
+      {
+        name: `stock + RunBundleSpanProcessor, ${mode} (${label})`,
+        value: wall,
+        unit: 'µs/span',
+        baseline: 'stock pipeline (BSP + OTLP JSON)',
+        ratio: wall / stock,
+      },
+      {
+        name: `  CPU all threads, ${mode}`,
+        value: cpu,
+        unit: 'µs/span',
+        baseline: 'stock pipeline, CPU all threads',
+        ratio: cpu / stockCpu,
+      },
+      {
+        name: `  application's thread busy, ${mode}`,
+        value: main,
+        unit: 'µs/span',
+        baseline: "stock pipeline, application's thread busy",
+        ratio: main / stockMain,
+      },
+    );
+    const onEnd = rows.get(mode)!.flatMap((r) => r.onEnd);
+    results.push(
+      { name: `  onEnd p50, ${mode}`, value: percentile(onEnd, 50), unit: 'µs' },
+      { name: `  onEnd p99, ${mode}`, value: percentile(onEnd, 99), unit: 'µs' },
+    );
+    const bundles = rows.get(mode)!.map((r) => r.bundles);
+    // Every round must have written every run's bundle, or the figure means nothing.
+    if (bundles.some((b) => b !== runs)) {
+      throw new Error(`${mode}: expected ${runs} bundles a round, got ${bundles.join(', ')}`);
+    }
+  }
+  return results;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const r of await benchProcessor()) {
-    console.log(
-      `${r.name.padEnd(52)} ${r.value.toFixed(2).padStart(9)} ${r.unit}${r.ratio !== undefined ? `   ratio ${r.ratio.toFixed(3)} vs ${r.baseline}` : ''}`,
-    );
+/**
+ * How long the application's thread is blocked while one large run (a root and `spans - 1`
+ * children) is bundled, with the worker and inline: the longest event-loop delay observed between
+ * the root's end and the bundle being written.
+ *
+ * @example
+ * for (const r of await benchLargeRunBlocking(2000)) console.log(r.name, r.value);
+ */
+export async function benchLargeRunBlocking(spans = 10_000, rounds = 3): Promise<BenchResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'wb-bench-'));
+  const results: BenchResult[] = [];
+  try {
+    for (const mode of ['worker', 'inline'] as const) {
+      const maxima: number[] = [];
+      for (let r = -1; r < rounds; r++) {
+        const processor = new RunBundleSpanProcessor({
+          sink: new FileBundleSink({ directory: join(dir, `${mode}-${r}`), fsync: true }),
+          worker: mode === 'worker',
+          maxSpansPerTrace: spans,
+        });
+        const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+        const tracer = provider.getTracer('bench');
+        recordRun(tracer, -1); // starts the worker
+        await provider.forceFlush();
+        const root = tracer.startSpan('large run', { attributes: { 'workbench.run.id': 'large' } });
+        const ctx = trace.setSpan(context.active(), root);
+        for (let i = 1; i < spans; i++) {
+          const child = tracer.startSpan(
+            `chat ${i}`,
+            {
+              attributes: {
+                'gen_ai.operation.name': 'chat',
+                'gen_ai.usage.input_tokens': i,
+                'app.n': i,
+              },
+            },
+            ctx,
+          );
+          child.addEvent('app.note', { 'app.message': `call ${i}` });
+          child.end();
+        }
+        // The longest gap between ticks of a 1 ms timer: how long a request would wait.
+        let last = performance.now();
+        let longest = 0;
+        const ticker = setInterval(() => {
+          const now = performance.now();
+          longest = Math.max(longest, now - last);
+          last = now;
+        }, 1);
+        root.end();
+        while (processor.stats.bundlesWritten < 2) await new Promise((r) => setTimeout(r, 1));
+        clearInterval(ticker);
+        await provider.shutdown();
+        if (r >= 0) maxima.push(longest);
+      }
+      maxima.sort((a, b) => a - b);
+      results.push({
+        name: `longest event-loop delay, ${spans}-span run bundled, ${mode}`,
+        value: maxima[Math.floor(maxima.length / 2)]!,
+        unit: 'ms',
+      });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
+  return results;
+}
+
+/** Runs this bench alone. */
+export async function run(): Promise<BenchResult[]> {
+  return [...(await benchProcessor()), ...(await benchLargeRunBlocking())];
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  printResults(await run());
 }

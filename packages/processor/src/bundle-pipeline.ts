@@ -1,7 +1,18 @@
 import { diag, type DiagLogger } from '@opentelemetry/api';
-import { foldRun, isRunTrace, sealBundle, type SpanRecord } from '@llm-workbench/bundle';
+import {
+  foldRun,
+  isRunTrace,
+  sealBundle,
+  type RunBundle,
+  type SpanRecord,
+} from '@llm-workbench/bundle';
+import { FileBundleSink, type BundleWriteResult } from '@llm-workbench/sink';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { Worker, WorkerOptions } from 'node:worker_threads';
+import { BundleWorkerClient } from './bundle-worker-client.js';
+import type { WorkerResult } from './bundle-worker-protocol.js';
 import { spanRecordFromReadableSpan } from './span-record-from-readable-span.js';
+import type { TraceItem } from './span-transfer.js';
 import type { BundleFoldingOptions, BundleFoldingStats } from './types.js';
 
 const DEFAULTS = {
@@ -9,6 +20,7 @@ const DEFAULTS = {
   maxSpansPerTrace: 10_000,
   idleTimeoutMs: 60_000,
   flushTimeoutMs: 30_000,
+  worker: true,
 };
 
 /** Resolved options: defaults merged, bad values refused at construction with the value quoted. */
@@ -38,6 +50,11 @@ export function resolveFoldingOptions(
       );
     }
   }
+  if (typeof resolved.worker !== 'boolean') {
+    throw new TypeError(
+      `${component}: worker must be a boolean, got ${JSON.stringify(resolved.worker)}`,
+    );
+  }
   return resolved;
 }
 
@@ -47,8 +64,10 @@ function stripUndefined<T extends object>(o: T): T {
 
 /**
  * Folds traces and writes their bundles, off the caller's stack: conversion, fold, sealing and
- * the sink all run after `submit` has returned. Tracks pending writes for flush and shutdown.
- * Never throws: failures are counted and reported through diag, each kind once.
+ * the sink all run after `submit` has returned, on a worker thread when the sink is a
+ * FileBundleSink and `worker` is on, else on a later turn of the event loop. Tracks pending work
+ * for flush and shutdown. Never throws: failures are counted and reported through diag, each
+ * kind once.
  */
 export class BundlePipeline {
   readonly stats: BundleFoldingStats = {
@@ -63,16 +82,38 @@ export class BundlePipeline {
     foldErrors: 0,
   };
   readonly log: DiagLogger;
-  private readonly queue: Array<{ spans: readonly ReadableSpan[]; truncated: boolean }> = [];
+  private readonly queue: TraceItem[] = [];
   private readonly pending = new Set<Promise<void>>();
   private scheduled = false;
   private readonly warned = new Set<string>();
+  private readonly worker: BundleWorkerClient | undefined;
 
   constructor(
     private readonly options: ResolvedFoldingOptions,
     namespace: string,
+    /** How the worker thread is started (tests start broken ones); default the bundle worker. */
+    spawn?: (options: WorkerOptions) => Worker,
   ) {
     this.log = diag.createComponentLogger({ namespace });
+    const sink = options.sink;
+    // Only a FileBundleSink itself (not a subclass, which may write differently) can be made
+    // again on the worker thread from its options.
+    if (options.worker && sink instanceof FileBundleSink && sink.constructor === FileBundleSink) {
+      this.worker = new BundleWorkerClient(
+        { directory: sink.directory, fsync: sink.fsync, withText: options.onBundle !== undefined },
+        {
+          results: (items, results) => this.onWorkerResults(items, results),
+          handBack: (items, reason, fatal) => {
+            this.warnOnce(
+              fatal ? 'worker' : 'workerBatch',
+              fatal ? `${reason}; folding on this thread from now on` : reason,
+            );
+            for (const item of items) this.processInline(item);
+          },
+        },
+        spawn,
+      );
+    }
   }
 
   /** Reports a problem through diag once per kind; later ones are only counted. */
@@ -97,18 +138,40 @@ export class BundlePipeline {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
+  /** Stops the worker thread, if any (at shutdown, after the last flush). */
+  async stop(): Promise<void> {
+    await this.worker?.terminate();
+  }
+
   private drain(): void {
     this.scheduled = false;
     const items = this.queue.splice(0);
-    for (const item of items) this.process(item.spans, item.truncated);
+    const runs: TraceItem[] = [];
+    for (const item of items) if (this.isRun(item.spans)) runs.push(item);
+    if (runs.length === 0) return;
+    if (this.worker?.usable) this.track(this.worker.submit(runs));
+    else for (const item of runs) this.processInline(item);
   }
 
-  private process(spans: readonly ReadableSpan[], truncated: boolean): void {
-    let records: SpanRecord[];
-    let bundle;
+  /**
+   * `isRunTrace` on the SDK spans themselves, before any conversion: it reads only `attributes`
+   * (a key is present when its value is not undefined, as conversion keeps it) and event names,
+   * which SDK spans have in the same shape. Most traces of an application are not runs.
+   */
+  private isRun(spans: readonly ReadableSpan[]): boolean {
     try {
-      records = spans.map(spanRecordFromReadableSpan);
-      if (!isRunTrace(records)) return;
+      return isRunTrace(spans as unknown as readonly SpanRecord[]);
+    } catch (err) {
+      this.stats.foldErrors++;
+      this.warnOnce('fold', `could not fold a trace: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  private processInline({ spans, truncated }: TraceItem): void {
+    let bundle: RunBundle;
+    try {
+      const records: SpanRecord[] = spans.map(spanRecordFromReadableSpan);
       bundle = sealBundle(foldRun(records, { truncated }));
     } catch (err) {
       this.stats.foldErrors++;
@@ -117,25 +180,57 @@ export class BundlePipeline {
     }
     if (!bundle.run.complete) this.stats.incomplete++;
     const sink = this.options.sink;
-    const write = Promise.resolve()
-      .then(() => sink.write(bundle))
-      .then((result) => {
-        if (result.status === 'written') this.stats.bundlesWritten++;
-        else if (result.status === 'unchanged') this.stats.bundlesUnchanged++;
-        else this.stats.bundlesRevised++;
-        this.log.debug(`bundle ${result.status}: ${result.location}`);
-        try {
-          this.options.onBundle?.(bundle, result);
-        } catch (err) {
-          this.warnOnce('onBundle', `onBundle callback threw: ${(err as Error).message}`);
-        }
-      })
-      .catch((err: unknown) => {
-        this.stats.sinkErrors++;
-        this.warnOnce('sink', `the bundle sink failed: ${(err as Error).message}`);
-      })
-      .finally(() => this.pending.delete(write));
-    this.pending.add(write);
+    this.track(
+      Promise.resolve()
+        .then(() => sink.write(bundle))
+        .then((result) => this.stored(result, () => bundle))
+        .catch((err: unknown) => this.sinkFailed((err as Error)?.message ?? String(err))),
+    );
+  }
+
+  private onWorkerResults(items: readonly TraceItem[], results: readonly WorkerResult[]): void {
+    for (let i = 0; i < items.length; i++) {
+      const result = results[i];
+      if (result === undefined) {
+        // The worker answered for fewer traces than it was sent: do the rest here.
+        this.processInline(items[i]!);
+        continue;
+      }
+      if (result.complete === false) this.stats.incomplete++;
+      if (result.ok) {
+        const { text } = result;
+        this.stored(result, () => JSON.parse(text ?? 'null') as RunBundle);
+      } else if (result.stage === 'sink') {
+        this.sinkFailed(result.message);
+      } else {
+        this.stats.foldErrors++;
+        this.warnOnce('fold', `could not fold a trace: ${result.message}`);
+      }
+    }
+  }
+
+  private stored(result: BundleWriteResult, bundle: () => RunBundle): void {
+    if (result.status === 'written') this.stats.bundlesWritten++;
+    else if (result.status === 'unchanged') this.stats.bundlesUnchanged++;
+    else this.stats.bundlesRevised++;
+    this.log.debug(`bundle ${result.status}: ${result.location}`);
+    const onBundle = this.options.onBundle;
+    if (onBundle === undefined) return;
+    try {
+      onBundle(bundle(), { status: result.status, location: result.location });
+    } catch (err) {
+      this.warnOnce('onBundle', `onBundle callback threw: ${(err as Error).message}`);
+    }
+  }
+
+  private sinkFailed(message: string): void {
+    this.stats.sinkErrors++;
+    this.warnOnce('sink', `the bundle sink failed: ${message}`);
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work.finally(() => this.pending.delete(tracked));
+    this.pending.add(tracked);
   }
 }
 

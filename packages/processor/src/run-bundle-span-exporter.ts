@@ -100,14 +100,18 @@ export class RunBundleSpanExporter implements SpanExporter {
     this.shutdownPromise ??= (async () => {
       this.buffer.foldAll((entry) => entry.rootSeen);
       this.buffer.stopSweeper();
-      await withTimeout(
-        (async () => {
-          await this.pipeline.flush();
-          await this.options.sink.shutdown?.();
-        })(),
-        this.options.flushTimeoutMs,
-        'RunBundleSpanExporter.shutdown',
-      );
+      try {
+        await withTimeout(
+          (async () => {
+            await this.pipeline.flush();
+            await this.options.sink.shutdown?.();
+          })(),
+          this.options.flushTimeoutMs,
+          'RunBundleSpanExporter.shutdown',
+        );
+      } finally {
+        await this.pipeline.stop();
+      }
     })();
     return this.shutdownPromise;
   }

@@ -95,14 +95,18 @@ export class RunBundleSpanProcessor implements SpanProcessor {
     this.shutdownPromise ??= (async () => {
       this.buffer.foldAll(isFinished);
       this.buffer.stopSweeper();
-      await withTimeout(
-        (async () => {
-          await this.pipeline.flush();
-          await this.options.sink.shutdown?.();
-        })(),
-        this.options.flushTimeoutMs,
-        'RunBundleSpanProcessor.shutdown',
-      );
+      try {
+        await withTimeout(
+          (async () => {
+            await this.pipeline.flush();
+            await this.options.sink.shutdown?.();
+          })(),
+          this.options.flushTimeoutMs,
+          'RunBundleSpanProcessor.shutdown',
+        );
+      } finally {
+        await this.pipeline.stop();
+      }
     })();
     return this.shutdownPromise;
   }

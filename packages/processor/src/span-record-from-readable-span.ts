@@ -3,14 +3,13 @@ import type {
   AttributeValue as OtelAttributeValue,
   HrTime,
 } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import {
-  attributesFrom,
-  type AttributeValue,
-  type Attributes,
-  type SpanKindName,
-  type SpanRecord,
-  type StatusCodeName,
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type {
+  AttributeValue,
+  Attributes,
+  SpanKindName,
+  SpanRecord,
+  StatusCodeName,
 } from '@llm-workbench/bundle';
 
 // SpanKind and SpanStatusCode numbers from @opentelemetry/api, mapped without a runtime import.
@@ -32,13 +31,80 @@ function convertValue(value: OtelAttributeValue | null | undefined): AttributeVa
 
 /** SDK attributes to span-record attributes (null prototype; undefined values dropped). */
 export function convertAttributes(attributes: OtelAttributes | undefined): Attributes {
-  if (!attributes) return attributesFrom([]);
-  const entries: Array<[string, AttributeValue]> = [];
+  // A null-prototype record, as attributesFrom makes: `__proto__` is stored as data.
+  const out = Object.create(null) as Record<string, AttributeValue>;
+  if (!attributes) return out;
   for (const key of Object.keys(attributes)) {
     const v = attributes[key];
-    if (v !== undefined) entries.push([key, convertValue(v)]);
+    if (v !== undefined) out[key] = convertValue(v);
   }
-  return attributesFrom(entries);
+  return out;
+}
+
+/**
+ * The fields of a finished SDK span that a span record is made of, as plain data: what the
+ * processor hands to its worker thread (structured clone keeps every attribute value exact), and
+ * what the inline path reads straight off the span.
+ */
+export interface SpanFields {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | undefined;
+  name: string;
+  kind: number;
+  startTime: HrTime;
+  endTime: HrTime;
+  statusCode: number;
+  statusMessage: string | undefined;
+  attributes: OtelAttributes;
+  events: readonly TimedEvent[];
+  scopeName: string;
+  scopeVersion: string | undefined;
+}
+
+/**
+ * A span record from span fields and already converted resource attributes: the one place both
+ * the inline path and the worker make records, so that their bundles are the same bytes.
+ */
+export function spanRecordFromFields(f: SpanFields, resource: Attributes): SpanRecord {
+  return {
+    traceId: f.traceId,
+    spanId: f.spanId,
+    parentSpanId: f.parentSpanId,
+    name: f.name,
+    kind: KINDS[f.kind] ?? 'unspecified',
+    startTimeUnixNano: hrTimeToNanos(f.startTime),
+    endTimeUnixNano: hrTimeToNanos(f.endTime),
+    status: { code: STATUS[f.statusCode] ?? 'unset', message: f.statusMessage },
+    attributes: convertAttributes(f.attributes),
+    events: f.events.map((e) => ({
+      name: e.name,
+      timeUnixNano: hrTimeToNanos(e.time),
+      attributes: convertAttributes(e.attributes),
+    })),
+    resource,
+    scope: { name: f.scopeName, version: f.scopeVersion },
+  };
+}
+
+/** The fields of an SDK span (no copies: the values are the span's own). */
+export function spanFields(span: ReadableSpan): SpanFields {
+  const ctx = span.spanContext();
+  return {
+    traceId: ctx.traceId,
+    spanId: ctx.spanId,
+    parentSpanId: span.parentSpanContext?.spanId,
+    name: span.name,
+    kind: span.kind,
+    startTime: span.startTime,
+    endTime: span.endTime,
+    statusCode: span.status.code,
+    statusMessage: span.status.message,
+    attributes: span.attributes,
+    events: span.events,
+    scopeName: span.instrumentationScope.name,
+    scopeVersion: span.instrumentationScope.version,
+  };
 }
 
 /**
@@ -49,24 +115,5 @@ export function convertAttributes(attributes: OtelAttributes | undefined): Attri
  * const record = spanRecordFromReadableSpan(span);
  */
 export function spanRecordFromReadableSpan(span: ReadableSpan): SpanRecord {
-  const ctx = span.spanContext();
-  const parent = span.parentSpanContext;
-  return {
-    traceId: ctx.traceId,
-    spanId: ctx.spanId,
-    parentSpanId: parent?.spanId,
-    name: span.name,
-    kind: KINDS[span.kind] ?? 'unspecified',
-    startTimeUnixNano: hrTimeToNanos(span.startTime),
-    endTimeUnixNano: hrTimeToNanos(span.endTime),
-    status: { code: STATUS[span.status.code] ?? 'unset', message: span.status.message },
-    attributes: convertAttributes(span.attributes),
-    events: span.events.map((e) => ({
-      name: e.name,
-      timeUnixNano: hrTimeToNanos(e.time),
-      attributes: convertAttributes(e.attributes),
-    })),
-    resource: convertAttributes(span.resource.attributes),
-    scope: { name: span.instrumentationScope.name, version: span.instrumentationScope.version },
-  };
+  return spanRecordFromFields(spanFields(span), convertAttributes(span.resource.attributes));
 }

@@ -1,0 +1,171 @@
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type {
+  BundleWorkerConfig,
+  FromWorker,
+  ToWorker,
+  WorkerResult,
+} from './bundle-worker-protocol.js';
+import { encodeBatch, type TraceItem } from './span-transfer.js';
+
+/** What the client reports back to its pipeline. */
+export interface BundleWorkerHandlers {
+  /** Results of a batch, in the order of its items. */
+  results(items: readonly TraceItem[], results: readonly WorkerResult[]): void;
+  /**
+   * Items the worker did not take or did not finish: the pipeline folds them inline. `fatal`
+   * when the worker is gone for good (it could not start, crashed or exited).
+   */
+  handBack(items: readonly TraceItem[], reason: string, fatal: boolean): void;
+}
+
+interface InFlight {
+  readonly items: readonly TraceItem[];
+  readonly settle: () => void;
+}
+
+/**
+ * The application-thread side of the bundle worker: starts it on first use, posts one message per
+ * batch of finished traces, and keeps each batch's spans until the worker answers, so that a crash
+ * loses nothing (the pipeline folds them inline; a bundle the worker had already written is then
+ * found `unchanged`). The worker is ref'd only while it holds work: an idle worker never keeps the
+ * process alive, and work handed to it is finished before a natural exit, as inline writes are.
+ */
+export class BundleWorkerClient {
+  private worker: Worker | undefined;
+  private dead = false;
+  private nextId = 1;
+  private readonly inFlight = new Map<number, InFlight>();
+
+  constructor(
+    private readonly config: BundleWorkerConfig,
+    private readonly handlers: BundleWorkerHandlers,
+    /** How the worker is started; tests start broken ones. */
+    private readonly spawn: (options: WorkerOptions) => Worker = spawnWorker,
+  ) {}
+
+  /** False once the worker could not start or has failed: fold inline from then on. */
+  get usable(): boolean {
+    return !this.dead;
+  }
+
+  /**
+   * Posts a batch; the promise settles once the worker has answered for every item of it (or
+   * handed them back). Never throws.
+   */
+  submit(items: readonly TraceItem[]): Promise<void> {
+    const worker = this.start();
+    if (worker === undefined) {
+      this.handlers.handBack(items, 'the bundle worker is not available', true);
+      return Promise.resolve();
+    }
+    const id = this.nextId++;
+    let message: ToWorker;
+    try {
+      message = { id, batch: encodeBatch(items) };
+      worker.postMessage(message);
+    } catch (err) {
+      // A value structured clone refuses (the SDK only keeps primitives, but spans can be faked).
+      this.handlers.handBack(items, `a batch could not be sent to the worker: ${text(err)}`, false);
+      return Promise.resolve();
+    }
+    return new Promise<void>((settle) => {
+      if (this.inFlight.size === 0) worker.ref();
+      this.inFlight.set(id, { items, settle });
+    });
+  }
+
+  /**
+   * Stops the worker, at shutdown. Work still in it (only when shutdown timed out) is abandoned,
+   * as a hanging write is inline: nothing runs after shutdown.
+   */
+  async terminate(): Promise<void> {
+    const wasDead = this.dead;
+    this.dead = true;
+    const batches = [...this.inFlight.values()];
+    this.inFlight.clear();
+    for (const batch of batches) batch.settle();
+    if (this.worker !== undefined && !wasDead) await this.worker.terminate();
+  }
+
+  private start(): Worker | undefined {
+    if (this.dead) return undefined;
+    if (this.worker) return this.worker;
+    let worker: Worker;
+    try {
+      worker = this.spawn({ workerData: this.config });
+    } catch (err) {
+      this.die(`the bundle worker could not start: ${text(err)}`);
+      return undefined;
+    }
+    worker.unref();
+    worker.on('message', (message: FromWorker) => this.onMessage(message));
+    worker.on('error', (err) => this.die(`the bundle worker failed: ${text(err)}`));
+    worker.on('messageerror', (err) =>
+      this.die(`a message from the bundle worker was lost: ${text(err)}`),
+    );
+    worker.on('exit', (code) => this.die(`the bundle worker exited with code ${code}`));
+    this.worker = worker;
+    return worker;
+  }
+
+  private onMessage(message: FromWorker): void {
+    const batch = this.inFlight.get(message.id);
+    if (batch === undefined) return;
+    this.inFlight.delete(message.id);
+    if (this.inFlight.size === 0) this.worker?.unref();
+    try {
+      if ('failed' in message) {
+        this.handlers.handBack(
+          batch.items,
+          `the bundle worker failed a batch: ${message.failed}`,
+          false,
+        );
+      } else {
+        this.handlers.results(batch.items, message.results);
+      }
+    } finally {
+      batch.settle();
+    }
+  }
+
+  /** The worker is gone: everything it held goes back to the pipeline, and it is not restarted. */
+  private die(reason: string): void {
+    if (this.dead) return; // once: an error is followed by an exit, and terminate() is no failure
+    this.dead = true;
+    const batches = [...this.inFlight.values()];
+    this.inFlight.clear();
+    this.worker?.unref();
+    const items = batches.flatMap((b) => b.items);
+    try {
+      this.handlers.handBack(items, reason, true);
+    } finally {
+      for (const batch of batches) batch.settle();
+    }
+  }
+}
+
+/**
+ * Starts `bundle-worker.js` beside this module. From source (`.ts`, under tsx or vitest) the
+ * worker needs a TypeScript loader of its own: tsx's `--import` hooks do not reach a worker's
+ * entry (privatenumber/tsx#354), and vitest transforms in-process. So a two-line bootstrap
+ * registers tsx in the worker and imports the entry, and the `source` condition is passed on
+ * for the workspace packages. If that fails, the worker reports an error and the pipeline folds
+ * inline. Built JavaScript needs none of it.
+ */
+function spawnWorker(options: WorkerOptions): Worker {
+  if (!import.meta.url.endsWith('.ts')) {
+    return new Worker(new URL('./bundle-worker.js', import.meta.url), options);
+  }
+  const entry = new URL('./bundle-worker.ts', import.meta.url).href;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const execArgv = [...process.execArgv];
+  if (!/(--conditions[= ]|-C ?)source\b/.test(execArgv.join(' '))) {
+    execArgv.push('--conditions=source');
+  }
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(bootstrap, { ...options, eval: true, execArgv });
+}
+
+function text(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,37 @@
+import type { BundleWriteResult } from '@llm-workbench/sink';
+import type { EncodedBatch } from './span-transfer.js';
+
+/** What the worker is started with (`workerData`): how to make its FileBundleSink. */
+export interface BundleWorkerConfig {
+  readonly directory: string;
+  readonly fsync: boolean;
+  /** Send each bundle's text back, for an `onBundle` callback. */
+  readonly withText: boolean;
+}
+
+/** A batch of finished traces for the worker. */
+export interface ToWorker {
+  readonly id: number;
+  readonly batch: EncodedBatch;
+}
+
+/** What became of one trace of a batch, in batch order. */
+export type WorkerResult =
+  | (BundleWriteResult & {
+      readonly ok: true;
+      readonly complete: boolean;
+      /** The bundle file's text, when asked for (`withText`). */
+      readonly text?: string | undefined;
+    })
+  | {
+      readonly ok: false;
+      readonly stage: 'fold' | 'sink';
+      readonly message: string;
+      /** Known when the fold succeeded and the sink failed. */
+      readonly complete?: boolean | undefined;
+    };
+
+/** The worker's answer to a batch: a result per trace, or why the whole batch failed. */
+export type FromWorker =
+  | { readonly id: number; readonly results: readonly WorkerResult[] }
+  | { readonly id: number; readonly failed: string };

@@ -1,0 +1,291 @@
+import { spawn as spawnProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as sc from '@llm-workbench/semconv';
+import { verifyBundle, type RunBundle } from '@llm-workbench/bundle';
+import type { BundleWriteResult } from '@llm-workbench/sink';
+import { BundlePipeline, resolveFoldingOptions } from '../src/bundle-pipeline.js';
+import { FileBundleSink, RunBundleSpanExporter, RunBundleSpanProcessor } from '../src/index.js';
+import { recordRawRun, tempDir, waitFor } from './helpers.js';
+
+const here = new URL('.', import.meta.url).pathname;
+
+function bundlesIn(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
+}
+
+function contents(dir: string): string[] {
+  return bundlesIn(dir).map((f) => readFileSync(join(dir, f), 'utf8'));
+}
+
+/** Warnings sent to diag while a test runs. */
+let warnings: string[] = [];
+const logger: DiagLogger = {
+  error: (...m: unknown[]) => warnings.push(m.join(' ')),
+  warn: (...m: unknown[]) => warnings.push(m.join(' ')),
+  info: () => undefined,
+  debug: () => undefined,
+  verbose: () => undefined,
+};
+beforeEach(() => {
+  warnings = [];
+  diag.setLogger(logger, DiagLogLevel.WARN);
+});
+afterEach(() => diag.disable());
+
+/** Records a run with odd attribute values on the raw API; returns the finished spans. */
+function oddSpans(): ReadableSpan[] {
+  const memory = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
+  const tracer = provider.getTracer('odd', '1.2.3');
+  recordRawRun(tracer, 'odd-run');
+  const run = tracer.startSpan('run odd', {
+    attributes: {
+      [sc.ATTR_RUN_ID]: 'odd',
+      nan: Number.NaN,
+      inf: -Infinity,
+      negZero: -0,
+      big: 2 ** 60,
+      list: ['a', 'b'],
+      holes: [1, null, 3] as number[],
+      text: 'é東京🙂 "quoted"\n',
+      constructor: 'data',
+    },
+  });
+  run.addEvent('app.note', { toString: 'x', nested: [true, false], when: 1.5 });
+  run.addEvent(sc.EVENT_MODEL_IO, {
+    [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'fake',
+    [sc.ATTR_GEN_AI_REQUEST_MODEL]: 'm',
+    [sc.ATTR_MODEL_IO_INPUT]: 'secret sk-abcdefghijklmnopqrstuvwxyz',
+  });
+  run.setStatus({ code: 2, message: 'failed' });
+  run.end();
+  return memory.getFinishedSpans();
+}
+
+/** Feeds finished spans, grouped by trace, to a pipeline. */
+function submitAll(pipeline: BundlePipeline, spans: readonly ReadableSpan[]): void {
+  const byTrace = new Map<string, ReadableSpan[]>();
+  for (const s of spans) {
+    const id = s.spanContext().traceId;
+    byTrace.set(id, [...(byTrace.get(id) ?? []), s]);
+  }
+  for (const group of byTrace.values()) pipeline.submit(group, false);
+}
+
+function pipelineFor(
+  dir: string,
+  spawn?: (options: WorkerOptions) => Worker,
+  extra: { flushTimeoutMs?: number; worker?: boolean } = {},
+): BundlePipeline {
+  const options = resolveFoldingOptions('test', {
+    sink: new FileBundleSink({ directory: dir, fsync: false }),
+    ...extra,
+  });
+  return new BundlePipeline(options, 'test', spawn);
+}
+
+/** A worker made of a few lines of code, for the ways a worker can fail. */
+const fakeWorker =
+  (code: string) =>
+  (options: WorkerOptions): Worker =>
+    new Worker(code, { ...options, eval: true });
+
+describe('RunBundleSpanProcessor on its worker thread', () => {
+  it('writes the same bundle bytes as folding inline, odd attribute values included', async () => {
+    const spans = oddSpans();
+    const viaWorker = tempDir();
+    const inline = tempDir();
+    const a = pipelineFor(viaWorker);
+    const b = pipelineFor(inline, undefined, { worker: false });
+    submitAll(a, spans);
+    submitAll(b, spans);
+    await Promise.all([a.flush(), b.flush()]);
+    await Promise.all([a.stop(), b.stop()]);
+    expect(bundlesIn(viaWorker)).toHaveLength(2);
+    expect(contents(viaWorker)).toEqual(contents(inline));
+    for (const text of contents(viaWorker)) expect(verifyBundle(text).ok).toBe(true);
+    expect(a.stats).toMatchObject({ bundlesWritten: 2, foldErrors: 0, sinkErrors: 0 });
+    expect(warnings).toEqual([]);
+  });
+
+  it('uses the worker for a FileBundleSink by default, and gives onBundle the bundle', async () => {
+    const dir = tempDir();
+    const seen: Array<[RunBundle, BundleWriteResult]> = [];
+    const processor = new RunBundleSpanProcessor({
+      sink: new FileBundleSink({ directory: dir }),
+      onBundle: (bundle, result) => seen.push([bundle, result]),
+    });
+    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+    const traceId = recordRawRun(provider.getTracer('t'));
+    await provider.forceFlush();
+    const pipeline = (processor as unknown as { pipeline: { worker?: { usable: boolean } } })
+      .pipeline;
+    expect(pipeline.worker?.usable).toBe(true);
+    expect(seen).toHaveLength(1);
+    const [bundle, result] = seen[0]!;
+    expect(result).toEqual({ status: 'written', location: join(dir, `${traceId}.json`) });
+    expect(bundle.run.traceId).toBe(traceId);
+    expect(JSON.stringify(bundle)).toBe(
+      JSON.stringify(JSON.parse(readFileSync(result.location, 'utf8'))),
+    );
+    await provider.shutdown();
+    expect(warnings).toEqual([]);
+  });
+
+  it('folds on the calling thread for sinks that are not a FileBundleSink, or worker: false', async () => {
+    class LoggingSink extends FileBundleSink {}
+    for (const options of [
+      { sink: new LoggingSink({ directory: tempDir() }) },
+      { sink: new FileBundleSink({ directory: tempDir() }), worker: false },
+    ]) {
+      const processor = new RunBundleSpanProcessor(options);
+      const pipeline = (processor as unknown as { pipeline: { worker?: unknown } }).pipeline;
+      expect(pipeline.worker).toBeUndefined();
+      const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+      recordRawRun(provider.getTracer('t'));
+      await provider.forceFlush();
+      expect(processor.stats.bundlesWritten).toBe(1);
+      await provider.shutdown();
+    }
+  });
+
+  it('refuses a worker option that is not a boolean, quoting it', () => {
+    expect(
+      () =>
+        new RunBundleSpanProcessor({
+          sink: new FileBundleSink({ directory: tempDir() }),
+          worker: 'yes' as never,
+        }),
+    ).toThrow(/worker must be a boolean, got "yes"/);
+  });
+
+  it('folds inline, reporting once, when the worker cannot start', async () => {
+    const dir = tempDir();
+    const pipeline = pipelineFor(dir, () => {
+      throw new Error('no threads here');
+    });
+    submitAll(pipeline, oddSpans());
+    await pipeline.flush();
+    submitAll(pipeline, oddSpans());
+    await pipeline.flush();
+    expect(pipeline.stats.bundlesWritten).toBe(4);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/could not start: no threads here; folding on this thread/);
+    await pipeline.stop();
+  });
+
+  it('loses nothing when the worker dies with traces in it, and folds inline from then on', async () => {
+    for (const code of [
+      'process.exit(3)',
+      "require('node:worker_threads').parentPort.on('message', () => { throw new Error('boom'); })",
+      "throw new Error('broken at start')",
+    ]) {
+      warnings = [];
+      const dir = tempDir();
+      const pipeline = pipelineFor(dir, fakeWorker(code));
+      submitAll(pipeline, oddSpans());
+      await pipeline.flush();
+      expect(bundlesIn(dir)).toHaveLength(2);
+      submitAll(pipeline, oddSpans()); // new traces: inline at once
+      await pipeline.flush();
+      expect(bundlesIn(dir)).toHaveLength(4);
+      expect(pipeline.stats).toMatchObject({ bundlesWritten: 4, foldErrors: 0, sinkErrors: 0 });
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/bundle worker (failed|exited).*folding on this thread/);
+      await pipeline.stop();
+    }
+  });
+
+  it('folds a batch inline when the worker answers that it failed, and keeps the worker', async () => {
+    const dir = tempDir();
+    const code = `const { parentPort } = require('node:worker_threads');
+      parentPort.on('message', (m) => parentPort.postMessage({ id: m.id, failed: 'disk gremlins' }));`;
+    const pipeline = pipelineFor(dir, fakeWorker(code));
+    submitAll(pipeline, oddSpans());
+    await pipeline.flush();
+    expect(bundlesIn(dir)).toHaveLength(2);
+    expect(warnings).toEqual([
+      expect.stringMatching(/failed a batch: disk gremlins/) as unknown as string,
+    ]);
+    await pipeline.stop();
+  });
+
+  it('folds inline a batch structured clone refuses, and keeps the worker for the next', async () => {
+    const dir = tempDir();
+    const [first, ...rest] = oddSpans();
+    (first!.attributes as Record<string, unknown>)['fn'] = () => 'not data';
+    const pipeline = pipelineFor(dir);
+    submitAll(pipeline, [first!, ...rest]);
+    await pipeline.flush();
+    expect(pipeline.stats.bundlesWritten).toBe(2);
+    expect(warnings).toEqual([
+      expect.stringMatching(/could not be sent to the worker/) as unknown as string,
+    ]);
+    submitAll(pipeline, oddSpans());
+    await pipeline.flush();
+    expect(pipeline.stats.bundlesWritten).toBe(4);
+    await pipeline.stop();
+  });
+
+  it('returns from forceFlush and shutdown with failure when the worker never answers', async () => {
+    const silent = "require('node:worker_threads').parentPort.on('message', () => undefined)";
+    const exporter = new RunBundleSpanExporter({
+      sink: new FileBundleSink({ directory: tempDir() }),
+      flushTimeoutMs: 200,
+      quietPeriodMs: 0,
+    });
+    // Swap in a worker that takes batches and never answers.
+    const internals = exporter as unknown as { pipeline: BundlePipeline; options: never };
+    internals.pipeline = new BundlePipeline(
+      resolveFoldingOptions('test', {
+        sink: new FileBundleSink({ directory: tempDir() }),
+        flushTimeoutMs: 200,
+      }),
+      'test',
+      fakeWorker(silent),
+    );
+    (exporter as unknown as { buffer: { pipeline: BundlePipeline } }).buffer.pipeline =
+      internals.pipeline;
+    exporter.export(oddSpans(), () => undefined);
+    const started = Date.now();
+    await expect(exporter.forceFlush()).rejects.toThrow(/timed out after 200 ms/);
+    await expect(exporter.shutdown()).rejects.toThrow(/timed out/);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('never keeps the process alive, and finishes what it was given before a natural exit', async () => {
+    const dir = tempDir();
+    const child = spawnProcess(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        join(here, 'fixtures/exit-without-shutdown.ts'),
+        dir,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(output).toBe('');
+    expect(code).toBe(0);
+    // One bundle flushed, one left in flight when the script's last line ran.
+    await waitFor(() => bundlesIn(dir).length === 2, 1000, 'two bundles');
+    for (const text of contents(dir)) expect(verifyBundle(text).ok).toBe(true);
+  });
+});
