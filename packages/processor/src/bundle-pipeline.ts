@@ -15,6 +15,14 @@ import { spanRecordFromReadableSpan } from './span-record-from-readable-span.js'
 import type { TraceItem } from './span-transfer.js';
 import type { BundleFoldingOptions, BundleFoldingStats } from './types.js';
 
+/**
+ * Spans handed to the worker and not yet answered for, beyond which finished traces are folded
+ * on the application's thread instead: the worker is behind, and the backlog (ReadableSpans kept
+ * for a crash, messages queued) must stay bounded. Folding inline then is the backpressure a
+ * saturated app would feel without a worker.
+ */
+const MAX_WORKER_BACKLOG_SPANS = 20_000;
+
 const DEFAULTS = {
   maxOpenTraces: 1000,
   maxSpansPerTrace: 10_000,
@@ -149,7 +157,9 @@ export class BundlePipeline {
     const runs: TraceItem[] = [];
     for (const item of items) if (this.isRun(item.spans)) runs.push(item);
     if (runs.length === 0) return;
-    if (this.worker?.usable) this.track(this.worker.submit(runs));
+    const worker = this.worker;
+    if (worker?.usable && worker.backlog < MAX_WORKER_BACKLOG_SPANS)
+      this.track(worker.submit(runs));
     else for (const item of runs) this.processInline(item);
   }
 

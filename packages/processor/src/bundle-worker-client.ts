@@ -20,6 +20,7 @@ export interface BundleWorkerHandlers {
 
 interface InFlight {
   readonly items: readonly TraceItem[];
+  readonly spans: number;
   readonly settle: () => void;
 }
 
@@ -35,6 +36,7 @@ export class BundleWorkerClient {
   private dead = false;
   private nextId = 1;
   private readonly inFlight = new Map<number, InFlight>();
+  private spansInFlight = 0;
 
   constructor(
     private readonly config: BundleWorkerConfig,
@@ -46,6 +48,11 @@ export class BundleWorkerClient {
   /** False once the worker could not start or has failed: fold inline from then on. */
   get usable(): boolean {
     return !this.dead;
+  }
+
+  /** Spans posted to the worker and not yet answered for. */
+  get backlog(): number {
+    return this.spansInFlight;
   }
 
   /**
@@ -68,9 +75,12 @@ export class BundleWorkerClient {
       this.handlers.handBack(items, `a batch could not be sent to the worker: ${text(err)}`, false);
       return Promise.resolve();
     }
+    let spans = 0;
+    for (const item of items) spans += item.spans.length;
     return new Promise<void>((settle) => {
       if (this.inFlight.size === 0) worker.ref();
-      this.inFlight.set(id, { items, settle });
+      this.inFlight.set(id, { items, spans, settle });
+      this.spansInFlight += spans;
     });
   }
 
@@ -83,6 +93,7 @@ export class BundleWorkerClient {
     this.dead = true;
     const batches = [...this.inFlight.values()];
     this.inFlight.clear();
+    this.spansInFlight = 0;
     for (const batch of batches) batch.settle();
     if (this.worker !== undefined && !wasDead) await this.worker.terminate();
   }
@@ -112,6 +123,7 @@ export class BundleWorkerClient {
     const batch = this.inFlight.get(message.id);
     if (batch === undefined) return;
     this.inFlight.delete(message.id);
+    this.spansInFlight -= batch.spans;
     if (this.inFlight.size === 0) this.worker?.unref();
     try {
       if ('failed' in message) {
@@ -134,6 +146,7 @@ export class BundleWorkerClient {
     this.dead = true;
     const batches = [...this.inFlight.values()];
     this.inFlight.clear();
+    this.spansInFlight = 0;
     this.worker?.unref();
     const items = batches.flatMap((b) => b.items);
     try {

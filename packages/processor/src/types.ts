@@ -23,7 +23,9 @@ export interface BundleFoldingOptions {
    * copies each finished trace's span data (a few microseconds a span). Applies to a
    * `FileBundleSink` (other sinks run on your thread: they are your objects); bundles are the
    * same bytes either way. The worker is unref'd while idle; if it cannot start or fails, that
-   * is reported once through diag and folding continues inline, nothing lost. Default true.
+   * is reported once through diag and folding continues inline, nothing lost. While the worker
+   * is more than 20 000 spans behind, finished traces are folded inline (backpressure, bounded
+   * memory). Default true.
    */
   worker?: boolean;
 }

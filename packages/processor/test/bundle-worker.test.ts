@@ -2,7 +2,7 @@ import { spawn as spawnProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { context, diag, DiagLogLevel, trace, type DiagLogger } from '@opentelemetry/api';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -236,6 +236,27 @@ describe('RunBundleSpanProcessor on its worker thread', () => {
     submitAll(pipeline, oddSpans());
     await pipeline.flush();
     expect(pipeline.stats.bundlesWritten).toBe(4);
+    await pipeline.stop();
+  });
+
+  it('folds inline while the worker is more than 20 000 spans behind', async () => {
+    const dir = tempDir();
+    const silent = "require('node:worker_threads').parentPort.on('message', () => undefined)";
+    const pipeline = pipelineFor(dir, fakeWorker(silent));
+    const memory = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor(memory)],
+    });
+    const tracer = provider.getTracer('big');
+    const root = tracer.startSpan('big run', { attributes: { [sc.ATTR_RUN_ID]: 'big' } });
+    const ctx = trace.setSpan(context.active(), root);
+    for (let i = 0; i < 20_000; i++) tracer.startSpan(`s${i}`, {}, ctx).end();
+    root.end();
+    pipeline.submit(memory.getFinishedSpans(), false); // to the worker, which never answers
+    await new Promise((r) => setImmediate(r));
+    submitAll(pipeline, oddSpans()); // the worker is 20 001 spans behind: inline
+    await waitFor(() => pipeline.stats.bundlesWritten === 2, 5000, 'the inline bundles');
+    expect(bundlesIn(dir)).toHaveLength(2);
     await pipeline.stop();
   });
 
