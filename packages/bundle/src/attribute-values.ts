@@ -66,13 +66,20 @@ export function toBundleValue(value: AttributeValue, depth = 0): JsonValue {
   switch (typeof value) {
     case 'string': {
       const size = utf8Length(value);
-      if (size > INLINE_LIMIT_BYTES) return omitted('over_inline_limit', size);
+      // No size: a backend that truncates long values (Tempo) would change it.
+      if (size > INLINE_LIMIT_BYTES) return omitted('over_inline_limit', null);
       return looksLikeSecret(value) ? REDACTED : value;
     }
     case 'boolean':
       return value;
     case 'number':
-      return Number.isFinite(value) ? value : String(value);
+      if (!Number.isFinite(value)) return String(value);
+      // An integer the JS SDK holds as an unsafe double travels as an OTLP intValue and arrives
+      // elsewhere as a bigint: write it the way a bigint is written, so every door agrees.
+      if (Number.isInteger(value) && !Number.isSafeInteger(value) && Math.abs(value) < 2 ** 63) {
+        return BigInt(value).toString();
+      }
+      return value;
     case 'bigint':
       return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
         ? Number(value)

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import * as sc from '@llm-workbench/semconv';
 import { toBundleAttributes, utf8Length } from './attribute-values.js';
 import { canonicalize } from './canonicalize.js';
-import { durationMs, MicrosFormatter, nanosToMicros } from './time.js';
+import { durationMs, endMicros, MicrosFormatter, nanosToMicros } from './time.js';
+import { wellFormedSpan } from './well-formed-span.js';
 import type { AttributeValue, Attributes, SpanRecord } from './span-record.js';
 import { isValidSpanId, isValidTraceId } from './span-record.js';
 import {
@@ -36,6 +37,8 @@ const GATE_DECISIONS: ReadonlySet<string> = new Set(sc.GATE_DECISIONS);
 
 interface Sortable {
   us: bigint;
+  /** End of the span the entry belongs to: spans starting together are ordered by when they ended. */
+  spanEnd: bigint;
   spanId: string;
   order: number;
   event: BundleEvent;
@@ -91,7 +94,13 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
 
   const steps: BundleStep[] = [];
   const timeline: Sortable[] = [];
-  const modelIo: Array<{ us: bigint; spanId: string; order: number; receipt: ModelIoReceipt }> = [];
+  const modelIo: Array<{
+    us: bigint;
+    spanEnd: bigint;
+    spanId: string;
+    order: number;
+    receipt: ModelIoReceipt;
+  }> = [];
   const artifacts: BundleArtifact[] = [];
   let snapshot: WorkflowSnapshot | null = null;
   let unknownDropped = 0;
@@ -104,7 +113,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
     const r = new Reader(span.attributes, diags, spanId, null);
     const ownStep = r.str(sc.ATTR_STEP_ID);
     const enclosingStep = ancestry.stepOf(spanId);
-    const endUs = nanosToMicros(span.endTimeUnixNano);
+    const endUs = endMicros(span.startTimeUnixNano, span.endTimeUnixNano);
     if (span.endTimeUnixNano < span.startTimeUnixNano) {
       diags.add('end_before_start', 'span ends before it starts', spanId, null);
     }
@@ -130,6 +139,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
       });
       timeline.push({
         us: startUs,
+        spanEnd: endUs,
         spanId,
         order: 0,
         event: {
@@ -143,6 +153,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
       });
       timeline.push({
         us: endUs,
+        spanEnd: endUs,
         spanId,
         order: Number.MAX_SAFE_INTEGER,
         event: {
@@ -241,7 +252,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
           );
           er.required(receipt.provider, sc.ATTR_GEN_AI_PROVIDER_NAME);
           er.required(receipt.model, sc.ATTR_GEN_AI_REQUEST_MODEL);
-          modelIo.push({ us, spanId, order, receipt });
+          modelIo.push({ us, spanEnd: endUs, spanId, order, receipt });
           kept = modelIoEvent(receipt);
           break;
         }
@@ -278,7 +289,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
           };
         }
       }
-      timeline.push({ us, spanId, order, event: kept });
+      timeline.push({ us, spanEnd: endUs, spanId, order, event: kept });
     }
 
     if (!hasModelIoEvent && isGenAiSpan(span)) {
@@ -290,8 +301,14 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
         spanId,
         durationMs(span.startTimeUnixNano, span.endTimeUnixNano),
       );
-      modelIo.push({ us: startUs, spanId, order: 1, receipt });
-      timeline.push({ us: startUs, spanId, order: 1, event: modelIoEvent(receipt) });
+      modelIo.push({ us: startUs, spanEnd: endUs, spanId, order: 1, receipt });
+      timeline.push({
+        us: startUs,
+        spanEnd: endUs,
+        spanId,
+        order: 1,
+        event: modelIoEvent(receipt),
+      });
     }
   }
 
@@ -317,7 +334,12 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
     );
   }
   modelIo.sort(compareSortable);
-  steps.sort((a, b) => compareTimes(a.startTime, b.startTime) || compareStr(a.spanId, b.spanId));
+  steps.sort(
+    (a, b) =>
+      compareTimes(a.startTime, b.startTime) ||
+      compareTimes(a.endTime, b.endTime) ||
+      compareStr(a.spanId, b.spanId),
+  );
   artifacts.sort(
     (a, b) =>
       compareStr(a.key, b.key) ||
@@ -342,7 +364,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
   const run: BundleRun = {
     complete,
     durationMs: root ? durationMs(root.startTimeUnixNano, root.endTimeUnixNano) : null,
-    endTime: root ? times.format(nanosToMicros(root.endTimeUnixNano)) : null,
+    endTime: root ? times.format(endMicros(root.startTimeUnixNano, root.endTimeUnixNano)) : null,
     name: rootReader?.str(sc.ATTR_RUN_NAME) ?? root?.name ?? '',
     rootSpanId: root?.spanId ?? null,
     runId: rootReader?.str(sc.ATTR_RUN_ID) ?? null,
@@ -434,8 +456,12 @@ class Reader {
     const v = this.attrs[key];
     if (v === undefined || v === null) return null;
     if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
-    if (typeof v === 'bigint') {
-      if (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER))
+    if (typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v))) {
+      if (
+        typeof v === 'bigint' &&
+        v >= BigInt(Number.MIN_SAFE_INTEGER) &&
+        v <= BigInt(Number.MAX_SAFE_INTEGER)
+      )
         return Number(v);
       this.diags.add('out_of_range', `${this.where(key)} is beyond ±2^53`, this.spanId, key);
       return null;
@@ -715,7 +741,8 @@ function statusOf(span: SpanRecord): BundleStatus {
 function dedupe(spans: Iterable<SpanRecord>, diags: Diagnostics): SpanRecord[] {
   const byKey = new Map<string, SpanRecord>();
   const conflicts = new Set<string>();
-  for (const s of spans) {
+  for (const given of spans) {
+    const s = wellFormedSpan(given);
     if (!isValidTraceId(s.traceId) || !isValidSpanId(s.spanId)) {
       diags.add(
         'invalid_id',
@@ -893,18 +920,40 @@ function compareBig(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Spans by start time (in microseconds, as bundles keep it), then span id; never by arrival. */
-function orderByStart(spans: Iterable<SpanRecord>): Array<{ span: SpanRecord; us: bigint }> {
-  const starts: Array<{ span: SpanRecord; us: bigint }> = [];
-  for (const span of spans) starts.push({ span, us: nanosToMicros(span.startTimeUnixNano) });
-  return starts.sort((a, b) => compareBig(a.us, b.us) || compareStr(a.span.spanId, b.span.spanId));
+/**
+ * Spans by start time (in microseconds, as bundles keep it), then end time, then span id; never by
+ * arrival. The end breaks ties between spans started in the same microsecond (the JS SDK stamps
+ * span starts in whole milliseconds) in the order people expect: the one that finished first.
+ */
+function orderByStart(
+  spans: Iterable<SpanRecord>,
+): Array<{ span: SpanRecord; us: bigint; end: bigint }> {
+  const starts: Array<{ span: SpanRecord; us: bigint; end: bigint }> = [];
+  for (const span of spans) {
+    starts.push({
+      span,
+      us: nanosToMicros(span.startTimeUnixNano),
+      end: endMicros(span.startTimeUnixNano, span.endTimeUnixNano),
+    });
+  }
+  return starts.sort(
+    (a, b) =>
+      compareBig(a.us, b.us) ||
+      compareBig(a.end, b.end) ||
+      compareStr(a.span.spanId, b.span.spanId),
+  );
 }
 
 function compareSortable(
-  a: { us: bigint; spanId: string; order: number },
-  b: { us: bigint; spanId: string; order: number },
+  a: { us: bigint; spanEnd: bigint; spanId: string; order: number },
+  b: { us: bigint; spanEnd: bigint; spanId: string; order: number },
 ): number {
-  return compareBig(a.us, b.us) || compareStr(a.spanId, b.spanId) || a.order - b.order;
+  return (
+    compareBig(a.us, b.us) ||
+    compareBig(a.spanEnd, b.spanEnd) ||
+    compareStr(a.spanId, b.spanId) ||
+    a.order - b.order
+  );
 }
 
 function compareTimes(a: string | null, b: string | null): number {

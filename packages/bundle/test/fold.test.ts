@@ -224,7 +224,7 @@ describe('foldRun', () => {
     const odd = b.events.find((e) => e.type === 'unknown' && e.name === 'odd');
     expect(odd).toBeDefined();
     const a = (odd as { attributes: Record<string, unknown> }).attributes;
-    expect(a.big).toEqual({ omitted: 'over_inline_limit', size: 10 * 1024 * 1024 });
+    expect(a.big).toEqual({ omitted: 'over_inline_limit', size: null });
     expect(a.nan).toBe('NaN');
     expect(a.inf).toBe('-Infinity');
     expect(a.long).toBe('1180591620717411303424');
@@ -388,5 +388,69 @@ describe('isRunTrace', () => {
         span({ spanId: '1111111111111111', attributes: attrs({ 'http.method': 'GET' }) }),
       ]),
     ).toBe(false);
+  });
+});
+
+describe('foldRun across doors', () => {
+  const run = (p: Partial<SpanRecord>): SpanRecord =>
+    span({ spanId: '1111111111111111', attributes: attrs({ [sc.ATTR_RUN_ID]: 'r' }), ...p });
+
+  it('computes end times as truncated start plus truncated duration, as Jaeger stores them', () => {
+    const start = 1_764_151_842_000_123_789n;
+    const end = 1_764_151_847_000_123_100n;
+    const b = foldRun([run({ startTimeUnixNano: start, endTimeUnixNano: end })]);
+    // start 842.000123 µs + duration floor(4_999_999.311 µs) → 847.000122, not 847.000123
+    expect(b.run.endTime).toBe('2025-11-26T10:10:47.000122Z');
+    // what a classic Jaeger storage returns: start and duration in whole microseconds
+    const startUs = start / 1000n;
+    const durUs = (end - start) / 1000n;
+    const fromJaeger = foldRun([
+      run({ startTimeUnixNano: startUs * 1000n, endTimeUnixNano: (startUs + durUs) * 1000n }),
+    ]);
+    expect(serializeBundle(sealBundle(fromJaeger))).toBe(serializeBundle(sealBundle(b)));
+  });
+
+  it('writes an integer beyond 2^53 the same whether it arrives as a JS number or an OTLP int', () => {
+    const asNumber = foldRun([run({ events: [ev('e', 1n, { n: 2 ** 53 + 2 })] })]);
+    const asBigint = foldRun([run({ events: [ev('e', 1n, { n: 2n ** 53n + 2n })] })]);
+    expect(serializeBundle(sealBundle(asNumber))).toBe(serializeBundle(sealBundle(asBigint)));
+    expect(serializeBundle(sealBundle(asNumber))).toContain('"n":"9007199254740994"');
+  });
+
+  it('replaces lone surrogates as UTF-8 transports do, instead of failing to seal', () => {
+    const lone = foldRun([
+      run({ name: 'chat \ud83d', events: [ev('e', 1n, { ['k\udc00']: 'v\ud800' })] }),
+    ]);
+    const viaUtf8 = foldRun([
+      run({ name: 'chat \ufffd', events: [ev('e', 1n, { ['k\ufffd']: 'v\ufffd' })] }),
+    ]);
+    expect(serializeBundle(sealBundle(lone))).toBe(serializeBundle(sealBundle(viaUtf8)));
+  });
+
+  it('orders steps started in the same microsecond by when they ended', () => {
+    const parent = '1111111111111111';
+    const t = 1_764_151_842_000_000_000n;
+    const b = foldRun([
+      run({ startTimeUnixNano: t, endTimeUnixNano: t + 10_000_000n }),
+      span({
+        spanId: '0000000000000002',
+        parentSpanId: parent,
+        attributes: attrs({ [sc.ATTR_STEP_ID]: 'late' }),
+        startTimeUnixNano: t + 1_000_000n,
+        endTimeUnixNano: t + 9_000_000n,
+      }),
+      span({
+        spanId: 'ffffffffffffff01',
+        parentSpanId: parent,
+        attributes: attrs({ [sc.ATTR_STEP_ID]: 'early' }),
+        startTimeUnixNano: t + 1_000_000n,
+        endTimeUnixNano: t + 2_000_000n,
+      }),
+    ]);
+    expect(b.steps.map((s) => s.stepId)).toEqual(['early', 'late']);
+    expect(b.events.filter((e) => e.type === 'step_started').map((e) => e.stepId)).toEqual([
+      'early',
+      'late',
+    ]);
   });
 });

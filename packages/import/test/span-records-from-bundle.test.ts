@@ -106,7 +106,7 @@ describe('spanRecordsFromBundle', () => {
     expect(sealBundle(foldRun(spanRecordsFromBundle(original)))).toEqual(original);
   });
 
-  it('gives the duration back when it is a microsecond shorter than the truncated times say', () => {
+  it('gives back a span shorter than a microsecond that straddles a microsecond boundary', () => {
     // start 999 ns into its microsecond, end 1 ns into its: 2 ns long, duration 0 µs.
     const spans = [
       span({
@@ -118,7 +118,8 @@ describe('spanRecordsFromBundle', () => {
     ];
     const original = sealBundle(foldRun(spans));
     expect(original.run.durationMs).toBe(0);
-    expect(original.run.endTime).not.toBe(original.run.startTime);
+    // end = truncated start + truncated duration, as Jaeger's classic storages give it back
+    expect(original.run.endTime).toBe(original.run.startTime);
     expect(sealBundle(foldRun(spanRecordsFromBundle(original)))).toEqual(original);
   });
 
