@@ -9,6 +9,8 @@ export default tseslint.config(
       'bundles/**',
       'eslint.config.js',
       '**/bin/*.js',
+      'test/backends/*.mjs',
+      '**/.scratch/**',
     ],
   },
   ...tseslint.configs.recommendedTypeChecked,
