@@ -151,6 +151,30 @@ export class BundlePipeline {
     await this.worker?.terminate();
   }
 
+  /** {@link flush}, failing after `flushTimeoutMs`: the processor's and exporter's forceFlush. */
+  flushWithin(what: string): Promise<void> {
+    return withTimeout(this.flush(), this.options.flushTimeoutMs, what);
+  }
+
+  /**
+   * The end of a shutdown: writes what is queued, shuts the sink down, and stops the worker, failing
+   * after `flushTimeoutMs` if the sink hangs (the worker is stopped either way).
+   */
+  async close(what: string): Promise<void> {
+    try {
+      await withTimeout(
+        (async () => {
+          await this.flush();
+          await this.options.sink.shutdown?.();
+        })(),
+        this.options.flushTimeoutMs,
+        what,
+      );
+    } finally {
+      await this.stop();
+    }
+  }
+
   private drain(): void {
     this.scheduled = false;
     const items = this.queue.splice(0);

@@ -3,7 +3,6 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import {
   BundlePipeline,
   resolveFoldingOptions,
-  withTimeout,
   type ResolvedFoldingOptions,
 } from './bundle-pipeline.js';
 import { TraceBuffer } from './trace-buffer.js';
@@ -88,11 +87,7 @@ export class RunBundleSpanExporter implements SpanExporter {
     for (const [traceId, entry] of [...this.buffer.entries]) {
       if (entry.rootSeen) this.buffer.fold(traceId, entry, false);
     }
-    return withTimeout(
-      this.pipeline.flush(),
-      this.options.flushTimeoutMs,
-      'RunBundleSpanExporter.forceFlush',
-    );
+    return this.pipeline.flushWithin('RunBundleSpanExporter.forceFlush');
   }
 
   /** Folds everything buffered (traces without a root marked incomplete), writes, and stops; once. */
@@ -100,18 +95,7 @@ export class RunBundleSpanExporter implements SpanExporter {
     this.shutdownPromise ??= (async () => {
       this.buffer.foldAll((entry) => entry.rootSeen);
       this.buffer.stopSweeper();
-      try {
-        await withTimeout(
-          (async () => {
-            await this.pipeline.flush();
-            await this.options.sink.shutdown?.();
-          })(),
-          this.options.flushTimeoutMs,
-          'RunBundleSpanExporter.shutdown',
-        );
-      } finally {
-        await this.pipeline.stop();
-      }
+      await this.pipeline.close('RunBundleSpanExporter.shutdown');
     })();
     return this.shutdownPromise;
   }

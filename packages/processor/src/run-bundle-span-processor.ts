@@ -3,7 +3,6 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
 import {
   BundlePipeline,
   resolveFoldingOptions,
-  withTimeout,
   type ResolvedFoldingOptions,
 } from './bundle-pipeline.js';
 import { TraceBuffer, type TraceEntry } from './trace-buffer.js';
@@ -80,11 +79,7 @@ export class RunBundleSpanProcessor implements SpanProcessor {
 
   /** Writes every finished trace's bundle; rejects if the sink has not finished within `flushTimeoutMs`. */
   forceFlush(): Promise<void> {
-    return withTimeout(
-      this.pipeline.flush(),
-      this.options.flushTimeoutMs,
-      'RunBundleSpanProcessor.forceFlush',
-    );
+    return this.pipeline.flushWithin('RunBundleSpanProcessor.forceFlush');
   }
 
   /**
@@ -95,18 +90,7 @@ export class RunBundleSpanProcessor implements SpanProcessor {
     this.shutdownPromise ??= (async () => {
       this.buffer.foldAll(isFinished);
       this.buffer.stopSweeper();
-      try {
-        await withTimeout(
-          (async () => {
-            await this.pipeline.flush();
-            await this.options.sink.shutdown?.();
-          })(),
-          this.options.flushTimeoutMs,
-          'RunBundleSpanProcessor.shutdown',
-        );
-      } finally {
-        await this.pipeline.stop();
-      }
+      await this.pipeline.close('RunBundleSpanProcessor.shutdown');
     })();
     return this.shutdownPromise;
   }
