@@ -12,6 +12,10 @@ export default defineConfig({
     },
   },
   test: {
+    // In CI, also a JSON report, from which .ci/run prints the plain 'N passed, N failed' line.
+    reporters: process.env['CI']
+      ? ['default', ['json', { outputFile: 'test-output/vitest.json' }]]
+      : ['default'],
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**'],
     testTimeout: 30_000,
