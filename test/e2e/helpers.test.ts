@@ -24,8 +24,10 @@ describe('explainDifferences', () => {
     const text = explainDifferences({ 'in-process': a, jaeger: b });
     expect(text).toContain(`--- in-process (${a.integrity.sha256})`);
     expect(text).toContain(`+++ jaeger (${b.integrity.sha256})`);
+    // end = truncated start (…42.000123) + truncated duration (4999.999 ms, then 4999.998 ms)
     expect(text).toContain(
-      '.run.endTime: "2025-11-26T10:10:47.000123Z" -> "2025-11-26T10:10:47.000122Z"',
+      '.run.endTime: "2025-11-26T10:10:47.000122Z" -> "2025-11-26T10:10:47.000121Z"',
     );
+    expect(text).toContain('.run.durationMs: 4999.999 -> 4999.998');
   });
 });
