@@ -100,10 +100,27 @@ export class ReceiverMetrics {
     ]);
     counter('sink_errors_total', 'Failed bundle writes (retried).', [['', this.sinkErrors]]);
     counter('spool_errors_total', 'Failed spool writes (answered 503).', [['', this.spoolErrors]]);
-    for (const [name, v] of Object.entries(gauges)) gauge(name, GAUGE_HELP[name] ?? name, v);
+    const cpu: Array<[string, number]> = [];
+    for (const [name, v] of Object.entries(gauges)) {
+      const thread = CPU_THREADS[name];
+      if (thread !== undefined) cpu.push([`{thread="${thread}"}`, v]);
+      else gauge(name, GAUGE_HELP[name] ?? name, v);
+    }
+    if (cpu.length > 0)
+      counter(
+        'cpu_seconds_total',
+        'CPU time by thread (Linux): main answers requests, fold folds and writes bundles.',
+        cpu,
+      );
     return `${lines.join('\n')}\n`;
   }
 }
+
+/** Snapshot names of the per-thread CPU times, and their `thread` label in /metrics. */
+const CPU_THREADS: Record<string, string> = {
+  main_thread_cpu_seconds: 'main',
+  fold_thread_cpu_seconds: 'fold',
+};
 
 const GAUGE_HELP: Record<string, string> = {
   open_traces: 'Traces being assembled.',

@@ -28,7 +28,7 @@ one bundle per run. Every flag can also be set by its environment variable; flag
   --max-body-bytes N          WORKBENCH_MAX_BODY_BYTES       default 16MiB
   --max-open-traces N         WORKBENCH_MAX_OPEN_TRACES      default 10000
   --max-spans-per-trace N     WORKBENCH_MAX_SPANS_PER_TRACE  default 50000
-  --max-buffered-bytes N      WORKBENCH_MAX_BUFFERED_BYTES   default 256MiB
+  --max-buffered-bytes N      WORKBENCH_MAX_BUFFERED_BYTES   default 64MiB
   --max-inflight N            WORKBENCH_MAX_INFLIGHT         default 64
   --segment-bytes N           WORKBENCH_SEGMENT_BYTES        default 64MiB
   --[no-]fsync                WORKBENCH_FSYNC                default true

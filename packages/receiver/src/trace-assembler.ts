@@ -1,10 +1,18 @@
 import { performance } from 'node:perf_hooks';
-import { foldRun, isRunTrace, sealBundle, type SpanRecord } from '@llm-workbench/bundle';
-import { decodeOtlpJson, decodeOtlpProtobuf, encodeOtlpProtobuf } from '@llm-workbench/otlp';
-import type { BundleSink } from '@llm-workbench/sink';
+import type { SpanRecord } from '@llm-workbench/bundle';
+import { encodeOtlpProtobuf, decodeOtlpJson, decodeOtlpProtobuf } from '@llm-workbench/otlp';
+import type { FoldJob, FoldOutcome, RecordLocation, TraceFolder } from './fold/types.js';
+import { ingestOtlp, spanDigest } from './ingest/ingest-otlp.js';
+import type { ScannedSpans } from './ingest/scanned-spans.js';
 import type { ReceiverMetrics } from './receiver-metrics.js';
 import type { FoldedJournal } from './spool/folded-journal.js';
-import { RECORD_JSON, RECORD_PROTOBUF, RECORD_TRUNCATED, type Spool } from './spool/spool.js';
+import {
+  RECORD_JSON,
+  RECORD_PROTOBUF,
+  RECORD_TRUNCATED,
+  type Spool,
+  type SpoolAppend,
+} from './spool/spool.js';
 
 /** Limits and timings the assembler needs (a subset of the receiver options). */
 export interface AssemblerLimits {
@@ -18,24 +26,58 @@ export interface AssemblerLimits {
 
 type TraceState = 'open' | 'folding' | 'lingering';
 
+/**
+ * One spool record holding spans, shared by the traces it has spans of. The spans themselves are
+ * not kept in memory: the fold reads them back from the spool.
+ */
+interface RecordRef {
+  readonly segment: number;
+  readonly offset: number;
+  readonly length: number;
+  readonly kind: number;
+  /** Settles when the record is on disk (or its write failed); null once it has. */
+  pending: Promise<void> | null;
+  /**
+   * The payload while its spool write runs (the spool holds it anyway), and for good when the
+   * write failed: the spool does not have it.
+   */
+  payload: Buffer | null;
+  /** Whether the write failed (the payload is then counted against the memory cap). */
+  lost: boolean;
+  /** Traces holding this record. */
+  holders: number;
+}
+
 interface TraceEntry {
   readonly traceId: string;
   state: TraceState;
-  /** Distinct span records (exact duplicates dropped; conflicting ones kept for the fold). */
-  readonly records: SpanRecord[];
-  readonly bySpanId: Map<string, SpanRecord>;
+  /** Span id of each version kept (exact duplicates are not kept; conflicting versions are). */
+  readonly spanIds: string[];
+  /** For each version, its record's index in `records` (-1 until the record is attached). */
+  readonly versionRecords: number[];
+  /** The span ids, once the trace has more than a few versions. */
+  bySpanId: Set<string> | null;
+  /**
+   * Digests of the versions of span ids that arrived more than once, worked out when the second
+   * one came (from the spool): what tells a retry from a conflicting version.
+   */
+  digests: Map<string, Set<number>> | null;
+  /** Distinct span ids. */
+  distinct: number;
+  /** The spool records with spans of this trace. */
+  readonly records: RecordRef[];
   hasRoot: boolean;
   firstSeen: number;
   lastSeen: number;
+  /** Estimated bytes held in memory for this trace. */
   bytes: number;
-  readonly segments: Set<number>;
   /** Fold as incomplete (folded early once, or spans dropped); recorded in the spool. */
   truncated: boolean;
   /** Settles when the spool record saying so is on disk. */
   truncatedDurable: Promise<void> | null;
-  /** Spans arrived while folding: fold again. */
+  /** New spans arrived while folding: fold again. */
   dirty: boolean;
-  /** Distinct spans in the last bundle written, or -1. */
+  /** Distinct span ids in the last bundle written, or -1. */
   foldedCount: number;
   lingerUntil: number;
   retryAt: number;
@@ -49,29 +91,31 @@ export interface AcceptOutcome {
   readonly droppedReason: string;
   /** The spool record to write: the body as received, or the kept spans re-encoded. */
   readonly record: { kind: number; payload: Uint8Array } | null;
-  /** Call with the segment the record went to. */
-  attach(segment: number): void;
-}
-
-const MAX_FOLDS_AT_ONCE = 4;
-const MAX_TOMBSTONES = 100_000;
-const MAX_RETRY_MS = 30_000;
-
-function fingerprint(s: SpanRecord): string {
-  return JSON.stringify(s, (_k, v: unknown) =>
-    typeof v === 'bigint'
-      ? `${v}n`
-      : v instanceof Uint8Array
-        ? Buffer.from(v).toString('base64')
-        : v,
-  );
+  /** Call with where the record went, at once. */
+  attach(append: SpoolAppend): void;
 }
 
 /**
+ * Estimated memory per trace and per span version, measured (see the README): a trace entry with
+ * its arrays, map entry and id, and a span id with its record's index. What the spans hold is on
+ * disk.
+ */
+const TRACE_BYTES = 700;
+const SPAN_BYTES = 72;
+const BY_SPAN_ID_FROM = 16;
+
+const FOLD_BATCH = 64;
+const MAX_BATCHES_AT_ONCE = 4;
+const MAX_TOMBSTONES = 100_000;
+const MAX_RETRY_MS = 30_000;
+
+/**
  * Holds traces while their spans arrive across requests, decides when each is folded, and
- * settles it (bundle written, journal entry on disk, spool segments released). All state changes
- * happen synchronously on the event loop, in the same order as the spool records, so replaying
- * the spool after a crash rebuilds the same traces.
+ * settles it (bundle written, journal entry on disk, spool segments released). In memory a trace
+ * is only its span ids and the spool records it has spans in: folding reads the
+ * spans back from the spool, in a worker thread. All state changes happen synchronously on the
+ * event loop, in the same order as the spool records, so replaying the spool after a crash
+ * rebuilds the same traces.
  */
 export class TraceAssembler {
   private readonly traces = new Map<string, TraceEntry>();
@@ -83,17 +127,18 @@ export class TraceAssembler {
   private bufferedBytes = 0;
   /** Bytes of traces by state: folding bytes are on their way out, lingering ones can be dropped. */
   private readonly stateBytes: Record<TraceState, number> = { open: 0, folding: 0, lingering: 0 };
-  private readonly foldQueue: Array<[TraceEntry, boolean]> = [];
-  private foldsRunning = 0;
+  private readonly foldQueue: TraceEntry[] = [];
+  private batchesRunning = 0;
   private readonly idle: Array<() => void> = [];
   private closing = false;
   private pumpScheduled = false;
+  private mismatchLogged = false;
 
   constructor(
     private readonly limits: AssemblerLimits,
     private readonly spool: Spool,
     private readonly journal: FoldedJournal,
-    private readonly sink: BundleSink,
+    private readonly folder: TraceFolder,
     private readonly metrics: ReceiverMetrics,
     private readonly log: (line: string) => void,
   ) {}
@@ -107,10 +152,16 @@ export class TraceAssembler {
     };
   }
 
-  /** Whether memory is over its cap even without what lingers: folding cannot keep up, answer 503. */
+  /**
+   * Whether folding cannot keep up, so requests get 503: more traces wait to be folded than may
+   * be open at once, or memory is over its cap even without what lingers.
+   */
   get overloaded(): boolean {
     this.enforceCaps();
-    return this.bufferedBytes - this.stateBytes.lingering > this.limits.maxBufferedBytes;
+    return (
+      this.foldingCount > this.limits.maxOpenTraces ||
+      this.bufferedBytes - this.stateBytes.lingering > this.limits.maxBufferedBytes
+    );
   }
 
   // ---- Recovery -----------------------------------------------------------------------------
@@ -121,43 +172,56 @@ export class TraceAssembler {
     let spans = 0;
     for await (const entry of this.spool.replay()) {
       records++;
+      const now = performance.now();
       if (entry.kind === RECORD_TRUNCATED) {
         const traceId = entry.payload.toString('hex');
-        const t = this.entryFor(traceId, performance.now());
+        const t = this.entryFor(traceId, now);
         t.truncated = true;
-        this.touch(t, entry.segment);
+        this.hold(t, markerRef(entry.segment));
         continue;
       }
-      const decoded =
-        entry.kind === RECORD_JSON
-          ? decodeOtlpJson(entry.payload)
-          : decodeOtlpProtobuf(entry.payload);
-      if (!decoded.ok) {
+      const read = ingestOtlp(entry.kind === RECORD_JSON ? 'json' : 'protobuf', entry.payload);
+      if (!read.ok) {
         this.log(
-          `spool segment ${entry.segment}: a record no longer decodes (${decoded.issues[0]?.message ?? ''}); skipped`,
+          `spool segment ${entry.segment}: a record no longer decodes (${read.issues[0]?.message ?? ''}); skipped`,
         );
         continue;
       }
-      const per = entry.payload.length / Math.max(1, decoded.spans.length);
-      const now = performance.now();
-      for (const span of decoded.spans) {
-        const t = this.entryFor(span.traceId, now);
-        this.insert(t, span, per);
-        this.touch(t, entry.segment);
+      const ref: RecordRef = {
+        segment: entry.segment,
+        offset: entry.offset,
+        length: entry.payload.length,
+        kind: entry.kind,
+        pending: null,
+        payload: null,
+        lost: false,
+        holders: 0,
+      };
+      const s = read.spans;
+      const ctx = new RequestContext(this.spool, s, entry.kind, entry.payload);
+      let last: TraceEntry | undefined;
+      for (let i = 0; i < s.count; i++) {
+        const traceId = s.traceIds[i] as string;
+        const t = last?.traceId === traceId ? last : this.entryFor(traceId, now);
+        last = t;
+        const spanId = s.spanIds[i] as string;
+        const digest = this.duplicateCheck(t, spanId, ctx, i);
+        if (digest !== true) this.insert(t, spanId, s.roots[i] as boolean, digest, ctx);
         spans++;
       }
+      this.attach(ctx, ref);
     }
     const now = performance.now();
     for (const t of [...this.traces.values()]) {
       const folded = this.journal.entries.get(t.traceId);
       if (folded === undefined) continue; // never folded: open, quiet and TTL counted from now
       t.foldedCount = folded;
-      if (t.records.length > folded) continue; // gained spans after its bundle: fold again
+      if (t.distinct > folded) continue; // gained spans after its bundle: fold again
       this.setState(t, 'lingering');
       t.lingerUntil = now + this.limits.lateWindowMs;
       // Fewer spans than its bundle: settled before the crash, only some of its segments remain.
       // Reopening it would fold a part of it, so it is settled again at once.
-      if (t.records.length < folded) this.release(t);
+      if (t.distinct < folded) this.release(t);
     }
     for (const id of this.journal.entries.keys()) if (!this.traces.has(id)) this.tombstone(id);
     const onDisk = this.spool.tracesOnDisk();
@@ -169,29 +233,33 @@ export class TraceAssembler {
   // ---- Intake -------------------------------------------------------------------------------
 
   /**
-   * Takes the decoded spans of one request. `bodyKind` and `body` are what the spool keeps when
+   * Takes the accepted spans of one request. `bodyKind` and `body` are what the spool keeps when
    * every span is kept; otherwise the kept spans are re-encoded, so the spool holds exactly what
    * was accepted.
    */
-  accept(spans: readonly SpanRecord[], bodyKind: number, body: Uint8Array): AcceptOutcome {
+  accept(spans: ScannedSpans, bodyKind: number, body: Buffer): AcceptOutcome {
     const now = performance.now();
-    const per = body.length / Math.max(1, spans.length);
-    const kept: SpanRecord[] = [];
-    const touched = new Set<TraceEntry>();
+    const ctx = new RequestContext(this.spool, spans, bodyKind, body);
     let droppedLate = 0;
     let droppedCap = 0;
-    for (const span of spans) {
-      let t = this.traces.get(span.traceId);
-      if (t === undefined && this.tombstones.has(span.traceId)) {
+    let last: TraceEntry | undefined;
+    for (let i = 0; i < spans.count; i++) {
+      const traceId = spans.traceIds[i] as string;
+      let t = last?.traceId === traceId ? last : this.traces.get(traceId);
+      if (t === undefined && this.tombstones.has(traceId)) {
         droppedLate++;
+        ctx.drop(i);
         continue;
       }
-      t ??= this.entryFor(span.traceId, now);
-      const duplicate = this.isDuplicate(t, span);
-      if (!duplicate) {
+      t ??= this.entryFor(traceId, now);
+      last = t;
+      const spanId = spans.spanIds[i] as string;
+      const digest = this.duplicateCheck(t, spanId, ctx, i);
+      if (digest !== true) {
         if (t.foldedCount >= 0 || t.state === 'folding') this.metrics.spansLate++;
-        if (t.records.length >= this.limits.maxSpansPerTrace) {
+        if (t.spanIds.length >= this.limits.maxSpansPerTrace) {
           droppedCap++;
+          ctx.drop(i);
           this.markTruncated(t);
           continue;
         }
@@ -199,22 +267,20 @@ export class TraceAssembler {
           this.setState(t, 'open');
           t.firstSeen = now;
         } else if (t.state === 'folding') t.dirty = true;
-        this.insert(t, span, per);
+        this.insert(t, spanId, spans.roots[i] as boolean, digest, ctx);
         t.lastSeen = now;
       }
-      kept.push(span);
-      touched.add(t);
     }
     this.metrics.spansDroppedLate += droppedLate;
     this.metrics.spansDroppedCap += droppedCap;
     this.metrics.spansLate += droppedLate;
     const dropped = droppedLate + droppedCap;
     let record: AcceptOutcome['record'] = null;
-    if (kept.length > 0) {
+    if (dropped < spans.count) {
       record =
         dropped === 0
           ? { kind: bodyKind, payload: body }
-          : { kind: RECORD_PROTOBUF, payload: encodeOtlpProtobuf(kept) };
+          : { kind: RECORD_PROTOBUF, payload: encodeOtlpProtobuf(ctx.keptSpans()) };
     }
     const reasons: string[] = [];
     if (droppedLate > 0)
@@ -230,20 +296,86 @@ export class TraceAssembler {
       dropped,
       droppedReason: reasons.join('; '),
       record,
-      attach: (segment) => {
-        for (const t of touched) this.touch(t, segment);
+      attach: (append) => {
+        if (record === null) return;
+        const payload = Buffer.from(
+          record.payload.buffer,
+          record.payload.byteOffset,
+          record.payload.byteLength,
+        );
+        const ref: RecordRef = {
+          segment: append.segment,
+          offset: append.offset,
+          length: payload.length,
+          kind: record.kind,
+          pending: null,
+          payload,
+          lost: false,
+          holders: 0,
+        };
+        ref.pending = append.durable.then(
+          () => {
+            ref.pending = null;
+            ref.payload = null;
+          },
+          () => {
+            // Answered 503, but the spans are in the traces already (a retry will be a duplicate):
+            // keep the bytes for the fold, counted against the memory cap.
+            ref.pending = null;
+            if (ref.holders > 0) {
+              ref.lost = true;
+              this.bufferedBytes += payload.length;
+            } else ref.payload = null;
+          },
+        );
+        this.attach(ctx, ref);
       },
     };
   }
 
-  private isDuplicate(t: TraceEntry, span: SpanRecord): boolean {
-    const prev = t.bySpanId.get(span.spanId);
-    if (prev === undefined) return false;
-    if (prev === span) return true;
-    const fp = fingerprint(span);
-    if (fingerprint(prev) === fp) return true;
-    // A conflicting version: kept beside the first, and the fold picks one deterministically.
-    return t.records.some((r) => r.spanId === span.spanId && fingerprint(r) === fp);
+  /** Attaches a request's record to the traces it touched, and to the versions it brought. */
+  private attach(ctx: RequestContext, ref: RecordRef): void {
+    for (const t of ctx.touched) this.hold(t, ref);
+    for (const [t, version] of ctx.versions) t.versionRecords[version] = t.records.length - 1;
+  }
+
+  /**
+   * Whether a span is an exact duplicate of a version the trace holds: `true`; else the digest of
+   * its content when it had to be worked out (its span id was there already), or null. Only a span
+   * id seen before costs anything: then the versions' contents are read back from the spool (a
+   * retry, or a conflicting version, is rare).
+   */
+  private duplicateCheck(
+    t: TraceEntry,
+    spanId: string,
+    ctx: RequestContext,
+    i: number,
+  ): true | number | null {
+    ctx.touch(t);
+    if (!this.hasSpanId(t, spanId)) return null;
+    const digest = ctx.digest(i);
+    let known = t.digests?.get(spanId);
+    if (known === undefined) {
+      known = new Set();
+      // Only the records the versions of this span id came in are read.
+      const refs = new Set<RecordRef>();
+      for (let v = 0; v < t.spanIds.length; v++) {
+        const at = t.versionRecords[v] as number;
+        if (t.spanIds[v] === spanId && at >= 0) refs.add(t.records[at] as RecordRef);
+      }
+      for (const ref of refs)
+        for (const s of ctx.spansOf(ref))
+          if (s.traceId === t.traceId && s.spanId === spanId) known.add(spanDigest(s));
+      // Versions from this same request, not in a record of the trace yet.
+      for (const j of ctx.earlier(i, t.traceId, spanId)) known.add(ctx.digest(j));
+      (t.digests ??= new Map()).set(spanId, known);
+    }
+    return known.has(digest) ? true : digest;
+  }
+
+  private hasSpanId(t: TraceEntry, spanId: string): boolean {
+    if (t.bySpanId !== null) return t.bySpanId.has(spanId);
+    return t.spanIds.includes(spanId);
   }
 
   private entryFor(traceId: string, now: number): TraceEntry {
@@ -252,13 +384,16 @@ export class TraceAssembler {
       t = {
         traceId,
         state: 'open',
+        spanIds: [],
+        versionRecords: [],
+        bySpanId: null,
+        digests: null,
+        distinct: 0,
         records: [],
-        bySpanId: new Map(),
         hasRoot: false,
         firstSeen: now,
         lastSeen: now,
-        bytes: 0,
-        segments: new Set(),
+        bytes: TRACE_BYTES,
         truncated: false,
         truncatedDurable: null,
         dirty: false,
@@ -270,24 +405,40 @@ export class TraceAssembler {
       this.traces.set(traceId, t);
       this.tombstones.delete(traceId);
       this.openCount++;
+      this.bufferedBytes += TRACE_BYTES;
+      this.stateBytes.open += TRACE_BYTES;
     }
     return t;
   }
 
-  private insert(t: TraceEntry, span: SpanRecord, bytes: number): void {
-    if (!t.bySpanId.has(span.spanId)) t.bySpanId.set(span.spanId, span);
-    else if (this.isDuplicate(t, span)) return;
-    t.records.push(span);
-    if (span.parentSpanId === undefined) t.hasRoot = true;
-    t.bytes += bytes;
-    this.bufferedBytes += bytes;
-    this.stateBytes[t.state] += bytes;
+  /** Adds a version of a span (not a duplicate: see duplicateCheck). */
+  private insert(
+    t: TraceEntry,
+    spanId: string,
+    root: boolean,
+    digest: number | null,
+    ctx: RequestContext,
+  ): void {
+    if (digest === null) t.distinct++;
+    else t.digests?.get(spanId)?.add(digest);
+    t.spanIds.push(spanId);
+    t.versionRecords.push(-1);
+    ctx.inserted(t, t.spanIds.length - 1);
+    if (t.bySpanId !== null) t.bySpanId.add(spanId);
+    else if (t.spanIds.length > BY_SPAN_ID_FROM) t.bySpanId = new Set(t.spanIds);
+    if (root) t.hasRoot = true;
+    t.bytes += SPAN_BYTES;
+    this.bufferedBytes += SPAN_BYTES;
+    this.stateBytes[t.state] += SPAN_BYTES;
   }
 
-  private touch(t: TraceEntry, segment: number): void {
-    if (t.segments.has(segment)) return;
-    t.segments.add(segment);
-    this.spool.ref(segment, t.traceId);
+  /** Notes that `t` has spans in `ref` (and so in its segment). */
+  private hold(t: TraceEntry, ref: RecordRef): void {
+    const records = t.records;
+    if (records.at(-1) === ref) return;
+    if (records.every((r) => r.segment !== ref.segment)) this.spool.ref(ref.segment, t.traceId);
+    records.push(ref);
+    ref.holders++;
   }
 
   private setState(t: TraceEntry, state: TraceState): void {
@@ -306,10 +457,11 @@ export class TraceAssembler {
   private markTruncated(t: TraceEntry): void {
     if (t.truncated) return;
     t.truncated = true;
-    const { segment, durable } = this.spool.append(RECORD_TRUNCATED, Buffer.from(t.traceId, 'hex'));
-    this.touch(t, segment);
-    t.truncatedDurable = durable;
-    durable.catch(() => undefined);
+    const append = this.spool.append(RECORD_TRUNCATED, Buffer.from(t.traceId, 'hex'));
+    // The marker's segment must outlive the trace, like its spans' segments.
+    this.hold(t, markerRef(append.segment));
+    t.truncatedDurable = append.durable;
+    append.durable.catch(() => undefined);
   }
 
   private tombstone(traceId: string): void {
@@ -327,7 +479,15 @@ export class TraceAssembler {
     this.traces.delete(t.traceId);
     this.bufferedBytes -= t.bytes;
     this.stateBytes.open -= t.bytes;
-    for (const segment of t.segments) this.spool.release(segment, t.traceId);
+    const segments = new Set<number>();
+    for (const ref of t.records) {
+      segments.add(ref.segment);
+      if (--ref.holders === 0 && ref.lost && ref.payload !== null) {
+        this.bufferedBytes -= ref.payload.length;
+        ref.payload = null;
+      }
+    }
+    for (const segment of segments) this.spool.release(segment, t.traceId);
     this.tombstone(t.traceId);
   }
 
@@ -384,12 +544,12 @@ export class TraceAssembler {
     this.setState(t, 'folding');
     t.dirty = false;
     if (early) this.markTruncated(t);
-    this.foldQueue.push([t, early]);
+    this.foldQueue.push(t);
     this.pump();
   }
 
   private pump(): void {
-    // Folding runs on a later turn of the event loop, never inside the request that triggered it.
+    // Folding starts on a later turn of the event loop, never inside the request that triggered it.
     if (this.pumpScheduled) return;
     this.pumpScheduled = true;
     setImmediate(() => {
@@ -399,64 +559,114 @@ export class TraceAssembler {
   }
 
   private startFolds(): void {
-    while (this.foldsRunning < MAX_FOLDS_AT_ONCE && this.foldQueue.length > 0) {
-      const [t] = this.foldQueue.shift() as [TraceEntry, boolean];
-      this.foldsRunning++;
-      void this.fold(t).finally(() => {
-        this.foldsRunning--;
+    while (this.batchesRunning < MAX_BATCHES_AT_ONCE && this.foldQueue.length > 0) {
+      const batch = this.foldQueue.splice(0, FOLD_BATCH);
+      this.batchesRunning++;
+      void this.foldBatch(batch).finally(() => {
+        this.batchesRunning--;
         this.startFolds();
-        if (this.foldsRunning === 0 && this.foldQueue.length === 0)
+        if (this.batchesRunning === 0 && this.foldQueue.length === 0)
           for (const resolve of this.idle.splice(0)) resolve();
       });
     }
   }
 
-  private async fold(t: TraceEntry): Promise<void> {
-    try {
-      if (t.truncatedDurable !== null) {
-        try {
-          await t.truncatedDurable;
-        } catch {
-          // The spool write failed: write the marker again before folding as incomplete.
-          t.truncated = false;
-          this.markTruncated(t);
-          await t.truncatedDurable;
-        }
+  /** Waits until the trace's records and truncation marker are on disk (or their write failed). */
+  private async ready(t: TraceEntry): Promise<void> {
+    if (t.truncatedDurable !== null) {
+      try {
+        await t.truncatedDurable;
+      } catch {
+        // The spool write failed: write the marker again before folding as incomplete.
+        t.truncated = false;
+        this.markTruncated(t);
+        await t.truncatedDurable;
       }
-      const spans = t.records.slice();
-      if (isRunTrace(spans)) {
-        const bundle = sealBundle(foldRun(spans, { truncated: t.truncated }));
-        const result = await this.sink.write(bundle);
-        if (result.status === 'written') this.metrics.bundlesWritten++;
-        else if (result.status === 'revision') this.metrics.bundlesRevision++;
-        else this.metrics.bundlesUnchanged++;
-        if (result.status !== 'unchanged' && !bundle.run.complete) this.metrics.bundlesIncomplete++;
-      } else {
-        this.metrics.tracesIgnored++;
-      }
-      await this.journal.append(t.traceId, spans.length);
-      t.foldedCount = spans.length;
-      t.failures = 0;
-      t.retryAt = 0;
-      if (t.dirty || t.records.length > spans.length) {
-        t.dirty = false;
-        this.setState(t, 'open');
-        t.lastSeen = performance.now();
-      } else {
-        this.setState(t, 'lingering');
-        t.lingerUntil = this.closing ? 0 : performance.now() + this.limits.lateWindowMs;
-        if (this.closing) this.release(t);
-      }
-    } catch (err) {
-      this.metrics.sinkErrors++;
-      t.failures++;
-      if (t.failures === 1)
-        this.log(
-          `could not write the bundle of trace ${t.traceId}: ${(err as Error).message}; retrying`,
-        );
-      this.setState(t, 'open');
-      t.retryAt = performance.now() + Math.min(MAX_RETRY_MS, 500 * 2 ** t.failures);
     }
+    for (const ref of t.records) if (ref.pending !== null) await ref.pending;
+  }
+
+  private async foldBatch(traces: TraceEntry[]): Promise<void> {
+    const ready = await Promise.all(
+      traces.map((t) =>
+        this.ready(t).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    const jobs: FoldJob[] = [];
+    const taken: Array<{ t: TraceEntry; distinct: number; versions: number; job: number }> = [];
+    for (let i = 0; i < traces.length; i++) {
+      const t = traces[i] as TraceEntry;
+      if (!ready[i]) {
+        this.failed(t, 'the spool could not store its truncation marker');
+        continue;
+      }
+      // What the fold will see: every record held now, and so every version counted now.
+      taken.push({ t, distinct: t.distinct, versions: t.spanIds.length, job: jobs.length });
+      const records: RecordLocation[] = [];
+      for (const ref of t.records) if (ref.kind !== RECORD_TRUNCATED) records.push(location(ref));
+      jobs.push({ traceId: t.traceId, truncated: t.truncated, records });
+    }
+    if (jobs.length === 0) return;
+    const outcomes = await this.folder.fold(jobs);
+    await Promise.all(
+      taken.map(({ t, distinct, versions, job }) =>
+        this.settle(t, outcomes[job] ?? { ok: false, message: 'no outcome' }, distinct, versions),
+      ),
+    );
+  }
+
+  private async settle(
+    t: TraceEntry,
+    outcome: FoldOutcome,
+    distinct: number,
+    versions: number,
+  ): Promise<void> {
+    if (!outcome.ok) {
+      this.failed(t, outcome.message);
+      return;
+    }
+    if (outcome.spans !== distinct && !this.mismatchLogged) {
+      this.mismatchLogged = true;
+      this.log(
+        `trace ${t.traceId}: ${distinct} spans were accepted but ${outcome.spans} read back from the spool (reported once)`,
+      );
+    }
+    if (outcome.status === 'ignored') this.metrics.tracesIgnored++;
+    else if (outcome.status === 'written') this.metrics.bundlesWritten++;
+    else if (outcome.status === 'revision') this.metrics.bundlesRevision++;
+    else this.metrics.bundlesUnchanged++;
+    if ((outcome.status === 'written' || outcome.status === 'revision') && !outcome.complete)
+      this.metrics.bundlesIncomplete++;
+    try {
+      await this.journal.append(t.traceId, distinct);
+    } catch (err) {
+      this.failed(t, `could not write the journal: ${(err as Error).message}`);
+      return;
+    }
+    t.foldedCount = distinct;
+    t.failures = 0;
+    t.retryAt = 0;
+    if (t.dirty || t.spanIds.length > versions) {
+      t.dirty = false;
+      this.setState(t, 'open');
+      t.lastSeen = performance.now();
+    } else {
+      this.setState(t, 'lingering');
+      t.lingerUntil = this.closing ? 0 : performance.now() + this.limits.lateWindowMs;
+      if (this.closing) this.release(t);
+    }
+  }
+
+  private failed(t: TraceEntry, message: string): void {
+    this.metrics.sinkErrors++;
+    t.failures++;
+    if (t.failures === 1)
+      this.log(`could not write the bundle of trace ${t.traceId}: ${message}; retrying`);
+    this.setState(t, 'open');
+    t.retryAt = performance.now() + Math.min(MAX_RETRY_MS, 500 * 2 ** t.failures);
   }
 
   /** Folds now every open trace whose root has arrived, and waits for all folds to finish. */
@@ -474,8 +684,118 @@ export class TraceAssembler {
   }
 
   private whenIdle(): Promise<void> {
-    if (this.foldsRunning === 0 && this.foldQueue.length === 0 && !this.pumpScheduled)
+    if (this.batchesRunning === 0 && this.foldQueue.length === 0 && !this.pumpScheduled)
       return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
+  }
+}
+
+/** A record standing for a truncation marker: it holds no spans, only its segment. */
+function markerRef(segment: number): RecordRef {
+  return {
+    segment,
+    offset: 0,
+    length: 0,
+    kind: RECORD_TRUNCATED,
+    pending: null,
+    payload: null,
+    lost: false,
+    holders: 0,
+  };
+}
+
+function location(ref: RecordRef): RecordLocation {
+  return !ref.lost || ref.payload === null
+    ? { segment: ref.segment, offset: ref.offset, length: ref.length, kind: ref.kind }
+    : {
+        segment: ref.segment,
+        offset: ref.offset,
+        length: ref.length,
+        kind: ref.kind,
+        payload: ref.payload,
+      };
+}
+
+/**
+ * One request (or replayed spool record) being taken in: which spans were dropped, which traces
+ * it touched, and, only when a span id arrives a second time, the decoded spans it needs to tell a
+ * retry from a conflicting version (decoded once per request and per record).
+ */
+class RequestContext {
+  /** Traces with spans in this request, each once. */
+  readonly touched: TraceEntry[] = [];
+  /** Versions this request added: their record is known once it is attached. */
+  readonly versions: Array<[TraceEntry, number]> = [];
+  private readonly seen = new Set<TraceEntry>();
+  private dropped: boolean[] | null = null;
+  private decoded: SpanRecord[] | null = null;
+  private readonly digests = new Map<number, number>();
+  private readonly records = new Map<RecordRef, SpanRecord[]>();
+
+  constructor(
+    private readonly spool: Spool,
+    private readonly scanned: ScannedSpans,
+    private readonly kind: number,
+    private readonly body: Buffer,
+  ) {}
+
+  touch(t: TraceEntry): void {
+    if (this.touched.at(-1) === t || this.seen.has(t)) return;
+    this.seen.add(t);
+    this.touched.push(t);
+  }
+
+  inserted(t: TraceEntry, version: number): void {
+    this.versions.push([t, version]);
+  }
+
+  drop(i: number): void {
+    (this.dropped ??= new Array<boolean>(this.scanned.count).fill(false))[i] = true;
+  }
+
+  /** The request's accepted spans, decoded, in the order of the scan (the decoder's order). */
+  private spans(): SpanRecord[] {
+    if (this.decoded === null) {
+      const d =
+        this.kind === RECORD_JSON ? decodeOtlpJson(this.body) : decodeOtlpProtobuf(this.body);
+      if (!d.ok || d.spans.length !== this.scanned.count)
+        throw new Error('a request that was read could not be decoded again');
+      this.decoded = d.spans;
+    }
+    return this.decoded;
+  }
+
+  /** The spans to spool when some were dropped. */
+  keptSpans(): SpanRecord[] {
+    const dropped = this.dropped;
+    return this.spans().filter((_, i) => dropped?.[i] !== true);
+  }
+
+  digest(i: number): number {
+    let d = this.digests.get(i);
+    if (d === undefined) {
+      d = spanDigest(this.spans()[i] as SpanRecord);
+      this.digests.set(i, d);
+    }
+    return d;
+  }
+
+  /** Earlier spans of this request with these ids that were kept. */
+  *earlier(i: number, traceId: string, spanId: string): Generator<number> {
+    const { traceIds, spanIds } = this.scanned;
+    for (let j = 0; j < i; j++)
+      if (spanIds[j] === spanId && traceIds[j] === traceId && this.dropped?.[j] !== true) yield j;
+  }
+
+  /** The decoded spans of an earlier record: from memory while it is being written, else the spool. */
+  spansOf(ref: RecordRef): SpanRecord[] {
+    let spans = this.records.get(ref);
+    if (spans === undefined) {
+      const payload = ref.payload ?? this.spool.readPayload(ref.segment, ref.offset, ref.length);
+      const d = ref.kind === RECORD_JSON ? decodeOtlpJson(payload) : decodeOtlpProtobuf(payload);
+      spans = d.ok ? d.spans : [];
+      this.records.set(ref, spans);
+    }
+    return spans;
   }
 }

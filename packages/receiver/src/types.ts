@@ -26,14 +26,19 @@ export interface ReceiverOptions {
   lateWindowMs: number;
   /** Largest request body, counted after decompression. Default 16 MiB. */
   maxBodyBytes: number;
-  /** Most traces held open at once; beyond it the oldest is folded early, as incomplete. Default 10000. */
+  /**
+   * Most traces held open at once; beyond it the oldest is folded early, as incomplete. As many
+   * again may wait to be folded; beyond that, requests get 503 until folding catches up.
+   * Default 10000.
+   */
   maxOpenTraces: number;
   /** Most spans kept per trace; more are dropped and the trace is marked incomplete. Default 50000. */
   maxSpansPerTrace: number;
   /**
-   * Estimated bytes of spans held in memory (open, folding and late-window traces). Above it,
+   * Estimated bytes held in memory for traces (open, folding and late-window ones): about 700
+   * bytes a trace and 64 a span, since spans themselves stay in the spool until folded. Above it,
    * late-window traces are released, then open traces folded early; if folding cannot keep up,
-   * requests get 503. Default 256 MiB.
+   * requests get 503. Default 64 MiB (some 50,000 traces of 10 spans).
    */
   maxBufferedBytes: number;
   /** Most requests read and decoded at once; more get 429. Default 64. */
@@ -61,7 +66,7 @@ export const RECEIVER_DEFAULTS = {
   maxBodyBytes: 16 * 1024 * 1024,
   maxOpenTraces: 10_000,
   maxSpansPerTrace: 50_000,
-  maxBufferedBytes: 256 * 1024 * 1024,
+  maxBufferedBytes: 64 * 1024 * 1024,
   maxInflightRequests: 64,
   segmentBytes: 64 * 1024 * 1024,
   fsync: true,

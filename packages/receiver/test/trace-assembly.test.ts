@@ -10,6 +10,7 @@ import {
   type RunBundle,
   type SpanRecord,
 } from '@llm-workbench/bundle';
+import type { BundleSink } from '@llm-workbench/sink';
 import { startReceiver, type Receiver } from '../src/index.js';
 import { bundleFiles, readBundleText, runRecords, sendSpans, tempDir, waitFor } from './helpers.js';
 
@@ -194,6 +195,88 @@ describe('trace assembly', () => {
       expect(bundleFiles(out)).toHaveLength(2);
       expect(r.metrics()).toMatchObject({ spans_dropped: 1, bundles_revision: 1 });
       expect(r.metrics()['spans_late']).toBeGreaterThanOrEqual(2);
+    });
+  });
+
+  it('11. takes a span sent again in the other encoding as a duplicate: folded once, no revision, nothing reopened', async () => {
+    await withReceiver({ quietMs: 50, lateWindowMs: 5_000 }, async (r, out) => {
+      const spans = runRecords(4);
+      const traceId = (spans[0] as SpanRecord).traceId;
+      expect((await sendSpans(r.url, spans, 'json')).status).toBe(200);
+      await waitFor(() => (r.metrics()['lingering_traces'] === 1 ? true : undefined), 'the fold');
+      const late = r.metrics()['spans_late'];
+      // The Collector retries in protobuf what an SDK sent as JSON: the same spans, other bytes.
+      expect((await sendSpans(r.url, spans.slice(1, 3), 'protobuf')).status).toBe(200);
+      expect((await sendSpans(r.url, spans.slice(0, 2), 'json', true)).status).toBe(200);
+      expect(r.metrics()).toMatchObject({ lingering_traces: 1, open_traces: 0, spans_late: late });
+      await r.flush();
+      expect(bundleFiles(out)).toEqual([`${traceId}.json`]);
+      expect(r.metrics()).toMatchObject({ bundles_written: 1, bundles_unchanged: 0 });
+    });
+  });
+
+  it('13. keeps a conflicting second version of a span id and folds it into a revision', async () => {
+    await withReceiver({ quietMs: 50, lateWindowMs: 5_000 }, async (r, out) => {
+      const spans = runRecords(3);
+      const traceId = (spans[0] as SpanRecord).traceId;
+      expect((await sendSpans(r.url, spans)).status).toBe(200);
+      await waitFor(() => (r.metrics()['lingering_traces'] === 1 ? true : undefined), 'the fold');
+      const changed = { ...(spans[2] as SpanRecord), name: 'renamed' };
+      expect((await sendSpans(r.url, [changed], 'protobuf')).status).toBe(200);
+      const revision = await waitFor(
+        () => bundleFiles(out).find((f) => f !== `${traceId}.json`),
+        'the revision',
+      );
+      expect(readBundleText(out, revision)).toBe(
+        serializeBundle(sealBundle(foldRun([...spans, changed]))),
+      );
+      expect(r.metrics()['spans_late']).toBe(1);
+    });
+  });
+
+  it('19. answers 503 while more traces wait to be folded than may be open, and recovers', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((ok) => (release = ok));
+    const written: string[] = [];
+    const sink: BundleSink = {
+      async write(bundle) {
+        await gate; // a sink that hangs until released
+        written.push(bundle.run.traceId);
+        return { status: 'written', location: `memory:${bundle.run.traceId}` };
+      },
+    };
+    await withReceiver({ quietMs: 20, maxOpenTraces: 2, sink }, async (r) => {
+      for (let i = 0; i < 3; i++) expect((await sendSpans(r.url, runRecords(2))).status).toBe(200);
+      await waitFor(() => (r.metrics()['folding_traces'] === 3 ? true : undefined), 'the folds');
+      const refused = await sendSpans(r.url, runRecords(2));
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toBe('2');
+      release();
+      await waitFor(() => (written.length === 3 ? true : undefined), 'the bundles');
+      await waitFor(
+        async () => ((await sendSpans(r.url, runRecords(2))).status === 200 ? true : undefined),
+        'a 200',
+      );
+    });
+  });
+
+  it('15. folds the spans of a request whose spool write failed (answered 503) with their retry, once', async () => {
+    const data = tempDir();
+    await withReceiver({ dataDir: data, quietMs: 50 }, async (r, out) => {
+      // The first segment cannot be written: a folder stands where its file goes.
+      mkdirSync(join(data, 'spool', 'segment-000000000001.wal'));
+      const spans = runRecords(5);
+      const traceId = (spans[0] as SpanRecord).traceId;
+      const children = spans.slice(1);
+      expect((await sendSpans(r.url, children)).status).toBe(503);
+      expect(r.metrics()['spool_errors']).toBe(1);
+      expect((await sendSpans(r.url, children)).status).toBe(200); // the retry
+      expect((await sendSpans(r.url, [spans[0] as SpanRecord])).status).toBe(200);
+      await waitFor(() => (bundleFiles(out).length > 0 ? true : undefined), 'the bundle');
+      expect(bundleFiles(out)).toEqual([`${traceId}.json`]);
+      expect(readBundleText(out, `${traceId}.json`)).toBe(
+        serializeBundle(sealBundle(foldRun(spans))),
+      );
     });
   });
 

@@ -18,9 +18,13 @@ function jsCrc32(data: Uint8Array, initial: number): number {
 }
 
 // zlib.crc32 exists from Node 20.15 and 22.2; older Node 20 releases get the table version.
-const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+const native = (zlib as { crc32?: (data: Uint8Array | string, value?: number) => number }).crc32;
 
-/** CRC-32 (IEEE) of the bytes, as an unsigned integer; `initial` continues a previous CRC. */
-export function crc32(data: Uint8Array, initial = 0): number {
-  return native !== undefined ? native(data, initial) : jsCrc32(data, initial);
+/**
+ * CRC-32 (IEEE) of the bytes (or of a string's UTF-8), as an unsigned integer; `initial`
+ * continues a previous CRC.
+ */
+export function crc32(data: Uint8Array | string, initial = 0): number {
+  if (native !== undefined) return native(data, initial);
+  return jsCrc32(typeof data === 'string' ? Buffer.from(data, 'utf8') : data, initial);
 }

@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from './crc32.js';
@@ -14,8 +14,19 @@ const SEGMENT = /^segment-(\d{12})\.wal$/;
 /** One record read back from the spool. */
 export interface SpoolEntry {
   readonly segment: number;
+  /** Where the payload starts in its segment file. */
+  readonly offset: number;
   readonly kind: number;
   readonly payload: Buffer;
+}
+
+/** Where an appended record goes, and when it is on disk. */
+export interface SpoolAppend {
+  readonly segment: number;
+  /** Where the payload starts in its segment file (after the frame header and the kind byte). */
+  readonly offset: number;
+  /** Settles once the record is written (and fsynced, with fsync on); rejects if it failed. */
+  readonly durable: Promise<void>;
 }
 
 interface Waiter {
@@ -38,7 +49,8 @@ interface SegmentState {
   bytes: number;
 }
 
-function segmentName(id: number): string {
+/** The file name of a spool segment, e.g. `segment-000000000003.wal`. */
+export function segmentName(id: number): string {
   return `segment-${String(id).padStart(12, '0')}.wal`;
 }
 
@@ -104,19 +116,28 @@ export class Spool {
         if (len === 0 || end > bytes.length) break; // torn tail
         const body = bytes.subarray(pos + HEADER, end);
         if (crc32(body) !== sum) break; // torn or corrupt tail
-        yield { segment, kind: body[0] as number, payload: body.subarray(1) };
+        yield {
+          segment,
+          offset: pos + HEADER + 1,
+          kind: body[0] as number,
+          payload: body.subarray(1),
+        };
         pos = end;
       }
     }
   }
 
   /**
-   * Appends a record. Returns synchronously the segment it goes to (so callers can reference it
-   * at once) and a promise that settles when the record is on disk.
+   * Appends a record. Returns synchronously the segment and offset it goes to (so callers can
+   * reference it at once) and a promise that settles when the record is on disk.
    */
-  append(kind: number, payload: Uint8Array): { segment: number; durable: Promise<void> } {
+  append(kind: number, payload: Uint8Array): SpoolAppend {
     if (this.closed)
-      return { segment: this.active, durable: Promise.reject(new Error('spool is closed')) };
+      return {
+        segment: this.active,
+        offset: -1,
+        durable: Promise.reject(new Error('spool is closed')),
+      };
     const frame = Buffer.allocUnsafe(HEADER + 1);
     frame[HEADER] = kind;
     const sum = crc32(payload, crc32(frame.subarray(HEADER)));
@@ -124,6 +145,7 @@ export class Spool {
     frame.writeUInt32LE(sum, 4);
     const size = frame.length + payload.byteLength;
     if (this.activeBytes > 0 && this.activeBytes + size > this.segmentBytes) this.rotate();
+    const offset = this.activeBytes + frame.length;
     this.activeBytes += size;
     this.queuedBytes += size;
     const segment = this.active;
@@ -145,7 +167,7 @@ export class Spool {
       this.flushing = true;
       setImmediate(() => void this.flush());
     }
-    return { segment, durable };
+    return { segment, offset, durable };
   }
 
   /** Notes that `traceId` has records in `segment` and is not settled. */
@@ -174,6 +196,33 @@ export class Spool {
     const out = new Set<string>();
     for (const state of this.segments.values()) for (const t of state.traces) out.add(t);
     return out;
+  }
+
+  /**
+   * Reads a record's payload back, synchronously (from the page cache, as a rule): for the rare
+   * checks that need a span's content on the request path, such as telling a retry from a
+   * conflicting version.
+   */
+  readPayload(segment: number, offset: number, length: number): Buffer {
+    const fd = openSync(join(this.dir, segmentName(segment)), 'r');
+    try {
+      const buf = Buffer.allocUnsafe(length);
+      let done = 0;
+      while (done < length) {
+        const n = readSync(fd, buf, done, length - done, offset + done);
+        if (n === 0)
+          throw new Error(`spool segment ${segment} ends before its record at ${offset}`);
+        done += n;
+      }
+      return buf;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** The folder of the segment files. */
+  get directory(): string {
+    return this.dir;
   }
 
   /** Bytes appended but not yet on disk. */

@@ -1,0 +1,211 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { foldRun, isRunTrace, sealBundle, type SpanRecord } from '@llm-workbench/bundle';
+import { isUtf8 } from 'node:buffer';
+import {
+  decodeOtlpJson,
+  decodeOtlpJsonValue,
+  decodeOtlpProtobuf,
+  type DecodeResult,
+} from '@llm-workbench/otlp';
+import { scanOtlpJsonValue } from '../ingest/scan-otlp-json.js';
+import type { BundleSink } from '@llm-workbench/sink';
+import { RECORD_JSON, segmentName } from '../spool/spool.js';
+import type { FoldJob, FoldOutcome, RecordLocation } from './types.js';
+
+/** Options of {@link FoldEngine}. */
+export interface FoldEngineOptions {
+  /** The spool folder, whose segment files hold the records. */
+  readonly spoolDir: string;
+  /** Where bundles go. */
+  readonly sink: BundleSink;
+  /** Bundle writes at once (each is a few file operations and fsyncs). */
+  readonly writeConcurrency: number;
+  /** Decoded spans kept between folds, so a record shared by traces is decoded once. */
+  readonly cacheSpans: number;
+}
+
+/** Decoded spans of one record, by trace; a trace's spans are taken out when it is folded. */
+interface CachedRecord {
+  readonly byTrace: Map<string, SpanRecord[]>;
+  spans: number;
+}
+
+/**
+ * Folds traces from the spool: reads the records of each trace (synchronously: it runs on its own
+ * thread), decodes them with `@llm-workbench/otlp`, folds and seals the trace's spans, and writes
+ * the bundle to the sink, a few writes at a time. Decoded records are kept, within a budget, for
+ * the other traces they hold.
+ */
+export class FoldEngine {
+  private readonly cache = new Map<string, CachedRecord>();
+  private cachedSpans = 0;
+  private writing = 0;
+  private readonly writeSlots: Array<() => void> = [];
+
+  constructor(private readonly options: FoldEngineOptions) {}
+
+  /** Folds the jobs; one outcome per job, in order. Never rejects. */
+  async fold(jobs: readonly FoldJob[]): Promise<FoldOutcome[]> {
+    const outcomes: Array<Promise<FoldOutcome>> = [];
+    for (const job of jobs) {
+      let spans: SpanRecord[];
+      try {
+        spans = this.spansOf(job);
+      } catch (err) {
+        outcomes.push(
+          Promise.resolve({ ok: false, message: `could not read the spool: ${text(err)}` }),
+        );
+        continue;
+      }
+      const distinct = countDistinct(spans);
+      if (!isRunTrace(spans)) {
+        outcomes.push(
+          Promise.resolve({ ok: true, status: 'ignored', complete: true, spans: distinct }),
+        );
+        continue;
+      }
+      let bundle;
+      try {
+        bundle = sealBundle(foldRun(spans, { truncated: job.truncated }));
+      } catch (err) {
+        outcomes.push(Promise.resolve({ ok: false, message: `could not fold: ${text(err)}` }));
+        continue;
+      }
+      await this.slot();
+      const complete = bundle.run.complete;
+      outcomes.push(
+        this.options.sink
+          .write(bundle)
+          .then(
+            (r): FoldOutcome => ({ ok: true, status: r.status, complete, spans: distinct }),
+            (err: unknown): FoldOutcome => ({ ok: false, message: text(err) }),
+          )
+          .finally(() => this.release()),
+      );
+    }
+    return Promise.all(outcomes);
+  }
+
+  private slot(): Promise<void> {
+    if (this.writing < this.options.writeConcurrency) {
+      this.writing++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.writeSlots.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.writeSlots.shift();
+    if (next !== undefined) next();
+    else this.writing--;
+  }
+
+  /** Every span of the job's trace in its records (duplicates included: the fold drops them). */
+  private spansOf(job: FoldJob): SpanRecord[] {
+    const out: SpanRecord[] = [];
+    for (const loc of job.records) {
+      const key = `${loc.segment}:${loc.offset}`;
+      let cached = loc.payload === undefined ? this.cache.get(key) : undefined;
+      let spans = cached?.byTrace.get(job.traceId);
+      if (spans === undefined) {
+        // Not decoded yet, or decoded and this trace taken out by an earlier fold (it was reopened
+        // by a late span): decode the record again.
+        const fresh = this.decode(loc);
+        spans = fresh.byTrace.get(job.traceId);
+        if (cached === undefined && loc.payload === undefined) {
+          cached = fresh;
+          this.cache.set(key, fresh);
+          this.cachedSpans += fresh.spans;
+        } else {
+          cached = undefined;
+        }
+      }
+      if (cached !== undefined) {
+        cached.byTrace.delete(job.traceId);
+        const n = spans?.length ?? 0;
+        cached.spans -= n;
+        this.cachedSpans -= n;
+        if (cached.byTrace.size === 0) this.cache.delete(key);
+      }
+      if (spans !== undefined) for (const s of spans) out.push(s);
+    }
+    this.trim();
+    return out;
+  }
+
+  /** Drops the least recently decoded records beyond the budget. */
+  private trim(): void {
+    for (const [key, cached] of this.cache) {
+      if (this.cachedSpans <= this.options.cacheSpans) break;
+      this.cache.delete(key);
+      this.cachedSpans -= cached.spans;
+    }
+  }
+
+  private decode(loc: RecordLocation): CachedRecord {
+    // A payload crossing to the worker arrives as a plain Uint8Array.
+    const payload =
+      loc.payload === undefined
+        ? this.read(loc)
+        : Buffer.from(loc.payload.buffer, loc.payload.byteOffset, loc.payload.byteLength);
+    const decoded = loc.kind === RECORD_JSON ? decodeJson(payload) : decodeOtlpProtobuf(payload);
+    const byTrace = new Map<string, SpanRecord[]>();
+    if (!decoded.ok)
+      throw new Error(`a spool record no longer decodes: ${decoded.issues[0]?.message ?? ''}`);
+    for (const span of decoded.spans) {
+      let list = byTrace.get(span.traceId);
+      if (list === undefined) byTrace.set(span.traceId, (list = []));
+      list.push(span);
+    }
+    return { byTrace, spans: decoded.spans.length };
+  }
+
+  private read(loc: RecordLocation): Buffer {
+    const fd = openSync(join(this.options.spoolDir, segmentName(loc.segment)), 'r');
+    try {
+      const buf = Buffer.allocUnsafe(loc.length);
+      let done = 0;
+      while (done < loc.length) {
+        const n = readSync(fd, buf, done, loc.length - done, loc.offset + done);
+        if (n === 0)
+          throw new Error(`segment ${loc.segment} ends before its record at ${loc.offset}`);
+        done += n;
+      }
+      return buf;
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/**
+ * Decodes a JSON record as `decodeOtlpJson` does, but with one plain `JSON.parse` when the fast
+ * path vouches for the text (as it did for most records when they arrived): the decoder's own
+ * parse keeps bare 64-bit integers exact with a pass over the text, which the scan has shown to
+ * be needless.
+ */
+function decodeJson(payload: Buffer): DecodeResult {
+  if (isUtf8(payload)) {
+    const text = payload.toString('utf8');
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined;
+    }
+    if (value !== undefined && scanOtlpJsonValue(value, text) !== null)
+      return decodeOtlpJsonValue(value);
+  }
+  return decodeOtlpJson(payload);
+}
+
+function countDistinct(spans: readonly SpanRecord[]): number {
+  const ids = new Set<string>();
+  for (const s of spans) ids.add(s.spanId);
+  return ids.size;
+}
+
+function text(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

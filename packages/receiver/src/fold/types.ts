@@ -1,0 +1,42 @@
+/** Where the spans of one request are: a spool record, or (after a failed spool write) its bytes. */
+export interface RecordLocation {
+  readonly segment: number;
+  /** Where the payload starts in the segment file. */
+  readonly offset: number;
+  readonly length: number;
+  /** `RECORD_JSON` or `RECORD_PROTOBUF`. */
+  readonly kind: number;
+  /** The payload itself, when the spool does not have it (its write failed). */
+  readonly payload?: Uint8Array | undefined;
+}
+
+/** One trace to fold: every span of it in the given records, whatever else those records hold. */
+export interface FoldJob {
+  readonly traceId: string;
+  /** Fold as incomplete (folded early, or spans were dropped). */
+  readonly truncated: boolean;
+  readonly records: readonly RecordLocation[];
+}
+
+/** What became of one fold job. */
+export type FoldOutcome =
+  | {
+      readonly ok: true;
+      /** `ignored`: the trace holds no run, so no bundle. */
+      readonly status: 'written' | 'revision' | 'unchanged' | 'ignored';
+      /** The bundle's `run.complete` (true when ignored). */
+      readonly complete: boolean;
+      /** Distinct span ids read back from the records. */
+      readonly spans: number;
+    }
+  | { readonly ok: false; readonly message: string };
+
+/** Folds traces into bundles and stores them: in a worker thread, or inline. */
+export interface TraceFolder {
+  /** Folds the jobs; one outcome per job, in order. Never rejects. */
+  fold(jobs: readonly FoldJob[]): Promise<FoldOutcome[]>;
+  /** Where the folding runs, for logs and metrics: `worker` or `inline`. */
+  readonly where: 'worker' | 'inline';
+  /** Stops it once the jobs handed to it have finished. */
+  close(): Promise<void>;
+}

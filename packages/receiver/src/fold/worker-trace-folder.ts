@@ -1,0 +1,121 @@
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { FileBundleSink } from '@llm-workbench/sink';
+import type { FoldWorkerConfig, FromFoldWorker, ToFoldWorker } from './fold-worker-protocol.js';
+import { InlineTraceFolder } from './inline-trace-folder.js';
+import type { FoldJob, FoldOutcome, TraceFolder } from './types.js';
+
+interface InFlight {
+  readonly size: number;
+  readonly resolve: (outcomes: FoldOutcome[]) => void;
+}
+
+/**
+ * Folds in a worker thread, so that folding, canonicalizing, hashing and writing bundles do not
+ * take the time of the thread that answers requests. If the worker cannot start or fails, the
+ * batches it held fail (the receiver retries them) and folding continues inline, with a
+ * `FileBundleSink` on the same folder.
+ *
+ * @example
+ * const folder = new WorkerTraceFolder({ spoolDir, outDir, fsync: true, writeConcurrency: 3, cacheSpans: 20_000 }, log);
+ */
+export class WorkerTraceFolder implements TraceFolder {
+  private worker: Worker | undefined;
+  private fallback: InlineTraceFolder | undefined;
+  private nextId = 1;
+  private readonly inFlight = new Map<number, InFlight>();
+  private closing = false;
+  /** CPU seconds of the worker thread, as it last reported them. */
+  cpuSeconds: number | null = null;
+
+  constructor(
+    private readonly config: FoldWorkerConfig,
+    private readonly log: (line: string) => void,
+    spawn: (options: WorkerOptions) => Worker = spawnWorker,
+  ) {
+    try {
+      const worker = spawn({ workerData: config, name: 'workbench-fold' });
+      worker.on('message', (m: FromFoldWorker) => this.onMessage(m));
+      worker.on('error', (err) => this.die(`the fold worker failed: ${err.message}`));
+      worker.on('messageerror', (err) =>
+        this.die(`a message from the fold worker was lost: ${err.message}`),
+      );
+      worker.on('exit', (code) => this.die(`the fold worker exited with code ${code}`));
+      worker.unref();
+      this.worker = worker;
+    } catch (err) {
+      this.die(`the fold worker could not start: ${(err as Error).message}`);
+    }
+  }
+
+  get where(): 'worker' | 'inline' {
+    return this.fallback === undefined ? 'worker' : 'inline';
+  }
+
+  fold(jobs: readonly FoldJob[]): Promise<FoldOutcome[]> {
+    if (this.fallback !== undefined || this.worker === undefined) return this.inline().fold(jobs);
+    const id = this.nextId++;
+    const message: ToFoldWorker = { id, jobs };
+    return new Promise((resolve) => {
+      if (this.inFlight.size === 0) this.worker?.ref();
+      this.inFlight.set(id, { size: jobs.length, resolve });
+      this.worker?.postMessage(message);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker !== undefined) await worker.terminate();
+  }
+
+  private inline(): InlineTraceFolder {
+    this.fallback ??= new InlineTraceFolder(
+      this.config.spoolDir,
+      new FileBundleSink({ directory: this.config.outDir, fsync: this.config.fsync }),
+      this.config.writeConcurrency,
+    );
+    return this.fallback;
+  }
+
+  private onMessage(m: FromFoldWorker): void {
+    if (m.cpuSeconds !== null) this.cpuSeconds = m.cpuSeconds;
+    const batch = this.inFlight.get(m.id);
+    if (batch === undefined) return;
+    this.inFlight.delete(m.id);
+    if (this.inFlight.size === 0) this.worker?.unref();
+    batch.resolve([...m.outcomes]);
+  }
+
+  /** The worker is gone: what it held fails (and is retried), and folding continues inline. */
+  private die(reason: string): void {
+    if (this.closing) return;
+    if (this.fallback === undefined) this.log(`${reason}; folding on the main thread from now on`);
+    this.inline();
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker !== undefined) void worker.terminate().catch(() => undefined);
+    for (const batch of this.inFlight.values())
+      batch.resolve(Array.from({ length: batch.size }, () => ({ ok: false, message: reason })));
+    this.inFlight.clear();
+  }
+}
+
+/**
+ * Starts `fold-worker.js` beside this module. From source (`.ts`, under tsx or vitest) the worker
+ * needs a TypeScript loader of its own (tsx's `--import` hooks do not reach a worker's entry), so
+ * a two-line bootstrap registers tsx and imports the entry, with the `source` condition for the
+ * workspace packages. Built JavaScript needs none of it.
+ */
+function spawnWorker(options: WorkerOptions): Worker {
+  if (!import.meta.url.endsWith('.ts')) {
+    return new Worker(new URL('./fold-worker.js', import.meta.url), options);
+  }
+  const entry = new URL('./fold-worker.ts', import.meta.url).href;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const execArgv = [...process.execArgv];
+  if (!/(--conditions[= ]|-C ?)source\b/.test(execArgv.join(' ')))
+    execArgv.push('--conditions=source');
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(bootstrap, { ...options, eval: true, execArgv });
+}
