@@ -3,8 +3,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { attributesFrom, foldRun, sealBundle, verifyBundle } from '@llm-workbench/bundle';
+import { verifyBundle } from '@llm-workbench/bundle';
 import { FileBundleSink } from '../src/index.js';
+import { bulkyBundle } from './fixtures/bulky-bundle.js';
 
 const here = new URL('.', import.meta.url).pathname;
 
@@ -63,29 +64,7 @@ describe('FileBundleSink under failure', () => {
     const out = join(dir, 'bundles');
     mkdirSync(out);
     const sink = new FileBundleSink({ directory: out });
-    const big = 'y'.repeat(1900);
-    const make = (i: number) =>
-      sealBundle(
-        foldRun([
-          {
-            traceId: (i + 1).toString(16).padStart(32, 'b'),
-            spanId: '1111111111111111',
-            name: 'run',
-            kind: 'internal',
-            startTimeUnixNano: 1n,
-            endTimeUnixNano: 2n,
-            status: { code: 'unset' },
-            attributes: attributesFrom([['workbench.run.id', `r${i}`]]),
-            events: Array.from({ length: 20 }, (_, k) => ({
-              name: 'n',
-              timeUnixNano: BigInt(k),
-              attributes: attributesFrom([['t', `${big}${k}`]]),
-            })),
-            resource: attributesFrom([]),
-            scope: { name: 't' },
-          },
-        ]),
-      );
+    const make = (i: number) => bulkyBundle(i, 20, 'b');
     let failure: unknown;
     for (let i = 0; i < 100 && failure === undefined; i++) {
       try {
