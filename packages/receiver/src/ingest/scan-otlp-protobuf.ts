@@ -108,6 +108,22 @@ class ProtobufScan {
     return end;
   }
 
+  /** Scans an ArrayValue or KeyValueList: field 1 repeated, one level deeper, within the depth limit. */
+  private nestedList(end: number, depth: number, keyValues: boolean): void {
+    const e = this.delimited(end);
+    if (depth + 1 > DEFAULT_MAX_VALUE_DEPTH) throw BAIL;
+    while (this.pos < e) {
+      const t = this.varint32();
+      if (t === TAG_1_LEN) {
+        const ie = this.delimited(e);
+        if (keyValues) this.keyValue(ie, depth + 1);
+        else this.anyValue(ie, depth + 1);
+        this.pos = ie;
+      } else this.skip(t & 7, e);
+    }
+    if (this.pos !== e) throw BAIL;
+  }
+
   private skip(wire: number, limit: number): void {
     switch (wire) {
       case WIRE_VARINT:
@@ -331,34 +347,12 @@ class ProtobufScan {
           if (this.pos + 8 > end) throw BAIL;
           this.pos += 8;
           break;
-        case (5 << 3) | WIRE_LEN: {
-          const e = this.delimited(end);
-          if (depth + 1 > DEFAULT_MAX_VALUE_DEPTH) throw BAIL;
-          while (this.pos < e) {
-            const t = this.varint32();
-            if (t === TAG_1_LEN) {
-              const ie = this.delimited(e);
-              this.anyValue(ie, depth + 1);
-              this.pos = ie;
-            } else this.skip(t & 7, e);
-          }
-          if (this.pos !== e) throw BAIL;
+        case (5 << 3) | WIRE_LEN: // ArrayValue { repeated AnyValue values = 1 }
+          this.nestedList(end, depth, false);
           break;
-        }
-        case (6 << 3) | WIRE_LEN: {
-          const e = this.delimited(end);
-          if (depth + 1 > DEFAULT_MAX_VALUE_DEPTH) throw BAIL;
-          while (this.pos < e) {
-            const t = this.varint32();
-            if (t === TAG_1_LEN) {
-              const ie = this.delimited(e);
-              this.keyValue(ie, depth + 1);
-              this.pos = ie;
-            } else this.skip(t & 7, e);
-          }
-          if (this.pos !== e) throw BAIL;
+        case (6 << 3) | WIRE_LEN: // KeyValueList { repeated KeyValue values = 1 }
+          this.nestedList(end, depth, true);
           break;
-        }
         default:
           this.skip(tag & 7, end);
       }
