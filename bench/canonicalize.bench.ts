@@ -197,7 +197,7 @@ export function makeBundleDocument(targetBytes = 200_000, seed = 1): UnsealedRun
 
   const runStart = time();
   const bundle: UnsealedRunBundle = {
-    schemaVersion: 1,
+    schemaVersion: 2,
     run: {
       traceId: hex(32),
       runId: `run-${hex(12)}`,
@@ -296,13 +296,14 @@ export function makeBundleDocument(targetBytes = 200_000, seed = 1): UnsealedRun
           time: time(),
           operation: 'chat',
           provider: 'openai',
+          providerRaw: 'openai',
           model: 'gpt-4o',
           responseModel: 'gpt-4o-2024-08-06',
           usage: {
             inputTokens: int(8000),
             outputTokens: int(2000),
             cacheReadInputTokens: random() < 0.5 ? int(4000) : null,
-            cacheCreationInputTokens: null,
+            cacheWriteInputTokens: null,
             reasoningOutputTokens: null,
           },
           durationMs: int(30_000),
@@ -311,6 +312,7 @@ export function makeBundleDocument(targetBytes = 200_000, seed = 1): UnsealedRun
           spanId,
           input: contentRef(25),
           output: contentRef(40),
+          vocabularies: ['workbench'],
         };
         bundle.model_io.push(receipt);
       }

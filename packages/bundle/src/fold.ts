@@ -4,6 +4,14 @@ import { toBundleAttributes, utf8Length } from './attribute-values.js';
 import { canonicalize } from './canonicalize.js';
 import { durationMs, endMicros, MicrosFormatter, nanosToMicros } from './time.js';
 import { wellFormedSpan } from './well-formed-span.js';
+import { GEN_AI } from './vocabularies/gen-ai.js';
+import {
+  isModelCallSpan,
+  readModelCall,
+  readWith,
+  type ContentCommitment,
+} from './vocabularies/read-model-call.js';
+import type { FieldReader } from './vocabularies/vocabulary.js';
 import type { AttributeValue, Attributes, SpanRecord } from './span-record.js';
 import { isValidSpanId, isValidTraceId } from './span-record.js';
 import {
@@ -61,14 +69,7 @@ export function isRunTrace(spans: Iterable<SpanRecord>): boolean {
 }
 
 function isGenAiSpan(span: SpanRecord): boolean {
-  const a = span.attributes;
-  return (
-    a[sc.ATTR_GEN_AI_OPERATION_NAME] !== undefined ||
-    a[sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS] !== undefined ||
-    a[sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] !== undefined ||
-    a[sc.ATTR_GEN_AI_USAGE_PROMPT_TOKENS] !== undefined ||
-    a[sc.ATTR_GEN_AI_USAGE_COMPLETION_TOKENS] !== undefined
-  );
+  return isModelCallSpan(new Reader(span.attributes, new Diagnostics(), span.spanId, null));
 }
 
 /**
@@ -403,7 +404,7 @@ class Diagnostics {
 }
 
 /** Typed reads of attributes; a value of the wrong type is flagged and read as null. */
-class Reader {
+class Reader implements FieldReader {
   constructor(
     private readonly attrs: Attributes,
     readonly diags: Diagnostics,
@@ -429,6 +430,14 @@ class Reader {
 
   has(key: string): boolean {
     return this.attrs[key] !== undefined;
+  }
+
+  keys(): Iterable<string> {
+    return Object.keys(this.attrs);
+  }
+
+  raw(key: string): AttributeValue | undefined {
+    return this.attrs[key];
   }
 
   str(key: string): string | null {
@@ -592,6 +601,9 @@ function readContent(
   return { content: raw, omitted: null, sha256: declared ?? actual };
 }
 
+/** The GenAI names a `workbench.model_io` event carries its fields under. */
+const EVENT_VOCABULARIES = [GEN_AI];
+
 function readModelIo(
   r: Reader,
   source: 'event' | 'span',
@@ -600,31 +612,74 @@ function readModelIo(
   spanId: string,
   duration: number | null,
 ): ModelIoReceipt {
-  const amount = r.num(sc.ATTR_MODEL_IO_COST_AMOUNT);
   const diags = r.diags;
+  const reading =
+    source === 'event' ? readWith(r, EVENT_VOCABULARIES) : (readModelCall(r) ?? readWith(r, []));
+  const f = reading.fields;
+  // On an event the workbench names come first; on a span (where only a replay writes them) the
+  // vocabularies do, so that a receipt read back from replayed spans lists the same vocabularies.
+  const ownAmount = r.num(sc.ATTR_MODEL_IO_COST_AMOUNT);
+  const ownCost =
+    ownAmount === null
+      ? null
+      : { amount: ownAmount, currency: r.str(sc.ATTR_MODEL_IO_COST_CURRENCY) };
+  const readCost =
+    f.costAmount === null ? null : { amount: f.costAmount, currency: f.costCurrency };
   return {
-    cost: amount === null ? null : { amount, currency: r.str(sc.ATTR_MODEL_IO_COST_CURRENCY) },
+    cost: source === 'event' ? (ownCost ?? readCost) : (readCost ?? ownCost),
     durationMs: duration,
-    input: readContent(r, sc.ATTR_MODEL_IO_INPUT, sc.ATTR_MODEL_IO_INPUT_SHA256, diags, spanId),
-    model: r.str(sc.ATTR_GEN_AI_REQUEST_MODEL) ?? r.str(sc.ATTR_GEN_AI_RESPONSE_MODEL),
-    operation: r.str(sc.ATTR_GEN_AI_OPERATION_NAME),
-    output: readContent(r, sc.ATTR_MODEL_IO_OUTPUT, sc.ATTR_MODEL_IO_OUTPUT_SHA256, diags, spanId),
-    provider: r.str(sc.ATTR_GEN_AI_PROVIDER_NAME) ?? r.str(sc.ATTR_GEN_AI_SYSTEM),
-    responseModel: r.str(sc.ATTR_GEN_AI_RESPONSE_MODEL),
+    input: spanContent(
+      r,
+      reading.input,
+      sc.ATTR_MODEL_IO_INPUT,
+      sc.ATTR_MODEL_IO_INPUT_SHA256,
+      diags,
+      spanId,
+    ),
+    model: f.model ?? f.responseModel,
+    operation: f.operation,
+    output: spanContent(
+      r,
+      reading.output,
+      sc.ATTR_MODEL_IO_OUTPUT,
+      sc.ATTR_MODEL_IO_OUTPUT_SHA256,
+      diags,
+      spanId,
+    ),
+    provider: f.provider,
+    providerRaw: reading.providerRaw,
+    responseModel: f.responseModel,
     source,
     spanId,
     stepId,
     time,
     usage: {
-      cacheCreationInputTokens: r.int(sc.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS),
-      cacheReadInputTokens: r.int(sc.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
-      inputTokens:
-        r.int(sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS) ?? r.int(sc.ATTR_GEN_AI_USAGE_PROMPT_TOKENS),
-      outputTokens:
-        r.int(sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS) ?? r.int(sc.ATTR_GEN_AI_USAGE_COMPLETION_TOKENS),
-      reasoningOutputTokens: r.int(sc.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS),
+      cacheReadInputTokens: f.cacheReadInputTokens,
+      cacheWriteInputTokens: f.cacheWriteInputTokens,
+      inputTokens: f.inputTokens,
+      outputTokens: f.outputTokens,
+      reasoningOutputTokens: f.reasoningOutputTokens,
     },
+    vocabularies: source === 'event' ? ['workbench'] : reading.vocabularies,
   };
+}
+
+/**
+ * Content of a receipt: the workbench names when present (the event's own, or a replay's), else
+ * the commitment to what the span's vocabulary carried, never the content itself.
+ */
+function spanContent(
+  r: Reader,
+  commitment: ContentCommitment | null,
+  contentKey: string,
+  hashKey: string,
+  diags: Diagnostics,
+  spanId: string,
+): ContentRef {
+  if (commitment === null || r.has(contentKey) || r.has(hashKey)) {
+    return readContent(r, contentKey, hashKey, diags, spanId);
+  }
+  return { content: null, omitted: commitment.omitted, sha256: commitment.sha256 };
 }
 
 function modelIoEvent(m: ModelIoReceipt): BundleEvent {

@@ -26,6 +26,7 @@ export type {
   ModelIoEvent,
   ModelIoReceipt,
   ModelUsage,
+  ReceiptVocabulary,
   RunBundle,
   StepEndedEvent,
   StepStartedEvent,
@@ -46,7 +47,24 @@ export {
   type GateSummary,
   type ModelTotals,
 } from './summarize-bundle.js';
-export { runBundleSchema } from './schema.js';
+export { anyRunBundleSchema, runBundleSchema, runBundleSchemaV1 } from './schema.js';
+export { upgradeBundle, type RunBundleV1 } from './upgrade-bundle.js';
+export {
+  VOCABULARIES,
+  isModelCallSpan,
+  readModelCall,
+  type ContentCommitment,
+  type ModelCallReading,
+} from './vocabularies/read-model-call.js';
+export { normalizeProvider } from './vocabularies/normalize-provider.js';
+export type {
+  ContentSource,
+  FieldReader,
+  FieldSource,
+  ReceiptFields,
+  Vocabulary,
+  VocabularyName,
+} from './vocabularies/vocabulary.js';
 export { findDuplicateKeys } from './duplicate-keys.js';
 export { durationMs, formatMicros, formatNanos, nanosToMicros, parseBundleTime } from './time.js';
 export { REDACTED, isSecretKey, looksLikeSecret, utf8Length } from './attribute-values.js';

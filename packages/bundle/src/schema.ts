@@ -80,9 +80,7 @@ const event = z.discriminatedUnion('type', [
   }),
 ]);
 
-/** The zod schema of a sealed run bundle, version 1. Unknown members are errors. */
-export const runBundleSchema = z.strictObject({
-  schemaVersion: z.literal(1),
+const common = {
   run: z.strictObject({
     traceId: z.string().regex(/^[0-9a-f]{32}$/, 'a trace id'),
     runId: z.string().nullable(),
@@ -119,6 +117,9 @@ export const runBundleSchema = z.strictObject({
     }),
   ),
   events: z.array(event),
+};
+
+const receiptsV1 = {
   model_io: z.array(
     z.strictObject({
       source: z.enum(['event', 'span']),
@@ -142,6 +143,39 @@ export const runBundleSchema = z.strictObject({
       output: contentRef,
     }),
   ),
+};
+
+const receiptsV2 = {
+  model_io: z.array(
+    z.strictObject({
+      source: z.enum(['event', 'span']),
+      time: time.nullable(),
+      operation: z.string().nullable(),
+      provider: z.string().nullable(),
+      providerRaw: z.string().nullable(),
+      model: z.string().nullable(),
+      responseModel: z.string().nullable(),
+      usage: z.strictObject({
+        inputTokens: z.number().int().nullable(),
+        outputTokens: z.number().int().nullable(),
+        cacheReadInputTokens: z.number().int().nullable(),
+        cacheWriteInputTokens: z.number().int().nullable(),
+        reasoningOutputTokens: z.number().int().nullable(),
+      }),
+      durationMs: z.number().nullable(),
+      cost: z.strictObject({ amount: z.number(), currency: z.string().nullable() }).nullable(),
+      stepId: z.string().nullable(),
+      spanId,
+      input: contentRef,
+      output: contentRef,
+      vocabularies: z.array(
+        z.enum(['workbench', 'gen_ai', 'openinference', 'vercel_ai', 'openllmetry']),
+      ),
+    }),
+  ),
+};
+
+const tail = {
   artifacts: z.array(
     z.strictObject({
       key: z.string(),
@@ -171,4 +205,26 @@ export const runBundleSchema = z.strictObject({
     algorithm: z.literal('sha256'),
     sha256: hex64,
   }),
+};
+
+/** The zod schema of a sealed run bundle, version 2 (the current one). Unknown members are errors. */
+export const runBundleSchema = z.strictObject({
+  schemaVersion: z.literal(2),
+  ...common,
+  ...receiptsV2,
+  ...tail,
 });
+
+/** The zod schema of a sealed run bundle, version 1: still read, never written. */
+export const runBundleSchemaV1 = z.strictObject({
+  schemaVersion: z.literal(1),
+  ...common,
+  ...receiptsV1,
+  ...tail,
+});
+
+/** A bundle of any version this package reads. */
+export const anyRunBundleSchema = z.discriminatedUnion('schemaVersion', [
+  runBundleSchema,
+  runBundleSchemaV1,
+]);

@@ -1,5 +1,5 @@
 /**
- * The run bundle, version 1. Field names are part of the public contract.
+ * The run bundle, version 2 (version 1 is still read: see `upgradeBundle`). Field names are part of the public contract.
  *
  * Times are RFC 3339 UTC strings with exactly six fractional digits (microseconds), e.g.
  * `2026-11-26T10:10:42.123456Z`: exact, sortable as text, and no finer than what every backend
@@ -12,7 +12,7 @@ export type JsonValue =
   string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** The current bundle schema version. */
-export const BUNDLE_SCHEMA_VERSION = 1;
+export const BUNDLE_SCHEMA_VERSION = 2;
 
 export interface BundleIntegrity {
   canonicalization: 'RFC8785';
@@ -86,9 +86,17 @@ export interface ModelUsage {
   inputTokens: number | null;
   outputTokens: number | null;
   cacheReadInputTokens: number | null;
-  cacheCreationInputTokens: number | null;
+  /** Input tokens written to the provider's cache (`cacheCreationInputTokens` in version 1). */
+  cacheWriteInputTokens: number | null;
   reasoningOutputTokens: number | null;
 }
+
+/**
+ * The vocabulary a receipt was read from: `workbench` for a `workbench.model_io` event, else the
+ * tables of `@llm-workbench/bundle`'s vocabularies (see the semconv README for every name read).
+ */
+export type ReceiptVocabulary =
+  'workbench' | 'gen_ai' | 'openinference' | 'vercel_ai' | 'openllmetry';
 
 export interface ModelCost {
   amount: number;
@@ -100,7 +108,10 @@ export interface ModelIoReceipt {
   source: 'event' | 'span';
   time: string | null;
   operation: string | null;
+  /** The provider as the GenAI conventions name it (`openai` for `openai.chat`). */
   provider: string | null;
+  /** The provider exactly as the span or event gave it. */
+  providerRaw: string | null;
   model: string | null;
   responseModel: string | null;
   usage: ModelUsage;
@@ -110,6 +121,11 @@ export interface ModelIoReceipt {
   spanId: string;
   input: ContentRef;
   output: ContentRef;
+  /**
+   * The vocabularies the receipt was read in, in precedence order: `workbench` for an event, else
+   * every vocabulary that recognizes the span as a model call.
+   */
+  vocabularies: ReceiptVocabulary[];
 }
 
 export interface BundleArtifact {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { canonicalize } from './canonicalize.js';
 import { findDuplicateKeys } from './duplicate-keys.js';
-import { runBundleSchema } from './schema.js';
+import { anyRunBundleSchema } from './schema.js';
 import type { RunBundle } from './types.js';
+import { upgradeBundle, type RunBundleV1 } from './upgrade-bundle.js';
 
 /** A problem found by {@link verifyBundle}: data, not an exception. */
 export interface VerifyProblem {
@@ -22,7 +23,14 @@ export interface VerifyProblem {
 
 /** The result of {@link verifyBundle}. */
 export type VerifyResult =
-  | { ok: true; sha256: string; bundle: RunBundle }
+  | {
+      ok: true;
+      sha256: string;
+      /** The bundle in the current model (a version 1 bundle is read through `upgradeBundle`). */
+      bundle: RunBundle;
+      /** The schema version the file was written in. */
+      schemaVersion: 1 | 2;
+    }
   | { ok: false; problems: VerifyProblem[]; sha256: string | null };
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -123,7 +131,7 @@ export function verifyBundle(text: string): VerifyResult {
       actual,
     );
   }
-  const parsed = runBundleSchema.safeParse(value);
+  const parsed = anyRunBundleSchema.safeParse(value);
   if (!parsed.success) {
     return fail(
       parsed.error.issues.slice(0, 20).map((issue) => ({
@@ -134,7 +142,15 @@ export function verifyBundle(text: string): VerifyResult {
       actual,
     );
   }
-  return { ok: true, sha256: actual, bundle: value as RunBundle };
+  if (parsed.data.schemaVersion === 1) {
+    return {
+      ok: true,
+      sha256: actual,
+      bundle: upgradeBundle(value as RunBundleV1),
+      schemaVersion: 1,
+    };
+  }
+  return { ok: true, sha256: actual, bundle: value as RunBundle, schemaVersion: 2 };
 }
 
 function fail(problems: VerifyProblem[], sha256: string | null = null): VerifyResult {

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  canonicalize,
   foldRun,
   sealBundle,
   serializeBundle,
@@ -141,5 +143,62 @@ describe('diffBundles', () => {
       { area: 'gate', subject: 'review.decision', before: 'approved', after: 'rejected' },
     ]);
     expect(diffBundles(a, a)).toMatchObject({ identical: true, changes: [] });
+  });
+});
+
+describe('verifyBundle on schema version 1', () => {
+  /** A version 1 file as the first release wrote it: the old cache name, no vocabularies. */
+  function versionOne(): string {
+    const { integrity: _i, ...rest } = sealed();
+    const v1 = {
+      ...rest,
+      schemaVersion: 1,
+      model_io: rest.model_io.map(({ providerRaw: _p, vocabularies: _v, usage, ...m }) => {
+        const { cacheWriteInputTokens, ...u } = usage;
+        return { ...m, usage: { ...u, cacheCreationInputTokens: cacheWriteInputTokens } };
+      }),
+    };
+    const sha256 = createHash('sha256').update(canonicalize(v1), 'utf8').digest('hex');
+    return JSON.stringify({
+      ...v1,
+      integrity: { algorithm: 'sha256', canonicalization: 'RFC8785', sha256 },
+    });
+  }
+
+  it('still verifies, and reads the bundle in the current model', () => {
+    const text = versionOne();
+    const result = verifyBundle(text);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.schemaVersion).toBe(1);
+    expect(result.sha256).toBe((JSON.parse(text) as RunBundle).integrity.sha256);
+    expect(result.bundle.schemaVersion).toBe(2);
+    const original = sealed().model_io;
+    expect(result.bundle.model_io).toHaveLength(original.length);
+    result.bundle.model_io.forEach((m, i) => {
+      const o = original[i];
+      expect(m.providerRaw).toBe(o?.provider);
+      expect(m.usage).toEqual(o?.usage);
+      expect(m.vocabularies).toEqual(m.source === 'event' ? ['workbench'] : []);
+    });
+  });
+
+  it('rejects a version 1 file that carries version 2 members', () => {
+    const value = JSON.parse(versionOne()) as Record<string, unknown>;
+    const { integrity: _i, ...rest } = value;
+    const mixed = {
+      ...rest,
+      model_io: (rest['model_io'] as object[]).map((m) => ({ ...m, vocabularies: [] })),
+    };
+    const sha256 = createHash('sha256').update(canonicalize(mixed), 'utf8').digest('hex');
+    const result = verifyBundle(
+      JSON.stringify({
+        ...mixed,
+        integrity: { algorithm: 'sha256', canonicalization: 'RFC8785', sha256 },
+      }),
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems[0]?.code).toBe('schema');
   });
 });

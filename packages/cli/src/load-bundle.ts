@@ -1,7 +1,9 @@
 import {
-  runBundleSchema,
+  anyRunBundleSchema,
+  upgradeBundle,
   verifyBundle,
   type RunBundle,
+  type RunBundleV1,
   type VerifyResult,
 } from '@llm-workbench/bundle';
 import { CliError, EXIT } from './io.js';
@@ -27,7 +29,7 @@ export async function loadBundle(
   } catch {
     throw new CliError(`${path} is not JSON`, EXIT.failed);
   }
-  const parsed = runBundleSchema.safeParse(value);
+  const parsed = anyRunBundleSchema.safeParse(value);
   if (!parsed.success) {
     const p = verification.problems[0];
     throw new CliError(
@@ -35,5 +37,7 @@ export async function loadBundle(
       EXIT.failed,
     );
   }
-  return { bundle: value as RunBundle, verification };
+  const bundle =
+    parsed.data.schemaVersion === 1 ? upgradeBundle(value as RunBundleV1) : (value as RunBundle);
+  return { bundle, verification };
 }

@@ -3,6 +3,7 @@ import {
   attributesFrom,
   parseBundleTime,
   utf8Length,
+  VOCABULARIES,
   type AttributeValue,
   type BundleArtifact,
   type BundleDiagnostic,
@@ -11,6 +12,7 @@ import {
   type ContentRef,
   type JsonValue,
   type ModelIoReceipt,
+  type ReceiptFields,
   type RunBundle,
   type SpanEventRecord,
   type SpanRecord,
@@ -520,15 +522,15 @@ function put(a: Map<string, AttributeValue>, key: string, value: AttributeValue 
 
 function modelIoAttributes(m: ModelIoReceipt, isEvent: boolean): Map<string, AttributeValue> {
   const a = new Map<string, AttributeValue>();
-  put(a, sc.ATTR_GEN_AI_OPERATION_NAME, m.operation);
-  put(a, sc.ATTR_GEN_AI_PROVIDER_NAME, m.provider);
-  put(a, sc.ATTR_GEN_AI_REQUEST_MODEL, m.model);
-  put(a, sc.ATTR_GEN_AI_RESPONSE_MODEL, m.responseModel);
-  put(a, sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS, m.usage.inputTokens);
-  put(a, sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, m.usage.outputTokens);
-  put(a, sc.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, m.usage.cacheReadInputTokens);
-  put(a, sc.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, m.usage.cacheCreationInputTokens);
-  put(a, sc.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, m.usage.reasoningOutputTokens);
+  const fields = receiptFields(m);
+  // An event carries the GenAI names under its own contract; a span is written back in each
+  // vocabulary it was read from, so that reading it again lists the same ones.
+  const names = isEvent || m.vocabularies.length === 0 ? ['gen_ai'] : m.vocabularies;
+  for (const name of names) {
+    const vocabulary = VOCABULARIES.find((v) => v.name === name);
+    if (vocabulary === undefined) continue;
+    for (const [key, value] of Object.entries(vocabulary.write(fields))) a.set(key, value);
+  }
   if (isEvent) put(a, sc.ATTR_MODEL_IO_DURATION_MS, m.durationMs);
   if (m.cost !== null) {
     a.set(sc.ATTR_MODEL_IO_COST_AMOUNT, m.cost.amount);
@@ -537,6 +539,22 @@ function modelIoAttributes(m: ModelIoReceipt, isEvent: boolean): Map<string, Att
   putContent(a, m.input, sc.ATTR_MODEL_IO_INPUT, sc.ATTR_MODEL_IO_INPUT_SHA256);
   putContent(a, m.output, sc.ATTR_MODEL_IO_OUTPUT, sc.ATTR_MODEL_IO_OUTPUT_SHA256);
   return a;
+}
+
+function receiptFields(m: ModelIoReceipt): ReceiptFields {
+  return {
+    cacheReadInputTokens: m.usage.cacheReadInputTokens,
+    cacheWriteInputTokens: m.usage.cacheWriteInputTokens,
+    costAmount: m.cost?.amount ?? null,
+    costCurrency: m.cost?.currency ?? null,
+    inputTokens: m.usage.inputTokens,
+    model: m.model,
+    operation: m.operation,
+    outputTokens: m.usage.outputTokens,
+    provider: m.providerRaw ?? m.provider,
+    reasoningOutputTokens: m.usage.reasoningOutputTokens,
+    responseModel: m.responseModel,
+  };
 }
 
 function putContent(

@@ -123,6 +123,63 @@ describe('spanRecordsFromBundle', () => {
     expect(sealBundle(foldRun(spanRecordsFromBundle(original)))).toEqual(original);
   });
 
+  it('writes each receipt back in the vocabularies it was read in, so that it folds back the same', () => {
+    const calls: Array<Record<string, string | number>> = [
+      {
+        'openinference.span.kind': 'LLM',
+        'llm.provider': 'OpenAI',
+        'llm.model_name': 'gpt-4o-mini-2024-07-18',
+        'llm.invocation_parameters': '{"model":"gpt-4o-mini"}',
+        'llm.token_count.prompt': 50,
+        'llm.token_count.prompt_details.cache_read': 32,
+        'llm.input_messages.0.message.content': 'hi',
+      },
+      {
+        'openinference.span.kind': 'EMBEDDING',
+        'embedding.model_name': 'e-3',
+        'llm.token_count.prompt': 4,
+      },
+      {
+        'ai.operationId': 'ai.streamText.doStream',
+        'ai.model.provider': 'openai.responses',
+        'ai.model.id': 'gpt-4o',
+        'gen_ai.system': 'openai.responses',
+        'gen_ai.usage.input_tokens': 20,
+        'ai.usage.reasoningTokens': 2,
+        'ai.response.text': 'x'.repeat(sc.INLINE_LIMIT_BYTES + 10),
+      },
+      { 'ai.operationId': 'ai.embed.doEmbed', 'ai.model.id': 'e-3', 'ai.usage.tokens': 6 },
+      {
+        'llm.request.type': 'completion',
+        [sc.ATTR_GEN_AI_SYSTEM]: 'Anthropic',
+        [sc.ATTR_GEN_AI_USAGE_PROMPT_TOKENS]: 40,
+        'gen_ai.usage.cache_creation_input_tokens': 10,
+        [sc.ATTR_GEN_AI_USAGE_COST_AMOUNT]: 0.5,
+      },
+    ];
+    const spans = [
+      span({ spanId: 'c000000000000000', name: 'agent', endTimeUnixNano: BASE + 9_000_000n }),
+      ...calls.map((a, i) =>
+        span({
+          spanId: `c00000000000000${i + 1}`,
+          parentSpanId: 'c000000000000000',
+          startTimeUnixNano: BASE + BigInt(i) * 1_000_000n,
+          attributes: attrs(a),
+        }),
+      ),
+    ];
+    const original = sealBundle(foldRun(spans));
+    expect(original.model_io.map((m) => m.vocabularies)).toEqual([
+      ['openinference'],
+      ['openinference'],
+      ['gen_ai', 'vercel_ai'],
+      ['vercel_ai'],
+      ['gen_ai', 'openllmetry'],
+    ]);
+    expect(roundTrip(original, viaJson)).toEqual(original);
+    expect(roundTrip(original, viaProtobuf).integrity.sha256).toBe(original.integrity.sha256);
+  });
+
   it('rebuilds a run of standard GenAI spans only, with no workbench attributes', () => {
     const spans = [
       span({

@@ -4,7 +4,7 @@ import {
   ATTR_GEN_AI_PROVIDER_NAME,
   ATTR_GEN_AI_REQUEST_MODEL,
   ATTR_GEN_AI_RESPONSE_MODEL,
-  ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
@@ -50,11 +50,20 @@ export function modelIoAttributes(
     io.cacheReadInputTokens,
     'cacheReadInputTokens',
   );
-  b.count(
-    ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
-    io.cacheCreationInputTokens,
-    'cacheCreationInputTokens',
-  );
+  if (io.cacheWriteInputTokens !== undefined || io.cacheCreationInputTokens === undefined) {
+    b.count(
+      ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
+      io.cacheWriteInputTokens,
+      'cacheWriteInputTokens',
+    );
+  } else {
+    // The deprecated name, written under the current attribute.
+    b.count(
+      ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
+      io.cacheCreationInputTokens,
+      'cacheCreationInputTokens',
+    );
+  }
   b.count(
     ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
     io.reasoningOutputTokens,

@@ -202,7 +202,13 @@ export interface ModelIo {
   outputTokens: number;
   /** `gen_ai.usage.cache_read.input_tokens`. */
   cacheReadInputTokens?: number;
-  /** `gen_ai.usage.cache_creation.input_tokens`. */
+  /** `gen_ai.usage.cache_write.input_tokens`: input tokens written to the provider's cache. */
+  cacheWriteInputTokens?: number;
+  /**
+   * The older name of {@link ModelIo.cacheWriteInputTokens}, still accepted (written under the
+   * current attribute name).
+   * @deprecated Use `cacheWriteInputTokens`.
+   */
   cacheCreationInputTokens?: number;
   /** `gen_ai.usage.reasoning.output_tokens`. */
   reasoningOutputTokens?: number;
@@ -239,6 +245,7 @@ export type ModelCallResult = Pick<
   | 'inputTokens'
   | 'outputTokens'
   | 'cacheReadInputTokens'
+  | 'cacheWriteInputTokens'
   | 'cacheCreationInputTokens'
   | 'reasoningOutputTokens'
   | 'cost'

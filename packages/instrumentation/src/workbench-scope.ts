@@ -411,6 +411,9 @@ function pickModelCallResult(result: ModelCallResult): ModelCallResult {
   if (result.responseModel !== undefined) picked.responseModel = result.responseModel;
   if (result.cacheReadInputTokens !== undefined)
     picked.cacheReadInputTokens = result.cacheReadInputTokens;
+  if (result.cacheWriteInputTokens !== undefined) {
+    picked.cacheWriteInputTokens = result.cacheWriteInputTokens;
+  }
   if (result.cacheCreationInputTokens !== undefined) {
     picked.cacheCreationInputTokens = result.cacheCreationInputTokens;
   }

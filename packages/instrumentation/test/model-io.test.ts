@@ -4,7 +4,7 @@ import {
   ATTR_GEN_AI_PROVIDER_NAME,
   ATTR_GEN_AI_REQUEST_MODEL,
   ATTR_GEN_AI_RESPONSE_MODEL,
-  ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
@@ -58,7 +58,18 @@ describe('recordModelIo', () => {
     vi.unstubAllEnvs();
   });
 
-  it('records the GenAI usage, duration, cost and hashes', () => {
+  it('records cacheWriteInputTokens under gen_ai.usage.cache_write.input_tokens, over the deprecated name', () => {
+    const { cacheCreationInputTokens: _old, ...rest } = receipt;
+    const attributes = recordOne(harness(), {
+      ...rest,
+      cacheWriteInputTokens: 300,
+      cacheCreationInputTokens: 7,
+    });
+    expect(attributes[ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS]).toBe(300);
+    expect(attributes['gen_ai.usage.cache_creation.input_tokens']).toBeUndefined();
+  });
+
+  it('records the GenAI usage (the deprecated cacheCreationInputTokens under cache_write), duration, cost and hashes', () => {
     const attributes = recordOne(harness());
     expect(attributes).toEqual({
       [ATTR_GEN_AI_OPERATION_NAME]: 'chat',
@@ -68,7 +79,7 @@ describe('recordModelIo', () => {
       [ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 812,
       [ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: 164,
       [ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: 512,
-      [ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]: 0,
+      [ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS]: 0,
       [ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS]: 20,
       [ATTR_MODEL_IO_DURATION_MS]: 2310.5,
       [ATTR_MODEL_IO_COST_AMOUNT]: 0.0042,

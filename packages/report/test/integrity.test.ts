@@ -47,7 +47,7 @@ describe('checkIntegrity (in the page)', () => {
         ...value,
         integrity: { canonicalization: 'RFC8785', algorithm: 'md5', sha256 },
       }),
-      hash_mismatch: JSON.stringify({ ...value, schemaVersion: 2 }),
+      hash_mismatch: JSON.stringify({ ...value, schemaVersion: 3 }),
     };
     for (const [code, input] of Object.entries(cases)) {
       const verdict = verifyBundle(input);

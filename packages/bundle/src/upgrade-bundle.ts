@@ -1,0 +1,39 @@
+import type { ModelIoReceipt, RunBundle } from './types.js';
+
+/** A version 1 receipt: `cacheCreationInputTokens`, no raw provider, no vocabularies. */
+interface ReceiptV1 extends Omit<ModelIoReceipt, 'providerRaw' | 'vocabularies' | 'usage'> {
+  usage: Omit<ModelIoReceipt['usage'], 'cacheWriteInputTokens'> & {
+    cacheCreationInputTokens: number | null;
+  };
+}
+
+/** A sealed bundle of schema version 1, as `runBundleSchemaV1` accepts it. */
+export interface RunBundleV1 extends Omit<RunBundle, 'schemaVersion' | 'model_io'> {
+  schemaVersion: 1;
+  model_io: ReceiptV1[];
+}
+
+/**
+ * Reads a version 1 bundle as the current model, for views: the receipt's cache-write count under
+ * its new name, the provider as given, and `workbench` as the vocabulary of event receipts (span
+ * receipts of version 1 did not say theirs, so they list none). The result keeps the original's
+ * `integrity`, which covers the version 1 text, not this view of it: verify the file, not this.
+ *
+ * @example
+ * const view = bundle.schemaVersion === 1 ? upgradeBundle(bundle) : bundle;
+ */
+export function upgradeBundle(bundle: RunBundleV1): RunBundle {
+  return {
+    ...bundle,
+    schemaVersion: 2,
+    model_io: bundle.model_io.map(({ usage, ...m }) => {
+      const { cacheCreationInputTokens, ...rest } = usage;
+      return {
+        ...m,
+        providerRaw: m.provider,
+        usage: { ...rest, cacheWriteInputTokens: cacheCreationInputTokens },
+        vocabularies: m.source === 'event' ? ['workbench'] : [],
+      };
+    }),
+  };
+}

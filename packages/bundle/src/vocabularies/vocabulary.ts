@@ -1,0 +1,82 @@
+import type { AttributeValue } from '../span-record.js';
+
+/** The names of the vocabularies a receipt can be read from, in precedence order. */
+export type VocabularyName = 'gen_ai' | 'openinference' | 'vercel_ai' | 'openllmetry';
+
+/** What a vocabulary reads through: typed reads that record wrong types as diagnostics. */
+export interface FieldReader {
+  has(key: string): boolean;
+  str(key: string): string | null;
+  int(key: string): number | null;
+  num(key: string): number | null;
+  /** Attribute keys of the span, for vocabularies that flatten content under a prefix. */
+  keys(): Iterable<string>;
+  raw(key: string): AttributeValue | undefined;
+}
+
+/** One way to read a field: an attribute name, or a function of the span's attributes. */
+export type FieldSource<T> = string | ((r: FieldReader) => T | null);
+
+/** Where a vocabulary keeps content: one attribute, or every attribute under a prefix. */
+export type ContentSource = { key: string } | { prefix: string };
+
+/** The receipt fields a vocabulary can supply. */
+export interface ReceiptFields {
+  provider: string | null;
+  model: string | null;
+  responseModel: string | null;
+  operation: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  cacheReadInputTokens: number | null;
+  cacheWriteInputTokens: number | null;
+  reasoningOutputTokens: number | null;
+  costAmount: number | null;
+  costCurrency: string | null;
+}
+
+/** Fields read as strings. */
+export const STRING_FIELDS = [
+  'provider',
+  'model',
+  'responseModel',
+  'operation',
+  'costCurrency',
+] as const satisfies ReadonlyArray<keyof ReceiptFields>;
+/** Fields read as integers. */
+export const INT_FIELDS = [
+  'inputTokens',
+  'outputTokens',
+  'cacheReadInputTokens',
+  'cacheWriteInputTokens',
+  'reasoningOutputTokens',
+] as const satisfies ReadonlyArray<keyof ReceiptFields>;
+/** Fields read as numbers. */
+export const NUMBER_FIELDS = ['costAmount'] as const satisfies ReadonlyArray<keyof ReceiptFields>;
+
+type StringField = (typeof STRING_FIELDS)[number];
+type IntField = (typeof INT_FIELDS)[number];
+type NumberField = (typeof NUMBER_FIELDS)[number];
+
+/**
+ * A vocabulary as data: how one family of instrumentations names a model call. Reading a span, the
+ * fold asks each vocabulary in precedence order for each field and keeps the first value found.
+ * Adding a vocabulary is one table like this and its tests.
+ */
+export interface Vocabulary {
+  name: VocabularyName;
+  /** Whether the span describes one model call in this vocabulary. */
+  isModelCall(r: FieldReader): boolean;
+  /** Sources per field, first found wins. */
+  fields: Partial<Record<StringField | NumberField, readonly FieldSource<string | number>[]>> &
+    Partial<Record<IntField, readonly FieldSource<number>[]>>;
+  /** Where the prompt and the response are carried, when the instrumentation captured them. */
+  input: readonly ContentSource[];
+  output: readonly ContentSource[];
+  /**
+   * Attributes that write a receipt back in this vocabulary (replay), so that reading them again
+   * gives the same receipt: the first plain attribute name of each field, plus what `isModelCall`
+   * looks for.
+   */
+  write(fields: ReceiptFields): Record<string, AttributeValue>;
+}
