@@ -118,7 +118,12 @@ export function renderModelCalls(el, calls, summary) {
           h(
             'span',
             { class: 'cell-sub' },
-            [m.operation, m.source === 'span' ? 'from a GenAI span' : null]
+            [
+              m.operation,
+              m.source === 'span'
+                ? `read from ${m.vocabularies.length > 0 ? m.vocabularies.join(', ') : 'a GenAI span'}`
+                : null,
+            ]
               .filter(Boolean)
               .join(' · '),
           ),
@@ -129,6 +134,13 @@ export function renderModelCalls(el, calls, summary) {
           formatCount(m.inputTokens),
           m.cacheReadInputTokens
             ? h('span', { class: 'cell-sub' }, `${formatCount(m.cacheReadInputTokens)} cached`)
+            : null,
+          m.cacheWriteInputTokens
+            ? h(
+                'span',
+                { class: 'cell-sub' },
+                `${formatCount(m.cacheWriteInputTokens)} written to cache`,
+              )
             : null,
         ),
         h(

@@ -18,6 +18,7 @@ import { asArray, asNumber, asObject, asString, member, parseBundleTime } from '
  * @typedef {{ source: string | null, time: string | null, operation: string | null,
  *   provider: string | null, model: string | null, responseModel: string | null,
  *   inputTokens: number | null, outputTokens: number | null, cacheReadInputTokens: number | null,
+ *   cacheWriteInputTokens: number | null, vocabularies: string[],
  *   reasoningOutputTokens: number | null, durationMs: number | null,
  *   cost: { amount: number, currency: string } | null, stepId: string | null,
  *   spanId: string | null, input: ContentView, output: ContentView }} ModelCallView
@@ -87,6 +88,11 @@ export function readBundle(value) {
           inputTokens: asNumber(member(usage, 'inputTokens')),
           outputTokens: asNumber(member(usage, 'outputTokens')),
           cacheReadInputTokens: asNumber(member(usage, 'cacheReadInputTokens')),
+          // Version 1 bundles name cache writes cacheCreationInputTokens.
+          cacheWriteInputTokens:
+            asNumber(member(usage, 'cacheWriteInputTokens')) ??
+            asNumber(member(usage, 'cacheCreationInputTokens')),
+          vocabularies: asArray(member(m, 'vocabularies')).filter((v) => typeof v === 'string'),
           reasoningOutputTokens: asNumber(member(usage, 'reasoningOutputTokens')),
           durationMs: asNumber(member(m, 'durationMs')),
           cost:

@@ -100,28 +100,55 @@ export const showCommand: Command = async (argv, io) => {
   }
   if (bundle.model_io.length > 0) {
     out.push('', 'Model calls');
+    const optional = (n: number | null) => (n === null ? '' : formatTokens(n));
     const rows = bundle.model_io.map((m) => [
       m.stepId ?? '',
       `${m.provider ?? '?'}/${m.model ?? '?'}`,
+      m.responseModel !== null && m.responseModel !== m.model ? m.responseModel : '',
       formatTokens(m.usage.inputTokens),
       formatTokens(m.usage.outputTokens),
+      optional(m.usage.cacheReadInputTokens),
+      optional(m.usage.cacheWriteInputTokens),
+      optional(m.usage.reasoningOutputTokens),
       formatMs(m.durationMs),
       m.cost ? formatCost(m.cost.amount, m.cost.currency) : '',
+      m.vocabularies.join(', '),
     ]);
     const t = summary.totals;
+    const sum = (pick: (m: (typeof bundle.model_io)[number]) => number | null) => {
+      const values = bundle.model_io.map(pick).filter((n): n is number => n !== null);
+      return values.length === 0 ? '' : formatTokens(values.reduce((a, b) => a + b, 0));
+    };
     rows.push([
       'TOTAL',
       `${t.calls} calls`,
+      '',
       formatTokens(t.inputTokens),
       formatTokens(t.outputTokens),
+      sum((m) => m.usage.cacheReadInputTokens),
+      sum((m) => m.usage.cacheWriteInputTokens),
+      sum((m) => m.usage.reasoningOutputTokens),
       formatMs(t.durationMs),
       [...t.cost].map(([c, a]) => formatCost(a, c)).join(' + '),
+      '',
     ]);
     out.push(
       ...table(
-        ['step', 'model', 'in tokens', 'out tokens', 'duration', 'cost'],
+        [
+          'step',
+          'model',
+          'answered by',
+          'in tokens',
+          'out tokens',
+          'cache read',
+          'cache write',
+          'reasoning',
+          'duration',
+          'cost',
+          'read from',
+        ],
         rows,
-        [2, 3, 4, 5],
+        [3, 4, 5, 6, 7, 8, 9],
       ).map((l) => `  ${l}`),
     );
   }
