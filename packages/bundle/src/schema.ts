@@ -119,28 +119,34 @@ const common = {
   events: z.array(event),
 };
 
+const count = z.number().int().nullable();
+/** The members of a receipt that both versions share. */
+const receiptCommon = {
+  source: z.enum(['event', 'span']),
+  time: time.nullable(),
+  operation: z.string().nullable(),
+  provider: z.string().nullable(),
+  model: z.string().nullable(),
+  responseModel: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  cost: z.strictObject({ amount: z.number(), currency: z.string().nullable() }).nullable(),
+  stepId: z.string().nullable(),
+  spanId,
+  input: contentRef,
+  output: contentRef,
+};
+const usageCommon = {
+  inputTokens: count,
+  outputTokens: count,
+  cacheReadInputTokens: count,
+  reasoningOutputTokens: count,
+};
+
 const receiptsV1 = {
   model_io: z.array(
     z.strictObject({
-      source: z.enum(['event', 'span']),
-      time: time.nullable(),
-      operation: z.string().nullable(),
-      provider: z.string().nullable(),
-      model: z.string().nullable(),
-      responseModel: z.string().nullable(),
-      usage: z.strictObject({
-        inputTokens: z.number().int().nullable(),
-        outputTokens: z.number().int().nullable(),
-        cacheReadInputTokens: z.number().int().nullable(),
-        cacheCreationInputTokens: z.number().int().nullable(),
-        reasoningOutputTokens: z.number().int().nullable(),
-      }),
-      durationMs: z.number().nullable(),
-      cost: z.strictObject({ amount: z.number(), currency: z.string().nullable() }).nullable(),
-      stepId: z.string().nullable(),
-      spanId,
-      input: contentRef,
-      output: contentRef,
+      ...receiptCommon,
+      usage: z.strictObject({ ...usageCommon, cacheCreationInputTokens: count }),
     }),
   ),
 };
@@ -148,26 +154,9 @@ const receiptsV1 = {
 const receiptsV2 = {
   model_io: z.array(
     z.strictObject({
-      source: z.enum(['event', 'span']),
-      time: time.nullable(),
-      operation: z.string().nullable(),
-      provider: z.string().nullable(),
+      ...receiptCommon,
       providerRaw: z.string().nullable(),
-      model: z.string().nullable(),
-      responseModel: z.string().nullable(),
-      usage: z.strictObject({
-        inputTokens: z.number().int().nullable(),
-        outputTokens: z.number().int().nullable(),
-        cacheReadInputTokens: z.number().int().nullable(),
-        cacheWriteInputTokens: z.number().int().nullable(),
-        reasoningOutputTokens: z.number().int().nullable(),
-      }),
-      durationMs: z.number().nullable(),
-      cost: z.strictObject({ amount: z.number(), currency: z.string().nullable() }).nullable(),
-      stepId: z.string().nullable(),
-      spanId,
-      input: contentRef,
-      output: contentRef,
+      usage: z.strictObject({ ...usageCommon, cacheWriteInputTokens: count }),
       vocabularies: z.array(
         z.enum(['workbench', 'gen_ai', 'openinference', 'vercel_ai', 'openllmetry']),
       ),
