@@ -19,6 +19,13 @@ export interface BundleDiff {
   changes: BundleChange[];
 }
 
+/** Usage counts compared beside input and output tokens. */
+const CACHE_AND_REASONING = [
+  'cacheReadInputTokens',
+  'cacheWriteInputTokens',
+  'reasoningOutputTokens',
+] as const;
+
 /**
  * What changed between two runs: workflow revision, gate decisions and actors, models used,
  * token usage and cost, artifact versions and hashes, step and run status.
@@ -58,9 +65,12 @@ export function diffBundles(a: RunBundle, b: RunBundle): BundleDiff {
     push('model', `${model}.calls`, ma?.calls ?? null, mb?.calls ?? null);
     push('usage', `${model}.inputTokens`, ma?.inputTokens ?? null, mb?.inputTokens ?? null);
     push('usage', `${model}.outputTokens`, ma?.outputTokens ?? null, mb?.outputTokens ?? null);
+    for (const k of CACHE_AND_REASONING)
+      push('usage', `${model}.${k}`, ma?.[k] ?? null, mb?.[k] ?? null);
   }
   push('usage', 'total.inputTokens', sa.totals.inputTokens, sb.totals.inputTokens);
   push('usage', 'total.outputTokens', sa.totals.outputTokens, sb.totals.outputTokens);
+  for (const k of CACHE_AND_REASONING) push('usage', `total.${k}`, sa.totals[k], sb.totals[k]);
   for (const currency of union(sa.totals.cost.keys(), sb.totals.cost.keys())) {
     push(
       'cost',

@@ -19,6 +19,9 @@ export interface ModelTotals {
   calls: number;
   inputTokens: number;
   outputTokens: number;
+  cacheReadInputTokens: number;
+  cacheWriteInputTokens: number;
+  reasoningOutputTokens: number;
   durationMs: number;
   /** Cost by currency. */
   cost: Map<string, number>;
@@ -80,6 +83,9 @@ export function summarizeBundle(bundle: RunBundle): BundleSummary {
       x.calls++;
       x.inputTokens += m.usage.inputTokens ?? 0;
       x.outputTokens += m.usage.outputTokens ?? 0;
+      x.cacheReadInputTokens += m.usage.cacheReadInputTokens ?? 0;
+      x.cacheWriteInputTokens += m.usage.cacheWriteInputTokens ?? 0;
+      x.reasoningOutputTokens += m.usage.reasoningOutputTokens ?? 0;
       x.durationMs += m.durationMs ?? 0;
       if (m.cost) {
         const c = m.cost.currency ?? '?';
@@ -91,5 +97,14 @@ export function summarizeBundle(bundle: RunBundle): BundleSummary {
 }
 
 function emptyTotals(): ModelTotals {
-  return { calls: 0, inputTokens: 0, outputTokens: 0, durationMs: 0, cost: new Map() };
+  return {
+    calls: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadInputTokens: 0,
+    cacheWriteInputTokens: 0,
+    reasoningOutputTokens: 0,
+    durationMs: 0,
+    cost: new Map(),
+  };
 }

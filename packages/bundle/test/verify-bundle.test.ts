@@ -144,6 +144,33 @@ describe('diffBundles', () => {
     ]);
     expect(diffBundles(a, a)).toMatchObject({ identical: true, changes: [] });
   });
+
+  it('reports changed cache-read, cache-write and reasoning tokens per model and in total', () => {
+    const a = sealed();
+    const changed = sampleRun().map((s) => ({
+      ...s,
+      events: s.events.map((e) =>
+        e.name === 'workbench.model_io'
+          ? {
+              ...e,
+              attributes: Object.assign(Object.create(null), e.attributes, {
+                'gen_ai.usage.cache_read.input_tokens': 80,
+                'gen_ai.usage.cache_write.input_tokens': 20,
+                'gen_ai.usage.reasoning.output_tokens': 5,
+              }),
+            }
+          : e,
+      ),
+    }));
+    const changes = diffBundles(a, sealBundle(foldRun(changed))).changes;
+    expect(changes).toEqual(
+      expect.arrayContaining([
+        { area: 'usage', subject: 'fake/fake-1.cacheReadInputTokens', before: 0, after: 80 },
+        { area: 'usage', subject: 'fake/fake-1.cacheWriteInputTokens', before: 0, after: 20 },
+        { area: 'usage', subject: 'total.reasoningOutputTokens', before: 0, after: 5 },
+      ]),
+    );
+  });
 });
 
 describe('verifyBundle on schema version 1', () => {

@@ -115,19 +115,15 @@ export const showCommand: Command = async (argv, io) => {
       m.vocabularies.join(', '),
     ]);
     const t = summary.totals;
-    const sum = (pick: (m: (typeof bundle.model_io)[number]) => number | null) => {
-      const values = bundle.model_io.map(pick).filter((n): n is number => n !== null);
-      return values.length === 0 ? '' : formatTokens(values.reduce((a, b) => a + b, 0));
-    };
     rows.push([
       'TOTAL',
       `${t.calls} calls`,
       '',
       formatTokens(t.inputTokens),
       formatTokens(t.outputTokens),
-      sum((m) => m.usage.cacheReadInputTokens),
-      sum((m) => m.usage.cacheWriteInputTokens),
-      sum((m) => m.usage.reasoningOutputTokens),
+      optional(t.cacheReadInputTokens || null),
+      optional(t.cacheWriteInputTokens || null),
+      optional(t.reasoningOutputTokens || null),
       formatMs(t.durationMs),
       [...t.cost].map(([c, a]) => formatCost(a, c)).join(' + '),
       '',
