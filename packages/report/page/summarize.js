@@ -8,7 +8,9 @@ import { asArray, asNumber, asObject, asString, member, parseBundleTime } from '
  * @typedef {{ gateId: string, stepId: string | null, requestedAt: string | null,
  *   resolvedAt: string | null, decision: string | null, actor: string | null,
  *   reason: string | null, waitMs: number | null }} GateSummary
- * @typedef {{ calls: number, inputTokens: number, outputTokens: number, durationMs: number,
+ * @typedef {{ calls: number, inputTokens: number, outputTokens: number,
+ *   cacheReadInputTokens: number, cacheWriteInputTokens: number, reasoningOutputTokens: number,
+ *   durationMs: number,
  *   cost: Map<string, number> }} ModelTotals
  * @typedef {{ policy: string | null, artifactKey: string | null, artifactVersion: number | null }} GateRequest
  */
@@ -108,6 +110,13 @@ export function summarizeModels(modelIo) {
       x.calls++;
       x.inputTokens += asNumber(member(usage, 'inputTokens')) ?? 0;
       x.outputTokens += asNumber(member(usage, 'outputTokens')) ?? 0;
+      x.cacheReadInputTokens += asNumber(member(usage, 'cacheReadInputTokens')) ?? 0;
+      // Version 1 bundles name cache writes cacheCreationInputTokens.
+      x.cacheWriteInputTokens +=
+        asNumber(member(usage, 'cacheWriteInputTokens')) ??
+        asNumber(member(usage, 'cacheCreationInputTokens')) ??
+        0;
+      x.reasoningOutputTokens += asNumber(member(usage, 'reasoningOutputTokens')) ?? 0;
       x.durationMs += asNumber(member(m, 'durationMs')) ?? 0;
       if (cost && amount !== null) {
         const c = asString(cost['currency']) ?? '?';
@@ -120,5 +129,14 @@ export function summarizeModels(modelIo) {
 
 /** @returns {ModelTotals} */
 function emptyTotals() {
-  return { calls: 0, inputTokens: 0, outputTokens: 0, durationMs: 0, cost: new Map() };
+  return {
+    calls: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadInputTokens: 0,
+    cacheWriteInputTokens: 0,
+    reasoningOutputTokens: 0,
+    durationMs: 0,
+    cost: new Map(),
+  };
 }

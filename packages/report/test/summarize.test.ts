@@ -92,6 +92,9 @@ describe('summarizeGates and summarizeModels (in the page)', () => {
       calls: 1,
       inputTokens: 0,
       outputTokens: 0,
+      cacheReadInputTokens: 0,
+      cacheWriteInputTokens: 0,
+      reasoningOutputTokens: 0,
       durationMs: 0,
       cost: new Map(),
     });
