@@ -10,6 +10,7 @@ import {
   readModelCall,
   readWith,
   type ContentCommitment,
+  type ModelCallReading,
 } from './vocabularies/read-model-call.js';
 import type { FieldReader } from './vocabularies/vocabulary.js';
 import type { AttributeValue, Attributes, SpanRecord } from './span-record.js';
@@ -245,6 +246,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
           hasModelIoEvent = true;
           const receipt = readModelIo(
             er,
+            readWith(er, EVENT_VOCABULARIES),
             'event',
             time,
             enclosingStep,
@@ -293,9 +295,11 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
       timeline.push({ us, spanEnd: endUs, spanId, order, event: kept });
     }
 
-    if (!hasModelIoEvent && isGenAiSpan(span)) {
+    const reading = hasModelIoEvent ? null : readModelCall(r);
+    if (reading !== null) {
       const receipt = readModelIo(
         r,
+        reading,
         'span',
         startTime,
         enclosingStep,
@@ -606,6 +610,7 @@ const EVENT_VOCABULARIES = [GEN_AI];
 
 function readModelIo(
   r: Reader,
+  reading: ModelCallReading,
   source: 'event' | 'span',
   time: string | null,
   stepId: string | null,
@@ -613,8 +618,6 @@ function readModelIo(
   duration: number | null,
 ): ModelIoReceipt {
   const diags = r.diags;
-  const reading =
-    source === 'event' ? readWith(r, EVENT_VOCABULARIES) : (readModelCall(r) ?? readWith(r, []));
   const f = reading.fields;
   // On an event the workbench names come first; on a span (where only a replay writes them) the
   // vocabularies do, so that a receipt read back from replayed spans lists the same vocabularies.

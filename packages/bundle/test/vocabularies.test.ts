@@ -298,6 +298,34 @@ describe('the OpenLLMetry vocabulary', () => {
   });
 });
 
+describe('recognizing model calls', () => {
+  it("does not take names of Object's members for known values", () => {
+    expect(
+      receiptsOf({ 'openinference.span.kind': 'constructor' }, { 'llm.request.type': 'toString' }),
+    ).toEqual([]);
+    expect(normalizeProvider('constructor')).toBe('constructor');
+    expect(
+      only({ 'ai.operationId': 'ai.generateText.doGenerate', 'ai.model.provider': 'constructor' })
+        .provider,
+    ).toBe('constructor');
+  });
+
+  it('leaves no diagnostic on a span it does not recognize', () => {
+    const bundle = foldRun([
+      span({
+        spanId: 'd000000000000001',
+        attributes: attrs({
+          'openinference.span.kind': 7,
+          'llm.request.type': true,
+          'ai.operationId': 3,
+        }),
+      }),
+    ]);
+    expect(bundle.model_io).toEqual([]);
+    expect(bundle.diagnostics.filter((d) => d.code === 'wrong_type')).toEqual([]);
+  });
+});
+
 describe('workbench.model_io events', () => {
   it('say so, and read cache writes under either name', () => {
     const bundle = sealBundle(

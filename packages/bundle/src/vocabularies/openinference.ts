@@ -3,7 +3,11 @@ import { writeFields } from './write-fields.js';
 
 const SPAN_KIND = 'openinference.span.kind';
 const INVOCATION_PARAMETERS = 'llm.invocation_parameters';
-const OPERATIONS: Readonly<Record<string, string>> = { LLM: 'chat', EMBEDDING: 'embeddings' };
+// Maps, not object literals: a span kind such as `constructor` must not find Object's members.
+const OPERATIONS: ReadonlyMap<string, string> = new Map([
+  ['LLM', 'chat'],
+  ['EMBEDDING', 'embeddings'],
+]);
 
 /** The request model, from the JSON of `llm.invocation_parameters` (`{"model": ...}`). */
 function invocationModel(r: FieldReader): string | null {
@@ -23,7 +27,13 @@ function invocationModel(r: FieldReader): string | null {
 
 function operation(r: FieldReader): string | null {
   const kind = r.str(SPAN_KIND);
-  return kind === null ? null : (OPERATIONS[kind] ?? null);
+  return kind === null ? null : (OPERATIONS.get(kind) ?? null);
+}
+
+/** Recognition reads the raw value, so that a span it does not recognize leaves no diagnostic. */
+function isModelCall(r: FieldReader): boolean {
+  const kind = r.raw(SPAN_KIND);
+  return typeof kind === 'string' && OPERATIONS.has(kind);
 }
 
 const fields = {
@@ -44,7 +54,7 @@ const fields = {
  */
 export const OPENINFERENCE: Vocabulary = {
   name: 'openinference',
-  isModelCall: (r) => operation(r) !== null,
+  isModelCall,
   fields,
   input: [{ key: 'input.value' }, { prefix: 'llm.input_messages.' }],
   output: [{ key: 'output.value' }, { prefix: 'llm.output_messages.' }],

@@ -2,20 +2,25 @@ import type { FieldReader, Vocabulary } from './vocabulary.js';
 import { writeFields } from './write-fields.js';
 
 const REQUEST_TYPE = 'llm.request.type';
-const OPERATIONS: Readonly<Record<string, string>> = {
-  chat: 'chat',
-  completion: 'text_completion',
-  embedding: 'embeddings',
-};
-const REQUEST_TYPES: Readonly<Record<string, string>> = {
-  chat: 'chat',
-  text_completion: 'completion',
-  embeddings: 'embedding',
-};
+// Maps, not object literals: a request type such as `constructor` must not find Object's members.
+const OPERATIONS: ReadonlyMap<string, string> = new Map([
+  ['chat', 'chat'],
+  ['completion', 'text_completion'],
+  ['embedding', 'embeddings'],
+]);
+const REQUEST_TYPES: ReadonlyMap<string, string> = new Map(
+  [...OPERATIONS].map(([type, op]) => [op, type]),
+);
 
 function operation(r: FieldReader): string | null {
   const type = r.str(REQUEST_TYPE);
-  return type === null ? null : (OPERATIONS[type] ?? null);
+  return type === null ? null : (OPERATIONS.get(type) ?? null);
+}
+
+/** Recognition reads the raw value, so that a span it does not recognize leaves no diagnostic. */
+function isModelCall(r: FieldReader): boolean {
+  const type = r.raw(REQUEST_TYPE);
+  return typeof type === 'string' && OPERATIONS.has(type);
 }
 
 const fields = {
@@ -31,14 +36,15 @@ const fields = {
  */
 export const OPENLLMETRY: Vocabulary = {
   name: 'openllmetry',
-  isModelCall: (r) => operation(r) !== null,
+  isModelCall,
   fields,
   input: [{ prefix: 'gen_ai.prompt.' }],
   output: [{ prefix: 'gen_ai.completion.' }],
   write: (f) => {
     const out = writeFields(fields, f);
     // Read only when it names a known request type, so a receipt written back always has one.
-    out[REQUEST_TYPE] = (f.operation !== null ? REQUEST_TYPES[f.operation] : undefined) ?? 'chat';
+    out[REQUEST_TYPE] =
+      (f.operation !== null ? REQUEST_TYPES.get(f.operation) : undefined) ?? 'chat';
     return out;
   },
 };

@@ -14,6 +14,12 @@ function operation(r: FieldReader): string | null {
   return r.str('ai.model.provider')?.endsWith('.completion') === true ? 'text_completion' : 'chat';
 }
 
+/** Recognition reads the raw value, so that a span it does not recognize leaves no diagnostic. */
+function isModelCall(r: FieldReader): boolean {
+  const id = r.raw(OPERATION_ID);
+  return typeof id === 'string' && CALL.test(id);
+}
+
 const fields = {
   provider: ['ai.model.provider'],
   model: ['ai.model.id'],
@@ -39,7 +45,7 @@ const fields = {
  */
 export const VERCEL_AI: Vocabulary = {
   name: 'vercel_ai',
-  isModelCall: (r) => operation(r) !== null,
+  isModelCall,
   fields,
   input: [{ key: 'ai.prompt.messages' }, { key: 'ai.prompt' }, { key: 'ai.values' }],
   output: [

@@ -65,7 +65,10 @@ type NumberField = (typeof NUMBER_FIELDS)[number];
  */
 export interface Vocabulary {
   name: VocabularyName;
-  /** Whether the span describes one model call in this vocabulary. */
+  /**
+   * Whether the span describes one model call in this vocabulary. It reads raw values only (`raw`,
+   * `has`), so that asking it of every span leaves no diagnostic.
+   */
   isModelCall(r: FieldReader): boolean;
   /** Sources per field, first found wins. */
   fields: Partial<Record<StringField | NumberField, readonly FieldSource<string | number>[]>> &
