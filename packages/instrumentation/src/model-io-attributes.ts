@@ -50,20 +50,12 @@ export function modelIoAttributes(
     io.cacheReadInputTokens,
     'cacheReadInputTokens',
   );
-  if (io.cacheWriteInputTokens !== undefined || io.cacheCreationInputTokens === undefined) {
-    b.count(
-      ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
-      io.cacheWriteInputTokens,
-      'cacheWriteInputTokens',
-    );
-  } else {
-    // The deprecated name, written under the current attribute.
-    b.count(
-      ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
-      io.cacheCreationInputTokens,
-      'cacheCreationInputTokens',
-    );
-  }
+  // The deprecated cacheCreationInputTokens is written under the current attribute too.
+  const cacheWrite =
+    io.cacheWriteInputTokens !== undefined || io.cacheCreationInputTokens === undefined
+      ? 'cacheWriteInputTokens'
+      : 'cacheCreationInputTokens';
+  b.count(ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS, io[cacheWrite], cacheWrite);
   b.count(
     ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
     io.reasoningOutputTokens,
