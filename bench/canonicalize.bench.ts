@@ -312,6 +312,8 @@ export function makeBundleDocument(targetBytes = 200_000, seed = 1): UnsealedRun
           spanId,
           input: contentRef(25),
           output: contentRef(40),
+          status: null,
+          sources: [],
           vocabularies: ['workbench'],
         };
         bundle.model_io.push(receipt);

@@ -13,6 +13,7 @@ import {
   type ModelCallReading,
 } from './vocabularies/read-model-call.js';
 import type { FieldReader } from './vocabularies/vocabulary.js';
+import { oneReceiptPerCall, type ModelCallSpan } from './one-receipt-per-call.js';
 import type { AttributeValue, Attributes, SpanRecord } from './span-record.js';
 import { isValidSpanId, isValidTraceId } from './span-record.js';
 import {
@@ -26,6 +27,7 @@ import {
   type ContentRef,
   type JsonValue,
   type ModelIoReceipt,
+  type ReceiptSource,
   type UnsealedRunBundle,
   type WorkflowSnapshot,
 } from './types.js';
@@ -106,6 +108,15 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
   const artifacts: BundleArtifact[] = [];
   let snapshot: WorkflowSnapshot | null = null;
   let unknownDropped = 0;
+  const callSpans = new Map<string, ModelCallSpan>();
+  const callMeta: Array<{
+    us: bigint;
+    spanEnd: bigint;
+    spanId: string;
+    time: string | null;
+    stepId: string | null;
+    durationMs: number | null;
+  }> = [];
 
   // Every object below is written with its members in RFC 8785 order (UTF-16 code units of the
   // keys), so that canonicalize finds them in order and copies nothing. A test walks fold output
@@ -244,13 +255,13 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
         }
         case sc.EVENT_MODEL_IO: {
           hasModelIoEvent = true;
-          const receipt = readModelIo(
-            er,
-            readWith(er, EVENT_VOCABULARIES),
+          const call = readCall(er, readWith(er, EVENT_VOCABULARIES), 'event', status);
+          const receipt = receiptOf(
+            call,
             'event',
+            [],
             time,
             enclosingStep,
-            spanId,
             er.num(sc.ATTR_MODEL_IO_DURATION_MS),
           );
           er.required(receipt.provider, sc.ATTR_GEN_AI_PROVIDER_NAME);
@@ -297,24 +308,32 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
 
     const reading = hasModelIoEvent ? null : readModelCall(r);
     if (reading !== null) {
-      const receipt = readModelIo(
-        r,
-        reading,
-        'span',
-        startTime,
-        enclosingStep,
-        spanId,
-        durationMs(span.startTimeUnixNano, span.endTimeUnixNano),
-      );
-      modelIo.push({ us: startUs, spanEnd: endUs, spanId, order: 1, receipt });
-      timeline.push({
+      callSpans.set(spanId, readCall(r, reading, 'span', status));
+      callMeta.push({
         us: startUs,
         spanEnd: endUs,
         spanId,
-        order: 1,
-        event: modelIoEvent(receipt),
+        time: startTime,
+        stepId: enclosingStep,
+        durationMs: durationMs(span.startTimeUnixNano, span.endTimeUnixNano),
       });
     }
+  }
+
+  // One receipt per model call: the spans wrapping a call's innermost span are its sources.
+  const merged = oneReceiptPerCall(callSpans, byId);
+  for (const m of callMeta) {
+    const call = merged.get(m.spanId);
+    if (call === undefined) continue;
+    const receipt = receiptOf(call.call, 'span', call.sources, m.time, m.stepId, m.durationMs);
+    modelIo.push({ us: m.us, spanEnd: m.spanEnd, spanId: m.spanId, order: 1, receipt });
+    timeline.push({
+      us: m.us,
+      spanEnd: m.spanEnd,
+      spanId: m.spanId,
+      order: 1,
+      event: modelIoEvent(receipt),
+    });
   }
 
   timeline.sort(compareSortable);
@@ -608,16 +627,15 @@ function readContent(
 /** The GenAI names a `workbench.model_io` event carries its fields under. */
 const EVENT_VOCABULARIES = [GEN_AI];
 
-function readModelIo(
+/** What an event or span says of one model call: fields, cost and content commitments. */
+function readCall(
   r: Reader,
   reading: ModelCallReading,
   source: 'event' | 'span',
-  time: string | null,
-  stepId: string | null,
-  spanId: string,
-  duration: number | null,
-): ModelIoReceipt {
+  status: BundleStatus,
+): ModelCallSpan {
   const diags = r.diags;
+  const spanId = r.spanId;
   const f = reading.fields;
   // On an event the workbench names come first; on a span (where only a replay writes them) the
   // vocabularies do, so that a receipt read back from replayed spans lists the same vocabularies.
@@ -630,7 +648,7 @@ function readModelIo(
     f.costAmount === null ? null : { amount: f.costAmount, currency: f.costCurrency };
   return {
     cost: source === 'event' ? (ownCost ?? readCost) : (readCost ?? ownCost),
-    durationMs: duration,
+    fields: f,
     input: spanContent(
       r,
       reading.input,
@@ -639,8 +657,6 @@ function readModelIo(
       diags,
       spanId,
     ),
-    model: f.model ?? f.responseModel,
-    operation: f.operation,
     output: spanContent(
       r,
       reading.output,
@@ -649,11 +665,37 @@ function readModelIo(
       diags,
       spanId,
     ),
-    provider: f.provider,
     providerRaw: reading.providerRaw,
+    spanId,
+    status,
+    vocabularies: source === 'event' ? ['workbench'] : reading.vocabularies,
+  };
+}
+
+/** The receipt of a call, its members in RFC 8785 order. */
+function receiptOf(
+  call: ModelCallSpan,
+  source: 'event' | 'span',
+  sources: ReceiptSource[],
+  time: string | null,
+  stepId: string | null,
+  duration: number | null,
+): ModelIoReceipt {
+  const f = call.fields;
+  return {
+    cost: call.cost,
+    durationMs: duration,
+    input: call.input,
+    model: f.model ?? f.responseModel,
+    operation: f.operation,
+    output: call.output,
+    provider: f.provider,
+    providerRaw: call.providerRaw,
     responseModel: f.responseModel,
     source,
-    spanId,
+    sources,
+    spanId: call.spanId,
+    status: source === 'event' ? null : call.status,
     stepId,
     time,
     usage: {
@@ -663,7 +705,7 @@ function readModelIo(
       outputTokens: f.outputTokens,
       reasoningOutputTokens: f.reasoningOutputTokens,
     },
-    vocabularies: source === 'event' ? ['workbench'] : reading.vocabularies,
+    vocabularies: call.vocabularies,
   };
 }
 

@@ -26,6 +26,7 @@ export type {
   ModelIoEvent,
   ModelIoReceipt,
   ModelUsage,
+  ReceiptSource,
   ReceiptVocabulary,
   RunBundle,
   StepEndedEvent,

@@ -151,14 +151,23 @@ const receiptsV1 = {
   ),
 };
 
+const vocabulary = z.enum(['workbench', 'gen_ai', 'openinference', 'vercel_ai', 'openllmetry']);
+
 const receiptsV2 = {
   model_io: z.array(
     z.strictObject({
       ...receiptCommon,
       providerRaw: z.string().nullable(),
       usage: z.strictObject({ ...usageCommon, cacheWriteInputTokens: count }),
-      vocabularies: z.array(
-        z.enum(['workbench', 'gen_ai', 'openinference', 'vercel_ai', 'openllmetry']),
+      vocabularies: z.array(vocabulary),
+      status: status.nullable(),
+      sources: z.array(
+        z.strictObject({
+          spanId,
+          role: z.enum(['wrapper', 'aggregate']),
+          vocabularies: z.array(vocabulary),
+          disagreements: z.record(z.string(), json),
+        }),
       ),
     }),
   ),

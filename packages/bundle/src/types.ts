@@ -103,6 +103,26 @@ export interface ModelCost {
   currency: string | null;
 }
 
+/**
+ * Another span that describes the call a receipt records: an instrumentation's span around the
+ * SDK's own (`wrapper`), or a span around several calls (`aggregate`).
+ */
+export interface ReceiptSource {
+  spanId: string;
+  /**
+   * `wrapper`: it describes the same one call, and its values fill what the receipt's (innermost)
+   * span lacks. `aggregate`: it encloses several calls, and none of its values is taken.
+   */
+  role: 'wrapper' | 'aggregate';
+  vocabularies: ReceiptVocabulary[];
+  /**
+   * Values of a wrapper that differ from the receipt's, by receipt field (`provider` raw,
+   * `model` as requested, `inputTokens`, `cost`, `input`, `status`, ...): the innermost span's
+   * values are the receipt's, and a conflict stays in view.
+   */
+  disagreements: { [field: string]: JsonValue };
+}
+
 export interface ModelIoReceipt {
   /** Where the receipt came from: a `workbench.model_io` event, or a standard GenAI span. */
   source: 'event' | 'span';
@@ -121,6 +141,14 @@ export interface ModelIoReceipt {
   spanId: string;
   input: ContentRef;
   output: ContentRef;
+  /** The span's status for a span receipt (the first set one along its sources); null for an event. */
+  status: BundleStatus | null;
+  /**
+   * The other spans that describe this call, nearest first: one API call is one receipt, however
+   * many instrumentations wrapped it. Empty for an event, and for a span no other call span
+   * encloses.
+   */
+  sources: ReceiptSource[];
   /**
    * The vocabularies the receipt was read in, in precedence order: `workbench` for an event, else
    * every vocabulary that recognizes the span as a model call.

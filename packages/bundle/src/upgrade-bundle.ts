@@ -1,7 +1,10 @@
 import type { ModelIoReceipt, RunBundle } from './types.js';
 
 /** A version 1 receipt: `cacheCreationInputTokens`, no raw provider, no vocabularies. */
-interface ReceiptV1 extends Omit<ModelIoReceipt, 'providerRaw' | 'vocabularies' | 'usage'> {
+interface ReceiptV1 extends Omit<
+  ModelIoReceipt,
+  'providerRaw' | 'vocabularies' | 'usage' | 'status' | 'sources'
+> {
   usage: Omit<ModelIoReceipt['usage'], 'cacheWriteInputTokens'> & {
     cacheCreationInputTokens: number | null;
   };
@@ -15,9 +18,10 @@ export interface RunBundleV1 extends Omit<RunBundle, 'schemaVersion' | 'model_io
 
 /**
  * Reads a version 1 bundle as the current model, for views: the receipt's cache-write count under
- * its new name, the provider as given, and `workbench` as the vocabulary of event receipts (span
- * receipts of version 1 did not say theirs, so they list none). The result keeps the original's
- * `integrity`, which covers the version 1 text, not this view of it: verify the file, not this.
+ * its new name, the provider as given, `workbench` as the vocabulary of event receipts (span
+ * receipts of version 1 did not say theirs, so they list none), no sources and no status. The
+ * result keeps the original's `integrity`, which covers the version 1 text, not this view of it:
+ * verify the file, not this.
  *
  * @example
  * const view = bundle.schemaVersion === 1 ? upgradeBundle(bundle) : bundle;
@@ -31,6 +35,8 @@ export function upgradeBundle(bundle: RunBundleV1): RunBundle {
       return {
         ...m,
         providerRaw: m.provider,
+        sources: [],
+        status: null,
         usage: { ...rest, cacheWriteInputTokens: cacheCreationInputTokens },
         vocabularies: m.source === 'event' ? ['workbench'] : [],
       };

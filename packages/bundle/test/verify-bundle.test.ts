@@ -180,10 +180,12 @@ describe('verifyBundle on schema version 1', () => {
     const v1 = {
       ...rest,
       schemaVersion: 1,
-      model_io: rest.model_io.map(({ providerRaw: _p, vocabularies: _v, usage, ...m }) => {
-        const { cacheWriteInputTokens, ...u } = usage;
-        return { ...m, usage: { ...u, cacheCreationInputTokens: cacheWriteInputTokens } };
-      }),
+      model_io: rest.model_io.map(
+        ({ providerRaw: _p, vocabularies: _v, status: _s, sources: _r, usage, ...m }) => {
+          const { cacheWriteInputTokens, ...u } = usage;
+          return { ...m, usage: { ...u, cacheCreationInputTokens: cacheWriteInputTokens } };
+        },
+      ),
     };
     const sha256 = createHash('sha256').update(canonicalize(v1), 'utf8').digest('hex');
     return JSON.stringify({
@@ -207,6 +209,8 @@ describe('verifyBundle on schema version 1', () => {
       expect(m.providerRaw).toBe(o?.provider);
       expect(m.usage).toEqual(o?.usage);
       expect(m.vocabularies).toEqual(m.source === 'event' ? ['workbench'] : []);
+      expect(m.sources).toEqual([]);
+      expect(m.status).toBeNull();
     });
   });
 

@@ -13,6 +13,7 @@ import {
   type JsonValue,
   type ModelIoReceipt,
   type ReceiptFields,
+  type ReceiptSource,
   type RunBundle,
   type SpanEventRecord,
   type SpanRecord,
@@ -71,6 +72,8 @@ interface Draft {
   enclosing: string | null | undefined;
   isStep: boolean;
   receipt: ModelIoReceipt | null;
+  /** The parent a receipt's chain of sources fixes (the fold read one call through it). */
+  fixedParent: string | undefined;
 }
 
 class Rebuild {
@@ -142,6 +145,7 @@ class Rebuild {
         enclosing: undefined,
         isStep: false,
         receipt: null,
+        fixedParent: undefined,
       };
       this.drafts.set(spanId, d);
     }
@@ -302,6 +306,7 @@ class Rebuild {
       if (d.name === UNNAMED_SPAN_NAME) {
         d.name = [receipt.operation, receipt.model].filter((x) => x !== null).join(' ') || 'gen_ai';
       }
+      if (receipt.status !== null && !d.isStep) d.status = statusOf(receipt.status);
       if (d.enclosing === undefined && !d.isStep) d.enclosing = receipt.stepId;
       if (!d.timesHeld && receipt.time !== null) {
         const us = parseBundleTime(receipt.time);
@@ -313,7 +318,52 @@ class Rebuild {
           d.timesHeld = true;
         }
       }
+      this.addReceiptSources(receipt);
     }
+  }
+
+  /**
+   * The spans that wrap a receipt's span, nearest first, each the parent of the one before:
+   * written in their own vocabularies with the receipt's values (a wrapper's disagreeing values
+   * as it gave them), so that the fold reads the same one call through them again.
+   */
+  private addReceiptSources(receipt: ModelIoReceipt): void {
+    if (receipt.sources.length === 0) return;
+    const stepBySpan = new Map(this.bundle.steps.map((s) => [s.spanId, s]));
+    let enclosing = receipt.stepId;
+    let child = this.drafts.get(receipt.spanId)!;
+    for (const source of receipt.sources) {
+      const step = stepBySpan.get(child.spanId);
+      if (step !== undefined) enclosing = step.parentStepId;
+      const d = this.draft(source.spanId);
+      if (d.name === UNNAMED_SPAN_NAME) d.name = `${receipt.operation ?? 'gen_ai'} wrapper`;
+      const given = { ...receipt, ...sourceValues(receipt, source) };
+      for (const [k, v] of modelIoAttributes(given, false, source.vocabularies)) {
+        if (!d.attributes.has(k)) d.attributes.set(k, v);
+      }
+      if (source.role === 'wrapper' && given.status !== null && !d.isStep) {
+        d.status = statusOf(given.status);
+      }
+      this.hang(child, step?.parentSpanId ?? null, source.spanId);
+      child = d;
+    }
+    const step = stepBySpan.get(child.spanId);
+    if (step !== undefined) enclosing = step.parentStepId;
+    if (!child.isStep && child.spanId !== this.rootId && child.enclosing === undefined) {
+      child.enclosing = enclosing;
+    }
+  }
+
+  /** Puts `child` under `parent`: a step through the parent its record names. */
+  private hang(child: Draft, stepParent: string | null, parent: string): void {
+    if (child.spanId === this.rootId) return;
+    if (!child.isStep) {
+      child.fixedParent = parent;
+      return;
+    }
+    if (stepParent === null || stepParent === parent) return;
+    const between = this.draft(stepParent, PLACEHOLDER_SPAN_NAME);
+    if (!between.isStep && between.spanId !== this.rootId) between.fixedParent = parent;
   }
 
   /** Spans named only by a diagnostic (a mistyped attribute on an otherwise plain span, say). */
@@ -382,6 +432,10 @@ class Rebuild {
     const todo: Array<{ d: Draft; enclosing: string | null }> = [];
     for (const d of this.drafts.values()) {
       if (d.spanId === this.rootId || d.isStep) continue;
+      if (d.fixedParent !== undefined) {
+        d.parentSpanId = d.fixedParent;
+        continue;
+      }
       todo.push({ d, enclosing: d.enclosing ?? enclosingOfParent.get(d.spanId) ?? null });
     }
     todo.sort((a, b) => choices(a.enclosing) - choices(b.enclosing));
@@ -420,6 +474,7 @@ class Rebuild {
       enclosing: null,
       isStep: false,
       receipt: null,
+      fixedParent: undefined,
     });
     for (let i = 1; i < runSpans; i++) extras.push(make(i, 'run'));
     for (let i = 1; i < roots; i++) extras.push(make(i, 'root'));
@@ -491,6 +546,7 @@ class Rebuild {
         enclosing: null,
         isStep: false,
         receipt: null,
+        fixedParent: undefined,
       });
     }
     return out;
@@ -520,12 +576,16 @@ function put(a: Map<string, AttributeValue>, key: string, value: AttributeValue 
   if (value !== null && value !== undefined) a.set(key, value);
 }
 
-function modelIoAttributes(m: ModelIoReceipt, isEvent: boolean): Map<string, AttributeValue> {
+function modelIoAttributes(
+  m: ModelIoReceipt,
+  isEvent: boolean,
+  vocabularies: readonly string[] = m.vocabularies,
+): Map<string, AttributeValue> {
   const a = new Map<string, AttributeValue>();
   const fields = receiptFields(m);
   // An event carries the GenAI names under its own contract; a span is written back in each
   // vocabulary it was read from, so that reading it again lists the same ones.
-  const names = isEvent || m.vocabularies.length === 0 ? ['gen_ai'] : m.vocabularies;
+  const names = isEvent || vocabularies.length === 0 ? ['gen_ai'] : vocabularies;
   for (const name of names) {
     const vocabulary = VOCABULARIES.find((v) => v.name === name);
     if (vocabulary === undefined) continue;
@@ -539,6 +599,42 @@ function modelIoAttributes(m: ModelIoReceipt, isEvent: boolean): Map<string, Att
   putContent(a, m.input, sc.ATTR_MODEL_IO_INPUT, sc.ATTR_MODEL_IO_INPUT_SHA256);
   putContent(a, m.output, sc.ATTR_MODEL_IO_OUTPUT, sc.ATTR_MODEL_IO_OUTPUT_SHA256);
   return a;
+}
+
+/**
+ * A wrapper's values as it gave them: the receipt's, but for those it disagreed on. (An aggregate
+ * is written with the receipt's values: the fold takes none of them.)
+ */
+function sourceValues(m: ModelIoReceipt, source: ReceiptSource): Partial<ModelIoReceipt> {
+  const d = source.disagreements;
+  const out: Partial<ModelIoReceipt> = {};
+  const str = (k: string): string | null | undefined =>
+    k in d ? (typeof d[k] === 'string' ? d[k] : null) : undefined;
+  const int = (k: string): number | null | undefined =>
+    k in d ? (typeof d[k] === 'number' ? d[k] : null) : undefined;
+  const provider = str('provider');
+  if (provider !== undefined) {
+    out.provider = provider;
+    out.providerRaw = provider;
+  }
+  // The request model, as the wrapper named it: written under the request-model names.
+  const model = str('model');
+  if (model !== undefined) out.model = model;
+  const responseModel = str('responseModel');
+  if (responseModel !== undefined) out.responseModel = responseModel;
+  const operation = str('operation');
+  if (operation !== undefined) out.operation = operation;
+  const usage = { ...m.usage };
+  for (const k of Object.keys(usage) as Array<keyof typeof usage>) {
+    const v = int(k);
+    if (v !== undefined) usage[k] = v;
+  }
+  out.usage = usage;
+  if ('cost' in d) out.cost = d['cost'] as ModelIoReceipt['cost'];
+  if ('input' in d) out.input = d['input'] as unknown as ContentRef;
+  if ('output' in d) out.output = d['output'] as unknown as ContentRef;
+  if ('status' in d) out.status = d['status'] as unknown as BundleStatus;
+  return out;
 }
 
 function receiptFields(m: ModelIoReceipt): ReceiptFields {

@@ -114,6 +114,7 @@ export function randomRun(seed: number): SpanRecord[] {
   }
   const n = 1 + Math.floor(r() * 12);
   const stepIds = ['plan', 'draft', 'review', 'publish', 'tool'];
+  const extra: SpanRecord[] = [];
   for (let i = 0; i < n; i++) {
     const spanId = hex(r, 16);
     const parent = pick(ids);
@@ -135,6 +136,40 @@ export function randomRun(seed: number): SpanRecord[] {
       a[sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = Math.floor(r() * 1000);
       if (r() < 0.8) a[sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = BigInt(Math.floor(r() * 1000));
       if (r() < 0.3) a[sc.ATTR_MODEL_IO_COST_AMOUNT] = r();
+      // The SDK's own spans under an instrumentation's: one call (a wrapper), or several (an
+      // aggregate), in other vocabularies, agreeing or not.
+      if (r() < 0.4) {
+        const inner = r() < 0.6 ? 1 : 2;
+        for (let c = 0; c < inner; c++) {
+          const ca: Record<string, AttributeValue> = {};
+          if (r() < 0.5) {
+            ca['ai.operationId'] = 'ai.generateText.doGenerate';
+            ca['ai.model.provider'] = 'openai.chat';
+            if (r() < 0.5) ca['ai.model.id'] = a[sc.ATTR_GEN_AI_REQUEST_MODEL]!;
+            ca['ai.usage.inputTokens'] = r() < 0.7 ? a[sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS] : 5;
+            if (r() < 0.5) ca['ai.response.text'] = r() < 0.2 ? long(2100) : 'hi';
+          } else {
+            ca['openinference.span.kind'] = 'LLM';
+            ca['llm.provider'] = 'openai';
+            if (r() < 0.5) ca['llm.token_count.completion'] = 7;
+            if (r() < 0.5) ca['llm.input_messages.0.message.content'] = 'hello';
+          }
+          extra.push({
+            traceId,
+            spanId: hex(r, 16),
+            parentSpanId: spanId,
+            name: `call ${i}.${c}`,
+            kind: 'client',
+            startTimeUnixNano: s + 1000n,
+            endTimeUnixNano: s + 1000n + BigInt(Math.floor(r() * 1e8)),
+            status: r() < 0.2 ? { code: 'error', message: 'rate limited' } : { code: 'unset' },
+            attributes: attrs(ca),
+            events: [],
+            resource: attrs({ [sc.ATTR_SERVICE_NAME]: 'agent' }),
+            scope: { name: 'test' },
+          });
+        }
+      }
     }
     const ne = Math.floor(r() * 4);
     for (let k = 0; k < ne; k++) {
@@ -232,6 +267,7 @@ export function randomRun(seed: number): SpanRecord[] {
       scope: { name: 'test' },
     });
   }
+  spans.push(...extra);
   if (r() < 0.1) {
     // An orphan: its parent never arrived.
     spans.push({ ...spans[spans.length - 1]!, spanId: hex(r, 16), parentSpanId: hex(r, 16) });

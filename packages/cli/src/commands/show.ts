@@ -3,6 +3,7 @@ import {
   parseBundleTime,
   summarizeBundle,
   type BundleEvent,
+  type ModelIoReceipt,
   type RunBundle,
 } from '@llm-workbench/bundle';
 import { CliError, EXIT, writeLine, type Command } from '../io.js';
@@ -112,7 +113,7 @@ export const showCommand: Command = async (argv, io) => {
       optional(m.usage.reasoningOutputTokens),
       formatMs(m.durationMs),
       m.cost ? formatCost(m.cost.amount, m.cost.currency) : '',
-      m.vocabularies.join(', '),
+      readFrom(m),
     ]);
     const t = summary.totals;
     rows.push([
@@ -221,4 +222,19 @@ function depthOf(spanId: string, bundle: RunBundle): number {
     step = bundle.steps.find((s) => s.stepId === parentId);
   }
   return depth;
+}
+
+/**
+ * The vocabularies a receipt was read in, then those of the spans wrapping the call, with the
+ * fields a wrapper disagreed on: `gen_ai + wrapper openllmetry (differs: inputTokens)`.
+ */
+function readFrom(m: ModelIoReceipt): string {
+  const parts = [m.vocabularies.join(', ')];
+  for (const s of m.sources) {
+    const differs = Object.keys(s.disagreements);
+    parts.push(
+      `${s.role} ${s.vocabularies.join(', ')}${differs.length > 0 ? ` (differs: ${differs.join(', ')})` : ''}`,
+    );
+  }
+  return parts.join(' + ');
 }

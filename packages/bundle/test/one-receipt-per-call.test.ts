@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import * as sc from '@llm-workbench/semconv';
+import {
+  foldRun,
+  sealBundle,
+  serializeBundle,
+  summarizeBundle,
+  type AttributeValue,
+  type SpanRecord,
+} from '../src/index.js';
+import { attrs, rng, span } from './fixtures.js';
+
+const RUN = '1000000000000001';
+const WRAPPER = '2000000000000002';
+const SDK = '3000000000000003';
+const SECOND = '4000000000000004';
+
+function call(
+  spanId: string,
+  parentSpanId: string | undefined,
+  a: Record<string, AttributeValue>,
+  extra: Partial<SpanRecord> = {},
+): SpanRecord {
+  return span({
+    spanId,
+    ...(parentSpanId === undefined ? {} : { parentSpanId }),
+    attributes: attrs(a),
+    ...extra,
+  });
+}
+
+/** OpenLLMetry's span, as `@traceloop/instrumentation-anthropic` writes it. */
+const openllmetry = {
+  'llm.request.type': 'chat',
+  [sc.ATTR_GEN_AI_SYSTEM]: 'Anthropic',
+  [sc.ATTR_GEN_AI_REQUEST_MODEL]: 'claude-sonnet-4-5',
+  [sc.ATTR_GEN_AI_USAGE_PROMPT_TOKENS]: 120,
+  [sc.ATTR_GEN_AI_USAGE_COMPLETION_TOKENS]: 30,
+  'gen_ai.prompt.0.role': 'user',
+  'gen_ai.prompt.0.content': 'Summarize the launch notes.',
+};
+
+/** The Anthropic SDK's own span, in the current GenAI names. */
+const anthropicSdk = {
+  [sc.ATTR_GEN_AI_OPERATION_NAME]: 'chat',
+  [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'anthropic',
+  [sc.ATTR_GEN_AI_RESPONSE_MODEL]: 'claude-sonnet-4-5-20250929',
+  [sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 120,
+  [sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: 30,
+  [sc.ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS]: 100,
+};
+
+function nested(): SpanRecord[] {
+  return [
+    call(RUN, undefined, {}, { name: 'agent' }),
+    call(WRAPPER, RUN, openllmetry, { name: 'anthropic.chat', status: { code: 'ok' } }),
+    call(SDK, WRAPPER, anthropicSdk, { name: 'anthropic.messages.create' }),
+  ];
+}
+
+describe('oneReceiptPerCall', () => {
+  it('folds a wrapper over the SDK span into one receipt, filled from both', () => {
+    const bundle = sealBundle(foldRun(nested()));
+    expect(bundle.model_io).toHaveLength(1);
+    const [receipt] = bundle.model_io;
+    expect(receipt).toMatchObject({
+      spanId: SDK,
+      provider: 'anthropic',
+      providerRaw: 'anthropic',
+      model: 'claude-sonnet-4-5',
+      responseModel: 'claude-sonnet-4-5-20250929',
+      operation: 'chat',
+      usage: { inputTokens: 120, outputTokens: 30, cacheWriteInputTokens: 100 },
+      status: { code: 'ok', message: null },
+      vocabularies: ['gen_ai'],
+      sources: [
+        {
+          spanId: WRAPPER,
+          role: 'wrapper',
+          vocabularies: ['gen_ai', 'openllmetry'],
+          disagreements: {},
+        },
+      ],
+    });
+    // The prompt the wrapper carried is committed to, not held.
+    expect(receipt?.input.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(receipt?.input.content).toBeNull();
+    const { models, totals } = summarizeBundle(bundle);
+    expect(models.size).toBe(1);
+    expect(totals).toMatchObject({ calls: 1, inputTokens: 120, outputTokens: 30 });
+    expect(bundle.events.filter((e) => e.type === 'model_io')).toHaveLength(1);
+  });
+
+  it('keeps what a wrapper says differently as a disagreement, and the innermost value', () => {
+    const spans = nested();
+    spans[1] = call(
+      WRAPPER,
+      RUN,
+      { ...openllmetry, [sc.ATTR_GEN_AI_USAGE_PROMPT_TOKENS]: 99, [sc.ATTR_GEN_AI_SYSTEM]: 'aws' },
+      { status: { code: 'error', message: 'overloaded' } },
+    );
+    spans[2] = call(SDK, WRAPPER, anthropicSdk, { status: { code: 'ok' } });
+    const [receipt] = foldRun(spans).model_io;
+    expect(receipt?.usage.inputTokens).toBe(120);
+    expect(receipt?.provider).toBe('anthropic');
+    expect(receipt?.sources[0]?.disagreements).toEqual({
+      inputTokens: 99,
+      provider: 'aws',
+      status: { code: 'error', message: 'overloaded' },
+    });
+  });
+
+  it('keeps two calls under one span as two receipts, that span an aggregate of each', () => {
+    const spans = [
+      ...nested(),
+      call(SECOND, WRAPPER, anthropicSdk, {
+        startTimeUnixNano: 1_764_151_843_000_000_000n,
+        endTimeUnixNano: 1_764_151_844_000_000_000n,
+      }),
+    ];
+    const receipts = foldRun(spans).model_io;
+    expect(receipts.map((m) => m.spanId)).toEqual([SDK, SECOND]);
+    for (const m of receipts) {
+      expect(m.sources).toEqual([
+        { disagreements: {}, role: 'aggregate', spanId: WRAPPER, vocabularies: expect.any(Array) },
+      ]);
+      // None of the aggregate's values are taken: its request model stays out.
+      expect(m.model).toBe('claude-sonnet-4-5-20250929');
+    }
+  });
+
+  it('keeps calls apart that no call span encloses, and stops at a step span', () => {
+    const step = '5000000000000005';
+    const spans = [
+      call(RUN, undefined, {}),
+      call(WRAPPER, RUN, openllmetry),
+      call(step, WRAPPER, { [sc.ATTR_STEP_ID]: 'draft' }),
+      call(SDK, step, anthropicSdk),
+      call(SECOND, RUN, anthropicSdk),
+    ];
+    const receipts = foldRun(spans).model_io;
+    expect(receipts.map((m) => [m.spanId, m.sources.length]).sort()).toEqual([
+      [WRAPPER, 0],
+      [SDK, 0],
+      [SECOND, 0],
+    ]);
+  });
+
+  it('gives every span of a parent cycle its own receipt', () => {
+    const spans = [
+      call(RUN, undefined, {}),
+      call(WRAPPER, SDK, anthropicSdk),
+      call(SDK, WRAPPER, anthropicSdk),
+    ];
+    const receipts = foldRun(spans).model_io;
+    expect(receipts.map((m) => m.spanId).sort()).toEqual([WRAPPER, SDK]);
+    expect(receipts.every((m) => m.sources.length === 0)).toBe(true);
+  });
+
+  it('gives the same bytes whatever order nested call spans arrive in', () => {
+    const random = rng(9);
+    for (let round = 0; round < 100; round++) {
+      // Random trees of call and plain spans, three deep, folded in every arrival order tried.
+      const spans: SpanRecord[] = [call(RUN, undefined, {})];
+      const ids = [RUN];
+      for (let i = 0; i < 12; i++) {
+        const id = (0x6000000000000000n + BigInt(round * 100 + i)).toString(16);
+        const parent = ids[Math.floor(random() * ids.length)]!;
+        const kind = random();
+        const a: Record<string, AttributeValue> =
+          kind < 0.4 ? anthropicSdk : kind < 0.7 ? openllmetry : {};
+        spans.push(
+          call(id, parent, a, {
+            startTimeUnixNano: 1_764_151_842_000_000_000n + BigInt(i) * 1000n,
+            status: random() < 0.3 ? { code: 'error', message: 'x' } : { code: 'unset' },
+          }),
+        );
+        ids.push(id);
+      }
+      const reference = serializeBundle(sealBundle(foldRun(spans)));
+      for (let k = 0; k < 5; k++) {
+        const shuffled = [...spans];
+        for (let i = shuffled.length - 1; i > 0; i--) {
+          const j = Math.floor(random() * (i + 1));
+          [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+        }
+        expect(serializeBundle(sealBundle(foldRun(shuffled)))).toBe(reference);
+      }
+    }
+  });
+});
