@@ -257,6 +257,7 @@ export function makeBundleDocument(targetBytes = 200_000, seed = 1): UnsealedRun
         endTime: time(),
         durationMs: int(20_000) / 1000,
         status: status(),
+        vocabularies: ['workbench'],
       };
       bundle.steps.push(step);
       const events: BundleEvent[] = [

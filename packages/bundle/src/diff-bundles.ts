@@ -3,8 +3,11 @@ import { summarizeBundle, type ModelTotals } from './summarize-bundle.js';
 
 /** One difference between two runs. */
 export interface BundleChange {
-  /** What changed: `workflow`, `gate`, `model`, `usage`, `cost`, `artifact`, `status`, `step`. */
-  area: 'workflow' | 'gate' | 'model' | 'usage' | 'cost' | 'artifact' | 'status' | 'step';
+  /**
+   * What changed: `workflow`, `gate`, `model` (calls, response models, vocabularies read), `usage`,
+   * `cost`, `tool` (calls and errors per tool), `artifact`, `status`, `step`.
+   */
+  area: 'workflow' | 'gate' | 'model' | 'usage' | 'cost' | 'tool' | 'artifact' | 'status' | 'step';
   /** A stable name for the thing that changed, e.g. `review` or `draft.md@2`. */
   subject: string;
   before: string | number | null;
@@ -63,6 +66,8 @@ export function diffBundles(a: RunBundle, b: RunBundle): BundleDiff {
     const ma: ModelTotals | undefined = sa.models.get(model);
     const mb: ModelTotals | undefined = sb.models.get(model);
     push('model', `${model}.calls`, ma?.calls ?? null, mb?.calls ?? null);
+    push('model', `${model}.responseModels`, list(ma?.responseModels), list(mb?.responseModels));
+    push('model', `${model}.vocabularies`, list(ma?.vocabularies), list(mb?.vocabularies));
     push('usage', `${model}.inputTokens`, ma?.inputTokens ?? null, mb?.inputTokens ?? null);
     push('usage', `${model}.outputTokens`, ma?.outputTokens ?? null, mb?.outputTokens ?? null);
     for (const k of CACHE_AND_REASONING)
@@ -78,6 +83,12 @@ export function diffBundles(a: RunBundle, b: RunBundle): BundleDiff {
       round(sa.totals.cost.get(currency)),
       round(sb.totals.cost.get(currency)),
     );
+  }
+  for (const tool of union(sa.tools.keys(), sb.tools.keys())) {
+    const ta = sa.tools.get(tool);
+    const tb = sb.tools.get(tool);
+    push('tool', `${tool}.calls`, ta?.calls ?? null, tb?.calls ?? null);
+    push('tool', `${tool}.errors`, ta?.errors ?? null, tb?.errors ?? null);
   }
   const artA = new Map(a.artifacts.map((x) => [`${x.key}@${x.version ?? '?'}`, x]));
   const artB = new Map(b.artifacts.map((x) => [`${x.key}@${x.version ?? '?'}`, x]));
@@ -104,6 +115,11 @@ export function diffBundles(a: RunBundle, b: RunBundle): BundleDiff {
 
 function union<T>(a: Iterable<T>, b: Iterable<T>): T[] {
   return [...new Set([...a, ...b])].sort();
+}
+
+/** A sorted list as one value (null for a model the run did not call). */
+function list(xs: string[] | undefined): string | null {
+  return xs === undefined ? null : xs.join(', ');
 }
 
 function round(n: number | undefined): number | null {

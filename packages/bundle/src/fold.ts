@@ -12,6 +12,12 @@ import {
   type ContentCommitment,
   type ModelCallReading,
 } from './vocabularies/read-model-call.js';
+import {
+  isToolCallSpan,
+  readStep,
+  readToolCall,
+  type StepReading,
+} from './vocabularies/read-tool-call.js';
 import type { FieldReader } from './vocabularies/vocabulary.js';
 import { oneReceiptPerCall, type ModelCallSpan } from './one-receipt-per-call.js';
 import type { AttributeValue, Attributes, SpanRecord } from './span-record.js';
@@ -72,7 +78,24 @@ export function isRunTrace(spans: Iterable<SpanRecord>): boolean {
 }
 
 function isGenAiSpan(span: SpanRecord): boolean {
-  return isModelCallSpan(new Reader(span.attributes, new Diagnostics(), span.spanId, null));
+  const r = new Reader(span.attributes, new Diagnostics(), span.spanId, null);
+  return isModelCallSpan(r) || isToolCallSpan(r);
+}
+
+/**
+ * The spans that are steps of a run with no workbench steps: agent, workflow, chain and task spans
+ * of the other vocabularies, by span id. Empty when any span carries `workbench.step.id`: then the
+ * workbench steps alone are the run's steps.
+ */
+function otherSteps(byId: ReadonlyMap<string, SpanRecord>): Map<string, StepReading> {
+  const found = new Map<string, StepReading>();
+  const quiet = new Diagnostics();
+  for (const span of byId.values()) {
+    if (span.attributes[sc.ATTR_STEP_ID] !== undefined) return new Map();
+    const step = readStep(new Reader(span.attributes, quiet, span.spanId, null));
+    if (step !== null) found.set(span.spanId, step);
+  }
+  return found;
 }
 
 /**
@@ -93,7 +116,12 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
   const starts = orderByStart(byId.values());
   const ordered = starts.map((s) => s.span);
 
-  const ancestry = new Ancestry(byId, diags);
+  const derivedSteps = otherSteps(byId);
+  const ancestry = new Ancestry(byId, diags, (span) => {
+    if (derivedSteps.size > 0) return derivedSteps.has(span.spanId) ? span.spanId : null;
+    const own = span.attributes[sc.ATTR_STEP_ID];
+    return typeof own === 'string' ? own : null;
+  });
   const root = chooseRoot(ordered, diags);
 
   const steps: BundleStep[] = [];
@@ -109,6 +137,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
   let snapshot: WorkflowSnapshot | null = null;
   let unknownDropped = 0;
   const callSpans = new Map<string, ModelCallSpan>();
+  const toolSpans = new Set<string>();
   const callMeta: Array<{
     us: bigint;
     spanEnd: bigint;
@@ -124,7 +153,10 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
   for (const { span, us: startUs } of starts) {
     const spanId = span.spanId;
     const r = new Reader(span.attributes, diags, spanId, null);
-    const ownStep = r.str(sc.ATTR_STEP_ID);
+    const declaredStep = r.str(sc.ATTR_STEP_ID);
+    const derivedStep = derivedSteps.get(spanId);
+    const ownStep =
+      derivedSteps.size > 0 ? (derivedStep !== undefined ? spanId : null) : declaredStep;
     const enclosingStep = ancestry.stepOf(spanId);
     const endUs = endMicros(span.startTimeUnixNano, span.endTimeUnixNano);
     if (span.endTimeUnixNano < span.startTimeUnixNano) {
@@ -136,7 +168,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
     if (ownStep !== null) {
       const parentStep =
         span.parentSpanId !== undefined ? ancestry.stepOf(span.parentSpanId) : null;
-      const kind = r.str(sc.ATTR_STEP_KIND);
+      const kind = derivedStep !== undefined ? derivedStep.kind : r.str(sc.ATTR_STEP_KIND);
       const endTime = times.format(endUs);
       steps.push({
         durationMs: durationMs(span.startTimeUnixNano, span.endTimeUnixNano),
@@ -149,6 +181,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
         startTime,
         status,
         stepId: ownStep,
+        vocabularies: derivedStep !== undefined ? derivedStep.vocabularies : ['workbench'],
       });
       timeline.push({
         us: startUs,
@@ -307,6 +340,36 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
     }
 
     const reading = hasModelIoEvent ? null : readModelCall(r);
+    const tool = hasModelIoEvent || reading !== null ? null : readToolCall(r);
+    if (tool !== null) {
+      toolSpans.add(spanId);
+      timeline.push({
+        us: startUs,
+        spanEnd: endUs,
+        spanId,
+        order: 1,
+        event: {
+          arguments: toolContent(
+            r,
+            tool.arguments,
+            sc.ATTR_TOOL_CALL_ARGUMENTS_SHA256,
+            diags,
+            spanId,
+          ),
+          callId: tool.fields.callId,
+          durationMs: durationMs(span.startTimeUnixNano, span.endTimeUnixNano),
+          result: toolContent(r, tool.result, sc.ATTR_TOOL_CALL_RESULT_SHA256, diags, spanId),
+          spanId,
+          status,
+          stepId: enclosingStep,
+          time: startTime,
+          toolName: tool.fields.toolName,
+          toolType: tool.fields.toolType,
+          type: 'tool_call',
+          vocabularies: tool.vocabularies,
+        },
+      });
+    }
     if (reading !== null) {
       callSpans.set(spanId, readCall(r, reading, 'span', status));
       callMeta.push({
@@ -321,7 +384,14 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
   }
 
   // One receipt per model call: the spans wrapping a call's innermost span are its sources.
-  const merged = oneReceiptPerCall(callSpans, byId);
+  const merged = oneReceiptPerCall(
+    callSpans,
+    byId,
+    (s) =>
+      s.attributes[sc.ATTR_STEP_ID] !== undefined ||
+      derivedSteps.has(s.spanId) ||
+      toolSpans.has(s.spanId),
+  );
   for (const m of callMeta) {
     const call = merged.get(m.spanId);
     if (call === undefined) continue;
@@ -727,6 +797,26 @@ function spanContent(
   return { content: null, omitted: commitment.omitted, sha256: commitment.sha256 };
 }
 
+/**
+ * A tool call's arguments or result: the commitment a replay wrote back when there is one, else
+ * the commitment to what the span carried; the content itself is never held.
+ */
+function toolContent(
+  r: Reader,
+  commitment: ContentCommitment | null,
+  hashKey: string,
+  diags: Diagnostics,
+  spanId: string,
+): ContentRef {
+  const declared = readHash(r, hashKey, diags, spanId);
+  if (declared !== null) return { content: null, omitted: null, sha256: declared };
+  return {
+    content: null,
+    omitted: commitment?.omitted ?? null,
+    sha256: commitment?.sha256 ?? null,
+  };
+}
+
 function modelIoEvent(m: ModelIoReceipt): BundleEvent {
   return {
     durationMs: m.durationMs,
@@ -937,6 +1027,8 @@ class Ancestry {
   constructor(
     private readonly byId: ReadonlyMap<string, SpanRecord>,
     diags: Diagnostics,
+    /** The step id a span itself opens, if any. */
+    private readonly ownStep: (span: SpanRecord) => string | null,
   ) {
     const ids = [...byId.keys()].sort();
     for (const id of ids) {
@@ -993,8 +1085,8 @@ class Ancestry {
       else if (chain.length > 16) seen = new Set(chain);
       const span = this.byId.get(cur);
       if (!span) break;
-      const step = span.attributes[sc.ATTR_STEP_ID];
-      if (typeof step === 'string') {
+      const step = this.ownStep(span);
+      if (step !== null) {
         found = step;
         break;
       }
@@ -1002,8 +1094,7 @@ class Ancestry {
     }
     for (const id of chain) {
       const span = this.byId.get(id);
-      const own = span?.attributes[sc.ATTR_STEP_ID];
-      this.steps.set(id, typeof own === 'string' ? own : found);
+      this.steps.set(id, (span !== undefined ? this.ownStep(span) : null) ?? found);
     }
     return this.steps.get(spanId) ?? found;
   }

@@ -30,6 +30,7 @@ export type {
   ReceiptVocabulary,
   RunBundle,
   StepEndedEvent,
+  ToolCallEvent,
   StepStartedEvent,
   UnknownEvent,
   UnsealedRunBundle,
@@ -47,6 +48,7 @@ export {
   type BundleSummary,
   type GateSummary,
   type ModelTotals,
+  type ToolTotals,
 } from './summarize-bundle.js';
 export { anyRunBundleSchema, runBundleSchema, runBundleSchemaV1 } from './schema.js';
 export { upgradeBundle, type RunBundleV1 } from './upgrade-bundle.js';

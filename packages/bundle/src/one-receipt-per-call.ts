@@ -110,8 +110,8 @@ const PARTS: readonly Part[] = [
  * LangChain `LLM` span around the OpenAI client's) is one call, not two.
  *
  * The rule, on span parentage only (never arrival order): a call span's *wrapper* is the nearest
- * call span above it, walking up through plain spans (a step span ends the walk, and is a wrapper
- * only when it is itself a call span). A call span no other call span names as wrapper is a
+ * call span above it, walking up through plain spans (a step or tool-call span ends the walk, and
+ * is a wrapper only when it is itself a call span). A call span no other call span names as wrapper is a
  * *call*, and gets the receipt. Each span above a call is a source of it: a `wrapper` when it
  * encloses that call only (its values fill what the call's span lacks, nearest first; a value that
  * differs is kept under `disagreements`), an `aggregate` when it encloses several calls (none of
@@ -125,10 +125,12 @@ const PARTS: readonly Part[] = [
 export function oneReceiptPerCall(
   calls: ReadonlyMap<string, ModelCallSpan>,
   spans: ReadonlyMap<string, SpanRecord>,
+  endsWalk: (span: SpanRecord) => boolean = (span) =>
+    span.attributes[sc.ATTR_STEP_ID] !== undefined,
 ): Map<string, MergedCall> {
   const wrapperOf = new Map<string, string>();
   for (const id of calls.keys()) {
-    const w = nearestCallAbove(id, calls, spans);
+    const w = nearestCallAbove(id, calls, spans, endsWalk);
     if (w !== null) wrapperOf.set(id, w);
   }
   dropCycles(wrapperOf);
@@ -182,13 +184,14 @@ function nearestCallAbove(
   spanId: string,
   calls: ReadonlyMap<string, ModelCallSpan>,
   spans: ReadonlyMap<string, SpanRecord>,
+  endsWalk: (span: SpanRecord) => boolean,
 ): string | null {
   const seen = new Set<string>([spanId]);
   let cur = spans.get(spanId)?.parentSpanId;
   while (cur !== undefined && !seen.has(cur)) {
     if (calls.has(cur)) return cur;
     const span = spans.get(cur);
-    if (span === undefined || span.attributes[sc.ATTR_STEP_ID] !== undefined) return null;
+    if (span === undefined || endsWalk(span)) return null;
     seen.add(cur);
     cur = span.parentSpanId;
   }

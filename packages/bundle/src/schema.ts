@@ -24,7 +24,9 @@ const contentRef = z.object({
 
 const eventBase = { time: time.nullable(), spanId, stepId: z.string().nullable() };
 
-const event = z.discriminatedUnion('type', [
+const vocabulary = z.enum(['workbench', 'gen_ai', 'openinference', 'vercel_ai', 'openllmetry']);
+
+const eventsV1 = [
   z.object({
     ...eventBase,
     type: z.literal('workflow_snapshot'),
@@ -78,7 +80,45 @@ const event = z.discriminatedUnion('type', [
     name: z.string(),
     attributes: z.record(z.string(), json),
   }),
-]);
+] as const;
+
+const eventsV2 = [
+  ...eventsV1,
+  z.object({
+    ...eventBase,
+    type: z.literal('tool_call'),
+    toolName: z.string().nullable(),
+    callId: z.string().nullable(),
+    toolType: z.string().nullable(),
+    durationMs: z.number().nullable(),
+    status,
+    arguments: contentRef,
+    result: contentRef,
+    vocabularies: z.array(vocabulary),
+  }),
+] as const;
+
+const stepCommon = {
+  stepId: z.string(),
+  kind: z.string().nullable(),
+  name: z.string(),
+  spanId,
+  parentSpanId: spanId.nullable(),
+  parentStepId: z.string().nullable(),
+  startTime: time.nullable(),
+  endTime: time.nullable(),
+  durationMs: z.number().nullable(),
+  status,
+};
+
+const stepsV1 = {
+  steps: z.array(z.strictObject(stepCommon)),
+  events: z.array(z.discriminatedUnion('type', eventsV1)),
+};
+const stepsV2 = {
+  steps: z.array(z.strictObject({ ...stepCommon, vocabularies: z.array(vocabulary) })),
+  events: z.array(z.discriminatedUnion('type', eventsV2)),
+};
 
 const common = {
   run: z.strictObject({
@@ -102,21 +142,6 @@ const common = {
       .nullable(),
     spanCount: z.number().int().nonnegative(),
   }),
-  steps: z.array(
-    z.strictObject({
-      stepId: z.string(),
-      kind: z.string().nullable(),
-      name: z.string(),
-      spanId,
-      parentSpanId: spanId.nullable(),
-      parentStepId: z.string().nullable(),
-      startTime: time.nullable(),
-      endTime: time.nullable(),
-      durationMs: z.number().nullable(),
-      status,
-    }),
-  ),
-  events: z.array(event),
 };
 
 const count = z.number().int().nullable();
@@ -150,8 +175,6 @@ const receiptsV1 = {
     }),
   ),
 };
-
-const vocabulary = z.enum(['workbench', 'gen_ai', 'openinference', 'vercel_ai', 'openllmetry']);
 
 const receiptsV2 = {
   model_io: z.array(
@@ -209,6 +232,7 @@ const tail = {
 export const runBundleSchema = z.strictObject({
   schemaVersion: z.literal(2),
   ...common,
+  ...stepsV2,
   ...receiptsV2,
   ...tail,
 });
@@ -217,6 +241,7 @@ export const runBundleSchema = z.strictObject({
 export const runBundleSchemaV1 = z.strictObject({
   schemaVersion: z.literal(1),
   ...common,
+  ...stepsV1,
   ...receiptsV1,
   ...tail,
 });

@@ -25,6 +25,18 @@ export interface ModelTotals {
   durationMs: number;
   /** Cost by currency. */
   cost: Map<string, number>;
+  /** The models that answered (`gen_ai.response.model`), sorted. */
+  responseModels: string[];
+  /** The vocabularies the receipts were read in, sorted. */
+  vocabularies: string[];
+}
+
+/** The calls of one tool across a run. */
+export interface ToolTotals {
+  calls: number;
+  /** Calls whose span status is `error`. */
+  errors: number;
+  durationMs: number;
 }
 
 /** The figures people ask of a run, derived from a bundle. */
@@ -32,6 +44,8 @@ export interface BundleSummary {
   gates: Map<string, GateSummary>;
   models: Map<string, ModelTotals>;
   totals: ModelTotals;
+  /** Tool calls by tool name (`?` for a tool span that named none), sorted by name. */
+  tools: Map<string, ToolTotals>;
 }
 
 /**
@@ -91,9 +105,28 @@ export function summarizeBundle(bundle: RunBundle): BundleSummary {
         const c = m.cost.currency ?? '?';
         x.cost.set(c, (x.cost.get(c) ?? 0) + m.cost.amount);
       }
+      if (m.responseModel !== null) addSorted(x.responseModels, m.responseModel);
+      for (const v of m.vocabularies) addSorted(x.vocabularies, v);
     }
   }
-  return { gates, models, totals };
+  const tools = new Map<string, ToolTotals>();
+  for (const e of bundle.events) {
+    if (e.type !== 'tool_call') continue;
+    const name = e.toolName ?? '?';
+    const t = tools.get(name) ?? { calls: 0, errors: 0, durationMs: 0 };
+    t.calls++;
+    if (e.status.code === 'error') t.errors++;
+    t.durationMs += e.durationMs ?? 0;
+    tools.set(name, t);
+  }
+  const sortedTools = new Map([...tools].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return { gates, models, totals, tools: sortedTools };
+}
+
+function addSorted(xs: string[], x: string): void {
+  if (xs.includes(x)) return;
+  xs.push(x);
+  xs.sort();
 }
 
 function emptyTotals(): ModelTotals {
@@ -106,5 +139,7 @@ function emptyTotals(): ModelTotals {
     reasoningOutputTokens: 0,
     durationMs: 0,
     cost: new Map(),
+    responseModels: [],
+    vocabularies: [],
   };
 }

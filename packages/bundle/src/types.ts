@@ -55,7 +55,12 @@ export interface BundleRun {
 }
 
 export interface BundleStep {
+  /**
+   * `workbench.step.id`; for a step read from another vocabulary (an agent span of a run with no
+   * workbench steps), its span id.
+   */
   stepId: string;
+  /** `workbench.step.kind`, or for an agent span `agent`, `workflow`, `chain` or `task`. */
   kind: string | null;
   name: string;
   spanId: string;
@@ -66,6 +71,11 @@ export interface BundleStep {
   endTime: string | null;
   durationMs: number | null;
   status: BundleStatus;
+  /**
+   * What made the span a step: `workbench` for `workbench.step.id`, else the vocabularies that
+   * name it an agent, workflow, chain or task span, in precedence order.
+   */
+  vocabularies: ReceiptVocabulary[];
 }
 
 /** An omitted string: too large to hold inline, or lost by a backend. */
@@ -231,6 +241,24 @@ export interface StepEndedEvent extends EventBase {
   status: BundleStatus;
 }
 
+/**
+ * One tool call: an `execute_tool`, `ai.toolCall`, OpenInference `TOOL` or Traceloop `tool` span.
+ * Its time is the span's start; the arguments and the result are held as commitments only.
+ */
+export interface ToolCallEvent extends EventBase {
+  type: 'tool_call';
+  toolName: string | null;
+  /** The id the model gave the call, which ties it to the model's response. */
+  callId: string | null;
+  toolType: string | null;
+  durationMs: number | null;
+  status: BundleStatus;
+  arguments: ContentRef;
+  result: ContentRef;
+  /** The vocabularies that name the span a tool call, in precedence order. */
+  vocabularies: ReceiptVocabulary[];
+}
+
 /** An event the fold does not interpret: kept with its name and attributes. */
 export interface UnknownEvent extends EventBase {
   type: 'unknown';
@@ -246,6 +274,7 @@ export type BundleEvent =
   | ArtifactEvent
   | StepStartedEvent
   | StepEndedEvent
+  | ToolCallEvent
   | UnknownEvent;
 
 /** Something odd the fold found and recorded instead of throwing. */

@@ -87,6 +87,15 @@ function everything(seed: number): SpanRecord[] {
         ev(sc.EVENT_GATE_REQUESTED, 5n, { [sc.ATTR_GATE_SUBJECT_ARTIFACT_KEY]: 'k' }),
       ],
     }),
+    span({
+      spanId: '8000000000000008',
+      parentSpanId: '2000000000000002',
+      attributes: attrs({
+        [sc.ATTR_GEN_AI_OPERATION_NAME]: 'execute_tool',
+        [sc.ATTR_GEN_AI_TOOL_NAME]: 'get_weather',
+        [sc.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]: '{"city":"Paris"}',
+      }),
+    }),
   );
   return spans;
 }
@@ -94,6 +103,17 @@ function everything(seed: number): SpanRecord[] {
 describe('foldRun output', () => {
   it('has every object in canonical (UTF-16 code unit) key order', () => {
     expect(outOfOrder(foldRun(sampleRun()))).toEqual([]);
+    // A run with no workbench steps: its agent spans are steps.
+    const agents = foldRun([
+      span({ spanId: '1000000000000001' }),
+      span({
+        spanId: '2000000000000002',
+        parentSpanId: '1000000000000001',
+        attributes: attrs({ 'openinference.span.kind': 'AGENT' }),
+      }),
+    ]);
+    expect(agents.steps).toHaveLength(1);
+    expect(outOfOrder(agents)).toEqual([]);
     for (let seed = 1; seed <= 20; seed++) {
       const bundle = foldRun(everything(seed), { truncated: seed % 2 === 0 });
       expect(bundle.diagnostics.length).toBeGreaterThan(0);
@@ -112,6 +132,7 @@ describe('foldRun output', () => {
       'model_io',
       'step_ended',
       'step_started',
+      'tool_call',
       'unknown',
       'workflow_snapshot',
     ]);

@@ -180,6 +180,7 @@ describe('verifyBundle on schema version 1', () => {
     const v1 = {
       ...rest,
       schemaVersion: 1,
+      steps: rest.steps.map(({ vocabularies: _v, ...s }) => s),
       model_io: rest.model_io.map(
         ({ providerRaw: _p, vocabularies: _v, status: _s, sources: _r, usage, ...m }) => {
           const { cacheWriteInputTokens, ...u } = usage;
@@ -212,6 +213,8 @@ describe('verifyBundle on schema version 1', () => {
       expect(m.sources).toEqual([]);
       expect(m.status).toBeNull();
     });
+    expect(result.bundle.steps.length).toBeGreaterThan(0);
+    for (const s of result.bundle.steps) expect(s.vocabularies).toEqual(['workbench']);
   });
 
   it('rejects a version 1 file that carries version 2 members', () => {

@@ -34,6 +34,21 @@ export class CliError extends Error {
   }
 }
 
+/** Control characters but the line feed: C0, DEL and C1 (a span's tool name can hold any of them). */
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text safe for a terminal: each control character but the line feed as a `\u` escape, so that
+ * a value read from a span cannot move the cursor, clear the screen or forge a line.
+ *
+ * @example
+ * printable('a\u001b[2Jb'); // 'a\\u001b[2Jb'
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Writes one line of human-readable output (or JSON, which holds no raw control characters). */
 export function writeLine(stream: NodeJS.WritableStream, line = ''): void {
-  stream.write(`${line}\n`);
+  stream.write(`${printable(line)}\n`);
 }

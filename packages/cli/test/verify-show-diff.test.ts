@@ -142,6 +142,54 @@ describe('workbench show', () => {
   });
 });
 
+/** The run of {@link spans}, with tool calls in the review step (`tools` of them, one failing). */
+function withTools(tools: number, name = 'search\u001b[2Jdocs'): string {
+  const base = spans()[1]!;
+  const extra: SpanRecord[] = Array.from({ length: tools }, (_, i) => ({
+    ...base,
+    spanId: `300000000000000${i}`,
+    parentSpanId: '2000000000000002',
+    name: `execute_tool ${i}`,
+    status: i === 0 ? { code: 'error' as const, message: 'timeout' } : { code: 'ok' as const },
+    startTimeUnixNano: 1_002_000_000_000n,
+    endTimeUnixNano: 1_002_250_000_000n,
+    attributes: a({
+      [sc.ATTR_GEN_AI_OPERATION_NAME]: 'execute_tool',
+      [sc.ATTR_GEN_AI_TOOL_NAME]: name,
+      [sc.ATTR_GEN_AI_TOOL_CALL_ID]: `call_${i}`,
+      [sc.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]: '{"q":"otel"}',
+    }),
+    events: [],
+  }));
+  const dir = mkdtempSync(join(tmpdir(), 'wb-cli-tools-'));
+  const file = join(dir, `tools-${tools}.json`);
+  writeFileSync(file, serializeBundle(sealBundle(foldRun([...spans(), ...extra]))));
+  return file;
+}
+
+describe('workbench show, tool calls', () => {
+  it('lists each tool call and escapes the control characters a span value carried', async () => {
+    const r = await runCli(['show', withTools(2)]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Tool calls');
+    expect(r.stdout).toMatch(
+      /review +search\\u001b\[2Jdocs +call_0 +error +250 ms +[0-9a-f]{12}… +gen_ai/,
+    );
+    expect(r.stdout).toMatch(/tool search\\u001b\[2Jdocs \[call_1\] ok · 250 ms/);
+    expect(r.stdout).not.toContain('\u001b');
+    const j = JSON.parse((await runCli(['show', withTools(2), '--json'])).stdout);
+    expect(j.tools).toEqual({ 'search\u001b[2Jdocs': { calls: 2, errors: 1, durationMs: 500 } });
+  });
+
+  it('diffs tool calls per tool', async () => {
+    const j = await runCli(['diff', withTools(1, 'search'), withTools(3, 'search'), '--json']);
+    // One call failed in each run: only the count differs.
+    expect(JSON.parse(j.stdout).changes).toEqual([
+      { area: 'tool', subject: 'search.calls', before: 1, after: 3 },
+    ]);
+  });
+});
+
 describe('workbench diff', () => {
   it('lists what changed and exits 1, or exits 0 for identical runs', async () => {
     const f = files();

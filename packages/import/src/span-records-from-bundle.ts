@@ -17,6 +17,7 @@ import {
   type RunBundle,
   type SpanEventRecord,
   type SpanRecord,
+  type ToolCallEvent,
   type UnsealedRunBundle,
 } from '@llm-workbench/bundle';
 import * as sc from '@llm-workbench/semconv';
@@ -173,8 +174,16 @@ class Rebuild {
       const d = this.draft(step.spanId, step.name);
       d.name = step.name;
       d.isStep = true;
-      d.attributes.set(sc.ATTR_STEP_ID, step.stepId);
-      if (step.kind !== null) d.attributes.set(sc.ATTR_STEP_KIND, step.kind);
+      if (step.vocabularies.includes('workbench') || step.kind === null) {
+        d.attributes.set(sc.ATTR_STEP_ID, step.stepId);
+        if (step.kind !== null) d.attributes.set(sc.ATTR_STEP_KIND, step.kind);
+      } else {
+        // An agent span of a run with no workbench steps: its own vocabularies say it again.
+        for (const name of step.vocabularies) {
+          const written = VOCABULARIES.find((v) => v.name === name)?.step?.write(step.kind);
+          for (const [k, v] of Object.entries(written ?? {})) d.attributes.set(k, v);
+        }
+      }
       d.status = statusOf(step.status);
       const [s, e] = heldTimes(step.startTime, step.endTime, step.durationMs);
       if (s !== null && e !== null) {
@@ -251,6 +260,43 @@ class Rebuild {
         case 'unknown':
           this.addEvent(event, event.name, fromBundleAttributes(event.attributes, 0));
           break;
+        case 'tool_call':
+          this.addToolCall(event);
+          break;
+      }
+    }
+  }
+
+  /** A tool-call span, written in each vocabulary that named it, with the commitments held. */
+  private addToolCall(event: ToolCallEvent): void {
+    const d = this.draft(event.spanId);
+    const fields = { callId: event.callId, toolName: event.toolName, toolType: event.toolType };
+    for (const name of event.vocabularies) {
+      const tool = VOCABULARIES.find((v) => v.name === name)?.tool;
+      if (tool === undefined) continue;
+      for (const [k, v] of Object.entries(tool.write(fields))) d.attributes.set(k, v);
+      const sides = [
+        [event.arguments, tool.arguments[0]],
+        [event.result, tool.result[0]],
+      ] as const;
+      for (const [ref, source] of sides) {
+        if (ref.omitted === 'over_inline_limit' && source !== undefined && 'key' in source) {
+          d.attributes.set(source.key, overLimitFiller(null));
+        }
+      }
+    }
+    put(d.attributes, sc.ATTR_TOOL_CALL_ARGUMENTS_SHA256, event.arguments.sha256);
+    put(d.attributes, sc.ATTR_TOOL_CALL_RESULT_SHA256, event.result.sha256);
+    if (d.name === UNNAMED_SPAN_NAME) d.name = `execute_tool ${event.toolName ?? ''}`.trim();
+    if (!d.isStep) d.status = statusOf(event.status);
+    if (d.enclosing === undefined && !d.isStep) d.enclosing = event.stepId;
+    if (!d.timesHeld && event.time !== null) {
+      const us = parseBundleTime(event.time);
+      if (us !== null) {
+        d.startNs = us * 1000n;
+        const durUs = event.durationMs === null ? 0n : BigInt(Math.round(event.durationMs * 1000));
+        d.endNs = d.startNs + durUs * 1000n;
+        d.timesHeld = true;
       }
     }
   }

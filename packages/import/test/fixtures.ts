@@ -83,6 +83,8 @@ export function randomRun(seed: number): SpanRecord[] {
   const ids = [rootId];
   const spans: SpanRecord[] = [];
   const withRunId = r() < 0.85;
+  // A run with no workbench steps: agent, workflow, chain and task spans are its steps.
+  const frameworkSteps = r() < 0.25;
   const rootEvents: SpanEventRecord[] = [];
   const t = (): bigint => start + BigInt(Math.floor(r() * 5e9));
   if (withRunId && r() < 0.8) {
@@ -124,9 +126,48 @@ export function randomRun(seed: number): SpanRecord[] {
     const role = r();
     const a: Record<string, AttributeValue> = {};
     const events: SpanEventRecord[] = [];
-    if (role < 0.45) {
+    if (role < 0.45 && frameworkSteps) {
+      const [key, value] = pick([
+        [sc.ATTR_GEN_AI_OPERATION_NAME, 'invoke_agent'],
+        [sc.ATTR_GEN_AI_OPERATION_NAME, 'invoke_workflow'],
+        ['openinference.span.kind', 'AGENT'],
+        ['openinference.span.kind', 'CHAIN'],
+        ['traceloop.span.kind', 'workflow'],
+        ['traceloop.span.kind', 'task'],
+      ] as const);
+      a[key] = value;
+      if (r() < 0.3) a[sc.ATTR_GEN_AI_AGENT_NAME] = 'planner';
+    } else if (role < 0.45) {
       a[sc.ATTR_STEP_ID] = pick(stepIds);
       if (r() < 0.7) a[sc.ATTR_STEP_KIND] = pick(['llm', 'tool', 'human']);
+    } else if (role >= 0.6 && role < 0.7) {
+      // A tool call, in one of the vocabularies that name one.
+      const args = r() < 0.2 ? long(2100) : '{"city":"Paris"}';
+      const result = r() < 0.5 ? '{"temp":21}' : undefined;
+      const which = r();
+      if (which < 0.35) {
+        a[sc.ATTR_GEN_AI_OPERATION_NAME] = 'execute_tool';
+        a[sc.ATTR_GEN_AI_TOOL_NAME] = 'get_weather';
+        if (r() < 0.7) a[sc.ATTR_GEN_AI_TOOL_CALL_ID] = `call_${i}`;
+        if (r() < 0.5) a[sc.ATTR_GEN_AI_TOOL_TYPE] = 'function';
+        if (r() < 0.6) a[sc.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = args;
+        if (result !== undefined) a[sc.ATTR_GEN_AI_TOOL_CALL_RESULT] = result;
+      } else if (which < 0.65) {
+        a['ai.operationId'] = 'ai.toolCall';
+        a['ai.toolCall.name'] = 'get_weather';
+        a['ai.toolCall.id'] = `call_${i}`;
+        a['ai.toolCall.args'] = args;
+        if (result !== undefined) a['ai.toolCall.result'] = result;
+      } else if (which < 0.85) {
+        a['openinference.span.kind'] = 'TOOL';
+        if (r() < 0.8) a['tool.name'] = 'search';
+        if (r() < 0.5) a['input.value'] = args;
+        if (result !== undefined) a['output.value'] = result;
+      } else {
+        a['traceloop.span.kind'] = 'tool';
+        a['traceloop.entity.name'] = 'lookup';
+        if (r() < 0.5) a['traceloop.entity.input'] = args;
+      }
     } else if (role < 0.6) {
       a[sc.ATTR_GEN_AI_OPERATION_NAME] = 'chat';
       if (r() < 0.8) a[sc.ATTR_GEN_AI_PROVIDER_NAME] = 'openai';

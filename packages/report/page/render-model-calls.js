@@ -123,6 +123,13 @@ export function renderModelCalls(el, calls, summary) {
               m.source === 'span'
                 ? `read from ${m.vocabularies.length > 0 ? m.vocabularies.join(', ') : 'a GenAI span'}`
                 : null,
+              ...m.sources.map(
+                (s) =>
+                  `${s.role ?? 'source'} ${s.vocabularies.join(', ')}${s.disagreements.length > 0 ? ` (differs: ${s.disagreements.join(', ')})` : ''}`,
+              ),
+              m.status !== null && m.status.code === 'error'
+                ? `error${m.status.message !== null ? `: ${m.status.message}` : ''}`
+                : null,
             ]
               .filter(Boolean)
               .join(' · '),

@@ -11,7 +11,7 @@ import { asArray, asNumber, asObject, asString, member, parseBundleTime } from '
  * @typedef {{ calls: number, inputTokens: number, outputTokens: number,
  *   cacheReadInputTokens: number, cacheWriteInputTokens: number, reasoningOutputTokens: number,
  *   durationMs: number,
- *   cost: Map<string, number> }} ModelTotals
+ *   cost: Map<string, number>, responseModels: string[], vocabularies: string[] }} ModelTotals
  * @typedef {{ policy: string | null, artifactKey: string | null, artifactVersion: number | null }} GateRequest
  */
 
@@ -106,6 +106,11 @@ export function summarizeModels(modelIo) {
     const usage = member(m, 'usage');
     const cost = asObject(member(m, 'cost'));
     const amount = cost ? asNumber(cost['amount']) : null;
+    const responseModel = asString(member(m, 'responseModel'));
+    const vocabularies = asArray(member(m, 'vocabularies')).flatMap((v) => {
+      const s = asString(v);
+      return s === null ? [] : [s];
+    });
     for (const x of [t, totals]) {
       x.calls++;
       x.inputTokens += asNumber(member(usage, 'inputTokens')) ?? 0;
@@ -122,9 +127,21 @@ export function summarizeModels(modelIo) {
         const c = asString(cost['currency']) ?? '?';
         x.cost.set(c, (x.cost.get(c) ?? 0) + amount);
       }
+      if (responseModel !== null) addSorted(x.responseModels, responseModel);
+      for (const v of vocabularies) addSorted(x.vocabularies, v);
     }
   }
   return { models, totals };
+}
+
+/**
+ * @param {string[]} xs
+ * @param {string} x
+ */
+function addSorted(xs, x) {
+  if (xs.includes(x)) return;
+  xs.push(x);
+  xs.sort();
 }
 
 /** @returns {ModelTotals} */
@@ -138,5 +155,7 @@ function emptyTotals() {
     reasoningOutputTokens: 0,
     durationMs: 0,
     cost: new Map(),
+    responseModels: [],
+    vocabularies: [],
   };
 }

@@ -21,14 +21,21 @@ import { asArray, asNumber, asObject, asString, member, parseBundleTime } from '
  *   cacheWriteInputTokens: number | null, vocabularies: string[],
  *   reasoningOutputTokens: number | null, durationMs: number | null,
  *   cost: { amount: number, currency: string } | null, stepId: string | null,
- *   spanId: string | null, input: ContentView, output: ContentView }} ModelCallView
+ *   spanId: string | null, input: ContentView, output: ContentView, status: StatusView | null,
+ *   sources: Array<{ spanId: string | null, role: string | null, vocabularies: string[],
+ *     disagreements: string[] }> }} ModelCallView
+ * @typedef {{ time: string | null, stepId: string | null, spanId: string | null,
+ *   toolName: string | null, callId: string | null, toolType: string | null,
+ *   durationMs: number | null, status: StatusView, arguments: ContentView, result: ContentView,
+ *   vocabularies: string[] }} ToolCallView
  * @typedef {{ key: string, version: number | null, sha256: string | null, mediaType: string | null,
  *   size: number | null, parentVersion: number | null, content: string | null, patch: string | null,
  *   omittedContent: string | null, omittedPatch: string | null, stepId: string | null,
  *   spanId: string | null, time: string | null }} ArtifactView
  * @typedef {{ code: string, message: string, spanId: string | null, subject: string | null }} DiagnosticView
  * @typedef {{ type: string, name: string | null, time: string | null, stepId: string | null }} EventView
- * @typedef {{ run: RunView, steps: StepView[], modelCalls: ModelCallView[], artifacts: ArtifactView[],
+ * @typedef {{ run: RunView, steps: StepView[], modelCalls: ModelCallView[],
+ *   toolCalls: ToolCallView[], artifacts: ArtifactView[],
  *   diagnostics: DiagnosticView[], events: EventView[], isObject: boolean }} BundleView
  */
 
@@ -103,8 +110,32 @@ export function readBundle(value) {
           spanId: asString(member(m, 'spanId')),
           input: readContent(member(m, 'input')),
           output: readContent(member(m, 'output')),
+          status: asObject(member(m, 'status')) ? readStatus(member(m, 'status')) : null,
+          sources: asArray(member(m, 'sources'))
+            .filter((s) => asObject(s))
+            .map((s) => ({
+              spanId: asString(member(s, 'spanId')),
+              role: asString(member(s, 'role')),
+              vocabularies: strings(member(s, 'vocabularies')),
+              disagreements: Object.keys(asObject(member(s, 'disagreements')) ?? {}).sort(),
+            })),
         };
       }),
+    toolCalls: asArray(member(value, 'events'))
+      .filter((e) => asObject(e) && member(e, 'type') === 'tool_call')
+      .map((e) => ({
+        time: asString(member(e, 'time')),
+        stepId: asString(member(e, 'stepId')),
+        spanId: asString(member(e, 'spanId')),
+        toolName: asString(member(e, 'toolName')),
+        callId: asString(member(e, 'callId')),
+        toolType: asString(member(e, 'toolType')),
+        durationMs: asNumber(member(e, 'durationMs')),
+        status: readStatus(member(e, 'status')),
+        arguments: readContent(member(e, 'arguments')),
+        result: readContent(member(e, 'result')),
+        vocabularies: strings(member(e, 'vocabularies')),
+      })),
     artifacts: asArray(member(value, 'artifacts'))
       .filter((a) => asObject(a))
       .map((a) => ({
@@ -267,4 +298,13 @@ function readContent(value) {
     content: asString(member(value, 'content')),
     omitted: asString(member(value, 'omitted')),
   };
+}
+
+/**
+ * The strings of an array, the rest dropped.
+ * @param {unknown} value
+ * @returns {string[]}
+ */
+function strings(value) {
+  return asArray(value).filter((v) => typeof v === 'string');
 }

@@ -25,6 +25,7 @@ export const PAGE_MODULES = [
   'render-timeline.js',
   'render-gates.js',
   'render-model-calls.js',
+  'render-tool-calls.js',
   'render-artifacts.js',
   'render-diagnostics.js',
   'report.js',

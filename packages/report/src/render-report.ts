@@ -14,6 +14,7 @@ const SECTIONS = [
   ['timeline', 'Timeline'],
   ['gates', 'Human gates'],
   ['model-calls', 'Model calls'],
+  ['tool-calls', 'Tool calls'],
   ['artifacts', 'Artifacts'],
   ['diagnostics', 'Diagnostics'],
   ['raw', 'Raw bundle'],

@@ -84,6 +84,10 @@ describe.skipIf(SKIP_BROWSER_TESTS)(`the report in Chromium (${CHROMIUM_PATH})`,
       expect(await page.locator('#model-calls tfoot').innerText()).toMatch(
         /Total\s+4\s+8,900\s+1,724\s+34 s\s+\$0\.02295/,
       );
+      const tools = await page.locator('#tool-calls tbody').innerText();
+      expect(tools).toContain('search_news');
+      expect(tools).toContain('call call_7Qb2');
+      expect(tools).toMatch(/sha256 [0-9a-f]{12}…/);
       const added = (
         await page.locator('#artifacts .diff__line--add .diff__text').allInnerTexts()
       ).join('\n');

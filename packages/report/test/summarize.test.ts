@@ -97,6 +97,8 @@ describe('summarizeGates and summarizeModels (in the page)', () => {
       reasoningOutputTokens: 0,
       durationMs: 0,
       cost: new Map(),
+      responseModels: [],
+      vocabularies: [],
     });
   });
 });

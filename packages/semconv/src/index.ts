@@ -127,6 +127,28 @@ export const ATTR_GEN_AI_OUTPUT_MESSAGES = 'gen_ai.output.messages';
 export const ATTR_GEN_AI_SYSTEM_INSTRUCTIONS = 'gen_ai.system_instructions';
 /** int: output tokens spent on reasoning. */
 export const ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS = 'gen_ai.usage.reasoning.output_tokens';
+/** Name of the tool an `execute_tool` span runs. @example "get_weather" */
+export const ATTR_GEN_AI_TOOL_NAME = 'gen_ai.tool.name';
+/** Id of the tool call, as the model returned it. @example "call_mszuSIzqtI65i1wAUOE8w5H4" */
+export const ATTR_GEN_AI_TOOL_CALL_ID = 'gen_ai.tool.call.id';
+/** Type of the tool. @example "function" | "extension" | "datastore" */
+export const ATTR_GEN_AI_TOOL_TYPE = 'gen_ai.tool.type';
+/** Arguments passed to the tool (JSON string; opt-in content). */
+export const ATTR_GEN_AI_TOOL_CALL_ARGUMENTS = 'gen_ai.tool.call.arguments';
+/** Result the tool returned (JSON string; opt-in content). */
+export const ATTR_GEN_AI_TOOL_CALL_RESULT = 'gen_ai.tool.call.result';
+/** Name of the agent an `invoke_agent` span runs. @example "Math Tutor" */
+export const ATTR_GEN_AI_AGENT_NAME = 'gen_ai.agent.name';
+
+// ---- Tool calls (replay) --------------------------------------------------------------------
+
+/**
+ * sha256 (lowercase hex) of a tool call's arguments, on a tool span written back by replay: the
+ * commitment a bundle holds, since the arguments themselves are not in it (string, optional).
+ */
+export const ATTR_TOOL_CALL_ARGUMENTS_SHA256 = 'workbench.tool_call.arguments.sha256';
+/** sha256 (lowercase hex) of a tool call's result, on a tool span written back by replay. */
+export const ATTR_TOOL_CALL_RESULT_SHA256 = 'workbench.tool_call.result.sha256';
 
 // ---- workbench.artifact ---------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 import * as sc from '@llm-workbench/semconv';
-import type { FieldReader, Vocabulary } from './vocabulary.js';
-import { writeFields } from './write-fields.js';
+import type { FieldReader, ToolTable, Vocabulary } from './vocabulary.js';
+import { stepsByAttribute, writeFields, writeToolFields } from './write-fields.js';
 
 /** GenAI operations that are not model calls: their spans become tool calls or steps, not receipts. */
 export const NON_MODEL_OPERATIONS: ReadonlySet<string> = new Set([
@@ -48,12 +48,33 @@ const fields = {
   costCurrency: [sc.ATTR_GEN_AI_USAGE_COST_CURRENCY],
 } satisfies Vocabulary['fields'];
 
+const EXECUTE_TOOL = 'execute_tool';
+
+const toolFields = {
+  toolName: [sc.ATTR_GEN_AI_TOOL_NAME],
+  callId: [sc.ATTR_GEN_AI_TOOL_CALL_ID],
+  toolType: [sc.ATTR_GEN_AI_TOOL_TYPE],
+} satisfies ToolTable['fields'];
+
+/** `execute_tool` spans, with `gen_ai.tool.*`. */
+const tool: ToolTable = {
+  isToolCall: (r) => r.raw(sc.ATTR_GEN_AI_OPERATION_NAME) === EXECUTE_TOOL,
+  fields: toolFields,
+  arguments: [{ key: sc.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS }],
+  result: [{ key: sc.ATTR_GEN_AI_TOOL_CALL_RESULT }],
+  write: (f) => ({
+    ...writeToolFields(toolFields, f),
+    [sc.ATTR_GEN_AI_OPERATION_NAME]: EXECUTE_TOOL,
+  }),
+};
+
 /**
  * The GenAI semantic conventions (open-telemetry/semantic-conventions-genai), current names before
  * the older ones instrumentations still emit: `gen_ai.provider.name` over `gen_ai.system`,
  * `input_tokens` over `prompt_tokens`, `cache_write` over `cache_creation`; the proposed
  * `gen_ai.usage.cost.*`; and the content attributes `gen_ai.system_instructions`,
- * `gen_ai.input.messages` and `gen_ai.output.messages`.
+ * `gen_ai.input.messages` and `gen_ai.output.messages`. `execute_tool` spans are tool calls;
+ * `invoke_agent` and `invoke_workflow` spans are steps.
  */
 export const GEN_AI: Vocabulary = {
   name: 'gen_ai',
@@ -62,4 +83,12 @@ export const GEN_AI: Vocabulary = {
   input: [{ key: sc.ATTR_GEN_AI_SYSTEM_INSTRUCTIONS }, { key: sc.ATTR_GEN_AI_INPUT_MESSAGES }],
   output: [{ key: sc.ATTR_GEN_AI_OUTPUT_MESSAGES }],
   write: (f) => writeFields(fields, f),
+  tool,
+  step: stepsByAttribute(
+    sc.ATTR_GEN_AI_OPERATION_NAME,
+    new Map([
+      ['invoke_agent', 'agent'],
+      ['invoke_workflow', 'workflow'],
+    ]),
+  ),
 };

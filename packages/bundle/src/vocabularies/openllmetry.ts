@@ -1,5 +1,5 @@
-import type { FieldReader, Vocabulary } from './vocabulary.js';
-import { writeFields } from './write-fields.js';
+import type { FieldReader, ToolTable, Vocabulary } from './vocabulary.js';
+import { stepsByAttribute, writeFields, writeToolFields } from './write-fields.js';
 
 const REQUEST_TYPE = 'llm.request.type';
 // Maps, not object literals: a request type such as `constructor` must not find Object's members.
@@ -29,10 +29,26 @@ const fields = {
   cacheWriteInputTokens: ['gen_ai.usage.cache_creation_input_tokens'],
 } satisfies Vocabulary['fields'];
 
+const SPAN_KIND = 'traceloop.span.kind';
+
+const toolFields = {
+  toolName: ['traceloop.entity.name'],
+} satisfies ToolTable['fields'];
+
+/** `tool` spans of the Traceloop SDK's decorators, with `traceloop.entity.*`. */
+const tool: ToolTable = {
+  isToolCall: (r) => r.raw(SPAN_KIND) === 'tool',
+  fields: toolFields,
+  arguments: [{ key: 'traceloop.entity.input' }],
+  result: [{ key: 'traceloop.entity.output' }],
+  write: (f) => ({ ...writeToolFields(toolFields, f), [SPAN_KIND]: 'tool' }),
+};
+
 /**
  * Traceloop OpenLLMetry (`@traceloop/instrumentation-*`): `llm.request.type`, the older GenAI names
  * (read by the GenAI table) with its own cache names, and flattened content under
- * `gen_ai.prompt.N.*` and `gen_ai.completion.N.*`.
+ * `gen_ai.prompt.N.*` and `gen_ai.completion.N.*`. The Traceloop SDK's decorators mark spans with
+ * `traceloop.span.kind`: `tool` spans are tool calls; `workflow`, `task` and `agent` spans steps.
  */
 export const OPENLLMETRY: Vocabulary = {
   name: 'openllmetry',
@@ -47,4 +63,13 @@ export const OPENLLMETRY: Vocabulary = {
       (f.operation !== null ? REQUEST_TYPES.get(f.operation) : undefined) ?? 'chat';
     return out;
   },
+  tool,
+  step: stepsByAttribute(
+    SPAN_KIND,
+    new Map([
+      ['workflow', 'workflow'],
+      ['task', 'task'],
+      ['agent', 'agent'],
+    ]),
+  ),
 };

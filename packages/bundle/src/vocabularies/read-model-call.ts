@@ -94,8 +94,14 @@ export function readWith(r: FieldReader, vocabularies: readonly Vocabulary[]): M
     fields,
     providerRaw,
     vocabularies: vocabularies.map((v) => v.name),
-    input: commit(r, vocabularies, 'input'),
-    output: commit(r, vocabularies, 'output'),
+    input: commitContent(
+      r,
+      vocabularies.map((v) => v.input),
+    ),
+    output: commitContent(
+      r,
+      vocabularies.map((v) => v.output),
+    ),
   };
 }
 
@@ -117,18 +123,18 @@ export function emptyFields(): ReceiptFields {
 }
 
 /**
- * The commitment to the content of the first vocabulary that carries any: sha256 of the value when
- * it is one string attribute, else of the RFC 8785 text of `{attribute: value}` over every
- * attribute it carries. An attribute past the inline limit leaves no commitment (a backend may have
- * truncated it, and one run must give one hash on every path).
+ * The commitment to the content of the first vocabulary that carries any (one list of sources per
+ * vocabulary, in precedence order): sha256 of the value when it is one string attribute, else of
+ * the RFC 8785 text of `{attribute: value}` over every attribute it carries. An attribute past the
+ * inline limit leaves no commitment (a backend may have truncated it, and one run must give one
+ * hash on every path).
  */
-function commit(
+export function commitContent(
   r: FieldReader,
-  vocabularies: readonly Vocabulary[],
-  side: 'input' | 'output',
+  sourceLists: ReadonlyArray<readonly ContentSource[]>,
 ): ContentCommitment | null {
-  for (const v of vocabularies) {
-    const keys = contentKeys(r, v[side]);
+  for (const sources of sourceLists) {
+    const keys = contentKeys(r, sources);
     if (keys.length === 0) continue;
     const values: Record<string, JsonValue> = {};
     for (const key of keys) {

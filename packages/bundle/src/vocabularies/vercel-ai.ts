@@ -1,5 +1,5 @@
-import type { FieldReader, Vocabulary } from './vocabulary.js';
-import { writeFields } from './write-fields.js';
+import type { FieldReader, ToolTable, Vocabulary } from './vocabulary.js';
+import { writeFields, writeToolFields } from './write-fields.js';
 
 const OPERATION_ID = 'ai.operationId';
 /** The spans of the AI SDK that are one provider call; `ai.generateText` and the like wrap them. */
@@ -38,10 +38,26 @@ const fields = {
   ],
 } satisfies Vocabulary['fields'];
 
+const TOOL_CALL = 'ai.toolCall';
+
+const toolFields = {
+  toolName: ['ai.toolCall.name'],
+  callId: ['ai.toolCall.id'],
+} satisfies ToolTable['fields'];
+
+/** `ai.toolCall` spans, one per tool the SDK ran in a tool loop. */
+const tool: ToolTable = {
+  isToolCall: (r) => r.raw(OPERATION_ID) === TOOL_CALL,
+  fields: toolFields,
+  arguments: [{ key: 'ai.toolCall.args' }, { key: 'ai.toolCall.input' }],
+  result: [{ key: 'ai.toolCall.result' }, { key: 'ai.toolCall.output' }],
+  write: (f) => ({ ...writeToolFields(toolFields, f), [OPERATION_ID]: TOOL_CALL }),
+};
+
 /**
  * The Vercel AI SDK (`ai` with `experimental_telemetry`): its `ai.*.doGenerate`, `doStream` and
  * `doEmbed` spans are provider calls; their `ai.generateText`-style parents wrap one or more of
- * them (a tool loop makes several) and are not receipts.
+ * them (a tool loop makes several) and are not receipts. `ai.toolCall` spans are tool calls.
  */
 export const VERCEL_AI: Vocabulary = {
   name: 'vercel_ai',
@@ -59,4 +75,5 @@ export const VERCEL_AI: Vocabulary = {
       f.operation === 'embeddings' ? 'ai.embed.doEmbed' : 'ai.generateText.doGenerate';
     return out;
   },
+  tool,
 };

@@ -82,4 +82,35 @@ export interface Vocabulary {
    * looks for.
    */
   write(fields: ReceiptFields): Record<string, AttributeValue>;
+  /** How the vocabulary names a tool call, when it has a name for one. */
+  tool?: ToolTable;
+  /** How the vocabulary names an agent, workflow or chain span, when it has one. */
+  step?: StepTable;
+}
+
+/** The fields of a tool call a vocabulary can supply. */
+export interface ToolCallFields {
+  toolName: string | null;
+  callId: string | null;
+  toolType: string | null;
+}
+
+/** How one vocabulary names a tool call. */
+export interface ToolTable {
+  /** Whether the span is one tool call in this vocabulary; raw reads only, as for model calls. */
+  isToolCall(r: FieldReader): boolean;
+  fields: Partial<Record<keyof ToolCallFields, readonly FieldSource<string>[]>>;
+  /** Where the arguments passed to the tool and the result it returned are carried. */
+  arguments: readonly ContentSource[];
+  result: readonly ContentSource[];
+  /** Attributes that write a tool call back in this vocabulary (replay). */
+  write(fields: ToolCallFields): Record<string, AttributeValue>;
+}
+
+/** How one vocabulary names a span that is a step of an agent run (an agent, a workflow, a chain). */
+export interface StepTable {
+  /** The step kind (`agent`, `workflow`, `chain`, `task`), or null; raw reads only. */
+  kindOf(r: FieldReader): string | null;
+  /** Attributes that make a span of this kind again (replay); null for a kind it has no name for. */
+  write(kind: string): Record<string, AttributeValue> | null;
 }

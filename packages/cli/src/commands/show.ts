@@ -3,6 +3,7 @@ import {
   parseBundleTime,
   summarizeBundle,
   type BundleEvent,
+  type ContentRef,
   type ModelIoReceipt,
   type RunBundle,
 } from '@llm-workbench/bundle';
@@ -13,9 +14,10 @@ import { formatCost, formatMs, formatTokens, table } from '../format.js';
 const HELP = `Usage: workbench show FILE [--json]
 
 Prints a readable account of a run: header and integrity, the timeline of steps, gates (decision,
-actor, time and wait), model calls (tokens, cost, duration) with totals, and artifacts with their
-versions. A bundle whose integrity fails is still shown, under a warning, and exits 1.
---json prints the derived summary (gates, model totals) with the verification result.`;
+actor, time and wait), model calls (tokens, cache and reasoning tokens, response model, status,
+cost, duration, the vocabulary read) with totals, tool calls, and artifacts with their versions.
+A bundle whose integrity fails is still shown, under a warning, and exits 1.
+--json prints the derived summary (gates, model and tool totals) with the verification result.`;
 
 /** `workbench show FILE [--json]` */
 export const showCommand: Command = async (argv, io) => {
@@ -47,6 +49,7 @@ export const showCommand: Command = async (argv, io) => {
             [...summary.models].map(([k, v]) => [k, { ...v, cost: Object.fromEntries(v.cost) }]),
           ),
           totals: { ...summary.totals, cost: Object.fromEntries(summary.totals.cost) },
+          tools: Object.fromEntries(summary.tools),
           artifacts: bundle.artifacts.map(({ content: _c, patch: _p, ...a }) => a),
         },
         null,
@@ -112,6 +115,7 @@ export const showCommand: Command = async (argv, io) => {
       optional(m.usage.cacheWriteInputTokens),
       optional(m.usage.reasoningOutputTokens),
       formatMs(m.durationMs),
+      m.status === null || m.status.code === 'unset' ? '' : m.status.code,
       m.cost ? formatCost(m.cost.amount, m.cost.currency) : '',
       readFrom(m),
     ]);
@@ -126,6 +130,7 @@ export const showCommand: Command = async (argv, io) => {
       optional(t.cacheWriteInputTokens || null),
       optional(t.reasoningOutputTokens || null),
       formatMs(t.durationMs),
+      '',
       [...t.cost].map(([c, a]) => formatCost(a, c)).join(' + '),
       '',
     ]);
@@ -141,11 +146,34 @@ export const showCommand: Command = async (argv, io) => {
           'cache write',
           'reasoning',
           'duration',
+          'status',
           'cost',
           'read from',
         ],
         rows,
-        [3, 4, 5, 6, 7, 8, 9],
+        [3, 4, 5, 6, 7, 8, 10],
+      ).map((l) => `  ${l}`),
+    );
+  }
+  const toolCalls = bundle.events.filter((e) => e.type === 'tool_call');
+  if (toolCalls.length > 0) {
+    out.push('', 'Tool calls');
+    const hash = (ref: ContentRef): string =>
+      ref.sha256 !== null ? `${ref.sha256.slice(0, 12)}…` : (ref.omitted ?? '');
+    out.push(
+      ...table(
+        ['step', 'tool', 'call id', 'status', 'duration', 'arguments', 'result', 'read from'],
+        toolCalls.map((e) => [
+          e.stepId ?? '',
+          e.toolName ?? '?',
+          e.callId ?? '',
+          e.status.code === 'unset' ? '' : e.status.code,
+          formatMs(e.durationMs),
+          hash(e.arguments),
+          hash(e.result),
+          e.vocabularies.join(', '),
+        ]),
+        [4],
       ).map((l) => `  ${l}`),
     );
   }
@@ -206,6 +234,8 @@ function describe(e: BundleEvent, bundle: RunBundle): string {
       return `    model ${e.provider ?? '?'}/${e.model ?? '?'}  ${formatTokens(e.inputTokens)} in · ${formatTokens(e.outputTokens)} out · ${formatMs(e.durationMs)}`;
     case 'artifact':
       return `    artifact ${e.key ?? '?'} v${e.version ?? '?'} sha256 ${(e.sha256 ?? '?').slice(0, 12)}…`;
+    case 'tool_call':
+      return `    tool ${e.toolName ?? '?'}${e.callId !== null ? ` [${e.callId}]` : ''} ${e.status.code}${e.durationMs !== null ? ` · ${formatMs(e.durationMs)}` : ''}`;
     case 'unknown':
       return `    event ${e.name}`;
   }

@@ -1,0 +1,90 @@
+// The tools the agent ran: each call with its tool, call id, status, duration and the commitments
+// to its arguments and result (a bundle holds their hashes, never the content).
+
+import { h } from './dom.js';
+import { formatClock, formatDuration, shortHash } from './format.js';
+import { renderPaged } from './paging.js';
+import { dataTable, note, orDash } from './ui.js';
+
+/**
+ * @typedef {import('./view-model.js').ToolCallView} ToolCallView
+ * @typedef {import('./view-model.js').ContentView} ContentView
+ */
+
+/** Calls shown before "Show more". */
+export const TOOL_CALLS_PAGE = 100;
+
+/**
+ * Fills the tool calls section.
+ *
+ * @example
+ * renderToolCalls(section, view.toolCalls);
+ * @param {HTMLElement} el
+ * @param {ToolCallView[]} calls
+ * @returns {void}
+ */
+export function renderToolCalls(el, calls) {
+  if (calls.length === 0) {
+    el.append(note('No tool calls were recorded in this run.'));
+    return;
+  }
+  const { table, tbody } = dataTable(
+    'Each tool call',
+    [
+      'Time (UTC)',
+      'Step',
+      'Tool',
+      'Status',
+      { text: 'Duration', class: 'num' },
+      'Arguments',
+      'Result',
+    ],
+    'tool-calls',
+  );
+  const frame = h('div', { class: 'table-frame' }, table);
+  el.append(frame);
+  renderPaged({
+    container: tbody,
+    anchor: frame,
+    items: calls,
+    pageSize: TOOL_CALLS_PAGE,
+    noun: 'tool calls',
+    render: (t, i) =>
+      h(
+        'tr',
+        null,
+        h(
+          'th',
+          { scope: 'row', class: 'time', title: t.time ?? null },
+          formatClock(t.time),
+          h('span', { class: 'cell-sub' }, `#${i + 1}`),
+        ),
+        h('td', null, orDash(t.stepId)),
+        h(
+          'td',
+          null,
+          h('span', { class: 'strong' }, t.toolName ?? '?'),
+          t.callId !== null ? h('span', { class: 'cell-sub' }, `call ${t.callId}`) : null,
+          t.vocabularies.length > 0
+            ? h('span', { class: 'cell-sub' }, `read from ${t.vocabularies.join(', ')}`)
+            : null,
+        ),
+        h(
+          'td',
+          null,
+          orDash(t.status.code === 'unset' ? null : t.status.code),
+          t.status.message !== null ? h('span', { class: 'cell-sub' }, t.status.message) : null,
+        ),
+        h('td', { class: 'num' }, formatDuration(t.durationMs)),
+        h('td', null, commitment(t.arguments)),
+        h('td', null, commitment(t.result)),
+      ),
+  });
+}
+
+/** @param {ContentView} c */
+function commitment(c) {
+  if (c.sha256 !== null) return h('code', { title: c.sha256 }, `sha256 ${shortHash(c.sha256)}…`);
+  if (c.omitted === 'over_inline_limit') return 'too large to commit to';
+  return '—';
+}
