@@ -21,5 +21,13 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    server: {
+      deps: {
+        // Workers run with `--conditions source`, and eventsource-parser (under the AI SDK) also
+        // exports TypeScript under `source`, which Node cannot load. Inlined, the AI SDK's modules
+        // are resolved and compiled by Vite instead.
+        inline: [/[\\/]node_modules[\\/](ai|@ai-sdk[\\/][^\\/]+|eventsource-parser)[\\/]/],
+      },
+    },
   },
 });

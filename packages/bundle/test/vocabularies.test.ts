@@ -204,6 +204,59 @@ describe('the OpenInference vocabulary', () => {
       usage: { inputTokens: 8 },
     });
   });
+
+  it("reads a LangChain LLM span's provider from LangChain's metadata, and takes its llm.model_name for no response model", () => {
+    // As @arizeai/openinference-instrumentation-langchain 4.1 writes a ChatOpenAI call: no
+    // llm.provider, and llm.model_name copied from the invocation parameters.
+    const r = only({
+      'openinference.span.kind': 'LLM',
+      'llm.invocation_parameters': '{"model":"gpt-4o-mini","stream":false}',
+      'llm.model_name': 'gpt-4o-mini',
+      metadata:
+        '{"ls_provider":"openai","ls_model_name":"gpt-4o-mini","ls_model_type":"chat","ls_integration":"langchain_chat_model"}',
+      'llm.token_count.prompt': 42,
+      'llm.token_count.completion': 9,
+    });
+    expect(r).toMatchObject({
+      provider: 'openai',
+      providerRaw: 'openai',
+      model: 'gpt-4o-mini',
+      responseModel: null,
+      usage: { inputTokens: 42, outputTokens: 9 },
+      vocabularies: ['openinference'],
+    });
+    expect(
+      only({
+        'openinference.span.kind': 'LLM',
+        metadata: '{"ls_provider":"anthropic","ls_model_name":"claude-3-5-haiku"}',
+      }),
+    ).toMatchObject({ provider: 'anthropic', model: 'claude-3-5-haiku', responseModel: null });
+  });
+
+  it('prefers llm.provider over LangChain metadata, and ignores metadata that is not JSON', () => {
+    expect(
+      only({
+        'openinference.span.kind': 'LLM',
+        'llm.provider': 'azure',
+        metadata: '{"ls_provider":"openai"}',
+      }).provider,
+    ).toBe('azure');
+    const bundle = foldRun([
+      span({
+        spanId: 'e000000000000001',
+        attributes: attrs({
+          'openinference.span.kind': 'LLM',
+          'llm.model_name': 'gpt-4o-mini-2024-07-18',
+          metadata: 'not json',
+        }),
+      }),
+    ]);
+    expect(bundle.model_io[0]).toMatchObject({
+      provider: null,
+      responseModel: 'gpt-4o-mini-2024-07-18',
+    });
+    expect(bundle.diagnostics).toEqual([]);
+  });
 });
 
 describe('the Vercel AI SDK vocabulary', () => {
