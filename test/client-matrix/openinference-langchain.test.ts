@@ -177,23 +177,21 @@ describe('@arizeai/openinference-instrumentation-langchain 4.1', () => {
       new OpenAIInstrumentation({ tracerProvider: m.provider }).manuallyInstrument(OpenAI);
     });
 
-    it("known misreading: LangChain's span and the OpenAI client's span of one call give two receipts", async () => {
+    it("folds LangChain's span and the OpenAI client's sibling span of one call into one receipt", async () => {
       // LangChain's callbacks do not make its span the active context, so the OpenAI client's
-      // span is its sibling, not its child: the parentage rule cannot pair them.
+      // span is its sibling, not its child: the sibling rule pairs each with the LangChain span
+      // that encloses it in time and names the same model.
       const s = await m.scenario('tool-loop-both', async () => {
         await toolLoop();
       });
-      expect(s.requests).toHaveLength(2);
-      const bundle = await m.collect(s);
-      expect(bundle.model_io).toHaveLength(4);
-      const responseModels = bundle.model_io.map((r) => r.responseModel).sort();
-      expect(responseModels).toEqual([
-        'gpt-4o-mini-2024-07-18',
-        'gpt-4o-mini-2024-07-18',
-        null,
-        null,
-      ]);
-      expect(bundle.model_io.every((r) => r.sources.length === 0)).toBe(true);
+      const receipts = receiptsPerCall(await m.collect(s), s);
+      expect(receipts).toHaveLength(2);
+      for (const r of receipts) {
+        expect(r.responseModel).toBe('gpt-4o-mini-2024-07-18');
+        expect(r.sources.map((x) => ({ role: x.role, vocabularies: x.vocabularies }))).toEqual([
+          { role: 'wrapper', vocabularies: ['openinference'] },
+        ]);
+      }
     });
   });
 });

@@ -84,10 +84,12 @@ describe('@traceloop/instrumentation-anthropic 0.27 over the SDK spans', () => {
     });
   });
 
-  it('known misreading: a messages.stream() call gives two receipts, its spans being siblings', async () => {
+  it('known limitation: a messages.stream() call gives two receipts, its spans being siblings', async () => {
     // The helper starts the SDK's span itself and then calls messages.create, which OpenLLMetry
     // wraps in a span of the context that is active, the caller's: the two spans of the one call
-    // are siblings, so the parentage rule of one-receipt-per-call cannot pair them.
+    // are siblings. The time rule of one-receipt-per-call does not pair them: which one ends
+    // first is a race, and their input token counts differ (OpenLLMetry's leaves the cache out),
+    // as those of two parallel calls would.
     const s = await m.scenario('messages-stream-helper', async () => {
       await client.messages.stream({ model: MODEL, max_tokens: 100, messages }).finalMessage();
     });

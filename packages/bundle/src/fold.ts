@@ -47,6 +47,14 @@ export interface FoldOptions {
   truncated?: boolean;
 }
 
+/**
+ * The span end the events of a plain span sort by: none. A plain span's end is not in the bundle
+ * (only its events are; nor is a receipt source's), so a replay cannot give it back, and ties
+ * between events of one microsecond must not depend on it. The run span, steps, the spans of
+ * receipts and tool calls keep their span's end, which the bundle holds.
+ */
+const PLAIN_SPAN_END = -1n;
+
 /** How many `unknown` events a bundle keeps, in timeline order; the rest are counted. */
 export const MAX_UNKNOWN_EVENTS = 1000;
 
@@ -138,6 +146,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
   let unknownDropped = 0;
   const callSpans = new Map<string, ModelCallSpan>();
   const toolSpans = new Set<string>();
+  const eventsOfUnheldSpans = new Map<string, Array<{ spanEnd: bigint }>>();
   const callMeta: Array<{
     us: bigint;
     spanEnd: bigint;
@@ -214,6 +223,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
     }
 
     let hasModelIoEvent = false;
+    const eventItems: Array<{ spanEnd: bigint }> = [];
     const spanEvents = span.events;
     for (let index = 0; index < spanEvents.length; index++) {
       const event = spanEvents[index];
@@ -299,7 +309,9 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
           );
           er.required(receipt.provider, sc.ATTR_GEN_AI_PROVIDER_NAME);
           er.required(receipt.model, sc.ATTR_GEN_AI_REQUEST_MODEL);
-          modelIo.push({ us, spanEnd: endUs, spanId, order, receipt });
+          const item = { us, spanEnd: endUs, spanId, order, receipt };
+          modelIo.push(item);
+          eventItems.push(item);
           kept = modelIoEvent(receipt);
           break;
         }
@@ -336,11 +348,17 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
           };
         }
       }
-      timeline.push({ us, spanEnd: endUs, spanId, order, event: kept });
+      const item = { us, spanEnd: endUs, spanId, order, event: kept };
+      timeline.push(item);
+      eventItems.push(item);
     }
 
     const reading = hasModelIoEvent ? null : readModelCall(r);
     const tool = hasModelIoEvent || reading !== null ? null : readToolCall(r);
+    if (eventItems.length > 0 && ownStep === null && spanId !== root?.spanId && tool === null) {
+      // Held only if the span gets a receipt, which is known once the calls are merged.
+      eventsOfUnheldSpans.set(spanId, eventItems);
+    }
     if (tool !== null) {
       toolSpans.add(spanId);
       timeline.push({
@@ -391,6 +409,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
       s.attributes[sc.ATTR_STEP_ID] !== undefined ||
       derivedSteps.has(s.spanId) ||
       toolSpans.has(s.spanId),
+    (id) => ancestry.stepOf(id),
   );
   for (const m of callMeta) {
     const call = merged.get(m.spanId);
@@ -406,6 +425,10 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
     });
   }
 
+  for (const [spanId, items] of eventsOfUnheldSpans) {
+    if (merged.has(spanId)) continue;
+    for (const item of items) item.spanEnd = PLAIN_SPAN_END;
+  }
   timeline.sort(compareSortable);
   const events: BundleEvent[] = [];
   let unknownKept = 0;

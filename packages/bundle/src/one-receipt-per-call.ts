@@ -1,6 +1,7 @@
 import * as sc from '@llm-workbench/semconv';
 import { canonicalize } from './canonicalize.js';
 import type { SpanRecord } from './span-record.js';
+import { endMicros, nanosToMicros } from './time.js';
 import type {
   BundleStatus,
   ContentRef,
@@ -118,6 +119,15 @@ const PARTS: readonly Part[] = [
  * its values is taken). Wrapper links that form a cycle are dropped, so every span of a cycle is a
  * call of its own.
  *
+ * Some instrumentations do not make their span the active context, so the SDK's span of the same
+ * call is its sibling, not its child (LangChain's `LLM` span beside the OpenAI client's; the
+ * Anthropic stream helper under OpenLLMetry). A call span with no wrapper and no wrapped span is
+ * then wrapped by another such span of the same step that encloses it in time (microseconds, as
+ * every backend keeps them) and describes the same call (the same request or response model, and
+ * no differing provider, model, operation or token count), when the pairing is one to one: each
+ * is the only candidate of the other. Two parallel calls of one model stay two. (The step, not the parent: a
+ * bundle keeps each receipt's step, and so a replay of it pairs the same spans.)
+ *
  * @example
  * const merged = oneReceiptPerCall(calls, spansById);
  * merged.get(sdkSpanId)?.sources; // [{ spanId: wrapperSpanId, role: 'wrapper', ... }]
@@ -127,13 +137,20 @@ export function oneReceiptPerCall(
   spans: ReadonlyMap<string, SpanRecord>,
   endsWalk: (span: SpanRecord) => boolean = (span) =>
     span.attributes[sc.ATTR_STEP_ID] !== undefined,
+  /** The step of a span, which call spans must share to pair by time. */
+  stepOf: (spanId: string) => string | null = () => null,
 ): Map<string, MergedCall> {
   const wrapperOf = new Map<string, string>();
   for (const id of calls.keys()) {
     const w = nearestCallAbove(id, calls, spans, endsWalk);
     if (w !== null) wrapperOf.set(id, w);
   }
+  // Spans the parentage rule linked, a cycle's too: the time rule is for the spans it left alone.
+  const linked = new Set([...wrapperOf.keys(), ...wrapperOf.values()]);
   dropCycles(wrapperOf);
+  for (const [inner, outer] of siblingWrappers(calls, spans, linked, stepOf)) {
+    wrapperOf.set(inner, outer);
+  }
   const wrapped = new Set(wrapperOf.values());
   const chains = new Map<string, string[]>();
   const enclosed = new Map<string, number>();
@@ -221,4 +238,84 @@ function sortedKeys(o: { [field: string]: JsonValue }): { [field: string]: JsonV
   const out: { [field: string]: JsonValue } = {};
   for (const k of Object.keys(o).sort()) out[k] = o[k]!;
   return out;
+}
+
+/** A call span's microsecond interval, as every backend gives it back (start plus duration). */
+interface Interval {
+  id: string;
+  start: bigint;
+  end: bigint;
+}
+
+/**
+ * Wrapper links between call spans of one step (inner → outer), for spans the parentage rule left
+ * alone: see {@link oneReceiptPerCall}. On microsecond times, so that every path agrees; of two
+ * spans with the same interval the one with the smaller span id is the outer.
+ */
+function siblingWrappers(
+  calls: ReadonlyMap<string, ModelCallSpan>,
+  spans: ReadonlyMap<string, SpanRecord>,
+  linked: ReadonlySet<string>,
+  stepOf: (spanId: string) => string | null,
+): Map<string, string> {
+  const byStep = new Map<string | null, Interval[]>();
+  for (const id of calls.keys()) {
+    const span = spans.get(id);
+    if (linked.has(id) || span === undefined) continue;
+    const step = stepOf(id);
+    const list = byStep.get(step) ?? [];
+    list.push({
+      id,
+      start: nanosToMicros(span.startTimeUnixNano),
+      end: endMicros(span.startTimeUnixNano, span.endTimeUnixNano),
+    });
+    byStep.set(step, list);
+  }
+  const outersOf = new Map<string, string[]>();
+  const innersOf = new Map<string, string[]>();
+  for (const siblings of byStep.values()) {
+    if (siblings.length < 2) continue;
+    for (const o of siblings) {
+      for (const i of siblings) {
+        if (o === i || !encloses(o, i) || !sameCall(calls.get(o.id)!, calls.get(i.id)!)) continue;
+        outersOf.set(i.id, [...(outersOf.get(i.id) ?? []), o.id]);
+        innersOf.set(o.id, [...(innersOf.get(o.id) ?? []), i.id]);
+      }
+    }
+  }
+  const links = new Map<string, string>();
+  for (const [inner, outers] of outersOf) {
+    const outer = outers[0]!;
+    // One to one, and neither also on the other side of another pair.
+    if (outers.length !== 1 || innersOf.get(outer)?.length !== 1) continue;
+    if (innersOf.has(inner) || outersOf.has(outer)) continue;
+    links.set(inner, outer);
+  }
+  return links;
+}
+
+/** Whether `o` encloses `i`; of equal intervals, the smaller span id encloses the other. */
+function encloses(o: Interval, i: Interval): boolean {
+  if (o.start > i.start || o.end < i.end) return false;
+  if (o.start < i.start || o.end > i.end) return true;
+  return o.id < i.id;
+}
+
+/**
+ * The same request (or response) model on both, and no differing provider, model, operation or
+ * token count: two parallel calls of one model, one inside the other in time, answer with other
+ * token counts and stay two.
+ */
+function sameCall(a: ModelCallSpan, b: ModelCallSpan): boolean {
+  const f = a.fields;
+  const g = b.fields;
+  const differ = (x: string | number | null, y: string | number | null): boolean =>
+    x !== null && y !== null && x !== y;
+  if (differ(f.provider, g.provider) || differ(f.operation, g.operation)) return false;
+  if (differ(f.model, g.model) || differ(f.responseModel, g.responseModel)) return false;
+  if (differ(f.inputTokens, g.inputTokens) || differ(f.outputTokens, g.outputTokens)) return false;
+  return (
+    (f.model !== null && f.model === g.model) ||
+    (f.responseModel !== null && f.responseModel === g.responseModel)
+  );
 }

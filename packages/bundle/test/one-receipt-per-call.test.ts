@@ -189,3 +189,135 @@ describe('oneReceiptPerCall', () => {
     }
   });
 });
+
+describe('oneReceiptPerCall, sibling spans of one call', () => {
+  const MS = 1_000_000n;
+  const T0 = 1_764_151_842_000_000_000n;
+  /** LangChain's span under OpenInference: it does not make itself the active context. */
+  const langChain = (model: string): Record<string, AttributeValue> => ({
+    'openinference.span.kind': 'LLM',
+    'llm.provider': 'openai',
+    'llm.invocation_parameters': JSON.stringify({ model }),
+  });
+  const client = (model: string): Record<string, AttributeValue> => ({
+    [sc.ATTR_GEN_AI_OPERATION_NAME]: 'chat',
+    [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'openai',
+    [sc.ATTR_GEN_AI_REQUEST_MODEL]: model,
+    [sc.ATTR_GEN_AI_RESPONSE_MODEL]: `${model}-2024-07-18`,
+    [sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 42,
+  });
+  const at = (from: bigint, to: bigint): Partial<SpanRecord> => ({
+    startTimeUnixNano: T0 + from,
+    endTimeUnixNano: T0 + to,
+  });
+  const A = '5000000000000005';
+  const B = '6000000000000006';
+  const C = '7000000000000007';
+  const D = '8000000000000008';
+
+  it('folds a sibling that encloses the call in time and names its model into one receipt', () => {
+    const bundle = foldRun([
+      call(RUN, undefined, {}),
+      call(A, RUN, langChain('gpt-4o-mini'), at(0n, 10n * MS)),
+      call(B, RUN, client('gpt-4o-mini'), at(1n * MS, 9n * MS)),
+    ]);
+    expect(bundle.model_io).toHaveLength(1);
+    expect(bundle.model_io[0]).toMatchObject({
+      spanId: B,
+      responseModel: 'gpt-4o-mini-2024-07-18',
+      sources: [{ spanId: A, role: 'wrapper', vocabularies: ['openinference'] }],
+    });
+    expect(summarizeBundle(sealBundle(bundle)).totals.calls).toBe(1);
+  });
+
+  it('pairs the calls of a loop each with its own enclosing sibling', () => {
+    const receipts = foldRun([
+      call(RUN, undefined, {}),
+      call(A, RUN, langChain('gpt-4o-mini'), at(0n, 10n * MS)),
+      call(B, RUN, client('gpt-4o-mini'), at(1n * MS, 9n * MS)),
+      call(C, RUN, langChain('gpt-4o-mini'), at(20n * MS, 30n * MS)),
+      call(D, RUN, client('gpt-4o-mini'), at(21n * MS, 29n * MS)),
+    ]).model_io;
+    expect(receipts.map((m) => [m.spanId, m.sources.map((x) => x.spanId)])).toEqual([
+      [B, [A]],
+      [D, [C]],
+    ]);
+  });
+
+  it('keeps siblings apart that name other models, do not enclose, or pair ambiguously', () => {
+    const apart = (spans: SpanRecord[]): string[] =>
+      foldRun([call(RUN, undefined, {}), ...spans])
+        .model_io.map((m) => `${m.spanId}:${m.sources.length}`)
+        .sort();
+    // Another model.
+    expect(
+      apart([
+        call(A, RUN, langChain('gpt-4o'), at(0n, 10n * MS)),
+        call(B, RUN, client('gpt-4o-mini'), at(1n * MS, 9n * MS)),
+      ]),
+    ).toEqual([`${A}:0`, `${B}:0`]);
+    // Two parallel calls of one model, one inside the other in time: other token counts.
+    expect(
+      apart([
+        call(A, RUN, client('gpt-4o-mini'), at(0n, 10n * MS)),
+        call(
+          B,
+          RUN,
+          { ...client('gpt-4o-mini'), [sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 7 },
+          at(1n * MS, 9n * MS),
+        ),
+      ]),
+    ).toEqual([`${A}:0`, `${B}:0`]);
+    // Overlapping, not enclosing.
+    expect(
+      apart([
+        call(A, RUN, langChain('gpt-4o-mini'), at(0n, 10n * MS)),
+        call(B, RUN, client('gpt-4o-mini'), at(1n * MS, 11n * MS)),
+      ]),
+    ).toEqual([`${A}:0`, `${B}:0`]);
+    // Two parallel calls of one model inside two parallel spans: no pairing is certain.
+    expect(
+      apart([
+        call(A, RUN, langChain('gpt-4o-mini'), at(0n, 10n * MS)),
+        call(B, RUN, langChain('gpt-4o-mini'), at(0n, 10n * MS)),
+        call(C, RUN, client('gpt-4o-mini'), at(1n * MS, 9n * MS)),
+        call(D, RUN, client('gpt-4o-mini'), at(2n * MS, 8n * MS)),
+      ]),
+    ).toEqual([`${A}:0`, `${B}:0`, `${C}:0`, `${D}:0`]);
+  });
+
+  it('compares microseconds, as every backend keeps them: equal intervals pair by span id', () => {
+    // Within one microsecond of each other: Jaeger would make them equal, so the fold does too.
+    const receipts = foldRun([
+      call(RUN, undefined, {}),
+      // In nanoseconds B encloses A; in microseconds they are equal, and A has the smaller id.
+      // (Both last 10 ms once truncated to whole microseconds, as a backend keeps durations.)
+      call(B, RUN, langChain('gpt-4o-mini'), at(100n, 10n * MS + 1000n)),
+      call(A, RUN, client('gpt-4o-mini'), at(400n, 10n * MS + 500n)),
+    ]).model_io;
+    expect(receipts.map((m) => [m.spanId, m.sources.map((x) => x.spanId)])).toEqual([[B, [A]]]);
+  });
+
+  it('gives the same bytes whatever order sibling call spans arrive in', () => {
+    const random = rng(11);
+    for (let round = 0; round < 100; round++) {
+      const spans: SpanRecord[] = [call(RUN, undefined, {})];
+      for (let i = 0; i < 8; i++) {
+        const id = (0x6100000000000000n + BigInt(round * 100 + i)).toString(16);
+        const from = BigInt(Math.floor(random() * 5)) * MS + BigInt(Math.floor(random() * 3000));
+        const to = from + BigInt(1 + Math.floor(random() * 6)) * MS;
+        const model = random() < 0.8 ? 'gpt-4o-mini' : 'gpt-4o';
+        spans.push(call(id, RUN, random() < 0.5 ? langChain(model) : client(model), at(from, to)));
+      }
+      const reference = serializeBundle(sealBundle(foldRun(spans)));
+      for (let k = 0; k < 5; k++) {
+        const shuffled = [...spans];
+        for (let i = shuffled.length - 1; i > 0; i--) {
+          const j = Math.floor(random() * (i + 1));
+          [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+        }
+        expect(serializeBundle(sealBundle(foldRun(shuffled)))).toBe(reference);
+      }
+    }
+  });
+});

@@ -80,6 +80,7 @@ interface Draft {
 class Rebuild {
   private readonly run: UnsealedRunBundle['run'];
   private readonly drafts = new Map<string, Draft>();
+  private readonly toolSpans = new Set<string>();
   private readonly diags: DiagIndex;
   private readonly rootId: string | null;
   private readonly rootStartNs: bigint;
@@ -270,6 +271,7 @@ class Rebuild {
   /** A tool-call span, written in each vocabulary that named it, with the commitments held. */
   private addToolCall(event: ToolCallEvent): void {
     const d = this.draft(event.spanId);
+    this.toolSpans.add(event.spanId);
     const fields = { callId: event.callId, toolName: event.toolName, toolType: event.toolType };
     for (const name of event.vocabularies) {
       const tool = VOCABULARIES.find((v) => v.name === name)?.tool;
@@ -390,6 +392,13 @@ class Rebuild {
       if (source.role === 'wrapper' && given.status !== null && !d.isStep) {
         d.status = statusOf(given.status);
       }
+      if (!d.timesHeld && child.timesHeld) {
+        // A microsecond around the span it wraps: where a diagnostic keeps the two apart (a
+        // missing parent), the fold pairs them by time within the step, as it did the original.
+        d.startNs = child.startNs - 1000n;
+        d.endNs = child.endNs + 1000n;
+        d.timesHeld = true;
+      }
       this.hang(child, step?.parentSpanId ?? null, source.spanId);
       child = d;
     }
@@ -429,11 +438,15 @@ class Rebuild {
       const root = this.rootId === null ? undefined : this.drafts.get(this.rootId);
       if (root !== undefined) return root.isStep ? undefined : root.spanId;
       // No root: the run span never arrived, and every span hangs under a missing parent. A
-      // plain span whose parent is missing keeps the others off the top.
+      // plain span whose parent is missing keeps the others off the top: one that is no model or
+      // tool call if there is one, since a call span above another call would make it a wrapper.
+      let orphan: string | undefined;
       for (const d of this.drafts.values()) {
-        if (!d.isStep && this.diags.missingParentOf(d.spanId) !== null) return d.spanId;
+        if (d.isStep || this.diags.missingParentOf(d.spanId) === null) continue;
+        if (d.receipt === null && !this.toolSpans.has(d.spanId)) return d.spanId;
+        orphan ??= d.spanId;
       }
-      return undefined;
+      return orphan;
     }
     // A step id can name several spans (a retried step, a step nested in itself): take one
     // that is not below the span being placed.

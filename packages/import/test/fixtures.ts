@@ -177,6 +177,30 @@ export function randomRun(seed: number): SpanRecord[] {
       a[sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = Math.floor(r() * 1000);
       if (r() < 0.8) a[sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = BigInt(Math.floor(r() * 1000));
       if (r() < 0.3) a[sc.ATTR_MODEL_IO_COST_AMOUNT] = r();
+      // A sibling span of the same call, as LangChain's under OpenInference: enclosing it in time.
+      if (r() < 0.25) {
+        extra.push({
+          traceId,
+          spanId: hex(r, 16),
+          parentSpanId: parent,
+          name: `langchain ${i}`,
+          kind: 'internal',
+          startTimeUnixNano: s - BigInt(Math.floor(r() * 3000)),
+          endTimeUnixNano: e + BigInt(Math.floor(r() * 3000)),
+          status: { code: 'unset' },
+          attributes: attrs({
+            'openinference.span.kind': 'LLM',
+            'llm.provider': 'openai',
+            'llm.invocation_parameters': JSON.stringify({
+              model: r() < 0.8 ? a[sc.ATTR_GEN_AI_REQUEST_MODEL] : 'other',
+            }),
+            ...(r() < 0.5 ? { 'llm.token_count.prompt': 3 } : {}),
+          }),
+          events: [],
+          resource: attrs({ [sc.ATTR_SERVICE_NAME]: 'agent' }),
+          scope: { name: 'test' },
+        });
+      }
       // The SDK's own spans under an instrumentation's: one call (a wrapper), or several (an
       // aggregate), in other vocabularies, agreeing or not.
       if (r() < 0.4) {

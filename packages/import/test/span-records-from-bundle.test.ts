@@ -163,7 +163,10 @@ describe('spanRecordsFromBundle', () => {
         span({
           spanId: `c00000000000000${i + 1}`,
           parentSpanId: 'c000000000000000',
+          // One call after the other: two calls of one model, one inside the other in time,
+          // would be one call described twice.
           startTimeUnixNano: BASE + BigInt(i) * 1_000_000n,
+          endTimeUnixNano: BASE + BigInt(i) * 1_000_000n + 900_000n,
           attributes: attrs(a),
         }),
       ),
