@@ -1,6 +1,6 @@
 import * as sc from '@llm-workbench/semconv';
 import type { FieldReader, ToolTable, Vocabulary } from './vocabulary.js';
-import { stepsByAttribute, writeFields, writeToolFields } from './write-fields.js';
+import { stepsByAttribute, writeFields } from './write-fields.js';
 
 /** GenAI operations that are not model calls: their spans become tool calls or steps, not receipts. */
 export const NON_MODEL_OPERATIONS: ReadonlySet<string> = new Set([
@@ -63,7 +63,7 @@ const tool: ToolTable = {
   arguments: [{ key: sc.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS }],
   result: [{ key: sc.ATTR_GEN_AI_TOOL_CALL_RESULT }],
   write: (f) => ({
-    ...writeToolFields(toolFields, f),
+    ...writeFields(toolFields, f),
     [sc.ATTR_GEN_AI_OPERATION_NAME]: EXECUTE_TOOL,
   }),
 };

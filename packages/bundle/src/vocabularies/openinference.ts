@@ -1,5 +1,5 @@
 import type { FieldReader, ToolTable, Vocabulary } from './vocabulary.js';
-import { stepsByAttribute, writeFields, writeToolFields } from './write-fields.js';
+import { stepsByAttribute, writeFields } from './write-fields.js';
 
 const SPAN_KIND = 'openinference.span.kind';
 const INVOCATION_PARAMETERS = 'llm.invocation_parameters';
@@ -97,7 +97,7 @@ const tool: ToolTable = {
   fields: toolFields,
   arguments: [{ key: 'input.value' }],
   result: [{ key: 'output.value' }],
-  write: (f) => ({ ...writeToolFields(toolFields, f), [SPAN_KIND]: 'TOOL' }),
+  write: (f) => ({ ...writeFields(toolFields, f), [SPAN_KIND]: 'TOOL' }),
 };
 
 /**

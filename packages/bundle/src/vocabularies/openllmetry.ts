@@ -1,5 +1,5 @@
 import type { FieldReader, ToolTable, Vocabulary } from './vocabulary.js';
-import { stepsByAttribute, writeFields, writeToolFields } from './write-fields.js';
+import { stepsByAttribute, writeFields } from './write-fields.js';
 
 const REQUEST_TYPE = 'llm.request.type';
 // Maps, not object literals: a request type such as `constructor` must not find Object's members.
@@ -41,7 +41,7 @@ const tool: ToolTable = {
   fields: toolFields,
   arguments: [{ key: 'traceloop.entity.input' }],
   result: [{ key: 'traceloop.entity.output' }],
-  write: (f) => ({ ...writeToolFields(toolFields, f), [SPAN_KIND]: 'tool' }),
+  write: (f) => ({ ...writeFields(toolFields, f), [SPAN_KIND]: 'tool' }),
 };
 
 /**

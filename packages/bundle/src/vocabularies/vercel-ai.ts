@@ -1,5 +1,5 @@
 import type { FieldReader, ToolTable, Vocabulary } from './vocabulary.js';
-import { writeFields, writeToolFields } from './write-fields.js';
+import { writeFields } from './write-fields.js';
 
 const OPERATION_ID = 'ai.operationId';
 /** The spans of the AI SDK that are one provider call; `ai.generateText` and the like wrap them. */
@@ -51,7 +51,7 @@ const tool: ToolTable = {
   fields: toolFields,
   arguments: [{ key: 'ai.toolCall.args' }, { key: 'ai.toolCall.input' }],
   result: [{ key: 'ai.toolCall.result' }, { key: 'ai.toolCall.output' }],
-  write: (f) => ({ ...writeToolFields(toolFields, f), [OPERATION_ID]: TOOL_CALL }),
+  write: (f) => ({ ...writeFields(toolFields, f), [OPERATION_ID]: TOOL_CALL }),
 };
 
 /**

@@ -1,43 +1,20 @@
 import type { AttributeValue } from '../span-record.js';
-import type {
-  ReceiptFields,
-  StepTable,
-  ToolCallFields,
-  ToolTable,
-  Vocabulary,
-} from './vocabulary.js';
+import type { StepTable } from './vocabulary.js';
 
 /**
- * Writes each non-null field under the first plain attribute name the vocabulary reads it from:
- * the inverse of reading, for the fields a table reads by name.
+ * Writes each non-null field under the first plain attribute name the table reads it from: the
+ * inverse of reading, for the fields a table reads by name (a receipt's, or a tool call's).
  */
-export function writeFields(
-  fields: Vocabulary['fields'],
-  values: ReceiptFields,
+export function writeFields<V extends Record<keyof V, string | number | null>>(
+  fields: { [K in keyof V]?: ReadonlyArray<string | object> },
+  values: V,
 ): Record<string, AttributeValue> {
   const out: Record<string, AttributeValue> = Object.create(null) as Record<string, AttributeValue>;
   for (const [field, sources] of Object.entries(fields) as Array<
-    [keyof ReceiptFields, ReadonlyArray<string | object>]
+    [keyof V, ReadonlyArray<string | object> | undefined]
   >) {
     const value = values[field];
-    if (value === null) continue;
-    const name = sources.find((s): s is string => typeof s === 'string');
-    if (name !== undefined) out[name] = value;
-  }
-  return out;
-}
-
-/** Writes each non-null tool-call field under the first plain attribute name the table reads. */
-export function writeToolFields(
-  fields: ToolTable['fields'],
-  values: ToolCallFields,
-): Record<string, AttributeValue> {
-  const out: Record<string, AttributeValue> = Object.create(null) as Record<string, AttributeValue>;
-  for (const [field, sources] of Object.entries(fields) as Array<
-    [keyof ToolCallFields, ReadonlyArray<string | object>]
-  >) {
-    const value = values[field];
-    if (value === null) continue;
+    if (value === null || value === undefined || sources === undefined) continue;
     const name = sources.find((s): s is string => typeof s === 'string');
     if (name !== undefined) out[name] = value;
   }
