@@ -15,6 +15,8 @@ export type {
   ModelCallResult,
   ModelCost,
   ModelIo,
+  ModelPriceRequest,
+  ModelPricer,
   StartRunOptions,
   StepKind,
   StepOptions,

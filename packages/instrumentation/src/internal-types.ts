@@ -1,6 +1,7 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { ArtifactStore } from './artifact-store.js';
 import type { Reporter } from './reporter.js';
+import type { ModelPricer } from './types.js';
 
 /** Options after merging code options, the environment and the defaults. Never exported. */
 export interface ResolvedConfig {
@@ -10,6 +11,7 @@ export interface ResolvedConfig {
   readonly artifactDiffMaxBytes: number;
   readonly artifactCacheMaxBytes: number;
   readonly generateRunId: () => string;
+  readonly price: ModelPricer | null;
 }
 
 /** What a run and all its steps share. Released when the run ends. */

@@ -14,7 +14,7 @@ const DEFAULTS = {
   artifactDiffMaxBytes: 64 * 1024,
   artifactCacheMaxBytes: 4 * 1024 * 1024,
   generateRunId: () => generateRunId(),
-} satisfies Required<Omit<WorkbenchOptions, 'tracer' | 'tracerProvider'>>;
+} satisfies Required<Omit<WorkbenchOptions, 'tracer' | 'tracerProvider' | 'price'>>;
 
 /** The environment as far as this package reads it. */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -47,6 +47,9 @@ export function resolveConfig(
       `generateRunId must be a function, got ${quote(merged.generateRunId)}`,
     );
   }
+  if (given.price !== undefined && typeof given.price !== 'function') {
+    throw new WorkbenchConfigError('price', `price must be a function, got ${quote(given.price)}`);
+  }
   return {
     tracer: resolveTracer(given),
     captureContent: merged.captureContent,
@@ -54,6 +57,7 @@ export function resolveConfig(
     artifactDiffMaxBytes: merged.artifactDiffMaxBytes,
     artifactCacheMaxBytes: merged.artifactCacheMaxBytes,
     generateRunId: merged.generateRunId,
+    price: given.price ?? null,
   };
 }
 

@@ -50,7 +50,46 @@ export interface WorkbenchOptions {
    * @default `run-YYYYMMDD-HHMMSS-` (UTC) followed by 12 random hex digits
    */
   generateRunId?: () => string;
+  /**
+   * Prices a model call at record time, when the caller gave no `cost`: what it returns is
+   * recorded as `workbench.model_io.cost.amount` / `.currency`, a reported cost like one the
+   * caller gave. `null` or `undefined` records no cost. It must be synchronous and should be
+   * cheap; if it throws or returns something that is not a cost, no cost is recorded and that is
+   * reported through diag, never thrown. `@llm-workbench/pricing` exports one built on
+   * `@pydantic/genai-prices`: `genaiPricesPricer`.
+   * @default none: only costs the caller gives are recorded
+   */
+  price?: ModelPricer;
 }
+
+/**
+ * What a {@link ModelPricer} is given: the call's model and usage as about to be recorded, and
+ * when it was made.
+ *
+ * @example
+ * const call: ModelPriceRequest = { provider: 'openai', model: 'gpt-4o', inputTokens: 812, outputTokens: 164, time: new Date() };
+ */
+export interface ModelPriceRequest {
+  provider: string;
+  model: string;
+  responseModel?: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadInputTokens?: number;
+  cacheWriteInputTokens?: number;
+  reasoningOutputTokens?: number;
+  /** The event's time (the call's `time`, or now). */
+  time: Date;
+}
+
+/**
+ * Prices one model call for {@link WorkbenchOptions.price}: a cost, or `null` / `undefined` for
+ * none.
+ *
+ * @example
+ * const flat: ModelPricer = (call) => ({ amount: call.inputTokens * 1e-6, currency: 'USD' });
+ */
+export type ModelPricer = (call: ModelPriceRequest) => ModelCost | null | undefined;
 
 /**
  * An event time: a `Date`, milliseconds since the Unix epoch (never a `performance.now()` value),

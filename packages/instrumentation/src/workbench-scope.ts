@@ -30,6 +30,7 @@ import { inScope } from './in-scope.js';
 import type { RunState } from './internal-types.js';
 import { isTextMediaType } from './is-text-media-type.js';
 import { modelIoAttributes } from './model-io-attributes.js';
+import { priceModelIo } from './price-model-io.js';
 import { recordError } from './record-error.js';
 import { sha256Hex } from './sha256-hex.js';
 import { nonRecordingSpan, startSpan } from './start-span.js';
@@ -171,7 +172,8 @@ export abstract class WorkbenchScope {
   /**
    * Records a receipt for one model call: a `workbench.model_io` event with the GenAI usage
    * attributes, duration, cost, and the sha256 of prompt and response. Their text is included
-   * only with content capture on, and only when it fits INLINE_LIMIT_BYTES.
+   * only with content capture on, and only when it fits INLINE_LIMIT_BYTES. Without a `cost`,
+   * the `price` option (when set) is asked for one.
    *
    * @example
    * step.recordModelIo({ provider: 'openai', model: 'gpt-4o', inputTokens: 812, outputTokens: 164, durationMs: 2310 });
@@ -180,7 +182,15 @@ export abstract class WorkbenchScope {
     this._safely('recordModelIo', undefined, () => {
       // Hashing is the costly part: skip it for spans that record nothing (sampled out).
       if (!this._isObject('recordModelIo', io) || (!this._ended && !this._recording())) return;
-      const { attributes, issues } = modelIoAttributes(io, this._state.config.captureContent);
+      const { price } = this._state.config;
+      const cost =
+        io.cost === undefined && price !== null
+          ? priceModelIo(io, price, this._state.reporter)
+          : undefined;
+      const { attributes, issues } = modelIoAttributes(
+        cost === undefined ? io : { ...io, cost },
+        this._state.config.captureContent,
+      );
       const b = new AttributeBuilder();
       Object.assign(b.attributes, attributes);
       b.issues.push(...issues);

@@ -2,6 +2,7 @@
 // duration and, when captured, the prompt and response.
 
 import { h } from './dom.js';
+import { estimateFor, pricingLabel } from './estimates.js';
 import {
   formatClock,
   formatCost,
@@ -17,6 +18,7 @@ import { contentBlock, dataTable, note, orDash } from './ui.js';
  * @typedef {import('./view-model.js').ModelCallView} ModelCallView
  * @typedef {import('./view-model.js').ContentView} ContentView
  * @typedef {import('./summarize.js').ModelTotals} ModelTotals
+ * @typedef {import('./estimates.js').CostEstimatesView} CostEstimatesView
  */
 
 /** Calls shown before "Show more". */
@@ -29,20 +31,25 @@ const OMITTED = /** @type {Record<string, string>} */ ({
 });
 
 /**
- * Fills the model calls section.
+ * Fills the model calls section. Reported costs are shown as the bundle has them; estimates
+ * (embedded beside the bundle by the renderer, for calls that reported none) are marked
+ * "estimated" and name the pricing data they came from.
  *
  * @example
- * renderModelCalls(section, view.modelCalls, summarizeModels(bundle.model_io));
+ * renderModelCalls(section, view.modelCalls, summarizeModels(bundle.model_io), estimates);
  * @param {HTMLElement} el
  * @param {ModelCallView[]} calls
  * @param {{ models: Map<string, ModelTotals>, totals: ModelTotals }} summary
+ * @param {CostEstimatesView | null} [estimates]
  * @returns {void}
  */
-export function renderModelCalls(el, calls, summary) {
+export function renderModelCalls(el, calls, summary, estimates = null) {
   if (calls.length === 0) {
     el.append(note('No model calls were recorded in this run.'));
     return;
   }
+  // The estimated column appears only when something was estimated.
+  const shown = estimates && estimates.priced > 0 ? estimates : null;
   const totals = dataTable(
     'Model usage per model and in total',
     [
@@ -52,12 +59,20 @@ export function renderModelCalls(el, calls, summary) {
       { text: 'Output tokens', class: 'num' },
       { text: 'Time in calls', class: 'num' },
       { text: 'Cost', class: 'num' },
+      ...(shown ? [{ text: 'Estimated cost', class: 'num' }] : []),
     ],
     'totals',
   );
-  for (const [name, t] of summary.models) totals.tbody.append(totalsRow(name, t, false));
-  totals.table.append(h('tfoot', null, totalsRow('Total', summary.totals, true)));
+  for (const [name, t] of summary.models)
+    totals.tbody.append(
+      totalsRow(name, t, false, shown ? (shown.models.get(name) ?? new Map()) : undefined),
+    );
+  totals.table.append(
+    h('tfoot', null, totalsRow('Total', summary.totals, true, shown ? shown.totals : undefined)),
+  );
   el.append(h('h3', null, 'Totals'), h('div', { class: 'table-frame' }, totals.table));
+  if (estimates && (estimates.priced > 0 || estimates.unpriced > 0))
+    el.append(estimateNote(estimates));
 
   const { table, tbody } = dataTable(
     'Each model call',
@@ -159,7 +174,7 @@ export function renderModelCalls(el, calls, summary) {
             : null,
         ),
         h('td', { class: 'num' }, formatDuration(m.durationMs)),
-        h('td', { class: 'num' }, m.cost ? formatCost(m.cost.amount, m.cost.currency) : '—'),
+        h('td', { class: 'num' }, costCell(m, i, estimates)),
       );
       if (m.input.content === null && m.output.content === null) return row;
       // The content gets a full-width row of its own beneath the call.
@@ -175,11 +190,60 @@ export function renderModelCalls(el, calls, summary) {
 }
 
 /**
+ * A call's cost: the reported one as it is; else the estimate, marked as one.
+ *
+ * @param {ModelCallView} m
+ * @param {number} i
+ * @param {CostEstimatesView | null} estimates
+ * @returns {Node | string}
+ */
+function costCell(m, i, estimates) {
+  if (m.cost) return formatCost(m.cost.amount, m.cost.currency);
+  const e = estimates ? estimateFor(estimates, i, m.spanId) : null;
+  if (!estimates || !e) return '—';
+  return h(
+    'span',
+    {
+      class: 'estimated',
+      title: `Estimated with ${pricingLabel(estimates)}${e.provider && e.model ? ` as ${e.provider}/${e.model}` : ''}; not part of the bundle`,
+    },
+    `≈ ${formatCost(e.amount, e.currency)}`,
+    h('span', { class: 'cell-sub' }, 'estimated'),
+  );
+}
+
+/**
+ * What the estimates are and where they came from.
+ *
+ * @param {CostEstimatesView} estimates
+ * @returns {HTMLParagraphElement}
+ */
+function estimateNote(estimates) {
+  const parts = [];
+  if (estimates.priced > 0) {
+    parts.push(
+      `Costs marked “estimated” are not part of the bundle: the renderer estimated the ${formatCount(estimates.priced)} call${estimates.priced === 1 ? '' : 's'} that reported no cost with ${pricingLabel(estimates)}.`,
+    );
+  }
+  if (estimates.unpriced > 0) {
+    parts.push(
+      `${formatCount(estimates.unpriced)} call${estimates.unpriced === 1 ? '' : 's'} without a reported cost could not be priced with ${pricingLabel(estimates)} (model or provider not in its data).`,
+    );
+  }
+  return h(
+    'p',
+    { class: 'note estimate-note', 'data-pricing-version': estimates.version },
+    parts.join(' '),
+  );
+}
+
+/**
  * @param {string} name
  * @param {ModelTotals} t
  * @param {boolean} total
+ * @param {Map<string, number>} [estimated] estimated amounts by currency, when the column is shown
  */
-function totalsRow(name, t, total) {
+function totalsRow(name, t, total, estimated) {
   return h(
     'tr',
     { class: total ? 'total' : null },
@@ -189,6 +253,15 @@ function totalsRow(name, t, total) {
     h('td', { class: 'num' }, formatCount(t.outputTokens)),
     h('td', { class: 'num' }, formatDuration(t.durationMs)),
     h('td', { class: 'num' }, formatCosts(t.cost)),
+    estimated
+      ? h(
+          'td',
+          { class: 'num' },
+          estimated.size > 0
+            ? h('span', { class: 'estimated' }, `≈ ${formatCosts(estimated)}`)
+            : '—',
+        )
+      : null,
   );
 }
 

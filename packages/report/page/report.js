@@ -1,6 +1,7 @@
 // The report's entry point: reads the embedded bundle, starts the integrity check, and draws
 // each section; a section that fails to draw says so and the others carry on.
 
+import { readCostEstimates } from './estimates.js';
 import { formatCount } from './format.js';
 import { checkIntegrity, parseBundleText } from './integrity.js';
 import { asObject, asString, member } from './read.js';
@@ -37,6 +38,7 @@ export function startReport() {
   const gates = summarizeGates(member(value, 'events'));
   const requests = gateRequests(member(value, 'events'));
   const models = summarizeModels(member(value, 'model_io'));
+  const estimates = readCostEstimates(readEmbeddedJson('cost-estimates'));
 
   const banner = /** @type {HTMLElement | null} */ (document.getElementById('integrity'));
   if (banner) renderIntegrity(banner, null, check);
@@ -45,7 +47,7 @@ export function startReport() {
   fill('workflow', (el) => renderWorkflow(el, view, gates));
   fill('timeline', (el) => renderTimeline(el, view, gates));
   fill('gates', (el) => renderGates(el, gates, requests));
-  fill('model-calls', (el) => renderModelCalls(el, view.modelCalls, models));
+  fill('model-calls', (el) => renderModelCalls(el, view.modelCalls, models, estimates));
   fill('tool-calls', (el) => renderToolCalls(el, view.toolCalls));
   fill('artifacts', (el) => renderArtifacts(el, view.artifacts));
   fill('diagnostics', (el) => renderDiagnostics(el, view.diagnostics));
@@ -138,6 +140,20 @@ function readEmbeddedString(id) {
       JSON.parse(document.getElementById(id)?.textContent ?? '')
     );
     return typeof value === 'string' ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * An embedded JSON block beside the bundle, or null when absent or malformed.
+ *
+ * @param {string} id
+ * @returns {unknown}
+ */
+function readEmbeddedJson(id) {
+  try {
+    return /** @type {unknown} */ (JSON.parse(document.getElementById(id)?.textContent ?? ''));
   } catch {
     return null;
   }

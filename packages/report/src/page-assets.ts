@@ -19,6 +19,7 @@ export const PAGE_MODULES = [
   'ui.js',
   'paging.js',
   'view-model.js',
+  'estimates.js',
   'render-integrity.js',
   'render-header.js',
   'render-workflow.js',

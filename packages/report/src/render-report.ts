@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { verifyBundle } from '@llm-workbench/bundle';
+import {
+  anyRunBundleSchema,
+  upgradeBundle,
+  verifyBundle,
+  type RunBundle,
+  type RunBundleV1,
+  type VerifyResult,
+} from '@llm-workbench/bundle';
+import { estimateCosts, type CostEstimates } from '@llm-workbench/pricing';
 import { embedJson, escapeHtml } from './html.js';
 import { pageScript, pageStyles } from './page-assets.js';
 import type { RenderCheck, RenderReportOptions } from './types.js';
@@ -7,7 +15,11 @@ import type { RenderCheck, RenderReportOptions } from './types.js';
 /** The name and version written into every report. */
 export const GENERATOR = '@llm-workbench/report 0.1.0';
 
-const DEFAULTS = { source: null, generatedAt: null } satisfies Required<RenderReportOptions>;
+const DEFAULTS = {
+  source: null,
+  generatedAt: null,
+  estimateCosts: true,
+} satisfies Required<RenderReportOptions>;
 
 const SECTIONS = [
   ['workflow', 'Workflow'],
@@ -32,19 +44,26 @@ const SECTIONS = [
  * await writeFile('run.html', html);
  */
 export function renderReport(bundleText: string, options: RenderReportOptions = {}): string {
-  const { source, generatedAt } = { ...DEFAULTS, ...options } satisfies RenderReportOptions;
+  const {
+    source,
+    generatedAt,
+    estimateCosts: estimate,
+  } = { ...DEFAULTS, ...options } satisfies RenderReportOptions;
   const generatedAtText =
     generatedAt === null
       ? null
       : generatedAt instanceof Date
         ? generatedAt.toISOString()
         : generatedAt;
+  const verdict = verifyAtRender(bundleText);
   const check: RenderCheck = {
-    ...verifyAtRender(bundleText),
+    ...checkOf(verdict),
     generator: GENERATOR,
     generatedAt: generatedAtText,
     source,
   };
+  // Beside the bundle, never in it: the page verifies the bundle text alone.
+  const estimates = estimate ? estimatesOf(bundleText, verdict) : null;
   const script = pageScript();
   const scriptHash = createHash('sha256').update(script, 'utf8').digest('base64');
   const csp = [
@@ -100,29 +119,65 @@ ${sections}
 <footer class="colophon"><div class="wrap">${footer.map((p) => `<p>${p}</p>`).join('')}</div></footer>
 <script type="application/json" id="bundle-text">${embedJson(bundleText)}</script>
 <script type="application/json" id="render-check">${embedJson(check)}</script>
+<script type="application/json" id="cost-estimates">${embedJson(estimates)}</script>
 <script>${script}</script>
 </body>
 </html>
 `;
 }
 
-/** `workbench verify`'s verdict, which never throws into the renderer. */
-function verifyAtRender(text: string): Pick<RenderCheck, 'ok' | 'sha256' | 'problems'> {
+/** `workbench verify`'s verdict, or what it threw: rendering never throws on a bundle. */
+function verifyAtRender(text: string): VerifyResult | { thrown: Error } {
   try {
-    const result = verifyBundle(text);
-    return result.ok
-      ? { ok: true, sha256: result.sha256, problems: [] }
-      : {
-          ok: false,
-          sha256: result.sha256,
-          problems: result.problems.map(({ code, path, message }) => ({ code, path, message })),
-        };
+    return verifyBundle(text);
   } catch (err) {
+    return { thrown: err instanceof Error ? err : new Error(String(err)) };
+  }
+}
+
+function checkOf(
+  verdict: VerifyResult | { thrown: Error },
+): Pick<RenderCheck, 'ok' | 'sha256' | 'problems'> {
+  if ('thrown' in verdict) {
     return {
       ok: false,
       sha256: null,
-      problems: [{ code: 'verify_failed', path: '', message: (err as Error).message }],
+      problems: [{ code: 'verify_failed', path: '', message: verdict.thrown.message }],
     };
+  }
+  return verdict.ok
+    ? { ok: true, sha256: verdict.sha256, problems: [] }
+    : {
+        ok: false,
+        sha256: verdict.sha256,
+        problems: verdict.problems.map(({ code, path, message }) => ({ code, path, message })),
+      };
+}
+
+/**
+ * Estimated costs of a bundle's unpriced calls, or null when the text is not a bundle. A bundle
+ * that fails its integrity check but has a bundle's shape is estimated too: the page shows it,
+ * under its warning, as `workbench show` does.
+ */
+function estimatesOf(
+  text: string,
+  verdict: VerifyResult | { thrown: Error },
+): CostEstimates | null {
+  try {
+    let bundle: RunBundle;
+    if (!('thrown' in verdict) && verdict.ok) bundle = verdict.bundle;
+    else {
+      const value: unknown = JSON.parse(text);
+      const parsed = anyRunBundleSchema.safeParse(value);
+      if (!parsed.success) return null;
+      bundle =
+        parsed.data.schemaVersion === 1
+          ? upgradeBundle(value as RunBundleV1)
+          : (value as RunBundle);
+    }
+    return estimateCosts(bundle);
+  } catch {
+    return null;
   }
 }
 

@@ -10,6 +10,13 @@ export interface RenderReportOptions {
    * renders to the same bytes.
    */
   generatedAt?: Date | string | null;
+  /**
+   * Estimate, for the calls that reported no cost, what they cost with the price data of
+   * `@pydantic/genai-prices` (see `@llm-workbench/pricing`), and show the estimates labelled as
+   * such with the data's version. They are embedded beside the bundle, never in it: the bundle
+   * text, and so its hash, stay exactly as given. Default: on.
+   */
+  estimateCosts?: boolean;
 }
 
 /** What `workbench verify` found when the report was rendered, embedded for the page to show. */

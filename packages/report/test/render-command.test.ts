@@ -5,7 +5,9 @@ import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The command lives in the CLI package; its behaviour is the report's, so it is tested here.
 import { main } from '../../cli/src/main.js';
+import { verifyBundle } from '@llm-workbench/bundle';
 import { demoLikeBundleText } from './fixtures/demo-like-bundle.js';
+import { pricedBundleText } from './fixtures/priced-bundle.js';
 
 async function run(
   argv: string[],
@@ -64,6 +66,31 @@ describe('workbench render', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^<!doctype html>[\s\S]*<\/html>\n$/);
     expect((await run([file])).stderr).toContain(`${file}.html`);
+  });
+
+  it('embeds the file byte for byte, with the estimated costs in a block beside it', async () => {
+    const file = join(dir, 'priced.json');
+    const priced = pricedBundleText();
+    await writeFile(file, priced);
+    const before = verifyBundle(priced);
+    expect((await run([file])).code).toBe(0);
+    const html = await readFile(join(dir, 'priced.html'), 'utf8');
+    const block = (id: string) =>
+      JSON.parse(
+        new RegExp(`<script type="application/json" id="${id}">(.*?)</script>`).exec(html)![1]!,
+      );
+    expect(block('bundle-text')).toBe(await readFile(file, 'utf8'));
+    expect(await readFile(file, 'utf8')).toBe(priced);
+    const after = verifyBundle(block('bundle-text'));
+    expect(before.ok && after.ok && after.sha256).toBe(before.ok && before.sha256);
+    expect(block('cost-estimates')).toMatchObject({
+      pricing: { source: '@pydantic/genai-prices' },
+      priced: 1,
+      receipts: [
+        { index: 1, estimate: { currency: 'USD', provider: 'anthropic' } },
+        { index: 2, estimate: null },
+      ],
+    });
   });
 
   it('reads standard input for -, writing to standard output', async () => {

@@ -2,9 +2,12 @@ import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { Script } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { verifyBundle, type RunBundle } from '@llm-workbench/bundle';
+import { estimateCosts, GENAI_PRICES_VERSION } from '@llm-workbench/pricing';
 import { renderReport } from '../src/index.js';
 import { PAGE_MODULES, pageScript } from '../src/page-assets.js';
 import { demoLikeBundleText } from './fixtures/demo-like-bundle.js';
+import { pricedBundleText } from './fixtures/priced-bundle.js';
 
 function scripts(html: string): Array<{ attrs: string; body: string }> {
   return [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)].map((m) => ({
@@ -28,9 +31,10 @@ describe('renderReport', () => {
     const page = renderReport(JSON.stringify({ run: { name: hostile }, x: hostile }), {
       source: hostile,
     });
-    // Only the three script elements the renderer writes, and no raw `<` from the content.
-    expect(scripts(page)).toHaveLength(3);
-    expect(page.match(/<\/script>/gi)).toHaveLength(3);
+    // Only the four script elements the renderer writes (bundle, render check, cost estimates,
+    // the page's script), and no raw `<` from the content.
+    expect(scripts(page)).toHaveLength(4);
+    expect(page.match(/<\/script>/gi)).toHaveLength(4);
     expect(page).not.toContain('<script>alert(1)');
     const embedded = scripts(page).find((s) => s.attrs.includes('id="bundle-text"'))!;
     expect(embedded.body).not.toContain('<');
@@ -91,6 +95,45 @@ describe('renderReport', () => {
       ok: true,
       sha256: (JSON.parse(text) as { integrity: { sha256: string } }).integrity.sha256,
     });
+  });
+});
+
+describe('renderReport, estimated costs', () => {
+  const text = pricedBundleText();
+  const bundle = JSON.parse(text) as RunBundle;
+  const html = renderReport(text, { source: 'priced.json' });
+  const block = (page: string, id: string): unknown =>
+    JSON.parse(scripts(page).find((s) => s.attrs.includes(`id="${id}"`))!.body);
+
+  it('embeds the estimates in a block of their own, beside the bundle text, which stays as given', () => {
+    expect(block(html, 'bundle-text')).toBe(text);
+    const verdict = verifyBundle(block(html, 'bundle-text') as string);
+    expect(verdict.ok && verdict.sha256).toBe(bundle.integrity.sha256);
+    expect(block(html, 'render-check')).toMatchObject({
+      ok: true,
+      sha256: bundle.integrity.sha256,
+    });
+    const estimates = block(html, 'cost-estimates');
+    expect(estimates).toEqual(JSON.parse(JSON.stringify(estimateCosts(bundle))));
+    expect(estimates).toMatchObject({
+      pricing: { source: '@pydantic/genai-prices', version: GENAI_PRICES_VERSION },
+      priced: 1,
+      unpriced: 1,
+    });
+    // Nothing estimated made its way into the bundle text.
+    expect(text).not.toContain('genai-prices');
+  });
+
+  it('estimates a tampered bundle too (shown under its warning), but not what is no bundle', () => {
+    const tampered = renderReport(text.replace('house-model-7', 'house-model-8'));
+    expect(block(tampered, 'render-check')).toMatchObject({ ok: false });
+    expect(block(tampered, 'cost-estimates')).toMatchObject({ priced: 1, unpriced: 1 });
+    expect(block(renderReport('not json'), 'cost-estimates')).toBeNull();
+    expect(block(renderReport('{"run":{}}'), 'cost-estimates')).toBeNull();
+  });
+
+  it('embeds none with estimateCosts: false', () => {
+    expect(block(renderReport(text, { estimateCosts: false }), 'cost-estimates')).toBeNull();
   });
 });
 

@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import { sealBundle, serializeBundle, type RunBundle } from '@llm-workbench/bundle';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { estimateCosts, GENAI_PRICES_VERSION } from '@llm-workbench/pricing';
 import { renderReport } from '../src/index.js';
 import { demoBundleText } from './fixtures/demo-bundle.js';
 import { demoLikeBundleText } from './fixtures/demo-like-bundle.js';
 import { largeBundleText } from './fixtures/large-bundle.js';
+import { pricedBundleText } from './fixtures/priced-bundle.js';
 import {
   CHROMIUM_PATH,
   inPage,
@@ -103,6 +105,56 @@ describe.skipIf(SKIP_BROWSER_TESTS)(`the report in Chromium (${CHROMIUM_PATH})`,
       await page.screenshot({ path: join(OUTPUT_DIR, 'weekly-newsletter.png'), fullPage: true });
       await page.screenshot({ path: join(OUTPUT_DIR, 'weekly-newsletter-top.png') });
       expect(r.errors).toEqual([]);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('shows estimated costs labelled as estimated with the pricing version, reported ones plain, and still verifies', async () => {
+    const text = pricedBundleText();
+    const bundle = JSON.parse(text) as RunBundle;
+    const estimate = estimateCosts(bundle).receipts.find((r) => r.index === 1)!.estimate!;
+    const r = await openReport(browser, renderReport(text, { source: 'priced.json' }));
+    try {
+      const { page } = r;
+      expect(await page.getAttribute('html', 'data-integrity')).toBe('verified');
+      await expect
+        .poll(() => page.locator('#integrity').innerText())
+        .toContain(bundle.integrity.sha256);
+      const rows = page.locator('#model-calls table.calls tbody tr');
+      expect(await rows.count()).toBe(3);
+      const cost = (i: number) => rows.nth(i).locator('td').last();
+      // Reported: as the bundle has it, with no label.
+      expect(await cost(0).innerText()).toBe('$0.0035');
+      // Estimated: the library's amount, marked, with the pricing data named.
+      const estimated = cost(1).locator('.estimated');
+      const shown = await estimated.innerText();
+      expect(shown).toMatch(/^≈ \$0\.\d+\s+estimated$/);
+      expect(Number(/\$(\d+\.\d+)/.exec(shown)![1])).toBeCloseTo(estimate.amount, 4);
+      expect(await estimated.getAttribute('title')).toContain(
+        `@pydantic/genai-prices ${GENAI_PRICES_VERSION}`,
+      );
+      // Unknown to the pricing data: no estimate, none invented.
+      expect(await cost(2).innerText()).toBe('—');
+      const note = page.locator('#model-calls .estimate-note');
+      expect(await note.getAttribute('data-pricing-version')).toBe(GENAI_PRICES_VERSION);
+      expect(await note.innerText()).toContain(
+        `with @pydantic/genai-prices ${GENAI_PRICES_VERSION}`,
+      );
+      expect(await note.innerText()).toContain('not part of the bundle');
+      expect(await note.innerText()).toContain(
+        '1 call without a reported cost could not be priced',
+      );
+      expect(await page.locator('#model-calls tfoot').innerText()).toMatch(
+        /\$0\.0035\s+≈ \$0\.\d+/,
+      );
+      // Per model: an estimate where one was made, a dash where none was.
+      const perModel = page.locator('#model-calls table.totals tbody tr');
+      expect(await perModel.nth(0).locator('td').last().innerText()).toBe('—');
+      expect(await perModel.nth(1).locator('td').last().innerText()).toMatch(/^≈ \$0\.\d+$/);
+      await page.screenshot({ path: join(OUTPUT_DIR, 'estimated-cost.png'), fullPage: true });
+      expect(r.errors).toEqual([]);
+      expect(r.blocked).toEqual([]);
     } finally {
       await r.close();
     }

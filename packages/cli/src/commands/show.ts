@@ -7,6 +7,8 @@ import {
   type ModelIoReceipt,
   type RunBundle,
 } from '@llm-workbench/bundle';
+import { estimateCosts } from '@llm-workbench/pricing';
+import { estimateLines, formatEstimated, formatEstimatedTotals } from '../estimated-cost.js';
 import { CliError, EXIT, writeLine, type Command } from '../io.js';
 import { loadBundle } from '../load-bundle.js';
 import { formatCost, formatMs, formatTokens, table } from '../format.js';
@@ -16,8 +18,11 @@ const HELP = `Usage: workbench show FILE [--json]
 Prints a readable account of a run: header and integrity, the timeline of steps, gates (decision,
 actor, time and wait), model calls (tokens, cache and reasoning tokens, response model, status,
 cost, duration, the vocabulary read) with totals, tool calls, and artifacts with their versions.
+A call that reported no cost shows an estimate, marked '~… (est.)', from the price data of
+@pydantic/genai-prices (its version is printed); estimates are not part of the bundle.
 A bundle whose integrity fails is still shown, under a warning, and exits 1.
---json prints the derived summary (gates, model and tool totals) with the verification result.`;
+--json prints the derived summary (gates, model and tool totals) with the verification result,
+and the estimates under estimatedCost (with pricing.source and pricing.version).`;
 
 /** `workbench show FILE [--json]` */
 export const showCommand: Command = async (argv, io) => {
@@ -34,6 +39,8 @@ export const showCommand: Command = async (argv, io) => {
   const file = positionals[0]!;
   const { bundle, verification } = await loadBundle(file, io.stdin);
   const summary = summarizeBundle(bundle);
+  // Derived here, never stored: the bundle's hash must not depend on the reader's price data.
+  const estimates = estimateCosts(bundle);
   if (values.json) {
     writeLine(
       io.stdout,
@@ -51,6 +58,7 @@ export const showCommand: Command = async (argv, io) => {
           totals: { ...summary.totals, cost: Object.fromEntries(summary.totals.cost) },
           tools: Object.fromEntries(summary.tools),
           artifacts: bundle.artifacts.map(({ content: _c, patch: _p, ...a }) => a),
+          estimatedCost: estimates,
         },
         null,
         2,
@@ -105,7 +113,13 @@ export const showCommand: Command = async (argv, io) => {
   if (bundle.model_io.length > 0) {
     out.push('', 'Model calls');
     const optional = (n: number | null) => (n === null ? '' : formatTokens(n));
-    const rows = bundle.model_io.map((m) => [
+    const estimated = new Map(estimates.receipts.map((r) => [r.index, r.estimate]));
+    const costOf = (m: ModelIoReceipt, i: number): string => {
+      if (m.cost) return formatCost(m.cost.amount, m.cost.currency);
+      const e = estimated.get(i);
+      return e ? formatEstimated(e.amount, e.currency) : '';
+    };
+    const rows = bundle.model_io.map((m, i) => [
       m.stepId ?? '',
       `${m.provider ?? '?'}/${m.model ?? '?'}`,
       m.responseModel !== null && m.responseModel !== m.model ? m.responseModel : '',
@@ -116,7 +130,7 @@ export const showCommand: Command = async (argv, io) => {
       optional(m.usage.reasoningOutputTokens),
       formatMs(m.durationMs),
       m.status === null || m.status.code === 'unset' ? '' : m.status.code,
-      m.cost ? formatCost(m.cost.amount, m.cost.currency) : '',
+      costOf(m, i),
       readFrom(m),
     ]);
     const t = summary.totals;
@@ -131,7 +145,10 @@ export const showCommand: Command = async (argv, io) => {
       optional(t.reasoningOutputTokens || null),
       formatMs(t.durationMs),
       '',
-      [...t.cost].map(([c, a]) => formatCost(a, c)).join(' + '),
+      [
+        ...[...t.cost].map(([c, a]) => formatCost(a, c)),
+        ...(estimates.priced > 0 ? [formatEstimatedTotals(estimates.totals)] : []),
+      ].join(' + '),
       '',
     ]);
     out.push(
@@ -153,6 +170,7 @@ export const showCommand: Command = async (argv, io) => {
         rows,
         [3, 4, 5, 6, 7, 8, 10],
       ).map((l) => `  ${l}`),
+      ...estimateLines(estimates).map((l) => `  ${l}`),
     );
   }
   const toolCalls = bundle.events.filter((e) => e.type === 'tool_call');
