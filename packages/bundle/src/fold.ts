@@ -125,11 +125,13 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
   const ordered = starts.map((s) => s.span);
 
   const derivedSteps = otherSteps(byId);
-  const ancestry = new Ancestry(byId, diags, (span) => {
+  /** The step a span itself opens: its `workbench.step.id`, or its own id for an agent span. */
+  const stepIdOf = (span: SpanRecord): string | null => {
     if (derivedSteps.size > 0) return derivedSteps.has(span.spanId) ? span.spanId : null;
     const own = span.attributes[sc.ATTR_STEP_ID];
     return typeof own === 'string' ? own : null;
-  });
+  };
+  const ancestry = new Ancestry(byId, diags, stepIdOf);
   const root = chooseRoot(ordered, diags);
 
   const steps: BundleStep[] = [];
@@ -162,10 +164,9 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
   for (const { span, us: startUs } of starts) {
     const spanId = span.spanId;
     const r = new Reader(span.attributes, diags, spanId, null);
-    const declaredStep = r.str(sc.ATTR_STEP_ID);
+    r.str(sc.ATTR_STEP_ID); // read for its diagnostic when mistyped
     const derivedStep = derivedSteps.get(spanId);
-    const ownStep =
-      derivedSteps.size > 0 ? (derivedStep !== undefined ? spanId : null) : declaredStep;
+    const ownStep = stepIdOf(span);
     const enclosingStep = ancestry.stepOf(spanId);
     const endUs = endMicros(span.startTimeUnixNano, span.endTimeUnixNano);
     if (span.endTimeUnixNano < span.startTimeUnixNano) {
