@@ -292,15 +292,7 @@ class Rebuild {
     if (d.name === UNNAMED_SPAN_NAME) d.name = `execute_tool ${event.toolName ?? ''}`.trim();
     if (!d.isStep) d.status = statusOf(event.status);
     if (d.enclosing === undefined && !d.isStep) d.enclosing = event.stepId;
-    if (!d.timesHeld && event.time !== null) {
-      const us = parseBundleTime(event.time);
-      if (us !== null) {
-        d.startNs = us * 1000n;
-        const durUs = event.durationMs === null ? 0n : BigInt(Math.round(event.durationMs * 1000));
-        d.endNs = d.startNs + durUs * 1000n;
-        d.timesHeld = true;
-      }
-    }
+    holdTimes(d, event.time, event.durationMs);
   }
 
   private addEvent(
@@ -356,16 +348,7 @@ class Rebuild {
       }
       if (receipt.status !== null && !d.isStep) d.status = statusOf(receipt.status);
       if (d.enclosing === undefined && !d.isStep) d.enclosing = receipt.stepId;
-      if (!d.timesHeld && receipt.time !== null) {
-        const us = parseBundleTime(receipt.time);
-        if (us !== null) {
-          d.startNs = us * 1000n;
-          const durUs =
-            receipt.durationMs === null ? 0n : BigInt(Math.round(receipt.durationMs * 1000));
-          d.endNs = d.startNs + durUs * 1000n;
-          d.timesHeld = true;
-        }
-      }
+      holdTimes(d, receipt.time, receipt.durationMs);
       this.addReceiptSources(receipt);
     }
   }
@@ -630,6 +613,17 @@ class Rebuild {
 
 // ---------------------------------------------------------------------------------------------
 // Values
+
+/** Gives a span whose times nothing else set the start and duration a receipt or tool call holds. */
+function holdTimes(d: Draft, time: string | null, durationMs: number | null): void {
+  if (d.timesHeld || time === null) return;
+  const us = parseBundleTime(time);
+  if (us === null) return;
+  d.startNs = us * 1000n;
+  const durUs = durationMs === null ? 0n : BigInt(Math.round(durationMs * 1000));
+  d.endNs = d.startNs + durUs * 1000n;
+  d.timesHeld = true;
+}
 
 function put(a: Map<string, AttributeValue>, key: string, value: AttributeValue | undefined): void {
   if (value !== null && value !== undefined) a.set(key, value);
