@@ -10,7 +10,14 @@ import type {
   ReceiptSource,
   ReceiptVocabulary,
 } from './types.js';
-import type { ReceiptFields } from './vocabularies/vocabulary.js';
+import { MODALITY_FIELD, MODALITIES, type ReceiptFields } from './vocabularies/vocabulary.js';
+
+/** The per-modality receipt fields, in receipt order (modality, then count). */
+const MODALITY_FIELDS = MODALITIES.flatMap((m) => [
+  MODALITY_FIELD[m].cacheReadInputTokens,
+  MODALITY_FIELD[m].inputTokens,
+  MODALITY_FIELD[m].outputTokens,
+]);
 
 /** What one span says about the model call it describes, before the spans of one call merge. */
 export interface ModelCallSpan {
@@ -82,6 +89,7 @@ const PARTS: readonly Part[] = [
   field('cacheReadInputTokens'),
   field('cacheWriteInputTokens'),
   field('reasoningOutputTokens'),
+  ...MODALITY_FIELDS.map(field),
   {
     name: 'cost',
     value: (c) => (c.cost === null ? null : { amount: c.cost.amount, currency: c.cost.currency }),
@@ -122,11 +130,20 @@ const PARTS: readonly Part[] = [
  * Some instrumentations do not make their span the active context, so the SDK's span of the same
  * call is its sibling, not its child (LangChain's `LLM` span beside the OpenAI client's; the
  * Anthropic stream helper under OpenLLMetry). A call span with no wrapper and no wrapped span is
- * then wrapped by another such span of the same step that encloses it in time (microseconds, as
- * every backend keeps them) and describes the same call (the same request or response model, and
- * no differing provider, model, operation or token count), when the pairing is one to one: each
- * is the only candidate of the other. Two parallel calls of one model stay two. (The step, not the parent: a
- * bundle keeps each receipt's step, and so a replay of it pairs the same spans.)
+ * then paired with another such span of the same step when
+ * - the two come from different instrumentations (scope names): one instrumentation makes one
+ *   span per call, so two of its spans are two calls;
+ * - their times overlap (microseconds, as every backend keeps them): the one that starts first
+ *   is the wrapper (of equal starts, the one that ends later; of equal intervals, the smaller
+ *   span id), the other holds the receipt;
+ * - they describe the same call: the same request or response model, and no differing provider,
+ *   model, operation or token count (input token counts may differ by exactly the cached tokens
+ *   one of them reports, as Anthropic's own count leaves them out and the GenAI one includes
+ *   them);
+ * - and the pairing is one to one: each is the only candidate of the other. Two parallel calls
+ *   of one model under two instrumentations stay four receipts rather than pair by guess.
+ * (The step, not the parent: a bundle keeps each receipt's step, and so a replay of it pairs the
+ * same spans.)
  *
  * @example
  * const merged = oneReceiptPerCall(calls, spansById);
@@ -243,6 +260,7 @@ function sortedKeys(o: { [field: string]: JsonValue }): { [field: string]: JsonV
 /** A call span's microsecond interval, as every backend gives it back (start plus duration). */
 interface Interval {
   id: string;
+  scope: string;
   start: bigint;
   end: bigint;
 }
@@ -266,6 +284,7 @@ function siblingWrappers(
     const list = byStep.get(step) ?? [];
     list.push({
       id,
+      scope: span.scope.name,
       start: nanosToMicros(span.startTimeUnixNano),
       end: endMicros(span.startTimeUnixNano, span.endTimeUnixNano),
     });
@@ -277,7 +296,8 @@ function siblingWrappers(
     if (siblings.length < 2) continue;
     for (const o of siblings) {
       for (const i of siblings) {
-        if (o === i || !encloses(o, i) || !sameCall(calls.get(o.id)!, calls.get(i.id)!)) continue;
+        if (o === i || o.scope === i.scope || !wraps(o, i)) continue;
+        if (!sameCall(calls.get(o.id)!, calls.get(i.id)!)) continue;
         outersOf.set(i.id, [...(outersOf.get(i.id) ?? []), o.id]);
         innersOf.set(o.id, [...(innersOf.get(o.id) ?? []), i.id]);
       }
@@ -294,17 +314,22 @@ function siblingWrappers(
   return links;
 }
 
-/** Whether `o` encloses `i`; of equal intervals, the smaller span id encloses the other. */
-function encloses(o: Interval, i: Interval): boolean {
-  if (o.start > i.start || o.end < i.end) return false;
-  if (o.start < i.start || o.end > i.end) return true;
+/**
+ * Whether `o` wraps `i` in time: they overlap and `o` starts first (of equal starts, ends later;
+ * of equal intervals, has the smaller span id).
+ */
+function wraps(o: Interval, i: Interval): boolean {
+  if (o.start > i.start || i.start > o.end) return false;
+  if (o.start < i.start) return true;
+  if (o.end !== i.end) return o.end > i.end;
   return o.id < i.id;
 }
 
 /**
  * The same request (or response) model on both, and no differing provider, model, operation or
- * token count: two parallel calls of one model, one inside the other in time, answer with other
- * token counts and stay two.
+ * token count: two parallel calls of one model answer with other token counts and stay two. Input
+ * token counts may differ by exactly the cached tokens (read plus written) that one of them
+ * reports: Anthropic's `input_tokens` leaves them out, the GenAI count includes them.
  */
 function sameCall(a: ModelCallSpan, b: ModelCallSpan): boolean {
   const f = a.fields;
@@ -313,7 +338,15 @@ function sameCall(a: ModelCallSpan, b: ModelCallSpan): boolean {
     x !== null && y !== null && x !== y;
   if (differ(f.provider, g.provider) || differ(f.operation, g.operation)) return false;
   if (differ(f.model, g.model) || differ(f.responseModel, g.responseModel)) return false;
-  if (differ(f.inputTokens, g.inputTokens) || differ(f.outputTokens, g.outputTokens)) return false;
+  if (differ(f.outputTokens, g.outputTokens)) return false;
+  if (differ(f.cacheReadInputTokens, g.cacheReadInputTokens)) return false;
+  if (differ(f.cacheWriteInputTokens, g.cacheWriteInputTokens)) return false;
+  if (differ(f.inputTokens, g.inputTokens)) {
+    const cached =
+      (f.cacheReadInputTokens ?? g.cacheReadInputTokens ?? 0) +
+      (f.cacheWriteInputTokens ?? g.cacheWriteInputTokens ?? 0);
+    if (cached === 0 || Math.abs(f.inputTokens! - g.inputTokens!) !== cached) return false;
+  }
   return (
     (f.model !== null && f.model === g.model) ||
     (f.responseModel !== null && f.responseModel === g.responseModel)

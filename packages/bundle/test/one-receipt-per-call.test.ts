@@ -210,6 +210,10 @@ describe('oneReceiptPerCall, sibling spans of one call', () => {
     startTimeUnixNano: T0 + from,
     endTimeUnixNano: T0 + to,
   });
+  /** Another instrumentation's scope than the client span's (the fixtures' `test`). */
+  const LC: Partial<SpanRecord> = {
+    scope: { name: '@arizeai/openinference-instrumentation-langchain' },
+  };
   const A = '5000000000000005';
   const B = '6000000000000006';
   const C = '7000000000000007';
@@ -218,7 +222,7 @@ describe('oneReceiptPerCall, sibling spans of one call', () => {
   it('folds a sibling that encloses the call in time and names its model into one receipt', () => {
     const bundle = foldRun([
       call(RUN, undefined, {}),
-      call(A, RUN, langChain('gpt-4o-mini'), at(0n, 10n * MS)),
+      call(A, RUN, langChain('gpt-4o-mini'), { ...at(0n, 10n * MS), ...LC }),
       call(B, RUN, client('gpt-4o-mini'), at(1n * MS, 9n * MS)),
     ]);
     expect(bundle.model_io).toHaveLength(1);
@@ -230,12 +234,63 @@ describe('oneReceiptPerCall, sibling spans of one call', () => {
     expect(summarizeBundle(sealBundle(bundle)).totals.calls).toBe(1);
   });
 
+  it('pairs overlapping siblings of two instrumentations: the one that starts first wraps', () => {
+    // The Anthropic SDK's stream helper starts its span, then calls messages.create, which
+    // OpenLLMetry wraps in a sibling span; which of the two ends first is a race.
+    const sdk = {
+      [sc.ATTR_GEN_AI_OPERATION_NAME]: 'chat',
+      [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'anthropic',
+      [sc.ATTR_GEN_AI_REQUEST_MODEL]: 'claude-3-5-haiku',
+      [sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 1500,
+      [sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: 30,
+      [sc.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: 1000,
+      [sc.ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS]: 400,
+    };
+    // OpenLLMetry's count, as Anthropic's API gives it: without the 1400 cached tokens.
+    const traceloop = { ...openllmetry, [sc.ATTR_GEN_AI_REQUEST_MODEL]: 'claude-3-5-haiku' };
+    traceloop[sc.ATTR_GEN_AI_USAGE_PROMPT_TOKENS] = 100;
+    traceloop[sc.ATTR_GEN_AI_USAGE_COMPLETION_TOKENS] = 30;
+    const OL: Partial<SpanRecord> = { scope: { name: '@traceloop/instrumentation-anthropic' } };
+    const SDK_SCOPE: Partial<SpanRecord> = { scope: { name: '@anthropic-ai/sdk' } };
+    for (const [sdkEnd, olEnd] of [
+      [9n, 10n],
+      [10n, 9n],
+    ] as const) {
+      const receipts = foldRun([
+        call(RUN, undefined, {}),
+        call(A, RUN, sdk, { ...at(0n, sdkEnd * MS), ...SDK_SCOPE }),
+        call(B, RUN, traceloop, { ...at(1n * MS, olEnd * MS), ...OL }),
+      ]).model_io;
+      expect(receipts).toHaveLength(1);
+      expect(receipts[0]).toMatchObject({
+        spanId: B,
+        usage: { inputTokens: 100, outputTokens: 30, cacheReadInputTokens: 1000 },
+        sources: [{ spanId: A, role: 'wrapper', disagreements: { inputTokens: 1500 } }],
+      });
+    }
+    // Input counts that differ by other than the cached tokens are two calls.
+    const two = foldRun([
+      call(RUN, undefined, {}),
+      call(A, RUN, sdk, { ...at(0n, 9n * MS), ...SDK_SCOPE }),
+      call(
+        B,
+        RUN,
+        { ...traceloop, [sc.ATTR_GEN_AI_USAGE_PROMPT_TOKENS]: 101 },
+        {
+          ...at(1n * MS, 10n * MS),
+          ...OL,
+        },
+      ),
+    ]).model_io;
+    expect(two).toHaveLength(2);
+  });
+
   it('pairs the calls of a loop each with its own enclosing sibling', () => {
     const receipts = foldRun([
       call(RUN, undefined, {}),
-      call(A, RUN, langChain('gpt-4o-mini'), at(0n, 10n * MS)),
+      call(A, RUN, langChain('gpt-4o-mini'), { ...at(0n, 10n * MS), ...LC }),
       call(B, RUN, client('gpt-4o-mini'), at(1n * MS, 9n * MS)),
-      call(C, RUN, langChain('gpt-4o-mini'), at(20n * MS, 30n * MS)),
+      call(C, RUN, langChain('gpt-4o-mini'), { ...at(20n * MS, 30n * MS), ...LC }),
       call(D, RUN, client('gpt-4o-mini'), at(21n * MS, 29n * MS)),
     ]).model_io;
     expect(receipts.map((m) => [m.spanId, m.sources.map((x) => x.spanId)])).toEqual([
@@ -252,7 +307,7 @@ describe('oneReceiptPerCall, sibling spans of one call', () => {
     // Another model.
     expect(
       apart([
-        call(A, RUN, langChain('gpt-4o'), at(0n, 10n * MS)),
+        call(A, RUN, langChain('gpt-4o'), { ...at(0n, 10n * MS), ...LC }),
         call(B, RUN, client('gpt-4o-mini'), at(1n * MS, 9n * MS)),
       ]),
     ).toEqual([`${A}:0`, `${B}:0`]);
@@ -268,18 +323,25 @@ describe('oneReceiptPerCall, sibling spans of one call', () => {
         ),
       ]),
     ).toEqual([`${A}:0`, `${B}:0`]);
-    // Overlapping, not enclosing.
+    // Not overlapping.
+    expect(
+      apart([
+        call(A, RUN, langChain('gpt-4o-mini'), { ...at(0n, 10n * MS), ...LC }),
+        call(B, RUN, client('gpt-4o-mini'), at(11n * MS, 19n * MS)),
+      ]),
+    ).toEqual([`${A}:0`, `${B}:0`]);
+    // One instrumentation's two spans are two calls, however they overlap.
     expect(
       apart([
         call(A, RUN, langChain('gpt-4o-mini'), at(0n, 10n * MS)),
-        call(B, RUN, client('gpt-4o-mini'), at(1n * MS, 11n * MS)),
+        call(B, RUN, client('gpt-4o-mini'), at(1n * MS, 9n * MS)),
       ]),
     ).toEqual([`${A}:0`, `${B}:0`]);
     // Two parallel calls of one model inside two parallel spans: no pairing is certain.
     expect(
       apart([
-        call(A, RUN, langChain('gpt-4o-mini'), at(0n, 10n * MS)),
-        call(B, RUN, langChain('gpt-4o-mini'), at(0n, 10n * MS)),
+        call(A, RUN, langChain('gpt-4o-mini'), { ...at(0n, 10n * MS), ...LC }),
+        call(B, RUN, langChain('gpt-4o-mini'), { ...at(0n, 10n * MS), ...LC }),
         call(C, RUN, client('gpt-4o-mini'), at(1n * MS, 9n * MS)),
         call(D, RUN, client('gpt-4o-mini'), at(2n * MS, 8n * MS)),
       ]),
@@ -292,7 +354,7 @@ describe('oneReceiptPerCall, sibling spans of one call', () => {
       call(RUN, undefined, {}),
       // In nanoseconds B encloses A; in microseconds they are equal, and A has the smaller id.
       // (Both last 10 ms once truncated to whole microseconds, as a backend keeps durations.)
-      call(B, RUN, langChain('gpt-4o-mini'), at(100n, 10n * MS + 1000n)),
+      call(B, RUN, langChain('gpt-4o-mini'), { ...at(100n, 10n * MS + 1000n), ...LC }),
       call(A, RUN, client('gpt-4o-mini'), at(400n, 10n * MS + 500n)),
     ]).model_io;
     expect(receipts.map((m) => [m.spanId, m.sources.map((x) => x.spanId)])).toEqual([[B, [A]]]);
@@ -307,7 +369,15 @@ describe('oneReceiptPerCall, sibling spans of one call', () => {
         const from = BigInt(Math.floor(random() * 5)) * MS + BigInt(Math.floor(random() * 3000));
         const to = from + BigInt(1 + Math.floor(random() * 6)) * MS;
         const model = random() < 0.8 ? 'gpt-4o-mini' : 'gpt-4o';
-        spans.push(call(id, RUN, random() < 0.5 ? langChain(model) : client(model), at(from, to)));
+        const lc = random() < 0.5;
+        spans.push(
+          call(
+            id,
+            RUN,
+            lc ? langChain(model) : client(model),
+            lc ? { ...at(from, to), ...LC } : at(from, to),
+          ),
+        );
       }
       const reference = serializeBundle(sealBundle(foldRun(spans)));
       for (let k = 0; k < 5; k++) {
