@@ -26,8 +26,22 @@ export const TOOL_ARGUMENTS = { city: 'Paris' };
 export const EMBEDDING_DIMENSIONS = 4;
 
 /** OpenAI Chat Completions usage of a text answer, and of a tool-call answer. */
-export const CHAT_USAGE = { prompt: 42, completion: 9, cached: 16, reasoning: 3 };
-export const CHAT_TOOL_CALL_USAGE = { prompt: 30, completion: 12, cached: 8, reasoning: 2 };
+export const CHAT_USAGE = {
+  prompt: 42,
+  completion: 9,
+  cached: 16,
+  reasoning: 3,
+  audioIn: 5,
+  audioOut: 2,
+};
+export const CHAT_TOOL_CALL_USAGE = {
+  prompt: 30,
+  completion: 12,
+  cached: 8,
+  reasoning: 2,
+  audioIn: 3,
+  audioOut: 1,
+};
 /** OpenAI Embeddings usage for each input string. */
 export const EMBEDDING_TOKENS_PER_INPUT = 5;
 /** OpenAI Responses API usage. */
@@ -198,8 +212,8 @@ function chatCompletions(request: Json, model: string, res: ServerResponse): voi
     prompt_tokens: u.prompt,
     completion_tokens: u.completion,
     total_tokens: u.prompt + u.completion,
-    prompt_tokens_details: { cached_tokens: u.cached, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: u.reasoning, audio_tokens: 0 },
+    prompt_tokens_details: { cached_tokens: u.cached, audio_tokens: u.audioIn },
+    completion_tokens_details: { reasoning_tokens: u.reasoning, audio_tokens: u.audioOut },
   };
   const id = 'chatcmpl-fake0001';
   const created = 1_764_151_842;

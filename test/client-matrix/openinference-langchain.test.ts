@@ -49,6 +49,10 @@ const chatUsage = (x: typeof CHAT_USAGE) =>
     outputTokens: x.completion,
     cacheReadInputTokens: x.cached,
     reasoningOutputTokens: x.reasoning,
+    // LangChain keeps OpenAI's audio token details (those that are not 0).
+    modalities: {
+      audio: { cacheReadInputTokens: null, inputTokens: x.audioIn, outputTokens: x.audioOut },
+    },
   });
 
 /** A LangChain receipt: the provider from LangChain's `ls_provider`; no response model recorded. */

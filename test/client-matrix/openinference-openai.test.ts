@@ -27,7 +27,7 @@ afterAll(async () => {
 const prompt = [{ role: 'user' as const, content: 'What is the capital of France?' }];
 
 describe('@arizeai/openinference-instrumentation-openai 4.2', () => {
-  it('records a chat call: cached and reasoning tokens, ok status', async () => {
+  it('records a chat call: cached, reasoning and audio tokens, ok status', async () => {
     const s = await m.scenario('chat', async () => {
       await client.chat.completions.create({ model: 'gpt-4o-mini', messages: prompt });
     });
@@ -43,6 +43,13 @@ describe('@arizeai/openinference-instrumentation-openai 4.2', () => {
         outputTokens: CHAT_USAGE.completion,
         cacheReadInputTokens: CHAT_USAGE.cached,
         reasoningOutputTokens: CHAT_USAGE.reasoning,
+        modalities: {
+          audio: {
+            cacheReadInputTokens: null,
+            inputTokens: CHAT_USAGE.audioIn,
+            outputTokens: CHAT_USAGE.audioOut,
+          },
+        },
       }),
       status: 'ok',
       vocabularies: ['openinference'],

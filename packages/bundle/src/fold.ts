@@ -20,6 +20,7 @@ import {
 } from './vocabularies/read-tool-call.js';
 import type { FieldReader } from './vocabularies/vocabulary.js';
 import { oneReceiptPerCall, type ModelCallSpan } from './one-receipt-per-call.js';
+import { modalityUsages } from './modality-usage.js';
 import type { AttributeValue, Attributes, SpanRecord } from './span-record.js';
 import { isValidSpanId, isValidTraceId } from './span-record.js';
 import {
@@ -796,6 +797,7 @@ function receiptOf(
       cacheReadInputTokens: f.cacheReadInputTokens,
       cacheWriteInputTokens: f.cacheWriteInputTokens,
       inputTokens: f.inputTokens,
+      ...modalityUsages(f),
       outputTokens: f.outputTokens,
       reasoningOutputTokens: f.reasoningOutputTokens,
     },

@@ -167,6 +167,12 @@ const usageCommon = {
   reasoningOutputTokens: count,
 };
 
+const modalityUsage = z.strictObject({
+  cacheReadInputTokens: count,
+  inputTokens: count,
+  outputTokens: count,
+});
+
 const receiptsV1 = {
   model_io: z.array(
     z.strictObject({
@@ -181,7 +187,14 @@ const receiptsV2 = {
     z.strictObject({
       ...receiptCommon,
       providerRaw: z.string().nullable(),
-      usage: z.strictObject({ ...usageCommon, cacheWriteInputTokens: count }),
+      usage: z.strictObject({
+        ...usageCommon,
+        cacheWriteInputTokens: count,
+        modalities: z
+          .strictObject({ audio: modalityUsage, image: modalityUsage, text: modalityUsage })
+          .partial()
+          .optional(),
+      }),
       vocabularies: z.array(vocabulary),
       status: status.nullable(),
       sources: z.array(

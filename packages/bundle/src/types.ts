@@ -99,6 +99,23 @@ export interface ModelUsage {
   /** Input tokens written to the provider's cache (`cacheCreationInputTokens` in version 1). */
   cacheWriteInputTokens: number | null;
   reasoningOutputTokens: number | null;
+  /**
+   * The counts broken down by modality, as the span reported them (`gen_ai.usage.audio.input_tokens`
+   * and the like): parts of the totals above, not added to them. Present only when a span
+   * reported one, with each modality that it reported (version 2 bundles folded before these were
+   * read have none).
+   */
+  modalities?: ModalityUsages;
+}
+
+/** Per-modality usage: a member per modality a span reported counts for. */
+export type ModalityUsages = { [modality in 'audio' | 'image' | 'text']?: ModalityUsage };
+
+/** One modality's share of a call's usage. */
+export interface ModalityUsage {
+  cacheReadInputTokens: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
 }
 
 /**

@@ -74,6 +74,43 @@ describe('the GenAI vocabulary', () => {
     });
   });
 
+  it('reads usage per modality, only for the modalities a span reported', () => {
+    const r = only({
+      [sc.ATTR_GEN_AI_OPERATION_NAME]: 'chat',
+      [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'openai',
+      [sc.ATTR_GEN_AI_REQUEST_MODEL]: 'gpt-4o-audio-preview',
+      [sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 60,
+      [sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: 40,
+      [sc.ATTR_GEN_AI_USAGE_AUDIO_INPUT_TOKENS]: 40,
+      [sc.ATTR_GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS]: 25,
+      [sc.ATTR_GEN_AI_USAGE_AUDIO_CACHE_READ_INPUT_TOKENS]: 20,
+      [sc.ATTR_GEN_AI_USAGE_TEXT_INPUT_TOKENS]: 20,
+    });
+    expect(r.usage).toEqual({
+      cacheReadInputTokens: null,
+      cacheWriteInputTokens: null,
+      inputTokens: 60,
+      modalities: {
+        audio: { cacheReadInputTokens: 20, inputTokens: 40, outputTokens: 25 },
+        text: { cacheReadInputTokens: null, inputTokens: 20, outputTokens: null },
+      },
+      outputTokens: 40,
+      reasoningOutputTokens: null,
+    });
+    // OpenInference's audio details; a span with no breakdown has no `modalities` member.
+    const oi = only({
+      'openinference.span.kind': 'LLM',
+      'llm.provider': 'openai',
+      'llm.token_count.prompt': 10,
+      'llm.token_count.prompt_details.audio': 7,
+      'llm.token_count.completion_details.audio': 0,
+    });
+    expect(oi.usage.modalities).toEqual({
+      audio: { cacheReadInputTokens: null, inputTokens: 7, outputTokens: 0 },
+    });
+    expect('modalities' in only({ [sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 3 }).usage).toBe(false);
+  });
+
   it('prefers current names over the older ones when a span carries both', () => {
     const r = only({
       [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'openai',

@@ -74,6 +74,7 @@ function spans(decision = 'approved'): SpanRecord[] {
             [sc.ATTR_GEN_AI_REQUEST_MODEL]: 'm',
             [sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 1200,
             [sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: 30,
+            [sc.ATTR_GEN_AI_USAGE_AUDIO_INPUT_TOKENS]: 200,
             [sc.ATTR_MODEL_IO_DURATION_MS]: 640,
             [sc.ATTR_MODEL_IO_COST_AMOUNT]: 0.0125,
             [sc.ATTR_MODEL_IO_COST_CURRENCY]: 'USD',
@@ -131,6 +132,8 @@ describe('workbench show', () => {
     expect(r.stdout).toContain('Workflow   wf @ revision 2');
     expect(r.stdout).toMatch(/review +approved +ed@example\.com .* 3\.500 s/);
     expect(r.stdout).toMatch(/TOTAL +1 calls +1,200 +30 +640 ms +0\.0125 USD/);
+    expect(r.stdout).toContain('Usage by modality (parts of the totals above)');
+    expect(r.stdout).toMatch(/fake\/m +audio +200\n/);
   });
 
   it('shows a tampered bundle under a warning and exits 1', async () => {

@@ -19,11 +19,18 @@ import {
   type SpanRecord,
   type ToolCallEvent,
   type UnsealedRunBundle,
+  modalityFields,
+  modalityUsages,
 } from '@llm-workbench/bundle';
 import * as sc from '@llm-workbench/semconv';
 
 /** Scope name of the spans {@link spanRecordsFromBundle} makes. */
 export const REPLAY_SCOPE_NAME = '@llm-workbench/import';
+/**
+ * The scope of the spans replay writes for a receipt's sources: another instrumentation's than the
+ * receipt span's, as the fold pairs sibling spans of one call only across instrumentations.
+ */
+export const REPLAY_SOURCE_SCOPE_NAME = '@llm-workbench/import/source';
 /** Name of a span that stands for one the bundle counts but does not describe. */
 export const PLACEHOLDER_SPAN_NAME = 'workbench.replay.placeholder';
 /** Name of a span that carried events but whose own name the bundle does not hold. */
@@ -75,6 +82,8 @@ interface Draft {
   receipt: ModelIoReceipt | null;
   /** The parent a receipt's chain of sources fixes (the fold read one call through it). */
   fixedParent: string | undefined;
+  /** Written for a receipt's source: in a scope of its own. */
+  isSource: boolean;
 }
 
 class Rebuild {
@@ -148,6 +157,7 @@ class Rebuild {
         isStep: false,
         receipt: null,
         fixedParent: undefined,
+        isSource: false,
       };
       this.drafts.set(spanId, d);
     }
@@ -367,6 +377,7 @@ class Rebuild {
       const step = stepBySpan.get(child.spanId);
       if (step !== undefined) enclosing = step.parentStepId;
       const d = this.draft(source.spanId);
+      d.isSource = true;
       if (d.name === UNNAMED_SPAN_NAME) d.name = `${receipt.operation ?? 'gen_ai'} wrapper`;
       const given = { ...receipt, ...sourceValues(receipt, source) };
       for (const [k, v] of modelIoAttributes(given, false, source.vocabularies)) {
@@ -517,6 +528,7 @@ class Rebuild {
       isStep: false,
       receipt: null,
       fixedParent: undefined,
+      isSource: false,
     });
     for (let i = 1; i < runSpans; i++) extras.push(make(i, 'run'));
     for (let i = 1; i < roots; i++) extras.push(make(i, 'root'));
@@ -589,6 +601,7 @@ class Rebuild {
         isStep: false,
         receipt: null,
         fixedParent: undefined,
+        isSource: false,
       });
     }
     return out;
@@ -677,12 +690,17 @@ function sourceValues(m: ModelIoReceipt, source: ReceiptSource): Partial<ModelIo
   if (responseModel !== undefined) out.responseModel = responseModel;
   const operation = str('operation');
   if (operation !== undefined) out.operation = operation;
-  const usage = { ...m.usage };
-  for (const k of Object.keys(usage) as Array<keyof typeof usage>) {
+  const { modalities, ...totals } = m.usage;
+  for (const k of Object.keys(totals) as Array<keyof typeof totals>) {
     const v = int(k);
-    if (v !== undefined) usage[k] = v;
+    if (v !== undefined) totals[k] = v;
   }
-  out.usage = usage;
+  const perModality = modalityFields(modalities);
+  for (const k of Object.keys(perModality) as Array<keyof typeof perModality>) {
+    const v = int(k);
+    if (v !== undefined) perModality[k] = v;
+  }
+  out.usage = { ...totals, ...modalityUsages(perModality) };
   if ('cost' in d) out.cost = d['cost'] as ModelIoReceipt['cost'];
   if ('input' in d) out.input = d['input'] as unknown as ContentRef;
   if ('output' in d) out.output = d['output'] as unknown as ContentRef;
@@ -703,6 +721,7 @@ function receiptFields(m: ModelIoReceipt): ReceiptFields {
     provider: m.providerRaw ?? m.provider,
     reasoningOutputTokens: m.usage.reasoningOutputTokens,
     responseModel: m.responseModel,
+    ...modalityFields(m.usage.modalities),
   };
 }
 
@@ -946,7 +965,7 @@ function toRecord(traceId: string, d: Draft, resource: SpanRecord['resource']): 
     attributes: attributesFrom(d.attributes),
     events,
     resource,
-    scope: { name: REPLAY_SCOPE_NAME },
+    scope: { name: d.isSource ? REPLAY_SOURCE_SCOPE_NAME : REPLAY_SCOPE_NAME },
   };
 }
 

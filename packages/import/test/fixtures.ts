@@ -177,8 +177,15 @@ export function randomRun(seed: number): SpanRecord[] {
       a[sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = Math.floor(r() * 1000);
       if (r() < 0.8) a[sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = BigInt(Math.floor(r() * 1000));
       if (r() < 0.3) a[sc.ATTR_MODEL_IO_COST_AMOUNT] = r();
-      // A sibling span of the same call, as LangChain's under OpenInference: enclosing it in time.
+      // Per-modality counts, some only.
+      if (r() < 0.2) a[sc.ATTR_GEN_AI_USAGE_AUDIO_INPUT_TOKENS] = Math.floor(r() * 100);
+      if (r() < 0.1) a[sc.ATTR_GEN_AI_USAGE_IMAGE_OUTPUT_TOKENS] = 0;
+      if (r() < 0.1) a[sc.ATTR_GEN_AI_USAGE_TEXT_CACHE_READ_INPUT_TOKENS] = 12;
+      // A sibling span of the same call, as LangChain's under OpenInference (enclosing it in
+      // time) or OpenLLMetry's beside the Anthropic stream helper's (starting first, ending first
+      // or last); mostly another instrumentation's.
       if (r() < 0.25) {
+        const late = BigInt(Math.floor(r() * 3000));
         extra.push({
           traceId,
           spanId: hex(r, 16),
@@ -186,7 +193,7 @@ export function randomRun(seed: number): SpanRecord[] {
           name: `langchain ${i}`,
           kind: 'internal',
           startTimeUnixNano: s - BigInt(Math.floor(r() * 3000)),
-          endTimeUnixNano: e + BigInt(Math.floor(r() * 3000)),
+          endTimeUnixNano: r() < 0.7 || e - late <= s ? e + late : e - late,
           status: { code: 'unset' },
           attributes: attrs({
             'openinference.span.kind': 'LLM',
@@ -195,10 +202,11 @@ export function randomRun(seed: number): SpanRecord[] {
               model: r() < 0.8 ? a[sc.ATTR_GEN_AI_REQUEST_MODEL] : 'other',
             }),
             ...(r() < 0.5 ? { 'llm.token_count.prompt': 3 } : {}),
+            ...(r() < 0.2 ? { 'llm.token_count.completion_details.audio': 5 } : {}),
           }),
           events: [],
           resource: attrs({ [sc.ATTR_SERVICE_NAME]: 'agent' }),
-          scope: { name: 'test' },
+          scope: { name: r() < 0.85 ? '@arizeai/openinference-instrumentation-langchain' : 'test' },
         });
       }
       // The SDK's own spans under an instrumentation's: one call (a wrapper), or several (an
@@ -255,6 +263,7 @@ export function randomRun(seed: number): SpanRecord[] {
         if (r() < 0.2) ea[sc.ATTR_MODEL_IO_OUTPUT_SHA256] = 'nothex';
         if (r() < 0.2) ea[sc.ATTR_MODEL_IO_COST_AMOUNT] = 'cheap';
         if (r() < 0.3) delete ea[sc.ATTR_GEN_AI_REQUEST_MODEL];
+        if (r() < 0.2) ea[sc.ATTR_GEN_AI_USAGE_IMAGE_INPUT_TOKENS] = r() < 0.2 ? 'many' : 8;
         events.push({ name: sc.EVENT_MODEL_IO, timeUnixNano: et, attributes: attrs(ea) });
       } else if (kind < 0.45) {
         const content = r() < 0.3 ? long(2500) : 'hello';

@@ -1,6 +1,7 @@
 // The run header: what ran, when, how it ended, and the figures at a glance.
 
 import { h } from './dom.js';
+import { pricingLabel } from './estimates.js';
 import { formatCosts, formatCount, formatDuration, formatTime, shortHash } from './format.js';
 import { badge, orDash, statusLabel, statusTone } from './ui.js';
 
@@ -19,9 +20,11 @@ import { badge, orDash, statusLabel, statusTone } from './ui.js';
  * @param {BundleView} view
  * @param {Map<string, GateSummary>} gates
  * @param {ModelTotals} totals
+ * @param {import('./estimates.js').CostEstimatesView | null} [estimates] the embedded estimates
+ *   of calls that reported no cost (never part of the bundle)
  * @returns {void}
  */
-export function renderRunHeader(el, view, gates, totals) {
+export function renderRunHeader(el, view, gates, totals, estimates = null) {
   const { run } = view;
   const wf = run.workflow;
   const title = view.isObject ? (run.name ?? 'Untitled run') : 'Not a run bundle';
@@ -65,7 +68,7 @@ export function renderRunHeader(el, view, gates, totals) {
       ? h('p', { class: 'run__error' }, run.status.message)
       : null,
     view.isObject ? dl : null,
-    view.isObject ? glance(view, gates, totals) : null,
+    view.isObject ? glance(view, gates, totals, estimates) : null,
   ];
   for (const child of el2) if (child) el.append(child);
 }
@@ -74,8 +77,9 @@ export function renderRunHeader(el, view, gates, totals) {
  * @param {BundleView} view
  * @param {Map<string, GateSummary>} gates
  * @param {ModelTotals} totals
+ * @param {import('./estimates.js').CostEstimatesView | null} estimates
  */
-function glance(view, gates, totals) {
+function glance(view, gates, totals, estimates) {
   const failedSteps = view.steps.filter((s) => s.status.code === 'error').length;
   /** @type {Map<string, number>} */
   const decisions = new Map();
@@ -116,7 +120,12 @@ function glance(view, gates, totals) {
       '#model-calls',
       'Model cost',
       formatCosts(totals.cost),
-      `${formatDuration(totals.durationMs)} in model calls`,
+      [
+        ...(estimates && estimates.totals.size > 0
+          ? [`≈ ${formatCosts(estimates.totals)} estimated (${pricingLabel(estimates)})`]
+          : []),
+        `${formatDuration(totals.durationMs)} in model calls`,
+      ].join(' · '),
       null,
     ),
     tile(

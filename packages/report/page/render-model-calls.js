@@ -164,6 +164,7 @@ export function renderModelCalls(el, calls, summary, estimates = null) {
                 `${formatCount(m.cacheWriteInputTokens)} written to cache`,
               )
             : null,
+          ...modalityNotes(m, 'inputTokens', 'in'),
         ),
         h(
           'td',
@@ -172,6 +173,7 @@ export function renderModelCalls(el, calls, summary, estimates = null) {
           m.reasoningOutputTokens
             ? h('span', { class: 'cell-sub' }, `${formatCount(m.reasoningOutputTokens)} reasoning`)
             : null,
+          ...modalityNotes(m, 'outputTokens', 'out'),
         ),
         h('td', { class: 'num' }, formatDuration(m.durationMs)),
         h('td', { class: 'num' }, costCell(m, i, estimates)),
@@ -304,4 +306,18 @@ function content(m, i) {
 function describe(c, what) {
   const why = c.omitted !== null ? (OMITTED[c.omitted] ?? c.omitted) : 'not captured';
   return `${what} ${why}${c.sha256 ? ` (sha256 ${shortHash(c.sha256)}…)` : ''}`;
+}
+
+/**
+ * One note per modality that reported this count (`40 audio in`): parts of the total above.
+ * @param {import('./view-model.js').ModelCallView} m
+ * @param {'inputTokens' | 'outputTokens'} count
+ * @param {string} label
+ */
+function modalityNotes(m, count, label) {
+  return m.modalities
+    .filter((u) => u[count] !== null)
+    .map((u) =>
+      h('span', { class: 'cell-sub' }, `${formatCount(u[count])} ${u.modality} ${label}`),
+    );
 }

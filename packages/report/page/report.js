@@ -43,7 +43,7 @@ export function startReport() {
   const banner = /** @type {HTMLElement | null} */ (document.getElementById('integrity'));
   if (banner) renderIntegrity(banner, null, check);
 
-  fill('run', (el) => renderRunHeader(el, view, gates, models.totals));
+  fill('run', (el) => renderRunHeader(el, view, gates, models.totals, estimates));
   fill('workflow', (el) => renderWorkflow(el, view, gates));
   fill('timeline', (el) => renderTimeline(el, view, gates));
   fill('gates', (el) => renderGates(el, gates, requests));

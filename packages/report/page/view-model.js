@@ -20,6 +20,8 @@ import { asArray, asNumber, asObject, asString, member, parseBundleTime } from '
  *   inputTokens: number | null, outputTokens: number | null, cacheReadInputTokens: number | null,
  *   cacheWriteInputTokens: number | null, vocabularies: string[],
  *   reasoningOutputTokens: number | null, durationMs: number | null,
+ *   modalities: Array<{ modality: string, inputTokens: number | null,
+ *     outputTokens: number | null, cacheReadInputTokens: number | null }>,
  *   cost: { amount: number, currency: string } | null, stepId: string | null,
  *   spanId: string | null, input: ContentView, output: ContentView, status: StatusView | null,
  *   sources: Array<{ spanId: string | null, role: string | null, vocabularies: string[],
@@ -101,6 +103,7 @@ export function readBundle(value) {
             asNumber(member(usage, 'cacheCreationInputTokens')),
           vocabularies: asArray(member(m, 'vocabularies')).filter((v) => typeof v === 'string'),
           reasoningOutputTokens: asNumber(member(usage, 'reasoningOutputTokens')),
+          modalities: modalitiesOf(member(usage, 'modalities')),
           durationMs: asNumber(member(m, 'durationMs')),
           cost:
             cost && amount !== null
@@ -307,4 +310,24 @@ function readContent(value) {
  */
 function strings(value) {
   return asArray(value).filter((v) => typeof v === 'string');
+}
+
+/**
+ * Per-modality usage (`usage.modalities`, bundle version 2 on), in the bundle's key order.
+ * @param {unknown} value
+ */
+function modalitiesOf(value) {
+  const o = asObject(value);
+  if (o === null) return [];
+  return Object.keys(o)
+    .filter((k) => asObject(o[k]) !== null)
+    .map((modality) => {
+      const u = o[modality];
+      return {
+        modality,
+        inputTokens: asNumber(member(u, 'inputTokens')),
+        outputTokens: asNumber(member(u, 'outputTokens')),
+        cacheReadInputTokens: asNumber(member(u, 'cacheReadInputTokens')),
+      };
+    });
 }

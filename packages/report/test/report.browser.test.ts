@@ -126,6 +126,9 @@ describe.skipIf(SKIP_BROWSER_TESTS)(`the report in Chromium (${CHROMIUM_PATH})`,
       const cost = (i: number) => rows.nth(i).locator('td').last();
       // Reported: as the bundle has it, with no label.
       expect(await cost(0).innerText()).toBe('$0.0035');
+      // Input by modality, beneath the total it is part of.
+      const input = await rows.nth(0).locator('td.num').first().innerText();
+      expect(input).toMatch(/1,000\s+200 audio in\s+800 text in/);
       // Estimated: the library's amount, marked, with the pricing data named.
       const estimated = cost(1).locator('.estimated');
       const shown = await estimated.innerText();
@@ -148,6 +151,10 @@ describe.skipIf(SKIP_BROWSER_TESTS)(`the report in Chromium (${CHROMIUM_PATH})`,
       expect(await page.locator('#model-calls tfoot').innerText()).toMatch(
         /\$0\.0035\s+≈ \$0\.\d+/,
       );
+      // The header's cost tile: the reported total, and the estimate apart, labelled.
+      const tile = await page.locator('.glance__tile', { hasText: 'Model cost' }).innerText();
+      expect(tile).toMatch(/\$0\.0035/);
+      expect(tile).toMatch(/≈ \$0\.\d+ estimated \(@pydantic\/genai-prices /);
       // Per model: an estimate where one was made, a dash where none was.
       const perModel = page.locator('#model-calls table.totals tbody tr');
       expect(await perModel.nth(0).locator('td').last().innerText()).toBe('—');

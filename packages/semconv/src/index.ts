@@ -127,6 +127,27 @@ export const ATTR_GEN_AI_OUTPUT_MESSAGES = 'gen_ai.output.messages';
 export const ATTR_GEN_AI_SYSTEM_INSTRUCTIONS = 'gen_ai.system_instructions';
 /** int: output tokens spent on reasoning. */
 export const ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS = 'gen_ai.usage.reasoning.output_tokens';
+/** int: text input tokens, when the provider breaks input down by modality. */
+export const ATTR_GEN_AI_USAGE_TEXT_INPUT_TOKENS = 'gen_ai.usage.text.input_tokens';
+/** int: image input tokens. */
+export const ATTR_GEN_AI_USAGE_IMAGE_INPUT_TOKENS = 'gen_ai.usage.image.input_tokens';
+/** int: audio input tokens. */
+export const ATTR_GEN_AI_USAGE_AUDIO_INPUT_TOKENS = 'gen_ai.usage.audio.input_tokens';
+/** int: text output tokens. */
+export const ATTR_GEN_AI_USAGE_TEXT_OUTPUT_TOKENS = 'gen_ai.usage.text.output_tokens';
+/** int: image output tokens. */
+export const ATTR_GEN_AI_USAGE_IMAGE_OUTPUT_TOKENS = 'gen_ai.usage.image.output_tokens';
+/** int: audio output tokens. */
+export const ATTR_GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS = 'gen_ai.usage.audio.output_tokens';
+/** int: text input tokens served from the provider's cache. */
+export const ATTR_GEN_AI_USAGE_TEXT_CACHE_READ_INPUT_TOKENS =
+  'gen_ai.usage.text.cache_read.input_tokens';
+/** int: image input tokens served from the provider's cache. */
+export const ATTR_GEN_AI_USAGE_IMAGE_CACHE_READ_INPUT_TOKENS =
+  'gen_ai.usage.image.cache_read.input_tokens';
+/** int: audio input tokens served from the provider's cache. */
+export const ATTR_GEN_AI_USAGE_AUDIO_CACHE_READ_INPUT_TOKENS =
+  'gen_ai.usage.audio.cache_read.input_tokens';
 /** Name of the tool an `execute_tool` span runs. @example "get_weather" */
 export const ATTR_GEN_AI_TOOL_NAME = 'gen_ai.tool.name';
 /** Id of the tool call, as the model returned it. @example "call_mszuSIzqtI65i1wAUOE8w5H4" */

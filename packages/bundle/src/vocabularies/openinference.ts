@@ -82,6 +82,8 @@ const fields = {
   cacheReadInputTokens: ['llm.token_count.prompt_details.cache_read'],
   cacheWriteInputTokens: ['llm.token_count.prompt_details.cache_write'],
   reasoningOutputTokens: ['llm.token_count.completion_details.reasoning'],
+  audioInputTokens: ['llm.token_count.prompt_details.audio'],
+  audioOutputTokens: ['llm.token_count.completion_details.audio'],
 } satisfies Vocabulary['fields'];
 
 const toolFields = {

@@ -31,9 +31,57 @@ export interface ReceiptFields {
   cacheReadInputTokens: number | null;
   cacheWriteInputTokens: number | null;
   reasoningOutputTokens: number | null;
+  /** Per-modality counts (`gen_ai.usage.audio.input_tokens`, ...): parts of the totals above. */
+  textInputTokens: number | null;
+  imageInputTokens: number | null;
+  audioInputTokens: number | null;
+  textOutputTokens: number | null;
+  imageOutputTokens: number | null;
+  audioOutputTokens: number | null;
+  textCacheReadInputTokens: number | null;
+  imageCacheReadInputTokens: number | null;
+  audioCacheReadInputTokens: number | null;
   costAmount: number | null;
   costCurrency: string | null;
 }
+
+/** The modalities usage may be broken down by, as the GenAI conventions name them. */
+export const MODALITIES = ['audio', 'image', 'text'] as const;
+export type Modality = (typeof MODALITIES)[number];
+
+/** The per-modality receipt fields, by modality and count. */
+export const MODALITY_FIELD = {
+  audio: {
+    inputTokens: 'audioInputTokens',
+    outputTokens: 'audioOutputTokens',
+    cacheReadInputTokens: 'audioCacheReadInputTokens',
+  },
+  image: {
+    inputTokens: 'imageInputTokens',
+    outputTokens: 'imageOutputTokens',
+    cacheReadInputTokens: 'imageCacheReadInputTokens',
+  },
+  text: {
+    inputTokens: 'textInputTokens',
+    outputTokens: 'textOutputTokens',
+    cacheReadInputTokens: 'textCacheReadInputTokens',
+  },
+} as const satisfies Record<
+  Modality,
+  Record<'inputTokens' | 'outputTokens' | 'cacheReadInputTokens', keyof ReceiptFields>
+>;
+
+const MODALITY_FIELDS = [
+  'audioInputTokens',
+  'audioOutputTokens',
+  'audioCacheReadInputTokens',
+  'imageInputTokens',
+  'imageOutputTokens',
+  'imageCacheReadInputTokens',
+  'textInputTokens',
+  'textOutputTokens',
+  'textCacheReadInputTokens',
+] as const satisfies ReadonlyArray<keyof ReceiptFields>;
 
 /** Fields read as strings. */
 export const STRING_FIELDS = [
@@ -50,6 +98,7 @@ export const INT_FIELDS = [
   'cacheReadInputTokens',
   'cacheWriteInputTokens',
   'reasoningOutputTokens',
+  ...MODALITY_FIELDS,
 ] as const satisfies ReadonlyArray<keyof ReceiptFields>;
 /** Fields read as numbers. */
 export const NUMBER_FIELDS = ['costAmount'] as const satisfies ReadonlyArray<keyof ReceiptFields>;

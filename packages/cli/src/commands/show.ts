@@ -172,6 +172,26 @@ export const showCommand: Command = async (argv, io) => {
       ).map((l) => `  ${l}`),
       ...estimateLines(estimates).map((l) => `  ${l}`),
     );
+    const byModality = bundle.model_io.flatMap((m) =>
+      Object.entries(m.usage.modalities ?? {}).map(([modality, u]) => [
+        m.stepId ?? '',
+        `${m.provider ?? '?'}/${m.model ?? '?'}`,
+        modality,
+        optional(u.inputTokens),
+        optional(u.outputTokens),
+        optional(u.cacheReadInputTokens),
+      ]),
+    );
+    if (byModality.length > 0) {
+      out.push('', 'Usage by modality (parts of the totals above)');
+      out.push(
+        ...table(
+          ['step', 'model', 'modality', 'in tokens', 'out tokens', 'cache read'],
+          byModality,
+          [3, 4, 5],
+        ).map((l) => `  ${l}`),
+      );
+    }
   }
   const toolCalls = bundle.events.filter((e) => e.type === 'tool_call');
   if (toolCalls.length > 0) {
