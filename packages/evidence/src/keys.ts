@@ -97,6 +97,31 @@ export class SigningKey {
     return new SigningKey(key);
   }
 
+  /**
+   * A key handed over from another thread: `exportKeyObject()` there, posted through
+   * `workerData` or `postMessage` (which clone a KeyObject), then this. Only Ed25519 private keys.
+   */
+  static fromKeyObject(key: KeyObject): SigningKey {
+    if (key?.type !== 'private') throw new KeyError('not a private key object', 'not_private');
+    if (key.asymmetricKeyType !== 'ed25519') {
+      throw new KeyError('only Ed25519 keys are used', 'not_ed25519');
+    }
+    return new SigningKey(key);
+  }
+
+  /**
+   * The private KeyObject, to hand to a worker thread (a KeyObject crosses threads by structured
+   * clone; its material never becomes a string). Never log it; Node prints a KeyObject without
+   * its material, but serializing or exporting it would not.
+   *
+   * @example
+   * new Worker(url, { workerData: { key: signingKey.exportKeyObject() } });
+   * // in the worker: SigningKey.fromKeyObject(workerData.key)
+   */
+  exportKeyObject(): KeyObject {
+    return this.#key;
+  }
+
   /** Signs bytes (Ed25519 signs the message itself; no separate digest). */
   sign(data: Uint8Array): Buffer {
     return sign(null, data, this.#key);

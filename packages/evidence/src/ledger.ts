@@ -85,11 +85,18 @@ const HEX64 = /^[0-9a-f]{64}$/;
  * Reads a ledger: each line must be the RFC 8785 form of an entry whose `prev` is the hash of the
  * line before and whose `seq` counts from 1. Reading stops at the first bad line; a last line
  * without its newline is torn (a write cut short), never accepted.
+ *
+ * `start` reads a piece of a ledger that follows the line with that head (a writer reading a long
+ * ledger in chunks, or only the lines another writer appended); line numbers in problems then
+ * count from `start.seq + 1`, and `goodLength` is within `text`.
+ *
+ * @example
+ * const { head, problems, goodLength } = readLedger(readFileSync('bundles/ledger.jsonl', 'utf8'));
  */
-export function readLedger(text: string): LedgerReading {
-  const reading: LedgerReading = { entries: [], head: EMPTY_HEAD, goodLength: 0, problems: [] };
+export function readLedger(text: string, start: LedgerHead = EMPTY_HEAD): LedgerReading {
+  const reading: LedgerReading = { entries: [], head: start, goodLength: 0, problems: [] };
   let at = 0;
-  let n = 0;
+  let n = start.seq;
   while (at < text.length) {
     n++;
     const end = text.indexOf('\n', at);
@@ -125,7 +132,8 @@ export function readLedger(text: string): LedgerReading {
     reading.entries.push(entry);
     reading.head = { seq: entry.seq, hash: sha256Hex(lineText) };
     at = end + 1;
-    reading.goodLength = Buffer.byteLength(text.slice(0, at), 'utf8');
+    // Counted line by line: measuring the whole prefix each time would be quadratic.
+    reading.goodLength += Buffer.byteLength(lineText, 'utf8') + 1;
   }
   return reading;
 }
