@@ -42,5 +42,12 @@ export type {
   LedgerProblemCode,
   LedgerReading,
 } from './ledger.js';
-export { isBundleFileName, verifyFolder } from './verify-folder.js';
-export type { FolderProblem, FolderProblemCode, FolderVerdict } from './verify-folder.js';
+export { checkFolderBundle, isBundleFileName, verifyFolder } from './verify-folder.js';
+export type {
+  FolderBundle,
+  FolderBundleCheck,
+  FolderProblem,
+  FolderProblemCode,
+  FolderSignature,
+  FolderVerdict,
+} from './verify-folder.js';

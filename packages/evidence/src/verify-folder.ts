@@ -1,5 +1,7 @@
 import { verifyBundle } from '@llm-workbench/bundle';
 import type { TrustedKey } from './keys.js';
+import { envelopeNameFor } from './sign-bundle.js';
+import { verifyEnvelope } from './verify-envelope.js';
 import {
   checkCheckpoint,
   CHECKPOINT_FILE,
@@ -17,7 +19,10 @@ export type FolderProblemCode =
   | 'replaced'
   | 'rewritten'
   | 'invalid_bundle'
-  | 'outside_ledger';
+  | 'outside_ledger'
+  | 'unreadable'
+  | 'unsigned'
+  | 'bad_signature';
 
 export interface FolderProblem {
   code: FolderProblemCode;
@@ -34,6 +39,10 @@ export interface FolderVerdict {
   lines: number;
   /** Labels of the trusted keys that signed the checkpoint. */
   checkpointSignedBy: string[];
+  /** Recorded bundles with an envelope beside them (checked or not). */
+  envelopes: number;
+  /** Recorded bundles whose envelope a trusted key verifies. */
+  signed: number;
   problems: FolderProblem[];
   warnings: string[];
 }
@@ -48,11 +57,87 @@ export function isBundleFileName(name: string): boolean {
   );
 }
 
+/** What the envelope beside a bundle says, as {@link checkFolderBundle} found it. */
+export interface FolderSignature {
+  /** A trusted key verifies a signature over a statement naming this bundle. */
+  ok: boolean;
+  /** Labels of the trusted keys that verified it. */
+  signedBy: string[];
+  /** Key ids the envelope's signatures name (checked or not). */
+  keyIds: string[];
+  /** Why not, when not ok ('' when ok). */
+  message: string;
+}
+
+/**
+ * One bundle file of a folder, checked on its own: its integrity and, when the caller read it, the
+ * envelope beside it. A caller that walks a large folder checks each file as it reads it and
+ * hands {@link verifyFolder} these small results, so that no more than one bundle is in memory.
+ */
+export interface FolderBundleCheck {
+  name: string;
+  /** The bundle verifies on its own. */
+  ok: boolean;
+  /** Its `integrity.sha256` when it has one (even when it does not verify). */
+  sha256: string | null;
+  /** Why it does not verify, or why it could not be read ('' when ok). */
+  message: string;
+  /** The caller could not read it (a symlink, too large, not a file): `message` says why. */
+  unreadable?: boolean | undefined;
+  /** The envelope beside it: null when there is none; undefined when not looked for. */
+  signature?: FolderSignature | null | undefined;
+}
+
+/** A bundle file of a folder as read: its text and, if looked for, its envelope's text. */
+export interface FolderBundle {
+  name: string;
+  text: string;
+  /** The text of `X.dsse.json` beside `X.json`: null when absent; undefined when not looked for. */
+  envelope?: string | null | undefined;
+}
+
+/**
+ * Checks one bundle file of a folder: its integrity, and its envelope against the trusted keys.
+ *
+ * @example
+ * const check = checkFolderBundle('a.json', text, envelopeText, trusted); // then drop the text
+ */
+export function checkFolderBundle(
+  name: string,
+  text: string,
+  envelope: string | null | undefined,
+  trusted: readonly TrustedKey[] = [],
+): FolderBundleCheck {
+  const r = verifyBundle(text);
+  const check: FolderBundleCheck = r.ok
+    ? { name, ok: true, sha256: r.sha256, message: '' }
+    : {
+        name,
+        ok: false,
+        sha256: r.sha256,
+        message: `does not verify: ${r.problems[0]?.message ?? 'invalid'}`,
+      };
+  if (envelope === undefined) return check;
+  if (envelope === null) return { ...check, signature: null };
+  const v = verifyEnvelope(envelope, { sha256: r.sha256 ?? '', name }, trusted);
+  return {
+    ...check,
+    signature: {
+      ok: v.ok,
+      signedBy: v.signatures.filter((s) => s.status === 'verified').map((s) => s.label ?? s.keyId),
+      keyIds: v.signatures.map((s) => s.keyId),
+      message: v.ok ? '' : (v.problems[0]?.message ?? 'does not verify'),
+    },
+  };
+}
+
 /**
  * Checks a bundle folder against its ledger: every line chains to the one before; every bundle
  * the ledger names is there, intact, with the `integrity.sha256` it recorded; no bundle is there
  * that the ledger does not name; and, with a signed checkpoint, the ledger is not shorter than it
- * was when signed. Pure: the caller reads the folder.
+ * was when signed. With trusted keys, the checkpoint must be signed by one of them, and each
+ * recorded bundle whose envelope the caller read (`envelope` given, or `signature` in a check)
+ * must have a signature by one of them. Pure: the caller reads the folder.
  *
  * @example
  * verifyFolder({ ledger, checkpoint, bundles: [{ name: 'a.json', text }] }, trusted).ok;
@@ -61,7 +146,7 @@ export function verifyFolder(
   folder: {
     ledger: string | null;
     checkpoint: string | null;
-    bundles: ReadonlyArray<{ name: string; text: string }>;
+    bundles: ReadonlyArray<FolderBundle | FolderBundleCheck>;
   },
   trusted: readonly TrustedKey[] = [],
 ): FolderVerdict {
@@ -70,6 +155,8 @@ export function verifyFolder(
     recorded: 0,
     lines: 0,
     checkpointSignedBy: [],
+    envelopes: 0,
+    signed: 0,
     problems: [],
     warnings: [],
   };
@@ -113,10 +200,13 @@ export function verifyFolder(
     }
     byFile.set(e.file, e);
   }
-  const present = new Map(folder.bundles.map((b) => [b.name, b.text]));
+  const checks = folder.bundles.map((b) =>
+    'text' in b ? checkFolderBundle(b.name, b.text, b.envelope, trusted) : b,
+  );
+  const present = new Map(checks.map((c) => [c.name, c]));
   for (const [file, e] of byFile) {
-    const text = present.get(file);
-    if (text === undefined) {
+    const c = present.get(file);
+    if (c === undefined) {
       v.problems.push({
         code: 'removed',
         file,
@@ -124,24 +214,45 @@ export function verifyFolder(
       });
       continue;
     }
-    const r = verifyBundle(text);
-    if (!r.ok) {
+    if (c.unreadable === true) {
+      v.problems.push({ code: 'unreadable', file, message: c.message });
+      continue;
+    }
+    if (!c.ok) {
       v.problems.push({
-        code: r.sha256 !== null && r.sha256 !== e.sha256 ? 'replaced' : 'invalid_bundle',
+        code: c.sha256 !== null && c.sha256 !== e.sha256 ? 'replaced' : 'invalid_bundle',
         file,
-        message: `does not verify: ${r.problems[0]?.message ?? 'invalid'}`,
+        message: c.message,
       });
-    } else if (r.sha256 !== e.sha256) {
+      continue;
+    }
+    if (c.sha256 !== e.sha256) {
       v.problems.push({
         code: 'replaced',
         file,
-        message: `is ${r.sha256.slice(0, 12)}…, the ledger recorded ${e.sha256.slice(0, 12)}… at line ${e.seq}`,
+        message: `is ${(c.sha256 ?? '').slice(0, 12)}…, the ledger recorded ${e.sha256.slice(0, 12)}… at line ${e.seq}`,
       });
-    } else {
-      v.recorded++;
+      continue;
+    }
+    v.recorded++;
+    if (c.signature !== undefined && c.signature !== null) v.envelopes++;
+    if (c.signature?.ok === true) v.signed++;
+    if (trusted.length === 0 || c.signature === undefined) continue;
+    if (c.signature === null) {
+      v.problems.push({
+        code: 'unsigned',
+        file,
+        message: `has no envelope ${envelopeNameFor(file)}: not signed`,
+      });
+    } else if (!c.signature.ok) {
+      v.problems.push({
+        code: 'bad_signature',
+        file: envelopeNameFor(file),
+        message: `does not vouch for ${file}: ${c.signature.message}`,
+      });
     }
   }
-  for (const b of folder.bundles) {
+  for (const b of checks) {
     if (!byFile.has(b.name)) {
       v.problems.push({
         code: 'outside_ledger',

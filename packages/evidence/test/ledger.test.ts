@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { verifyBundle } from '@llm-workbench/bundle';
+import { verifyBundle, type RunBundle } from '@llm-workbench/bundle';
 import {
+  checkFolderBundle,
   EMPTY_HEAD,
   generateKeyPair,
   GENESIS,
@@ -8,6 +9,7 @@ import {
   readLedger,
   serializeEnvelope,
   sha256Hex,
+  signBundle,
   signCheckpoint,
   SigningKey,
   trustedKeyFromPem,
@@ -184,6 +186,58 @@ describe('verifyFolder', () => {
     const v = verifyFolder({ ...f, checkpoint: older }, trusted);
     expect(v.ok).toBe(true);
     expect(v.warnings).toEqual(['1 line(s) after the signed checkpoint are not checkpointed yet']);
+  });
+
+  it('with trusted keys, each recorded bundle needs an envelope a trusted key signed', () => {
+    const f = folder(['one', 'two', 'three']);
+    const envelopeOf = (name: string, text: string, by: SigningKey) =>
+      serializeEnvelope(
+        signBundle((verifyBundle(text) as { bundle: RunBundle }).bundle, name, by, { role: 'app' }),
+      );
+    const theirs = SigningKey.fromPem(other.privateKeyPem);
+    const bundles = f.bundles.map((b, i) => ({
+      ...b,
+      envelope:
+        i === 0
+          ? envelopeOf(b.name, b.text, key)
+          : i === 1
+            ? null
+            : envelopeOf(b.name, b.text, theirs),
+    }));
+    const v = verifyFolder({ ...f, bundles }, trusted);
+    expect(v.problems.map((p) => [p.code, p.file])).toEqual([
+      ['unsigned', 'two.json'],
+      ['bad_signature', 'three.dsse.json'],
+    ]);
+    expect(v.problems[1]!.message).toMatch(
+      /does not vouch for three\.json: no signature is by a trusted key/,
+    );
+    expect(v).toMatchObject({ recorded: 3, envelopes: 2, signed: 1 });
+    // Without trusted keys, envelopes are counted, not checked.
+    const plain = verifyFolder({ ...f, bundles });
+    expect(plain).toMatchObject({ ok: true, envelopes: 2, signed: 0 });
+  });
+
+  it('takes bundles checked one at a time, so a caller holds one bundle in memory', () => {
+    const f = folder(['one', 'two']);
+    const checks = f.bundles.map((b) => checkFolderBundle(b.name, b.text, undefined, trusted));
+    expect(verifyFolder({ ...f, bundles: checks }, trusted)).toMatchObject({
+      ok: true,
+      recorded: 2,
+    });
+    const unreadable = [
+      checks[0]!,
+      {
+        name: 'two.json',
+        ok: false,
+        sha256: null,
+        message: 'is a symbolic link: not followed',
+        unreadable: true,
+      },
+    ];
+    expect(verifyFolder({ ...f, bundles: unreadable }, trusted).problems).toEqual([
+      { code: 'unreadable', file: 'two.json', message: 'is a symbolic link: not followed' },
+    ]);
   });
 
   it('a folder without a ledger fails', () => {
