@@ -7,8 +7,16 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./commands/demo.js')).demoCommand,
   },
   verify: {
-    summary: 'check bundles offline; exit 0 only if all are intact',
+    summary: 'check bundles (and signatures, a folder against its ledger) offline',
     load: async () => (await import('./commands/verify.js')).verifyCommand,
+  },
+  keygen: {
+    summary: 'make an Ed25519 key pair for signing bundles',
+    load: async () => (await import('./commands/keygen.js')).keygenCommand,
+  },
+  sign: {
+    summary: 'sign bundles: write X.dsse.json beside X.json',
+    load: async () => (await import('./commands/sign.js')).signCommand,
   },
   show: {
     summary: 'print a readable timeline of a run',

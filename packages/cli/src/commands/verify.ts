@@ -1,69 +1,425 @@
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { verifyBundle } from '@llm-workbench/bundle';
-import { CliError, EXIT, writeLine, type Command } from '../io.js';
-import { readInput } from '../read-input.js';
+import {
+  checkFolderBundle,
+  CHECKPOINT_FILE,
+  envelopeNameFor,
+  isBundleFileName,
+  KeyError,
+  LEDGER_FILE,
+  MAX_ENVELOPE_BYTES,
+  trustedKeyFromPem,
+  verifyEnvelope,
+  verifyFolder,
+  type FolderBundleCheck,
+  type FolderProblem,
+  type SignatureCheck,
+  type TrustedKey,
+} from '@llm-workbench/evidence';
+import { CliError, EXIT, writeLine, type CliIo, type Command } from '../io.js';
+import { skippedNote, withoutEnvelopes } from '../bundle-args.js';
+import { readBounded } from '../read-bounded.js';
+import { MAX_INPUT_BYTES, readInput } from '../read-input.js';
 
-const HELP = `Usage: workbench verify FILE... [--json]
+const HELP = `Usage: workbench verify BUNDLE... [--trust PUB...] [--trust-dir DIR] [--envelope FILE] [--json]
+       workbench verify DIR [--trust PUB...] [--trust-dir DIR] [--json]
 
 Checks each bundle offline: it parses, has no duplicate members, matches the bundle schema, and
 its integrity.sha256 equals the sha256 of its RFC 8785 form. Prints one line per file: the hash,
-or the reason it failed. Exit 0 only if every file is intact, 1 if any is not, 3 if one can't be read.`;
+or the reason it failed.
 
-/** `workbench verify FILE... [--json]` */
+With trusted keys, a bundle X.json passes only when, besides, the envelope X.dsse.json beside it
+(\`workbench sign\`) holds a statement naming this bundle and a signature by a trusted key; the
+line names the key, or says why not (no envelope, untrusted signer, forged or damaged signature,
+statement about another bundle). Without trusted keys, signatures present are reported, not
+checked.
+
+A folder is checked against its ledger (ledger.jsonl, written by the bundle sinks): every
+recorded bundle is there, intact and as recorded, none is there that the ledger does not name,
+the ledger's hash chain holds and, against a signed checkpoint, it was not cut short. With
+trusted keys, the checkpoint and every bundle's envelope must be signed by one. Each problem
+names its file. Symlinks in the folder are never followed.
+
+Options:
+      --trust PUB      trust this public key (PREFIX.pub from \`workbench keygen\`); repeatable
+      --trust-dir DIR  trust every *.pub file in DIR
+      --envelope FILE  the envelope of the one bundle given, when not beside it
+      --json           results as JSON
+
+Exit 0 only if everything checked holds, 1 if anything does not, 2 on bad usage (a private key
+given as --trust, say), 3 if a file can't be read.`;
+
+/** Largest ledger read whole (a line is about 250 bytes: about a million bundles). */
+export const MAX_LEDGER_BYTES = 256 * 1024 * 1024;
+/** Largest trusted key file read. */
+const MAX_KEY_BYTES = 64 * 1024;
+
+interface Problem {
+  code: string;
+  path: string;
+  message: string;
+}
+
+interface SignatureReport {
+  /** The envelope file, or null when there is none. */
+  envelope: string | null;
+  /** Whether trusted keys were given (else signatures are listed, not checked). */
+  checked: boolean;
+  /** A trusted key verified a signature over a statement naming this bundle. */
+  verified: boolean;
+  signatures: SignatureCheck[];
+  warnings: string[];
+}
+
+interface FileResult {
+  file: string;
+  ok: boolean;
+  sha256: string | null;
+  problems: Problem[];
+  signature?: SignatureReport;
+  redactions?: unknown[];
+}
+
+interface FolderResult {
+  file: string;
+  folder: true;
+  ok: boolean;
+  lines: number;
+  recorded: number;
+  envelopes: number;
+  signed: number;
+  checkpoint: boolean;
+  checkpointSignedBy: string[];
+  trusted: boolean;
+  problems: FolderProblem[];
+  warnings: string[];
+}
+
+/** `workbench verify BUNDLE...|DIR [--trust PUB...] [--trust-dir DIR] [--envelope FILE] [--json]` */
 export const verifyCommand: Command = async (argv, io) => {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      json: { type: 'boolean' },
+      trust: { type: 'string', multiple: true },
+      'trust-dir': { type: 'string', multiple: true },
+      envelope: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     writeLine(io.stdout, HELP);
     return EXIT.ok;
   }
   if (positionals.length === 0) throw new CliError(`no file given\n\n${HELP}`);
-  const results: Array<{
-    file: string;
-    ok: boolean;
-    sha256: string | null;
-    problems: Array<{ code: string; path: string; message: string }>;
-  }> = [];
+  if (values.envelope !== undefined && positionals.length !== 1) {
+    throw new CliError('--envelope FILE goes with exactly one bundle');
+  }
+  const trusted = await loadTrust(values.trust ?? [], values['trust-dir'] ?? []);
+  const results: Array<FileResult | FolderResult> = [];
   let unreadable = false;
-  for (const file of positionals) {
-    let text: string;
-    try {
-      text = await readInput(file, io.stdin);
-    } catch (err) {
-      unreadable = true;
-      results.push({
-        file,
-        ok: false,
-        sha256: null,
-        problems: [{ code: 'unreadable', path: '', message: (err as Error).message }],
-      });
+  const { bundles, envelopes } = withoutEnvelopes(positionals);
+  if (bundles.length === 0) {
+    throw new CliError('only envelopes (*.dsse.json) given: give the bundles they sign');
+  }
+  skippedNote(io, envelopes, 'verify');
+  for (const file of bundles) {
+    if (file !== '-' && (await isDirectory(file))) {
+      if (values.envelope !== undefined) {
+        throw new CliError('--envelope FILE goes with a bundle, not a folder');
+      }
+      const r = await verifyDirectory(file, trusted);
+      if (r === null) {
+        unreadable = true;
+        results.push(unreadableFile(file, `cannot read the folder ${file}`));
+      } else results.push(r);
       continue;
     }
-    const r = verifyBundle(text);
-    results.push(
-      r.ok
-        ? { file, ok: true, sha256: r.sha256, problems: [] }
-        : { file, ok: false, sha256: r.sha256, problems: r.problems },
-    );
+    const r = await verifyFile(file, values.envelope, trusted, io);
+    if (r.problems.some((p) => p.code === 'unreadable')) unreadable = true;
+    results.push(r);
   }
-  if (values.json) {
-    writeLine(io.stdout, JSON.stringify(results, null, 2));
-  } else {
-    for (const r of results) {
-      if (r.ok) writeLine(io.stdout, `OK    ${r.sha256 ?? ''}  ${r.file}`);
-      else {
-        const p = r.problems[0];
-        const more = r.problems.length > 1 ? ` (+${r.problems.length - 1} more)` : '';
-        writeLine(
-          io.stdout,
-          `FAIL  ${r.file}: ${p?.code ?? 'invalid'}${p?.path ? ` at ${p.path}` : ''}: ${p?.message ?? ''}${more}`,
-        );
-      }
-    }
-  }
+  if (values.json) writeLine(io.stdout, JSON.stringify(results, null, 2));
+  else for (const r of results) print(io, r, trusted.length > 0);
   if (unreadable) return EXIT.io;
   return results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
 };
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false; // readInput says why
+  }
+}
+
+function unreadableFile(file: string, message: string): FileResult {
+  return { file, ok: false, sha256: null, problems: [{ code: 'unreadable', path: '', message }] };
+}
+
+/** The trusted keys from --trust files and the *.pub files of --trust-dir folders. */
+async function loadTrust(files: string[], dirs: string[]): Promise<TrustedKey[]> {
+  const paths = [...files];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = (await readdir(dir)).filter((n) => n.endsWith('.pub')).sort();
+    } catch (err) {
+      throw new CliError(`cannot read --trust-dir ${dir}: ${(err as Error).message}`, EXIT.io);
+    }
+    if (names.length === 0) throw new CliError(`--trust-dir ${dir} holds no *.pub file`);
+    paths.push(...names.map((n) => join(dir, n)));
+  }
+  const keys = new Map<string, TrustedKey>();
+  for (const path of paths) {
+    const read = await readBounded(path, MAX_KEY_BYTES);
+    if (!('text' in read)) {
+      throw new CliError(
+        `cannot read --trust ${path}: ${'missing' in read ? 'no such file' : read.refused}`,
+        EXIT.io,
+      );
+    }
+    try {
+      const key = trustedKeyFromPem(read.text, basename(path));
+      if (!keys.has(key.keyId)) keys.set(key.keyId, key);
+    } catch (err) {
+      if (err instanceof KeyError) throw new CliError(`--trust: ${err.message}`);
+      throw err;
+    }
+  }
+  return [...keys.values()];
+}
+
+async function verifyFile(
+  file: string,
+  envelopeOption: string | undefined,
+  trusted: readonly TrustedKey[],
+  io: CliIo,
+): Promise<FileResult> {
+  let text: string;
+  try {
+    text = await readInput(file, io.stdin);
+  } catch (err) {
+    return unreadableFile(file, (err as Error).message);
+  }
+  const r = verifyBundle(text);
+  const result: FileResult = r.ok
+    ? { file, ok: true, sha256: r.sha256, problems: [] }
+    : { file, ok: false, sha256: r.sha256, problems: r.problems };
+  // v3 bundles list what was redacted (outside the hash); say so.
+  const redactions = r.ok ? (r as { redactions?: unknown }).redactions : undefined;
+  if (Array.isArray(redactions) && redactions.length > 0) result.redactions = redactions;
+  text = ''; // one bundle at a time in memory
+
+  const envelopePath =
+    envelopeOption ?? (file === '-' ? null : join(dirname(file), envelopeNameFor(basename(file))));
+  if (envelopePath === null) {
+    if (trusted.length > 0) {
+      result.ok = false;
+      result.problems.push({
+        code: 'no_envelope',
+        path: '',
+        message: 'a bundle read from standard input needs --envelope FILE to check its signature',
+      });
+    }
+    return result;
+  }
+  const read = await readBounded(envelopePath, MAX_ENVELOPE_BYTES);
+  if (!('text' in read)) {
+    const why = 'refused' in read ? read.refused : 'no such file';
+    if (envelopeOption !== undefined) {
+      result.ok = false;
+      result.problems.push({
+        code: 'unreadable',
+        path: '',
+        message: `envelope ${envelopePath} ${why}`,
+      });
+    } else if (trusted.length > 0) {
+      result.ok = false;
+      result.problems.push({
+        code: 'no_envelope',
+        path: '',
+        message:
+          'missing' in read
+            ? `no envelope ${envelopePath}: not signed (sign with \`workbench sign\`)`
+            : `envelope ${envelopePath} ${why}`,
+      });
+    } else if ('refused' in read) {
+      result.signature = {
+        envelope: envelopePath,
+        checked: false,
+        verified: false,
+        signatures: [],
+        warnings: [`envelope ${envelopePath} ${why}`],
+      };
+    }
+    return result;
+  }
+  // A bundle that fails its integrity check is reported as such; a signature over it would not
+  // change the verdict, but the statement is still read to list who signed.
+  const v = verifyEnvelope(
+    read.text,
+    { sha256: r.sha256 ?? '', name: file === '-' ? basename(envelopePath) : basename(file) },
+    trusted,
+  );
+  result.signature = {
+    envelope: envelopePath,
+    checked: trusted.length > 0,
+    verified: v.ok,
+    signatures: v.signatures,
+    warnings: v.warnings,
+  };
+  if (trusted.length > 0 && r.ok && !v.ok) {
+    result.ok = false;
+    const p = v.problems[0];
+    result.problems.push({
+      code: p?.code ?? 'bad_envelope',
+      path: '',
+      message: `${envelopePath}: ${p?.message ?? 'does not verify'}${signerList(v.signatures)}`,
+    });
+  }
+  return result;
+}
+
+/** ` (signed by: …)` listing each signature's key and status, or '' when there are none. */
+function signerList(signatures: readonly SignatureCheck[]): string {
+  if (signatures.length === 0) return '';
+  return ` (signatures: ${signatures.map(describeSignature).join(', ')})`;
+}
+
+function describeSignature(s: SignatureCheck): string {
+  const key = `key ${s.keyId.slice(0, 16)}`;
+  if (s.status === 'verified') return `${s.label ?? ''} (${key})`;
+  if (s.status === 'invalid') return `${key} named as ${s.label ?? ''} but does not verify`;
+  return `${key}, not trusted`;
+}
+
+async function verifyDirectory(
+  dir: string,
+  trusted: readonly TrustedKey[],
+): Promise<FolderResult | null> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return null;
+  }
+  const extra: FolderProblem[] = [];
+  const readWhole = async (name: string, max: number): Promise<string | null> => {
+    const r = await readBounded(join(dir, name), max);
+    if ('text' in r) return r.text;
+    if ('refused' in r) extra.push({ code: 'unreadable', file: name, message: r.refused });
+    return null;
+  };
+  const ledger = await readWhole(LEDGER_FILE, MAX_LEDGER_BYTES);
+  const checkpoint = await readWhole(CHECKPOINT_FILE, MAX_ENVELOPE_BYTES);
+  const checks: FolderBundleCheck[] = [];
+  // Every entry with a bundle's name, whatever it is: a symlink or a folder named like a bundle
+  // is reported, not skipped.
+  const names = entries
+    .map((e) => e.name)
+    .filter(isBundleFileName)
+    .sort();
+  for (const name of names) {
+    const read = await readBounded(join(dir, name), MAX_INPUT_BYTES);
+    if (!('text' in read)) {
+      const message = 'refused' in read ? read.refused : 'vanished while the folder was read';
+      checks.push({ name, ok: false, sha256: null, message, unreadable: true });
+      continue;
+    }
+    const envelopeName = envelopeNameFor(name);
+    const envelope = await readBounded(join(dir, envelopeName), MAX_ENVELOPE_BYTES);
+    if ('refused' in envelope) {
+      extra.push({ code: 'unreadable', file: envelopeName, message: envelope.refused });
+    }
+    checks.push(
+      checkFolderBundle(name, read.text, 'text' in envelope ? envelope.text : null, trusted),
+    );
+  }
+  const v = verifyFolder({ ledger, checkpoint, bundles: checks }, trusted);
+  const problems = [
+    ...extra,
+    // An unreadable ledger is reported as such, not also as missing.
+    ...v.problems.filter(
+      (p) => !(p.code === 'no_ledger' && extra.some((e) => e.file === LEDGER_FILE)),
+    ),
+  ];
+  return {
+    file: dir,
+    folder: true,
+    ok: problems.length === 0,
+    lines: v.lines,
+    recorded: v.recorded,
+    envelopes: v.envelopes,
+    signed: v.signed,
+    checkpoint: checkpoint !== null,
+    checkpointSignedBy: v.checkpointSignedBy,
+    trusted: trusted.length > 0,
+    problems,
+    warnings: v.warnings,
+  };
+}
+
+function print(io: CliIo, r: FileResult | FolderResult, withTrust: boolean): void {
+  if ('folder' in r) {
+    printFolder(io, r);
+    return;
+  }
+  if (r.ok) {
+    const by = r.signature?.signatures.filter((s) => s.status === 'verified') ?? [];
+    const signedBy =
+      withTrust && by.length > 0 ? `  signed by ${by.map(describeSignature).join(', ')}` : '';
+    writeLine(io.stdout, `OK    ${r.sha256 ?? ''}  ${r.file}${signedBy}`);
+  } else {
+    const p = r.problems[0];
+    const more = r.problems.length > 1 ? ` (+${r.problems.length - 1} more)` : '';
+    writeLine(
+      io.stdout,
+      `FAIL  ${r.file}: ${p?.code ?? 'invalid'}${p?.path ? ` at ${p.path}` : ''}: ${p?.message ?? ''}${more}`,
+    );
+  }
+  const s = r.signature;
+  if (s !== undefined && s.envelope !== null && !withTrust) {
+    const keys = s.signatures.map((x) => x.keyId.slice(0, 16)).join(', ');
+    writeLine(
+      io.stdout,
+      `      note: ${s.envelope} holds ${s.signatures.length} signature(s)${keys ? ` (key ${keys})` : ''}, not checked: pass --trust PUB`,
+    );
+  }
+  for (const w of s?.warnings ?? []) writeLine(io.stdout, `      note: ${w}`);
+  if (r.redactions !== undefined) {
+    const kinds = new Map<string, number>();
+    for (const x of r.redactions) {
+      const kind = String((x as { kind?: unknown }).kind);
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    }
+    writeLine(
+      io.stdout,
+      `      note: redacted ${r.redactions.length} content member(s): ${[...kinds].map(([k, n]) => `${k} ×${n}`).join(', ')} (committed by hash, not shown)`,
+    );
+  }
+}
+
+function printFolder(io: CliIo, r: FolderResult): void {
+  if (r.ok) {
+    const parts = [`${r.recorded} bundle(s) as recorded in ${LEDGER_FILE} (${r.lines} line(s))`];
+    if (r.checkpointSignedBy.length > 0) {
+      parts.push(`checkpoint signed by ${r.checkpointSignedBy.join(', ')}`);
+    }
+    if (r.trusted) parts.push(`${r.signed} signed by a trusted key`);
+    writeLine(io.stdout, `OK    ${r.file}  ${parts.join('; ')}`);
+  }
+  for (const p of r.problems) {
+    writeLine(io.stdout, `FAIL  ${join(r.file, p.file)}: ${p.code}: ${p.message}`);
+  }
+  for (const w of r.warnings) writeLine(io.stdout, `      note: ${r.file}: ${w}`);
+  if (!r.trusted && (r.checkpoint || r.envelopes > 0)) {
+    writeLine(
+      io.stdout,
+      `      note: ${r.file}: ${r.checkpoint ? 'a checkpoint and ' : ''}${r.envelopes} envelope(s) present, signatures not checked: pass --trust PUB`,
+    );
+  }
+}
