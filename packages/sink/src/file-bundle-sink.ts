@@ -1,22 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { close, constants, fsync, open, write } from 'node:fs';
-import { link, lstat, mkdir, readFile, realpath, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, readFile, realpath, rename, unlink } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { isValidTraceId, serializeBundle, type RunBundle } from '@llm-workbench/bundle';
-import type { BundleSink, BundleWriteResult, FileBundleSinkOptions } from './types.js';
-
-/** Thrown by FileBundleSink for a bundle it refuses to store. */
-export class BundleSinkError extends Error {
-  override readonly name = 'BundleSinkError';
-  constructor(
-    message: string,
-    readonly code: 'invalid_trace_id' | 'outside_directory' | 'not_a_directory',
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
+import {
+  envelopeNameFor,
+  serializeEnvelope,
+  SIGNER_ROLES,
+  signBundle,
+  SigningKey,
+  type SignerRole,
+} from '@llm-workbench/evidence';
+import { BundleSinkError } from './bundle-sink-error.js';
+import { FolderLedger } from './folder-ledger.js';
+import { ledgerLockFor, type ThreadLock } from './thread-lock.js';
+import type {
+  BundleSink,
+  BundleWriteResult,
+  FileBundleSinkOptions,
+  FileBundleSinkWorkerData,
+} from './types.js';
 
 /**
  * Writes each bundle to `<directory>/<traceId>.json`, atomically: the bytes go to a temporary file
@@ -32,8 +36,14 @@ export class BundleSinkError extends Error {
  * Concurrent writes share folder fsyncs (a group commit): a write waits for the first folder
  * fsync that starts after its link, so many bundles cost few folder syncs.
  *
+ * Evidence beside the bundles (see @llm-workbench/evidence): each bundle placed gets a line in the
+ * folder's `ledger.jsonl` before its write resolves (`ledger`, default on); with a `signingKey`,
+ * its envelope `<name>.dsse.json` is in place before the bundle is, and the ledger's head is kept
+ * signed. One folder has one writing process at a time; the threads of a process share the
+ * ledger safely.
+ *
  * @example
- * const sink = new FileBundleSink({ directory: './bundles' });
+ * const sink = new FileBundleSink({ directory: './bundles', signingKey: loadSigningKey({ env: process.env }) });
  * const { location } = await sink.write(bundle);
  */
 export class FileBundleSink implements BundleSink {
@@ -41,6 +51,12 @@ export class FileBundleSink implements BundleSink {
   readonly directory: string;
   /** Whether files and the folder are fsynced. */
   readonly fsync: boolean;
+  /** Whether placed bundles are recorded in the folder's `ledger.jsonl`. */
+  readonly ledger: boolean;
+  /** Who the signatures say vouched. */
+  readonly signerRole: SignerRole;
+  /** The key bundles are signed with, if any (it prints as its key id only). */
+  readonly signingKey: SigningKey | undefined;
   private ready: Promise<string> | undefined;
   /** Temporary names: a random part per sink and a counter, unique with O_EXCL as the guard. */
   private readonly tmpPrefix = randomBytes(6).toString('hex');
@@ -48,6 +64,10 @@ export class FileBundleSink implements BundleSink {
   /** The folder fsync in progress, and the one queued behind it that new links join. */
   private dirSync: Promise<void> | undefined;
   private queuedDirSync: Promise<void> | undefined;
+  private readonly ledgerLock: ThreadLock;
+  private folderLedger: FolderLedger | undefined;
+  /** The write in progress per trace: one trace's writes go one at a time (names, envelopes). */
+  private readonly byTrace = new Map<string, Promise<unknown>>();
 
   constructor(options: FileBundleSinkOptions) {
     if (typeof options?.directory !== 'string' || options.directory === '') {
@@ -57,6 +77,58 @@ export class FileBundleSink implements BundleSink {
     }
     this.directory = resolve(options.directory);
     this.fsync = options.fsync ?? true;
+    this.ledger = options.ledger ?? true;
+    this.signerRole = options.signerRole ?? 'app';
+    if (!SIGNER_ROLES.includes(this.signerRole)) {
+      throw new TypeError(
+        `FileBundleSink: signerRole must be one of ${SIGNER_ROLES.join(', ')}, got ${JSON.stringify(String(options.signerRole).slice(0, 64))}`,
+      );
+    }
+    if (options.signingKey !== undefined && !(options.signingKey instanceof SigningKey)) {
+      // Never quote the value: it may well be the key's PEM text.
+      throw new TypeError(
+        'FileBundleSink: signingKey must be a SigningKey (read one with loadSigningKey from @llm-workbench/evidence)',
+      );
+    }
+    this.signingKey = options.signingKey;
+    this.ledgerLock = ledgerLockFor(this.directory);
+  }
+
+  /**
+   * This sink's options in a form a worker thread can receive (`workerData`), to write into the
+   * same folder from there with {@link FileBundleSink.fromWorkerData}: the same key, and the same
+   * lock on the folder's ledger. Keep it out of logs: it holds the private key object.
+   *
+   * @example
+   * new Worker(url, { workerData: { sink: sink.toWorkerData() } });
+   */
+  toWorkerData(): FileBundleSinkWorkerData {
+    return {
+      directory: this.directory,
+      fsync: this.fsync,
+      ledger: this.ledger,
+      signerRole: this.signerRole,
+      signingKey: this.signingKey?.exportKeyObject(),
+      ledgerLock: this.ledgerLock.buffer,
+    };
+  }
+
+  /**
+   * The sink a worker thread makes from {@link FileBundleSink.toWorkerData}.
+   *
+   * @example
+   * const sink = FileBundleSink.fromWorkerData(workerData.sink);
+   */
+  static fromWorkerData(data: FileBundleSinkWorkerData): FileBundleSink {
+    ledgerLockFor(resolve(data.directory), data.ledgerLock);
+    return new FileBundleSink({
+      directory: data.directory,
+      fsync: data.fsync,
+      ledger: data.ledger,
+      signerRole: data.signerRole,
+      signingKey:
+        data.signingKey === undefined ? undefined : SigningKey.fromKeyObject(data.signingKey),
+    });
   }
 
   async write(bundle: RunBundle): Promise<BundleWriteResult> {
@@ -68,43 +140,163 @@ export class FileBundleSink implements BundleSink {
       );
     }
     const dir = await this.ensureDirectory();
+    const before = this.byTrace.get(traceId);
+    const run = (before ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => this.writeIn(dir, traceId, bundle));
+    this.byTrace.set(traceId, run);
+    try {
+      return await run;
+    } finally {
+      if (this.byTrace.get(traceId) === run) this.byTrace.delete(traceId);
+    }
+  }
+
+  /** Waits for the ledger's pending appends and its checkpoint, and closes it. */
+  async shutdown(): Promise<void> {
+    await this.folderLedger?.close();
+  }
+
+  private async writeIn(
+    dir: string,
+    traceId: string,
+    bundle: RunBundle,
+  ): Promise<BundleWriteResult> {
     const bytes = serializeBundle(bundle);
-    const primary = join(dir, `${traceId}.json`);
-    const tmp = join(dir, `.${traceId}.${this.tmpPrefix}${(this.tmpCounter++).toString(36)}.tmp`);
+    const tmp = join(dir, `.${traceId}.${this.tmpName()}.tmp`);
     try {
       await this.writeTemp(tmp, bytes);
-      const placed = await this.place(tmp, primary, bytes);
-      if (placed !== 'conflict') return { status: placed, location: primary };
-      const revision = join(dir, `${traceId}.${bundle.integrity.sha256.slice(0, 12)}.json`);
-      const second = await this.place(tmp, revision, bytes);
-      return { status: second === 'written' ? 'revision' : 'unchanged', location: revision };
+      const primary = `${traceId}.json`;
+      const placed = await this.place(dir, tmp, primary, bundle, bytes);
+      if (placed !== 'conflict') {
+        await this.afterPlace(dir, primary, bundle, placed);
+        return { status: placed, location: join(dir, primary) };
+      }
+      const revision = `${traceId}.${bundle.integrity.sha256.slice(0, 12)}.json`;
+      const second = await this.place(dir, tmp, revision, bundle, bytes);
+      // A different bundle under this hash prefix (one in 2^48) is left alone, as before.
+      if (second !== 'conflict') await this.afterPlace(dir, revision, bundle, second);
+      return {
+        status: second === 'written' ? 'revision' : 'unchanged',
+        location: join(dir, revision),
+      };
     } finally {
       await unlink(tmp).catch(() => undefined);
     }
   }
 
-  /** Links the temp file to `target` unless it exists; never replaces an existing file. */
+  /**
+   * Links the temp file to `name` unless it exists; never replaces an existing file. With a key,
+   * the envelope is placed first (after checking that no bundle is there whose envelope it would
+   * replace): a crash then leaves at most an envelope without its bundle, which the next write
+   * of that bundle replaces, and never a bundle without its envelope.
+   */
   private async place(
+    dir: string,
     tmp: string,
-    target: string,
+    name: string,
+    bundle: RunBundle,
     bytes: string,
   ): Promise<'written' | 'unchanged' | 'conflict'> {
+    const target = join(dir, name);
+    if (this.signingKey !== undefined) {
+      const existing = await this.readExisting(target);
+      if (existing !== null) return existing === bytes ? 'unchanged' : 'conflict';
+      await this.writeEnvelope(name, bundle);
+    }
     try {
       await link(tmp, target);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const st = await lstat(target);
-      if (!st.isFile()) {
-        throw new BundleSinkError(
-          `${target} exists and is not a regular file`,
-          'outside_directory',
-        );
+      // Another sink placed it between our check and our link.
+      const existing = await this.readExisting(target);
+      if (existing === null) throw err;
+      if (existing === bytes) return 'unchanged';
+      if (this.signingKey !== undefined) {
+        // Our envelope replaced the one of the bundle that is there: sign that bundle again.
+        await this.writeEnvelope(name, JSON.parse(existing) as RunBundle);
       }
-      const existing = await readFile(target, 'utf8');
-      return existing === bytes ? 'unchanged' : 'conflict';
+      return 'conflict';
     }
     if (this.fsync) await this.syncDirectory();
     return 'written';
+  }
+
+  /** The ledger line, and for a bundle already there, its envelope if it has none. */
+  private async afterPlace(
+    dir: string,
+    name: string,
+    bundle: RunBundle,
+    status: 'written' | 'unchanged',
+  ): Promise<void> {
+    if (status === 'unchanged' && this.signingKey !== undefined) {
+      const envelope = join(dir, envelopeNameFor(name));
+      const present = await lstat(envelope).then(
+        () => true,
+        (err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT') return false;
+          throw err;
+        },
+      );
+      if (!present) await this.writeEnvelope(name, bundle);
+    }
+    if (!this.ledger) return;
+    const ledger = (this.folderLedger ??= new FolderLedger(dir, {
+      fsync: this.fsync,
+      signingKey: this.signingKey,
+      lock: this.ledgerLock,
+      writeAtomic: (file, text) => this.writeAtomic(file, text),
+      syncDirectory: () => this.syncDirectory(),
+    }));
+    const sha256 = bundle.integrity.sha256;
+    await (status === 'written' ? ledger.record(name, sha256) : ledger.ensure(name, sha256));
+  }
+
+  /** The text of the regular file at `target`, or null when there is none. */
+  private async readExisting(target: string): Promise<string | null> {
+    let st;
+    try {
+      st = await lstat(target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    if (!st.isFile()) {
+      throw new BundleSinkError(`${target} exists and is not a regular file`, 'outside_directory');
+    }
+    return readFile(target, 'utf8');
+  }
+
+  private async writeEnvelope(name: string, bundle: RunBundle): Promise<void> {
+    const key = this.signingKey;
+    if (key === undefined) return;
+    const envelope = signBundle(bundle, name, key, { role: this.signerRole });
+    await this.writeAtomic(envelopeNameFor(name), serializeEnvelope(envelope));
+  }
+
+  /**
+   * Replaces `name` in the folder atomically: temp file, fsync, rename, then a folder fsync, so
+   * that what follows (a bundle's link after its envelope) is not on disk before it.
+   */
+  private async writeAtomic(name: string, text: string): Promise<void> {
+    const dir = await this.ensureDirectory();
+    const target = join(dir, name);
+    const st = await lstat(target).catch(() => null);
+    if (st !== null && !st.isFile()) {
+      throw new BundleSinkError(`${target} exists and is not a regular file`, 'outside_directory');
+    }
+    const tmp = join(dir, `.${name}.${this.tmpName()}.tmp`);
+    try {
+      await this.writeTemp(tmp, text);
+      await rename(tmp, target);
+    } finally {
+      await unlink(tmp).catch(() => undefined);
+    }
+    if (this.fsync) await this.syncDirectory();
+  }
+
+  private tmpName(): string {
+    return `${this.tmpPrefix}${(this.tmpCounter++).toString(36)}`;
   }
 
   private async writeTemp(path: string, bytes: string): Promise<void> {

@@ -1,2 +1,9 @@
-export type { BundleSink, BundleWriteResult, FileBundleSinkOptions } from './types.js';
-export { BundleSinkError, FileBundleSink } from './file-bundle-sink.js';
+export type {
+  BundleSink,
+  BundleWriteResult,
+  FileBundleSinkOptions,
+  FileBundleSinkWorkerData,
+} from './types.js';
+export { BundleSinkError } from './bundle-sink-error.js';
+export type { BundleSinkErrorCode } from './bundle-sink-error.js';
+export { FileBundleSink } from './file-bundle-sink.js';

@@ -1,4 +1,6 @@
+import type { KeyObject } from 'node:crypto';
 import type { RunBundle } from '@llm-workbench/bundle';
+import type { SignerRole, SigningKey } from '@llm-workbench/evidence';
 
 /** What a sink did with a bundle. */
 export interface BundleWriteResult {
@@ -27,4 +29,33 @@ export interface FileBundleSinkOptions {
   directory: string;
   /** Whether to fsync files and the folder (durable across power loss). Default true. */
   fsync?: boolean;
+  /**
+   * Append a line to the folder's `ledger.jsonl` for every bundle placed (file name,
+   * `integrity.sha256`, time, the previous line's hash): the hash chain `workbench verify DIR`
+   * checks the folder against. A write resolves once its line is on disk. Default true.
+   */
+  ledger?: boolean;
+  /**
+   * Sign every bundle as it is written: `X.dsse.json` (a DSSE envelope of an in-toto statement)
+   * lands beside `X.json` before the bundle does, and the ledger's head is kept signed in
+   * `ledger.checkpoint.dsse.json`. Read one with `loadSigningKey` from @llm-workbench/evidence
+   * (a file, `WORKBENCH_SIGNING_KEY` or `WORKBENCH_SIGNING_KEY_FILE`). Default: no signing.
+   */
+  signingKey?: SigningKey | undefined;
+  /** Who the signatures say vouched: `app`, `receiver` or `operator`. Default `app`. */
+  signerRole?: SignerRole;
+}
+
+/**
+ * A FileBundleSink's options in a form that crosses to a worker thread (`workerData` or
+ * `postMessage`): the key as a KeyObject, and the lock its ledger shares with the sink it came
+ * from. Made by `sink.toWorkerData()`, used by `FileBundleSink.fromWorkerData()`.
+ */
+export interface FileBundleSinkWorkerData {
+  readonly directory: string;
+  readonly fsync: boolean;
+  readonly ledger: boolean;
+  readonly signerRole: SignerRole;
+  readonly signingKey: KeyObject | undefined;
+  readonly ledgerLock: SharedArrayBuffer;
 }

@@ -47,7 +47,7 @@ describe('FileBundleSink', () => {
     const result = await new FileBundleSink({ directory: dir }).write(bundle());
     expect(result).toEqual({ status: 'written', location: join(dir, `${A}.json`) });
     expect(readFileSync(result.location, 'utf8')).toBe(serializeBundle(bundle()));
-    expect(readdirSync(dir)).toEqual([`${A}.json`]);
+    expect(readdirSync(dir).sort()).toEqual([`${A}.json`, 'ledger.jsonl']);
   });
 
   it('never rewrites a bundle: the same bytes are unchanged, a different bundle lands beside it', async () => {
