@@ -1,6 +1,7 @@
 import { copyFileSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { verifyBundle } from '@llm-workbench/bundle';
 import {
   EMPTY_HEAD,
   ledgerLine,
@@ -8,6 +9,7 @@ import {
   signCheckpoint,
   SigningKey,
 } from '@llm-workbench/evidence';
+import { FileBundleSink } from '@llm-workbench/sink';
 import {
   bundleText,
   flipCharAt,
@@ -201,5 +203,35 @@ describe('workbench verify DIR', () => {
     expect(r.stdout).toContain(
       `FAIL  ${join(dir, 'ledger.jsonl')}: no_ledger: the folder has no ledger`,
     );
+  });
+
+  it('passes a folder a signing FileBundleSink wrote, revisions included, and names what was removed', async () => {
+    const dir = tempDir('wb-sink-');
+    const alice = await keygen(tempDir('wb-keys-'), 'alice');
+    const sink = new FileBundleSink({
+      directory: dir,
+      fsync: false,
+      signingKey: SigningKey.fromPem(readFileSync(alice.key, 'utf8')),
+    });
+    const bundleOf = (text: string) => {
+      const r = verifyBundle(text);
+      if (!r.ok) throw new Error('fixture');
+      return r.bundle;
+    };
+    const first = await sink.write(bundleOf(bundleText('a', 'a'.repeat(32))));
+    await sink.write(bundleOf(bundleText('b', 'b'.repeat(32))));
+    // The same trace again with other content: a revision beside it, recorded too.
+    const revision = await sink.write(bundleOf(bundleText('a2', 'a'.repeat(32))));
+    expect(revision.status).toBe('revision');
+    await sink.shutdown?.();
+    const r = await runCli(['verify', dir, '--trust', alice.pub]);
+    expect(r.stdout).toMatch(
+      /^OK {4}.* 3 bundle\(s\) as recorded in ledger\.jsonl \(3 line\(s\)\); checkpoint signed by alice\.pub; 3 signed by a trusted key$/m,
+    );
+    expect(r.code).toBe(0);
+    unlinkSync(first.location);
+    const gone = await runCli(['verify', dir, '--trust', alice.pub]);
+    expect(gone.code).toBe(1);
+    expect(failures(gone.stdout)).toEqual([[first.location, 'removed']]);
   });
 });
