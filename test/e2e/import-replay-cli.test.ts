@@ -234,7 +234,8 @@ describe('workbench import jaeger|tempo', () => {
     expect(search.searchParams.get('q')).toBe('{resource.service.name="newsletter"}');
     expect(Number(search.searchParams.get('start'))).toBeGreaterThanOrEqual(before - 7200 - 1);
     expect(Number(search.searchParams.get('start'))).toBeLessThanOrEqual(before - 7200 + 1);
-    expect(readdirSync(out).sort()).toEqual([`${T2}.json`, `${T1}.json`].sort());
+    // The sink keeps the folder's ledger beside the bundles.
+    expect(readdirSync(out).sort()).toEqual([`${T2}.json`, `${T1}.json`, 'ledger.jsonl'].sort());
   });
 
   it('says clearly when the backend is unreachable or the trace unknown (exit 3)', async () => {
