@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BUNDLE_SCHEMA_VERSION } from '@llm-workbench/bundle';
 import {
   bundleText,
   flipCharAt,
@@ -254,6 +255,8 @@ describe('workbench verify --trust', () => {
       readFileSync(bundle, 'utf8'),
     );
     expect(stdin.code).toBe(0);
+    expect(stdin.stdout).toMatch(/^OK {4}[0-9a-f]{64} {2}- {2}signed by alice\.pub/);
+    expect(stdin.stdout).not.toContain('note');
     expect((await runCli(['verify', bundle, bundle, '--envelope', moved])).code).toBe(2);
     expect((await runCli(['verify', bundle, '--envelope', join(dir, 'nope')])).code).toBe(3);
   });
@@ -280,4 +283,41 @@ describe('workbench verify --trust', () => {
     writeFileSync(bundle.replace(/\.json$/, '.dsse.json'), '{oops');
     expect((await runCli(['verify', bundle])).code).toBe(0);
   });
+
+  // Schema 3: integrity covers commitments, so removing content keeps the hash and the signature.
+  it.skipIf(BUNDLE_SCHEMA_VERSION < 3)(
+    'a redacted copy still verifies with the signature of the original, and says what was redacted',
+    async () => {
+      const dir = tempDir();
+      expect((await runCli(['demo', '--out', dir])).code).toBe(0);
+      const { readdirSync } = await import('node:fs');
+      const name = readdirSync(dir).find((n) => /^[0-9a-f]{32}\.json$/.test(n))!;
+      const alice = await keygen(dir, 'alice');
+      expect((await runCli(['sign', join(dir, name), '--key', alice.key])).code).toBe(0);
+      const b = readJson<{
+        model_io: Array<{ input: { content: string | null } }>;
+        redactions?: Array<{ path: string; kind: string }>;
+      }>(join(dir, name));
+      const redactions: Array<{ path: string; kind: string }> = [];
+      b.model_io.forEach((r, i) => {
+        if (r.input.content === null) return;
+        r.input.content = null;
+        redactions.push({ path: `/model_io/${i}/input/content`, kind: 'model_input' });
+      });
+      expect(redactions.length).toBeGreaterThan(0);
+      b.redactions = redactions.sort((x, y) => (x.path < y.path ? -1 : 1));
+      const shared = join(dir, 'shared.json');
+      writeFileSync(shared, JSON.stringify(b));
+      copyFileSync(join(dir, name.replace(/\.json$/, '.dsse.json')), join(dir, 'shared.dsse.json'));
+      const r = await runCli(['verify', shared, '--trust', alice.pub]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^OK {4}[0-9a-f]{64} {2}.*shared\.json {2}signed by alice\.pub/m);
+      expect(r.stdout).toContain(
+        `note: redacted ${redactions.length} content member(s): model_input ×${redactions.length}`,
+      );
+      expect(r.stdout).toContain(`note: signed as "${name}", checked as "shared.json"`);
+      const j = JSON.parse((await runCli(['verify', shared, '--json'])).stdout);
+      expect(j[0].redactions).toEqual(redactions);
+    },
+  );
 });

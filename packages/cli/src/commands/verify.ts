@@ -260,17 +260,14 @@ async function verifyFile(
   }
   // A bundle that fails its integrity check is reported as such; a signature over it would not
   // change the verdict, but the statement is still read to list who signed.
-  const v = verifyEnvelope(
-    read.text,
-    { sha256: r.sha256 ?? '', name: file === '-' ? basename(envelopePath) : basename(file) },
-    trusted,
-  );
+  const v = verifyEnvelope(read.text, { sha256: r.sha256 ?? '', name: basename(file) }, trusted);
   result.signature = {
     envelope: envelopePath,
     checked: trusted.length > 0,
     verified: v.ok,
     signatures: v.signatures,
-    warnings: v.warnings,
+    // Standard input has no file name to compare the statement's with.
+    warnings: file === '-' ? [] : v.warnings,
   };
   if (trusted.length > 0 && r.ok && !v.ok) {
     result.ok = false;
