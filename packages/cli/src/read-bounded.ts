@@ -6,16 +6,23 @@ export type BoundedRead = { text: string } | { missing: true } | { refused: stri
 
 /**
  * Reads a regular file of at most `max` bytes, never through a symlink (O_NOFOLLOW on the last
- * component): what a folder holds is checked as it is, not what a link points to.
+ * component) unless `follow`: what a folder holds is checked as it is, not what a link points to.
+ * Never blocks on a FIFO planted under a file's name.
  *
  * @example
  * const r = await readBounded('bundles/ledger.jsonl', 64 << 20);
  * if ('text' in r) readLedger(r.text);
  */
-export async function readBounded(path: string, max: number): Promise<BoundedRead> {
+export async function readBounded(
+  path: string,
+  max: number,
+  options: { follow?: boolean } = {},
+): Promise<BoundedRead> {
   let fh;
   try {
-    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const flags =
+      constants.O_RDONLY | constants.O_NONBLOCK | (options.follow ? 0 : constants.O_NOFOLLOW);
+    fh = await open(path, flags);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { missing: true };

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -193,6 +194,19 @@ describe('workbench verify DIR', () => {
     expect(l.stdout).toContain(
       `FAIL  ${join(dir, 'ledger.jsonl')}: unreadable: is a symbolic link: not followed`,
     );
+  });
+
+  it('reports a FIFO named like a bundle instead of blocking on it, and follows a linked --trust key', async () => {
+    const { dir, alice } = await ledgerFolder();
+    execFileSync('mkfifo', [join(dir, 'pipe.json')]);
+    const linked = join(tempDir('wb-trust-'), 'current.pub');
+    symlinkSync(alice.pub, linked);
+    const r = await runCli(['verify', dir, '--trust', linked]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /FAIL {2}.*pipe\.json: outside_ledger: is in the folder but not in the ledger: .*; is not a regular file\n/,
+    );
+    expect(r.stdout).not.toMatch(/one\.json|two\.json|three\.json/);
   });
 
   it('fails for a folder with no ledger, naming the ledger', async () => {

@@ -257,7 +257,7 @@ export function verifyFolder(
       v.problems.push({
         code: 'outside_ledger',
         file: b.name,
-        message: 'is in the folder but not in the ledger: added outside it (or the ledger was cut)',
+        message: `is in the folder but not in the ledger: added outside it (or the ledger was cut)${b.unreadable === true ? `; ${b.message}` : ''}`,
       });
     }
   }

@@ -1,9 +1,12 @@
 // The page's own integrity check, in the order `workbench verify` makes it: the text parses, has
 // no duplicate members, is an object with a well-formed integrity member, and the sha256 of the
-// RFC 8785 form of everything but `integrity` equals integrity.sha256. The schema check needs
-// the bundle package, so the page shows the one made when the report was rendered.
+// RFC 8785 form of its integrity view equals integrity.sha256: everything but `integrity` for
+// schema versions 1 and 2; for version 3, the commitments without the content (see
+// commitments.js), and then each content present must match its commitment. The schema check
+// needs the bundle package, so the page shows the one made when the report was rendered.
 
 import { canonicalize } from './canonicalize.js';
+import { checkCommitments, integrityView, readRedactions } from './commitments.js';
 import { findDuplicateKeys } from './duplicate-keys.js';
 import { sha256Hex } from './sha256.js';
 
@@ -11,8 +14,10 @@ import { sha256Hex } from './sha256.js';
  * @typedef {'webcrypto' | 'javascript'} DigestEngine
  * @typedef {{ code: string, path: string, message: string }} IntegrityProblem
  * @typedef {{ ok: true, value: unknown } | { ok: false, message: string }} ParsedText
- * @typedef {{ state: 'verified', sha256: string, engine: DigestEngine }
+ * @typedef {import('./commitments.js').Redaction} Redaction
+ * @typedef {{ state: 'verified', sha256: string, engine: DigestEngine, redactions: Redaction[] }
  *   | { state: 'mismatch', expected: string, computed: string, engine: DigestEngine }
+ *   | { state: 'content-mismatch', sha256: string, engine: DigestEngine, problems: IntegrityProblem[] }
  *   | { state: 'invalid', problems: IntegrityProblem[], computed: string | null, engine: DigestEngine | null }} IntegrityResult
  */
 
@@ -131,9 +136,11 @@ export async function checkIntegrity(text, parsed, subtle) {
       });
     }
   }
+  // As the bundle package decides: versions 1 and 2 hash everything, any other the commitments.
+  const v3 = record['schemaVersion'] !== 1 && record['schemaVersion'] !== 2;
   let canonical;
   try {
-    canonical = canonicalize(record, 'integrity');
+    canonical = v3 ? canonicalize(integrityView(record)) : canonicalize(record, 'integrity');
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     return invalid([...problems, { code: 'not_canonicalizable', path: '', message }]);
@@ -143,7 +150,15 @@ export async function checkIntegrity(text, parsed, subtle) {
     return { state: 'invalid', problems, computed: hex, engine };
   }
   if (claimed !== hex) return { state: 'mismatch', expected: claimed, computed: hex, engine };
-  return { state: 'verified', sha256: hex, engine };
+  if (!v3) return { state: 'verified', sha256: hex, engine, redactions: [] };
+  const contentProblems = await checkCommitments(
+    record,
+    async (t) => (await sha256Text(t, subtle)).hex,
+  );
+  if (contentProblems.length > 0) {
+    return { state: 'content-mismatch', sha256: hex, engine, problems: contentProblems };
+  }
+  return { state: 'verified', sha256: hex, engine, redactions: readRedactions(record) };
 }
 
 /**

@@ -82,9 +82,11 @@ function artifactCard(key, versions) {
           null,
           v.content !== null
             ? 'inline'
-            : v.omittedContent !== null
-              ? h('span', { class: 'muted' }, OMITTED[v.omittedContent] ?? v.omittedContent)
-              : h('span', { class: 'muted' }, 'not recorded'),
+            : v.redactedContent
+              ? h('span', { class: 'muted redacted' }, 'redacted')
+              : v.omittedContent !== null
+                ? h('span', { class: 'muted' }, OMITTED[v.omittedContent] ?? v.omittedContent)
+                : h('span', { class: 'muted' }, 'not recorded'),
         ),
       ),
     );
@@ -176,9 +178,11 @@ function changeBlock(v, parent) {
   let body;
   if (lines === null) {
     const why =
-      v.patch === null && v.omittedPatch !== null
-        ? `the patch was ${OMITTED[v.omittedPatch] ?? v.omittedPatch}`
-        : 'no patch and no inline content on both sides were recorded';
+      v.patch === null && v.redactedPatch
+        ? 'the patch was redacted after the run was sealed'
+        : v.patch === null && v.omittedPatch !== null
+          ? `the patch was ${OMITTED[v.omittedPatch] ?? v.omittedPatch}`
+          : 'no patch and no inline content on both sides were recorded';
     body = note(
       `No diff to show: ${why}. sha256 ${shortHash(parent?.sha256 ?? null)}… → ${shortHash(v.sha256)}…`,
     );

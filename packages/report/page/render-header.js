@@ -35,7 +35,7 @@ export function renderRunHeader(el, view, gates, totals, estimates = null) {
     badges.append(badge(statusLabel(run.status.code), statusTone(run.status.code)));
     if (run.complete === true) badges.append(badge('complete', 'ok'));
     if (run.complete === false) badges.append(badge('incomplete', 'warn'));
-    if (run.schemaVersion !== 1 && run.schemaVersion !== 2)
+    if (run.schemaVersion !== 1 && run.schemaVersion !== 2 && run.schemaVersion !== 3)
       badges.append(
         badge(`schema version ${JSON.stringify(run.schemaVersion) ?? 'missing'}`, 'warn'),
       );

@@ -1,12 +1,14 @@
 // The integrity banner: the first thing on the page and impossible to miss when the check fails.
 
+import { CONTENT_KINDS } from './commitments.js';
 import { clear, h } from './dom.js';
 
 /**
  * @typedef {import('./integrity.js').IntegrityResult} IntegrityResult
  * @typedef {{ code: string, path: string, message: string }} CheckProblem
  * @typedef {{ ok: boolean, sha256: string | null, problems: CheckProblem[],
- *   generator: string, generatedAt: string | null, source: string | null }} RenderCheck
+ *   generator: string, generatedAt: string | null, source: string | null,
+ *   schemaVersion: unknown }} RenderCheck
  */
 
 /** Problems the page finds itself; the render-time check adds only what it cannot (the schema). */
@@ -18,7 +20,19 @@ const PAGE_CODES = new Set([
   'bad_integrity',
   'not_canonicalizable',
   'hash_mismatch',
+  'content_mismatch',
+  'bad_redaction',
 ]);
+
+/** How the redaction notice names each kind of content. */
+const KIND_LABELS = /** @type {Record<string, [string, string]>} */ ({
+  model_input: ['model input', 'model inputs'],
+  model_output: ['model output', 'model outputs'],
+  tool_arguments: ['tool call argument', 'tool call arguments'],
+  tool_result: ['tool call result', 'tool call results'],
+  artifact_content: ['artifact content', 'artifact contents'],
+  artifact_patch: ['artifact patch', 'artifact patches'],
+});
 
 /**
  * Shows the integrity state in `el`: checking, verified, changed, or not verifiable.
@@ -35,7 +49,10 @@ export function renderIntegrity(el, result, check) {
   const state = result === null ? 'checking' : result.state;
   el.className = `integrity integrity--${state}`;
   document.documentElement.dataset['integrity'] = state;
-  document.body.classList.toggle('is-unverified', state === 'mismatch' || state === 'invalid');
+  document.body.classList.toggle(
+    'is-unverified',
+    state === 'mismatch' || state === 'invalid' || state === 'content-mismatch',
+  );
 
   if (result === null) {
     el.append(
@@ -66,6 +83,23 @@ export function renderIntegrity(el, result, check) {
         `The sha256 of this bundle's RFC 8785 form, computed in this page with ${engine}, matches the integrity.sha256 it was sealed with.`,
       ),
       hashList([['sha256', result.sha256]]),
+    );
+    if (result.redactions.length > 0) el.append(redactionNotice(result.redactions));
+  } else if (result.state === 'content-mismatch') {
+    el.append(
+      h(
+        'p',
+        { class: 'integrity__title' },
+        icon('✗'),
+        'Integrity check failed: content does not match what was sealed',
+      ),
+      h(
+        'p',
+        { class: 'integrity__text' },
+        `The sealed commitments hash to integrity.sha256 (computed in this page with ${engine}), but content in the bundle does not match the sha256 committed beside it, or the list of redactions is wrong: something was edited after the run. Do not rely on what this report shows.`,
+      ),
+      problemList(result.problems),
+      hashList([['sha256 of the commitments', result.sha256]]),
     );
   } else if (result.state === 'mismatch') {
     el.append(
@@ -102,7 +136,10 @@ export function renderIntegrity(el, result, check) {
   }
 
   if (check) {
-    const computed = result.state === 'verified' ? result.sha256 : result.computed;
+    const computed =
+      result.state === 'verified' || result.state === 'content-mismatch'
+        ? result.sha256
+        : result.computed;
     if (check.sha256 !== null && computed !== null && check.sha256 !== computed) {
       el.append(
         h(
@@ -124,7 +161,7 @@ export function renderIntegrity(el, result, check) {
             'p',
             null,
             result.state === 'verified'
-              ? 'Intact, but not a valid version-1 run bundle. When this report was rendered, '
+              ? `Intact, but not a valid version-${versionOf(check)} run bundle. When this report was rendered, `
               : 'When this report was rendered, ',
             h('code', null, 'workbench verify'),
             ` also found ${schema.length === 1 ? 'this schema problem' : 'these schema problems'}:`,
@@ -137,11 +174,51 @@ export function renderIntegrity(el, result, check) {
         h(
           'p',
           { class: 'integrity__note' },
-          'The bundle also matched the run bundle schema, version 1, when this report was rendered.',
+          `The bundle also matched the run bundle schema, version ${versionOf(check)}, when this report was rendered.`,
         ),
       );
     }
   }
+}
+
+/**
+ * The schema version the embedded bundle says it is in.
+ * @param {RenderCheck} check
+ */
+function versionOf(check) {
+  const v = check.schemaVersion;
+  return typeof v === 'number' && Number.isInteger(v) ? String(v) : '?';
+}
+
+/**
+ * Says what was redacted, by kind and count: the content is gone, its commitment still sealed.
+ * @param {import('./commitments.js').Redaction[]} redactions
+ */
+function redactionNotice(redactions) {
+  /** @type {Map<string, number>} */
+  const counts = new Map();
+  for (const r of redactions) counts.set(r.kind, (counts.get(r.kind) ?? 0) + 1);
+  const order = [
+    ...CONTENT_KINDS,
+    ...[...counts.keys()].filter((k) => !CONTENT_KINDS.includes(/** @type {never} */ (k))),
+  ];
+  const parts = order
+    .filter((k) => counts.has(k))
+    .map((k) => {
+      const n = counts.get(k) ?? 0;
+      const [one, many] = KIND_LABELS[k] ?? [k, k];
+      return `${n} ${n === 1 ? one : many}`;
+    });
+  return h(
+    'div',
+    { class: 'integrity__redacted', 'data-redactions': String(redactions.length) },
+    h(
+      'p',
+      null,
+      h('strong', null, 'Redacted: '),
+      `${parts.join(', ')}. This content was removed after the run was sealed; its sha256 commitment is still in the bundle and in its hash, so the bundle verifies, but what was removed cannot be shown.`,
+    ),
+  );
 }
 
 /** @param {string} glyph */

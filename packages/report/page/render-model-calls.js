@@ -178,7 +178,9 @@ export function renderModelCalls(el, calls, summary, estimates = null) {
         h('td', { class: 'num' }, formatDuration(m.durationMs)),
         h('td', { class: 'num' }, costCell(m, i, estimates)),
       );
-      if (m.input.content === null && m.output.content === null) return row;
+      // Redacted content is shown as such, where it was.
+      const shown = (/** @type {ContentView} */ c) => c.content !== null || c.redacted;
+      if (!shown(m.input) && !shown(m.output)) return row;
       // The content gets a full-width row of its own beneath the call.
       row.className = 'has-content';
       const fragment = document.createDocumentFragment();
@@ -285,7 +287,11 @@ function content(m, i) {
         h('p', { class: 'content-label' }, 'Prompt'),
         m.input.content !== null
           ? contentBlock(m.input.content)
-          : h('p', { class: 'muted' }, describe(m.input, 'prompt')),
+          : h(
+              'p',
+              { class: m.input.redacted ? 'muted redacted' : 'muted' },
+              describe(m.input, 'prompt'),
+            ),
       ),
       h(
         'div',
@@ -293,7 +299,11 @@ function content(m, i) {
         h('p', { class: 'content-label' }, 'Response'),
         m.output.content !== null
           ? contentBlock(m.output.content)
-          : h('p', { class: 'muted' }, describe(m.output, 'response')),
+          : h(
+              'p',
+              { class: m.output.redacted ? 'muted redacted' : 'muted' },
+              describe(m.output, 'response'),
+            ),
       ),
     ),
   );
@@ -304,7 +314,11 @@ function content(m, i) {
  * @param {string} what
  */
 function describe(c, what) {
-  const why = c.omitted !== null ? (OMITTED[c.omitted] ?? c.omitted) : 'not captured';
+  const why = c.redacted
+    ? 'redacted after the run was sealed'
+    : c.omitted !== null
+      ? (OMITTED[c.omitted] ?? c.omitted)
+      : 'not captured';
   return `${what} ${why}${c.sha256 ? ` (sha256 ${shortHash(c.sha256)}…)` : ''}`;
 }
 

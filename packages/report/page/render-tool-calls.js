@@ -84,7 +84,12 @@ export function renderToolCalls(el, calls) {
 
 /** @param {ContentView} c */
 function commitment(c) {
-  if (c.sha256 !== null) return h('code', { title: c.sha256 }, `sha256 ${shortHash(c.sha256)}…`);
+  if (c.sha256 !== null) {
+    const hash = h('code', { title: c.sha256 }, `sha256 ${shortHash(c.sha256)}…`);
+    return c.redacted
+      ? h('span', null, hash, h('span', { class: 'cell-sub redacted' }, 'content redacted'))
+      : hash;
+  }
   if (c.omitted === 'over_inline_limit') return 'too large to commit to';
   return '—';
 }

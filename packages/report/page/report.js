@@ -10,10 +10,12 @@ import { renderDiagnostics, renderRaw } from './render-diagnostics.js';
 import { renderGates } from './render-gates.js';
 import { renderRunHeader } from './render-header.js';
 import { renderIntegrity } from './render-integrity.js';
+import { renderSignatures } from './render-signatures.js';
 import { renderModelCalls } from './render-model-calls.js';
 import { renderToolCalls } from './render-tool-calls.js';
 import { renderTimeline } from './render-timeline.js';
 import { renderWorkflow } from './render-workflow.js';
+import { checkSignatures, readTrustedKeys } from './signatures.js';
 import { gateRequests, summarizeGates, summarizeModels } from './summarize.js';
 import { note } from './ui.js';
 import { readBundle } from './view-model.js';
@@ -31,9 +33,10 @@ import { readBundle } from './view-model.js';
  */
 export function startReport() {
   const text = readEmbeddedString('bundle-text') ?? '';
-  const check = readRenderCheck();
   const parsed = parseBundleText(text);
   const value = parsed.ok ? parsed.value : null;
+  const check = readRenderCheck(member(value, 'schemaVersion'));
+  const signing = readSignatureData();
   const view = readBundle(value);
   const gates = summarizeGates(member(value, 'events'));
   const requests = gateRequests(member(value, 'events'));
@@ -42,6 +45,8 @@ export function startReport() {
 
   const banner = /** @type {HTMLElement | null} */ (document.getElementById('integrity'));
   if (banner) renderIntegrity(banner, null, check);
+  const signatureBanner = /** @type {HTMLElement | null} */ (document.getElementById('signatures'));
+  if (signatureBanner) renderSignatures(signatureBanner, null, null, signing.source);
 
   fill('run', (el) => renderRunHeader(el, view, gates, models.totals, estimates));
   fill('workflow', (el) => renderWorkflow(el, view, gates));
@@ -70,35 +75,45 @@ export function startReport() {
   installPrintHandlers();
   document.documentElement.dataset['rendered'] = 'true';
 
-  // In a task of its own, after the first paint: hashing a large bundle takes a moment.
+  // In a task of its own, after the first paint: hashing a large bundle takes a moment. The
+  // signatures are checked after the integrity, whose verdict their banner takes into account.
   const subtle = globalThis.crypto?.subtle ?? null;
   void new Promise((resolve) => setTimeout(resolve, 0))
     .then(() => checkIntegrity(text, parsed, subtle))
     .then(
-      (result) => {
-        if (banner) renderIntegrity(banner, result, check);
-      },
-      (/** @type {unknown} */ err) => {
-        if (banner) {
-          renderIntegrity(
-            banner,
+      (result) => result,
+      (/** @type {unknown} */ err) =>
+        /** @type {import('./integrity.js').IntegrityResult} */ ({
+          state: 'invalid',
+          problems: [
             {
-              state: 'invalid',
-              problems: [
-                {
-                  code: 'check_failed',
-                  path: '',
-                  message: err instanceof Error ? err.message : String(err),
-                },
-              ],
-              computed: null,
-              engine: null,
+              code: 'check_failed',
+              path: '',
+              message: err instanceof Error ? err.message : String(err),
             },
-            check,
-          );
-        }
-      },
-    );
+          ],
+          computed: null,
+          engine: null,
+        }),
+    )
+    .then(async (result) => {
+      if (banner) renderIntegrity(banner, result, check);
+      const claimed = asString(member(member(value, 'integrity'), 'sha256'));
+      const signatures = await checkSignatures(
+        signing.envelope,
+        claimed,
+        readTrustedKeys(signing.trustedKeys),
+        subtle,
+      ).catch(
+        (/** @type {unknown} */ err) =>
+          /** @type {import('./signatures.js').SignatureResult} */ ({
+            state: 'unreadable',
+            code: 'check_failed',
+            message: err instanceof Error ? err.message : String(err),
+          }),
+      );
+      if (signatureBanner) renderSignatures(signatureBanner, signatures, result, signing.source);
+    });
 }
 
 /**
@@ -159,8 +174,25 @@ function readEmbeddedJson(id) {
   }
 }
 
-/** @returns {RenderCheck | null} */
-function readRenderCheck() {
+/**
+ * The signature envelope and trusted keys the renderer embedded beside the bundle.
+ *
+ * @returns {{ envelope: string | null, source: string | null, trustedKeys: unknown }}
+ */
+function readSignatureData() {
+  const o = asObject(readEmbeddedJson('signature-data'));
+  return {
+    envelope: asString(member(o?.['envelope'], 'text')),
+    source: asString(member(o?.['envelope'], 'source')),
+    trustedKeys: o?.['trustedKeys'] ?? [],
+  };
+}
+
+/**
+ * @param {unknown} schemaVersion the embedded bundle's
+ * @returns {RenderCheck | null}
+ */
+function readRenderCheck(schemaVersion) {
   try {
     const o = asObject(JSON.parse(document.getElementById('render-check')?.textContent ?? ''));
     if (!o) return null;
@@ -177,6 +209,7 @@ function readRenderCheck() {
       generator: asString(o['generator']) ?? '',
       generatedAt: asString(o['generatedAt']),
       source: asString(o['source']),
+      schemaVersion,
     };
   } catch {
     return null;

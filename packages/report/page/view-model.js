@@ -2,6 +2,7 @@
 // steps put in tree order with their depth. Nothing here is derived from anything but the
 // embedded bundle.
 
+import { readRedactions } from './commitments.js';
 import { asArray, asNumber, asObject, asString, member, parseBundleTime } from './read.js';
 
 /**
@@ -14,7 +15,8 @@ import { asArray, asNumber, asObject, asString, member, parseBundleTime } from '
  * @typedef {{ stepId: string, name: string, kind: string | null, spanId: string | null,
  *   parentStepId: string | null, startTime: string | null, endTime: string | null,
  *   durationMs: number | null, status: StatusView, depth: number }} StepView
- * @typedef {{ sha256: string | null, content: string | null, omitted: string | null }} ContentView
+ * @typedef {{ sha256: string | null, content: string | null, omitted: string | null,
+ *   redacted: boolean }} ContentView
  * @typedef {{ source: string | null, time: string | null, operation: string | null,
  *   provider: string | null, model: string | null, responseModel: string | null,
  *   inputTokens: number | null, outputTokens: number | null, cacheReadInputTokens: number | null,
@@ -32,7 +34,8 @@ import { asArray, asNumber, asObject, asString, member, parseBundleTime } from '
  *   vocabularies: string[] }} ToolCallView
  * @typedef {{ key: string, version: number | null, sha256: string | null, mediaType: string | null,
  *   size: number | null, parentVersion: number | null, content: string | null, patch: string | null,
- *   omittedContent: string | null, omittedPatch: string | null, stepId: string | null,
+ *   omittedContent: string | null, omittedPatch: string | null, redactedContent: boolean,
+ *   redactedPatch: boolean, patchSha256: string | null, stepId: string | null,
  *   spanId: string | null, time: string | null }} ArtifactView
  * @typedef {{ code: string, message: string, spanId: string | null, subject: string | null }} DiagnosticView
  * @typedef {{ type: string, name: string | null, time: string | null, stepId: string | null }} EventView
@@ -51,6 +54,18 @@ import { asArray, asNumber, asObject, asString, member, parseBundleTime } from '
  */
 export function readBundle(value) {
   const run = member(value, 'run');
+  // Paths of redacted content (schema version 3): shown as redacted, not as "not captured".
+  const redacted = new Set(readRedactions(value).map((r) => r.path));
+  /**
+   * @param {unknown} ref
+   * @param {string} path the ContentRef's JSON pointer
+   */
+  const readContent = (ref, path) => ({
+    sha256: asString(member(ref, 'sha256')),
+    content: asString(member(ref, 'content')),
+    omitted: asString(member(ref, 'omitted')),
+    redacted: redacted.has(`${path}/content`),
+  });
   const snapshot = asObject(member(run, 'workflowSnapshot'));
   return {
     isObject: asObject(value) !== null,
@@ -81,9 +96,9 @@ export function readBundle(value) {
         .filter((s) => asObject(s))
         .map(readStep),
     ),
-    modelCalls: asArray(member(value, 'model_io'))
-      .filter((m) => asObject(m))
-      .map((m) => {
+    modelCalls: indexed(member(value, 'model_io'))
+      .filter(([m]) => asObject(m))
+      .map(([m, i]) => {
         const usage = member(m, 'usage');
         const cost = asObject(member(m, 'cost'));
         const amount = cost ? asNumber(cost['amount']) : null;
@@ -111,8 +126,8 @@ export function readBundle(value) {
               : null,
           stepId: asString(member(m, 'stepId')),
           spanId: asString(member(m, 'spanId')),
-          input: readContent(member(m, 'input')),
-          output: readContent(member(m, 'output')),
+          input: readContent(member(m, 'input'), `/model_io/${i}/input`),
+          output: readContent(member(m, 'output'), `/model_io/${i}/output`),
           status: asObject(member(m, 'status')) ? readStatus(member(m, 'status')) : null,
           sources: asArray(member(m, 'sources'))
             .filter((s) => asObject(s))
@@ -124,9 +139,9 @@ export function readBundle(value) {
             })),
         };
       }),
-    toolCalls: asArray(member(value, 'events'))
-      .filter((e) => asObject(e) && member(e, 'type') === 'tool_call')
-      .map((e) => ({
+    toolCalls: indexed(member(value, 'events'))
+      .filter(([e]) => asObject(e) && member(e, 'type') === 'tool_call')
+      .map(([e, i]) => ({
         time: asString(member(e, 'time')),
         stepId: asString(member(e, 'stepId')),
         spanId: asString(member(e, 'spanId')),
@@ -135,13 +150,13 @@ export function readBundle(value) {
         toolType: asString(member(e, 'toolType')),
         durationMs: asNumber(member(e, 'durationMs')),
         status: readStatus(member(e, 'status')),
-        arguments: readContent(member(e, 'arguments')),
-        result: readContent(member(e, 'result')),
+        arguments: readContent(member(e, 'arguments'), `/events/${i}/arguments`),
+        result: readContent(member(e, 'result'), `/events/${i}/result`),
         vocabularies: strings(member(e, 'vocabularies')),
       })),
-    artifacts: asArray(member(value, 'artifacts'))
-      .filter((a) => asObject(a))
-      .map((a) => ({
+    artifacts: indexed(member(value, 'artifacts'))
+      .filter(([a]) => asObject(a))
+      .map(([a, i]) => ({
         key: asString(member(a, 'key')) ?? '(no key)',
         version: asNumber(member(a, 'version')),
         sha256: asString(member(a, 'sha256')),
@@ -152,6 +167,9 @@ export function readBundle(value) {
         patch: asString(member(a, 'patch')),
         omittedContent: asString(member(member(a, 'omitted'), 'content')),
         omittedPatch: asString(member(member(a, 'omitted'), 'patch')),
+        redactedContent: redacted.has(`/artifacts/${i}/content`),
+        redactedPatch: redacted.has(`/artifacts/${i}/patch`),
+        patchSha256: asString(member(a, 'patchSha256')),
         stepId: asString(member(a, 'stepId')),
         spanId: asString(member(a, 'spanId')),
         time: asString(member(a, 'time')),
@@ -292,15 +310,12 @@ function readStatus(value) {
 }
 
 /**
+ * The items of an array with their index in it (a JSON pointer needs the index before filtering).
  * @param {unknown} value
- * @returns {ContentView}
+ * @returns {Array<[unknown, number]>}
  */
-function readContent(value) {
-  return {
-    sha256: asString(member(value, 'sha256')),
-    content: asString(member(value, 'content')),
-    omitted: asString(member(value, 'omitted')),
-  };
+function indexed(value) {
+  return asArray(value).map((v, i) => [v, i]);
 }
 
 /**

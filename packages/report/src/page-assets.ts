@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 /**
  * The in-page script's modules, dependencies first. They are plain browser JavaScript checked
@@ -7,10 +8,14 @@ import { readFileSync } from 'node:fs';
  */
 export const PAGE_MODULES = [
   'sha256.js',
+  'sha512.js',
   'canonicalize.js',
   'duplicate-keys.js',
-  'integrity.js',
   'read.js',
+  'commitments.js',
+  'integrity.js',
+  'ed25519.js',
+  'signatures.js',
   'summarize.js',
   'workflow-graph.js',
   'diff.js',
@@ -21,6 +26,7 @@ export const PAGE_MODULES = [
   'view-model.js',
   'estimates.js',
   'render-integrity.js',
+  'render-signatures.js',
   'render-header.js',
   'render-workflow.js',
   'render-timeline.js',
@@ -32,10 +38,19 @@ export const PAGE_MODULES = [
   'report.js',
 ] as const;
 
+/**
+ * Packages the page imports by name, inlined into the page before its own modules: exactly these
+ * versions (the renderer refuses another one), each ES module a single file whose only export is
+ * one `export { … };` list. `@noble/ed25519` verifies Ed25519 signatures where the browser's
+ * WebCrypto cannot (audited, MIT; its license header is kept in the page).
+ */
+export const VENDORED_MODULES = { '@noble/ed25519': '3.2.0' } as const;
+
 // `../page/` resolves to the same folder from src/ (workspace) and from dist/ (published).
 const PAGE_DIR = new URL('../page/', import.meta.url);
 
-const IMPORT = /^import \{([^}]*)\} from '\.\/([\w-]+\.js)';[ \t]*$/gm;
+const IMPORT = /^import \{([^}]*)\} from '(\.\/[\w-]+\.js|@[\w-]+\/[\w-]+)';[ \t]*$/gm;
+const EXPORT_LIST = /^export \{([^}]*)\};?[ \t]*$/gm;
 const EXPORT = /^export (?:async function|function|const|let|class) (\w+)/gm;
 
 /**
@@ -49,9 +64,14 @@ const EXPORT = /^export (?:async function|function|const|let|class) (\w+)/gm;
  */
 export function pageScript(): string {
   const linked = new Set<string>();
+  const vendored = Object.entries(VENDORED_MODULES).map(([name, version]) => {
+    linked.add(name);
+    return vendoredModule(name, version);
+  });
   const parts = PAGE_MODULES.map((name) => {
     let source = readFileSync(new URL(name, PAGE_DIR), 'utf8');
-    source = source.replace(IMPORT, (_, names: string, from: string) => {
+    source = source.replace(IMPORT, (_, names: string, specifier: string) => {
+      const from = specifier.startsWith('./') ? specifier.slice(2) : specifier;
       if (!linked.has(from))
         throw new Error(`page/${name} imports ${from}, which is not linked before it`);
       const bindings = names
@@ -72,10 +92,43 @@ export function pageScript(): string {
     linked.add(name);
     return `// page/${name}\nmodules[${JSON.stringify(name)}] = (() => {\n${source}\nreturn { ${exported.join(', ')} };\n})();`;
   });
-  const script = `(() => {\n'use strict';\nconst modules = Object.create(null);\n${parts.join('\n')}\n})();\n`;
+  const script = `(() => {\n'use strict';\nconst modules = Object.create(null);\n${[...vendored, ...parts].join('\n')}\n})();\n`;
   // The script is inlined in a <script> element: these would end or confuse it.
   if (/<\/script|<!--/i.test(script)) throw new Error('the page script contains </script or <!--');
   return script;
+}
+
+/**
+ * A vendored package's module, linked as the page's own are: its `export { a, b }` list becomes
+ * the module's value. Its version must be the pinned one, and nothing else may import or export.
+ */
+function vendoredModule(name: string, version: string): string {
+  const require = createRequire(import.meta.url);
+  const pkg = JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as {
+    version?: unknown;
+  };
+  if (pkg.version !== version) {
+    throw new Error(`the page needs ${name} ${version}, but ${String(pkg.version)} is installed`);
+  }
+  let source = readFileSync(require.resolve(name), 'utf8');
+  const exported: string[] = [];
+  source = source.replace(EXPORT_LIST, (_, names: string) => {
+    exported.push(
+      ...names
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean),
+    );
+    return '';
+  });
+  if (exported.length === 0 || !exported.every((n) => /^\w+$/.test(n))) {
+    throw new Error(`${name}: expected one plain export { … } list`);
+  }
+  // Comments may show imports in examples; code must not have any.
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const leftover = /^\s*(?:import|export)\b.*$/m.exec(code);
+  if (leftover) throw new Error(`${name}: cannot link ${JSON.stringify(leftover[0].trim())}`);
+  return `// ${name} ${version}\nmodules[${JSON.stringify(name)}] = (() => {\n${source}\nreturn { ${exported.join(', ')} };\n})();`;
 }
 
 /**

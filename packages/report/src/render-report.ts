@@ -7,6 +7,7 @@ import {
   type RunBundleV1,
   type VerifyResult,
 } from '@llm-workbench/bundle';
+import type { TrustedKey } from '@llm-workbench/evidence';
 import { estimateCosts, type CostEstimates } from '@llm-workbench/pricing';
 import { embedJson, escapeHtml } from './html.js';
 import { pageScript, pageStyles } from './page-assets.js';
@@ -19,6 +20,8 @@ const DEFAULTS = {
   source: null,
   generatedAt: null,
   estimateCosts: true,
+  envelope: null,
+  trustedKeys: [],
 } satisfies Required<RenderReportOptions>;
 
 const SECTIONS = [
@@ -48,6 +51,8 @@ export function renderReport(bundleText: string, options: RenderReportOptions = 
     source,
     generatedAt,
     estimateCosts: estimate,
+    envelope,
+    trustedKeys,
   } = { ...DEFAULTS, ...options } satisfies RenderReportOptions;
   const generatedAtText =
     generatedAt === null
@@ -64,6 +69,12 @@ export function renderReport(bundleText: string, options: RenderReportOptions = 
   };
   // Beside the bundle, never in it: the page verifies the bundle text alone.
   const estimates = estimate ? estimatesOf(bundleText, verdict) : null;
+  // Beside the bundle too: the envelope as given, and the trusted public keys as data (SPKI DER,
+  // base64) for the page to verify with; the page computes their key ids itself.
+  const signatureData = {
+    envelope: envelope === null ? null : { text: envelope.text, source: envelope.source },
+    trustedKeys: trustedKeys.map(embeddedKey),
+  };
   const script = pageScript();
   const scriptHash = createHash('sha256').update(script, 'utf8').digest('base64');
   const csp = [
@@ -86,7 +97,7 @@ export function renderReport(bundleText: string, options: RenderReportOptions = 
   const footer = [
     `Rendered by ${escapeHtml(GENERATOR)}${source ? ` from <code>${escapeHtml(source)}</code>` : ''}${generatedAtText ? ` at ${escapeHtml(generatedAtText)}` : ''}.`,
     'This file is self-contained: it loads nothing from the network, and the bundle it shows is embedded in it, as given.',
-    'The integrity verdict at the top is computed by your browser when the page opens.',
+    'The integrity and signature verdicts at the top are computed by your browser when the page opens.',
   ];
 
   return `<!doctype html>
@@ -108,6 +119,7 @@ ${pageStyles()}
 <div class="wrap">
 <p class="eyebrow"><span class="eyebrow__brand">LLM Workbench · Run report</span><span>${source ? escapeHtml(source) : ''}</span></p>
 <div id="integrity" class="integrity integrity--checking" role="status" aria-live="polite"><p class="integrity__title">Checking integrity…</p><p class="integrity__text">If this message stays, the page's script did not run; the bundle is still embedded in this file.</p></div>
+<div id="signatures" class="integrity signatures integrity--checking" role="status" aria-live="polite"><p class="integrity__title">Checking signatures…</p></div>
 <div class="run" id="run-body"></div>
 </div>
 </header>
@@ -120,10 +132,21 @@ ${sections}
 <script type="application/json" id="bundle-text">${embedJson(bundleText)}</script>
 <script type="application/json" id="render-check">${embedJson(check)}</script>
 <script type="application/json" id="cost-estimates">${embedJson(estimates)}</script>
+<script type="application/json" id="signature-data">${embedJson(signatureData)}</script>
 <script>${script}</script>
 </body>
 </html>
 `;
+}
+
+/** A trusted key as the page reads it; never a private key (a TrustedKey holds a public one). */
+function embeddedKey(key: TrustedKey): { label: string; keyId: string; spki: string } {
+  if (key.publicKey.type !== 'public') throw new TypeError(`${key.label} is not a public key`);
+  return {
+    label: key.label,
+    keyId: key.keyId,
+    spki: key.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+  };
 }
 
 /** `workbench verify`'s verdict, or what it threw: rendering never throws on a bundle. */

@@ -1,3 +1,5 @@
+import type { TrustedKey } from '@llm-workbench/evidence';
+
 /** Options of {@link renderReport}. */
 export interface RenderReportOptions {
   /**
@@ -17,6 +19,19 @@ export interface RenderReportOptions {
    * text, and so its hash, stay exactly as given. Default: on.
    */
   estimateCosts?: boolean;
+  /**
+   * The bundle's DSSE signature envelope (`X.dsse.json`, see `@llm-workbench/evidence`), embedded
+   * beside the bundle as given for the page to verify: `text` is the file's text, `source` its
+   * name. Default: none, and the page says the bundle is unsigned.
+   */
+  envelope?: { text: string; source: string | null } | null;
+  /**
+   * Public keys the page trusts (from `trustedKeyFromPem`), embedded as data with their labels:
+   * the page verifies each signature against them with WebCrypto Ed25519 (or the built-in
+   * JavaScript fallback) and names the signer by its label. Default: none, and every signature
+   * shows as untrusted.
+   */
+  trustedKeys?: readonly TrustedKey[];
 }
 
 /** What `workbench verify` found when the report was rendered, embedded for the page to show. */

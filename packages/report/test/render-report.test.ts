@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { verifyBundle, type RunBundle } from '@llm-workbench/bundle';
 import { estimateCosts, GENAI_PRICES_VERSION } from '@llm-workbench/pricing';
+import { generateKeyPair, trustedKeyFromPem } from '@llm-workbench/evidence';
 import { renderReport } from '../src/index.js';
-import { PAGE_MODULES, pageScript } from '../src/page-assets.js';
+import { PAGE_MODULES, pageScript, VENDORED_MODULES } from '../src/page-assets.js';
 import { demoLikeBundleText } from './fixtures/demo-like-bundle.js';
 import { pricedBundleText } from './fixtures/priced-bundle.js';
 
@@ -31,10 +35,10 @@ describe('renderReport', () => {
     const page = renderReport(JSON.stringify({ run: { name: hostile }, x: hostile }), {
       source: hostile,
     });
-    // Only the four script elements the renderer writes (bundle, render check, cost estimates,
-    // the page's script), and no raw `<` from the content.
-    expect(scripts(page)).toHaveLength(4);
-    expect(page.match(/<\/script>/gi)).toHaveLength(4);
+    // Only the five script elements the renderer writes (bundle, render check, cost estimates,
+    // signature data, the page's script), and no raw `<` from the content.
+    expect(scripts(page)).toHaveLength(5);
+    expect(page.match(/<\/script>/gi)).toHaveLength(5);
     expect(page).not.toContain('<script>alert(1)');
     const embedded = scripts(page).find((s) => s.attrs.includes('id="bundle-text"'))!;
     expect(embedded.body).not.toContain('<');
@@ -148,6 +152,71 @@ describe('pageScript', () => {
   it('is one classic script that compiles, with no import or export left', () => {
     const script = pageScript();
     expect(() => new Script(script)).not.toThrow();
-    expect(script).not.toMatch(/^\s*(?:import|export)\b/m);
+    // Comments aside: @noble/ed25519's JSDoc shows an import in an example.
+    const code = script.replace(/\/\*[\s\S]*?\*\//g, '');
+    expect(code).not.toMatch(/^\s*(?:import|export)\b/m);
+  });
+
+  it('inlines @noble/ed25519 exactly as published, at the version pinned, license header kept', () => {
+    const script = pageScript();
+    const require = createRequire(import.meta.url);
+    const path = require.resolve('@noble/ed25519', {
+      paths: [fileURLToPath(new URL('../', import.meta.url))],
+    });
+    const published = readFileSync(path, 'utf8');
+    const pkg = JSON.parse(readFileSync(join(dirname(path), 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(pkg.version).toBe(VENDORED_MODULES['@noble/ed25519']);
+    const own = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    expect(own.dependencies['@noble/ed25519']).toBe(pkg.version);
+    // Byte for byte but its one export list, which the linker turns into the module's value.
+    const body = published.replace(/^export \{[^}]*\};?[ \t]*$/m, '');
+    expect(script).toContain(body);
+    expect(script).toContain(
+      '/*! noble-ed25519 - MIT License (c) 2019 Paul Miller (paulmillr.com) */',
+    );
+  });
+});
+
+describe('renderReport, signatures', () => {
+  const text = demoLikeBundleText();
+  const { publicKeyPem, keyId } = generateKeyPair();
+  const trusted = trustedKeyFromPem(publicKeyPem, 'alice.pub');
+  const block = (page: string, id: string): unknown =>
+    JSON.parse(scripts(page).find((s) => s.attrs.includes(`id="${id}"`))!.body);
+
+  it('embeds the envelope as given and the trusted public keys as data, beside the bundle', () => {
+    const envelope = '{"payloadType":"x","payload":"</script>","signatures":[]}\n';
+    const page = renderReport(text, {
+      envelope: { text: envelope, source: 'run.dsse.json' },
+      trustedKeys: [trusted],
+    });
+    const data = block(page, 'signature-data') as {
+      envelope: { text: string; source: string };
+      trustedKeys: Array<{ label: string; keyId: string; spki: string }>;
+    };
+    expect(data.envelope).toEqual({ text: envelope, source: 'run.dsse.json' });
+    expect(data.trustedKeys).toEqual([
+      {
+        label: 'alice.pub',
+        keyId,
+        spki: trusted.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+      },
+    ]);
+    expect(
+      createHash('sha256').update(Buffer.from(data.trustedKeys[0]!.spki, 'base64')).digest('hex'),
+    ).toBe(keyId);
+    expect(block(page, 'bundle-text')).toBe(text);
+    expect(page).not.toContain('PRIVATE KEY');
+  });
+
+  it('embeds no envelope and no keys by default', () => {
+    expect(block(renderReport(text), 'signature-data')).toEqual({
+      envelope: null,
+      trustedKeys: [],
+    });
   });
 });

@@ -252,7 +252,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)(`the report in Chromium (${CHROMIUM_PATH})`,
     try {
       expect(await r.page.getAttribute('html', 'data-integrity')).toBe('verified');
       const banner = await r.page.locator('#integrity').innerText();
-      expect(banner).toContain('not a valid version-1 run bundle');
+      expect(banner).toMatch(/not a valid version-\d run bundle/);
       expect(banner).toContain('schema');
     } finally {
       await r.close();

@@ -175,7 +175,8 @@ async function loadTrust(files: string[], dirs: string[]): Promise<TrustedKey[]>
   }
   const keys = new Map<string, TrustedKey>();
   for (const path of paths) {
-    const read = await readBounded(path, MAX_KEY_BYTES);
+    // A key file may well be a link (keys/current.pub → app-2027.pub): the user named it.
+    const read = await readBounded(path, MAX_KEY_BYTES, { follow: true });
     if (!('text' in read)) {
       throw new CliError(
         `cannot read --trust ${path}: ${'missing' in read ? 'no such file' : read.refused}`,

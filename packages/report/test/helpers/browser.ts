@@ -122,11 +122,12 @@ export async function openReport(
   };
 }
 
-/** Waits until the report is drawn and its integrity check has an answer. */
+/** Waits until the report is drawn and its integrity and signature checks have an answer. */
 export async function waitForReport(page: Page, timeout = 30_000): Promise<void> {
   await page.waitForFunction(
     `document.documentElement.dataset.rendered === 'true' &&
-      (document.documentElement.dataset.integrity ?? 'checking') !== 'checking'`,
+      (document.documentElement.dataset.integrity ?? 'checking') !== 'checking' &&
+      (document.documentElement.dataset.signatures ?? 'checking') !== 'checking'`,
     null,
     { timeout },
   );

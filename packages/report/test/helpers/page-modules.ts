@@ -8,7 +8,18 @@ import { fileURLToPath } from 'node:url';
 export type Subtle = webcrypto.SubtleCrypto;
 
 export type IntegrityResult =
-  | { state: 'verified'; sha256: string; engine: 'webcrypto' | 'javascript' }
+  | {
+      state: 'verified';
+      sha256: string;
+      engine: 'webcrypto' | 'javascript';
+      redactions: Array<{ path: string; kind: string }>;
+    }
+  | {
+      state: 'content-mismatch';
+      sha256: string;
+      engine: 'webcrypto' | 'javascript';
+      problems: Array<{ code: string; path: string; message: string }>;
+    }
   | { state: 'mismatch'; expected: string; computed: string; engine: 'webcrypto' | 'javascript' }
   | {
       state: 'invalid';
@@ -58,8 +69,68 @@ export interface StepView {
   status: { code: string | null; message: string | null };
 }
 
+export interface PageKey {
+  label: string;
+  keyId: string;
+  spki: Uint8Array;
+}
+export interface SignatureCheck {
+  keyId: string;
+  status: 'verified' | 'invalid' | 'untrusted';
+  label: string | null;
+  engine: 'webcrypto' | 'javascript' | null;
+}
+export interface StatementView {
+  runId: string | null;
+  traceId: string | null;
+  schemaVersion: number | null;
+  signedAt: string | null;
+  signerRole: string | null;
+  subject: Array<{ name: string; sha256: string }>;
+}
+export type SignatureResult =
+  | { state: 'unsigned' }
+  | { state: 'unreadable'; code: string; message: string }
+  | { state: 'subject-mismatch'; statement: StatementView; expected: string | null }
+  | {
+      state: 'verified' | 'invalid' | 'untrusted';
+      statement: StatementView;
+      signatures: SignatureCheck[];
+      warnings: string[];
+      trustedKeys: number;
+    };
+
 export interface PageModules {
   'sha256.js': { sha256Hex: (bytes: Uint8Array) => string };
+  'sha512.js': { sha512: (bytes: Uint8Array) => Uint8Array };
+  'commitments.js': {
+    integrityView: (bundle: Record<string, unknown>) => Record<string, unknown>;
+    contentMembers: (
+      bundle: unknown,
+    ) => Array<{ path: string; kind: string; content: unknown; commitment: unknown }>;
+    readRedactions: (bundle: unknown) => Array<{ path: string; kind: string }>;
+  };
+  'ed25519.js': {
+    rawPublicKey: (spki: Uint8Array) => Uint8Array | null;
+    verifyEd25519: (
+      spki: Uint8Array,
+      message: Uint8Array,
+      signature: Uint8Array,
+      subtle: Subtle | null | undefined,
+    ) => Promise<{ valid: boolean; engine: 'webcrypto' | 'javascript' }>;
+    verifyInJavaScript: (spki: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
+  };
+  'signatures.js': {
+    decodeBase64: (text: string) => Uint8Array | null;
+    pae: (payloadType: string, payload: Uint8Array) => Uint8Array;
+    readTrustedKeys: (embedded: unknown) => PageKey[];
+    checkSignatures: (
+      envelopeText: string | null,
+      bundleSha256: string | null,
+      trusted: PageKey[],
+      subtle: Subtle | null | undefined,
+    ) => Promise<SignatureResult>;
+  };
   'canonicalize.js': { canonicalize: (value: unknown, omitTopLevelMember?: string) => string };
   'duplicate-keys.js': { findDuplicateKeys: (text: string, limit?: number) => string[] };
   'integrity.js': {
