@@ -108,7 +108,7 @@ export class BundlePipeline {
     // again on the worker thread from its options.
     if (options.worker && sink instanceof FileBundleSink && sink.constructor === FileBundleSink) {
       this.worker = new BundleWorkerClient(
-        { directory: sink.directory, fsync: sink.fsync, withText: options.onBundle !== undefined },
+        { sink: sink.toWorkerData(), withText: options.onBundle !== undefined },
         {
           results: (items, results) => this.onWorkerResults(items, results),
           handBack: (items, reason, fatal) => {

@@ -1,10 +1,14 @@
-import type { BundleWriteResult } from '@llm-workbench/sink';
+import type { BundleWriteResult, FileBundleSinkWorkerData } from '@llm-workbench/sink';
 import type { EncodedBatch } from './span-transfer.js';
 
 /** What the worker is started with (`workerData`): how to make its FileBundleSink. */
 export interface BundleWorkerConfig {
-  readonly directory: string;
-  readonly fsync: boolean;
+  /**
+   * The application's sink in a form that crosses threads (`FileBundleSink.toWorkerData()`): its
+   * folder, fsync, ledger and signing settings, the signing key as a KeyObject (never text, never
+   * logged), and the lock its ledger shares with the application thread's sink.
+   */
+  readonly sink: FileBundleSinkWorkerData;
   /** Send each bundle's text back, for an `onBundle` callback. */
   readonly withText: boolean;
 }

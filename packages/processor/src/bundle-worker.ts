@@ -13,7 +13,7 @@ import type { BundleWorkerConfig, ToWorker, WorkerResult } from './bundle-worker
 const port = parentPort;
 if (port === null) throw new Error('bundle-worker must run as a worker thread');
 const config = workerData as BundleWorkerConfig;
-const sink = new FileBundleSink({ directory: config.directory, fsync: config.fsync });
+const sink = FileBundleSink.fromWorkerData(config.sink);
 
 port.on('message', (message: ToWorker) => {
   void handle(message).then(

@@ -105,11 +105,11 @@ export class FolderLedger {
       const batch = this.queue.splice(0);
       try {
         await this.appendBatch(batch);
+        await this.checkpoint();
         for (const t of batch) t.resolve();
       } catch (err) {
         for (const t of batch) t.reject(err);
       }
-      if (this.queue.length === 0) await this.checkpoint();
     }
   }
 
@@ -279,20 +279,18 @@ export class FolderLedger {
   }
 
   /**
-   * Signs the head and replaces the checkpoint, after a batch. It may lag the last lines (a crash
-   * in between, or another thread's lines), which verification reports as a warning; a failure
-   * here fails no write, and the next batch tries again.
+   * Signs the head and replaces the checkpoint, after each batch and before its writes resolve:
+   * a checkpoint lags the ledger only after a crash between the two (or by another thread's
+   * lines), which verification reports as a warning. If it fails, so do the batch's writes
+   * (their bundles and lines are in place: writing them again finds them `unchanged`, and the
+   * checkpoint is tried again).
    */
   private async checkpoint(): Promise<void> {
     const key = this.host.signingKey;
     if (key === undefined || this.head.seq === this.checkpointed) return;
     const head = this.head;
-    try {
-      await this.host.writeAtomic(CHECKPOINT_FILE, serializeEnvelope(signCheckpoint(head, key)));
-      this.checkpointed = head.seq;
-    } catch {
-      // Retried after the next batch; the ledger itself is whole.
-    }
+    await this.host.writeAtomic(CHECKPOINT_FILE, serializeEnvelope(signCheckpoint(head, key)));
+    this.checkpointed = head.seq;
   }
 }
 

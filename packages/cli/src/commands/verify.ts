@@ -27,8 +27,9 @@ const HELP = `Usage: workbench verify BUNDLE... [--trust PUB...] [--trust-dir DI
        workbench verify DIR [--trust PUB...] [--trust-dir DIR] [--json]
 
 Checks each bundle offline: it parses, has no duplicate members, matches the bundle schema, and
-its integrity.sha256 equals the sha256 of its RFC 8785 form. Prints one line per file: the hash,
-or the reason it failed.
+its integrity.sha256 equals the sha256 of its RFC 8785 form (from schema 3, with content left
+out and each content checked against its own sha256, so a redacted bundle still verifies and
+says what was redacted). Prints one line per file: the hash, or the reason it failed.
 
 With trusted keys, a bundle X.json passes only when, besides, the envelope X.dsse.json beside it
 (\`workbench sign\`) holds a statement naming this bundle and a signature by a trusted key; the
