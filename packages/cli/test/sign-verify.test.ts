@@ -72,7 +72,9 @@ describe('workbench sign', () => {
     const first = readJson<Envelope>(envelope);
     const r = await runCli(['sign', bundle, '--key', bob.key, '--role', 'receiver']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^COUNTERSIGNED .*run\.dsse\.json .*\(2 now\)/m);
+    expect(r.stdout).toMatch(
+      /^COUNTERSIGNED .*run\.dsse\.json .*\(2 now\) to the statement made as app$/m,
+    );
     const both = readJson<Envelope>(envelope);
     expect(both.payload).toBe(first.payload); // the statement is the app's, untouched
     expect(both.signatures.map((s) => s.keyid)).toEqual([alice.keyId, bob.keyId]);

@@ -163,6 +163,8 @@ async function signOne(
   const existing = 'text' in read ? read.text : null;
   let envelope: DsseEnvelope;
   let status: SignResult['status'];
+  /** The role the statement states: a countersignature vouches for the first signer's statement. */
+  let statedRole: string = role;
   if (existing === null) {
     envelope = signBundle(verified.bundle, name, key, { role });
     status = 'signed';
@@ -183,6 +185,7 @@ async function signOne(
     const parsed = JSON.parse(existing) as DsseEnvelope;
     envelope = addSignature(parsed, key);
     status = envelope === parsed ? 'unchanged' : 'countersigned';
+    statedRole = check.statement?.predicate.signerRole ?? role;
   }
   if (status !== 'unchanged') {
     try {
@@ -212,7 +215,7 @@ async function signOne(
       status === 'signed'
         ? `signed ${name} (${verified.sha256.slice(0, 12)}…) as ${role} with key ${short}…`
         : status === 'countersigned'
-          ? `added key ${short}…'s signature (${envelope.signatures.length} now)`
+          ? `added key ${short}…'s signature (${envelope.signatures.length} now) to the statement made as ${statedRole}`
           : `already signed by key ${short}…`,
   };
 }
