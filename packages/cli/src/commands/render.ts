@@ -1,33 +1,64 @@
-import { writeFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderReport } from '@llm-workbench/report';
 import { verifyBundle } from '@llm-workbench/bundle';
+import {
+  envelopeNameFor,
+  KeyError,
+  MAX_ENVELOPE_BYTES,
+  trustedKeyFromPem,
+  verifyEnvelope,
+  type TrustedKey,
+} from '@llm-workbench/evidence';
 import { CliError, EXIT, writeLine, type Command } from '../io.js';
+import { readBounded } from '../read-bounded.js';
 import { readInput } from '../read-input.js';
+import { writeAtomic } from '../write-atomic.js';
 
-const HELP = `Usage: workbench render FILE [-o OUT]
+const HELP = `Usage: workbench render FILE [-o OUT] [--envelope FILE] [--trust PUB...] [--trust-dir DIR]
 
-Writes one self-contained HTML report of a bundle: integrity, run header, workflow graph,
-timeline with gate waits, gates, model calls with tokens and cost, artifact versions and diffs,
-diagnostics and the bundle itself. The page loads nothing from the network and checks the
-bundle's integrity itself, in the browser, when it is opened.
+Writes one self-contained HTML report of a bundle: integrity, signatures, run header, workflow
+graph, timeline with gate waits, gates, model calls with tokens and cost, artifact versions and
+diffs, diagnostics and the bundle itself. The page loads nothing from the network and makes its
+checks itself, in the browser, when it is opened:
+  - integrity: the sha256 of the bundle's RFC 8785 form (for schema version 3, of its
+    commitments, with content left out) equals integrity.sha256, and (version 3) each content
+    present hashes to the sha256 committed beside it; what was redacted is listed;
+  - signatures: each Ed25519 signature of the DSSE envelope (\`workbench sign\`) over its in-toto
+    statement, which must name this bundle by integrity.sha256, is checked against the trusted
+    public keys embedded in the page (WebCrypto, or a built-in JavaScript Ed25519): verified by a
+    trusted key (named by its file), invalid (forged or damaged), untrusted, or unsigned.
 
 Any file renders, tampered or not a bundle at all: the report then says so at the top.
 
 Options:
-  -o, --output OUT  where to write the report; '-' for standard output
-                    (default: FILE with .html instead of .json; standard output when FILE is '-')
+  -o, --output OUT    where to write the report; '-' for standard output
+                      (default: FILE with .html instead of .json; standard output when FILE is '-')
+      --envelope FILE the bundle's DSSE envelope (default: X.dsse.json beside X.json, if there)
+      --trust PUB     embed this public key (PREFIX.pub from \`workbench keygen\`) for the page to
+                      trust; repeatable. A private key is refused.
+      --trust-dir DIR embed every *.pub file in DIR
 
-Exit 0 when the report was written (whether or not the bundle verifies: see the line printed on
-standard error), 2 on bad usage, 3 if the file can't be read or the report can't be written.`;
+Exit 0 when the report was written (whether or not the bundle verifies or is signed: see the
+lines printed on standard error), 2 on bad usage (a private key given as --trust, say), 3 if a
+file can't be read or the report can't be written.`;
 
-/** `workbench render FILE [-o OUT]` */
+/** Largest trusted key file read. */
+const MAX_KEY_BYTES = 64 * 1024;
+
+/** `workbench render FILE [-o OUT] [--envelope FILE] [--trust PUB...] [--trust-dir DIR]` */
 export const renderCommand: Command = async (argv, io) => {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      output: { type: 'string', short: 'o' },
+      envelope: { type: 'string' },
+      trust: { type: 'string', multiple: true },
+      'trust-dir': { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     writeLine(io.stdout, HELP);
@@ -40,15 +71,19 @@ export const renderCommand: Command = async (argv, io) => {
   }
   const file = positionals[0] as string;
   const output = values.output ?? (file === '-' ? '-' : defaultOutput(file));
+  const trusted = await loadTrust(values.trust ?? [], values['trust-dir'] ?? []);
   const text = await readInput(file, io.stdin);
+  const envelope = await readEnvelope(file, values.envelope);
   const html = renderReport(text, {
     source: file === '-' ? null : basename(file),
     generatedAt: new Date(),
+    envelope,
+    trustedKeys: trusted,
   });
   if (output === '-') io.stdout.write(html);
   else {
     try {
-      await writeFile(output, html, 'utf8');
+      await writeAtomic(output, html, { place: 'replace' });
     } catch (err) {
       throw new CliError(`cannot write ${output}: ${(err as Error).message}`, EXIT.io, {
         cause: err,
@@ -57,17 +92,108 @@ export const renderCommand: Command = async (argv, io) => {
   }
   const verdict = verifyBundle(text);
   const where = output === '-' ? 'standard output' : output;
-  if (verdict.ok) writeLine(io.stderr, `wrote ${where}: bundle intact, sha256 ${verdict.sha256}`);
-  else {
+  if (verdict.ok) {
+    // Version 3 bundles list what was redacted (outside the hash).
+    const redactions = (verdict as { redactions?: unknown }).redactions;
+    const redacted = Array.isArray(redactions) ? redactions.length : 0;
+    writeLine(
+      io.stderr,
+      `wrote ${where}: bundle intact, sha256 ${verdict.sha256}${redacted > 0 ? `, ${redacted} content member(s) redacted` : ''}`,
+    );
+  } else {
     const p = verdict.problems[0];
     writeLine(
       io.stderr,
       `wrote ${where}: the bundle does NOT verify (${p?.code ?? 'invalid'}${p?.path ? ` at ${p.path}` : ''}); the report shows why`,
     );
   }
+  if (envelope !== null || trusted.length > 0) {
+    writeLine(io.stderr, signatureLine(text, file, envelope, trusted));
+  }
   return EXIT.ok;
 };
 
 function defaultOutput(file: string): string {
   return /\.json$/i.test(file) ? file.replace(/\.json$/i, '.html') : `${file}.html`;
+}
+
+/**
+ * The envelope to embed: --envelope FILE (which must be readable), else X.dsse.json beside X.json
+ * when there; an envelope that is there but cannot be read is an error, never silently left out.
+ */
+async function readEnvelope(
+  file: string,
+  option: string | undefined,
+): Promise<{ text: string; source: string } | null> {
+  const path =
+    option ?? (file === '-' ? null : join(dirname(file), envelopeNameFor(basename(file))));
+  if (path === null) return null;
+  const read = await readBounded(path, MAX_ENVELOPE_BYTES, { follow: option !== undefined });
+  if ('text' in read) return { text: read.text, source: basename(path) };
+  if ('missing' in read && option === undefined) return null;
+  throw new CliError(
+    `cannot read envelope ${path}: ${'missing' in read ? 'no such file' : read.refused}`,
+    EXIT.io,
+  );
+}
+
+/** The trusted keys from --trust files and the *.pub files of --trust-dir folders, once each. */
+async function loadTrust(files: string[], dirs: string[]): Promise<TrustedKey[]> {
+  const paths = [...files];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = (await readdir(dir)).filter((n) => n.endsWith('.pub')).sort();
+    } catch (err) {
+      throw new CliError(`cannot read --trust-dir ${dir}: ${(err as Error).message}`, EXIT.io);
+    }
+    if (names.length === 0) throw new CliError(`--trust-dir ${dir} holds no *.pub file`);
+    paths.push(...names.map((n) => join(dir, n)));
+  }
+  const keys = new Map<string, TrustedKey>();
+  for (const path of paths) {
+    // A key file may well be a link (keys/current.pub → app-2027.pub): the user named it.
+    const read = await readBounded(path, MAX_KEY_BYTES, { follow: true });
+    if (!('text' in read)) {
+      throw new CliError(
+        `cannot read --trust ${path}: ${'missing' in read ? 'no such file' : read.refused}`,
+        EXIT.io,
+      );
+    }
+    try {
+      const key = trustedKeyFromPem(read.text, basename(path));
+      if (!keys.has(key.keyId)) keys.set(key.keyId, key);
+    } catch (err) {
+      // The message names the file and what is wrong, never the key.
+      if (err instanceof KeyError) throw new CliError(`--trust: ${err.message}`);
+      throw err;
+    }
+  }
+  return [...keys.values()];
+}
+
+/** What the envelope says, as checked here: the page checks it again when it is opened. */
+function signatureLine(
+  text: string,
+  file: string,
+  envelope: { text: string; source: string } | null,
+  trusted: readonly TrustedKey[],
+): string {
+  if (envelope === null) return 'signature: none (no envelope): the report says unsigned';
+  let claimed = '';
+  try {
+    const sha = (JSON.parse(text) as { integrity?: { sha256?: unknown } } | null)?.integrity
+      ?.sha256;
+    if (typeof sha === 'string') claimed = sha;
+  } catch {
+    // Not JSON: no subject can match.
+  }
+  const v = verifyEnvelope(envelope.text, { sha256: claimed, name: basename(file) }, trusted);
+  const verified = v.signatures.filter((s) => s.status === 'verified');
+  if (v.ok) {
+    return `signature (${envelope.source}): verified by ${verified.map((s) => `${s.label ?? '?'} (key ${s.keyId})`).join(', ')}`;
+  }
+  const p = v.problems[0];
+  const keys = v.signatures.map((s) => `${s.status} key ${s.keyId}`).join(', ');
+  return `signature (${envelope.source}): NOT verified (${p?.code ?? 'invalid'}: ${p?.message ?? ''})${keys ? `; ${keys}` : ''}`;
 }
