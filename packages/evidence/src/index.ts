@@ -7,7 +7,12 @@ export {
   verifySignature,
 } from './keys.js';
 export type { KeyPairPem, TrustedKey } from './keys.js';
-export { loadSigningKey, SIGNING_KEY_ENV, SIGNING_KEY_FILE_ENV } from './load-signing-key.js';
+export {
+  loadSigningKey,
+  MAX_KEY_FILE_BYTES,
+  SIGNING_KEY_ENV,
+  SIGNING_KEY_FILE_ENV,
+} from './load-signing-key.js';
 export type { SigningKeySource } from './load-signing-key.js';
 export { decodeBase64, pae } from './dsse.js';
 export type { DsseEnvelope, DsseSignature } from './dsse.js';

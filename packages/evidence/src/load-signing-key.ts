@@ -1,10 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { KeyError, SigningKey } from './keys.js';
 
 /** The environment variable holding a signing key's PKCS#8 PEM text. */
 export const SIGNING_KEY_ENV = 'WORKBENCH_SIGNING_KEY';
 /** The environment variable holding the path of a signing key file. */
 export const SIGNING_KEY_FILE_ENV = 'WORKBENCH_SIGNING_KEY_FILE';
+
+/** Key files larger than this are refused: a PEM Ed25519 key is about 120 bytes. */
+export const MAX_KEY_FILE_BYTES = 64 * 1024;
 
 /** Where a signing key may come from; the first one given wins. */
 export interface SigningKeySource {
@@ -37,14 +40,42 @@ export function loadSigningKey(source: SigningKeySource): SigningKey | undefined
 function fromFile(path: string, what: string): SigningKey {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readBounded(path, `${what} ${JSON.stringify(path)}`);
   } catch (err) {
+    if (err instanceof KeyError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
     throw new KeyError(
-      `cannot read ${what} ${JSON.stringify(path)}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+      `cannot read ${what} ${JSON.stringify(path)}: ${code ?? (err as Error).message}`,
       'not_a_key',
     );
   }
   return fromText(text, `${what} ${JSON.stringify(path)}`);
+}
+
+/**
+ * Reads at most MAX_KEY_FILE_BYTES: a key may come through a pipe (`--key <(vault read …)`), so
+ * the size is not known in advance, and `/dev/zero` given by mistake must not fill memory.
+ */
+function readBounded(path: string, where: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(MAX_KEY_FILE_BYTES + 1);
+    let length = 0;
+    while (length < buf.length) {
+      const n = readSync(fd, buf, length, buf.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    if (length > MAX_KEY_FILE_BYTES) {
+      throw new KeyError(
+        `${where} is larger than ${MAX_KEY_FILE_BYTES} bytes: not a key`,
+        'not_a_key',
+      );
+    }
+    return buf.subarray(0, length).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function fromText(text: string, where: string): SigningKey {

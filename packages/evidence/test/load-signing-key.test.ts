@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,18 @@ describe('loadSigningKey', () => {
     expect(() => loadSigningKey({ file: join(dir, 'missing.key') })).toThrow(/ENOENT/);
     expect(() => loadSigningKey({ env: { WORKBENCH_SIGNING_KEY: pair.publicKeyPem } })).toThrow(
       /public key/,
+    );
+  });
+
+  it('reads a key through a pipe, and refuses an endless or huge file without reading it all', () => {
+    // A FIFO, as `--key <(vault read …)` gives: written by another process, size unknown.
+    const fifo = join(dir, 'k.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', 'cat "$0" > "$1"', file, fifo], { stdio: 'ignore' });
+    expect(loadSigningKey({ file: fifo })?.keyId).toBe(pair.keyId);
+    writer.kill();
+    expect(() => loadSigningKey({ file: '/dev/zero' })).toThrow(
+      /the key file "\/dev\/zero" is larger than 65536 bytes: not a key/,
     );
   });
 });
