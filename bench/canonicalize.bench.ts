@@ -197,7 +197,7 @@ export function makeBundleDocument(targetBytes = 200_000, seed = 1): UnsealedRun
 
   const runStart = time();
   const bundle: UnsealedRunBundle = {
-    schemaVersion: 2,
+    schemaVersion: 3,
     run: {
       traceId: hex(32),
       runId: `run-${hex(12)}`,
@@ -329,6 +329,7 @@ export function makeBundleDocument(targetBytes = 200_000, seed = 1): UnsealedRun
           parentVersion: null,
           content: text(30),
           patch: null,
+          patchSha256: null,
           omitted: { content: null, patch: null },
           stepId,
           spanId,

@@ -701,22 +701,46 @@ function readContent(
   spanId: string,
 ): ContentRef {
   const declared = readHash(r, hashKey, diags, spanId);
+  return commitContent(r, contentKey, hashKey, declared, false, spanId);
+}
+
+/**
+ * Inline content beside its commitment: schema version 3 seals the commitment, not the content,
+ * so content is held only with a sha256 it matches. Held when within the inline limit and equal
+ * to the declared sha256; with none declared, under its own sha256 unless the hash is `required`
+ * or was given malformed (then not held, as a mismatch: nothing valid vouches for it, and a
+ * replay of the bundle without the content could not give both the malformed value and the
+ * commitment back).
+ */
+function commitContent(
+  r: Reader,
+  contentKey: string,
+  hashKey: string,
+  declared: string | null,
+  required: boolean,
+  spanId: string,
+): ContentRef {
   const raw = r.str(contentKey);
   if (raw === null) return { content: null, omitted: null, sha256: declared };
   if (utf8Length(raw) > sc.INLINE_LIMIT_BYTES) {
     return { content: null, omitted: 'over_inline_limit', sha256: declared };
   }
   const actual = sha256Hex(raw);
-  if (declared !== null && declared !== actual) {
-    diags.add(
+  if (declared === null && !required && !r.has(hashKey)) {
+    return { content: raw, omitted: null, sha256: actual };
+  }
+  if (declared !== actual) {
+    r.diags.add(
       'content_hash_mismatch',
-      `${contentKey} does not match ${hashKey}; content not held`,
+      declared === null
+        ? `${contentKey} has no valid ${hashKey} to match; content not held`
+        : `${contentKey} does not match ${hashKey}; content not held`,
       spanId,
       contentKey,
     );
     return { content: null, omitted: 'hash_mismatch', sha256: declared };
   }
-  return { content: raw, omitted: null, sha256: declared ?? actual };
+  return { content: raw, omitted: null, sha256: declared };
 }
 
 /** The GenAI names a `workbench.model_io` event carries its fields under. */
@@ -877,35 +901,32 @@ function readArtifact(
       sc.ATTR_ARTIFACT_VERSION,
     );
   }
-  let content: string | null = null;
-  let contentOmitted: BundleArtifact['omitted']['content'] = null;
-  const rawContent = r.str(sc.ATTR_ARTIFACT_CONTENT);
-  if (rawContent !== null) {
-    if (utf8Length(rawContent) > sc.INLINE_LIMIT_BYTES) contentOmitted = 'over_inline_limit';
-    else if (sha256 !== null && sha256Hex(rawContent) !== sha256) {
-      contentOmitted = 'hash_mismatch';
-      diags.add(
-        'content_hash_mismatch',
-        `${sc.ATTR_ARTIFACT_CONTENT} does not match ${sc.ATTR_ARTIFACT_SHA256}; content not held`,
-        spanId,
-        sc.ATTR_ARTIFACT_CONTENT,
-      );
-    } else content = rawContent;
-  }
-  let patch: string | null = null;
-  let patchOmitted: BundleArtifact['omitted']['patch'] = null;
-  const rawPatch = r.str(sc.ATTR_ARTIFACT_PATCH);
-  if (rawPatch !== null) {
-    if (utf8Length(rawPatch) > sc.INLINE_LIMIT_BYTES) patchOmitted = 'over_inline_limit';
-    else patch = rawPatch;
-  }
+  // The content's sha256 is required: content without a valid one is not held. The patch's is
+  // optional: a patch without one is held under its own.
+  const content = commitContent(
+    r,
+    sc.ATTR_ARTIFACT_CONTENT,
+    sc.ATTR_ARTIFACT_SHA256,
+    sha256,
+    true,
+    spanId,
+  );
+  const patch = commitContent(
+    r,
+    sc.ATTR_ARTIFACT_PATCH,
+    sc.ATTR_ARTIFACT_PATCH_SHA256,
+    readHash(r, sc.ATTR_ARTIFACT_PATCH_SHA256, diags, spanId),
+    false,
+    spanId,
+  );
   return {
-    content,
+    content: content.content,
     key: r.required(r.str(sc.ATTR_ARTIFACT_KEY), sc.ATTR_ARTIFACT_KEY) ?? '',
     mediaType: r.required(r.str(sc.ATTR_ARTIFACT_MEDIA_TYPE), sc.ATTR_ARTIFACT_MEDIA_TYPE),
-    omitted: { content: contentOmitted, patch: patchOmitted },
+    omitted: { content: content.omitted, patch: patch.omitted },
     parentVersion: r.int(sc.ATTR_ARTIFACT_PARENT_VERSION),
-    patch,
+    patch: patch.content,
+    patchSha256: patch.sha256,
     sha256,
     size: r.required(r.int(sc.ATTR_ARTIFACT_SIZE), sc.ATTR_ARTIFACT_SIZE),
     spanId,

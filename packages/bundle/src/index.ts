@@ -28,6 +28,8 @@ export type {
   ModelUsage,
   ReceiptSource,
   ReceiptVocabulary,
+  Redaction,
+  RedactionKind,
   RunBundle,
   StepEndedEvent,
   ToolCallEvent,
@@ -41,6 +43,9 @@ export { BUNDLE_SCHEMA_VERSION } from './types.js';
 export { canonicalize } from './canonicalize.js';
 export { foldRun, isRunTrace, MAX_UNKNOWN_EVENTS, type FoldOptions } from './fold.js';
 export { computeIntegrity, sealBundle, serializeBundle } from './integrity.js';
+export { integrityView } from './integrity-view.js';
+export { contentMembers, REDACTION_KINDS, type ContentMember } from './content-members.js';
+export { redactBundle, RedactionError, type RedactOptions } from './redact-bundle.js';
 export { verifyBundle, type VerifyProblem, type VerifyResult } from './verify-bundle.js';
 export { diffBundles, type BundleChange, type BundleDiff } from './diff-bundles.js';
 export {
@@ -50,8 +55,13 @@ export {
   type ModelTotals,
   type ToolTotals,
 } from './summarize-bundle.js';
-export { anyRunBundleSchema, runBundleSchema, runBundleSchemaV1 } from './schema.js';
-export { upgradeBundle, type RunBundleV1 } from './upgrade-bundle.js';
+export {
+  anyRunBundleSchema,
+  runBundleSchema,
+  runBundleSchemaV1,
+  runBundleSchemaV2,
+} from './schema.js';
+export { upgradeBundle, type RunBundleV1, type RunBundleV2 } from './upgrade-bundle.js';
 export {
   VOCABULARIES,
   isModelCallSpan,

@@ -209,23 +209,43 @@ const receiptsV2 = {
   ),
 };
 
+const artifactCommon = {
+  key: z.string(),
+  version: z.number().int().nullable(),
+  sha256: hex64.nullable(),
+  mediaType: z.string().nullable(),
+  size: z.number().int().nullable(),
+  parentVersion: z.number().int().nullable(),
+  content: z.string().nullable(),
+  patch: z.string().nullable(),
+  omitted: z.strictObject({ content: omittedReason, patch: omittedReason }),
+  stepId: z.string().nullable(),
+  spanId,
+  time: time.nullable(),
+};
+
+/** Version 3: artifacts commit to their patch; redacted contents are listed outside the hash. */
+const contentV3 = {
+  artifacts: z.array(z.strictObject({ ...artifactCommon, patchSha256: hex64.nullable() })),
+  redactions: z
+    .array(
+      z.strictObject({
+        path: z.string(),
+        kind: z.enum([
+          'model_input',
+          'model_output',
+          'tool_arguments',
+          'tool_result',
+          'artifact_content',
+          'artifact_patch',
+        ]),
+      }),
+    )
+    .optional(),
+};
+
 const tail = {
-  artifacts: z.array(
-    z.strictObject({
-      key: z.string(),
-      version: z.number().int().nullable(),
-      sha256: hex64.nullable(),
-      mediaType: z.string().nullable(),
-      size: z.number().int().nullable(),
-      parentVersion: z.number().int().nullable(),
-      content: z.string().nullable(),
-      patch: z.string().nullable(),
-      omitted: z.strictObject({ content: omittedReason, patch: omittedReason }),
-      stepId: z.string().nullable(),
-      spanId,
-      time: time.nullable(),
-    }),
-  ),
+  artifacts: z.array(z.strictObject(artifactCommon)),
   diagnostics: z.array(
     z.strictObject({
       code: z.string(),
@@ -241,8 +261,18 @@ const tail = {
   }),
 };
 
-/** The zod schema of a sealed run bundle, version 2 (the current one). Unknown members are errors. */
+/** The zod schema of a sealed run bundle, version 3 (the current one). Unknown members are errors. */
 export const runBundleSchema = z.strictObject({
+  schemaVersion: z.literal(3),
+  ...common,
+  ...stepsV2,
+  ...receiptsV2,
+  ...tail,
+  ...contentV3,
+});
+
+/** The zod schema of a sealed run bundle, version 2: still read, never written. */
+export const runBundleSchemaV2 = z.strictObject({
   schemaVersion: z.literal(2),
   ...common,
   ...stepsV2,
@@ -262,5 +292,6 @@ export const runBundleSchemaV1 = z.strictObject({
 /** A bundle of any version this package reads. */
 export const anyRunBundleSchema = z.discriminatedUnion('schemaVersion', [
   runBundleSchema,
+  runBundleSchemaV2,
   runBundleSchemaV1,
 ]);

@@ -1,5 +1,11 @@
 /**
- * The run bundle, version 2 (version 1 is still read: see `upgradeBundle`). Field names are part of the public contract.
+ * The run bundle, version 3 (versions 1 and 2 are still read: see `upgradeBundle`). Field names
+ * are part of the public contract.
+ *
+ * Version 3 seals commitments, not content: `integrity.sha256` hashes the bundle with every inline
+ * content (model input and output, tool arguments and result, artifact content and patch) set to
+ * null, and each inline content sits beside its sha256. So content can be redacted (see
+ * `redactBundle`) or lost without changing the hash; `verifyBundle` checks what is present.
  *
  * Times are RFC 3339 UTC strings with exactly six fractional digits (microseconds), e.g.
  * `2026-11-26T10:10:42.123456Z`: exact, sortable as text, and no finer than what every backend
@@ -12,12 +18,16 @@ export type JsonValue =
   string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** The current bundle schema version. */
-export const BUNDLE_SCHEMA_VERSION = 2;
+export const BUNDLE_SCHEMA_VERSION = 3;
 
 export interface BundleIntegrity {
   canonicalization: 'RFC8785';
   algorithm: 'sha256';
-  /** sha256, lowercase hex, of the RFC 8785 form of the bundle without its `integrity` member. */
+  /**
+   * sha256, lowercase hex, of the RFC 8785 form of the bundle's integrity view: without its
+   * `integrity` and `redactions` members and with every inline content set to null (version 3;
+   * versions 1 and 2 hashed everything but `integrity`).
+   */
   sha256: string;
 }
 
@@ -86,8 +96,12 @@ export interface OmittedContent {
 }
 
 export interface ContentRef {
+  /** sha256 of the content's UTF-8 bytes: its commitment, set whenever `content` is. */
   sha256: string | null;
-  /** Inline content, when captured and within the inline limit. */
+  /**
+   * Inline content, when captured and within the inline limit; null when redacted (listed in the
+   * bundle's `redactions`). Outside the hash: its commitment is `sha256`.
+   */
   content: string | null;
   omitted: OmittedContent['omitted'] | null;
 }
@@ -186,12 +200,23 @@ export interface ModelIoReceipt {
 export interface BundleArtifact {
   key: string;
   version: number | null;
+  /** sha256 of the content bytes (`workbench.artifact.sha256`): the content's commitment. */
   sha256: string | null;
   mediaType: string | null;
   size: number | null;
   parentVersion: number | null;
+  /**
+   * Inline text content, held only beside a valid `sha256` it matches. Null when absent, not
+   * held (see `omitted`) or redacted.
+   */
   content: string | null;
+  /** Unified diff from the parent version; its commitment is `patchSha256`. Null when absent or redacted. */
   patch: string | null;
+  /**
+   * sha256 of the patch's UTF-8 bytes: `workbench.artifact.patch.sha256`, else of the patch held,
+   * else null (version 3; null in bundles upgraded from versions 1 and 2).
+   */
+  patchSha256: string | null;
   /** Why content or patch is absent although the event named them. */
   omitted: { content: OmittedContent['omitted'] | null; patch: OmittedContent['omitted'] | null };
   stepId: string | null;
@@ -303,6 +328,21 @@ export interface BundleDiagnostic {
   subject: string | null;
 }
 
+/** The kinds of inline content, as `redactBundle` removes them and `redactions` lists them. */
+export type RedactionKind =
+  | 'model_input'
+  | 'model_output'
+  | 'tool_arguments'
+  | 'tool_result'
+  | 'artifact_content'
+  | 'artifact_patch';
+
+/** One redacted content member: its JSON pointer (e.g. `/model_io/0/input/content`) and kind. */
+export interface Redaction {
+  path: string;
+  kind: RedactionKind;
+}
+
 /** A run bundle without its integrity member, as the fold produces it. */
 export interface UnsealedRunBundle {
   schemaVersion: typeof BUNDLE_SCHEMA_VERSION;
@@ -317,4 +357,9 @@ export interface UnsealedRunBundle {
 /** A sealed run bundle. */
 export interface RunBundle extends UnsealedRunBundle {
   integrity: BundleIntegrity;
+  /**
+   * The content members redacted since sealing, sorted by path; outside the hash. Absent when
+   * nothing was redacted (the fold never writes it).
+   */
+  redactions?: Redaction[];
 }

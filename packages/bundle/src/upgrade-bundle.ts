@@ -1,4 +1,11 @@
-import type { BundleEvent, BundleStep, ModelIoReceipt, RunBundle, ToolCallEvent } from './types.js';
+import type {
+  BundleArtifact,
+  BundleEvent,
+  BundleStep,
+  ModelIoReceipt,
+  RunBundle,
+  ToolCallEvent,
+} from './types.js';
 
 /** A version 1 receipt: `cacheCreationInputTokens`, no raw provider, no vocabularies. */
 interface ReceiptV1 extends Omit<
@@ -10,9 +17,15 @@ interface ReceiptV1 extends Omit<
   };
 }
 
+/** A sealed bundle of schema version 2, as `runBundleSchemaV2` accepts it: no patch commitment. */
+export interface RunBundleV2 extends Omit<RunBundle, 'schemaVersion' | 'artifacts' | 'redactions'> {
+  schemaVersion: 2;
+  artifacts: Array<Omit<BundleArtifact, 'patchSha256'>>;
+}
+
 /** A sealed bundle of schema version 1, as `runBundleSchemaV1` accepts it. */
 export interface RunBundleV1 extends Omit<
-  RunBundle,
+  RunBundleV2,
   'schemaVersion' | 'model_io' | 'steps' | 'events'
 > {
   schemaVersion: 1;
@@ -22,17 +35,29 @@ export interface RunBundleV1 extends Omit<
 }
 
 /**
- * Reads a version 1 bundle as the current model, for views: the receipt's cache-write count under
- * its new name, the provider as given, `workbench` as the vocabulary of event receipts (span
- * receipts of version 1 did not say theirs, so they list none), no sources and no status; steps
- * (all of them `workbench.step.id` spans in version 1) say `workbench`. The
- * result keeps the original's `integrity`, which covers the version 1 text, not this view of it:
- * verify the file, not this.
+ * Reads a bundle of an earlier schema version as the current model (version 3), for views.
+ * From version 2: artifacts get `patchSha256: null` (version 2 held no patch commitment). From
+ * version 1 also: the receipt's cache-write count under its new name, the provider as given,
+ * `workbench` as the vocabulary of event receipts (span receipts of version 1 did not say theirs,
+ * so they list none), no sources and no status; steps (all of them `workbench.step.id` spans in
+ * version 1) say `workbench`. A version 3 bundle is returned as it is. The result keeps the
+ * original's `integrity`, which covers the original's text by its version's rule, not this view
+ * of it: verify the file, not this.
  *
  * @example
- * const view = bundle.schemaVersion === 1 ? upgradeBundle(bundle) : bundle;
+ * const view = upgradeBundle(parsed); // parsed: any version anyRunBundleSchema accepts
  */
-export function upgradeBundle(bundle: RunBundleV1): RunBundle {
+export function upgradeBundle(bundle: RunBundleV1 | RunBundleV2 | RunBundle): RunBundle {
+  if (bundle.schemaVersion === 3) return bundle;
+  const v2 = bundle.schemaVersion === 1 ? fromV1(bundle) : bundle;
+  return {
+    ...v2,
+    schemaVersion: 3,
+    artifacts: v2.artifacts.map((a) => ({ ...a, patchSha256: null })),
+  };
+}
+
+function fromV1(bundle: RunBundleV1): RunBundleV2 {
   return {
     ...bundle,
     schemaVersion: 2,

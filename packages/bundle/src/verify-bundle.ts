@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { canonicalize } from './canonicalize.js';
+import { contentMembers, type ContentMember } from './content-members.js';
 import { findDuplicateKeys } from './duplicate-keys.js';
+import { integrityView } from './integrity-view.js';
 import { anyRunBundleSchema } from './schema.js';
-import type { RunBundle } from './types.js';
-import { upgradeBundle, type RunBundleV1 } from './upgrade-bundle.js';
+import type { Redaction, RunBundle } from './types.js';
+import { upgradeBundle, type RunBundleV1, type RunBundleV2 } from './upgrade-bundle.js';
 
 /** A problem found by {@link verifyBundle}: data, not an exception. */
 export interface VerifyProblem {
@@ -15,7 +17,9 @@ export interface VerifyProblem {
     | 'bad_integrity'
     | 'not_canonicalizable'
     | 'hash_mismatch'
-    | 'schema';
+    | 'schema'
+    | 'content_mismatch'
+    | 'bad_redaction';
   /** JSON pointer to the offending member ('' for the whole document). */
   path: string;
   message: string;
@@ -26,10 +30,15 @@ export type VerifyResult =
   | {
       ok: true;
       sha256: string;
-      /** The bundle in the current model (a version 1 bundle is read through `upgradeBundle`). */
+      /** The bundle in the current model (versions 1 and 2 are read through `upgradeBundle`). */
       bundle: RunBundle;
       /** The schema version the file was written in. */
-      schemaVersion: 1 | 2;
+      schemaVersion: 1 | 2 | 3;
+      /**
+       * Version 3: the content members redacted since sealing, as the file lists them ([] when
+       * none). Absent for versions 1 and 2, which cannot be redacted.
+       */
+      redactions?: Redaction[];
     }
   | { ok: false; problems: VerifyProblem[]; sha256: string | null };
 
@@ -37,8 +46,12 @@ const HEX64 = /^[0-9a-f]{64}$/;
 
 /**
  * Verifies a bundle offline: the text parses, has no duplicate members, its `integrity.sha256`
- * equals the sha256 of the RFC 8785 form of everything else, and it matches the bundle schema.
- * Whitespace and member order do not matter; any changed value does.
+ * equals the sha256 of the RFC 8785 form of what its version hashes, and it matches the bundle
+ * schema. Version 3 hashes the integrity view (no `integrity`, no `redactions`, every inline
+ * content null), then checks that each content present hashes to its commitment
+ * (`content_mismatch`) and that each listed redaction names a null content of its kind with a
+ * commitment (`bad_redaction`). Versions 1 and 2 hash everything but `integrity`. Whitespace and
+ * member order do not matter; any changed value does, content included.
  *
  * @example
  * const result = verifyBundle(await readFile('run.json', 'utf8'));
@@ -64,7 +77,8 @@ export function verifyBundle(text: string): VerifyResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return fail([{ code: 'not_an_object', path: '', message: 'a bundle is a JSON object' }]);
   }
-  const { integrity, ...rest } = value as Record<string, unknown>;
+  const { integrity, ...whole } = value as Record<string, unknown>;
+  const v3 = whole.schemaVersion !== 1 && whole.schemaVersion !== 2;
   if (integrity === undefined) {
     return fail([
       {
@@ -111,7 +125,8 @@ export function verifyBundle(text: string): VerifyResult {
   }
   let actual: string;
   try {
-    actual = createHash('sha256').update(canonicalize(rest), 'utf8').digest('hex');
+    const hashed = v3 ? integrityView(whole) : whole;
+    actual = createHash('sha256').update(canonicalize(hashed), 'utf8').digest('hex');
   } catch (err) {
     return fail([
       ...integrityProblems,
@@ -150,7 +165,74 @@ export function verifyBundle(text: string): VerifyResult {
       schemaVersion: 1,
     };
   }
-  return { ok: true, sha256: actual, bundle: value as RunBundle, schemaVersion: 2 };
+  if (parsed.data.schemaVersion === 2) {
+    return {
+      ok: true,
+      sha256: actual,
+      bundle: upgradeBundle(value as RunBundleV2),
+      schemaVersion: 2,
+    };
+  }
+  const bundle = value as RunBundle;
+  const problems = [...contentProblems(bundle), ...redactionProblems(bundle)];
+  if (problems.length > 0) return fail(problems, actual);
+  return {
+    ok: true,
+    sha256: actual,
+    bundle,
+    schemaVersion: 3,
+    redactions: bundle.redactions ?? [],
+  };
+}
+
+const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** Each content present must hash to the commitment beside it. */
+function contentProblems(bundle: RunBundle): VerifyProblem[] {
+  const problems: VerifyProblem[] = [];
+  for (const { path, holder, key, commitment } of contentMembers(bundle)) {
+    const content = holder[key];
+    if (typeof content !== 'string') continue;
+    const committed = holder[commitment];
+    if (typeof committed !== 'string') {
+      problems.push({
+        code: 'content_mismatch',
+        path,
+        message: `content is present but its commitment ${commitment} is null`,
+      });
+    } else if (sha256Hex(content) !== committed) {
+      problems.push({
+        code: 'content_mismatch',
+        path,
+        message: `content hashes to ${sha256Hex(content)}, but its commitment ${commitment} says ${committed}`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** Each listed redaction must name a null content of its kind whose commitment is kept. */
+function redactionProblems(bundle: RunBundle): VerifyProblem[] {
+  const redactions = bundle.redactions ?? [];
+  if (redactions.length === 0) return [];
+  const byPath = new Map<string, ContentMember>();
+  for (const m of contentMembers(bundle)) byPath.set(m.path, m);
+  const problems: VerifyProblem[] = [];
+  redactions.forEach(({ path, kind }, i) => {
+    const at = `/redactions/${i}`;
+    const member = byPath.get(path);
+    let why: string | null = null;
+    if (member === undefined) why = `${JSON.stringify(path)} names no content member`;
+    else if (member.kind !== kind) {
+      why = `${JSON.stringify(path)} is ${member.kind} content, not ${kind}`;
+    } else if (member.holder[member.key] !== null) {
+      why = `${JSON.stringify(path)} is listed as redacted but holds content`;
+    } else if (member.holder[member.commitment] === null) {
+      why = `${JSON.stringify(path)} has no commitment (${member.commitment} is null), so nothing vouches for what was redacted`;
+    }
+    if (why !== null) problems.push({ code: 'bad_redaction', path: at, message: why });
+  });
+  return problems;
 }
 
 function fail(problems: VerifyProblem[], sha256: string | null = null): VerifyResult {

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import * as sc from '@llm-workbench/semconv';
 import {
   attributesFrom,
   type AttributeValue,
   type SpanEventRecord,
   type SpanRecord,
+  type ToolCallEvent,
 } from '../src/index.js';
 
 export const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -153,5 +155,51 @@ export function rng(seed: number): () => number {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The sample run with content captured: the model call's prompt and response, and the first
+ * artifact's text, beside the commitments the instrumentation writes.
+ */
+export function contentRun(): SpanRecord[] {
+  const sha = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+  const prompt = 'Write a newsletter about the Pont Neuf. ☃ 🌉';
+  const response = 'The Pont Neuf is the oldest standing bridge across the Seine in Paris.';
+  const body = 'hello';
+  return sampleRun().map((s) => ({
+    ...s,
+    events: s.events.map((e) => {
+      const add: Record<string, AttributeValue> =
+        e.name === sc.EVENT_MODEL_IO
+          ? {
+              [sc.ATTR_MODEL_IO_INPUT]: prompt,
+              [sc.ATTR_MODEL_IO_INPUT_SHA256]: sha(prompt),
+              [sc.ATTR_MODEL_IO_OUTPUT]: response,
+            }
+          : e.name === sc.EVENT_ARTIFACT && e.attributes[sc.ATTR_ARTIFACT_PATCH] === undefined
+            ? { [sc.ATTR_ARTIFACT_CONTENT]: body, [sc.ATTR_ARTIFACT_SHA256]: sha(body) }
+            : {};
+      return { ...e, attributes: attrs({ ...e.attributes, ...add }) };
+    }),
+  }));
+}
+
+/** A tool call event holding content beside its commitments, as no fold writes it but a tool might. */
+export function toolCallWithContent(args: string, result: string): ToolCallEvent {
+  const sha = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+  return {
+    arguments: { content: args, omitted: null, sha256: sha(args) },
+    callId: 'call_1',
+    durationMs: 1,
+    result: { content: result, omitted: null, sha256: sha(result) },
+    spanId: '2000000000000002',
+    status: { code: 'ok', message: null },
+    stepId: 'draft',
+    time: '2025-11-26T10:10:44.000000Z',
+    toolName: 'get_weather',
+    toolType: 'function',
+    type: 'tool_call',
+    vocabularies: ['gen_ai'],
   };
 }

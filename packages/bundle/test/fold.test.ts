@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import * as sc from '@llm-workbench/semconv';
 import {
@@ -234,6 +235,97 @@ describe('foldRun', () => {
     const text = serializeBundle(sealBundle(b));
     expect(text.length).toBeLessThan(1_000_000);
     expect(verifyBundle(text).ok).toBe(true);
+  });
+
+  it('commits to each artifact patch and content it holds (schema version 3)', () => {
+    const sha = (t: string): string => createHash('sha256').update(t, 'utf8').digest('hex');
+    const patch = '@@ -1 +1 @@\n-a\n+b\n';
+    const artifact = (n: number, a: Record<string, AttributeValue>): SpanRecord['events'][number] =>
+      ev(sc.EVENT_ARTIFACT, BigInt(n), {
+        [sc.ATTR_ARTIFACT_KEY]: `k${n}`,
+        [sc.ATTR_ARTIFACT_VERSION]: 1,
+        [sc.ATTR_ARTIFACT_MEDIA_TYPE]: 'text/plain',
+        [sc.ATTR_ARTIFACT_SIZE]: 1,
+        ...a,
+      });
+    const b = foldRun([
+      span({
+        spanId: '1111111111111111',
+        attributes: attrs({ [sc.ATTR_RUN_ID]: 'r' }),
+        events: [
+          // a patch and no declared commitment: the fold's own
+          artifact(1, {
+            [sc.ATTR_ARTIFACT_SHA256]: 'a'.repeat(64),
+            [sc.ATTR_ARTIFACT_PATCH]: patch,
+          }),
+          // the declared commitment, matching
+          artifact(2, {
+            [sc.ATTR_ARTIFACT_SHA256]: 'a'.repeat(64),
+            [sc.ATTR_ARTIFACT_PATCH]: patch,
+            [sc.ATTR_ARTIFACT_PATCH_SHA256]: sha(patch).toUpperCase(),
+          }),
+          // the declared commitment, not matching: the patch is not held
+          artifact(3, {
+            [sc.ATTR_ARTIFACT_SHA256]: 'a'.repeat(64),
+            [sc.ATTR_ARTIFACT_PATCH]: patch,
+            [sc.ATTR_ARTIFACT_PATCH_SHA256]: 'b'.repeat(64),
+          }),
+          // a commitment only (the patch redacted or lost on the way)
+          artifact(4, {
+            [sc.ATTR_ARTIFACT_SHA256]: 'a'.repeat(64),
+            [sc.ATTR_ARTIFACT_PATCH_SHA256]: 'c'.repeat(64),
+          }),
+          // a patch over the inline limit: not held, no commitment of its own
+          artifact(5, {
+            [sc.ATTR_ARTIFACT_SHA256]: 'a'.repeat(64),
+            [sc.ATTR_ARTIFACT_PATCH]: 'x'.repeat(sc.INLINE_LIMIT_BYTES + 1),
+          }),
+          // content without its (required) sha256, or with a malformed one: not held
+          artifact(6, { [sc.ATTR_ARTIFACT_CONTENT]: 'body' }),
+          artifact(7, { [sc.ATTR_ARTIFACT_CONTENT]: 'body', [sc.ATTR_ARTIFACT_SHA256]: 'nothex' }),
+          // a patch with a malformed commitment: not held either
+          artifact(8, {
+            [sc.ATTR_ARTIFACT_SHA256]: 'a'.repeat(64),
+            [sc.ATTR_ARTIFACT_PATCH]: patch,
+            [sc.ATTR_ARTIFACT_PATCH_SHA256]: 'nothex',
+          }),
+        ],
+      }),
+    ]);
+    const by = (key: string) => b.artifacts.find((a) => a.key === key)!;
+    expect(by('k1')).toMatchObject({ patch, patchSha256: sha(patch), omitted: { patch: null } });
+    expect(by('k2')).toMatchObject({ patch, patchSha256: sha(patch), omitted: { patch: null } });
+    expect(by('k3')).toMatchObject({
+      patch: null,
+      patchSha256: 'b'.repeat(64),
+      omitted: { patch: 'hash_mismatch' },
+    });
+    expect(b.diagnostics).toContainEqual(
+      expect.objectContaining({ code: 'content_hash_mismatch', subject: sc.ATTR_ARTIFACT_PATCH }),
+    );
+    expect(by('k4')).toMatchObject({ patch: null, patchSha256: 'c'.repeat(64) });
+    expect(by('k5')).toMatchObject({
+      patch: null,
+      patchSha256: null,
+      omitted: { patch: 'over_inline_limit' },
+    });
+    for (const key of ['k6', 'k7']) {
+      expect(by(key)).toMatchObject({
+        content: null,
+        sha256: null,
+        omitted: { content: 'hash_mismatch' },
+      });
+    }
+    expect(by('k8')).toMatchObject({
+      patch: null,
+      patchSha256: null,
+      omitted: { patch: 'hash_mismatch' },
+    });
+    const about = (subject: string) =>
+      b.diagnostics.filter((d) => d.subject === subject).map((d) => d.code);
+    expect(about(sc.ATTR_ARTIFACT_SHA256).sort()).toEqual(['bad_hash', 'missing_field']);
+    expect(about(sc.ATTR_ARTIFACT_PATCH_SHA256)).toEqual(['bad_hash']);
+    expect(verifyBundle(serializeBundle(sealBundle(b))).ok).toBe(true);
   });
 
   it('keeps __proto__ and constructor keys as data without touching prototypes', () => {

@@ -4,13 +4,14 @@ import {
   canonicalize,
   computeIntegrity,
   foldRun,
+  integrityView,
   sealBundle,
   serializeBundle,
   verifyBundle,
   type RunBundle,
   type UnsealedRunBundle,
 } from '../src/index.js';
-import { sampleRun } from './fixtures.js';
+import { contentRun, sampleRun, toolCallWithContent } from './fixtures.js';
 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -24,14 +25,16 @@ function thrown(f: () => unknown): unknown {
 }
 
 describe('sealBundle and serializeBundle', () => {
-  it('hash the canonical form without integrity, and write the canonical form with it', () => {
+  it('hash the canonical form of the integrity view, and write the canonical form with content', () => {
     const unsealed = foldRun(sampleRun());
+    expect(unsealed.artifacts.some((a) => a.patch !== null)).toBe(true); // content to leave out
     const sealed = sealBundle(unsealed);
     expect(sealed.integrity).toEqual({
       algorithm: 'sha256',
       canonicalization: 'RFC8785',
-      sha256: sha256(canonicalize(unsealed)),
+      sha256: sha256(canonicalize(integrityView(unsealed))),
     });
+    expect(sealed.integrity.sha256).not.toBe(sha256(canonicalize(unsealed)));
     expect(computeIntegrity(sealed)).toEqual(sealed.integrity);
     const text = serializeBundle(sealed);
     expect(text).toBe(`${canonicalize({ ...sealed })}\n`);
@@ -82,6 +85,16 @@ describe('sealBundle and serializeBundle', () => {
       bad({ ['\udc00']: 1, aaa: undefined }),
       bad({ steps: deep }), // arrays at depths 1 to 1000 under the root: one too many
       bad({ events: [new Date(0)] }),
+      // with content, which the view leaves out but the file holds
+      { ...foldRun(contentRun()), zzz: Number.POSITIVE_INFINITY } as unknown as UnsealedRunBundle,
+      {
+        ...foldRun(contentRun()),
+        events: [toolCallWithContent('lone \udfff', '{}')],
+      } as unknown as UnsealedRunBundle,
+      {
+        ...foldRun(contentRun()),
+        artifacts: [{ ...foldRun(contentRun()).artifacts[0]!, content: 7n }],
+      } as unknown as UnsealedRunBundle,
     ];
     for (const unsealed of cases) {
       const { integrity: _none, ...rest } = unsealed as RunBundle;
@@ -94,5 +107,48 @@ describe('sealBundle and serializeBundle', () => {
         message: expected.message,
       });
     }
+  });
+
+  it('hash the view and write the content when a bundle holds content of every kind', () => {
+    const folded = foldRun(contentRun());
+    const unsealed: UnsealedRunBundle = {
+      ...folded,
+      events: [...folded.events, toolCallWithContent('{"q":"\u2028"}', '"</script>"')],
+    };
+    const sealed = sealBundle(unsealed);
+    expect(sealed.integrity.sha256).toBe(sha256(canonicalize(integrityView(unsealed))));
+    expect(computeIntegrity(sealed)).toEqual(sealed.integrity);
+    const text = serializeBundle(sealed);
+    expect(text).toBe(`${canonicalize({ ...sealed })}\n`);
+    expect(text).toContain('Pont Neuf');
+    expect(verifyBundle(text)).toMatchObject({ ok: true, sha256: sealed.integrity.sha256 });
+  });
+
+  it('give the same hash and text when content is absent rather than null, or shared by two members', () => {
+    const folded = foldRun(contentRun());
+    const receipt = folded.model_io.find((m) => m.input.content !== null)!;
+    const { content: _absent, ...inputWithout } = receipt.input;
+    const shared = { ...receipt.output };
+    for (const [input, output] of [
+      [inputWithout, receipt.output],
+      [shared, shared],
+    ] as const) {
+      const unsealed = {
+        ...folded,
+        model_io: folded.model_io.map((m) => (m === receipt ? { ...m, input, output } : m)),
+      } as unknown as UnsealedRunBundle;
+      const sealed = sealBundle(unsealed);
+      expect(sealed.integrity.sha256).toBe(sha256(canonicalize(integrityView(unsealed))));
+      expect(serializeBundle(sealed)).toBe(`${canonicalize({ ...sealed })}\n`);
+    }
+  });
+
+  it('hash a version 1 or 2 bundle by its own rule, content included', () => {
+    const folded = foldRun(contentRun());
+    const v2 = { ...folded, schemaVersion: 2 } as unknown as UnsealedRunBundle;
+    const sealed = sealBundle(v2);
+    expect(sealed.integrity.sha256).toBe(sha256(canonicalize(v2)));
+    expect(computeIntegrity(sealed)).toEqual(sealed.integrity);
+    expect(serializeBundle(sealed)).toBe(`${canonicalize({ ...sealed })}\n`);
   });
 });

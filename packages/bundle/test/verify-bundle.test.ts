@@ -8,9 +8,12 @@ import {
   verifyBundle,
   diffBundles,
   findDuplicateKeys,
+  computeIntegrity,
+  integrityView,
   type RunBundle,
+  type VerifyProblem,
 } from '../src/index.js';
-import { sampleRun } from './fixtures.js';
+import { contentRun, sampleRun, toolCallWithContent } from './fixtures.js';
 
 const sealed = (): RunBundle => sealBundle(foldRun(sampleRun()));
 
@@ -180,6 +183,7 @@ describe('verifyBundle on schema version 1', () => {
     const v1 = {
       ...rest,
       schemaVersion: 1,
+      artifacts: rest.artifacts.map(({ patchSha256: _p, ...a }) => a),
       steps: rest.steps.map(({ vocabularies: _v, ...s }) => s),
       model_io: rest.model_io.map(
         ({ providerRaw: _p, vocabularies: _v, status: _s, sources: _r, usage, ...m }) => {
@@ -202,7 +206,9 @@ describe('verifyBundle on schema version 1', () => {
     if (!result.ok) return;
     expect(result.schemaVersion).toBe(1);
     expect(result.sha256).toBe((JSON.parse(text) as RunBundle).integrity.sha256);
-    expect(result.bundle.schemaVersion).toBe(2);
+    expect(result.bundle.schemaVersion).toBe(3);
+    expect(result.redactions).toBeUndefined();
+    for (const a of result.bundle.artifacts) expect(a.patchSha256).toBeNull();
     const original = sealed().model_io;
     expect(result.bundle.model_io).toHaveLength(original.length);
     result.bundle.model_io.forEach((m, i) => {
@@ -234,5 +240,226 @@ describe('verifyBundle on schema version 1', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.problems[0]?.code).toBe('schema');
+  });
+});
+
+const sha = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** The sample run with content captured and a tool call holding content, sealed by version 3. */
+function withContent(): RunBundle {
+  const unsealed = foldRun(contentRun());
+  return sealBundle({
+    ...unsealed,
+    events: [...unsealed.events, toolCallWithContent('{"city":"Paris"}', '{"temp":21}')],
+  });
+}
+
+/** A bundle changed by `edit` on a JSON copy, written without re-sealing. */
+function edited(bundle: RunBundle, edit: (b: RunBundle) => void): string {
+  const copy = JSON.parse(serializeBundle(bundle)) as RunBundle;
+  edit(copy);
+  return JSON.stringify(copy);
+}
+
+function problems(text: string): VerifyProblem[] {
+  const r = verifyBundle(text);
+  return r.ok ? [] : r.problems;
+}
+
+describe('verifyBundle on schema version 3', () => {
+  it('accepts a bundle holding content of every kind, and says nothing was redacted', () => {
+    const b = withContent();
+    expect(b.schemaVersion).toBe(3);
+    const text = serializeBundle(b);
+    expect(text).toContain('Pont Neuf'); // the content is in the file
+    const r = verifyBundle(text);
+    expect(r).toMatchObject({
+      ok: true,
+      schemaVersion: 3,
+      redactions: [],
+      sha256: b.integrity.sha256,
+    });
+  });
+
+  it('hashes commitments, not content: removing or replacing content changes no hash', () => {
+    const b = withContent();
+    const removed = JSON.parse(
+      edited(b, (c) => {
+        c.model_io[1]!.input.content = null;
+        c.artifacts[0]!.content = null;
+      }),
+    ) as RunBundle;
+    expect(computeIntegrity(removed)).toEqual(b.integrity);
+    const replaced = JSON.parse(
+      edited(b, (c) => {
+        c.model_io[1]!.output.content = 'something else entirely';
+      }),
+    ) as RunBundle;
+    expect(computeIntegrity(replaced)).toEqual(b.integrity);
+    // ...while the text hashed is the view, with every content null
+    expect(b.integrity.sha256).toBe(sha(canonicalize(integrityView(b))));
+    expect(canonicalize(integrityView(b))).not.toContain('Pont Neuf');
+  });
+
+  it('hashes each commitment: changing one is a hash mismatch', () => {
+    const b = withContent();
+    for (const edit of [
+      (c: RunBundle) => (c.model_io[1]!.input.sha256 = sha('x')),
+      (c: RunBundle) => (c.artifacts[0]!.sha256 = sha('x')),
+      (c: RunBundle) => (c.artifacts[1]!.patchSha256 = sha('x')),
+      (c: RunBundle) => (c.model_io[1]!.input.omitted = 'not_captured'),
+    ]) {
+      expect(problems(edited(b, edit)).map((p) => p.code)).toEqual(['hash_mismatch']);
+    }
+  });
+
+  it('fails content_mismatch at the content member when content does not match its commitment', () => {
+    const b = withContent();
+    const toolAt = b.events.findIndex((e) => e.type === 'tool_call');
+    const cases: [string, (c: RunBundle) => void][] = [
+      ['/model_io/1/input/content', (c) => (c.model_io[1]!.input.content = 'edited prompt')],
+      ['/model_io/1/output/content', (c) => (c.model_io[1]!.output.content += '!')],
+      [
+        `/events/${toolAt}/arguments/content`,
+        (c) => {
+          const e = c.events[toolAt];
+          if (e?.type === 'tool_call') e.arguments.content = '{"city":"Lyon"}';
+        },
+      ],
+      [
+        `/events/${toolAt}/result/content`,
+        (c) => {
+          const e = c.events[toolAt];
+          if (e?.type === 'tool_call') e.result.content = '{}';
+        },
+      ],
+      ['/artifacts/0/content', (c) => (c.artifacts[0]!.content = 'hullo')],
+      ['/artifacts/1/patch', (c) => (c.artifacts[1]!.patch = '@@ -1 +1 @@\n-a\n+b\n')],
+    ];
+    for (const [path, edit] of cases) {
+      const text = edited(b, edit);
+      const r = verifyBundle(text);
+      expect(r.ok).toBe(false);
+      if (r.ok) continue;
+      expect(r.sha256).toBe(b.integrity.sha256); // the hash itself still holds
+      expect(r.problems).toEqual([expect.objectContaining({ code: 'content_mismatch', path })]);
+    }
+  });
+
+  it('fails content_mismatch for content whose commitment is null', () => {
+    const b = withContent();
+    const unsealed = { ...b, integrity: undefined };
+    const bare = sealBundle({
+      ...unsealed,
+      artifacts: b.artifacts.map((a, i) => (i === 0 ? { ...a, sha256: null } : a)),
+    });
+    expect(problems(serializeBundle(bare))).toEqual([
+      expect.objectContaining({ code: 'content_mismatch', path: '/artifacts/0/content' }),
+    ]);
+  });
+
+  it('keeps redactions outside the hash and returns them', () => {
+    const b = withContent();
+    const text = edited(b, (c) => {
+      c.model_io[1]!.input.content = null;
+      c.redactions = [{ path: '/model_io/1/input/content', kind: 'model_input' }];
+    });
+    expect(verifyBundle(text)).toMatchObject({
+      ok: true,
+      sha256: b.integrity.sha256,
+      redactions: [{ path: '/model_io/1/input/content', kind: 'model_input' }],
+    });
+  });
+
+  it('fails bad_redaction for a record naming a member that holds content, has no commitment, or is not content of its kind', () => {
+    const b = withContent();
+    const bad = (
+      redactions: NonNullable<RunBundle['redactions']>,
+      more?: (c: RunBundle) => void,
+    ): string =>
+      edited(b, (c) => {
+        more?.(c);
+        c.redactions = redactions;
+      });
+    // names a member that still holds content
+    expect(problems(bad([{ path: '/model_io/1/input/content', kind: 'model_input' }]))).toEqual([
+      expect.objectContaining({ code: 'bad_redaction', path: '/redactions/0' }),
+    ]);
+    // names a null member without a commitment (the span receipt committed to nothing)
+    expect(b.model_io[0]!.input).toEqual({ content: null, omitted: null, sha256: null });
+    expect(problems(bad([{ path: '/model_io/0/input/content', kind: 'model_input' }]))).toEqual([
+      expect.objectContaining({ code: 'bad_redaction', path: '/redactions/0' }),
+    ]);
+    // a path that is no content member, and a kind that is not the member's
+    expect(
+      problems(
+        bad(
+          [
+            { path: '/model_io/1/input/content', kind: 'model_output' },
+            { path: '/run/name', kind: 'model_input' },
+            { path: '/model_io/99/input/content', kind: 'model_input' },
+          ],
+          (c) => (c.model_io[1]!.input.content = null),
+        ),
+      ).map((p) => [p.code, p.path]),
+    ).toEqual([
+      ['bad_redaction', '/redactions/0'],
+      ['bad_redaction', '/redactions/1'],
+      ['bad_redaction', '/redactions/2'],
+    ]);
+  });
+
+  it('rejects a redactions member of the wrong shape as a schema problem', () => {
+    const b = withContent();
+    const text = edited(b, (c) => {
+      (c as unknown as Record<string, unknown>).redactions = [{ path: '/x', kind: 'prompt' }];
+    });
+    expect(problems(text)[0]?.code).toBe('schema');
+  });
+});
+
+describe('verifyBundle on schema version 2', () => {
+  /** A version 2 file as the previous release wrote it: no patch commitment, content hashed. */
+  function versionTwo(): string {
+    const { integrity: _i, ...rest } = withContent();
+    const v2 = {
+      ...rest,
+      schemaVersion: 2,
+      artifacts: rest.artifacts.map(({ patchSha256: _p, ...a }) => a),
+    };
+    const sha256 = sha(canonicalize(v2));
+    return JSON.stringify({
+      ...v2,
+      integrity: { algorithm: 'sha256', canonicalization: 'RFC8785', sha256 },
+    });
+  }
+
+  it('still verifies by its own rule and reads the bundle in the current model', () => {
+    const text = versionTwo();
+    const r = verifyBundle(text);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.schemaVersion).toBe(2);
+    expect(r.redactions).toBeUndefined();
+    expect(r.bundle.schemaVersion).toBe(3);
+    for (const a of r.bundle.artifacts) expect(a.patchSha256).toBeNull();
+    expect(r.bundle.model_io[1]!.input.content).toContain('Pont Neuf');
+  });
+
+  it('hashes its content: removing content from a version 2 file breaks it', () => {
+    const value = JSON.parse(versionTwo()) as RunBundle;
+    value.model_io[1]!.input.content = null;
+    expect(problems(JSON.stringify(value)).map((p) => p.code)).toEqual(['hash_mismatch']);
+  });
+
+  it('rejects a version 2 file hashed by the version 3 rule', () => {
+    const value = JSON.parse(versionTwo()) as Record<string, unknown>;
+    const { integrity: _i, ...rest } = value;
+    const sha256 = sha(canonicalize(integrityView(rest)));
+    const text = JSON.stringify({
+      ...rest,
+      integrity: { algorithm: 'sha256', canonicalization: 'RFC8785', sha256 },
+    });
+    expect(problems(text).map((p) => p.code)).toEqual(['hash_mismatch']);
   });
 });

@@ -4,6 +4,7 @@ import {
   verifyBundle,
   type RunBundle,
   type RunBundleV1,
+  type RunBundleV2,
   type VerifyResult,
 } from '@llm-workbench/bundle';
 import { CliError, EXIT } from './io.js';
@@ -37,7 +38,6 @@ export async function loadBundle(
       EXIT.failed,
     );
   }
-  const bundle =
-    parsed.data.schemaVersion === 1 ? upgradeBundle(value as RunBundleV1) : (value as RunBundle);
+  const bundle = upgradeBundle(value as RunBundleV1 | RunBundleV2 | RunBundle);
   return { bundle, verification };
 }

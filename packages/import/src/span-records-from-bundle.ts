@@ -761,9 +761,14 @@ function artifactAttributes(
     a.set(sc.ATTR_ARTIFACT_CONTENT, overLimitFiller(artifact.sha256));
   else if (artifact.omitted.content === 'hash_mismatch')
     a.set(sc.ATTR_ARTIFACT_CONTENT, MISMATCH_FILLER);
+  // The commitment, whether the patch is held, redacted, over the limit or not matching: the
+  // fold takes a patch only with a commitment it matches, so the held one matches its own.
+  put(a, sc.ATTR_ARTIFACT_PATCH_SHA256, artifact.patchSha256);
   if (artifact.patch !== null) a.set(sc.ATTR_ARTIFACT_PATCH, artifact.patch);
   else if (artifact.omitted.patch === 'over_inline_limit')
     a.set(sc.ATTR_ARTIFACT_PATCH, overLimitFiller(null));
+  else if (artifact.omitted.patch === 'hash_mismatch')
+    a.set(sc.ATTR_ARTIFACT_PATCH, MISMATCH_FILLER);
   return a;
 }
 
@@ -898,7 +903,7 @@ function readsHash(eventName: string, key: string): boolean {
     case sc.EVENT_MODEL_IO:
       return key === sc.ATTR_MODEL_IO_INPUT_SHA256 || key === sc.ATTR_MODEL_IO_OUTPUT_SHA256;
     case sc.EVENT_ARTIFACT:
-      return key === sc.ATTR_ARTIFACT_SHA256;
+      return key === sc.ATTR_ARTIFACT_SHA256 || key === sc.ATTR_ARTIFACT_PATCH_SHA256;
     case sc.EVENT_WORKFLOW_SNAPSHOT:
       return key === sc.ATTR_WORKFLOW_DEFINITION_SHA256;
     default:

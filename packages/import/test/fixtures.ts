@@ -277,6 +277,15 @@ export function randomRun(seed: number): SpanRecord[] {
         };
         if (r() < 0.3) ea[sc.ATTR_ARTIFACT_PARENT_VERSION] = 1;
         if (r() < 0.2) ea[sc.ATTR_ARTIFACT_PATCH] = r() < 0.5 ? '@@ -1 +1 @@' : long(3000);
+        if (r() < 0.3) {
+          // the patch's commitment: its own, another's (the patch is then not held), or malformed
+          const patch = ea[sc.ATTR_ARTIFACT_PATCH];
+          ea[sc.ATTR_ARTIFACT_PATCH_SHA256] = pick([
+            typeof patch === 'string' ? sha(patch) : 'c'.repeat(64),
+            'b'.repeat(64),
+            'nothex',
+          ]);
+        }
         if (r() < 0.1) delete ea[sc.ATTR_ARTIFACT_MEDIA_TYPE];
         if (r() < 0.05) delete ea[sc.ATTR_ARTIFACT_KEY];
         events.push({ name: sc.EVENT_ARTIFACT, timeUnixNano: et, attributes: attrs(ea) });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { foldRun, sealBundle, type RunBundle, type SpanRecord } from '@llm-workbench/bundle';
+import {
+  foldRun,
+  redactBundle,
+  sealBundle,
+  serializeBundle,
+  type RunBundle,
+  type SpanRecord,
+} from '@llm-workbench/bundle';
 import {
   decodeOtlpJson,
   decodeOtlpProtobuf,
@@ -49,6 +56,36 @@ describe('spanRecordsFromBundle', () => {
     }
     expect(failures).toEqual([]);
     expect(withDiagnostics).toBeGreaterThan(100);
+  });
+
+  it('rebuilds a redacted bundle as spans that fold back to the same hash, without the content', () => {
+    let redactedSome = 0;
+    for (let seed = 1; seed <= 100; seed++) {
+      const original = sealBundle(foldRun(randomRun(seed)));
+      const redacted = redactBundle(original, { keep: seed % 2 === 0 ? ['artifact_patch'] : [] });
+      if (redacted.redactions !== undefined) redactedSome++;
+      const back = roundTrip(redacted);
+      expect(back.integrity.sha256).toBe(original.integrity.sha256);
+      // the same bundle as the redacted one, but for the list of what was redacted
+      const { redactions: _r, ...rest } = redacted;
+      expect(serializeBundle(back)).toBe(serializeBundle(rest));
+    }
+    expect(redactedSome).toBeGreaterThan(30);
+  });
+
+  it('carries artifact patch commitments (held, redacted, over the limit, not matching)', () => {
+    const seen = new Set<string>();
+    for (let seed = 1; seed <= 300; seed++) {
+      for (const a of sealBundle(foldRun(randomRun(seed))).artifacts) {
+        if (a.patchSha256 !== null) seen.add(a.patch === null ? `null:${a.omitted.patch}` : 'held');
+      }
+    }
+    expect([...seen].sort()).toEqual([
+      'held',
+      'null:hash_mismatch',
+      'null:null',
+      'null:over_inline_limit',
+    ]);
   });
 
   it('keeps trace and span ids, microsecond times and the run status', () => {

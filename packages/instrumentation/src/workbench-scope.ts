@@ -5,6 +5,7 @@ import {
   ATTR_ARTIFACT_MEDIA_TYPE,
   ATTR_ARTIFACT_PARENT_VERSION,
   ATTR_ARTIFACT_PATCH,
+  ATTR_ARTIFACT_PATCH_SHA256,
   ATTR_ARTIFACT_SHA256,
   ATTR_ARTIFACT_SIZE,
   ATTR_ARTIFACT_VERSION,
@@ -363,7 +364,11 @@ export abstract class WorkbenchScope {
     ) {
       b.set(ATTR_ARTIFACT_CONTENT, text);
     }
-    if (stored.patch !== undefined) b.set(ATTR_ARTIFACT_PATCH, stored.patch);
+    if (stored.patch !== undefined) {
+      b.set(ATTR_ARTIFACT_PATCH, stored.patch);
+      // The commitment travels with the patch, so a bundle keeps it when the patch is redacted.
+      b.set(ATTR_ARTIFACT_PATCH_SHA256, sha256Hex(Buffer.from(stored.patch, 'utf8')));
+    }
     this._addEvent(EVENT_ARTIFACT, b, artifact.time);
     return { key, version: stored.version, sha256, size };
   }

@@ -5,6 +5,7 @@ import {
   ATTR_ARTIFACT_MEDIA_TYPE,
   ATTR_ARTIFACT_PARENT_VERSION,
   ATTR_ARTIFACT_PATCH,
+  ATTR_ARTIFACT_PATCH_SHA256,
   ATTR_ARTIFACT_SHA256,
   ATTR_ARTIFACT_SIZE,
   ATTR_ARTIFACT_VERSION,
@@ -74,6 +75,8 @@ describe('recordArtifact', () => {
     expect(patch).toContain('-Intro.');
     expect(patch).toContain('+Intro, edited.');
     expect(applyPatch(v1, patch)).toBe(v2);
+    expect(a2![ATTR_ARTIFACT_PATCH_SHA256]).toBe(sha256(patch));
+    expect(a1![ATTR_ARTIFACT_PATCH_SHA256]).toBeUndefined(); // no patch, no commitment
   });
 
   it('shares versions between the steps of a run, and restarts them in a new run', async () => {

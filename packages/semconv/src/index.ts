@@ -189,6 +189,11 @@ export const ATTR_ARTIFACT_PARENT_VERSION = 'workbench.artifact.parent_version';
 export const ATTR_ARTIFACT_CONTENT = 'workbench.artifact.content';
 /** Unified diff from the parent version, when it fits {@link INLINE_LIMIT_BYTES} (string, optional). */
 export const ATTR_ARTIFACT_PATCH = 'workbench.artifact.patch';
+/**
+ * sha256 (lowercase hex) of the UTF-8 bytes of the patch (string, optional): the patch's
+ * commitment, so that a bundle keeps it when the patch itself is redacted or lost.
+ */
+export const ATTR_ARTIFACT_PATCH_SHA256 = 'workbench.artifact.patch.sha256';
 
 // ---- Resource ------------------------------------------------------------------------------
 
