@@ -228,6 +228,19 @@ describe('workbench verify --trust', () => {
     );
   });
 
+  it('escapes control characters an envelope carries in its key ids', async () => {
+    const { bob, bundle, envelope } = await signedFolder();
+    const env = readJson<Envelope>(envelope);
+    env.signatures[0]!.keyid = '\u001b[2J\u001b[31mevil';
+    writeFileSync(envelope, JSON.stringify(env));
+    const checked = await runCli(['verify', bundle, '--trust', bob.pub]);
+    const unchecked = await runCli(['verify', bundle]);
+    for (const r of [checked, unchecked]) {
+      expect(r.stdout).toContain('\\u001b[2J\\u001b[31mevil');
+      expect(r.stdout).not.toContain('\u001b');
+    }
+  });
+
   it('fails with no envelope, and with the envelope of another bundle (subject mismatch)', async () => {
     const { dir, alice, envelope } = await signedFolder();
     const lone = writeBundle(dir, 'lone');
