@@ -217,6 +217,7 @@ describe('workbench verify DIR', () => {
     expect(r.stdout).toContain(
       `FAIL  ${join(dir, 'ledger.jsonl')}: no_ledger: the folder has no ledger`,
     );
+    expect(r.stdout).toContain(`workbench verify ${join(dir, '*.json')}`);
   });
 
   it('passes a folder a signing FileBundleSink wrote, revisions included, and names what was removed', async () => {

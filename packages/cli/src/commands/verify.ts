@@ -415,6 +415,12 @@ function printFolder(io: CliIo, r: FolderResult): void {
     writeLine(io.stdout, `FAIL  ${join(r.file, p.file)}: ${p.code}: ${p.message}`);
   }
   for (const w of r.warnings) writeLine(io.stdout, `      note: ${r.file}: ${w}`);
+  if (r.problems.some((p) => p.code === 'no_ledger')) {
+    writeLine(
+      io.stdout,
+      `      note: a folder written before ledgers existed can be checked bundle by bundle: workbench verify ${join(r.file, '*.json')}`,
+    );
+  }
   if (!r.trusted && (r.checkpoint || r.envelopes > 0)) {
     writeLine(
       io.stdout,
