@@ -1,3 +1,9 @@
+import {
+  loadSigningKey,
+  SIGNING_KEY_ENV,
+  SIGNING_KEY_FILE_ENV,
+  type SigningKey,
+} from '@llm-workbench/evidence';
 import { RECEIVER_DEFAULTS, type ReceiverOptions } from './types.js';
 
 /** A configuration problem, as data. */
@@ -58,7 +64,15 @@ export const RECEIVER_SETTINGS: readonly Setting[] = [
   },
   { key: 'segmentBytes', flag: 'segment-bytes', env: 'WORKBENCH_SEGMENT_BYTES', kind: 'bytes' },
   { key: 'fsync', flag: 'fsync', env: 'WORKBENCH_FSYNC', kind: 'bool' },
+  { key: 'ledger', flag: 'ledger', env: 'WORKBENCH_LEDGER', kind: 'bool' },
 ];
+
+/**
+ * `--sign-key FILE`: the receiver's signing key (PKCS#8 PEM). Not in the table above: it becomes
+ * a key, not a value, and its environment variables are evidence's `WORKBENCH_SIGNING_KEY` (the
+ * PEM itself) and `WORKBENCH_SIGNING_KEY_FILE` (a path).
+ */
+export const SIGN_KEY_FLAG = 'sign-key';
 
 const UNITS: Record<string, number> = {
   '': 1,
@@ -125,7 +139,10 @@ export function parseServeArgs(
 ): { ok: true; flags: Record<string, string> } | { ok: false; issues: ConfigIssue[] } {
   const flags: Record<string, string> = Object.create(null) as Record<string, string>;
   const issues: ConfigIssue[] = [];
-  const known = new Map(RECEIVER_SETTINGS.map((s) => [s.flag, s] as const));
+  const known = new Map<string, { readonly kind: Kind }>(
+    RECEIVER_SETTINGS.map((s) => [s.flag, s] as const),
+  );
+  known.set(SIGN_KEY_FLAG, { kind: 'string' });
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
@@ -204,6 +221,36 @@ export function resolveReceiverOptions(
     }
     options[s.key] = value;
   }
+  const key = resolveSigningKey(flags[SIGN_KEY_FLAG], env, issues);
+  if (key !== undefined) options['signingKey'] = key;
   if (issues.length > 0) return { ok: false, issues };
   return { ok: true, options: options as unknown as ReceiverOptions };
+}
+
+/**
+ * The signing key from `--sign-key FILE`, else `WORKBENCH_SIGNING_KEY`, else
+ * `WORKBENCH_SIGNING_KEY_FILE`. A key that cannot be used is an issue naming where it came from,
+ * never its text.
+ */
+function resolveSigningKey(
+  file: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  issues: ConfigIssue[],
+): SigningKey | undefined {
+  try {
+    return loadSigningKey({ file, env });
+  } catch (err) {
+    const path =
+      file !== undefined
+        ? `--${SIGN_KEY_FLAG}`
+        : env[SIGNING_KEY_ENV] !== undefined && env[SIGNING_KEY_ENV] !== ''
+          ? SIGNING_KEY_ENV
+          : SIGNING_KEY_FILE_ENV;
+    const reason =
+      err instanceof Error && err.name === 'KeyError' ? err.message : 'not a usable key';
+    // KeyError messages name the source (the file or the variable), never the key.
+    const message = file !== undefined ? `--${SIGN_KEY_FLAG}: ${reason}` : reason;
+    issues.push({ code: 'invalid_value', path, message });
+    return undefined;
+  }
 }

@@ -32,6 +32,13 @@ one bundle per run. Every flag can also be set by its environment variable; flag
   --max-inflight N            WORKBENCH_MAX_INFLIGHT         default 64
   --segment-bytes N           WORKBENCH_SEGMENT_BYTES        default 64MiB
   --[no-]fsync                WORKBENCH_FSYNC                default true
+  --[no-]ledger               WORKBENCH_LEDGER               default true (ledger.jsonl in --out)
+  --sign-key FILE             WORKBENCH_SIGNING_KEY_FILE     default none (no signing)
+                              (or WORKBENCH_SIGNING_KEY: the PEM text itself)
+
+With a signing key (PKCS#8 PEM, as \`workbench keygen\` writes it), every bundle is signed as
+role receiver: X.dsse.json lands beside X.json before the bundle does, and the folder's ledger
+checkpoint is signed. The key is never logged; only its key id is.
 `;
 
 function signal(): Promise<string> {

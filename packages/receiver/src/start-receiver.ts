@@ -10,6 +10,8 @@ import {
   summarizeRejections,
   type OtlpEncoding,
 } from '@llm-workbench/otlp';
+import { SigningKey } from '@llm-workbench/evidence';
+import { FileBundleSink } from '@llm-workbench/sink';
 import { BearerToken } from './bearer-token.js';
 import { lockDataDir } from './data-lock.js';
 import { InlineTraceFolder } from './fold/inline-trace-folder.js';
@@ -81,6 +83,13 @@ function checkOptions(o: ReceiverOptions): void {
     throw new ReceiverConfigError(`host must be a non-empty string, got ${JSON.stringify(o.host)}`);
   if (o.token !== null && (typeof o.token !== 'string' || o.token === ''))
     throw new ReceiverConfigError('token must be a non-empty string or null');
+  if (typeof o.ledger !== 'boolean')
+    throw new ReceiverConfigError(`ledger must be a boolean, got ${JSON.stringify(o.ledger)}`);
+  // Never quoted: a wrong value may be the key's PEM text.
+  if (o.signingKey !== undefined && !(o.signingKey instanceof SigningKey))
+    throw new ReceiverConfigError(
+      'signingKey must be a SigningKey (loadSigningKey from @llm-workbench/evidence)',
+    );
 }
 
 /**
@@ -115,19 +124,30 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
     journal = await FoldedJournal.open(join(dataDir, 'folded.log'), o.fsync);
     // Bundles are folded and written in a worker thread; a sink given as an object cannot go
     // there, so it is written to from this thread.
-    folder =
-      o.sink === undefined
-        ? new WorkerTraceFolder(
-            {
-              spoolDir: spool.directory,
-              outDir: resolve(o.outDir),
-              fsync: o.fsync,
-              writeConcurrency: WRITE_CONCURRENCY,
-              cacheSpans: FOLD_CACHE_SPANS,
-            },
-            log,
-          )
-        : new InlineTraceFolder(spool.directory, o.sink);
+    if (o.sink !== undefined) {
+      folder = new InlineTraceFolder(spool.directory, o.sink);
+    } else {
+      // The fold worker makes this sink again on its thread: the same key (as a KeyObject), and
+      // the same lock on the folder's ledger, which the fallback on this thread shares.
+      const outSink = new FileBundleSink({
+        directory: resolve(o.outDir),
+        fsync: o.fsync,
+        ledger: o.ledger,
+        signingKey: o.signingKey,
+        signerRole: 'receiver',
+      });
+      if (outSink.signingKey !== undefined)
+        log(`signing bundles as receiver with key ${outSink.signingKey.keyId}`);
+      folder = new WorkerTraceFolder(
+        {
+          spoolDir: spool.directory,
+          sink: outSink.toWorkerData(),
+          writeConcurrency: WRITE_CONCURRENCY,
+          cacheSpans: FOLD_CACHE_SPANS,
+        },
+        log,
+      );
+    }
     assembler = new TraceAssembler(o, spool, journal, folder, metrics, log);
     const recovered = await assembler.recover();
     if (recovered.records > 0)

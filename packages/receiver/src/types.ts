@@ -1,3 +1,4 @@
+import type { SigningKey } from '@llm-workbench/evidence';
 import type { BundleSink } from '@llm-workbench/sink';
 
 /**
@@ -47,6 +48,20 @@ export interface ReceiverOptions {
   segmentBytes: number;
   /** Whether the spool fsyncs before answering (durability). Default true. */
   fsync: boolean;
+  /**
+   * Whether the `outDir` sink appends to the folder's `ledger.jsonl` (the hash chain `workbench
+   * verify DIR` checks). One receiver per folder: receivers behind a load balancer write into
+   * folders of their own, or turn it off. Default true.
+   */
+  ledger: boolean;
+  /**
+   * Sign every bundle written to `outDir`, as role `receiver` (`X.dsse.json` beside `X.json`,
+   * before it), and keep the ledger's checkpoint signed. The CLI reads it from `--sign-key FILE`,
+   * `WORKBENCH_SIGNING_KEY` (the PEM) or `WORKBENCH_SIGNING_KEY_FILE` (a path). It reaches the
+   * fold worker as a KeyObject, never as text, and is never logged (only its key id). Not used
+   * with `sink`, which signs as it was built to. Default none.
+   */
+  signingKey?: SigningKey | undefined;
   /** Where bundles go; overrides `outDir`. Default a `FileBundleSink` on `outDir`. */
   sink?: BundleSink | undefined;
   /** Receives one line per notable event (start, recovery, drops, sink errors). Default none. */
@@ -70,7 +85,8 @@ export const RECEIVER_DEFAULTS = {
   maxInflightRequests: 64,
   segmentBytes: 64 * 1024 * 1024,
   fsync: true,
-} as const satisfies Omit<ReceiverOptions, 'sink' | 'log'>;
+  ledger: true,
+} as const satisfies Omit<ReceiverOptions, 'sink' | 'log' | 'signingKey'>;
 
 /** A running receiver. */
 export interface Receiver {

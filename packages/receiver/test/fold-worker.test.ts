@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { foldRun, sealBundle, serializeBundle } from '@llm-workbench/bundle';
 import { encodeOtlpJson, encodeOtlpProtobuf } from '@llm-workbench/otlp';
+import { FileBundleSink } from '@llm-workbench/sink';
 import { WorkerTraceFolder } from '../src/fold/worker-trace-folder.js';
 import type { FoldJob } from '../src/fold/types.js';
 import { startReceiver } from '../src/index.js';
@@ -41,8 +42,7 @@ describe('WorkerTraceFolder', () => {
     const folder = new WorkerTraceFolder(
       {
         spoolDir: join(dir, 'spool'),
-        outDir: join(dir, 'out'),
-        fsync: false,
+        sink: new FileBundleSink({ directory: join(dir, 'out'), fsync: false }).toWorkerData(),
         writeConcurrency: 2,
         cacheSpans: 100,
       },
@@ -76,8 +76,7 @@ describe('WorkerTraceFolder', () => {
     const folder = new WorkerTraceFolder(
       {
         spoolDir: join(dir, 'spool'),
-        outDir: join(dir, 'out'),
-        fsync: false,
+        sink: new FileBundleSink({ directory: join(dir, 'out'), fsync: false }).toWorkerData(),
         writeConcurrency: 2,
         cacheSpans: 100,
       },

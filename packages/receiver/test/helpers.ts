@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { ROOT_CONTEXT, trace, type Tracer } from '@opentelemetry/api';
 import { attributesFrom, type SpanRecord } from '@llm-workbench/bundle';
 import { encodeOtlpJson, encodeOtlpProtobuf } from '@llm-workbench/otlp';
+import { isBundleFileName } from '@llm-workbench/evidence';
 
 export function tempDir(prefix = 'wb-receiver-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -14,9 +15,8 @@ export function tempDir(prefix = 'wb-receiver-'): string {
 /** Bundle file names in a folder, sorted. */
 export function bundleFiles(dir: string): string[] {
   try {
-    return readdirSync(dir)
-      .filter((f) => f.endsWith('.json') && !f.startsWith('.'))
-      .sort();
+    // Not envelopes (`X.dsse.json`), the ledger's checkpoint nor temporary files.
+    return readdirSync(dir).filter(isBundleFileName).sort();
   } catch {
     return [];
   }

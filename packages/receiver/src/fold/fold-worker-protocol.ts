@@ -1,10 +1,15 @@
+import type { FileBundleSinkWorkerData } from '@llm-workbench/sink';
 import type { FoldJob, FoldOutcome } from './types.js';
 
 /** What the fold worker is started with (`workerData`). */
 export interface FoldWorkerConfig {
   readonly spoolDir: string;
-  readonly outDir: string;
-  readonly fsync: boolean;
+  /**
+   * The bundle sink, as `FileBundleSink.toWorkerData()` gives it: folder, fsync, ledger, signer
+   * role, the signing key as a KeyObject (never text: it is never logged) and the ledger's lock,
+   * shared with the fallback sink on the receiver's thread.
+   */
+  readonly sink: FileBundleSinkWorkerData;
   readonly writeConcurrency: number;
   readonly cacheSpans: number;
 }

@@ -13,7 +13,7 @@ if (port === null) throw new Error('fold-worker must run as a worker thread');
 const config = workerData as FoldWorkerConfig;
 const engine = new FoldEngine({
   spoolDir: config.spoolDir,
-  sink: new FileBundleSink({ directory: config.outDir, fsync: config.fsync }),
+  sink: FileBundleSink.fromWorkerData(config.sink),
   writeConcurrency: config.writeConcurrency,
   cacheSpans: config.cacheSpans,
 });

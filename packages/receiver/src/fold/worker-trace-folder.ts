@@ -12,11 +12,12 @@ interface InFlight {
 /**
  * Folds in a worker thread, so that folding, canonicalizing, hashing and writing bundles do not
  * take the time of the thread that answers requests. If the worker cannot start or fails, the
- * batches it held fail (the receiver retries them) and folding continues inline, with a
- * `FileBundleSink` on the same folder.
+ * batches it held fail (the receiver retries them) and folding continues inline, with the same
+ * `FileBundleSink` made on this thread (same key, same ledger lock).
  *
  * @example
- * const folder = new WorkerTraceFolder({ spoolDir, outDir, fsync: true, writeConcurrency: 3, cacheSpans: 20_000 }, log);
+ * const sink = new FileBundleSink({ directory: outDir, signingKey, signerRole: 'receiver' });
+ * const folder = new WorkerTraceFolder({ spoolDir, sink: sink.toWorkerData(), writeConcurrency: 3, cacheSpans: 20_000 }, log);
  */
 export class WorkerTraceFolder implements TraceFolder {
   private worker: Worker | undefined;
@@ -72,7 +73,7 @@ export class WorkerTraceFolder implements TraceFolder {
   private inline(): InlineTraceFolder {
     this.fallback ??= new InlineTraceFolder(
       this.config.spoolDir,
-      new FileBundleSink({ directory: this.config.outDir, fsync: this.config.fsync }),
+      FileBundleSink.fromWorkerData(this.config.sink),
       this.config.writeConcurrency,
     );
     return this.fallback;
