@@ -104,6 +104,7 @@ export function startReport() {
         claimed,
         readTrustedKeys(signing.trustedKeys),
         subtle,
+        check?.source?.split(/[\\/]/).pop() ?? null,
       ).catch(
         (/** @type {unknown} */ err) =>
           /** @type {import('./signatures.js').SignatureResult} */ ({

@@ -114,9 +114,11 @@ export function readTrustedKeys(embedded) {
  * @param {string | null} bundleSha256 the bundle's integrity.sha256
  * @param {PageKey[]} trusted
  * @param {SubtleCrypto | null | undefined} subtle
+ * @param {string | null} [bundleName] the bundle's file name, when known: a statement that names
+ *   it otherwise gets a warning (files get renamed in transit, so it is no failure)
  * @returns {Promise<SignatureResult>}
  */
-export async function checkSignatures(envelopeText, bundleSha256, trusted, subtle) {
+export async function checkSignatures(envelopeText, bundleSha256, trusted, subtle, bundleName) {
   if (envelopeText === null) return { state: 'unsigned' };
   /**
    * @param {string} code
@@ -185,6 +187,10 @@ export async function checkSignatures(envelopeText, bundleSha256, trusted, subtl
   }
   /** @type {string[]} */
   const warnings = [];
+  const names = statement.subject.filter((x) => x.sha256 === bundleSha256).map((x) => x.name);
+  if (bundleName && !names.includes(bundleName)) {
+    warnings.push(`signed as ${JSON.stringify(names[0])}, shown as ${JSON.stringify(bundleName)}`);
+  }
   if (sigs.length > MAX_SIGNATURES) {
     warnings.push(`only the first ${MAX_SIGNATURES} of ${sigs.length} signatures were checked`);
   }

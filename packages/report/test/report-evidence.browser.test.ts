@@ -1,4 +1,7 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
 import {
   generateKeyPair,
   serializeEnvelope,
@@ -11,6 +14,8 @@ import {
 import type { RunBundle } from '@llm-workbench/bundle';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The command lives in the CLI package; its behaviour is the report's, so it is tested here.
+import { main } from '../../cli/src/main.js';
 import { renderReport, type RenderReportOptions } from '../src/index.js';
 import { contentPaths, redact, textOf, v3Bundle } from './fixtures/v3-bundle.js';
 import {
@@ -211,6 +216,43 @@ describe.skipIf(SKIP_BROWSER_TESTS)(
         expect(await banner(r)).toContain('Unsigned');
       } finally {
         await r.close();
+      }
+    });
+
+    it('opens what workbench render wrote from files: X.dsse.json picked up, --trust embedded', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'render-signed-'));
+      try {
+        await writeFile(join(dir, 'run.json'), text);
+        await writeFile(join(dir, 'run.dsse.json'), serializeEnvelope(envelope));
+        await writeFile(
+          join(dir, 'alice.pub'),
+          alice.trusted.publicKey.export({ type: 'spki', format: 'pem' }),
+        );
+        const stderr = new PassThrough();
+        const err: Buffer[] = [];
+        stderr.on('data', (c: Buffer) => err.push(c));
+        const code = await main(
+          ['render', join(dir, 'run.json'), '--trust', join(dir, 'alice.pub')],
+          {
+            stdout: new PassThrough(),
+            stderr,
+            stdin: Readable.from(['']),
+            isTTY: false,
+          },
+        );
+        expect(code).toBe(0);
+        expect(Buffer.concat(err).toString('utf8')).toContain('verified by alice.pub');
+        const r = await openReport(browser, await readFile(join(dir, 'run.html'), 'utf8'));
+        try {
+          expect(await state(r, 'signatures')).toBe('verified');
+          expect(await banner(r)).toContain('Signature verified by alice.pub');
+          expect(await banner(r)).toContain('from run.dsse.json');
+          expect(await banner(r)).not.toContain('signed as');
+        } finally {
+          await r.close();
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
       }
     });
 

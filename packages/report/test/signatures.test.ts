@@ -96,6 +96,19 @@ describe('checkSignatures (in the page)', () => {
     });
   });
 
+  it('warns, without failing, when the statement names the bundle file otherwise', async () => {
+    expect(await checkSignatures(text, sha, [alice.page], subtle, 'run.json')).toMatchObject({
+      state: 'verified',
+      warnings: [],
+    });
+    const node = verifyEnvelope(text, { sha256: sha, name: 'renamed.json' }, [alice.trusted]);
+    expect(node.warnings).toEqual(['signed as "run.json", checked as "renamed.json"']);
+    expect(await checkSignatures(text, sha, [alice.page], subtle, 'renamed.json')).toMatchObject({
+      state: 'verified',
+      warnings: ['signed as "run.json", shown as "renamed.json"'],
+    });
+  });
+
   it('calls a signature with one byte changed invalid, when it names a trusted key', async () => {
     const result = await checkSignatures(forge(envelope), sha, [alice.page], subtle);
     expect(result).toMatchObject({

@@ -129,6 +129,7 @@ export interface PageModules {
       bundleSha256: string | null,
       trusted: PageKey[],
       subtle: Subtle | null | undefined,
+      bundleName?: string | null,
     ) => Promise<SignatureResult>;
   };
   'canonicalize.js': { canonicalize: (value: unknown, omitTopLevelMember?: string) => string };
