@@ -10,6 +10,7 @@ import {
   textOf,
   v3Bundle,
 } from './fixtures/v3-bundle.js';
+import { at, v3Cases, type Verdict } from './fixtures/v3-cases.js';
 import { pageModule, type IntegrityResult, type Subtle } from './helpers/page-modules.js';
 
 const { checkIntegrity, parseBundleText } = await pageModule('integrity.js');
@@ -20,12 +21,6 @@ const subtle: Subtle = webcrypto.subtle;
 const BUNDLE_HAS_V3 = (BUNDLE_SCHEMA_VERSION as number) === 3;
 
 type Json = Record<string, unknown>;
-
-interface Verdict {
-  ok: boolean;
-  problems: Array<{ code: string; path: string }>;
-  redactions?: Array<{ path: string; kind: string }>;
-}
 
 function pageVerdict(result: IntegrityResult): Verdict {
   switch (result.state) {
@@ -45,114 +40,6 @@ async function inPage(text: string, withSubtle: Subtle | null = subtle): Promise
   return pageVerdict(await checkIntegrity(text, parseBundleText(text), withSubtle));
 }
 
-function at(bundle: Json, path: string): Json {
-  let value: unknown = bundle;
-  for (const p of path.split('/').slice(1)) value = (value as Json)[p];
-  return value as Json;
-}
-
-/** The version 3 cases, each with what the spec says verify must find. */
-function cases(): Array<{ name: string; text: string; expected: Verdict }> {
-  const full = v3Bundle();
-  const paths = contentPaths(full);
-  expect(paths.length).toBeGreaterThan(5);
-
-  const plain = sealV3(redact(full, paths));
-  delete plain['redactions'];
-
-  const redactedSome = redact(full, ['/model_io/1/input/content', '/artifacts/1/patch']);
-  const redactedAll = redact(full, paths);
-
-  const tamperedContent = JSON.parse(JSON.stringify(full)) as Json;
-  at(tamperedContent, '/model_io/1/output')['content'] = 'a response nobody gave';
-
-  const tamperedCommitment = JSON.parse(JSON.stringify(full)) as Json;
-  at(tamperedCommitment, '/model_io/1/input')['sha256'] = '0'.repeat(64);
-
-  const uncommitted = JSON.parse(JSON.stringify(full)) as Json;
-  at(uncommitted, '/artifacts/1')['patchSha256'] = null;
-
-  const listedButPresent = {
-    ...full,
-    redactions: [{ path: '/model_io/2/output/content', kind: 'model_output' }],
-  };
-  const wrongKind = redact(full, ['/model_io/2/output/content']);
-  (wrongKind['redactions'] as Json[])[0]!['kind'] = 'model_input';
-
-  const swapped = JSON.parse(JSON.stringify(full)) as Json;
-  at(swapped, '/artifacts/0')['content'] = at(full, '/artifacts/1')['content'];
-
-  return [
-    {
-      name: 'plain (no content)',
-      text: textOf(plain),
-      expected: { ok: true, problems: [], redactions: [] },
-    },
-    {
-      name: 'with content',
-      text: textOf(full),
-      expected: { ok: true, problems: [], redactions: [] },
-    },
-    {
-      name: 'some content redacted',
-      text: textOf(redactedSome),
-      expected: {
-        ok: true,
-        problems: [],
-        redactions: [
-          { path: '/artifacts/1/patch', kind: 'artifact_patch' },
-          { path: '/model_io/1/input/content', kind: 'model_input' },
-        ],
-      },
-    },
-    {
-      name: 'all content redacted',
-      text: textOf(redactedAll),
-      expected: {
-        ok: true,
-        problems: [],
-        redactions: redactedAll['redactions'] as Array<{ path: string; kind: string }>,
-      },
-    },
-    {
-      name: 'content changed',
-      text: textOf(tamperedContent),
-      expected: {
-        ok: false,
-        problems: [{ code: 'content_mismatch', path: '/model_io/1/output/content' }],
-      },
-    },
-    {
-      name: 'content of another artifact',
-      text: textOf(swapped),
-      expected: {
-        ok: false,
-        problems: [{ code: 'content_mismatch', path: '/artifacts/0/content' }],
-      },
-    },
-    {
-      name: 'commitment changed',
-      text: textOf(tamperedCommitment),
-      expected: { ok: false, problems: [{ code: 'hash_mismatch', path: '/integrity/sha256' }] },
-    },
-    {
-      name: 'content sealed without a commitment',
-      text: textOf(sealV3(uncommitted)),
-      expected: { ok: false, problems: [{ code: 'content_mismatch', path: '/artifacts/1/patch' }] },
-    },
-    {
-      name: 'a redaction of content that is there',
-      text: textOf(listedButPresent),
-      expected: { ok: false, problems: [{ code: 'bad_redaction', path: '/redactions/0' }] },
-    },
-    {
-      name: 'a redaction of the wrong kind',
-      text: textOf(wrongKind),
-      expected: { ok: false, problems: [{ code: 'bad_redaction', path: '/redactions/0' }] },
-    },
-  ];
-}
-
 describe('checkIntegrity on version 3 bundles (in the page)', () => {
   it('hashes the spec integrity view: redaction keeps the hash, content is not in it', () => {
     const full = v3Bundle();
@@ -164,7 +51,7 @@ describe('checkIntegrity on version 3 bundles (in the page)', () => {
   });
 
   it('finds what the spec says for each case, with WebCrypto and with the JavaScript SHA-256', async () => {
-    for (const c of cases()) {
+    for (const c of v3Cases()) {
       expect(await inPage(c.text), c.name).toEqual(c.expected);
       expect(await inPage(c.text, null), `${c.name} (JavaScript)`).toEqual(c.expected);
     }
@@ -173,7 +60,7 @@ describe('checkIntegrity on version 3 bundles (in the page)', () => {
   it.runIf(BUNDLE_HAS_V3)(
     'agrees with verifyBundle of @llm-workbench/bundle on every case (schema version 3 there)',
     async () => {
-      for (const c of cases()) {
+      for (const c of v3Cases()) {
         const verdict = verifyBundle(c.text);
         const expected: Verdict = verdict.ok
           ? { ok: true, problems: [], redactions: verdict.redactions ?? [] }

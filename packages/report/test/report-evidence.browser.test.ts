@@ -11,13 +11,14 @@ import {
   type DsseEnvelope,
   type TrustedKey,
 } from '@llm-workbench/evidence';
-import type { RunBundle } from '@llm-workbench/bundle';
+import { BUNDLE_SCHEMA_VERSION, verifyBundle, type RunBundle } from '@llm-workbench/bundle';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The command lives in the CLI package; its behaviour is the report's, so it is tested here.
 import { main } from '../../cli/src/main.js';
 import { renderReport, type RenderReportOptions } from '../src/index.js';
 import { contentPaths, redact, textOf, v3Bundle } from './fixtures/v3-bundle.js';
+import { v3Cases, type Verdict } from './fixtures/v3-cases.js';
 import {
   CHROMIUM_PATH,
   inPage,
@@ -216,6 +217,42 @@ describe.skipIf(SKIP_BROWSER_TESTS)(
         expect(await banner(r)).toContain('Unsigned');
       } finally {
         await r.close();
+      }
+    });
+
+    it('gives in Chromium the verdict verifyBundle gives (the spec, until the bundle package has version 3) on each version 3 case', async () => {
+      const bundleHasV3 = (BUNDLE_SCHEMA_VERSION as number) === 3;
+      for (const c of v3Cases()) {
+        let expected: Verdict = c.expected;
+        if (bundleHasV3) {
+          const v = verifyBundle(c.text);
+          expected = v.ok
+            ? { ok: true, problems: [], redactions: v.redactions ?? [] }
+            : { ok: false, problems: v.problems.map(({ code, path }) => ({ code, path })) };
+        }
+        const r = await openReport(browser, renderReport(c.text));
+        try {
+          const integrity = await state(r, 'integrity');
+          const items = await r.page.locator('#integrity .integrity__problems li').allInnerTexts();
+          const problems =
+            integrity === 'mismatch'
+              ? [{ code: 'hash_mismatch', path: '/integrity/sha256' }]
+              : items.map((t) => {
+                  const m = /^(\w+) at (\S+):/.exec(t);
+                  return { code: m?.[1] ?? t, path: m?.[2] ?? '' };
+                });
+          expect({ ok: integrity === 'verified', problems }, c.name).toEqual({
+            ok: expected.ok,
+            problems: expected.problems,
+          });
+          if (expected.ok) {
+            const shown = await r.page.locator('#integrity .integrity__redacted').count();
+            expect(shown, c.name).toBe((expected.redactions ?? []).length > 0 ? 1 : 0);
+          }
+          expect(r.errors, c.name).toEqual([]);
+        } finally {
+          await r.close();
+        }
       }
     });
 
