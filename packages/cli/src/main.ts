@@ -18,6 +18,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'sign bundles: write X.dsse.json beside X.json',
     load: async () => (await import('./commands/sign.js')).signCommand,
   },
+  redact: {
+    summary: 'copy a bundle without its content; it still verifies, with the same hash',
+    load: async () => (await import('./commands/redact.js')).redactCommand,
+  },
   show: {
     summary: 'print a readable timeline of a run',
     load: async () => (await import('./commands/show.js')).showCommand,

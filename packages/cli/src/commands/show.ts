@@ -1,10 +1,13 @@
 import { parseArgs } from 'node:util';
 import {
   parseBundleTime,
+  REDACTION_KINDS,
   summarizeBundle,
   type BundleEvent,
   type ContentRef,
   type ModelIoReceipt,
+  type Redaction,
+  type RedactionKind,
   type RunBundle,
 } from '@llm-workbench/bundle';
 import { estimateCosts } from '@llm-workbench/pricing';
@@ -21,8 +24,11 @@ cost, duration, the vocabulary read) with totals, tool calls, and artifacts with
 A call that reported no cost shows an estimate, marked '~… (est.)', from the price data of
 @pydantic/genai-prices (its version is printed); estimates are not part of the bundle.
 A bundle whose integrity fails is still shown, under a warning, and exits 1.
+Content removed by \`workbench redact\` is counted by kind under Redacted, and marked where it
+was (model calls, tool calls, artifacts); its sha256 commitments still verify.
 --json prints the derived summary (gates, model and tool totals) with the verification result,
-and the estimates under estimatedCost (with pricing.source and pricing.version).`;
+the redactions (path and kind) and their counts by kind, and the estimates under estimatedCost
+(with pricing.source and pricing.version).`;
 
 /** `workbench show FILE [--json]` */
 export const showCommand: Command = async (argv, io) => {
@@ -41,6 +47,11 @@ export const showCommand: Command = async (argv, io) => {
   const summary = summarizeBundle(bundle);
   // Derived here, never stored: the bundle's hash must not depend on the reader's price data.
   const estimates = estimateCosts(bundle);
+  // What the file lists as redacted; verify checked each entry when it passed.
+  const redactions: Redaction[] = Array.isArray(bundle.redactions) ? bundle.redactions : [];
+  const redacted = new Set(redactions.map((x) => x.path));
+  const counts = new Map<RedactionKind, number>();
+  for (const x of redactions) counts.set(x.kind, (counts.get(x.kind) ?? 0) + 1);
   if (values.json) {
     writeLine(
       io.stdout,
@@ -58,6 +69,8 @@ export const showCommand: Command = async (argv, io) => {
           totals: { ...summary.totals, cost: Object.fromEntries(summary.totals.cost) },
           tools: Object.fromEntries(summary.tools),
           artifacts: bundle.artifacts.map(({ content: _c, patch: _p, ...a }) => a),
+          redactions,
+          redacted: Object.fromEntries(counts),
           estimatedCost: estimates,
         },
         null,
@@ -74,6 +87,14 @@ export const showCommand: Command = async (argv, io) => {
     out.push(
       `!! INTEGRITY FAILED: ${p?.code ?? ''} ${p?.path ?? ''}: ${p?.message ?? ''}`,
       '!! What follows may have been altered.',
+    );
+  }
+  if (redactions.length > 0) {
+    out.push(
+      `Redacted   ${redactions.length} content(s) removed after sealing; their sha256 commitments remain and verify`,
+      ...REDACTION_KINDS.filter((k) => counts.has(k)).map(
+        (k) => `           ${k.padEnd(17)} ${counts.get(k)}`,
+      ),
     );
   }
   out.push('');
@@ -132,6 +153,7 @@ export const showCommand: Command = async (argv, io) => {
       m.status === null || m.status.code === 'unset' ? '' : m.status.code,
       costOf(m, i),
       readFrom(m),
+      contentState(`/model_io/${i}`, m, redacted),
     ]);
     const t = summary.totals;
     rows.push([
@@ -150,6 +172,7 @@ export const showCommand: Command = async (argv, io) => {
         ...(estimates.priced > 0 ? [formatEstimatedTotals(estimates.totals)] : []),
       ].join(' + '),
       '',
+      '',
     ]);
     out.push(
       ...table(
@@ -166,6 +189,7 @@ export const showCommand: Command = async (argv, io) => {
           'status',
           'cost',
           'read from',
+          'content',
         ],
         rows,
         [3, 4, 5, 6, 7, 8, 10],
@@ -196,8 +220,10 @@ export const showCommand: Command = async (argv, io) => {
   const toolCalls = bundle.events.filter((e) => e.type === 'tool_call');
   if (toolCalls.length > 0) {
     out.push('', 'Tool calls');
-    const hash = (ref: ContentRef): string =>
-      ref.sha256 !== null ? `${ref.sha256.slice(0, 12)}…` : (ref.omitted ?? '');
+    const hash = (ref: ContentRef, path: string): string =>
+      (ref.sha256 !== null ? `${ref.sha256.slice(0, 12)}…` : (ref.omitted ?? '')) +
+      (redacted.has(path) ? ' (redacted)' : '');
+    const at = new Map(bundle.events.map((e, i) => [e, i]));
     out.push(
       ...table(
         ['step', 'tool', 'call id', 'status', 'duration', 'arguments', 'result', 'read from'],
@@ -207,8 +233,8 @@ export const showCommand: Command = async (argv, io) => {
           e.callId ?? '',
           e.status.code === 'unset' ? '' : e.status.code,
           formatMs(e.durationMs),
-          hash(e.arguments),
-          hash(e.result),
+          hash(e.arguments, `/events/${at.get(e)}/arguments/content`),
+          hash(e.result, `/events/${at.get(e)}/result/content`),
           e.vocabularies.join(', '),
         ]),
         [4],
@@ -220,7 +246,7 @@ export const showCommand: Command = async (argv, io) => {
     out.push(
       ...table(
         ['key', 'version', 'from', 'sha256', 'size', 'type', 'step', 'held'],
-        bundle.artifacts.map((a) => [
+        bundle.artifacts.map((a, i) => [
           a.key,
           `v${a.version ?? '?'}`,
           a.parentVersion !== null ? `v${a.parentVersion}` : '',
@@ -228,9 +254,14 @@ export const showCommand: Command = async (argv, io) => {
           a.size !== null ? `${a.size} B` : '',
           a.mediaType ?? '',
           a.stepId ?? '',
-          [a.content !== null ? 'content' : '', a.patch !== null ? 'patch' : '']
+          [
+            a.content !== null ? 'content' : '',
+            redacted.has(`/artifacts/${i}/content`) ? 'content redacted' : '',
+            a.patch !== null ? 'patch' : '',
+            redacted.has(`/artifacts/${i}/patch`) ? 'patch redacted' : '',
+          ]
             .filter(Boolean)
-            .join('+'),
+            .join(', '),
         ]),
       ).map((l) => `  ${l}`),
     );
@@ -243,6 +274,17 @@ export const showCommand: Command = async (argv, io) => {
   writeLine(io.stdout, out.join('\n'));
   return verification.ok ? EXIT.ok : EXIT.failed;
 };
+
+/** Whether a receipt holds its input and output: `in+out`, `in redacted`, ... */
+function contentState(at: string, m: ModelIoReceipt, redacted: ReadonlySet<string>): string {
+  const one = (name: 'input' | 'output', short: string): string =>
+    m[name].content !== null
+      ? short
+      : redacted.has(`${at}/${name}/content`)
+        ? `${short} redacted`
+        : '';
+  return [one('input', 'in'), one('output', 'out')].filter(Boolean).join(', ');
+}
 
 function offset(time: string | null, t0: bigint | null): string {
   if (time === null || t0 === null) return '         ?';
