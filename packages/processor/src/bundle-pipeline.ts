@@ -118,6 +118,8 @@ export class BundlePipeline {
             );
             for (const item of items) this.processInline(item);
           },
+          // A worker killed mid-append would hold the folder's ledger lock forever.
+          exited: (threadId) => sink.releaseLedgerLockOf(threadId),
         },
         spawn,
       );

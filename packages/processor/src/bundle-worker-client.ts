@@ -16,6 +16,11 @@ export interface BundleWorkerHandlers {
    * when the worker is gone for good (it could not start, crashed or exited).
    */
   handBack(items: readonly TraceItem[], reason: string, fatal: boolean): void;
+  /**
+   * The worker thread `threadId` has exited (before its items are handed back): what it held,
+   * such as the folder's ledger lock, is freed here.
+   */
+  exited?(threadId: number): void;
 }
 
 interface InFlight {
@@ -109,12 +114,17 @@ export class BundleWorkerClient {
       return undefined;
     }
     worker.unref();
+    // Read now: a Worker's threadId is -1 once it has exited.
+    const threadId = worker.threadId;
     worker.on('message', (message: FromWorker) => this.onMessage(message));
     worker.on('error', (err) => this.die(`the bundle worker failed: ${text(err)}`));
     worker.on('messageerror', (err) =>
       this.die(`a message from the bundle worker was lost: ${text(err)}`),
     );
-    worker.on('exit', (code) => this.die(`the bundle worker exited with code ${code}`));
+    worker.on('exit', (code) => {
+      this.handlers.exited?.(threadId);
+      this.die(`the bundle worker exited with code ${code}`);
+    });
     this.worker = worker;
     return worker;
   }

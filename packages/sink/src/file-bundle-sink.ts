@@ -131,6 +131,19 @@ export class FileBundleSink implements BundleSink {
     });
   }
 
+  /**
+   * Frees the folder's ledger lock if the worker thread `threadId`, which wrote with this sink's
+   * {@link toWorkerData}, exited holding it (killed or crashed mid-append); otherwise this
+   * thread's appends would wait for it until they fail with `ledger_busy`. Call it only once that
+   * thread has exited. Returns whether it held the lock.
+   *
+   * @example
+   * worker.once('exit', () => sink.releaseLedgerLockOf(worker.threadId));
+   */
+  releaseLedgerLockOf(threadId: number): boolean {
+    return this.ledgerLock.releaseHeldBy(threadId);
+  }
+
   async write(bundle: RunBundle): Promise<BundleWriteResult> {
     const traceId = bundle.run.traceId;
     if (!isValidTraceId(traceId)) {

@@ -1,8 +1,12 @@
+import { threadId } from 'node:worker_threads';
+
 /**
  * A mutex shared by the threads of one process, over a SharedArrayBuffer: the ledger of a folder
  * takes one append at a time even when an application thread and a worker thread both write
  * bundles into it (the span processor's inline fallback beside its worker, the receiver's fold
- * worker and its fallback). Waiting is asynchronous (`Atomics.waitAsync`): no thread blocks.
+ * worker and its fallback). Waiting is asynchronous (`Atomics.waitAsync`): no thread blocks. The
+ * cell holds the holder's thread id + 1, so that a thread that died holding it can be named and
+ * its hold released by the thread that saw it die.
  */
 export class ThreadLock {
   readonly buffer: SharedArrayBuffer;
@@ -17,10 +21,11 @@ export class ThreadLock {
   async acquire(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (Atomics.compareExchange(this.#cell, 0, 0, 1) === 0) return true;
+      const holder = Atomics.compareExchange(this.#cell, 0, 0, threadId + 1);
+      if (holder === 0) return true;
       const left = deadline - Date.now();
       if (left <= 0) return false;
-      const wait = waitAsync(this.#cell, 0, 1, left);
+      const wait = waitAsync(this.#cell, 0, holder, left);
       if (wait.async) await wait.value;
     }
   }
@@ -28,6 +33,13 @@ export class ThreadLock {
   release(): void {
     Atomics.store(this.#cell, 0, 0);
     Atomics.notify(this.#cell, 0, 1);
+  }
+
+  /** Frees the lock if the thread `id` holds it: for a thread that has exited holding it. */
+  releaseHeldBy(id: number): boolean {
+    if (Atomics.compareExchange(this.#cell, 0, id + 1, 0) !== id + 1) return false;
+    Atomics.notify(this.#cell, 0, 1);
+    return true;
   }
 }
 

@@ -22,6 +22,8 @@ interface InFlight {
 export class WorkerTraceFolder implements TraceFolder {
   private worker: Worker | undefined;
   private fallback: InlineTraceFolder | undefined;
+  /** The worker's sink made on this thread: the fallback's, sharing its ledger lock. */
+  private readonly sink: FileBundleSink;
   private nextId = 1;
   private readonly inFlight = new Map<number, InFlight>();
   private closing = false;
@@ -33,14 +35,21 @@ export class WorkerTraceFolder implements TraceFolder {
     private readonly log: (line: string) => void,
     spawn: (options: WorkerOptions) => Worker = spawnWorker,
   ) {
+    this.sink = FileBundleSink.fromWorkerData(config.sink);
     try {
       const worker = spawn({ workerData: config, name: 'workbench-fold' });
+      // Read now: a Worker's threadId is -1 once it has exited.
+      const threadId = worker.threadId;
       worker.on('message', (m: FromFoldWorker) => this.onMessage(m));
       worker.on('error', (err) => this.die(`the fold worker failed: ${err.message}`));
       worker.on('messageerror', (err) =>
         this.die(`a message from the fold worker was lost: ${err.message}`),
       );
-      worker.on('exit', (code) => this.die(`the fold worker exited with code ${code}`));
+      worker.on('exit', (code) => {
+        // A worker that died mid-append would hold the folder's ledger lock forever.
+        this.sink.releaseLedgerLockOf(threadId);
+        this.die(`the fold worker exited with code ${code}`);
+      });
       worker.unref();
       this.worker = worker;
     } catch (err) {
@@ -73,7 +82,7 @@ export class WorkerTraceFolder implements TraceFolder {
   private inline(): InlineTraceFolder {
     this.fallback ??= new InlineTraceFolder(
       this.config.spoolDir,
-      FileBundleSink.fromWorkerData(this.config.sink),
+      this.sink,
       this.config.writeConcurrency,
     );
     return this.fallback;
