@@ -16,7 +16,12 @@ export interface ContentMember {
   commitment: 'sha256' | 'patchSha256';
 }
 
-/** Every kind of content, in the order `contentMembers` lists them within one holder array. */
+/**
+ * The six kinds of inline content a bundle can hold, as `redactions` and `--keep` name them.
+ *
+ * @example
+ * redactBundle(bundle, { keep: REDACTION_KINDS.filter((k) => k.startsWith('artifact_')) });
+ */
 export const REDACTION_KINDS: readonly RedactionKind[] = [
   'model_input',
   'model_output',

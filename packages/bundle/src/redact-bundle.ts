@@ -2,7 +2,13 @@ import { contentMembers } from './content-members.js';
 import { replaceContents, UNCHANGED } from './integrity-view.js';
 import type { Redaction, RedactionKind, RunBundle } from './types.js';
 
-/** Why `redactBundle` refused: the bundle's version hashes content, or a content has no commitment. */
+/**
+ * Why `redactBundle` refused: the bundle's version hashes content (`hashes_content`), or a
+ * content has no commitment (`no_commitment`).
+ *
+ * @example
+ * try { redactBundle(old); } catch (e) { if (e instanceof RedactionError) console.error(e.code); }
+ */
 export class RedactionError extends Error {
   override readonly name = 'RedactionError';
 
