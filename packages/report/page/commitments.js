@@ -163,7 +163,7 @@ export async function checkCommitments(bundle, sha256) {
       problems.push({
         code: 'content_mismatch',
         path: m.path,
-        message: `${m.path} is present but has no sha256 commitment`,
+        message: 'content is present but has no sha256 commitment beside it',
       });
       continue;
     }
@@ -172,7 +172,7 @@ export async function checkCommitments(bundle, sha256) {
       problems.push({
         code: 'content_mismatch',
         path: m.path,
-        message: `${m.path} hashes to ${hex}, but its commitment says ${m.commitment}`,
+        message: `content hashes to ${hex}, but its commitment says ${m.commitment}`,
       });
     }
   }

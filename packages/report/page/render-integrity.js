@@ -198,10 +198,9 @@ function redactionNotice(redactions) {
   /** @type {Map<string, number>} */
   const counts = new Map();
   for (const r of redactions) counts.set(r.kind, (counts.get(r.kind) ?? 0) + 1);
-  const order = [
-    ...CONTENT_KINDS,
-    ...[...counts.keys()].filter((k) => !CONTENT_KINDS.includes(/** @type {never} */ (k))),
-  ];
+  /** @type {readonly string[]} */
+  const kinds = CONTENT_KINDS;
+  const order = [...kinds, ...[...counts.keys()].filter((k) => !kinds.includes(k))];
   const parts = order
     .filter((k) => counts.has(k))
     .map((k) => {

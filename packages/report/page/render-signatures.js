@@ -37,7 +37,9 @@ const TONE = /** @type {const} */ ({
 export function renderSignatures(el, result, integrity, source) {
   clear(el);
   const state = result === null ? 'checking' : result.state;
-  el.className = `integrity signatures integrity--${TONE[state]}`;
+  // A signature over a bundle that no longer matches its hash vouches for nothing shown here.
+  const unbacked = state === 'verified' && integrity !== null && integrity.state !== 'verified';
+  el.className = `integrity signatures integrity--${unbacked ? 'warn' : TONE[state]}`;
   el.dataset['state'] = state;
   document.documentElement.dataset['signatures'] = state;
   const from = source ? h('code', null, source) : 'the envelope';
@@ -94,7 +96,7 @@ export function renderSignatures(el, result, integrity, source) {
         `The envelope's in-toto statement names this bundle by its integrity.sha256, and its Ed25519 signature, checked in this page with ${engine}, was made by the private key of a public key trusted when this report was rendered.`,
       ),
     );
-    if (integrity !== null && integrity.state !== 'verified') {
+    if (unbacked) {
       el.append(
         h(
           'p',

@@ -315,6 +315,13 @@ describe.skipIf(SKIP_BROWSER_TESTS)(
         // The signature still names the sealed hash, and the banner says the file no longer holds it.
         expect(await state(r, 'signatures')).toBe('verified');
         expect(await banner(r)).toContain('not for what this file holds now');
+        // Amber, not green: it vouches for nothing this page shows.
+        expect(
+          await inPage(
+            r.page,
+            `getComputedStyle(document.getElementById('signatures')).backgroundColor`,
+          ),
+        ).toBe('rgb(255, 248, 197)');
         await r.page.screenshot({ path: join(OUTPUT_DIR, 'content-tampered.png') });
       } finally {
         await r.close();
