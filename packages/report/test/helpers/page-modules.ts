@@ -69,6 +69,12 @@ export interface StepView {
   status: { code: string | null; message: string | null };
 }
 
+export interface ContentView {
+  sha256: string | null;
+  content: string | null;
+  omitted: string | null;
+  redacted: boolean;
+}
 export interface PageKey {
   label: string;
   keyId: string;
@@ -180,6 +186,15 @@ export interface PageModules {
       isObject: boolean;
       steps: StepView[];
       run: { name: string | null };
+      modelCalls: Array<{ input: ContentView; output: ContentView }>;
+      toolCalls: Array<{ arguments: ContentView; result: ContentView }>;
+      artifacts: Array<{
+        content: string | null;
+        patch: string | null;
+        redactedContent: boolean;
+        redactedPatch: boolean;
+        patchSha256: string | null;
+      }>;
     };
   };
 }
