@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyBundle, type RunBundle } from '@llm-workbench/bundle';
+import { LEDGER_FILE, readLedger } from '@llm-workbench/evidence';
+import { checkFolder } from '../../sink/test/fixtures/read-folder.js';
 import { bundleFiles, readBundleText, runRecords, sendSpans, tempDir, waitFor } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -144,6 +146,10 @@ describe('the receiver killed with SIGKILL while traces stream in', () => {
         expect(bundle.run.spanCount).toBe(6);
         expect(bundle.run.complete).toBe(true);
       }
+      // The ledger ends consistent: each bundle recorded once, whatever the kills interrupted.
+      const verdict = checkFolder(out);
+      expect(verdict.problems).toEqual([]);
+      expect(verdict).toMatchObject({ ok: true, recorded: plans.length, lines: plans.length });
       // Settled traces leave nothing behind but the journal and the active (empty) segment.
       expect(readdirSync(join(data, 'spool')).length).toBeLessThanOrEqual(1);
       expect(duplicates).toBe(30);
@@ -180,6 +186,10 @@ describe('the receiver killed with SIGKILL while traces stream in', () => {
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);
       expect(bundleFiles(out)).toHaveLength(2);
+      // The revision is a ledger line of its own, after the first bundle's.
+      const ledger = readLedger(readFileSync(join(out, LEDGER_FILE), 'utf8'));
+      expect(ledger.entries.map((e) => e.file)).toEqual([primary, revision]);
+      expect(checkFolder(out)).toMatchObject({ ok: true, recorded: 2 });
     },
   );
 });
