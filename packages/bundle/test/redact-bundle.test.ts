@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  computeIntegrity,
   contentMembers,
   foldRun,
   REDACTION_KINDS,
@@ -87,6 +88,34 @@ describe('redactBundle', () => {
       }
       // whatever was redacted on the way, redacting the rest gives the one fully redacted file
       expect(serializeBundle(redactBundle(r))).toBe(serializeBundle(everything));
+    }
+  });
+
+  it('verifies with the same hash whatever subset of content members is removed, in any order', () => {
+    const b = full();
+    const members = contentMembers(b).filter((m) => m.holder[m.key] !== null);
+    const random = rng(99);
+    for (let round = 0; round < 100; round++) {
+      const copy = JSON.parse(serializeBundle(b)) as RunBundle;
+      const chosen = members.filter(() => random() < 0.5);
+      // remove them in a shuffled order, listing each as it goes
+      const order = chosen.map((m) => [random(), m] as const).sort((x, y) => x[0] - y[0]);
+      const byPath = new Map(contentMembers(copy).map((m) => [m.path, m]));
+      const redactions = [];
+      for (const [, m] of order) {
+        const target = byPath.get(m.path)!;
+        target.holder[target.key] = null;
+        redactions.push({ path: m.path, kind: m.kind });
+      }
+      if (redactions.length > 0) {
+        copy.redactions = redactions.sort((x, y) => (x.path < y.path ? -1 : 1));
+      }
+      expect(computeIntegrity(copy)).toEqual(b.integrity);
+      expect(verifyBundle(JSON.stringify(copy))).toMatchObject({
+        ok: true,
+        sha256: b.integrity.sha256,
+        redactions: copy.redactions ?? [],
+      });
     }
   });
 
