@@ -184,6 +184,14 @@ describe('workbench redact', () => {
     expect(statSync(out).mode & 0o777).toBe(0o644);
   });
 
+  it('reads BUNDLE from standard input as -', async () => {
+    const out = join(tempDir('wb-redact-stdin-'), 'shared.json');
+    const r = await runCli(['redact', '-', '-o', out, '--json'], demo.text);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ input: '-', sha256: demo.sha256, envelope: null });
+    expect((await runCli(['verify', out])).code).toBe(0);
+  });
+
   it('refuses bad usage: no OUT, an unknown kind', async () => {
     const noOut = await runCli(['redact', demo.path]);
     expect(noOut.code).toBe(2);
