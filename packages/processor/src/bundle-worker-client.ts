@@ -175,7 +175,7 @@ export class BundleWorkerClient {
  * for the workspace packages. If that fails, the worker reports an error and the pipeline folds
  * inline. Built JavaScript needs none of it.
  */
-function spawnWorker(options: WorkerOptions): Worker {
+export function spawnWorker(options: WorkerOptions): Worker {
   if (!import.meta.url.endsWith('.ts')) {
     return new Worker(new URL('./bundle-worker.js', import.meta.url), options);
   }

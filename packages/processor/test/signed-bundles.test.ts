@@ -12,6 +12,8 @@ import {
   verifyEnvelope,
 } from '@llm-workbench/evidence';
 import { BundlePipeline, resolveFoldingOptions } from '../src/bundle-pipeline.js';
+import { spawnWorker } from '../src/bundle-worker-client.js';
+import type { Worker } from 'node:worker_threads';
 import { FileBundleSink, RunBundleSpanProcessor } from '../src/index.js';
 import { bundleNames, checkFolder, unsignedBundles } from '../../sink/test/fixtures/read-folder.js';
 import { recordRawRun, tempDir, waitFor } from './helpers.js';
@@ -117,5 +119,36 @@ describe('RunBundleSpanProcessor with a signing key', () => {
     const verdict = checkFolder(dir, [trusted]);
     expect(verdict.problems).toEqual([]);
     expect(verdict).toMatchObject({ ok: true, recorded: 2 * n });
+  });
+
+  it('goes on signing inline, on one chain, when its worker is killed mid-stream', async () => {
+    const dir = tempDir('wb-worker-killed-');
+    const { key, trusted } = keyPair();
+    let worker: Worker | undefined;
+    const pipeline = new BundlePipeline(
+      resolveFoldingOptions('test', {
+        sink: new FileBundleSink({ directory: dir, signingKey: key }),
+      }),
+      'test',
+      (options) => (worker = spawnWorker(options)),
+    );
+    const traces = runs(300, 'k');
+    for (const spans of traces.slice(0, 20)) pipeline.submit(spans, false);
+    await waitFor(() => bundleNames(dir).length > 0, 30_000, 'the worker to write');
+    for (const spans of traces.slice(20)) pipeline.submit(spans, false);
+    // Killed while it writes (perhaps holding the ledger lock): its traces come back and are
+    // folded on this thread; a bundle it had placed is found unchanged and recorded.
+    await waitFor(() => bundleNames(dir).length > 30, 30_000, 'more bundles');
+    await worker!.terminate();
+    await pipeline.close('killed');
+    expect(pipeline.stats.sinkErrors).toBe(0);
+    expect(pipeline.stats.bundlesWritten + pipeline.stats.bundlesUnchanged).toBeGreaterThanOrEqual(
+      traces.length,
+    );
+    expect(bundleNames(dir)).toHaveLength(traces.length);
+    expect(unsignedBundles(dir, [trusted])).toEqual([]);
+    const verdict = checkFolder(dir, [trusted]);
+    expect(verdict.problems).toEqual([]);
+    expect(verdict).toMatchObject({ ok: true, recorded: traces.length });
   });
 });
