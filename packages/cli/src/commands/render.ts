@@ -1,18 +1,16 @@
-import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderReport } from '@llm-workbench/report';
 import { verifyBundle } from '@llm-workbench/bundle';
 import {
   envelopeNameFor,
-  KeyError,
   MAX_ENVELOPE_BYTES,
-  trustedKeyFromPem,
   verifyEnvelope,
   type TrustedKey,
 } from '@llm-workbench/evidence';
 import { CliError, EXIT, writeLine, type Command } from '../io.js';
 import { readBounded } from '../read-bounded.js';
+import { loadTrust } from '../trust-keys.js';
 import { readInput } from '../read-input.js';
 import { writeAtomic } from '../write-atomic.js';
 
@@ -45,7 +43,6 @@ lines printed on standard error), 2 on bad usage (a private key given as --trust
 file can't be read or the report can't be written.`;
 
 /** Largest trusted key file read. */
-const MAX_KEY_BYTES = 64 * 1024;
 
 /** `workbench render FILE [-o OUT] [--envelope FILE] [--trust PUB...] [--trust-dir DIR]` */
 export const renderCommand: Command = async (argv, io) => {
@@ -135,41 +132,6 @@ async function readEnvelope(
     `cannot read envelope ${path}: ${'missing' in read ? 'no such file' : read.refused}`,
     EXIT.io,
   );
-}
-
-/** The trusted keys from --trust files and the *.pub files of --trust-dir folders, once each. */
-async function loadTrust(files: string[], dirs: string[]): Promise<TrustedKey[]> {
-  const paths = [...files];
-  for (const dir of dirs) {
-    let names: string[];
-    try {
-      names = (await readdir(dir)).filter((n) => n.endsWith('.pub')).sort();
-    } catch (err) {
-      throw new CliError(`cannot read --trust-dir ${dir}: ${(err as Error).message}`, EXIT.io);
-    }
-    if (names.length === 0) throw new CliError(`--trust-dir ${dir} holds no *.pub file`);
-    paths.push(...names.map((n) => join(dir, n)));
-  }
-  const keys = new Map<string, TrustedKey>();
-  for (const path of paths) {
-    // A key file may well be a link (keys/current.pub → app-2027.pub): the user named it.
-    const read = await readBounded(path, MAX_KEY_BYTES, { follow: true });
-    if (!('text' in read)) {
-      throw new CliError(
-        `cannot read --trust ${path}: ${'missing' in read ? 'no such file' : read.refused}`,
-        EXIT.io,
-      );
-    }
-    try {
-      const key = trustedKeyFromPem(read.text, basename(path));
-      if (!keys.has(key.keyId)) keys.set(key.keyId, key);
-    } catch (err) {
-      // The message names the file and what is wrong, never the key.
-      if (err instanceof KeyError) throw new CliError(`--trust: ${err.message}`);
-      throw err;
-    }
-  }
-  return [...keys.values()];
 }
 
 /** What the envelope says, as checked here: the page checks it again when it is opened. */

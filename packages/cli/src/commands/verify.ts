@@ -7,10 +7,8 @@ import {
   CHECKPOINT_FILE,
   envelopeNameFor,
   isBundleFileName,
-  KeyError,
   LEDGER_FILE,
   MAX_ENVELOPE_BYTES,
-  trustedKeyFromPem,
   verifyEnvelope,
   verifyFolder,
   type FolderBundleCheck,
@@ -21,6 +19,7 @@ import {
 import { CliError, EXIT, writeLine, type CliIo, type Command } from '../io.js';
 import { skippedNote, withoutEnvelopes } from '../bundle-args.js';
 import { readBounded } from '../read-bounded.js';
+import { loadTrust } from '../trust-keys.js';
 import { MAX_INPUT_BYTES, readInput } from '../read-input.js';
 
 const HELP = `Usage: workbench verify BUNDLE... [--trust PUB...] [--trust-dir DIR] [--envelope FILE] [--json]
@@ -55,7 +54,6 @@ given as --trust, say), 3 if a file can't be read.`;
 /** Largest ledger read whole (a line is about 250 bytes: about a million bundles). */
 export const MAX_LEDGER_BYTES = 256 * 1024 * 1024;
 /** Largest trusted key file read. */
-const MAX_KEY_BYTES = 64 * 1024;
 
 interface Problem {
   code: string;
@@ -159,40 +157,6 @@ async function isDirectory(path: string): Promise<boolean> {
 
 function unreadableFile(file: string, message: string): FileResult {
   return { file, ok: false, sha256: null, problems: [{ code: 'unreadable', path: '', message }] };
-}
-
-/** The trusted keys from --trust files and the *.pub files of --trust-dir folders. */
-async function loadTrust(files: string[], dirs: string[]): Promise<TrustedKey[]> {
-  const paths = [...files];
-  for (const dir of dirs) {
-    let names: string[];
-    try {
-      names = (await readdir(dir)).filter((n) => n.endsWith('.pub')).sort();
-    } catch (err) {
-      throw new CliError(`cannot read --trust-dir ${dir}: ${(err as Error).message}`, EXIT.io);
-    }
-    if (names.length === 0) throw new CliError(`--trust-dir ${dir} holds no *.pub file`);
-    paths.push(...names.map((n) => join(dir, n)));
-  }
-  const keys = new Map<string, TrustedKey>();
-  for (const path of paths) {
-    // A key file may well be a link (keys/current.pub → app-2027.pub): the user named it.
-    const read = await readBounded(path, MAX_KEY_BYTES, { follow: true });
-    if (!('text' in read)) {
-      throw new CliError(
-        `cannot read --trust ${path}: ${'missing' in read ? 'no such file' : read.refused}`,
-        EXIT.io,
-      );
-    }
-    try {
-      const key = trustedKeyFromPem(read.text, basename(path));
-      if (!keys.has(key.keyId)) keys.set(key.keyId, key);
-    } catch (err) {
-      if (err instanceof KeyError) throw new CliError(`--trust: ${err.message}`);
-      throw err;
-    }
-  }
-  return [...keys.values()];
 }
 
 async function verifyFile(
