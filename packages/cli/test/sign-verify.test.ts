@@ -53,6 +53,39 @@ describe('workbench sign', () => {
     expect(readdirSync(dir).filter((n) => n.endsWith('.tmp') || n.startsWith('.'))).toEqual([]);
   });
 
+  it('states the schema version the file was written in, not the one it is read as', async () => {
+    const dir = tempDir();
+    const { key } = await keygen(dir, 'k');
+    const { integrity: _i, ...rest } = JSON.parse(bundleText('old')) as {
+      integrity: unknown;
+      artifacts: Array<Record<string, unknown>>;
+    } & Record<string, unknown>;
+    const v2 = {
+      ...rest,
+      schemaVersion: 2,
+      artifacts: rest.artifacts.map(({ patchSha256: _p, ...a }) => a),
+    };
+    const { canonicalize } = await import('@llm-workbench/bundle');
+    const { createHash } = await import('node:crypto');
+    const file = join(dir, 'v2.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...v2,
+        integrity: {
+          algorithm: 'sha256',
+          canonicalization: 'RFC8785',
+          sha256: createHash('sha256').update(canonicalize(v2)).digest('hex'),
+        },
+      }),
+    );
+    const r = await runCli(['sign', file, '--key', key]);
+    expect(r.code, r.stderr).toBe(0);
+    const env = readJson<Envelope>(join(dir, 'v2.dsse.json'));
+    const statement = JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8'));
+    expect(statement.predicate.schemaVersion).toBe(2);
+  });
+
   it('refuses to sign a bundle that does not verify, and writes no envelope', async () => {
     const dir = tempDir();
     const { key } = await keygen(dir, 'k');

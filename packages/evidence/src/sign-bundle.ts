@@ -22,11 +22,20 @@ export function signBundle(
   bundle: RunBundle,
   name: string,
   key: SigningKey,
-  options: { role: SignerRole; signedAt?: Date },
+  options: {
+    role: SignerRole;
+    signedAt?: Date;
+    /**
+     * The schema version the bundle's file was written in, when it was read through
+     * `upgradeBundle` (`verifyBundle`'s `schemaVersion`). Default: the bundle's own.
+     */
+    schemaVersion?: number;
+  },
 ): DsseEnvelope {
   const statement = bundleStatement(bundle, name, {
     role: options.role,
     signedAt: options.signedAt ?? new Date(),
+    ...(options.schemaVersion === undefined ? {} : { schemaVersion: options.schemaVersion }),
   });
   const payload = Buffer.from(canonicalize(statement), 'utf8');
   return {

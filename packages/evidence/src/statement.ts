@@ -38,13 +38,13 @@ export interface RunBundleStatement {
 export function bundleStatement(
   bundle: RunBundle,
   name: string,
-  options: { role: SignerRole; signedAt: Date },
+  options: { role: SignerRole; signedAt: Date; schemaVersion?: number },
 ): RunBundleStatement {
   return {
     _type: STATEMENT_TYPE,
     predicate: {
       runId: bundle.run.runId,
-      schemaVersion: bundle.schemaVersion,
+      schemaVersion: options.schemaVersion ?? bundle.schemaVersion,
       signedAt: options.signedAt.toISOString(),
       signerRole: options.role,
       traceId: bundle.run.traceId,

@@ -4,7 +4,6 @@ import {
   upgradeBundle,
   verifyBundle,
   type RunBundle,
-  type RunBundleV1,
   type VerifyResult,
 } from '@llm-workbench/bundle';
 import type { TrustedKey } from '@llm-workbench/evidence';
@@ -193,10 +192,7 @@ function estimatesOf(
       const value: unknown = JSON.parse(text);
       const parsed = anyRunBundleSchema.safeParse(value);
       if (!parsed.success) return null;
-      bundle =
-        parsed.data.schemaVersion === 1
-          ? upgradeBundle(value as RunBundleV1)
-          : (value as RunBundle);
+      bundle = upgradeBundle(value as Parameters<typeof upgradeBundle>[0]);
     }
     return estimateCosts(bundle);
   } catch {

@@ -166,7 +166,10 @@ async function signOne(
   /** The role the statement states: a countersignature vouches for the first signer's statement. */
   let statedRole: string = role;
   if (existing === null) {
-    envelope = signBundle(verified.bundle, name, key, { role });
+    envelope = signBundle(verified.bundle, name, key, {
+      role,
+      schemaVersion: verified.schemaVersion,
+    });
     status = 'signed';
   } else {
     const check = verifyEnvelope(existing, { sha256: verified.sha256, name }, []);
