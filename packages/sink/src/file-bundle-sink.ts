@@ -3,13 +3,19 @@ import { close, constants, fsync, open, write } from 'node:fs';
 import { link, lstat, mkdir, readFile, realpath, rename, unlink } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
-import { isValidTraceId, serializeBundle, type RunBundle } from '@llm-workbench/bundle';
+import {
+  isValidTraceId,
+  serializeBundle,
+  verifyBundle,
+  type RunBundle,
+} from '@llm-workbench/bundle';
 import {
   envelopeNameFor,
   serializeEnvelope,
   SIGNER_ROLES,
   signBundle,
   SigningKey,
+  verifyEnvelope,
   type SignerRole,
 } from '@llm-workbench/evidence';
 import { BundleSinkError } from './bundle-sink-error.js';
@@ -185,6 +191,7 @@ export class FileBundleSink implements BundleSink {
         await this.afterPlace(dir, primary, bundle, placed);
         return { status: placed, location: join(dir, primary) };
       }
+      await this.recordExisting(dir, primary);
       const revision = `${traceId}.${bundle.integrity.sha256.slice(0, 12)}.json`;
       const second = await this.place(dir, tmp, revision, bundle, bytes);
       // A different bundle under this hash prefix (one in 2^48) is left alone, as before.
@@ -254,15 +261,38 @@ export class FileBundleSink implements BundleSink {
       if (!present) await this.writeEnvelope(name, bundle);
     }
     if (!this.ledger) return;
-    const ledger = (this.folderLedger ??= new FolderLedger(dir, {
-      fsync: this.fsync,
-      signingKey: this.signingKey,
-      lock: this.ledgerLock,
-      writeAtomic: (file, text) => this.writeAtomic(file, text),
-      syncDirectory: () => this.syncDirectory(),
-    }));
+    const ledger = this.ledgerFor(dir);
     const sha256 = bundle.integrity.sha256;
     await (status === 'written' ? ledger.record(name, sha256) : ledger.ensure(name, sha256));
+  }
+
+  /**
+   * Records in the ledger, if it does not name it yet, the bundle already at `name` that a
+   * revision is about to be written beside. After a crash between placing a bundle and appending
+   * its line, the refold of its trace finds the same bytes (`unchanged`) and records it; but when
+   * late spans arrived meanwhile, the refold makes a revision instead, and this records the first
+   * bundle, ahead of it. Only a whole bundle is recorded, and with a key only one whose envelope
+   * this key signed: a file copied into the folder stays outside the ledger, where verification
+   * reports it.
+   */
+  private async recordExisting(dir: string, name: string): Promise<void> {
+    if (!this.ledger) return;
+    const text = await this.readExisting(join(dir, name));
+    if (text === null) return;
+    const verified = verifyBundle(text);
+    if (!verified.ok) return;
+    const key = this.signingKey;
+    if (key !== undefined) {
+      const envelope = await readFile(join(dir, envelopeNameFor(name)), 'utf8').catch(() => null);
+      const self = { keyId: key.keyId, publicKey: key.publicKey, label: 'this sink' };
+      if (
+        envelope === null ||
+        !verifyEnvelope(envelope, { sha256: verified.sha256, name }, [self]).ok
+      ) {
+        return;
+      }
+    }
+    await this.ledgerFor(dir).ensure(name, verified.sha256);
   }
 
   /** The text of the regular file at `target`, or null when there is none. */
@@ -306,6 +336,16 @@ export class FileBundleSink implements BundleSink {
       await unlink(tmp).catch(() => undefined);
     }
     if (this.fsync) await this.syncDirectory();
+  }
+
+  private ledgerFor(dir: string): FolderLedger {
+    return (this.folderLedger ??= new FolderLedger(dir, {
+      fsync: this.fsync,
+      signingKey: this.signingKey,
+      lock: this.ledgerLock,
+      writeAtomic: (file, text) => this.writeAtomic(file, text),
+      syncDirectory: () => this.syncDirectory(),
+    }));
   }
 
   private tmpName(): string {

@@ -98,6 +98,30 @@ describe('FileBundleSink ledger', () => {
     expect(checkFolder(dir)).toMatchObject({ ok: true, recorded: 3 });
   });
 
+  it('records a first bundle left outside the ledger (a crash) before the revision a refold with late spans writes', async () => {
+    const { key, trusted } = keys();
+    const first = bundle(0, 'first');
+    const late = bundle(0, 'with a late span');
+    const primary = `${first.run.traceId}.json`;
+    const revision = `${first.run.traceId}.${late.integrity.sha256.slice(0, 12)}.json`;
+    for (const signingKey of [undefined, key]) {
+      const dir = tmp();
+      // Placed (and signed) by this writer, then killed before its line: no line.
+      await new FileBundleSink({ directory: dir, ledger: false, signingKey }).write(first);
+      const sink = new FileBundleSink({ directory: dir, signingKey });
+      expect((await sink.write(late)).status).toBe('revision');
+      const files = readLedger(ledgerOf(dir)).entries.map((e) => e.file);
+      expect(files).toEqual([primary, revision]);
+      expect(checkFolder(dir, signingKey === undefined ? [] : [trusted]).ok).toBe(true);
+    }
+    // With a key, a bundle this key did not sign (copied in) is not taken into the ledger.
+    const dir = tmp();
+    await new FileBundleSink({ directory: dir, ledger: false }).write(first);
+    await new FileBundleSink({ directory: dir, signingKey: key }).write(late);
+    expect(readLedger(ledgerOf(dir)).entries.map((e) => e.file)).toEqual([revision]);
+    expect(checkFolder(dir).problems).toMatchObject([{ code: 'outside_ledger', file: primary }]);
+  });
+
   it('finds a file in a ledger too long to remember, by reading it, and does not record it twice', async () => {
     const dir = tmp();
     const x = bundle(7);
