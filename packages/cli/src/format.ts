@@ -1,3 +1,5 @@
+import { printable } from './io.js';
+
 /** Milliseconds for people: `812.5 ms`, `2.500 s`, `3 min 4.0 s`. */
 export function formatMs(ms: number | null): string {
   if (ms === null) return '';
@@ -17,8 +19,13 @@ export function formatCost(amount: number, currency: string | null): string {
   return `${amount.toFixed(6).replace(/0{1,4}$/, '')} ${currency ?? ''}`.trim();
 }
 
-/** A plain-text table; columns listed in `right` are right-aligned. */
+/**
+ * A plain-text table; columns listed in `right` are right-aligned. Cells are escaped here (see
+ * `printable`), so that widths are those of what the terminal shows.
+ */
 export function table(header: string[], rows: string[][], right: number[] = []): string[] {
+  header = header.map(printable);
+  rows = rows.map((r) => r.map(printable));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const fmt = (cells: string[]): string =>
     cells

@@ -1,4 +1,4 @@
-import { CliError, EXIT, writeLine, type CliIo, type Command } from './io.js';
+import { CliError, EXIT, writeLine, writeText, type CliIo, type Command } from './io.js';
 
 /** Commands, loaded lazily so that `workbench verify` does not load the receiver or the SDK. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -72,12 +72,13 @@ function usage(): string {
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    writeLine(name === undefined ? io.stderr : io.stdout, usage());
+    writeText(name === undefined ? io.stderr : io.stdout, usage());
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!entry) {
-    writeLine(io.stderr, `workbench: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    writeLine(io.stderr, `workbench: unknown command ${JSON.stringify(name)}`);
+    writeText(io.stderr, `\n${usage()}`);
     return EXIT.usage;
   }
   try {
@@ -85,7 +86,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return await command(rest, io);
   } catch (err) {
     if (err instanceof CliError) {
+      // The message is one line whatever file name it quotes; only the help spans lines.
       writeLine(io.stderr, `workbench ${name}: ${err.message}`);
+      if (err.help !== undefined) writeText(io.stderr, `\n${err.help}`);
       return err.exitCode;
     }
     if (
@@ -100,7 +103,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       writeLine(io.stderr, `workbench ${name}: ${(err as Error).message}`);
       return EXIT.usage;
     }
-    writeLine(io.stderr, `workbench ${name}: ${(err as Error).stack ?? String(err)}`);
+    writeText(io.stderr, `workbench ${name}: ${(err as Error).stack ?? String(err)}`);
     return EXIT.io;
   }
 }

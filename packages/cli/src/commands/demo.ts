@@ -5,7 +5,7 @@ import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import type { BundleWriteResult } from '@llm-workbench/sink';
 import { runDemoAgent } from '@llm-workbench/demo';
 import { FileBundleSink, RunBundleSpanProcessor } from '@llm-workbench/processor';
-import { CliError, EXIT, writeLine, type Command } from '../io.js';
+import { CliError, EXIT, writeLine, writeText, type Command } from '../io.js';
 
 const HELP = `Usage: workbench demo [--out DIR] [--runs N] [--json]
 
@@ -26,7 +26,7 @@ export const demoCommand: Command = async (argv, io) => {
     },
   });
   if (values.help) {
-    writeLine(io.stdout, HELP);
+    writeText(io.stdout, HELP);
     return EXIT.ok;
   }
   const runs = Number(values.runs);
@@ -75,7 +75,7 @@ export const demoCommand: Command = async (argv, io) => {
       EXIT.io,
     );
   }
-  if (values.json) writeLine(io.stdout, JSON.stringify(written, null, 2));
+  if (values.json) writeText(io.stdout, JSON.stringify(written, null, 2));
   else for (const w of written) writeLine(io.stdout, w.path);
   return EXIT.ok;
 };

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { diffBundles, type BundleChange } from '@llm-workbench/bundle';
 import { estimateCosts, pricingLabel, type CostEstimates } from '@llm-workbench/pricing';
-import { CliError, EXIT, writeLine, type Command } from '../io.js';
+import { CliError, EXIT, writeLine, writeText, writeLines, type Command } from '../io.js';
 import { loadBundle } from '../load-bundle.js';
 import { table } from '../format.js';
 
@@ -23,10 +23,11 @@ export const diffCommand: Command = async (argv, io) => {
     options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) {
-    writeLine(io.stdout, HELP);
+    writeText(io.stdout, HELP);
     return EXIT.ok;
   }
-  if (positionals.length !== 2) throw new CliError(`expected two bundles\n\n${HELP}`);
+  if (positionals.length !== 2)
+    throw new CliError(`expected two bundles`, EXIT.usage, { help: HELP });
   const [fa, fb] = positionals as [string, string];
   const a = await loadBundle(fa, io.stdin);
   const b = await loadBundle(fb, io.stdin);
@@ -39,7 +40,7 @@ export const diffCommand: Command = async (argv, io) => {
     x.verification.ok ? [] : [`warning: ${i === 0 ? fa : fb} fails verification`],
   );
   if (values.json) {
-    writeLine(
+    writeText(
       io.stdout,
       JSON.stringify(
         {
@@ -69,7 +70,7 @@ export const diffCommand: Command = async (argv, io) => {
       const value = (c: BundleChange, v: string | number | null) =>
         v === null ? '—' : isEstimate(c) ? `~${v}` : String(v);
       const rows = changes.map((c) => [c.area, c.subject, value(c, c.before), value(c, c.after)]);
-      writeLine(io.stdout, table(['area', 'what', fa, fb], rows).join('\n'));
+      writeLines(io.stdout, table(['area', 'what', fa, fb], rows));
       if (estimated.length > 0)
         writeLine(
           io.stdout,

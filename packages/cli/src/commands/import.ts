@@ -15,7 +15,15 @@ import {
   type TraceGroups,
 } from '@llm-workbench/import';
 import { FileBundleSink, type BundleWriteResult } from '@llm-workbench/sink';
-import { CliError, EXIT, writeLine, type CliIo, type Command } from '../io.js';
+import {
+  CliError,
+  EXIT,
+  printable,
+  writeLine,
+  writeText,
+  type CliIo,
+  type Command,
+} from '../io.js';
 
 const HELP = `Usage:
   workbench import otlp FILE... --out DIR [--all] [--json]
@@ -83,12 +91,13 @@ export const importCommand: Command = async (argv, io) => {
     },
   });
   if (values.help) {
-    writeLine(io.stdout, HELP);
+    writeText(io.stdout, HELP);
     return EXIT.ok;
   }
   const [source, ...rest] = positionals;
-  if (source === undefined) throw new CliError(`no source given\n\n${HELP}`);
-  if (values.out === undefined) throw new CliError(`--out DIR is required\n\n${HELP}`);
+  if (source === undefined) throw new CliError(`no source given`, EXIT.usage, { help: HELP });
+  if (values.out === undefined)
+    throw new CliError(`--out DIR is required`, EXIT.usage, { help: HELP });
   const sink = new FileBundleSink({ directory: resolve(values.out) });
   const progress = new Progress(io);
   const report: Report = { source, bundles: [], skipped: [], issues: [] };
@@ -96,7 +105,8 @@ export const importCommand: Command = async (argv, io) => {
 
   try {
     if (source === 'otlp') {
-      if (rest.length === 0) throw new CliError(`import otlp needs at least one FILE\n\n${HELP}`);
+      if (rest.length === 0)
+        throw new CliError(`import otlp needs at least one FILE`, EXIT.usage, { help: HELP });
       for (const flag of ['url', 'trace-id', 'service', 'since'] as const) {
         if (values[flag] !== undefined)
           throw new CliError(`--${flag} does not apply to import otlp`);
@@ -134,7 +144,9 @@ export const importCommand: Command = async (argv, io) => {
       await writeAll(folded.bundles, sink, report, progress);
     } else {
       throw new CliError(
-        `unknown source ${JSON.stringify(source)}: expected otlp, jaeger or tempo\n\n${HELP}`,
+        `unknown source ${JSON.stringify(source)}: expected otlp, jaeger or tempo`,
+        EXIT.usage,
+        { help: HELP },
       );
     }
   } catch (err) {
@@ -285,7 +297,7 @@ async function writeAll(
 
 function print(io: CliIo, report: Report, json: boolean): void {
   if (json) {
-    writeLine(io.stdout, JSON.stringify(report, null, 2));
+    writeText(io.stdout, JSON.stringify(report, null, 2));
     return;
   }
   for (const issue of report.issues) {
@@ -352,7 +364,8 @@ class Progress {
     } else {
       line = `${label} ${done} ${unit}`;
     }
-    this.io.stderr.write(`\r\x1b[2K${line}`);
+    // The label is a file name: escaped, as everything printed is; only our own erase is raw.
+    this.io.stderr.write(`\r\x1b[2K${printable(line)}`);
     this.drawn = true;
   }
 

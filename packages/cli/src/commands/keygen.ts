@@ -1,7 +1,7 @@
 import { lstat, unlink } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { generateKeyPair } from '@llm-workbench/evidence';
-import { CliError, EXIT, writeLine, type Command } from '../io.js';
+import { CliError, EXIT, writeLine, writeText, type Command } from '../io.js';
 import { writeAtomic } from '../write-atomic.js';
 
 const HELP = `Usage: workbench keygen -o PREFIX [--json]
@@ -31,14 +31,17 @@ export const keygenCommand: Command = async (argv, io) => {
     },
   });
   if (values.help) {
-    writeLine(io.stdout, HELP);
+    writeText(io.stdout, HELP);
     return EXIT.ok;
   }
   if (positionals.length > 0) {
-    throw new CliError(`unexpected argument ${JSON.stringify(positionals[0])}\n\n${HELP}`);
+    throw new CliError(`unexpected argument ${JSON.stringify(positionals[0])}`, EXIT.usage, {
+      help: HELP,
+    });
   }
   const prefix = values.output;
-  if (prefix === undefined || prefix === '') throw new CliError(`-o PREFIX is required\n\n${HELP}`);
+  if (prefix === undefined || prefix === '')
+    throw new CliError(`-o PREFIX is required`, EXIT.usage, { help: HELP });
   const privatePath = `${prefix}.key`;
   const publicPath = `${prefix}.pub`;
   for (const path of [privatePath, publicPath]) {
@@ -59,7 +62,7 @@ export const keygenCommand: Command = async (argv, io) => {
     throw err;
   }
   if (values.json) {
-    writeLine(
+    writeText(
       io.stdout,
       JSON.stringify(
         { keyId: pair.keyId, privateKey: privatePath, publicKey: publicPath },

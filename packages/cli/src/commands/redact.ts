@@ -11,7 +11,7 @@ import {
   type RunBundle,
 } from '@llm-workbench/bundle';
 import { envelopeNameFor, MAX_ENVELOPE_BYTES, verifyEnvelope } from '@llm-workbench/evidence';
-import { CliError, EXIT, writeLine, type Command } from '../io.js';
+import { CliError, EXIT, writeLine, writeText, writeLines, type Command } from '../io.js';
 import { readBounded } from '../read-bounded.js';
 import { readInput } from '../read-input.js';
 import { writeAtomic } from '../write-atomic.js';
@@ -67,13 +67,15 @@ export const redactCommand: Command = async (argv, io) => {
     },
   });
   if (values.help) {
-    writeLine(io.stdout, HELP);
+    writeText(io.stdout, HELP);
     return EXIT.ok;
   }
-  if (positionals.length !== 1) throw new CliError(`expected one BUNDLE\n\n${HELP}`);
+  if (positionals.length !== 1)
+    throw new CliError(`expected one BUNDLE`, EXIT.usage, { help: HELP });
   const input = positionals[0]!;
   const output = values.output;
-  if (output === undefined || output === '') throw new CliError(`-o OUT is required\n\n${HELP}`);
+  if (output === undefined || output === '')
+    throw new CliError(`-o OUT is required`, EXIT.usage, { help: HELP });
   if (output === '-') throw new CliError('-o -: redact writes a file, atomically; give a path');
   const keep = parseKinds(values.keep ?? []);
   const force = values.force === true;
@@ -153,7 +155,7 @@ export const redactCommand: Command = async (argv, io) => {
     warnings,
   };
   if (values.json) {
-    writeLine(io.stdout, JSON.stringify(result, null, 2));
+    writeText(io.stdout, JSON.stringify(result, null, 2));
     return EXIT.ok;
   }
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
@@ -171,7 +173,7 @@ export const redactCommand: Command = async (argv, io) => {
     );
   }
   for (const w of warnings) lines.push(`warning: ${w}`);
-  writeLine(io.stdout, lines.join('\n'));
+  writeLines(io.stdout, lines);
   return EXIT.ok;
 };
 

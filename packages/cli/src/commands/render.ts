@@ -8,7 +8,7 @@ import {
   verifyEnvelope,
   type TrustedKey,
 } from '@llm-workbench/evidence';
-import { CliError, EXIT, writeLine, type Command } from '../io.js';
+import { CliError, EXIT, writeLine, writeText, type Command } from '../io.js';
 import { readBounded } from '../read-bounded.js';
 import { loadTrust } from '../trust-keys.js';
 import { readInput } from '../read-input.js';
@@ -58,12 +58,14 @@ export const renderCommand: Command = async (argv, io) => {
     },
   });
   if (values.help) {
-    writeLine(io.stdout, HELP);
+    writeText(io.stdout, HELP);
     return EXIT.ok;
   }
   if (positionals.length !== 1) {
     throw new CliError(
-      `${positionals.length === 0 ? 'no file given' : 'give one file'}\n\n${HELP}`,
+      `${positionals.length === 0 ? 'no file given' : 'give one file'}`,
+      EXIT.usage,
+      { help: HELP },
     );
   }
   const file = positionals[0] as string;

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { foldRun, sealBundle, type RunBundle } from '@llm-workbench/bundle';
 import { ImportError, sendSpans, spanRecordsFromBundle } from '@llm-workbench/import';
-import { CliError, EXIT, writeLine, type Command } from '../io.js';
+import { CliError, EXIT, writeLine, writeText, type Command } from '../io.js';
 import { loadBundle } from '../load-bundle.js';
 
 const HELP = `Usage: workbench replay FILE... --endpoint URL [--protocol json|protobuf] [--json]
@@ -41,11 +41,12 @@ export const replayCommand: Command = async (argv, io) => {
     },
   });
   if (values.help) {
-    writeLine(io.stdout, HELP);
+    writeText(io.stdout, HELP);
     return EXIT.ok;
   }
-  if (positionals.length === 0) throw new CliError(`no bundle given\n\n${HELP}`);
-  if (values.endpoint === undefined) throw new CliError(`--endpoint URL is required\n\n${HELP}`);
+  if (positionals.length === 0) throw new CliError(`no bundle given`, EXIT.usage, { help: HELP });
+  if (values.endpoint === undefined)
+    throw new CliError(`--endpoint URL is required`, EXIT.usage, { help: HELP });
   const protocol = values.protocol;
   if (protocol !== 'json' && protocol !== 'protobuf') {
     throw new CliError(`--protocol must be json or protobuf, got ${JSON.stringify(protocol)}`);
@@ -122,7 +123,7 @@ export const replayCommand: Command = async (argv, io) => {
       writeLine(io.stderr, `warning: ${sent.url} refused ${sent.rejectedSpans} spans of ${file}`);
     }
   }
-  if (values.json) writeLine(io.stdout, JSON.stringify(results, null, 2));
+  if (values.json) writeText(io.stdout, JSON.stringify(results, null, 2));
   else {
     for (const r of results) {
       writeLine(io.stdout, `sent ${r.traceId} (${r.spans} spans) from ${r.file} to ${r.url}`);

@@ -12,7 +12,7 @@ import {
 } from '@llm-workbench/bundle';
 import { estimateCosts } from '@llm-workbench/pricing';
 import { estimateLines, formatEstimated, formatEstimatedTotals } from '../estimated-cost.js';
-import { CliError, EXIT, writeLine, type Command } from '../io.js';
+import { CliError, EXIT, writeText, writeLines, type Command } from '../io.js';
 import { loadBundle } from '../load-bundle.js';
 import { formatCost, formatMs, formatTokens, table } from '../format.js';
 
@@ -38,10 +38,10 @@ export const showCommand: Command = async (argv, io) => {
     options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) {
-    writeLine(io.stdout, HELP);
+    writeText(io.stdout, HELP);
     return EXIT.ok;
   }
-  if (positionals.length !== 1) throw new CliError(`expected one FILE\n\n${HELP}`);
+  if (positionals.length !== 1) throw new CliError(`expected one FILE`, EXIT.usage, { help: HELP });
   const file = positionals[0]!;
   const { bundle, verification } = await loadBundle(file, io.stdin);
   const summary = summarizeBundle(bundle);
@@ -53,7 +53,7 @@ export const showCommand: Command = async (argv, io) => {
   const counts = new Map<RedactionKind, number>();
   for (const x of redactions) counts.set(x.kind, (counts.get(x.kind) ?? 0) + 1);
   if (values.json) {
-    writeLine(
+    writeText(
       io.stdout,
       JSON.stringify(
         {
@@ -271,7 +271,7 @@ export const showCommand: Command = async (argv, io) => {
     for (const d of bundle.diagnostics)
       out.push(`  ${d.code}${d.spanId ? ` [span ${d.spanId}]` : ''}: ${d.message}`);
   }
-  writeLine(io.stdout, out.join('\n'));
+  writeLines(io.stdout, out);
   return verification.ok ? EXIT.ok : EXIT.failed;
 };
 

@@ -15,7 +15,7 @@ import {
   type SignerRole,
   type SigningKey,
 } from '@llm-workbench/evidence';
-import { CliError, EXIT, writeLine, type Command } from '../io.js';
+import { CliError, EXIT, writeLine, writeText, type Command } from '../io.js';
 import { skippedNote, withoutEnvelopes } from '../bundle-args.js';
 import { readBounded } from '../read-bounded.js';
 import { readInput } from '../read-input.js';
@@ -63,10 +63,10 @@ export const signCommand: Command = async (argv, io) => {
     },
   });
   if (values.help) {
-    writeLine(io.stdout, HELP);
+    writeText(io.stdout, HELP);
     return EXIT.ok;
   }
-  if (positionals.length === 0) throw new CliError(`no bundle given\n\n${HELP}`);
+  if (positionals.length === 0) throw new CliError(`no bundle given`, EXIT.usage, { help: HELP });
   if (positionals.includes('-')) {
     throw new CliError('sign writes X.dsse.json beside X.json: give files, not standard input');
   }
@@ -84,7 +84,7 @@ export const signCommand: Command = async (argv, io) => {
   const results: SignResult[] = [];
   for (const file of bundles) results.push(await signOne(file, key, role, io.stdin));
   if (values.json) {
-    writeLine(io.stdout, JSON.stringify(results, null, 2));
+    writeText(io.stdout, JSON.stringify(results, null, 2));
   } else {
     for (const r of results) {
       const ok = r.status !== 'refused' && r.status !== 'unreadable';

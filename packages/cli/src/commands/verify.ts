@@ -16,7 +16,7 @@ import {
   type SignatureCheck,
   type TrustedKey,
 } from '@llm-workbench/evidence';
-import { CliError, EXIT, writeLine, type CliIo, type Command } from '../io.js';
+import { CliError, EXIT, writeLine, writeText, type CliIo, type Command } from '../io.js';
 import { skippedNote, withoutEnvelopes } from '../bundle-args.js';
 import { readBounded } from '../read-bounded.js';
 import { loadTrust } from '../trust-keys.js';
@@ -110,10 +110,10 @@ export const verifyCommand: Command = async (argv, io) => {
     },
   });
   if (values.help) {
-    writeLine(io.stdout, HELP);
+    writeText(io.stdout, HELP);
     return EXIT.ok;
   }
-  if (positionals.length === 0) throw new CliError(`no file given\n\n${HELP}`);
+  if (positionals.length === 0) throw new CliError(`no file given`, EXIT.usage, { help: HELP });
   if (values.envelope !== undefined && positionals.length !== 1) {
     throw new CliError('--envelope FILE goes with exactly one bundle');
   }
@@ -141,7 +141,7 @@ export const verifyCommand: Command = async (argv, io) => {
     if (r.problems.some((p) => p.code === 'unreadable')) unreadable = true;
     results.push(r);
   }
-  if (values.json) writeLine(io.stdout, JSON.stringify(results, null, 2));
+  if (values.json) writeText(io.stdout, JSON.stringify(results, null, 2));
   else for (const r of results) print(io, r, trusted.length > 0);
   if (unreadable) return EXIT.io;
   return results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
