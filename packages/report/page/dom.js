@@ -54,8 +54,31 @@ export function svg(tag, attrs, ...children) {
 export function append(parent, children) {
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;
-    parent.appendChild(typeof child === 'object' ? child : document.createTextNode(String(child)));
+    parent.appendChild(
+      typeof child === 'object' ? child : document.createTextNode(visible(String(child))),
+    );
   }
+}
+
+/**
+ * Bidi controls that reorder what is displayed (U+061C, U+200E/F, U+202A–U+202E, U+2066–U+2069),
+ * and C0/C1 controls but tab, line feed and carriage return, which a page shows as nothing.
+ */
+const HIDDEN =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text as it is, with each character that could reorder or hide part of it written as a visible
+ * `\u` escape (as the CLI writes it): an actor holding U+202E displays as sent, not reversed.
+ * Every text the page shows goes through it (see {@link append}).
+ *
+ * @example
+ * visible('moc.elpmaxe@\u202eevil'); // 'moc.elpmaxe@\\u202eevil'
+ * @param {string} text
+ * @returns {string}
+ */
+export function visible(text) {
+  return text.replace(HIDDEN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**
@@ -78,6 +101,8 @@ function setAttrs(el, attrs) {
   if (!attrs) return;
   for (const [name, value] of Object.entries(attrs)) {
     if (value === null || value === undefined || value === false) continue;
-    el.setAttribute(name, value === true ? '' : String(value));
+    // A tooltip is displayed text too.
+    const text = value === true ? '' : String(value);
+    el.setAttribute(name, name === 'title' || name === 'aria-label' ? visible(text) : text);
   }
 }

@@ -1,6 +1,6 @@
 // Who approved what, and when: one row per human gate.
 
-import { h } from './dom.js';
+import { append, h } from './dom.js';
 import { formatClock, formatDuration, formatTime } from './format.js';
 import { renderPaged } from './paging.js';
 import { badge, dataTable, decisionTone, note, orDash } from './ui.js';
@@ -101,7 +101,8 @@ function timeCell(time) {
 function breakAfterAt(actor) {
   const fragment = document.createDocumentFragment();
   const at = actor.indexOf('@');
-  if (at < 0) fragment.append(actor);
-  else fragment.append(actor.slice(0, at + 1), h('wbr'), actor.slice(at + 1));
+  // Through dom.js's append, as all page text, so that bidi controls show escaped.
+  if (at < 0) append(fragment, [actor]);
+  else append(fragment, [actor.slice(0, at + 1), h('wbr'), actor.slice(at + 1)]);
   return fragment;
 }

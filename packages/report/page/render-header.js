@@ -1,6 +1,6 @@
 // The run header: what ran, when, how it ended, and the figures at a glance.
 
-import { h } from './dom.js';
+import { h, visible } from './dom.js';
 import { pricingLabel } from './estimates.js';
 import { formatCosts, formatCount, formatDuration, formatTime, shortHash } from './format.js';
 import { badge, orDash, statusLabel, statusTone } from './ui.js';
@@ -28,7 +28,7 @@ export function renderRunHeader(el, view, gates, totals, estimates = null) {
   const { run } = view;
   const wf = run.workflow;
   const title = view.isObject ? (run.name ?? 'Untitled run') : 'Not a run bundle';
-  document.title = `${title} · Run report`;
+  document.title = visible(`${title} · Run report`);
 
   const badges = h('p', { class: 'run__badges' });
   if (view.isObject) {
