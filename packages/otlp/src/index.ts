@@ -7,7 +7,7 @@ export type {
   OtlpEncoding,
   RejectedSpan,
 } from './types.js';
-export { DEFAULT_MAX_VALUE_DEPTH } from './types.js';
+export { DEFAULT_MAX_SPANS_PER_TRACE, DEFAULT_MAX_VALUE_DEPTH } from './types.js';
 export type {
   OtlpJsonAnyValue,
   OtlpJsonEvent,

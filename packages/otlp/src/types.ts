@@ -63,6 +63,16 @@ export interface DecodeOptions {
 /** Default of {@link DecodeOptions.maxValueDepth}: far beyond any real producer, far below the stack. */
 export const DEFAULT_MAX_VALUE_DEPTH = 64;
 
+/**
+ * Most spans any door keeps of one trace (the receiver's `maxSpansPerTrace`, `workbench import`'s
+ * `--max-spans-per-trace`): further spans are dropped, counted, and the bundle is folded as
+ * incomplete. Far beyond an agent run, far below what a fold holds in memory.
+ *
+ * @example
+ * if (spans.length >= DEFAULT_MAX_SPANS_PER_TRACE) truncated = true;
+ */
+export const DEFAULT_MAX_SPANS_PER_TRACE = 50_000;
+
 /** The two OTLP/HTTP encodings. */
 export type OtlpEncoding = 'json' | 'protobuf';
 

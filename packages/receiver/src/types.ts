@@ -1,4 +1,5 @@
 import type { SigningKey } from '@llm-workbench/evidence';
+import { DEFAULT_MAX_SPANS_PER_TRACE } from '@llm-workbench/otlp';
 import type { BundleSink } from '@llm-workbench/sink';
 
 /**
@@ -42,8 +43,32 @@ export interface ReceiverOptions {
    * requests get 503. Default 64 MiB (some 50,000 traces of 10 spans).
    */
   maxBufferedBytes: number;
-  /** Most requests read and decoded at once; more get 429. Default 64. */
+  /**
+   * Most requests decoded and stored at once, counted from the moment a body has arrived whole;
+   * more get 429. Bodies still arriving hold no slot: together they may hold at most
+   * `maxInflightRequests × maxBodyBytes` bytes of memory, beyond which they get 429. Default 64.
+   */
   maxInflightRequests: number;
+  /**
+   * Longest pause in a request body, and the grace a body gets before `minBodyRate` applies: a
+   * body is answered 408 and its connection closed once it has paused this long, or taken longer
+   * than this plus one second for every `minBodyRate` bytes received. Default 10000 ms.
+   */
+  bodyIdleTimeoutMs: number;
+  /** Bytes per second a request body must average after its grace (see `bodyIdleTimeoutMs`). Default 16 KiB. */
+  minBodyRate: number;
+  /**
+   * Most TCP connections open at once; more are closed as they arrive, so that clients cannot
+   * use up the file descriptors the spool and the bundles need. Default 1024.
+   */
+  maxConnections: number;
+  /**
+   * How long `close()` waits for requests in flight (a body still arriving, a spool write)
+   * before cutting their connections unanswered, and then, separately, for the folds of traces
+   * whose root has arrived (what is left is folded after the next start). `/healthz` answers 503
+   * meanwhile. Default 10000 ms.
+   */
+  shutdownTimeoutMs: number;
   /** Spool segment size before a new segment is started. Default 64 MiB. */
   segmentBytes: number;
   /** Whether the spool fsyncs before answering (durability). Default true. */
@@ -80,9 +105,13 @@ export const RECEIVER_DEFAULTS = {
   lateWindowMs: 60_000,
   maxBodyBytes: 16 * 1024 * 1024,
   maxOpenTraces: 10_000,
-  maxSpansPerTrace: 50_000,
+  maxSpansPerTrace: DEFAULT_MAX_SPANS_PER_TRACE,
   maxBufferedBytes: 64 * 1024 * 1024,
   maxInflightRequests: 64,
+  bodyIdleTimeoutMs: 10_000,
+  minBodyRate: 16 * 1024,
+  maxConnections: 1024,
+  shutdownTimeoutMs: 10_000,
   segmentBytes: 64 * 1024 * 1024,
   fsync: true,
   ledger: true,
@@ -97,9 +126,11 @@ export interface Receiver {
   /** Folds every trace whose root has arrived and waits for the bundles to be written. */
   flush(): Promise<void>;
   /**
-   * Stops accepting requests, waits for those in flight, folds what has its root, writes the
-   * bundles, and closes the spool; traces without a root stay in the spool for the next start.
-   * Runs once; later calls return the same promise.
+   * Stops accepting requests (new ones get 503, `/healthz` answers 503), waits for those in
+   * flight (cutting their connections after `shutdownTimeoutMs`), folds what has its root and
+   * writes the bundles (waiting at most `shutdownTimeoutMs` more), and closes the spool; traces
+   * without a root, and folds not finished in time, stay in the spool for the next start. Runs
+   * once; later calls return the same promise.
    */
   close(): Promise<void>;
 }
