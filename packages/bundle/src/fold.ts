@@ -4,6 +4,7 @@ import { toBundleAttributes, utf8Length } from './attribute-values.js';
 import { canonicalize } from './canonicalize.js';
 import { durationMs, endMicros, MicrosFormatter, nanosToMicros } from './time.js';
 import { wellFormedSpan } from './well-formed-span.js';
+import { fingerprint, resolveVersions } from './span-disputes.js';
 import { GEN_AI } from './vocabularies/gen-ai.js';
 import {
   isModelCallSpan,
@@ -35,6 +36,7 @@ import {
   type JsonValue,
   type ModelIoReceipt,
   type ReceiptSource,
+  type SpanDispute,
   type UnsealedRunBundle,
   type WorkflowSnapshot,
 } from './types.js';
@@ -118,8 +120,21 @@ function otherSteps(byId: ReadonlyMap<string, SpanRecord>): Map<string, StepRead
 export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}): UnsealedRunBundle {
   const diags = new Diagnostics();
   const times = new MicrosFormatter();
-  const unique = dedupe(spans, diags);
+  const { spans: unique, disputes: allDisputes } = dedupe(spans, diags);
   const traceId = chooseTrace(unique, diags);
+  const disputes = allDisputes
+    .filter((d) => d.traceId === traceId)
+    .map((d) => d.dispute)
+    .sort((a, b) => compareStr(a.spanId, b.spanId));
+  for (const d of disputes) {
+    const count = d.variants.length + d.variantsOmitted;
+    diags.add(
+      'conflicting_duplicate_span',
+      `the span arrived in ${count} versions that differ in ${d.paths.length + d.pathsOmitted} facts; what was folded from it is marked disputed, and disputes keeps every version's values`,
+      d.spanId,
+      null,
+    );
+  }
   const byId = new Map<string, SpanRecord>();
   for (const s of unique) if (s.traceId === traceId) byId.set(s.spanId, s);
   const starts = orderByStart(byId.values());
@@ -467,6 +482,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
       compareStr(a.spanId, b.spanId),
   );
   checkArtifactVersions(artifacts, diags);
+  checkGates(events, diags);
 
   const rootReader = root ? new Reader(root.attributes, diags, root.spanId, null) : null;
   const serviceValue = root?.resource[sc.ATTR_SERVICE_NAME];
@@ -495,15 +511,49 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
     workflowSnapshot: snapshot,
   };
 
+  const receipts = modelIo.map((m) => m.receipt);
+  if (disputes.length === 0) {
+    return {
+      artifacts,
+      diagnostics: diags.sorted(),
+      events,
+      model_io: receipts,
+      run,
+      schemaVersion: BUNDLE_SCHEMA_VERSION,
+      steps,
+    };
+  }
+  // What was folded from a span that came in differing versions says so, where it stands.
+  const disputed = new Set(disputes.map((d) => d.spanId));
+  const disputedReceipts = new Set<string>();
+  for (const m of receipts) {
+    if (disputed.has(m.spanId) || m.sources.some((x) => disputed.has(x.spanId))) {
+      disputedReceipts.add(m.spanId);
+    }
+  }
   return {
-    artifacts,
+    artifacts: markDisputed(artifacts, (a) => disputed.has(a.spanId)),
     diagnostics: diags.sorted(),
-    events,
-    model_io: modelIo.map((m) => m.receipt),
+    disputes,
+    events: markDisputed(
+      events,
+      (e) => disputed.has(e.spanId) || (e.type === 'model_io' && disputedReceipts.has(e.spanId)),
+    ),
+    model_io: markDisputed(receipts, (m) => disputedReceipts.has(m.spanId)),
     run,
     schemaVersion: BUNDLE_SCHEMA_VERSION,
-    steps,
+    steps: markDisputed(steps, (s) => disputed.has(s.spanId)),
   };
+}
+
+/** The items with `disputed: true` added to those `isDisputed` picks, members kept in RFC 8785 order. */
+function markDisputed<T extends object>(items: T[], isDisputed: (item: T) => boolean): T[] {
+  return items.map((item) => {
+    if (!isDisputed(item)) return item;
+    const entries: Array<[string, unknown]> = [...Object.entries(item), ['disputed', true]];
+    entries.sort(([a], [b]) => compareStr(a, b));
+    return Object.fromEntries(entries) as T;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -964,6 +1014,38 @@ function checkArtifactVersions(artifacts: readonly BundleArtifact[], diags: Diag
   }
 }
 
+/**
+ * Flags resolutions that answer no request: a gate resolved though never requested, and a gate
+ * resolved again with no request in between (both decisions stay in the timeline, in order).
+ */
+function checkGates(events: readonly BundleEvent[], diags: Diagnostics): void {
+  const open = new Set<string | null>();
+  const resolved = new Set<string | null>();
+  for (const e of events) {
+    if (e.type === 'human_gate_requested') open.add(e.gateId);
+    if (e.type !== 'human_gate_resolved') continue;
+    const name = e.gateId === null ? 'with no id' : JSON.stringify(e.gateId);
+    if (open.delete(e.gateId)) {
+      // answers the open request
+    } else if (resolved.has(e.gateId)) {
+      diags.add(
+        'gate_resolved_again',
+        `gate ${name} was resolved again with no new request; every decision is kept, in order`,
+        e.spanId,
+        sc.ATTR_GATE_DECISION,
+      );
+    } else {
+      diags.add(
+        'gate_resolved_without_request',
+        `gate ${name} was resolved but never requested in this run`,
+        e.spanId,
+        sc.ATTR_GATE_ID,
+      );
+    }
+    resolved.add(e.gateId);
+  }
+}
+
 function statusOf(span: SpanRecord): BundleStatus {
   const message = span.status.message;
   return {
@@ -975,9 +1057,14 @@ function statusOf(span: SpanRecord): BundleStatus {
 // ---------------------------------------------------------------------------------------------
 // Span set: duplicates, trace choice, root, ancestry.
 
-function dedupe(spans: Iterable<SpanRecord>, diags: Diagnostics): SpanRecord[] {
+/** The spans with one version per span id, and the disputes of ids that came in differing versions. */
+function dedupe(
+  spans: Iterable<SpanRecord>,
+  diags: Diagnostics,
+): { spans: SpanRecord[]; disputes: Array<{ traceId: string; dispute: SpanDispute }> } {
   const byKey = new Map<string, SpanRecord>();
-  const conflicts = new Set<string>();
+  /** Every distinct version of an id that came in more than one, by fingerprint. */
+  const versions = new Map<string, Map<string, SpanRecord>>();
   for (const given of spans) {
     const s = wellFormedSpan(given);
     if (!isValidTraceId(s.traceId) || !isValidSpanId(s.spanId)) {
@@ -996,32 +1083,22 @@ function dedupe(spans: Iterable<SpanRecord>, diags: Diagnostics): SpanRecord[] {
       continue;
     }
     if (prev === s) continue;
-    const a = fingerprint(prev);
-    const b = fingerprint(s);
-    if (a === b) continue;
-    conflicts.add(s.spanId);
-    // Deterministic whichever arrives first: keep the one whose fingerprint sorts last.
-    if (b > a) byKey.set(key, s);
+    let seen = versions.get(key);
+    if (seen === undefined) {
+      seen = new Map([[fingerprint(prev), prev]]);
+      versions.set(key, seen);
+    }
+    const fp = fingerprint(s);
+    if (!seen.has(fp)) seen.set(fp, s);
   }
-  for (const id of conflicts) {
-    diags.add(
-      'conflicting_duplicate_span',
-      'the same span id arrived with different contents; one version was kept',
-      id,
-      null,
-    );
+  const disputes: Array<{ traceId: string; dispute: SpanDispute }> = [];
+  for (const [key, seen] of versions) {
+    if (seen.size < 2) continue; // an honest duplicate: the same span delivered again
+    const { kept, dispute } = resolveVersions([...seen.values()], [...seen.keys()]);
+    byKey.set(key, kept);
+    if (dispute !== null) disputes.push({ traceId: kept.traceId, dispute });
   }
-  return [...byKey.values()];
-}
-
-function fingerprint(s: SpanRecord): string {
-  return JSON.stringify(s, (_k, v: unknown) =>
-    typeof v === 'bigint'
-      ? `${v}n`
-      : v instanceof Uint8Array
-        ? Buffer.from(v).toString('base64')
-        : v,
-  );
+  return { spans: [...byKey.values()], disputes };
 }
 
 function chooseTrace(spans: readonly SpanRecord[], diags: Diagnostics): string {

@@ -80,5 +80,12 @@ export type {
 } from './vocabularies/vocabulary.js';
 export { findDuplicateKeys } from './duplicate-keys.js';
 export { modalityFields, modalityUsages } from './modality-usage.js';
-export { durationMs, formatMicros, formatNanos, nanosToMicros, parseBundleTime } from './time.js';
+export {
+  durationMs,
+  endMicros,
+  formatMicros,
+  formatNanos,
+  nanosToMicros,
+  parseBundleTime,
+} from './time.js';
 export { REDACTED, isSecretKey, looksLikeSecret, utf8Length } from './attribute-values.js';

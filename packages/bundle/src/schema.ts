@@ -22,7 +22,11 @@ const contentRef = z.object({
   omitted: omittedReason,
 });
 
-const eventBase = { time: time.nullable(), spanId, stepId: z.string().nullable() };
+/** Set (true) on what was folded from a span that arrived in differing versions (version 3). */
+const disputed = z.literal(true).optional();
+
+// Events were never strict objects, so earlier versions' events may carry the flag as well.
+const eventBase = { time: time.nullable(), spanId, stepId: z.string().nullable(), disputed };
 
 const vocabulary = z.enum(['workbench', 'gen_ai', 'openinference', 'vercel_ai', 'openllmetry']);
 
@@ -119,6 +123,10 @@ const stepsV2 = {
   steps: z.array(z.strictObject({ ...stepCommon, vocabularies: z.array(vocabulary) })),
   events: z.array(z.discriminatedUnion('type', eventsV2)),
 };
+const stepsV3 = {
+  ...stepsV2,
+  steps: z.array(z.strictObject({ ...stepCommon, vocabularies: z.array(vocabulary), disputed })),
+};
 
 const common = {
   run: z.strictObject({
@@ -182,32 +190,30 @@ const receiptsV1 = {
   ),
 };
 
-const receiptsV2 = {
-  model_io: z.array(
+const receiptV2 = {
+  ...receiptCommon,
+  providerRaw: z.string().nullable(),
+  usage: z.strictObject({
+    ...usageCommon,
+    cacheWriteInputTokens: count,
+    modalities: z
+      .strictObject({ audio: modalityUsage, image: modalityUsage, text: modalityUsage })
+      .partial()
+      .optional(),
+  }),
+  vocabularies: z.array(vocabulary),
+  status: status.nullable(),
+  sources: z.array(
     z.strictObject({
-      ...receiptCommon,
-      providerRaw: z.string().nullable(),
-      usage: z.strictObject({
-        ...usageCommon,
-        cacheWriteInputTokens: count,
-        modalities: z
-          .strictObject({ audio: modalityUsage, image: modalityUsage, text: modalityUsage })
-          .partial()
-          .optional(),
-      }),
+      spanId,
+      role: z.enum(['wrapper', 'aggregate']),
       vocabularies: z.array(vocabulary),
-      status: status.nullable(),
-      sources: z.array(
-        z.strictObject({
-          spanId,
-          role: z.enum(['wrapper', 'aggregate']),
-          vocabularies: z.array(vocabulary),
-          disagreements: z.record(z.string(), json),
-        }),
-      ),
+      disagreements: z.record(z.string(), json),
     }),
   ),
 };
+const receiptsV2 = { model_io: z.array(z.strictObject(receiptV2)) };
+const receiptsV3 = { model_io: z.array(z.strictObject({ ...receiptV2, disputed })) };
 
 const artifactCommon = {
   key: z.string(),
@@ -226,7 +232,20 @@ const artifactCommon = {
 
 /** Version 3: artifacts commit to their patch; redacted contents are listed outside the hash. */
 const contentV3 = {
-  artifacts: z.array(z.strictObject({ ...artifactCommon, patchSha256: hex64.nullable() })),
+  artifacts: z.array(
+    z.strictObject({ ...artifactCommon, patchSha256: hex64.nullable(), disputed }),
+  ),
+  disputes: z
+    .array(
+      z.strictObject({
+        spanId,
+        paths: z.array(z.string()),
+        pathsOmitted: z.number().int().nonnegative(),
+        variants: z.array(z.record(z.string(), json)),
+        variantsOmitted: z.number().int().nonnegative(),
+      }),
+    )
+    .optional(),
   redactions: z
     .array(
       z.strictObject({
@@ -265,8 +284,8 @@ const tail = {
 export const runBundleSchema = z.strictObject({
   schemaVersion: z.literal(3),
   ...common,
-  ...stepsV2,
-  ...receiptsV2,
+  ...stepsV3,
+  ...receiptsV3,
   ...tail,
   ...contentV3,
 });

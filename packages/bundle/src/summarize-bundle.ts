@@ -1,17 +1,47 @@
 import { parseBundleTime } from './time.js';
 import type { RunBundle } from './types.js';
 
+/** One request or resolution of a gate, as the run recorded it. */
+export interface GateHistoryEntry {
+  type: 'requested' | 'resolved';
+  time: string | null;
+  spanId: string;
+  /** The decision, actor and reason of a resolution; null for a request. */
+  decision: string | null;
+  actor: string | null;
+  reason: string | null;
+  /** The event came from a span that arrived in differing versions (see the bundle's `disputes`). */
+  disputed: boolean;
+}
+
+/**
+ * Where a gate stands: `pending` when its last request has no resolution yet (the run waits on a
+ * person: not complete), `resolved` when it has, `resolved_without_request` when it was resolved
+ * but never requested in this bundle. A gate that timed out says so only if the app recorded the
+ * decision `timed_out`: a pending gate is never taken for one.
+ */
+export type GateState = 'pending' | 'resolved' | 'resolved_without_request';
+
 /** One gate of a run, requested and (maybe) resolved. */
 export interface GateSummary {
   gateId: string;
   stepId: string | null;
+  /** The first request. */
   requestedAt: string | null;
+  /** The decision in force: the last resolution, unless the gate was requested again since. */
   resolvedAt: string | null;
   decision: string | null;
   actor: string | null;
   reason: string | null;
-  /** Milliseconds from request to decision, when both are known. */
+  /** Milliseconds from the request it answered to the decision in force, when both are known. */
   waitMs: number | null;
+  state: GateState;
+  /** Resolved again with no request in between: the history holds every decision, in order. */
+  resolvedAgain: boolean;
+  /** Some request or resolution of the gate came from a disputed span. */
+  disputed: boolean;
+  /** Every request and resolution, in timeline order. */
+  history: GateHistoryEntry[];
 }
 
 /** Usage of one model across a run. */
@@ -57,6 +87,8 @@ export interface BundleSummary {
  */
 export function summarizeBundle(bundle: RunBundle): BundleSummary {
   const gates = new Map<string, GateSummary>();
+  /** The open request of each gate: the time of the last request not yet answered. */
+  const open = new Map<string, string | null>();
   for (const e of bundle.events) {
     if (e.type !== 'human_gate_requested' && e.type !== 'human_gate_resolved') continue;
     const id = e.gateId ?? '(unnamed)';
@@ -71,21 +103,54 @@ export function summarizeBundle(bundle: RunBundle): BundleSummary {
         actor: null,
         reason: null,
         waitMs: null,
+        state: 'pending',
+        resolvedAgain: false,
+        disputed: false,
+        history: [],
       };
       gates.set(id, g);
     }
-    if (e.type === 'human_gate_requested') g.requestedAt ??= e.time;
-    else {
-      g.resolvedAt = e.time;
-      g.decision = e.decision;
-      g.actor = e.actor;
-      g.reason = e.reason;
+    const disputed = e.disputed === true;
+    if (disputed) g.disputed = true;
+    if (e.type === 'human_gate_requested') {
+      g.requestedAt ??= e.time;
+      open.set(id, e.time);
+      g.history.push({
+        ...NO_DECISION,
+        disputed,
+        spanId: e.spanId,
+        time: e.time,
+        type: 'requested',
+      });
+      g.state = 'pending';
+      g.resolvedAt = g.decision = g.actor = g.reason = null;
+      g.waitMs = null;
+      continue;
     }
-  }
-  for (const g of gates.values()) {
-    const a = g.requestedAt ? parseBundleTime(g.requestedAt) : null;
-    const b = g.resolvedAt ? parseBundleTime(g.resolvedAt) : null;
-    g.waitMs = a !== null && b !== null ? Number(b - a) / 1000 : null;
+    const answered = open.get(id);
+    if (answered === undefined) {
+      if (g.history.some((x) => x.type === 'resolved')) g.resolvedAgain = true;
+      else g.state = 'resolved_without_request';
+    } else {
+      open.delete(id);
+      g.state = 'resolved';
+    }
+    g.history.push({
+      actor: e.actor,
+      decision: e.decision,
+      disputed,
+      reason: e.reason,
+      spanId: e.spanId,
+      time: e.time,
+      type: 'resolved',
+    });
+    g.resolvedAt = e.time;
+    g.decision = e.decision;
+    g.actor = e.actor;
+    g.reason = e.reason;
+    const a = answered ? parseBundleTime(answered) : null;
+    const b = e.time ? parseBundleTime(e.time) : null;
+    if (answered !== undefined) g.waitMs = a !== null && b !== null ? Number(b - a) / 1000 : null;
   }
   const models = new Map<string, ModelTotals>();
   const totals = emptyTotals();
@@ -122,6 +187,8 @@ export function summarizeBundle(bundle: RunBundle): BundleSummary {
   const sortedTools = new Map([...tools].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return { gates, models, totals, tools: sortedTools };
 }
+
+const NO_DECISION = { actor: null, decision: null, reason: null } as const;
 
 function addSorted(xs: string[], x: string): void {
   if (xs.includes(x)) return;

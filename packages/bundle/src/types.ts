@@ -86,6 +86,8 @@ export interface BundleStep {
    * name it an agent, workflow, chain or task span, in precedence order.
    */
   vocabularies: ReceiptVocabulary[];
+  /** Present (true) when the step's span arrived in versions that differ: see `disputes`. */
+  disputed?: true;
 }
 
 /** An omitted string: too large to hold inline, or lost by a backend. */
@@ -195,6 +197,11 @@ export interface ModelIoReceipt {
    * every vocabulary that recognizes the span as a model call.
    */
   vocabularies: ReceiptVocabulary[];
+  /**
+   * Present (true) when the receipt's span, or one of its sources, arrived in versions that
+   * differ: see `disputes`.
+   */
+  disputed?: true;
 }
 
 export interface BundleArtifact {
@@ -222,6 +229,8 @@ export interface BundleArtifact {
   stepId: string | null;
   spanId: string;
   time: string | null;
+  /** Present (true) when the artifact's span arrived in versions that differ: see `disputes`. */
+  disputed?: true;
 }
 
 /** Attribute values as held in a bundle: bigints as decimal strings, bytes as `{ bytesBase64 }`. */
@@ -231,6 +240,8 @@ interface EventBase {
   time: string | null;
   spanId: string;
   stepId: string | null;
+  /** Present (true) when the event's span arrived in versions that differ: see `disputes`. */
+  disputed?: true;
 }
 
 export interface WorkflowSnapshotEvent extends EventBase {
@@ -328,6 +339,36 @@ export interface BundleDiagnostic {
   subject: string | null;
 }
 
+/**
+ * One span id that arrived in versions that differ in what the fold reads. The bundle is folded
+ * from one of them, chosen by a rule that does not ask which is right (the version whose values
+ * at `paths` sort first); every member folded from that span says `disputed: true`, and this
+ * entry keeps the differing values of every version, so that the conflict stays in view.
+ *
+ * Paths are RFC 6901 pointers into the span as the fold reads it: `/name`, `/parentSpanId`,
+ * `/startTime`, `/endTime` (bundle times), `/status/code`, `/status/message`, `/scope/name`,
+ * `/resource/service.name`, `/attributes/KEY`, `/events/I/name`, `/events/I/time` and
+ * `/events/I/attributes/KEY`, where I counts the span's events in time order (ties by position). Values are written as event attributes are (see `UnknownEvent`),
+ * except content (prompts, responses, tool arguments and results, artifact content and patches),
+ * which stands as `{ "sha256": HEX }` of its UTF-8 bytes, so that disputes never hold content
+ * that redaction could not remove.
+ */
+export interface SpanDispute {
+  spanId: string;
+  /** The pointers where the versions differ, sorted; at most `MAX_DISPUTE_PATHS`. */
+  paths: string[];
+  /** How many further differing pointers were not listed. */
+  pathsOmitted: number;
+  /**
+   * Each version's values at `paths` (a path the version lacks is absent), the version the bundle
+   * was folded from first, then the others in the order of their RFC 8785 form; at most
+   * `MAX_DISPUTE_VARIANTS`.
+   */
+  variants: Array<{ [path: string]: JsonValue }>;
+  /** How many further versions were not listed. */
+  variantsOmitted: number;
+}
+
 /** The kinds of inline content, as `redactBundle` removes them and `redactions` lists them. */
 export type RedactionKind =
   | 'model_input'
@@ -352,6 +393,11 @@ export interface UnsealedRunBundle {
   model_io: ModelIoReceipt[];
   artifacts: BundleArtifact[];
   diagnostics: BundleDiagnostic[];
+  /**
+   * Span ids that arrived in versions that differ, sorted by span id (version 3). Absent when
+   * there are none.
+   */
+  disputes?: SpanDispute[];
 }
 
 /** A sealed run bundle. */

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import {
   attributesFrom,
+  endMicros,
+  nanosToMicros,
   parseBundleTime,
   utf8Length,
   VOCABULARIES,
@@ -37,6 +39,7 @@ export const PLACEHOLDER_SPAN_NAME = 'workbench.replay.placeholder';
 export const UNNAMED_SPAN_NAME = 'workbench.replay.span';
 
 const DROPPED_KEY = 'workbench.dropped_attributes';
+const DROPPED_FILLER_PREFIX = 'workbench.replay.dropped.';
 const MAX_EVENT_ATTRIBUTES = 64;
 const MAX_VALUE_ITEMS = 128;
 
@@ -123,17 +126,14 @@ class Rebuild {
     for (const d of [...this.drafts.values(), ...extras, ...placeholders]) {
       out.push(toRecord(this.run.traceId, d, resource));
     }
-    for (const spanId of this.diags.spansWith('conflicting_duplicate_span')) {
-      const original = out.find((s) => s.spanId === spanId);
-      if (original === undefined) continue;
-      // A second version differing only in an attribute the fold does not read.
-      out.push({
-        ...original,
-        attributes: attributesFrom([
-          ...Object.entries(original.attributes),
-          ['workbench.replay.duplicate', true],
-        ]),
-      });
+    // A span that came in differing versions comes back in each, differing where they did.
+    for (const dispute of this.bundle.disputes ?? []) {
+      const at = out.findIndex((s) => s.spanId === dispute.spanId);
+      const [kept, ...others] = dispute.variants;
+      if (at < 0 || kept === undefined) continue;
+      const base = out[at]!;
+      out[at] = withVariant(base, dispute.paths, kept, kept);
+      for (const values of others) out.push(withVariant(base, dispute.paths, values, kept));
     }
     return out;
   }
@@ -809,7 +809,7 @@ function fromBundleAttributes(
       const key =
         kept.length >= limit
           ? `${last}\uffff${n}`
-          : `workbench.replay.dropped.${n}.`.padEnd(sc.INLINE_LIMIT_BYTES + 1, 'k');
+          : `${DROPPED_FILLER_PREFIX}${n}.`.padEnd(sc.INLINE_LIMIT_BYTES + 1, 'k');
       out.set(key, '');
     }
   }
@@ -972,6 +972,159 @@ function toRecord(traceId: string, d: Draft, resource: SpanRecord['resource']): 
     resource,
     scope: { name: d.isSource ? REPLAY_SOURCE_SCOPE_NAME : REPLAY_SCOPE_NAME },
   };
+}
+
+/**
+ * The span with the values one version of a disputed span had at the dispute's paths (a path the
+ * version lacks is removed). Content shown by its hash is left as the bundle gave it back: the
+ * bundle does not hold another version's content, so such a dispute does not come back whole.
+ */
+function withVariant(
+  base: SpanRecord,
+  paths: readonly string[],
+  values: { readonly [path: string]: JsonValue },
+  kept: { readonly [path: string]: JsonValue },
+): SpanRecord {
+  let name = base.name;
+  let parentSpanId = base.parentSpanId;
+  let status = { ...base.status };
+  let scope = { ...base.scope };
+  const attributes = new Map(Object.entries(base.attributes));
+  const resource = new Map(Object.entries(base.resource));
+  const events = base.events.map((e) => ({
+    name: e.name,
+    timeUnixNano: e.timeUnixNano,
+    attributes: new Map(Object.entries(e.attributes)),
+  }));
+  const gone = new Set<number>();
+  let startUs: bigint | null = null;
+  let endUs: bigint | null = null;
+  const setAttribute = (
+    map: Map<string, AttributeValue>,
+    key: string,
+    v: JsonValue | undefined,
+    keptHas: boolean,
+  ): void => {
+    if (keptHas && !map.has(key)) {
+      // A key the bundle counted as dropped from the version it holds: it takes the place of a
+      // stand-in for it (a key over the inline limit, or one past the last key kept) in every
+      // version, which then has it or not.
+      const keys = [...map.keys()];
+      const long = utf8Length(key) > sc.INLINE_LIMIT_BYTES;
+      const last = keys.every((k) => isDroppedFiller(k) || k < key);
+      const filler = keys.find(
+        (k) => isDroppedFiller(k) && (k.startsWith(DROPPED_FILLER_PREFIX) ? long : last),
+      );
+      if (filler !== undefined) map.delete(filler);
+    }
+    if (v === undefined) map.delete(key);
+    else if (!isHashOnly(v)) map.set(key, fromBundleValue(v, 0));
+    // Content shown by its hash: only the version the bundle holds comes back.
+  };
+  for (const path of paths) {
+    const v = Object.hasOwn(values, path) ? values[path] : undefined;
+    const keptHas = Object.hasOwn(kept, path);
+    const [head, ...rest] = path
+      .split('/')
+      .slice(1)
+      .map((x) => x.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const text = typeof v === 'string' ? v : null;
+    switch (head) {
+      case 'name':
+        if (text !== null) name = text;
+        break;
+      case 'parentSpanId':
+        parentSpanId = text ?? undefined;
+        break;
+      case 'startTime':
+        startUs = microsOf(text);
+        break;
+      case 'endTime':
+        endUs = microsOf(text);
+        break;
+      case 'status':
+        if (rest[0] === 'code' && (text === 'ok' || text === 'error' || text === 'unset')) {
+          status = { ...status, code: text };
+        } else if (rest[0] === 'message') status = { ...status, message: text ?? undefined };
+        break;
+      case 'scope':
+        if (text !== null) scope = { ...scope, name: text };
+        break;
+      case 'resource':
+        setAttribute(resource, rest.join('/'), v, keptHas);
+        break;
+      case 'attributes':
+        setAttribute(attributes, rest.join('/'), v, keptHas);
+        break;
+      case 'events': {
+        const i = Number(rest[0]);
+        if (!Number.isSafeInteger(i) || i < 0 || i > 100_000) break;
+        while (events.length <= i) {
+          events.push({ name: '', timeUnixNano: base.startTimeUnixNano, attributes: new Map() });
+        }
+        const e = events[i]!;
+        if (rest[1] === 'name') {
+          if (text !== null) e.name = text;
+          else if (v === undefined) gone.add(i);
+        } else if (rest[1] === 'time') {
+          const us = microsOf(text);
+          if (us !== null) e.timeUnixNano = us * 1000n;
+        } else if (rest[1] === 'attributes')
+          setAttribute(e.attributes, rest.slice(2).join('/'), v, keptHas);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  let start = base.startTimeUnixNano;
+  let end = base.endTimeUnixNano;
+  if (startUs !== null || endUs !== null) {
+    // The fold reads the end as the truncated start plus the truncated duration: keep the start's
+    // nanoseconds on both, so that both microsecond times come back.
+    const below = start - nanosToMicros(start) * 1000n;
+    const s = startUs ?? nanosToMicros(start);
+    const e = endUs ?? endMicros(start, end);
+    start = s * 1000n + below;
+    end = e * 1000n + below;
+  }
+  return {
+    ...base,
+    name,
+    parentSpanId,
+    startTimeUnixNano: start,
+    endTimeUnixNano: end,
+    status,
+    scope,
+    attributes: attributesFrom(attributes),
+    resource: attributesFrom(resource),
+    events: events
+      .filter((_, i) => !gone.has(i))
+      .map((e) => ({ ...e, attributes: attributesFrom(e.attributes) })),
+  };
+}
+
+/** A bundle time, or decimal microseconds (a time beyond what a bundle time writes), as microseconds. */
+function microsOf(text: string | null): bigint | null {
+  if (text === null) return null;
+  if (/^-?\d+$/.test(text)) return BigInt(text);
+  return parseBundleTime(text);
+}
+
+/** A key {@link fromBundleAttributes} made up to stand for a dropped attribute. */
+function isDroppedFiller(key: string): boolean {
+  return key.startsWith(DROPPED_FILLER_PREFIX) || /\uffff\d{6}$/.test(key);
+}
+
+/** Content a dispute shows by its hash only. */
+function isHashOnly(v: JsonValue): boolean {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    typeof v['sha256'] === 'string' &&
+    Object.keys(v).length === 1
+  );
 }
 
 function artifactKey(

@@ -58,6 +58,38 @@ describe('spanRecordsFromBundle', () => {
     expect(withDiagnostics).toBeGreaterThan(100);
   });
 
+  it('gives back every version of a disputed span, so that the disputes fold back the same', () => {
+    const failures: number[] = [];
+    let disputed = 0;
+    for (let seed = 1; seed <= 60; seed++) {
+      const spans = randomRun(seed);
+      const target = spans.find((s) => s.events.length > 0) ?? spans[0]!;
+      const forged: SpanRecord = {
+        ...target,
+        name: `${target.name} (forged)`,
+        attributes: attrs({
+          ...target.attributes,
+          'forged.by': 'mallory',
+          [sc.ATTR_GATE_ACTOR]: 7,
+        }),
+        events: target.events.map((e, i) =>
+          i === 0
+            ? { ...e, attributes: attrs({ ...e.attributes, [sc.ATTR_GATE_DECISION]: 'approved' }) }
+            : e,
+        ),
+      };
+      const original = sealBundle(foldRun([...spans, forged]));
+      if ((original.disputes ?? []).length > 0) disputed++;
+      const back = roundTrip(original);
+      if (back.integrity.sha256 !== original.integrity.sha256) {
+        failures.push(seed);
+        if (failures.length === 1) expect(back).toEqual(original);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(disputed).toBe(60);
+  });
+
   it('rebuilds a redacted bundle as spans that fold back to the same hash, without the content', () => {
     let redactedSome = 0;
     for (let seed = 1; seed <= 100; seed++) {
