@@ -127,7 +127,9 @@ const GAUGE_HELP: Record<string, string> = {
   folding_traces: 'Traces being folded and written.',
   lingering_traces: 'Folded traces kept for their late window.',
   buffered_bytes: 'Estimated bytes of spans held in memory.',
-  inflight_requests: 'Requests being read or decoded.',
+  inflight_requests: 'Export requests being received, decoded or stored.',
+  decoding_requests: 'Export requests holding one of the maxInflightRequests slots.',
+  request_body_bytes: 'Bytes of request bodies held in memory.',
   spool_segments: 'Spool segment files on disk.',
   spool_bytes: 'Bytes in spool segment files.',
 };

@@ -30,6 +30,10 @@ one bundle per run. Every flag can also be set by its environment variable; flag
   --max-spans-per-trace N     WORKBENCH_MAX_SPANS_PER_TRACE  default 50000
   --max-buffered-bytes N      WORKBENCH_MAX_BUFFERED_BYTES   default 64MiB
   --max-inflight N            WORKBENCH_MAX_INFLIGHT         default 64
+  --body-idle-timeout-ms MS   WORKBENCH_BODY_IDLE_TIMEOUT_MS default 10000
+  --min-body-rate N           WORKBENCH_MIN_BODY_RATE        default 16k (bytes/s)
+  --max-connections N         WORKBENCH_MAX_CONNECTIONS      default 1024
+  --shutdown-timeout-ms MS    WORKBENCH_SHUTDOWN_TIMEOUT_MS  default 10000
   --segment-bytes N           WORKBENCH_SEGMENT_BYTES        default 64MiB
   --[no-]fsync                WORKBENCH_FSYNC                default true
   --[no-]ledger               WORKBENCH_LEDGER               default true (ledger.jsonl in --out)

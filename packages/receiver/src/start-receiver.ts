@@ -18,7 +18,7 @@ import { InlineTraceFolder } from './fold/inline-trace-folder.js';
 import type { TraceFolder } from './fold/types.js';
 import { WorkerTraceFolder } from './fold/worker-trace-folder.js';
 import { ingestOtlp } from './ingest/ingest-otlp.js';
-import { readBody } from './read-body.js';
+import { IntakeGate, type Refusal } from './intake-gate.js';
 import { ReceiverMetrics } from './receiver-metrics.js';
 import { FoldedJournal } from './spool/folded-journal.js';
 import { RECORD_JSON, RECORD_PROTOBUF, Spool } from './spool/spool.js';
@@ -37,6 +37,7 @@ const RPC_CODE: Record<number, number> = {
   401: 16,
   404: 5,
   405: 12,
+  408: 4,
   413: 3,
   415: 3,
   429: 8,
@@ -64,13 +65,16 @@ function checkOptions(o: ReceiverOptions): void {
     'maxBufferedBytes',
     'maxInflightRequests',
     'segmentBytes',
+    'bodyIdleTimeoutMs',
+    'minBodyRate',
+    'maxConnections',
   ];
   for (const key of positive) {
     const v = o[key];
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)
       throw new ReceiverConfigError(`${key} must be a positive integer, got ${JSON.stringify(v)}`);
   }
-  for (const key of ['quietMs', 'ttlMs', 'lateWindowMs'] as const) {
+  for (const key of ['quietMs', 'ttlMs', 'lateWindowMs', 'shutdownTimeoutMs'] as const) {
     const v = o[key];
     if (!Number.isSafeInteger(v) || v < 0)
       throw new ReceiverConfigError(
@@ -159,15 +163,20 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
   }
 
   const token = o.token === null ? null : new BearerToken(o.token);
-  let inflight = 0;
-  let closing = false;
+  // Admission, body limits and the drain at shutdown, for every protocol the receiver speaks.
+  const gate = new IntakeGate(o, () =>
+    assembler.overloaded || spool.backlogBytes > o.maxBufferedBytes / 4
+      ? 'the receiver is catching up with its backlog'
+      : null,
+  );
   let spoolErrorLogged = false;
-  const drained: Array<() => void> = [];
 
   const gauges = (): Record<string, number> => {
     const out: Record<string, number> = {
       ...assembler.gauges,
-      inflight_requests: inflight,
+      inflight_requests: gate.inflight,
+      decoding_requests: gate.decoding,
+      request_body_bytes: gate.bodyBytes,
       spool_segments: spool.segmentCount,
       spool_bytes: spool.bytesOnDisk,
     };
@@ -195,14 +204,14 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
       'content-length': bytes.byteLength,
       ...extra,
     };
-    if (closeConnection || closing) headers['connection'] = 'close';
+    if (closeConnection || gate.closing) headers['connection'] = 'close';
     res.writeHead(status, headers);
     res.end(bytes);
     if (closeConnection && !req.complete) {
-      if (status === 429 || status === 503) {
-        // Overloaded: reading the rest of a body only to drop it would cost the time the receiver
-        // lacks. The client gets the answer while it sends, then the connection is cut; either
-        // way it retries.
+      if (status === 408 || status === 429 || status === 503) {
+        // Overloaded, or a client too slow: reading the rest of a body only to drop it would cost
+        // the time the receiver lacks (or let the slow client hold on). The client gets the
+        // answer while it sends, then the connection is cut; either way it retries.
         req.pause();
         res.once('finish', () => setTimeout(() => req.socket.destroy(), 1_000).unref());
       } else {
@@ -239,6 +248,79 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
     );
   };
 
+  const refuse = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    format: OtlpEncoding,
+    refusal: Refusal,
+  ): void =>
+    fail(
+      req,
+      res,
+      refusal.status,
+      format,
+      refusal.message,
+      { 'retry-after': String(refusal.retryAfterSeconds) },
+      true,
+    );
+
+  /**
+   * Decodes an export request's body, applies its spans to the traces, and spools them: the part
+   * of answering an export that does not depend on the protocol it came by. Resolves once the
+   * spans are on disk, with what to tell the client.
+   */
+  const storeExport = async (
+    format: OtlpEncoding,
+    body: Buffer,
+  ): Promise<
+    | { ok: true; partial: { rejectedSpans: number; errorMessage: string } }
+    | { ok: false; status: 400 | 503; message: string; headers: Record<string, string> }
+  > => {
+    const decoded = ingestOtlp(format, body);
+    if (!decoded.ok)
+      return {
+        ok: false,
+        status: 400,
+        message: decoded.issues.map((i) => i.message).join('; '),
+        headers: {},
+      };
+    metrics.spansRejected += decoded.rejected.length;
+    const outcome = assembler.accept(
+      decoded.spans,
+      format === 'json' ? RECORD_JSON : RECORD_PROTOBUF,
+      body,
+    );
+    if (outcome.record !== null) {
+      const append = spool.append(outcome.record.kind, outcome.record.payload);
+      outcome.attach(append);
+      try {
+        await append.durable;
+      } catch (err) {
+        metrics.spoolErrors++;
+        if (!spoolErrorLogged)
+          log(`spool write failed: ${(err as Error).message}; answering 503 until it works again`);
+        spoolErrorLogged = true;
+        return {
+          ok: false,
+          status: 503,
+          message: 'could not store the spans durably',
+          headers: { 'retry-after': '5' },
+        };
+      }
+      spoolErrorLogged = false;
+    }
+    metrics.spansAccepted += decoded.spans.count - outcome.dropped;
+    return {
+      ok: true,
+      partial: {
+        rejectedSpans: decoded.rejected.length + outcome.dropped,
+        errorMessage: [summarizeRejections(decoded.rejected), outcome.droppedReason]
+          .filter((x) => x !== '')
+          .join('; '),
+      },
+    };
+  };
+
   const exportTraces = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const mediaType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     const format: OtlpEncoding | null =
@@ -258,10 +340,6 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
         { 'www-authenticate': 'Bearer' },
         true,
       );
-      return;
-    }
-    if (closing) {
-      fail(req, res, 503, answerAs, 'the receiver is shutting down', { 'retry-after': '5' }, true);
       return;
     }
     if (format === null) {
@@ -303,94 +381,56 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
       );
       return;
     }
-    if (inflight >= o.maxInflightRequests) {
-      fail(
-        req,
-        res,
-        429,
-        format,
-        `more than ${o.maxInflightRequests} requests at once`,
-        { 'retry-after': '1' },
-        true,
-      );
+    const admitted = gate.admit();
+    if (!admitted.ok) {
+      refuse(req, res, format, admitted.refusal);
       return;
     }
-    if (assembler.overloaded || spool.backlogBytes > o.maxBufferedBytes / 4) {
-      fail(
-        req,
-        res,
-        503,
-        format,
-        'the receiver is catching up with its backlog',
-        { 'retry-after': '2' },
-        true,
-      );
-      return;
-    }
-    inflight++;
+    const ticket = admitted.ticket;
     try {
       // Only now, with the headers accepted, does a client that asked (`Expect: 100-continue`) send its body.
       if (/100-continue/i.test(req.headers.expect ?? '')) res.writeContinue();
-      const read = await readBody(
+      const read = await ticket.readBody(
         req,
         encoding === 'x-gzip' ? 'gzip' : (encoding as 'identity' | 'gzip' | 'deflate'),
-        o.maxBodyBytes,
       );
       if (!read.ok) {
         if (read.status === 0) {
           req.destroy();
           return;
         }
-        fail(req, res, read.status, format, read.message, {}, true);
+        fail(
+          req,
+          res,
+          read.status,
+          format,
+          read.message,
+          read.status === 429 ? { 'retry-after': '1' } : {},
+          true,
+        );
         return;
       }
-      const decoded = ingestOtlp(format, read.body);
-      if (!decoded.ok) {
-        fail(req, res, 400, format, decoded.issues.map((i) => i.message).join('; '));
+      const busy = ticket.startDecoding();
+      if (busy !== null) {
+        refuse(req, res, format, busy);
         return;
       }
-      metrics.spansRejected += decoded.rejected.length;
-      const outcome = assembler.accept(
-        decoded.spans,
-        format === 'json' ? RECORD_JSON : RECORD_PROTOBUF,
-        read.body,
-      );
-      if (outcome.record !== null) {
-        const append = spool.append(outcome.record.kind, outcome.record.payload);
-        outcome.attach(append);
-        try {
-          await append.durable;
-        } catch (err) {
-          metrics.spoolErrors++;
-          if (!spoolErrorLogged)
-            log(
-              `spool write failed: ${(err as Error).message}; answering 503 until it works again`,
-            );
-          spoolErrorLogged = true;
-          fail(req, res, 503, format, 'could not store the spans durably', { 'retry-after': '5' });
-          return;
-        }
-        spoolErrorLogged = false;
+      const stored = await storeExport(format, read.body);
+      if (!stored.ok) {
+        fail(req, res, stored.status, format, stored.message, stored.headers);
+        return;
       }
-      metrics.spansAccepted += decoded.spans.count - outcome.dropped;
-      const partial = {
-        rejectedSpans: decoded.rejected.length + outcome.dropped,
-        errorMessage: [summarizeRejections(decoded.rejected), outcome.droppedReason]
-          .filter((s) => s !== '')
-          .join('; '),
-      };
       reply(
         req,
         res,
         200,
         format,
         format === 'json'
-          ? encodeExportResponseJson(partial)
-          : encodeExportResponseProtobuf(partial),
+          ? encodeExportResponseJson(stored.partial)
+          : encodeExportResponseProtobuf(stored.partial),
       );
     } finally {
-      inflight--;
-      if (inflight === 0) for (const resolveDrained of drained.splice(0)) resolveDrained();
+      ticket.end();
     }
   };
 
@@ -413,6 +453,7 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
       return;
     }
     if (path === '/healthz') {
+      const closing = gate.closing;
       const body = closing ? 'shutting down\n' : 'ok\n';
       metrics.countRequest(closing ? 503 : 200);
       res.writeHead(closing ? 503 : 200, {
@@ -449,12 +490,16 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
       else res.destroy();
     });
   };
-  const server = createServer(onRequest);
+  // Node checks its request and header timeouts on this interval (30 s by default, so a slow
+  // client could hold on for that much longer); bodies have their own timers (readBody).
+  const server = createServer({ connectionsCheckingInterval: 1_000 }, onRequest);
   // Answer `Expect: 100-continue` requests ourselves, so a 401 or 413 goes out before any body.
   server.on('checkContinue', onRequest);
   // Slow clients cannot hold a request open forever.
   server.requestTimeout = 60_000;
   server.headersTimeout = 30_000;
+  // Connections beyond it are closed as they arrive: file descriptors are for the spool.
+  server.maxConnections = o.maxConnections;
 
   try {
     await new Promise<void>((ok, ko) => {
@@ -475,6 +520,10 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   log(`listening on ${url}`);
+  if (token === null && !isLoopback(address.address))
+    log(
+      `warning: listening on ${url} without a token: anyone who can reach this port can send traces, which become bundles (set --token or WORKBENCH_TOKEN, or listen on 127.0.0.1 behind a Collector)`,
+    );
 
   const sweepEvery = Math.max(10, Math.min(500, Math.floor(o.quietMs / 2)));
   const timer = setInterval(() => assembler.sweep(), sweepEvery);
@@ -487,14 +536,22 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
     flush: () => assembler.flush(),
     close(): Promise<void> {
       closed ??= (async () => {
-        closing = true;
-        const serverClosed = new Promise<void>((ok) => server.close(() => ok()));
+        // Draining: still listening, so /healthz answers 503 and exports get 503 with a
+        // Retry-After, while the requests in flight finish (or their time runs out).
+        gate.beginDrain();
         server.closeIdleConnections();
-        if (inflight > 0) await new Promise<void>((ok) => drained.push(ok));
+        if (!(await gate.drained(o.shutdownTimeoutMs)))
+          log(
+            `shutting down: ${gate.inflight} requests still in flight after ${o.shutdownTimeoutMs} ms; cutting their connections (not acknowledged: their senders retry)`,
+          );
+        const serverClosed = new Promise<void>((ok) => server.close(() => ok()));
         server.closeAllConnections();
         await serverClosed;
         clearInterval(timer);
-        await assembler.close();
+        if (!(await within(assembler.close(), o.shutdownTimeoutMs)))
+          log(
+            `shutting down: folds still running after ${o.shutdownTimeoutMs} ms; their traces stay in the spool and are folded after the next start`,
+          );
         await folder.close();
         await spool.close();
         await journal.close();
@@ -504,4 +561,28 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
       return closed;
     },
   };
+}
+
+/** Whether the receiver listens only on this machine (127.0.0.0/8, ::1). */
+function isLoopback(address: string): boolean {
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return /^127\./.test(v4) || address === '::1';
+}
+
+/** Settles true when `work` settles within `ms`, false after `ms` (the work goes on). */
+function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+    work.then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+    );
+  });
 }
