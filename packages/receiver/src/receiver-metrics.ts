@@ -14,6 +14,7 @@ export class ReceiverMetrics {
   tracesIgnored = 0;
   sinkErrors = 0;
   spoolErrors = 0;
+  spoolDamagedRecords = 0;
   readonly requests = new Map<number, number>();
 
   countRequest(status: number): void {
@@ -36,6 +37,7 @@ export class ReceiverMetrics {
       traces_ignored: this.tracesIgnored,
       sink_errors: this.sinkErrors,
       spool_errors: this.spoolErrors,
+      spool_damaged_records: this.spoolDamagedRecords,
       ...gauges,
     };
     for (const [code, n] of this.requests) out[`requests_${code}`] = n;
@@ -100,6 +102,11 @@ export class ReceiverMetrics {
     ]);
     counter('sink_errors_total', 'Failed bundle writes (retried).', [['', this.sinkErrors]]);
     counter('spool_errors_total', 'Failed spool writes (answered 503).', [['', this.spoolErrors]]);
+    counter(
+      'spool_damaged_records_total',
+      'Spool records found damaged at start (a failing checksum; or the unreadable rest of a segment, counted once), skipped and reported.',
+      [['', this.spoolDamagedRecords]],
+    );
     const cpu: Array<[string, number]> = [];
     for (const [name, v] of Object.entries(gauges)) {
       const thread = CPU_THREADS[name];

@@ -115,6 +115,8 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
   await mkdir(dataDir, { recursive: true });
   const unlock = await lockDataDir(dataDir);
   const metrics = new ReceiverMetrics();
+  /** Things /healthz reports without failing: what the receiver recovered from. */
+  const warnings: string[] = [];
   let spool: Spool;
   let journal: FoldedJournal;
   let assembler: TraceAssembler;
@@ -124,6 +126,7 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
       segmentBytes: o.segmentBytes,
       fsync: o.fsync,
       onError: log,
+      damagedDir: join(dataDir, 'damaged'),
     });
     journal = await FoldedJournal.open(join(dataDir, 'folded.log'), o.fsync);
     // Bundles are folded and written in a worker thread; a sink given as an object cannot go
@@ -154,8 +157,25 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
     }
     assembler = new TraceAssembler(o, spool, journal, folder, metrics, log);
     const recovered = await assembler.recover();
-    if (recovered.records > 0)
-      log(`recovered ${recovered.spans} spans of ${recovered.traces} traces from the spool`);
+    for (const d of spool.damage) {
+      metrics.spoolDamagedRecords++;
+      const kept =
+        d.copy !== null
+          ? `a copy of the segment is kept at ${d.copy}`
+          : `no copy of the segment could be kept (${d.copyError ?? 'unknown error'})`;
+      log(
+        `SPOOL DAMAGE in segment ${d.segment}: ${d.reason}; what it held is lost (spans acknowledged before the damage); ${kept}`,
+      );
+      warnings.push(
+        `spool segment ${d.segment} damaged at byte ${d.offset}: ${d.bytes} bytes not read (${kept})`,
+      );
+    }
+    const skipped =
+      spool.damage.length > 0 ? ` (${spool.damage.length} damaged, skipped: see above)` : '';
+    if (recovered.records > 0 || spool.damage.length > 0)
+      log(
+        `recovered ${recovered.spans} spans of ${recovered.traces} traces from ${recovered.records} spool records${skipped}`,
+      );
   } catch (err) {
     await folder?.close();
     await unlock();
@@ -434,6 +454,19 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
     }
   };
 
+  /**
+   * What `/healthz` says: 503 while shutting down or unable to write bundles (with the reason),
+   * else 200; then one line per problem and per warning (damage recovered from).
+   */
+  const health = (): { status: 200 | 503; lines: string[] } => {
+    const problems: string[] = [];
+    if (gate.closing) problems.push('shutting down');
+    return {
+      status: problems.length > 0 ? 503 : 200,
+      lines: [...problems, ...warnings.map((w) => `warning: ${w}`)],
+    };
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/v1/traces') {
@@ -453,12 +486,12 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
       return;
     }
     if (path === '/healthz') {
-      const closing = gate.closing;
-      const body = closing ? 'shutting down\n' : 'ok\n';
-      metrics.countRequest(closing ? 503 : 200);
-      res.writeHead(closing ? 503 : 200, {
+      const h = health();
+      const body = [h.status === 200 ? 'ok' : 'unhealthy', ...h.lines].join('\n') + '\n';
+      metrics.countRequest(h.status);
+      res.writeHead(h.status, {
         'content-type': 'text/plain; charset=utf-8',
-        'content-length': body.length,
+        'content-length': Buffer.byteLength(body),
       });
       res.end(req.method === 'HEAD' ? undefined : body);
       return;

@@ -1,5 +1,13 @@
 import { closeSync, constants, openSync, readSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
+import {
+  copyFile,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from './crc32.js';
 
@@ -18,6 +26,26 @@ export interface SpoolEntry {
   readonly offset: number;
   readonly kind: number;
   readonly payload: Buffer;
+}
+
+/**
+ * Damage found in a segment on replay: bytes that are not a record whose checksum holds, yet are
+ * not a write cut short at the end of the segment either.
+ */
+export interface SpoolDamage {
+  readonly segment: number;
+  /** Where the bad record starts in its segment file. */
+  readonly offset: number;
+  /** Bytes not read: the bad record, or (`resumedAt` null) everything from it to the end. */
+  readonly bytes: number;
+  /** Where reading went on (the next record), or null when the rest could not be framed. */
+  readonly resumedAt: number | null;
+  /** What is wrong, for people. */
+  readonly reason: string;
+  /** Where a copy of the damaged segment is kept (never deleted by the spool), or null. */
+  readonly copy: string | null;
+  /** Why no copy could be kept, when `copy` is null. */
+  readonly copyError?: string | undefined;
 }
 
 /** Where an appended record goes, and when it is on disk. */
@@ -74,6 +102,7 @@ export class Spool {
   /** The segment a write or fsync is running on, or -1. */
   private writing = -1;
   private readonly onError: (message: string) => void;
+  private readonly found: SpoolDamage[] = [];
 
   private constructor(
     private readonly dir: string,
@@ -81,6 +110,7 @@ export class Spool {
     private readonly fsync: boolean,
     private readonly existing: number[],
     onError: (message: string) => void,
+    private readonly damagedDir: string,
   ) {
     this.active = (existing.at(-1) ?? 0) + 1;
     for (const id of existing)
@@ -88,10 +118,18 @@ export class Spool {
     this.onError = onError;
   }
 
-  /** Opens (creating if needed) the spool in `dir`. */
+  /**
+   * Opens (creating if needed) the spool in `dir`. Copies of damaged segments go to
+   * `options.damagedDir` (default `dir/damaged`), which the spool never deletes from.
+   */
   static async open(
     dir: string,
-    options: { segmentBytes: number; fsync: boolean; onError: (message: string) => void },
+    options: {
+      segmentBytes: number;
+      fsync: boolean;
+      onError: (message: string) => void;
+      damagedDir?: string;
+    },
   ): Promise<Spool> {
     await mkdir(dir, { recursive: true });
     const ids = (await readdir(dir))
@@ -99,23 +137,54 @@ export class Spool {
       .filter((id): id is string => id !== undefined)
       .map(Number)
       .sort((a, b) => a - b);
-    return new Spool(dir, options.segmentBytes, options.fsync, ids, options.onError);
+    return new Spool(
+      dir,
+      options.segmentBytes,
+      options.fsync,
+      ids,
+      options.onError,
+      options.damagedDir ?? join(dir, 'damaged'),
+    );
   }
 
-  /** Reads back every record of the segments that existed at open, in order. */
+  /**
+   * Reads back every record of the segments that existed at open, in order. A record whose
+   * checksum fails is damage (see {@link Spool.damage}): when its length prefix holds (the next
+   * record starts where it says, or the segment ends there) only that record is skipped and
+   * reading goes on; otherwise the rest of the segment cannot be framed and is not read. Either
+   * way a copy of the segment is kept aside. A record cut short at the very end of a segment (the
+   * length reaches past the end, or zeros) is a write a crash interrupted, never acknowledged:
+   * ignored, as before. The rest is never searched for something that looks like a record: a
+   * span attribute could hold bytes framed as one.
+   */
   async *replay(): AsyncGenerator<SpoolEntry> {
     for (const segment of this.existing) {
       const bytes = await readFile(join(this.dir, segmentName(segment)));
       const state = this.segments.get(segment);
       if (state !== undefined) state.bytes = bytes.length;
+      const damage: Array<Omit<SpoolDamage, 'copy' | 'copyError'>> = [];
       let pos = 0;
       while (pos + HEADER <= bytes.length) {
         const len = bytes.readUInt32LE(pos);
-        const sum = bytes.readUInt32LE(pos + 4);
         const end = pos + HEADER + len;
-        if (len === 0 || end > bytes.length) break; // torn tail
+        if (len === 0 || end > bytes.length) break; // a write cut short at the end: never acknowledged
+        if (!recordAt(bytes, pos)) {
+          const next = end === bytes.length || recordAt(bytes, end) ? end : null;
+          damage.push({
+            segment,
+            offset: pos,
+            bytes: (next ?? bytes.length) - pos,
+            resumedAt: next,
+            reason:
+              next === null
+                ? `the record at byte ${pos} fails its checksum and no record starts where its length says the next one does: the ${bytes.length - pos} bytes from there to the end of the segment cannot be read`
+                : `the record at byte ${pos} (${len + HEADER} bytes) fails its checksum: skipped it, read on from byte ${next}`,
+          });
+          if (next === null) break;
+          pos = next;
+          continue;
+        }
         const body = bytes.subarray(pos + HEADER, end);
-        if (crc32(body) !== sum) break; // torn or corrupt tail
         yield {
           segment,
           offset: pos + HEADER + 1,
@@ -124,6 +193,35 @@ export class Spool {
         };
         pos = end;
       }
+      if (damage.length > 0) {
+        const kept = await this.keepCopy(segment, bytes);
+        for (const d of damage) this.found.push({ ...d, ...kept });
+      }
+    }
+  }
+
+  /** Damage found by {@link Spool.replay}, in order. */
+  get damage(): readonly SpoolDamage[] {
+    return this.found;
+  }
+
+  /**
+   * Copies a damaged segment aside for inspection, under a name that holds its checksum: the same
+   * damage found again after another restart is not copied twice, and nothing is overwritten.
+   */
+  private async keepCopy(
+    segment: number,
+    bytes: Buffer,
+  ): Promise<{ copy: string | null; copyError?: string }> {
+    const name = `${segmentName(segment).replace(/\.wal$/, '')}.${crc32(bytes).toString(16).padStart(8, '0')}.wal`;
+    const copy = join(this.damagedDir, name);
+    try {
+      await mkdir(this.damagedDir, { recursive: true });
+      await copyFile(join(this.dir, segmentName(segment)), copy, constants.COPYFILE_EXCL);
+      return { copy };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { copy };
+      return { copy: null, copyError: (err as Error).message };
     }
   }
 
@@ -341,4 +439,13 @@ export class Spool {
       this.flushing = false;
     }
   }
+}
+
+/** Whether a whole record whose checksum holds starts at `pos`. */
+function recordAt(bytes: Buffer, pos: number): boolean {
+  if (pos + HEADER > bytes.length) return false;
+  const len = bytes.readUInt32LE(pos);
+  const end = pos + HEADER + len;
+  if (len === 0 || end > bytes.length) return false;
+  return crc32(bytes.subarray(pos + HEADER, end)) === bytes.readUInt32LE(pos + 4);
 }
