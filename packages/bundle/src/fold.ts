@@ -5,6 +5,7 @@ import { canonicalize } from './canonicalize.js';
 import { durationMs, endMicros, MicrosFormatter, nanosToMicros } from './time.js';
 import { wellFormedSpan } from './well-formed-span.js';
 import { fingerprint, resolveVersions } from './span-disputes.js';
+import { cutUtf8, identifierLimit, SPAN_NAME_SUBJECT } from './identifier-limits.js';
 import { GEN_AI } from './vocabularies/gen-ai.js';
 import {
   isModelCallSpan,
@@ -145,7 +146,21 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
   const stepIdOf = (span: SpanRecord): string | null => {
     if (derivedSteps.size > 0) return derivedSteps.has(span.spanId) ? span.spanId : null;
     const own = span.attributes[sc.ATTR_STEP_ID];
-    return typeof own === 'string' ? own : null;
+    // Cut as the span's reader cuts it (which flags it): every use of a step id agrees.
+    return typeof own === 'string' ? cutUtf8(own, sc.IDENTIFIER_LIMIT_BYTES) : null;
+  };
+  /** A span's name as the bundle holds it: cut at the inline limit, and flagged when it was. */
+  const nameOf = (span: SpanRecord): string => {
+    const cut = cutUtf8(span.name, sc.INLINE_LIMIT_BYTES);
+    if (cut !== span.name) {
+      diags.add(
+        'identifier_truncated',
+        truncatedMessage('the span name', sc.INLINE_LIMIT_BYTES),
+        span.spanId,
+        SPAN_NAME_SUBJECT,
+      );
+    }
+    return cut;
   };
   const ancestry = new Ancestry(byId, diags, stepIdOf);
   const root = chooseRoot(ordered, diags);
@@ -196,11 +211,12 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
         span.parentSpanId !== undefined ? ancestry.stepOf(span.parentSpanId) : null;
       const kind = derivedStep !== undefined ? derivedStep.kind : r.str(sc.ATTR_STEP_KIND);
       const endTime = times.format(endUs);
+      const name = nameOf(span);
       steps.push({
         durationMs: durationMs(span.startTimeUnixNano, span.endTimeUnixNano),
         endTime,
         kind,
-        name: span.name,
+        name,
         parentSpanId: span.parentSpanId ?? null,
         parentStepId: parentStep,
         spanId,
@@ -216,7 +232,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
         order: 0,
         event: {
           kind,
-          name: span.name,
+          name,
           spanId,
           stepId: ownStep,
           time: startTime,
@@ -229,7 +245,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
         spanId,
         order: Number.MAX_SAFE_INTEGER,
         event: {
-          name: span.name,
+          name,
           spanId,
           status,
           stepId: ownStep,
@@ -248,6 +264,14 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
       const order = index + 2;
       const us = nanosToMicros(event.timeUnixNano);
       const time = times.format(us);
+      if (time === null) {
+        diags.add(
+          'time_out_of_range',
+          'the event time lies outside years 0001-9999, which a bundle time cannot write; kept as null',
+          spanId,
+          event.name,
+        );
+      }
       const er = new Reader(event.attributes, diags, spanId, event.name);
       let kept: BundleEvent;
       switch (event.name) {
@@ -500,7 +524,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
     complete,
     durationMs: root ? durationMs(root.startTimeUnixNano, root.endTimeUnixNano) : null,
     endTime: root ? times.format(endMicros(root.startTimeUnixNano, root.endTimeUnixNano)) : null,
-    name: rootReader?.str(sc.ATTR_RUN_NAME) ?? root?.name ?? '',
+    name: rootReader?.str(sc.ATTR_RUN_NAME) ?? (root ? nameOf(root) : ''),
     rootSpanId: root?.spanId ?? null,
     runId: rootReader?.str(sc.ATTR_RUN_ID) ?? null,
     service: typeof serviceValue === 'string' ? serviceValue : null,
@@ -611,7 +635,18 @@ class Reader implements FieldReader {
   str(key: string): string | null {
     const v = this.attrs[key];
     if (v === undefined || v === null) return null;
-    return typeof v === 'string' ? v : this.wrongType(key, 'a string', v);
+    if (typeof v !== 'string') return this.wrongType(key, 'a string', v);
+    const limit = identifierLimit(key);
+    if (limit === undefined) return v;
+    const cut = cutUtf8(v, limit);
+    if (cut !== v)
+      this.diags.add(
+        'identifier_truncated',
+        truncatedMessage(this.where(key), limit),
+        this.spanId,
+        key,
+      );
+    return cut;
   }
 
   /** Reads a string that is held inline only when within the inline limit. */
@@ -664,6 +699,10 @@ class Reader implements FieldReader {
     }
     return value;
   }
+}
+
+function truncatedMessage(what: string, limit: number): string {
+  return `${what} is longer than ${limit} bytes; its first ${limit} bytes are kept`;
 }
 
 function sha256Hex(text: string): string {

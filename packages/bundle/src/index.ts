@@ -31,6 +31,7 @@ export type {
   Redaction,
   RedactionKind,
   RunBundle,
+  SpanDispute,
   StepEndedEvent,
   ToolCallEvent,
   StepStartedEvent,
@@ -79,6 +80,14 @@ export type {
   VocabularyName,
 } from './vocabularies/vocabulary.js';
 export { findDuplicateKeys } from './duplicate-keys.js';
+export { cutUtf8, identifierLimit, SPAN_NAME_SUBJECT } from './identifier-limits.js';
+export {
+  fingerprint,
+  MAX_DISPUTE_PATHS,
+  MAX_DISPUTE_VARIANTS,
+  resolveVersions,
+  type SpanVersions,
+} from './span-disputes.js';
 export { modalityFields, modalityUsages } from './modality-usage.js';
 export {
   durationMs,

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import {
   attributesFrom,
   endMicros,
+  identifierLimit,
   nanosToMicros,
+  SPAN_NAME_SUBJECT,
   parseBundleTime,
   utf8Length,
   VOCABULARIES,
@@ -39,6 +41,8 @@ export const PLACEHOLDER_SPAN_NAME = 'workbench.replay.placeholder';
 export const UNNAMED_SPAN_NAME = 'workbench.replay.span';
 
 const DROPPED_KEY = 'workbench.dropped_attributes';
+/** An event time in year 10000: one a bundle time cannot write, as the fold saw it. */
+const BEYOND_YEAR_9999 = 253_402_300_800_000_000_000n;
 const DROPPED_FILLER_PREFIX = 'workbench.replay.dropped.';
 const MAX_EVENT_ATTRIBUTES = 64;
 const MAX_VALUE_ITEMS = 128;
@@ -78,7 +82,13 @@ interface Draft {
   timesHeld: boolean;
   status: { code: BundleStatus['code']; message?: string | undefined };
   attributes: Map<string, AttributeValue>;
-  events: Array<{ name: string; timeNs: bigint; attributes: Map<string, AttributeValue> }>;
+  events: Array<{
+    name: string;
+    timeNs: bigint;
+    attributes: Map<string, AttributeValue>;
+    /** The bundle held no time for the event. */
+    undated?: boolean;
+  }>;
   /** The step the span's events say encloses it (undefined: no event said). */
   enclosing: string | null | undefined;
   isStep: boolean;
@@ -118,6 +128,7 @@ class Rebuild {
     const extras = this.extraRunAndRootSpans();
     this.fixEventSpanTimes();
     this.applyAttributeDiagnostics();
+    this.applyTruncations();
     const placeholders = this.placeholders(this.run.spanCount - this.drafts.size - extras.length);
     const resource = attributesFrom(
       this.run.service === null ? [] : [[sc.ATTR_SERVICE_NAME, this.run.service]],
@@ -312,7 +323,12 @@ class Rebuild {
   ): void {
     const d = this.draft(event.spanId);
     const us = event.time === null ? null : parseBundleTime(event.time);
-    d.events.push({ name, timeNs: us === null ? this.rootStartNs : us * 1000n, attributes });
+    d.events.push({
+      name,
+      timeNs: us === null ? this.rootStartNs : us * 1000n,
+      attributes,
+      undated: event.time === null,
+    });
     if (d.enclosing === undefined) d.enclosing = event.stepId;
   }
 
@@ -579,6 +595,44 @@ class Rebuild {
         }
       } else if (!d.attributes.has(key)) {
         d.attributes.set(key, value);
+      }
+    }
+  }
+
+  /**
+   * Identifiers the fold cut (`identifier_truncated`) come back one character too long, which it
+   * cuts again to the same bytes; event times it could not write (`time_out_of_range`) come back
+   * beyond year 9999.
+   */
+  private applyTruncations(): void {
+    for (const diag of this.bundle.diagnostics) {
+      if (diag.spanId === null || diag.subject === null) continue;
+      const d = this.drafts.get(diag.spanId);
+      if (d === undefined) continue;
+      if (diag.code === 'time_out_of_range') {
+        for (const e of d.events)
+          if (e.name === diag.subject && e.undated) e.timeNs = BEYOND_YEAR_9999;
+        continue;
+      }
+      if (diag.code !== 'identifier_truncated') continue;
+      const limit = identifierLimit(diag.subject);
+      if (limit === undefined) continue;
+      // A character of four bytes never fits the at most three bytes a cut leaves unused.
+      const longer = (v: AttributeValue | undefined): AttributeValue | undefined =>
+        typeof v === 'string' && utf8Length(v) > limit - 4 ? `${v}\u{1F600}` : undefined;
+      if (diag.subject === SPAN_NAME_SUBJECT) {
+        d.name = (longer(d.name) as string | undefined) ?? d.name;
+        continue;
+      }
+      const key = diag.subject;
+      const onEvent = / on event (.*?) is longer than/.exec(diag.message)?.[1];
+      const maps =
+        onEvent === undefined
+          ? [d.attributes]
+          : d.events.filter((e) => e.name === onEvent).map((e) => e.attributes);
+      for (const map of maps) {
+        const v = longer(map.get(key));
+        if (v !== undefined) map.set(key, v);
       }
     }
   }

@@ -90,6 +90,43 @@ describe('spanRecordsFromBundle', () => {
     expect(disputed).toBe(60);
   });
 
+  it('gives back identifiers the fold cut and event times it could not write, flagged the same', () => {
+    const long = 'é'.repeat(5000);
+    const spans = [
+      span({
+        spanId: '1000000000000001',
+        name: `run ${long}`,
+        attributes: attrs({ [sc.ATTR_RUN_ID]: `r${long}`, [sc.ATTR_RUN_NAME]: `n${long}` }),
+        events: [{ name: 'later', timeUnixNano: 10n ** 30n, attributes: attrs({}) }],
+      }),
+      span({
+        spanId: '2000000000000002',
+        parentSpanId: '1000000000000001',
+        name: `step ${long}`,
+        attributes: attrs({ [sc.ATTR_STEP_ID]: `s${long}` }),
+        events: [
+          ev(sc.EVENT_GATE_RESOLVED, 1000n, {
+            [sc.ATTR_GATE_ID]: `g${long}`,
+            [sc.ATTR_GATE_DECISION]: 'approved',
+            [sc.ATTR_GATE_ACTOR]: `a😀${long}`,
+            [sc.ATTR_GATE_REASON]: `why ${long}`,
+          }),
+          ev(sc.EVENT_ARTIFACT, 2000n, {
+            [sc.ATTR_ARTIFACT_KEY]: `k${long}`,
+            [sc.ATTR_ARTIFACT_VERSION]: 1,
+            [sc.ATTR_ARTIFACT_SHA256]: 'a'.repeat(64),
+          }),
+        ],
+      }),
+    ];
+    const original = sealBundle(foldRun(spans));
+    const codes = original.diagnostics.map((d) => d.code);
+    expect(codes).toContain('identifier_truncated');
+    expect(codes).toContain('time_out_of_range');
+    const back = sealBundle(foldRun(spanRecordsFromBundle(original)));
+    expect(back).toEqual(original);
+  });
+
   it('rebuilds a redacted bundle as spans that fold back to the same hash, without the content', () => {
     let redactedSome = 0;
     for (let seed = 1; seed <= 100; seed++) {
