@@ -9,18 +9,36 @@ import {
 /** Spans grouped by trace id, each group in arrival order. */
 export type TraceGroups = Map<string, SpanRecord[]>;
 
+/** A cap on the spans kept of each trace, and what it dropped (see {@link addToTraceGroups}). */
+export interface SpanCap {
+  /** Most spans kept of one trace. The receiver's is `DEFAULT_MAX_SPANS_PER_TRACE`. */
+  readonly maxSpansPerTrace: number;
+  /** Spans dropped so far, by trace id; a trace listed here is folded as `complete: false`. */
+  readonly dropped: Map<string, number>;
+}
+
 /**
  * Adds spans to trace groups (creating the groups as needed). Spans of one trace may come from
  * many documents: a Collector file spreads a trace over the lines of several export batches.
+ * With a `cap`, spans beyond `maxSpansPerTrace` of a trace are dropped and counted in
+ * `cap.dropped`, as the receiver does, so that one huge trace cannot take all memory.
  *
  * @example
  * const groups: TraceGroups = new Map();
  * addToTraceGroups(groups, decoded.spans);
  */
-export function addToTraceGroups(groups: TraceGroups, spans: Iterable<SpanRecord>): void {
+export function addToTraceGroups(
+  groups: TraceGroups,
+  spans: Iterable<SpanRecord>,
+  cap?: SpanCap,
+): void {
   for (const span of spans) {
     let group = groups.get(span.traceId);
     if (group === undefined) groups.set(span.traceId, (group = []));
+    if (cap !== undefined && group.length >= cap.maxSpansPerTrace) {
+      cap.dropped.set(span.traceId, (cap.dropped.get(span.traceId) ?? 0) + 1);
+      continue;
+    }
     group.push(span);
   }
 }

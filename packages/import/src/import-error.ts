@@ -11,7 +11,9 @@ export type ImportErrorCode =
   /** The backend answered 2xx with a body that is not the expected JSON. */
   | 'bad_response'
   /** An argument was refused before anything was sent (bad URL, trace id, duration). */
-  | 'invalid_argument';
+  | 'invalid_argument'
+  /** An input was larger than the limit set for it (`maxInputBytes`); nothing of it was kept. */
+  | 'too_large';
 
 /**
  * The one error class of `@llm-workbench/import`: a stable `code`, the `url` involved (when there

@@ -1,4 +1,6 @@
 export { ImportError, type ImportErrorCode } from './import-error.js';
+/** The receiver's cap on spans per trace, which `readOtlpFile` applies by default. */
+export { DEFAULT_MAX_SPANS_PER_TRACE } from '@llm-workbench/otlp';
 export type { BackendClientOptions, FetchedTrace, ProgressCallback, TraceSearch } from './types.js';
 export {
   decodeTraceDocument,
@@ -13,6 +15,7 @@ export {
   type FoldedTrace,
   type FoldTraceGroupsOptions,
   type FoldTraceGroupsResult,
+  type SpanCap,
   type TraceGroups,
 } from './fold-traces.js';
 export {

@@ -1,13 +1,19 @@
-import { parseOtlpJson } from '@llm-workbench/otlp';
+import { isUtf8 } from 'node:buffer';
+import { DEFAULT_MAX_SPANS_PER_TRACE, parseOtlpJson } from '@llm-workbench/otlp';
 import { decodeTraceDocumentValue } from './decode-trace-document.js';
-import { addToTraceGroups, type TraceGroups } from './fold-traces.js';
+import { addToTraceGroups, type SpanCap, type TraceGroups } from './fold-traces.js';
+import { ImportError } from './import-error.js';
 
 /** A problem with one line (or, for a whole-document file, with the document) of an OTLP file. */
 export interface LineIssue {
   /** 1-based line number; for a pretty-printed whole document, the line it starts on. */
   readonly line: number;
-  /** `not_json`: the line does not parse; `not_traces`: JSON but no trace document; `rejected_span`: a span in it was refused. */
-  readonly code: 'not_json' | 'not_traces' | 'rejected_span';
+  /**
+   * `not_json`: the line does not parse; `not_traces`: JSON but no trace document;
+   * `rejected_span`: a span in it was refused; `invalid_utf8`: bytes that are not UTF-8 were read
+   * as U+FFFD (the rest of the line was kept).
+   */
+  readonly code: 'not_json' | 'not_traces' | 'rejected_span' | 'invalid_utf8';
   readonly message: string;
 }
 
@@ -22,8 +28,20 @@ export interface ReadOtlpFileOptions {
    * {@link ReadOtlpFileOptions.maxLineBytes}. Default 512 MiB.
    */
   readonly maxDocumentBytes?: number;
-  /** Largest single line; a longer one is reported and skipped. Default 512 MiB. */
+  /** Largest single line; a longer one is reported and skipped. Default 128 MiB. */
   readonly maxLineBytes?: number;
+  /**
+   * Most bytes read in all: past it, reading stops and `readOtlpFile` rejects with an
+   * `ImportError` of code `too_large` (standard input without end, `/dev/zero`, a wrong file).
+   * Default 1 GiB.
+   */
+  readonly maxInputBytes?: number;
+  /**
+   * Most spans kept of one trace: further spans are dropped and counted in
+   * {@link ReadOtlpFileResult.droppedSpans}, and the trace listed there, to be folded as
+   * incomplete. Default `DEFAULT_MAX_SPANS_PER_TRACE` (50,000), the receiver's cap.
+   */
+  readonly maxSpansPerTrace?: number;
 }
 
 /** What {@link readOtlpFile} found. */
@@ -38,6 +56,8 @@ export interface ReadOtlpFileResult {
   readonly spans: number;
   /** Spans refused (bad ids, times or values). */
   readonly rejectedSpans: number;
+  /** Spans dropped at `maxSpansPerTrace`, by trace id: fold these traces as truncated. */
+  readonly droppedSpans: ReadonlyMap<string, number>;
   readonly issues: LineIssue[];
   /** Issues beyond `maxIssues`, counted only. */
   readonly issuesNotKept: number;
@@ -45,7 +65,9 @@ export interface ReadOtlpFileResult {
 }
 
 const DEFAULT_MAX_ISSUES = 1000;
-const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
+const DEFAULT_MAX_DOCUMENT_BYTES = 512 * 1024 * 1024;
+const DEFAULT_MAX_LINE_BYTES = 128 * 1024 * 1024;
+const DEFAULT_MAX_INPUT_BYTES = 1024 * 1024 * 1024;
 const NEWLINE = 0x0a;
 
 /**
@@ -55,30 +77,48 @@ const NEWLINE = 0x0a;
  * are accepted too. Spans are grouped by trace id across lines; a line that does not parse is
  * reported by its number and the rest is read.
  *
- * The format is told from the first non-empty line: a line that is a whole JSON object means JSON
- * lines; anything else (`{` alone, say) means one document, read whole.
+ * The format is told from the first non-empty line: a line that parses alone as a JSON object
+ * means JSON lines. When it does not (a damaged first line, or `{` opening a pretty-printed
+ * document), the second non-empty line decides: if it parses alone, JSON lines with a bad first
+ * line; otherwise one document, read whole, and should that document not parse, its lines are
+ * read as JSON lines after all, so that one bad line never costs the good ones.
+ *
+ * Bytes that are not UTF-8 are read as U+FFFD, as every door reads them, and reported as an
+ * `invalid_utf8` issue of their line.
  *
  * @example
  * const result = await readOtlpFile(createReadStream('traces.jsonl'));
- * const { bundles } = foldTraceGroups(result.traces);
+ * const { bundles } = foldTraceGroups(result.traces, { truncated: new Set(result.droppedSpans.keys()) });
  */
 export async function readOtlpFile(
   source: AsyncIterable<string | Uint8Array>,
   options: ReadOtlpFileOptions = {},
 ): Promise<ReadOtlpFileResult> {
-  const state = new ReaderState(options.maxIssues ?? DEFAULT_MAX_ISSUES);
-  const maxLine = options.maxLineBytes ?? DEFAULT_MAX_BYTES;
-  const maxDocument = options.maxDocumentBytes ?? DEFAULT_MAX_BYTES;
+  const state = new ReaderState(
+    options.maxIssues ?? DEFAULT_MAX_ISSUES,
+    options.maxSpansPerTrace ?? DEFAULT_MAX_SPANS_PER_TRACE,
+  );
+  const maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const maxDocument = options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+  const maxInput = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
   let format: ReadOtlpFileResult['format'] = 'empty';
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let skippingLongLine = false;
   let lineNumber = 0;
   let bytesRead = 0;
-  let document: Buffer[] | null = null;
+  /** The first non-empty line when it did not parse alone: the next one decides. */
+  let undecided: { line: Buffer; number: number } | null = null;
+  /** Lines of a whole document, with their numbers, in case it must be read as lines after all. */
+  let document: Array<{ line: Buffer; number: number }> | null = null;
   let documentBytes = 0;
-  let documentStart = 0;
   let documentTooLarge = false;
+
+  const startDocument = (lines: Array<{ line: Buffer; number: number }>): void => {
+    format = 'document';
+    document = lines;
+    documentBytes = lines.reduce((n, l) => n + l.line.length + 1, 0);
+  };
 
   const onLine = (line: Buffer): void => {
     lineNumber++;
@@ -90,27 +130,41 @@ export async function readOtlpFile(
         document = [];
         return;
       }
-      document.push(line, Buffer.from('\n'));
+      document.push({ line, number: lineNumber });
       return;
     }
     const text = line.toString('utf8').trim();
     if (text === '') return;
     if (format === 'empty') {
-      if (text.startsWith('{') && text.endsWith('}') && parses(text)) format = 'lines';
-      else {
-        format = 'document';
-        document = [line, Buffer.from('\n')];
-        documentBytes = line.length + 1;
-        documentStart = lineNumber;
+      if (isWholeObject(text)) {
+        format = 'lines';
+        if (undecided !== null) {
+          // A damaged first line of JSON lines: reported as such, the others kept.
+          state.document(undecided.line, undecided.number);
+          undecided = null;
+        }
+      } else if (undecided === null) {
+        undecided = { line, number: lineNumber };
+        return;
+      } else {
+        const first = undecided;
+        undecided = null;
+        startDocument([first, { line, number: lineNumber }]);
         return;
       }
     }
-    state.document(text, lineNumber);
+    state.document(line, lineNumber);
   };
 
   for await (const chunk of source) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
     bytesRead += buf.length;
+    if (bytesRead > maxInput) {
+      throw new ImportError(
+        'too_large',
+        `input is larger than ${maxInput} bytes; nothing imported (raise the limit with --max-input-bytes)`,
+      );
+    }
     let start = 0;
     for (;;) {
       const nl = buf.indexOf(NEWLINE, start);
@@ -157,15 +211,30 @@ export async function readOtlpFile(
   } else if (pending.length > 0) {
     onLine(Buffer.concat(pending));
   }
-  if (document !== null) {
+  if (undecided !== null) {
+    // One non-empty line only, which does not parse alone: a (one-line) document.
+    startDocument([undecided]);
+    undecided = null;
+  }
+  const lines = document as Array<{ line: Buffer; number: number }> | null;
+  if (lines !== null) {
+    const startLine = lines[0]?.number ?? 1;
     if (documentTooLarge) {
       state.issue({
-        line: documentStart,
+        line: startLine,
         code: 'not_json',
         message: `the document is larger than ${maxDocument} bytes; not read (JSON lines have no such limit)`,
       });
     } else {
-      state.document(Buffer.concat(document).toString('utf8'), documentStart);
+      const whole = Buffer.concat(lines.flatMap((l) => [l.line, Buffer.from('\n')]));
+      // Not one document, yet some lines parse alone: JSON lines whose first lines are bad.
+      const asLines = lines.some((l) => isWholeObject(l.line.toString('utf8').trim()));
+      if (!state.document(whole, startLine, asLines)) {
+        format = 'lines';
+        for (const l of lines) {
+          if (l.line.toString('utf8').trim() !== '') state.document(l.line, l.number);
+        }
+      }
     }
   }
   return {
@@ -174,10 +243,16 @@ export async function readOtlpFile(
     documents: state.documents,
     spans: state.spans,
     rejectedSpans: state.rejectedSpans,
+    droppedSpans: state.cap.dropped,
     issues: state.issues,
     issuesNotKept: state.issuesNotKept,
     bytesRead,
   };
+}
+
+/** Whether a (trimmed) line is one JSON object on its own. */
+function isWholeObject(text: string): boolean {
+  return text.startsWith('{') && text.endsWith('}') && parses(text);
 }
 
 function parses(text: string): boolean {
@@ -192,34 +267,55 @@ function parses(text: string): boolean {
 class ReaderState {
   readonly traces: TraceGroups = new Map();
   readonly issues: LineIssue[] = [];
+  readonly cap: SpanCap;
   issuesNotKept = 0;
   documents = 0;
   spans = 0;
   rejectedSpans = 0;
 
-  constructor(private readonly maxIssues: number) {}
+  constructor(
+    private readonly maxIssues: number,
+    maxSpansPerTrace: number,
+  ) {
+    this.cap = { maxSpansPerTrace, dropped: new Map() };
+  }
 
   issue(issue: LineIssue): void {
     if (this.issues.length < this.maxIssues) this.issues.push(issue);
     else this.issuesNotKept++;
   }
 
-  document(text: string, line: number): void {
-    this.documents++;
+  /**
+   * Reads one document (a line, or a whole file). Returns false when it is not JSON and `quiet`
+   * is set, without reporting it: the caller reads its lines instead.
+   */
+  document(bytes: Buffer, line: number, quiet = false): boolean {
+    const text = bytes.toString('utf8');
     let value: unknown;
     try {
       value = parseOtlpJson(text);
     } catch (err) {
+      if (quiet) return false;
+      this.documents++;
       this.issue({ line, code: 'not_json', message: `not JSON: ${(err as Error).message}` });
-      return;
+      return true;
+    }
+    this.documents++;
+    // U+FFFD for bytes that are not UTF-8, as every door reads them: said, never silent.
+    if (!isUtf8(bytes)) {
+      this.issue({
+        line,
+        code: 'invalid_utf8',
+        message: 'bytes that are not UTF-8 were read as U+FFFD (the rest was imported)',
+      });
     }
     const decoded = decodeTraceDocumentValue(value);
     if (!decoded.ok) {
       this.issue({ line, code: 'not_traces', message: decoded.message });
-      return;
+      return true;
     }
     this.spans += decoded.spans.length;
-    addToTraceGroups(this.traces, decoded.spans);
+    addToTraceGroups(this.traces, decoded.spans, this.cap);
     for (const r of decoded.rejected) {
       this.rejectedSpans++;
       const first = r.issues[0];
@@ -229,5 +325,6 @@ class ReaderState {
         message: `span ${r.spanId ?? `#${r.index}`} refused: ${first?.message ?? 'invalid'}${first?.path ? ` at ${first.path}` : ''}`,
       });
     }
+    return true;
   }
 }

@@ -2,8 +2,8 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { foldRun, sealBundle, type SpanRecord } from '@llm-workbench/bundle';
 import { encodeOtlpJson } from '@llm-workbench/otlp';
-import { foldTraceGroups, readOtlpFile } from '../src/index.js';
-import { plainTrace, smallRun } from './fixtures.js';
+import { foldTraceGroups, ImportError, readOtlpFile } from '../src/index.js';
+import { plainTrace, smallRun, span } from './fixtures.js';
 
 const T2 = '1af7651916cd43dd8448eb211c80319d';
 const T3 = '00000000000000000000000000000abc';
@@ -119,5 +119,79 @@ describe('readOtlpFile', () => {
     });
     expect(result.issues).toHaveLength(3);
     expect(result.issuesNotKept).toBe(7);
+  });
+
+  it('keeps the good lines of JSON lines whose first line is bad', async () => {
+    const ids = [T2, T3, '00000000000000000000000000000def'];
+    const good = ids.map((t) => line(smallRun(t)));
+    for (const bad of ['{"resourceSpans": [ truncated', 'garbage', '{']) {
+      const result = await readOtlpFile(chunks([bad, ...good].join('\n') + '\n', 50));
+      expect(result.format).toBe('lines');
+      expect(result.issues.map((i) => [i.line, i.code])).toEqual([[1, 'not_json']]);
+      expect(foldTraceGroups(result.traces).bundles.map((b) => b.traceId)).toEqual([...ids].sort());
+    }
+    // Two bad lines first: the file does not parse as one document, so its lines are read.
+    const two = await readOtlpFile(Readable.from([['{"a":', '[1,', ...good].join('\n')]));
+    expect(two.format).toBe('lines');
+    expect(two.issues.map((i) => [i.line, i.code])).toEqual([
+      [1, 'not_json'],
+      [2, 'not_json'],
+    ]);
+    expect(foldTraceGroups(two.traces).bundles).toHaveLength(3);
+  });
+
+  it('still reads a pretty-printed document, and reports one that does not parse once', async () => {
+    const pretty = JSON.stringify(encodeOtlpJson(smallRun()), null, 2);
+    const ok = await readOtlpFile(chunks(pretty, 100));
+    expect(ok.format).toBe('document');
+    expect(ok.issues).toEqual([]);
+    const broken = await readOtlpFile(Readable.from([pretty.slice(0, -40)]));
+    expect(broken.format).toBe('document');
+    expect(broken.issues.map((i) => [i.line, i.code])).toEqual([[1, 'not_json']]);
+  });
+
+  it('stops reading an input larger than maxInputBytes, even one that never ends', async () => {
+    async function* zeros(): AsyncGenerator<Uint8Array> {
+      const chunk = new Uint8Array(64 * 1024);
+      for (;;) yield chunk;
+    }
+    const err = await readOtlpFile(zeros(), { maxInputBytes: 8 * 1024 * 1024 }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ImportError);
+    expect(err).toMatchObject({ code: 'too_large' });
+    expect((err as Error).message).toContain('larger than 8388608 bytes');
+  });
+
+  it('keeps at most maxSpansPerTrace spans of a trace, across lines, and lists what it cut', async () => {
+    const run = smallRun();
+    const extra = Array.from({ length: 10 }, (_, i) =>
+      span({
+        spanId: `4${String(i).padStart(15, '0')}`,
+        parentSpanId: '1000000000000001',
+        name: `tool ${i}`,
+      }),
+    );
+    const text = [line(run), line(extra.slice(0, 5)), line(extra.slice(5))].join('\n');
+    const result = await readOtlpFile(Readable.from([text]), { maxSpansPerTrace: 6 });
+    expect(result.spans).toBe(13);
+    expect(result.traces.get(run[0]!.traceId)).toHaveLength(6);
+    expect([...result.droppedSpans]).toEqual([[run[0]!.traceId, 7]]);
+    const { bundles } = foldTraceGroups(result.traces, {
+      truncated: new Set(result.droppedSpans.keys()),
+    });
+    expect(bundles[0]?.bundle.run.complete).toBe(false);
+    expect(bundles[0]?.bundle.run.spanCount).toBe(6);
+  });
+
+  it('reads bytes that are not UTF-8 as U+FFFD and says so, keeping the line', async () => {
+    const run = smallRun();
+    const text = line(run).replace('"newsletter"', '"news\u0000letter"');
+    const bytes = Buffer.from(text, 'utf8');
+    bytes[bytes.indexOf(0)] = 0xff; // a byte no UTF-8 holds
+    const result = await readOtlpFile(Readable.from([bytes]));
+    expect(result.issues.map((i) => [i.line, i.code])).toEqual([[1, 'invalid_utf8']]);
+    const { bundles } = foldTraceGroups(result.traces);
+    expect(bundles[0]?.bundle.run.name).toBe('news\ufffdletter');
   });
 });

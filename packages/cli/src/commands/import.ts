@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   addToTraceGroups,
+  DEFAULT_MAX_SPANS_PER_TRACE,
   foldTraceGroups,
   ImportError,
   JaegerClient,
@@ -12,6 +13,7 @@ import {
   TempoClient,
   type FetchedTrace,
   type FoldedTrace,
+  type SpanCap,
   type TraceGroups,
 } from '@llm-workbench/import';
 import { FileBundleSink, type BundleWriteResult } from '@llm-workbench/sink';
@@ -36,6 +38,7 @@ Folds traces that were already collected into run bundles, written to DIR as <tr
   otlp     OTLP JSON files: the Collector file exporter's JSON lines (a trace may be spread over
            many lines and files), or one plain OTLP JSON document; '-' reads standard input.
            A line that does not parse is reported by its number; the rest is imported.
+           Bytes that are not UTF-8 are read as U+FFFD and reported (invalid_utf8).
   jaeger   Jaeger's query API v3 (e.g. http://127.0.0.1:16686), raw traces (no adjusters).
   tempo    Tempo's HTTP API (e.g. http://127.0.0.1:3200).
 
@@ -49,6 +52,11 @@ Options:
   --timeout MS        deadline of each request (default 30000)
   --header 'K: V'     extra request header, e.g. 'X-Scope-OrgID: team-a'; repeatable
   --all               also fold traces that are not runs (no workbench.* data, no GenAI span)
+  --max-input-bytes N most bytes read of each FILE (default 1073741824, 1 GiB); a larger input
+                      is refused whole (exit 3), as is standard input that never ends
+  --max-spans-per-trace N
+                      most spans kept of one trace (default 50000, the receiver's); further
+                      spans are dropped, reported, and the bundle says complete: false
   --json              print a JSON report for tools instead of lines
 
 Exit status: 0 when everything was imported; 1 when some input was bad (lines, spans) but the rest
@@ -86,6 +94,8 @@ export const importCommand: Command = async (argv, io) => {
       timeout: { type: 'string' },
       header: { type: 'string', multiple: true },
       all: { type: 'boolean' },
+      'max-input-bytes': { type: 'string' },
+      'max-spans-per-trace': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -101,7 +111,20 @@ export const importCommand: Command = async (argv, io) => {
   const sink = new FileBundleSink({ directory: resolve(values.out) });
   const progress = new Progress(io);
   const report: Report = { source, bundles: [], skipped: [], issues: [] };
-  const fold = { all: values.all === true };
+  const limits: Limits = {
+    maxInputBytes:
+      values['max-input-bytes'] === undefined
+        ? DEFAULT_MAX_INPUT_BYTES
+        : positiveInt('--max-input-bytes', values['max-input-bytes']),
+    cap: {
+      maxSpansPerTrace:
+        values['max-spans-per-trace'] === undefined
+          ? DEFAULT_MAX_SPANS_PER_TRACE
+          : positiveInt('--max-spans-per-trace', values['max-spans-per-trace']),
+      dropped: new Map(),
+    },
+  };
+  const all = values.all === true;
 
   try {
     if (source === 'otlp') {
@@ -112,8 +135,8 @@ export const importCommand: Command = async (argv, io) => {
           throw new CliError(`--${flag} does not apply to import otlp`);
       }
       const groups: TraceGroups = new Map();
-      for (const file of rest) await readFile(file, io, groups, report, progress);
-      const folded = foldTraceGroups(groups, fold);
+      for (const file of rest) await readFile(file, io, groups, report, progress, limits);
+      const folded = foldTraceGroups(groups, { all, truncated: capped(limits.cap, report) });
       report.skipped = folded.skipped;
       await writeAll(folded.bundles, sink, report, progress);
     } else if (source === 'jaeger' || source === 'tempo') {
@@ -122,7 +145,7 @@ export const importCommand: Command = async (argv, io) => {
       const groups: TraceGroups = new Map();
       const truncated = new Set<string>();
       for (const t of traces) {
-        addToTraceGroups(groups, t.spans);
+        addToTraceGroups(groups, t.spans, limits.cap);
         if (t.partial) truncated.add(t.traceId);
         if (t.rejectedSpans > 0) {
           report.issues.push({
@@ -139,7 +162,8 @@ export const importCommand: Command = async (argv, io) => {
           });
         }
       }
-      const folded = foldTraceGroups(groups, { ...fold, truncated });
+      for (const id of capped(limits.cap, report)) truncated.add(id);
+      const folded = foldTraceGroups(groups, { all, truncated });
       report.skipped = folded.skipped;
       await writeAll(folded.bundles, sink, report, progress);
     } else {
@@ -169,6 +193,7 @@ async function readFile(
   groups: TraceGroups,
   report: Report,
   progress: Progress,
+  limits: Limits,
 ): Promise<void> {
   let input: AsyncIterable<string | Uint8Array>;
   let total: number | null = null;
@@ -192,10 +217,16 @@ async function readFile(
   const label = file === '-' ? 'stdin' : file;
   const result = await readOtlpFile(input, {
     onProgress: (bytes) => progress.update(label, bytes, total, 'bytes'),
+    maxInputBytes: limits.maxInputBytes,
+    maxSpansPerTrace: limits.cap.maxSpansPerTrace,
   }).catch((err: unknown) => {
     throw new CliError(`cannot read ${file}: ${(err as Error).message}`, EXIT.io, { cause: err });
   });
-  for (const spans of result.traces.values()) addToTraceGroups(groups, spans);
+  for (const [traceId, n] of result.droppedSpans) {
+    limits.cap.dropped.set(traceId, (limits.cap.dropped.get(traceId) ?? 0) + n);
+  }
+  // The cap holds across files too: a trace spread over many files is capped as a whole.
+  for (const spans of result.traces.values()) addToTraceGroups(groups, spans, limits.cap);
   for (const issue of result.issues) report.issues.push({ file: label, ...issue });
   if (result.issuesNotKept > 0) {
     report.issues.push({
@@ -324,6 +355,27 @@ function print(io: CliIo, report: Report, json: boolean): void {
       ? `no runs found${skipped}`
       : `${report.bundles.length} bundle${report.bundles.length === 1 ? '' : 's'} from ${report.source}${skipped}`,
   );
+}
+
+/** What bounds an import: bytes read of each input, spans kept of each trace. */
+interface Limits {
+  readonly maxInputBytes: number;
+  readonly cap: SpanCap;
+}
+
+/** As `readOtlpFile`'s default: a bound for standard input that never ends. */
+const DEFAULT_MAX_INPUT_BYTES = 1024 * 1024 * 1024;
+
+/** The traces the span cap cut, each reported once; they are folded as incomplete. */
+function capped(cap: SpanCap, report: Report): Set<string> {
+  for (const [traceId, n] of [...cap.dropped].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    report.issues.push({
+      traceId,
+      code: 'span_cap',
+      message: `trace ${traceId} has more than ${cap.maxSpansPerTrace} spans: ${n} dropped; its bundle says complete: false (raise with --max-spans-per-trace)`,
+    });
+  }
+  return new Set(cap.dropped.keys());
 }
 
 function positiveInt(flag: string, text: string): number {

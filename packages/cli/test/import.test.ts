@@ -1,0 +1,124 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from './evidence-fixtures.js';
+import { runCli } from './run-cli.js';
+
+const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
+
+/** Runs the real CLI in its own process with standard input read from `stdinPath`. */
+function workbench(
+  args: string[],
+  stdinPath: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const fd = openSync(stdinPath, 'r');
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', BIN, ...args], {
+    stdio: [fd, 'pipe', 'pipe'],
+    timeout: 60_000,
+  });
+  closeSync(fd);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+const TRACE = 'abcdef0123456789abcdef0123456789';
+
+/** One OTLP JSON line of `n` spans of one run trace (a root and its children). */
+function otlpLine(n: number, traceId = TRACE, runId = 'run-1'): string {
+  const spans = Array.from({ length: n }, (_, i) => ({
+    traceId,
+    spanId: (i + 1).toString(16).padStart(16, '0'),
+    ...(i > 0 ? { parentSpanId: '0000000000000001' } : {}),
+    name: i === 0 ? 'run' : `tool ${i}`,
+    kind: 1,
+    startTimeUnixNano: String(1_000_000_000_000 + i),
+    endTimeUnixNano: String(1_000_000_100_000 + i),
+    attributes:
+      i === 0
+        ? [
+            { key: 'workbench.run.id', value: { stringValue: runId } },
+            { key: 'workbench.run.name', value: { stringValue: 'big' } },
+          ]
+        : [],
+  }));
+  return JSON.stringify({ resourceSpans: [{ resource: {}, scopeSpans: [{ spans }] }] });
+}
+
+describe('workbench import otlp', () => {
+  it('refuses standard input that never ends, with a reason, at --max-input-bytes', async () => {
+    const dir = tempDir('wb-import-');
+    const r = await workbench(
+      ['import', 'otlp', '-', '--out', join(dir, 'out'), '--max-input-bytes', '20000000'],
+      '/dev/zero',
+    );
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/cannot read -: input is larger than 20000000 bytes/);
+    expect(r.stderr).toContain('--max-input-bytes');
+  });
+
+  it('caps the spans of one trace and writes an incomplete bundle that says what was cut', async () => {
+    const dir = tempDir('wb-import-');
+    const file = join(dir, 'big.jsonl');
+    writeFileSync(file, `${otlpLine(60)}\n${otlpLine(1, TRACE).replace('"run"', '"again"')}\n`);
+    const r = await runCli([
+      'import',
+      'otlp',
+      file,
+      '--out',
+      join(dir, 'out'),
+      '--max-spans-per-trace',
+      '25',
+      '--json',
+    ]);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as {
+      bundles: Array<{ path: string; complete: boolean; spanCount: number }>;
+      issues: Array<{ code: string; traceId?: string; message: string }>;
+    };
+    expect(report.bundles).toHaveLength(1);
+    expect(report.bundles[0]).toMatchObject({ complete: false, spanCount: 25 });
+    expect(report.issues).toEqual([expect.objectContaining({ code: 'span_cap', traceId: TRACE })]);
+    expect(report.issues[0]?.message).toContain('36 dropped');
+    const bundle = JSON.parse(readFileSync(report.bundles[0]!.path, 'utf8')) as {
+      run: { complete: boolean };
+    };
+    expect(bundle.run.complete).toBe(false);
+  });
+
+  it('keeps the good traces of JSON lines whose first line is bad', async () => {
+    const dir = tempDir('wb-import-');
+    const file = join(dir, 'traces.jsonl');
+    const ids = ['1'.repeat(32), '2'.repeat(32), '3'.repeat(32)];
+    writeFileSync(file, ['{"resourceSpans": [', ...ids.map((t) => otlpLine(2, t))].join('\n'));
+    const r = await runCli(['import', 'otlp', file, '--out', join(dir, 'out')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/traces\.jsonl:1: not_json/);
+    expect(
+      readdirSync(join(dir, 'out'))
+        .filter((n) => n.endsWith('.json'))
+        .sort(),
+    ).toEqual(ids.map((t) => `${t}.json`));
+  });
+
+  it('names bundles by trace id only: ids that look like paths stay inside --out', async () => {
+    const dir = tempDir('wb-import-');
+    const file = join(dir, 'evil.jsonl');
+    writeFileSync(
+      file,
+      [
+        otlpLine(2, '../../../../../../tmp/wb-evil-x', '../../evil'),
+        otlpLine(2, TRACE, '../../../evil/run'),
+      ].join('\n'),
+    );
+    const out = join(dir, 'out');
+    const r = await runCli(['import', 'otlp', file, '--out', out]);
+    expect(r.code).toBe(1); // the bad trace id's spans are refused and reported
+    expect(readdirSync(dir).sort()).toEqual(['evil.jsonl', 'out']);
+    expect(readdirSync(out).filter((n) => n.endsWith('.json'))).toEqual([`${TRACE}.json`]);
+  });
+});
