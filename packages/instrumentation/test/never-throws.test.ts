@@ -23,6 +23,51 @@ function abuse(scope: WorkbenchScope): void {
 }
 
 describe('never throws into user code', () => {
+  it('on an Error whose message, name and stack getters throw, still marking the span failed', async () => {
+    const h = harness();
+    const diagnostics = captureDiag();
+    const hostile = (): Error => {
+      const e = new Error('x');
+      for (const key of ['stack', 'name', 'message']) {
+        Object.defineProperty(e, key, {
+          get() {
+            throw new Error(`${key} getter`);
+          },
+        });
+      }
+      return e;
+    };
+    const proxy = new Proxy(new Error('p'), {
+      get() {
+        throw new Error('get trap');
+      },
+      getPrototypeOf() {
+        throw new Error('prototype trap');
+      },
+    });
+    try {
+      const run = h.wb.startRun({ name: 'r' });
+      expect(() => run.startStep('s').fail(hostile())).not.toThrow();
+      expect(() => run.startStep('p').fail(proxy)).not.toThrow();
+      expect(() => run.fail(hostile())).not.toThrow();
+      const thrown = hostile();
+      await expect(
+        h.wb.run({ name: 'r2' }, () => {
+          throw thrown;
+        }),
+      ).rejects.toBe(thrown);
+      for (const name of ['step s', 'step p', 'run r', 'run r2']) {
+        expect(h.span(name).status.code).toBe(2); // SpanStatusCode.ERROR
+        expect(h.span(name).ended).toBe(true);
+      }
+      expect(h.span('step s').status.message).toBe('[message that cannot be read]');
+      expect(h.span('step s').events.map((e) => e.name)).toEqual(['exception']);
+      expect(diagnostics.messages.some((m) => m.message.includes('internal_error'))).toBe(false);
+    } finally {
+      diagnostics.stop();
+    }
+  });
+
   it('on bad input to every method, recording what is valid', async () => {
     const h = harness();
     const diagnostics = captureDiag();
