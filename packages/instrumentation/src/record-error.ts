@@ -45,7 +45,8 @@ function isError(value: unknown): value is Error {
 function read<T extends string | undefined>(get: () => unknown, fallback: T): string | T {
   try {
     const value = get();
-    return typeof value === 'string' ? value : value === undefined ? fallback : String(value);
+    if (typeof value === 'string') return value;
+    return value === undefined ? fallback : describe(value);
   } catch {
     return fallback;
   }
