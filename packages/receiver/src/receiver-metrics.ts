@@ -15,6 +15,7 @@ export class ReceiverMetrics {
   sinkErrors = 0;
   spoolErrors = 0;
   spoolDamagedRecords = 0;
+  outputFolderRecreated = 0;
   readonly requests = new Map<number, number>();
 
   countRequest(status: number): void {
@@ -38,6 +39,7 @@ export class ReceiverMetrics {
       sink_errors: this.sinkErrors,
       spool_errors: this.spoolErrors,
       spool_damaged_records: this.spoolDamagedRecords,
+      output_folder_recreated: this.outputFolderRecreated,
       ...gauges,
     };
     for (const [code, n] of this.requests) out[`requests_${code}`] = n;
@@ -106,6 +108,11 @@ export class ReceiverMetrics {
       'spool_damaged_records_total',
       'Spool records found damaged at start (a failing checksum; or the unreadable rest of a segment, counted once), skipped and reported.',
       [['', this.spoolDamagedRecords]],
+    );
+    counter(
+      'output_folder_recreated_total',
+      'Times the output folder was found removed (and created again, with a new ledger) or replaced while serving.',
+      [['', this.outputFolderRecreated]],
     );
     const cpu: Array<[string, number]> = [];
     for (const [name, v] of Object.entries(gauges)) {

@@ -1,5 +1,9 @@
-import { parseServeArgs, resolveReceiverOptions } from './resolve-receiver-options.js';
-import { startReceiver } from './start-receiver.js';
+import {
+  parseServeArgs,
+  RECEIVER_SETTINGS,
+  resolveReceiverOptions,
+} from './resolve-receiver-options.js';
+import { ReceiverConfigError, startReceiver } from './start-receiver.js';
 
 /** Where the command writes. */
 export interface ServeIo {
@@ -60,8 +64,8 @@ function signal(): Promise<string> {
 /**
  * Runs `workbench serve` until SIGINT or SIGTERM, then shuts down gracefully (stops accepting,
  * folds what has its root, flushes). Returns the exit code, as the CLI's `EXIT` codes: 0 after a
- * clean stop, 2 for bad options, 3 when the receiver cannot start (port in use, data folder locked,
- * folder not writable).
+ * clean stop, 2 for bad options (an --out that is a file, cannot be created or is not writable
+ * included), 3 when the receiver cannot start (port in use, data folder locked or not writable).
  *
  * @example
  * process.exitCode = await runServeCommand(process.argv.slice(3), process);
@@ -86,6 +90,14 @@ export async function runServeCommand(argv: readonly string[], io: ServeIo): Pro
       log: (line) => io.stderr.write(`workbench serve: ${line}\n`),
     });
   } catch (err) {
+    if (err instanceof ReceiverConfigError) {
+      // A value that passed parsing but cannot be used (an --out that is a file): exit 2.
+      const flag = RECEIVER_SETTINGS.find((x) => x.key === err.option)?.flag;
+      io.stderr.write(
+        `workbench serve: ${flag === undefined ? '' : `--${flag}: `}${err.message}\n`,
+      );
+      return 2;
+    }
     io.stderr.write(`workbench serve: cannot start: ${(err as Error).message}\n`);
     return 3;
   }

@@ -11,12 +11,14 @@ import {
   type OtlpEncoding,
 } from '@llm-workbench/otlp';
 import { SigningKey } from '@llm-workbench/evidence';
-import { FileBundleSink } from '@llm-workbench/sink';
+import { FileBundleSink, type BundleSink } from '@llm-workbench/sink';
 import { BearerToken } from './bearer-token.js';
 import { lockDataDir } from './data-lock.js';
 import { InlineTraceFolder } from './fold/inline-trace-folder.js';
 import type { TraceFolder } from './fold/types.js';
+import { WatchedTraceFolder } from './fold/watched-trace-folder.js';
 import { WorkerTraceFolder } from './fold/worker-trace-folder.js';
+import { OutputFolder, OutputFolderError } from './output-folder.js';
 import { ingestOtlp } from './ingest/ingest-otlp.js';
 import { IntakeGate, type Refusal } from './intake-gate.js';
 import { ReceiverMetrics } from './receiver-metrics.js';
@@ -29,6 +31,14 @@ import { RECEIVER_DEFAULTS, type Receiver, type ReceiverOptions } from './types.
 /** Thrown by `startReceiver` for options it cannot run with; the message quotes the bad value. */
 export class ReceiverConfigError extends Error {
   override readonly name = 'ReceiverConfigError';
+
+  constructor(
+    message: string,
+    /** The option at fault, when it is one (e.g. `outDir`). */
+    readonly option?: keyof ReceiverOptions,
+  ) {
+    super(message);
+  }
 }
 
 // google.rpc.Code for the body of each error status.
@@ -56,6 +66,8 @@ const ENCODINGS = new Set(['identity', 'gzip', 'deflate', 'x-gzip']);
 const WRITE_CONCURRENCY = 8;
 /** Decoded spans the fold worker keeps for traces not folded yet (about 1.5 kB each). */
 const FOLD_CACHE_SPANS = 20_000;
+/** How often the output folder is checked when no fold checks it. */
+const OUTPUT_CHECK_MS = 2_000;
 
 function checkOptions(o: ReceiverOptions): void {
   const positive: Array<keyof ReceiverOptions> = [
@@ -111,6 +123,16 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
   const o = { ...RECEIVER_DEFAULTS, ...options } satisfies ReceiverOptions;
   checkOptions(o);
   const log = o.log ?? ((): void => undefined);
+  // A folder that cannot hold bundles is refused now, not found out at the first write.
+  let output: OutputFolder | undefined;
+  if (o.sink === undefined) {
+    try {
+      output = await OutputFolder.open(o.outDir);
+    } catch (err) {
+      if (err instanceof OutputFolderError) throw new ReceiverConfigError(err.message, 'outDir');
+      throw err;
+    }
+  }
   const dataDir = resolve(o.dataDir);
   await mkdir(dataDir, { recursive: true });
   const unlock = await lockDataDir(dataDir);
@@ -121,6 +143,7 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
   let journal: FoldedJournal;
   let assembler: TraceAssembler;
   let folder: TraceFolder | undefined;
+  let watched: WatchedTraceFolder | undefined;
   try {
     spool = await Spool.open(join(dataDir, 'spool'), {
       segmentBytes: o.segmentBytes,
@@ -131,8 +154,8 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
     journal = await FoldedJournal.open(join(dataDir, 'folded.log'), o.fsync);
     // Bundles are folded and written in a worker thread; a sink given as an object cannot go
     // there, so it is written to from this thread.
-    if (o.sink !== undefined) {
-      folder = new InlineTraceFolder(spool.directory, o.sink);
+    if (o.sink !== undefined || output === undefined) {
+      folder = new InlineTraceFolder(spool.directory, o.sink as BundleSink);
     } else {
       // The fold worker makes this sink again on its thread: the same key (as a KeyObject), and
       // the same lock on the folder's ledger, which the fallback on this thread shares.
@@ -145,14 +168,26 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
       });
       if (outSink.signingKey !== undefined)
         log(`signing bundles as receiver with key ${outSink.signingKey.keyId}`);
-      folder = new WorkerTraceFolder(
-        {
-          spoolDir: spool.directory,
-          sink: outSink.toWorkerData(),
-          writeConcurrency: WRITE_CONCURRENCY,
-          cacheSpans: FOLD_CACHE_SPANS,
+      const outPath = output.path;
+      folder = watched = new WatchedTraceFolder(
+        new WorkerTraceFolder(
+          {
+            spoolDir: spool.directory,
+            sink: outSink.toWorkerData(),
+            writeConcurrency: WRITE_CONCURRENCY,
+            cacheSpans: FOLD_CACHE_SPANS,
+          },
+          log,
+        ),
+        output,
+        (change) => {
+          metrics.outputFolderRecreated++;
+          log(
+            change === 'removed'
+              ? `warning: output folder ${outPath} was removed while serving: created it again; its ledger.jsonl starts a new chain, so the bundles written before are in no ledger of this folder (workbench verify checks the new folder from here on)`
+              : `warning: output folder ${outPath} was replaced by another folder while serving: writing there from now on, appending to its own ledger.jsonl (a new one if it has none); the bundles written before are in the old folder's`,
+          );
         },
-        log,
       );
     }
     assembler = new TraceAssembler(o, spool, journal, folder, metrics, log);
@@ -203,8 +238,8 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
     // CPU by thread (Linux): what answering requests costs apart from what folding costs.
     const main = threadCpuSeconds();
     if (main !== null) out['main_thread_cpu_seconds'] = main;
-    if (folder instanceof WorkerTraceFolder && folder.cpuSeconds !== null)
-      out['fold_thread_cpu_seconds'] = folder.cpuSeconds;
+    if (watched !== undefined && watched.cpuSeconds !== null)
+      out['fold_thread_cpu_seconds'] = watched.cpuSeconds;
     return out;
   };
 
@@ -461,6 +496,8 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
   const health = (): { status: 200 | 503; lines: string[] } => {
     const problems: string[] = [];
     if (gate.closing) problems.push('shutting down');
+    const cannotWrite = watched?.output.problem ?? null;
+    if (cannotWrite !== null) problems.push(`cannot write bundles: ${cannotWrite}`);
     return {
       status: problems.length > 0 ? 503 : 200,
       lines: [...problems, ...warnings.map((w) => `warning: ${w}`)],
@@ -561,6 +598,21 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
   const sweepEvery = Math.max(10, Math.min(500, Math.floor(o.quietMs / 2)));
   const timer = setInterval(() => assembler.sweep(), sweepEvery);
   timer.unref();
+  // The output folder is checked before each batch of folds, and on this timer when idle, so
+  // that /healthz tells of a folder that cannot hold bundles even when nothing is being written.
+  let outputProblem: string | null = null;
+  const watchOutput = setInterval(() => {
+    void watched?.watch().then((problem) => {
+      if (problem !== outputProblem)
+        log(
+          problem !== null
+            ? `cannot write bundles: ${problem}; folds are retried, /healthz answers 503 until it is fixed`
+            : 'the output folder can hold bundles again',
+        );
+      outputProblem = problem;
+    });
+  }, OUTPUT_CHECK_MS);
+  watchOutput.unref();
 
   let closed: Promise<void> | undefined;
   return {
@@ -581,6 +633,7 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
         server.closeAllConnections();
         await serverClosed;
         clearInterval(timer);
+        clearInterval(watchOutput);
         if (!(await within(assembler.close(), o.shutdownTimeoutMs)))
           log(
             `shutting down: folds still running after ${o.shutdownTimeoutMs} ms; their traces stay in the spool and are folded after the next start`,

@@ -42,8 +42,22 @@ export class FoldEngine {
   private cachedSpans = 0;
   private writing = 0;
   private readonly writeSlots: Array<() => void> = [];
+  private sink: BundleSink;
 
-  constructor(private readonly options: FoldEngineOptions) {}
+  constructor(private readonly options: FoldEngineOptions) {
+    this.sink = options.sink;
+  }
+
+  /**
+   * Writes bundles to `sink` from now on (writes already started finish on the old one), and
+   * returns the old one: after the output folder was removed or replaced, a sink holding the old
+   * folder's ledger open must not be used again.
+   */
+  replaceSink(sink: BundleSink): BundleSink {
+    const old = this.sink;
+    this.sink = sink;
+    return old;
+  }
 
   /** Folds the jobs; one outcome per job, in order. Never rejects. */
   async fold(jobs: readonly FoldJob[]): Promise<FoldOutcome[]> {
@@ -75,7 +89,7 @@ export class FoldEngine {
       await this.slot();
       const complete = bundle.run.complete;
       outcomes.push(
-        this.options.sink
+        this.sink
           .write(bundle)
           .then(
             (r): FoldOutcome => ({ ok: true, status: r.status, complete, spans: distinct }),

@@ -14,11 +14,12 @@ export interface FoldWorkerConfig {
   readonly cacheSpans: number;
 }
 
-/** A batch of traces to fold. */
-export interface ToFoldWorker {
-  readonly id: number;
-  readonly jobs: readonly FoldJob[];
-}
+/**
+ * A batch of traces to fold; or (`resetSink`) an order to make the sink again from the config,
+ * after the output folder was removed or replaced.
+ */
+export type ToFoldWorker =
+  { readonly id: number; readonly jobs: readonly FoldJob[] } | { readonly resetSink: true };
 
 /** The outcomes of a batch, in order, and the worker thread's CPU time so far. */
 export interface FromFoldWorker {

@@ -19,6 +19,11 @@ const engine = new FoldEngine({
 });
 
 port.on('message', (message: ToFoldWorker) => {
+  if ('resetSink' in message) {
+    const old = engine.replaceSink(FileBundleSink.fromWorkerData(config.sink));
+    void old.shutdown?.().catch(() => undefined);
+    return;
+  }
   void engine.fold(message.jobs).then((outcomes) => {
     const answer: FromFoldWorker = { id: message.id, outcomes, cpuSeconds: threadCpuSeconds() };
     port.postMessage(answer);

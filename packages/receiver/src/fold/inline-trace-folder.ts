@@ -21,6 +21,11 @@ export class InlineTraceFolder implements TraceFolder {
     return this.engine.fold(jobs);
   }
 
+  /** Writes to `sink` from now on; returns the sink written to before. */
+  replaceSink(sink: BundleSink): BundleSink {
+    return this.engine.replaceSink(sink);
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }

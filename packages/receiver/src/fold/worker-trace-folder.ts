@@ -23,7 +23,7 @@ export class WorkerTraceFolder implements TraceFolder {
   private worker: Worker | undefined;
   private fallback: InlineTraceFolder | undefined;
   /** The worker's sink made on this thread: the fallback's, sharing its ledger lock. */
-  private readonly sink: FileBundleSink;
+  private sink: FileBundleSink;
   private nextId = 1;
   private readonly inFlight = new Map<number, InFlight>();
   private closing = false;
@@ -70,6 +70,20 @@ export class WorkerTraceFolder implements TraceFolder {
       this.inFlight.set(id, { size: jobs.length, resolve });
       this.worker?.postMessage(message);
     });
+  }
+
+  /**
+   * Makes the sink again, in the worker and for the fallback: after the output folder was
+   * removed or replaced, the old sink would go on writing its ledger lines to the file it holds
+   * open, which is no longer in the folder.
+   */
+  resetSink(): void {
+    const old = this.sink;
+    this.sink = FileBundleSink.fromWorkerData(this.config.sink);
+    this.fallback?.replaceSink(this.sink);
+    void old.shutdown().catch(() => undefined);
+    const message: ToFoldWorker = { resetSink: true };
+    this.worker?.postMessage(message);
   }
 
   async close(): Promise<void> {
