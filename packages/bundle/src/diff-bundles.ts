@@ -1,13 +1,24 @@
-import type { RunBundle } from './types.js';
-import { summarizeBundle, type ModelTotals } from './summarize-bundle.js';
+import type { RunBundle, SpanDispute } from './types.js';
+import { summarizeBundle, type GateSummary, type ModelTotals } from './summarize-bundle.js';
 
 /** One difference between two runs. */
 export interface BundleChange {
   /**
-   * What changed: `workflow`, `gate`, `model` (calls, response models, vocabularies read), `usage`,
-   * `cost`, `tool` (calls and errors per tool), `artifact`, `status`, `step`.
+   * What changed: `workflow`, `gate` (decision, actor, state, every decision in order, disputed),
+   * `model` (calls, response models, vocabularies read), `usage`, `cost`, `tool` (calls and errors
+   * per tool), `artifact`, `status`, `step`, `dispute` (how many versions a disputed span came in).
    */
-  area: 'workflow' | 'gate' | 'model' | 'usage' | 'cost' | 'tool' | 'artifact' | 'status' | 'step';
+  area:
+    | 'workflow'
+    | 'gate'
+    | 'model'
+    | 'usage'
+    | 'cost'
+    | 'tool'
+    | 'artifact'
+    | 'status'
+    | 'step'
+    | 'dispute';
   /** A stable name for the thing that changed, e.g. `review` or `draft.md@2`. */
   subject: string;
   before: string | number | null;
@@ -61,6 +72,19 @@ export function diffBundles(a: RunBundle, b: RunBundle): BundleDiff {
     const gb = sb.gates.get(id);
     push('gate', `${id}.decision`, ga?.decision ?? null, gb?.decision ?? null);
     push('gate', `${id}.actor`, ga?.actor ?? null, gb?.actor ?? null);
+    push('gate', `${id}.state`, ga?.state ?? null, gb?.state ?? null);
+    // Every decision in order, where a gate was decided more than once on either side.
+    if (resolutions(ga) > 1 || resolutions(gb) > 1) {
+      push('gate', `${id}.decisions`, decisions(ga), decisions(gb));
+    }
+    push('gate', `${id}.disputed`, flag(ga?.disputed), flag(gb?.disputed));
+  }
+  const da = new Map((a.disputes ?? []).map((x) => [x.spanId, x]));
+  const db = new Map((b.disputes ?? []).map((x) => [x.spanId, x]));
+  for (const spanId of union(da.keys(), db.keys())) {
+    const versions = (x: SpanDispute | undefined): number | null =>
+      x === undefined ? null : x.variants.length + x.variantsOmitted;
+    push('dispute', `${spanId}.versions`, versions(da.get(spanId)), versions(db.get(spanId)));
   }
   for (const model of union(sa.models.keys(), sb.models.keys())) {
     const ma: ModelTotals | undefined = sa.models.get(model);
@@ -111,6 +135,23 @@ export function diffBundles(a: RunBundle, b: RunBundle): BundleDiff {
     identical: a.integrity.sha256 === b.integrity.sha256,
     changes,
   };
+}
+
+/** Every decision of a gate, in order (null for a gate the run lacks). */
+function decisions(g: GateSummary | undefined): string | null {
+  if (g === undefined) return null;
+  return g.history
+    .filter((h) => h.type === 'resolved')
+    .map((h) => h.decision ?? '?')
+    .join(' → ');
+}
+
+function resolutions(g: GateSummary | undefined): number {
+  return g === undefined ? 0 : g.history.filter((h) => h.type === 'resolved').length;
+}
+
+function flag(disputed: boolean | undefined): string | null {
+  return disputed === undefined ? null : String(disputed);
 }
 
 function union<T>(a: Iterable<T>, b: Iterable<T>): T[] {

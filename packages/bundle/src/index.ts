@@ -52,6 +52,8 @@ export { diffBundles, type BundleChange, type BundleDiff } from './diff-bundles.
 export {
   summarizeBundle,
   type BundleSummary,
+  type GateHistoryEntry,
+  type GateState,
   type GateSummary,
   type ModelTotals,
   type ToolTotals,

@@ -215,3 +215,102 @@ describe('workbench', () => {
     expect(r.stderr).toMatch(/Unknown option/);
   });
 });
+
+describe('workbench show, disputes and gate history', () => {
+  /** The run with its review span sent twice: honest (rejected by zoe) and forged (approved by admin). */
+  function forged(): string {
+    const honest = spans('rejected');
+    const review = honest[1]!;
+    const fake: SpanRecord = {
+      ...review,
+      events: review.events.map((e) =>
+        e.name === sc.EVENT_GATE_RESOLVED
+          ? {
+              ...e,
+              attributes: a({
+                [sc.ATTR_GATE_ID]: 'review',
+                [sc.ATTR_GATE_DECISION]: 'approved',
+                [sc.ATTR_GATE_ACTOR]: 'admin@example.com',
+              }),
+            }
+          : e,
+      ),
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'wb-cli-'));
+    const file = join(dir, 'forged.json');
+    writeFileSync(file, serializeBundle(sealBundle(foldRun([...honest, fake]))));
+    return file;
+  }
+
+  it('shows a forged duplicate as a dispute, with both decisions, and marks the gate', async () => {
+    const r = await runCli(['show', forged()]);
+    expect(r.stdout).toContain('!! DISPUTED 1 span(s)');
+    expect(r.stdout).toMatch(
+      /\/events\/\d\/attributes\/workbench\.gate\.decision: "approved" {2}\| {2}"rejected"/,
+    );
+    expect(r.stdout).toMatch(/review +approved +admin@example\.com .*DISPUTED/);
+    expect(r.stdout).toMatch(/gate review approved by admin@example\.com +DISPUTED/);
+    const j = JSON.parse((await runCli(['show', forged(), '--json'])).stdout) as {
+      disputes: unknown[];
+      gates: Array<{ disputed: boolean }>;
+    };
+    expect(j.disputes).toHaveLength(1);
+    expect(j.gates[0]!.disputed).toBe(true);
+  });
+
+  it('shows a pending gate as pending and the run as not complete', async () => {
+    const run = spans();
+    const review = run[1]!;
+    const pending: SpanRecord = {
+      ...review,
+      events: review.events.filter((e) => e.name !== sc.EVENT_GATE_RESOLVED),
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'wb-cli-'));
+    const file = join(dir, 'pending.json');
+    writeFileSync(file, serializeBundle(sealBundle(foldRun([run[0]!, pending]))));
+    const r = await runCli(['show', file]);
+    expect(r.stdout).toMatch(/Status +ok +INCOMPLETE/);
+    expect(r.stdout).toContain('Awaiting   gate review: requested, not resolved');
+    expect(r.stdout).toMatch(/review +PENDING/);
+    expect(r.stdout).not.toContain('timed_out');
+  });
+
+  it('shows every decision of a gate resolved twice, and one resolved without a request', async () => {
+    const run = spans();
+    const review = run[1]!;
+    const twice: SpanRecord = {
+      ...review,
+      events: [
+        ...review.events,
+        {
+          name: sc.EVENT_GATE_RESOLVED,
+          timeUnixNano: 1_004_800_000_000n,
+          attributes: a({
+            [sc.ATTR_GATE_ID]: 'review',
+            [sc.ATTR_GATE_DECISION]: 'rejected',
+            [sc.ATTR_GATE_ACTOR]: 'zoe@example.com',
+          }),
+        },
+        {
+          name: sc.EVENT_GATE_RESOLVED,
+          timeUnixNano: 1_004_900_000_000n,
+          attributes: a({
+            [sc.ATTR_GATE_ID]: 'deploy',
+            [sc.ATTR_GATE_DECISION]: 'approved',
+            [sc.ATTR_GATE_ACTOR]: 'bot',
+          }),
+        },
+      ],
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'wb-cli-'));
+    const file = join(dir, 'twice.json');
+    writeFileSync(file, serializeBundle(sealBundle(foldRun([run[0]!, twice]))));
+    const r = await runCli(['show', file]);
+    expect(r.stdout).toMatch(/review +rejected +zoe@example\.com .*RESOLVED AGAIN/);
+    expect(r.stdout).toMatch(/deploy +approved +bot .*NO REQUEST/);
+    expect(r.stdout).toContain('review history:');
+    expect(r.stdout).toMatch(/approved by ed@example\.com\n.*rejected by zoe@example\.com/);
+    expect(r.stdout).toContain('gate_resolved_again');
+    expect(r.stdout).toContain('gate_resolved_without_request');
+  });
+});

@@ -5,6 +5,7 @@ import {
   summarizeBundle,
   type BundleEvent,
   type ContentRef,
+  type GateSummary,
   type ModelIoReceipt,
   type Redaction,
   type RedactionKind,
@@ -62,6 +63,7 @@ export const showCommand: Command = async (argv, io) => {
           problems: verification.ok ? [] : verification.problems,
           sha256: verification.sha256,
           run: bundle.run,
+          disputes: bundle.disputes ?? [],
           gates: [...summary.gates.values()],
           models: Object.fromEntries(
             [...summary.models].map(([k, v]) => [k, { ...v, cost: Object.fromEntries(v.cost) }]),
@@ -97,6 +99,7 @@ export const showCommand: Command = async (argv, io) => {
       ),
     );
   }
+  out.push(...disputeLines(bundle));
   out.push('');
   out.push(`Run        ${r.name}${r.runId ? ` (${r.runId})` : ''}`);
   out.push(`Trace      ${r.traceId}${r.service ? `   service ${r.service}` : ''}`);
@@ -106,30 +109,48 @@ export const showCommand: Command = async (argv, io) => {
       `Workflow   ${w.id ?? '?'} @ revision ${w.revision ?? '?'}${w.sha256 ? `   definition sha256 ${w.sha256.slice(0, 16)}…` : ''}`,
     );
   out.push(`Time       ${r.startTime ?? '?'} → ${r.endTime ?? '?'}   ${formatMs(r.durationMs)}`);
+  // A gate still waiting on a person leaves the run unfinished, whatever its spans say.
+  const pending = [...summary.gates.values()].filter((g) => g.state === 'pending');
   out.push(
-    `Status     ${r.status.code}${r.status.message ? ` (${r.status.message})` : ''}   ${r.complete ? 'complete' : 'INCOMPLETE'}   ${r.spanCount} spans`,
+    `Status     ${r.status.code}${r.status.message ? ` (${r.status.message})` : ''}   ${r.complete && pending.length === 0 ? 'complete' : 'INCOMPLETE'}   ${r.spanCount} spans`,
   );
+  if (pending.length > 0) {
+    out.push(`Awaiting   gate ${pending.map((g) => g.gateId).join(', ')}: requested, not resolved`);
+  }
 
   out.push('', 'Timeline');
   const t0 = r.startTime ? parseBundleTime(r.startTime) : null;
-  for (const e of bundle.events) out.push(`  ${offset(e.time, t0)}  ${describe(e, bundle)}`);
+  for (const e of bundle.events) {
+    out.push(`  ${offset(e.time, t0)}  ${describe(e, bundle)}${e.disputed ? '   DISPUTED' : ''}`);
+  }
 
   if (summary.gates.size > 0) {
     out.push('', 'Gates');
     out.push(
       ...table(
-        ['gate', 'decision', 'actor', 'requested', 'resolved', 'waited', 'reason'],
+        ['gate', 'decision', 'actor', 'requested', 'resolved', 'waited', 'reason', 'flags'],
         [...summary.gates.values()].map((g) => [
           g.gateId,
-          g.decision ?? 'PENDING',
+          g.state === 'pending' ? 'PENDING' : (g.decision ?? '?'),
           g.actor ?? '',
           g.requestedAt ?? '',
           g.resolvedAt ?? '',
           formatMs(g.waitMs),
           g.reason ?? '',
+          gateFlags(g),
         ]),
       ).map((l) => `  ${l}`),
     );
+    // Every decision of a gate decided more than once, in order: the last is not the whole story.
+    for (const g of summary.gates.values()) {
+      if (g.history.filter((h) => h.type === 'resolved').length < 2) continue;
+      out.push(`  ${g.gateId} history:`);
+      for (const h of g.history) {
+        out.push(
+          `    ${h.time ?? '?'}  ${h.type === 'requested' ? 'requested' : `${h.decision ?? '?'} by ${h.actor ?? '?'}${h.reason ? `: ${h.reason}` : ''}`}${h.disputed ? '   DISPUTED' : ''}`,
+        );
+      }
+    }
   }
   if (bundle.model_io.length > 0) {
     out.push('', 'Model calls');
@@ -150,7 +171,12 @@ export const showCommand: Command = async (argv, io) => {
       optional(m.usage.cacheWriteInputTokens),
       optional(m.usage.reasoningOutputTokens),
       formatMs(m.durationMs),
-      m.status === null || m.status.code === 'unset' ? '' : m.status.code,
+      [
+        m.status === null || m.status.code === 'unset' ? '' : m.status.code,
+        m.disputed ? 'DISPUTED' : '',
+      ]
+        .filter(Boolean)
+        .join(' '),
       costOf(m, i),
       readFrom(m),
       contentState(`/model_io/${i}`, m, redacted),
@@ -231,7 +257,9 @@ export const showCommand: Command = async (argv, io) => {
           e.stepId ?? '',
           e.toolName ?? '?',
           e.callId ?? '',
-          e.status.code === 'unset' ? '' : e.status.code,
+          [e.status.code === 'unset' ? '' : e.status.code, e.disputed ? 'DISPUTED' : '']
+            .filter(Boolean)
+            .join(' '),
           formatMs(e.durationMs),
           hash(e.arguments, `/events/${at.get(e)}/arguments/content`),
           hash(e.result, `/events/${at.get(e)}/result/content`),
@@ -247,7 +275,7 @@ export const showCommand: Command = async (argv, io) => {
       ...table(
         ['key', 'version', 'from', 'sha256', 'size', 'type', 'step', 'held'],
         bundle.artifacts.map((a, i) => [
-          a.key,
+          a.disputed ? `${a.key} (DISPUTED)` : a.key,
           `v${a.version ?? '?'}`,
           a.parentVersion !== null ? `v${a.parentVersion}` : '',
           a.sha256 ? `${a.sha256.slice(0, 12)}…` : '',
@@ -274,6 +302,46 @@ export const showCommand: Command = async (argv, io) => {
   writeLines(io.stdout, out);
   return verification.ok ? EXIT.ok : EXIT.failed;
 };
+
+/** What a gate's row warns of: a disputed span, a second decision, a decision never asked for. */
+function gateFlags(g: GateSummary): string {
+  return [
+    g.disputed ? 'DISPUTED' : '',
+    g.resolvedAgain ? 'RESOLVED AGAIN' : '',
+    g.state === 'resolved_without_request' ? 'NO REQUEST' : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
+/**
+ * The bundle's disputes: spans that arrived in versions that differ, and how. Shown before the
+ * run, since what they touch cannot be taken at its word.
+ */
+function disputeLines(bundle: RunBundle): string[] {
+  const disputes = bundle.disputes ?? [];
+  if (disputes.length === 0) return [];
+  const out = [
+    `!! DISPUTED ${disputes.length} span(s) arrived in versions that differ; the bundle shows the first version below, and everything from these spans is marked DISPUTED`,
+  ];
+  for (const d of disputes) {
+    const what =
+      d.spanId === bundle.run.rootSpanId
+        ? 'the run span'
+        : (bundle.steps.find((s) => s.spanId === d.spanId)?.stepId ?? null);
+    out.push(
+      `!!   span ${d.spanId}${what !== null ? ` (${what === 'the run span' ? what : `step ${what}`})` : ''}: ${d.variants.length + d.variantsOmitted} versions`,
+    );
+    for (const path of d.paths) {
+      const values = d.variants.map((v) =>
+        Object.hasOwn(v, path) ? JSON.stringify(v[path]) : '(absent)',
+      );
+      out.push(`!!     ${path}: ${values.join('  |  ')}${d.variantsOmitted > 0 ? '  | …' : ''}`);
+    }
+    if (d.pathsOmitted > 0) out.push(`!!     … and ${d.pathsOmitted} more differing facts`);
+  }
+  return out;
+}
 
 /** Whether a receipt holds its input and output: `in+out`, `in redacted`, ... */
 function contentState(at: string, m: ModelIoReceipt, redacted: ReadonlySet<string>): string {
