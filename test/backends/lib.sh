@@ -31,6 +31,16 @@ OCB_VERSION="v0.159.0"
 OCB_BIN="$BACKENDS_CACHE/ocb-$OCB_VERSION/builder"
 COLLECTOR_MANIFEST="$CONFIG_DIR/builder-config.yaml"
 
+# SeaweedFS (Apache-2.0), the S3-compatible server the S3 sink is tested
+# against (MinIO's server is AGPL: never). The proxy serves no tags of the
+# module, only pseudo-versions; this one is the commit of 2026-11-09 (weed
+# 4.53). Its go.mod has one replace (tyler-smith/go-bip39 => cosmos/go-bip39),
+# so the weed command is built through a wrapper module like Jaeger's.
+SEAWEEDFS_MODULE="github.com/seaweedfs/seaweedfs"
+SEAWEEDFS_MODULE_VERSION="v0.0.0-20261109003541-7506e5f91cd6"
+SEAWEEDFS_COMMIT="7506e5f91cd6"
+SEAWEEDFS_BIN="$BACKENDS_CACHE/seaweedfs-$SEAWEEDFS_MODULE_VERSION/weed"
+
 collector_manifest_hash() {
   sha256sum "$COLLECTOR_MANIFEST" | cut -c1-12
 }

@@ -1,4 +1,4 @@
-/** Why FileBundleSink refused or failed a write. */
+/** Why a sink (FileBundleSink, S3BundleSink) refused or failed a write. */
 export type BundleSinkErrorCode =
   /** The bundle's trace id is not 32 lowercase hex digits: it could name a path outside. */
   | 'invalid_trace_id'
@@ -9,10 +9,19 @@ export type BundleSinkErrorCode =
   /** The folder's `ledger.jsonl` does not chain (edited, cut or re-ordered): never appended to. */
   | 'ledger_broken'
   /** Another thread of this process held the ledger too long (it died holding it). */
-  | 'ledger_busy';
+  | 'ledger_busy'
+  /** A remote sink's location (bucket, prefix) is not one it can write under safely. */
+  | 'invalid_location'
+  /** A remote store kept failing (or was unreachable) through every retry and the time allowed. */
+  | 'unavailable'
+  /** A remote sink had too many writes waiting already (its memory bound): try again later. */
+  | 'overloaded'
+  /** The sink was shut down: it takes no more writes. */
+  | 'shut_down';
 
 /**
- * Thrown by FileBundleSink for a bundle it refuses to store, or a folder it cannot keep whole.
+ * Thrown by a sink for a bundle it refuses to store, or a folder (or bucket prefix) it cannot keep
+ * whole.
  *
  * @example
  * try { await sink.write(bundle); } catch (err) {

@@ -1,0 +1,251 @@
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { s3Url } from './s3-location.js';
+import { httpStatusOf, mayHaveHappened, withRetry, type ResolvedRetryOptions } from './retry.js';
+
+/** An object read by {@link S3Store.get}: its text, absent, or why it was not read. */
+export type ObjectRead =
+  { text: string; etag: string | undefined } | { missing: true } | { refused: string };
+
+/** What a create-only put found. */
+export type CreateOutcome =
+  /** This put created the object. */
+  | 'created'
+  /** An object was there already. */
+  | 'exists'
+  /**
+   * An object was there when a retry looked, and an earlier attempt of this put may have created
+   * it (its answer was lost): the caller reads it back to tell.
+   */
+  | 'exists_maybe_ours';
+
+function isNotFound(err: unknown): boolean {
+  const name = (err as { name?: unknown } | null)?.name;
+  return httpStatusOf(err) === 404 || name === 'NoSuchKey' || name === 'NotFound';
+}
+
+function isPreconditionFailed(err: unknown): boolean {
+  return (
+    httpStatusOf(err) === 412 || (err as { name?: unknown } | null)?.name === 'PreconditionFailed'
+  );
+}
+
+/**
+ * The few S3 operations the sink and the CLI need, on one bucket, each retried with backoff
+ * (see `withRetry`): create-only and conditional puts, bounded reads, listings.
+ *
+ * @example
+ * const store = new S3Store(client, 'bundles', resolveRetryOptions());
+ * await store.create('prod/a.json', text, 'application/json'); // 'created' | 'exists' | …
+ */
+export class S3Store {
+  constructor(
+    readonly client: S3Client,
+    readonly bucket: string,
+    readonly retry: ResolvedRetryOptions,
+  ) {}
+
+  /**
+   * Puts `body` at `key` only if no object is there (`If-None-Match: *`): never overwrites.
+   */
+  async create(key: string, body: string, contentType: string): Promise<CreateOutcome> {
+    let maybeOurs = false;
+    try {
+      await withRetry(
+        `put ${s3Url(this.bucket, key)}`,
+        async () => {
+          try {
+            await this.client.send(
+              new PutObjectCommand({
+                Bucket: this.bucket,
+                Key: key,
+                Body: body,
+                ContentType: contentType,
+                IfNoneMatch: '*',
+              }),
+            );
+          } catch (err) {
+            if (mayHaveHappened(err)) maybeOurs = true;
+            throw err;
+          }
+        },
+        this.retry,
+      );
+      return 'created';
+    } catch (err) {
+      if (isPreconditionFailed(err)) return maybeOurs ? 'exists_maybe_ours' : 'exists';
+      throw err;
+    }
+  }
+
+  /** Puts `body` at `key`, replacing what is there: for envelopes, never for bundles. */
+  async put(key: string, body: string, contentType: string): Promise<void> {
+    await withRetry(
+      `put ${s3Url(this.bucket, key)}`,
+      () =>
+        this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: body,
+            ContentType: contentType,
+          }),
+        ),
+      this.retry,
+    );
+  }
+
+  /**
+   * Puts `body` at `key` if the object there still has the ETag `ifMatch` (or, with `ifMatch`
+   * null, if there is none): a compare-and-swap. Returns false when the condition failed, or when
+   * a lost answer leaves it unknown whether this put happened (the caller reads back).
+   */
+  async replace(
+    key: string,
+    body: string,
+    contentType: string,
+    ifMatch: string | null,
+  ): Promise<boolean> {
+    try {
+      await withRetry(
+        `put ${s3Url(this.bucket, key)}`,
+        () =>
+          this.client.send(
+            new PutObjectCommand({
+              Bucket: this.bucket,
+              Key: key,
+              Body: body,
+              ContentType: contentType,
+              ...(ifMatch === null ? { IfNoneMatch: '*' } : { IfMatch: ifMatch }),
+            }),
+          ),
+        this.retry,
+      );
+      return true;
+    } catch (err) {
+      // With If-Match, AWS answers 404 when the object is gone.
+      if (isPreconditionFailed(err) || isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Reads an object as UTF-8 text if it is at most `maxBytes` long; a longer one is refused
+   * without reading its body. With `expectBytes`, an object of any other length is refused the
+   * same way (a caller comparing with bytes of its own need not read a different object).
+   */
+  async get(key: string, maxBytes: number, expectBytes?: number): Promise<ObjectRead> {
+    return withRetry(
+      `get ${s3Url(this.bucket, key)}`,
+      async () => {
+        let res;
+        try {
+          res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+        } catch (err) {
+          if (isNotFound(err)) return { missing: true } as const;
+          throw err;
+        }
+        const body = res.Body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
+        const length = res.ContentLength;
+        const refuse = (why: string): ObjectRead => {
+          body?.destroy?.();
+          return { refused: why };
+        };
+        if (length !== undefined && length > maxBytes) {
+          return refuse(`is larger than ${maxBytes} bytes: not read`);
+        }
+        if (expectBytes !== undefined && length !== undefined && length !== expectBytes) {
+          return refuse(`is ${length} bytes, not ${expectBytes}`);
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        if (body !== undefined) {
+          for await (const chunk of body) {
+            size += chunk.length;
+            if (size > maxBytes) return refuse(`is larger than ${maxBytes} bytes: not read`);
+            chunks.push(Buffer.from(chunk));
+          }
+        }
+        return { text: Buffer.concat(chunks, size).toString('utf8'), etag: res.ETag };
+      },
+      this.retry,
+    );
+  }
+
+  /** Whether an object is at `key`. */
+  async exists(key: string): Promise<boolean> {
+    return withRetry(
+      `head ${s3Url(this.bucket, key)}`,
+      async () => {
+        try {
+          await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+          return true;
+        } catch (err) {
+          if (isNotFound(err)) return false;
+          throw err;
+        }
+      },
+      this.retry,
+    );
+  }
+
+  /**
+   * Up to `max` keys under `prefix` (one folder level with `delimiter`) after `startAfter`, in
+   * S3's order: one request.
+   */
+  async keysAfter(
+    prefix: string,
+    delimiter: string | undefined,
+    startAfter: string,
+    max: number,
+  ): Promise<string[]> {
+    const page = await withRetry(
+      `list ${s3Url(this.bucket, prefix)}`,
+      () =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix,
+            StartAfter: startAfter,
+            MaxKeys: max,
+            ...(delimiter === undefined ? {} : { Delimiter: delimiter }),
+          }),
+        ),
+      this.retry,
+    );
+    return (page.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [o.Key]));
+  }
+
+  /**
+   * The keys under `prefix`, in S3's (UTF-8 binary) order, a page at a time; with `delimiter`,
+   * only those with no delimiter after the prefix (one "folder" level).
+   */
+  async *list(prefix: string, delimiter?: string, startAfter?: string): AsyncGenerator<string> {
+    let token: string | undefined;
+    do {
+      const page = await withRetry(
+        `list ${s3Url(this.bucket, prefix)}`,
+        () =>
+          this.client.send(
+            new ListObjectsV2Command({
+              Bucket: this.bucket,
+              Prefix: prefix,
+              ...(delimiter === undefined ? {} : { Delimiter: delimiter }),
+              ...(token === undefined ? {} : { ContinuationToken: token }),
+              ...(token === undefined && startAfter !== undefined
+                ? { StartAfter: startAfter }
+                : {}),
+            }),
+          ),
+        this.retry,
+      );
+      for (const o of page.Contents ?? []) if (o.Key !== undefined) yield o.Key;
+      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+  }
+}
