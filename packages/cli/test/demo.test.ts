@@ -66,4 +66,19 @@ describe('workbench demo', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('"lots"');
   });
+
+  it('says why it could not write its bundle, rather than "see above" with nothing above', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wb-demo-'));
+    const notAFolder = join(dir, 'file');
+    writeFileSync(notAFolder, 'x');
+    for (const out of ['/dev/full', notAFolder]) {
+      const r = await runCli(['demo', '--out', out]);
+      expect(r.code).toBe(3);
+      expect(r.stderr).not.toContain('see above');
+      expect(r.stderr).toMatch(
+        /0 of 1 written, 1 write error\(s\): .*the bundle sink failed: E[A-Z]+/,
+      );
+      expect(r.stdout).toBe('');
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import type { BundleWriteResult } from '@llm-workbench/sink';
@@ -36,6 +37,33 @@ export const demoCommand: Command = async (argv, io) => {
     );
   }
   const directory = resolve(values.out);
+  // The processor says why a write failed through diag, which nothing prints in a CLI: keep its
+  // warnings and errors to say the real reason in the one error line.
+  const problems: string[] = [];
+  // A component logger passes its namespace first, then the message.
+  const keep = (...args: unknown[]): void => {
+    const message = args.filter((a): a is string => typeof a === 'string').join(' ');
+    if (problems.length < 5 && !problems.includes(message)) problems.push(message);
+  };
+  const ignore = (): void => undefined;
+  diag.setLogger(
+    { error: keep, warn: keep, info: ignore, debug: ignore, verbose: ignore },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+  );
+  try {
+    return await demo(directory, runs, values.json === true, io, problems);
+  } finally {
+    diag.disable();
+  }
+};
+
+async function demo(
+  directory: string,
+  runs: number,
+  json: boolean,
+  io: Parameters<Command>[1],
+  problems: readonly string[],
+): Promise<number> {
   const written: Array<{
     traceId: string;
     runId: string | null;
@@ -70,12 +98,13 @@ export const demoCommand: Command = async (argv, io) => {
     );
   }
   if (processor.stats.sinkErrors > 0 || written.length !== runs) {
+    const why = problems.length > 0 ? problems.join('; ') : 'no reason was given';
     throw new CliError(
-      `could not write bundles to ${directory} (${processor.stats.sinkErrors} write errors; see above)`,
+      `could not write bundles to ${directory}: ${written.length} of ${runs} written, ${processor.stats.sinkErrors} write error(s): ${why}`,
       EXIT.io,
     );
   }
-  if (values.json) writeText(io.stdout, JSON.stringify(written, null, 2));
+  if (json) writeText(io.stdout, JSON.stringify(written, null, 2));
   else for (const w of written) writeLine(io.stdout, w.path);
   return EXIT.ok;
-};
+}
