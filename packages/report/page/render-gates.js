@@ -66,15 +66,61 @@ export function renderGates(el, gates, requests) {
           'td',
           null,
           badge(
-            g.decision === null ? 'pending' : g.decision.replace(/_/g, ' '),
-            decisionTone(g.decision),
+            g.state === 'pending' || g.decision === null
+              ? 'pending'
+              : g.decision.replace(/_/g, ' '),
+            g.state === 'pending' ? 'warn' : decisionTone(g.decision),
           ),
+          ...gateFlags(g),
+          gateHistory(g),
         ),
         h('td', { class: 'strong actor' }, g.actor === null ? '—' : breakAfterAt(g.actor)),
         h('td', { class: 'reason' }, orDash(g.reason)),
       );
     },
   });
+}
+
+/**
+ * What a gate's row warns of: a decision from a span that arrived in differing versions (see the
+ * disputes above), a gate resolved again without a new request, a decision nobody asked for.
+ *
+ * @param {GateSummary} g
+ * @returns {HTMLElement[]}
+ */
+function gateFlags(g) {
+  /** @type {HTMLElement[]} */
+  const flags = [];
+  if (g.disputed) flags.push(badge('disputed', 'bad'));
+  if (g.resolvedAgain) flags.push(badge('resolved again', 'warn'));
+  if (g.state === 'resolved_without_request') flags.push(badge('no request', 'warn'));
+  return flags.map((f) => h('span', { class: 'cell-sub' }, f));
+}
+
+/**
+ * Every request and decision of a gate decided more than once, in order: the last decision is not
+ * the whole story.
+ *
+ * @param {GateSummary} g
+ * @returns {HTMLElement | null}
+ */
+function gateHistory(g) {
+  if (g.history.filter((x) => x.type === 'resolved').length < 2) return null;
+  return h(
+    'ol',
+    { class: 'gate-history cell-sub', 'aria-label': `History of gate ${g.gateId}` },
+    ...g.history.map((x) =>
+      h(
+        'li',
+        null,
+        `${formatClock(x.time)} `,
+        x.type === 'requested'
+          ? 'requested'
+          : `${(x.decision ?? '?').replace(/_/g, ' ')} by ${x.actor ?? '?'}`,
+        x.disputed ? ' (disputed)' : '',
+      ),
+    ),
+  );
 }
 
 /**

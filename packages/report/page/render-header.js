@@ -33,8 +33,13 @@ export function renderRunHeader(el, view, gates, totals, estimates = null) {
   const badges = h('p', { class: 'run__badges' });
   if (view.isObject) {
     badges.append(badge(statusLabel(run.status.code), statusTone(run.status.code)));
-    if (run.complete === true) badges.append(badge('complete', 'ok'));
-    if (run.complete === false) badges.append(badge('incomplete', 'warn'));
+    // A gate still waiting on a person leaves the run unfinished, whatever its spans say.
+    const pending = [...gates.values()].filter((g) => g.state === 'pending');
+    if (run.complete === true && pending.length === 0) badges.append(badge('complete', 'ok'));
+    if (run.complete === false || pending.length > 0) badges.append(badge('incomplete', 'warn'));
+    if (pending.length > 0) {
+      badges.append(badge(`awaiting gate ${pending.map((g) => g.gateId).join(', ')}`, 'warn'));
+    }
     if (run.schemaVersion !== 1 && run.schemaVersion !== 2 && run.schemaVersion !== 3)
       badges.append(
         badge(`schema version ${JSON.stringify(run.schemaVersion) ?? 'missing'}`, 'warn'),

@@ -7,6 +7,7 @@ import { checkIntegrity, parseBundleText } from './integrity.js';
 import { asObject, asString, member } from './read.js';
 import { renderArtifacts } from './render-artifacts.js';
 import { renderDiagnostics, renderRaw } from './render-diagnostics.js';
+import { renderDisputes } from './render-disputes.js';
 import { renderGates } from './render-gates.js';
 import { renderRunHeader } from './render-header.js';
 import { renderIntegrity } from './render-integrity.js';
@@ -49,6 +50,14 @@ export function startReport() {
   if (signatureBanner) renderSignatures(signatureBanner, null, null, signing.source);
 
   fill('run', (el) => renderRunHeader(el, view, gates, models.totals, estimates));
+  fill('run', (el) =>
+    renderDisputes(
+      el,
+      member(value, 'disputes'),
+      view,
+      asString(member(member(value, 'run'), 'rootSpanId')),
+    ),
+  );
   fill('workflow', (el) => renderWorkflow(el, view, gates));
   fill('timeline', (el) => renderTimeline(el, view, gates));
   fill('gates', (el) => renderGates(el, gates, requests));

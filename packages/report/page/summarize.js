@@ -5,9 +5,14 @@
 import { asArray, asNumber, asObject, asString, member, parseBundleTime } from './read.js';
 
 /**
+ * @typedef {{ type: 'requested' | 'resolved', time: string | null, spanId: string,
+ *   decision: string | null, actor: string | null, reason: string | null,
+ *   disputed: boolean }} GateHistoryEntry
+ * @typedef {'pending' | 'resolved' | 'resolved_without_request'} GateState
  * @typedef {{ gateId: string, stepId: string | null, requestedAt: string | null,
  *   resolvedAt: string | null, decision: string | null, actor: string | null,
- *   reason: string | null, waitMs: number | null }} GateSummary
+ *   reason: string | null, waitMs: number | null, state: GateState, resolvedAgain: boolean,
+ *   disputed: boolean, history: GateHistoryEntry[] }} GateSummary
  * @typedef {{ calls: number, inputTokens: number, outputTokens: number,
  *   cacheReadInputTokens: number, cacheWriteInputTokens: number, reasoningOutputTokens: number,
  *   durationMs: number,
@@ -16,7 +21,9 @@ import { asArray, asNumber, asObject, asString, member, parseBundleTime } from '
  */
 
 /**
- * One entry per gate, requested and maybe resolved, with how long it waited.
+ * One entry per gate, requested and maybe resolved, with how long it waited, where it stands
+ * (pending, resolved, resolved without a request), whether it was resolved again or came from a
+ * disputed span, and every request and resolution in order.
  *
  * @example
  * summarizeGates(bundle.events).get('review')?.waitMs; // 2500
@@ -26,6 +33,8 @@ import { asArray, asNumber, asObject, asString, member, parseBundleTime } from '
 export function summarizeGates(events) {
   /** @type {Map<string, GateSummary>} */
   const gates = new Map();
+  /** @type {Map<string, string | null>} the time of each gate's request not yet answered */
+  const open = new Map();
   for (const e of asArray(events)) {
     const type = member(e, 'type');
     if (type !== 'human_gate_requested' && type !== 'human_gate_resolved') continue;
@@ -41,22 +50,55 @@ export function summarizeGates(events) {
         actor: null,
         reason: null,
         waitMs: null,
+        state: 'pending',
+        resolvedAgain: false,
+        disputed: false,
+        history: [],
       };
       gates.set(id, g);
     }
     const time = asString(member(e, 'time'));
-    if (type === 'human_gate_requested') g.requestedAt ??= time;
-    else {
-      g.resolvedAt = time;
-      g.decision = asString(member(e, 'decision'));
-      g.actor = asString(member(e, 'actor'));
-      g.reason = asString(member(e, 'reason'));
+    const spanId = asString(member(e, 'spanId')) ?? '';
+    const disputed = member(e, 'disputed') === true;
+    if (disputed) g.disputed = true;
+    if (type === 'human_gate_requested') {
+      g.requestedAt ??= time;
+      open.set(id, time);
+      g.history.push({
+        actor: null,
+        decision: null,
+        reason: null,
+        disputed,
+        spanId,
+        time,
+        type: 'requested',
+      });
+      g.state = 'pending';
+      g.resolvedAt = g.decision = g.actor = g.reason = null;
+      g.waitMs = null;
+      continue;
     }
-  }
-  for (const g of gates.values()) {
-    const a = parseBundleTime(g.requestedAt);
-    const b = parseBundleTime(g.resolvedAt);
-    g.waitMs = a !== null && b !== null ? Number(b - a) / 1000 : null;
+    const answered = open.get(id);
+    if (answered === undefined) {
+      if (g.history.some((x) => x.type === 'resolved')) g.resolvedAgain = true;
+      else g.state = 'resolved_without_request';
+    } else {
+      open.delete(id);
+      g.state = 'resolved';
+    }
+    const decision = asString(member(e, 'decision'));
+    const actor = asString(member(e, 'actor'));
+    const reason = asString(member(e, 'reason'));
+    g.history.push({ actor, decision, disputed, reason, spanId, time, type: 'resolved' });
+    g.resolvedAt = time;
+    g.decision = decision;
+    g.actor = actor;
+    g.reason = reason;
+    if (answered !== undefined) {
+      const a = parseBundleTime(answered);
+      const b = parseBundleTime(time);
+      g.waitMs = a !== null && b !== null ? Number(b - a) / 1000 : null;
+    }
   }
   return gates;
 }

@@ -35,6 +35,7 @@ export const PAGE_MODULES = [
   'render-tool-calls.js',
   'render-artifacts.js',
   'render-diagnostics.js',
+  'render-disputes.js',
   'report.js',
 ] as const;
 

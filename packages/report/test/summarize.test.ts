@@ -43,12 +43,34 @@ function awkwardGates(): RunBundle {
   );
 }
 
+/** A run whose review span arrived twice, with a forged decision: its gate is disputed. */
+function disputedGate(): RunBundle {
+  const trace = 'bb'.repeat(16);
+  const review = (decision: string) =>
+    span(trace, {
+      spanId: '00000000000000b1',
+      name: 'run',
+      startMs: 0,
+      endMs: 10_000,
+      attributes: { 'workbench.run.id': 'r' },
+      events: [
+        event('workbench.gate.requested', 10, { 'workbench.gate.id': 'g' }),
+        event('workbench.gate.resolved', 20, {
+          'workbench.gate.id': 'g',
+          'workbench.gate.decision': decision,
+        }),
+      ],
+    });
+  return sealBundle(foldRun([review('rejected'), review('approved')]));
+}
+
 describe('summarizeGates and summarizeModels (in the page)', () => {
   it('give exactly what summarizeBundle gives, on every kind of run', async () => {
     const bundles: RunBundle[] = [
       demoLikeBundle(),
       largeBundle(),
       awkwardGates(),
+      disputedGate(),
       JSON.parse(await demoBundleText()) as RunBundle,
     ];
     for (const bundle of bundles) {
