@@ -283,8 +283,10 @@ describe('trace assembly', () => {
   it('15. keeps serving while the sink fails, and writes the bundle once the sink works again', async () => {
     const base = tempDir();
     const out = join(base, 'out');
-    writeFileSync(out, 'not a folder'); // the sink cannot create its folder
     await withReceiver({ outDir: out, quietMs: 50 }, async (r) => {
+      // A file where the folder was (a bad --out is refused at start): no bundle can be written.
+      rmSync(out, { recursive: true });
+      writeFileSync(out, 'not a folder');
       const spans = runRecords(3);
       expect((await sendSpans(r.url, spans)).status).toBe(200);
       await waitFor(
