@@ -256,13 +256,14 @@ export class TraceAssembler {
       const spanId = spans.spanIds[i] as string;
       const digest = this.duplicateCheck(t, spanId, ctx, i);
       if (digest !== true) {
-        if (t.foldedCount >= 0 || t.state === 'folding') this.metrics.spansLate++;
         if (t.spanIds.length >= this.limits.maxSpansPerTrace) {
+          // Counted once, as dropped at the cap, late or not.
           droppedCap++;
           ctx.drop(i);
           this.markTruncated(t);
           continue;
         }
+        if (t.foldedCount >= 0 || t.state === 'folding') this.metrics.spansLate++;
         if (t.state === 'lingering') {
           this.setState(t, 'open');
           t.firstSeen = now;
