@@ -498,9 +498,14 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
     if (gate.closing) problems.push('shutting down');
     const cannotWrite = watched?.output.problem ?? null;
     if (cannotWrite !== null) problems.push(`cannot write bundles: ${cannotWrite}`);
+    const failing = cannotWrite === null ? assembler.failing : null;
     return {
       status: problems.length > 0 ? 503 : 200,
-      lines: [...problems, ...warnings.map((w) => `warning: ${w}`)],
+      lines: [
+        ...problems,
+        ...warnings.map((w) => `warning: ${w}`),
+        ...(failing === null ? [] : [`warning: bundle writes failing (retried): ${failing}`]),
+      ],
     };
   };
 

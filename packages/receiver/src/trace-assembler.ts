@@ -133,6 +133,7 @@ export class TraceAssembler {
   private closing = false;
   private pumpScheduled = false;
   private mismatchLogged = false;
+  private lastFailure: string | null = null;
 
   constructor(
     private readonly limits: AssemblerLimits,
@@ -162,6 +163,11 @@ export class TraceAssembler {
       this.foldingCount > this.limits.maxOpenTraces ||
       this.bufferedBytes - this.stateBytes.lingering > this.limits.maxBufferedBytes
     );
+  }
+
+  /** Why the last fold failed, while no fold has succeeded since (for /healthz); else null. */
+  get failing(): string | null {
+    return this.lastFailure;
   }
 
   // ---- Recovery -----------------------------------------------------------------------------
@@ -649,6 +655,7 @@ export class TraceAssembler {
     }
     t.foldedCount = distinct;
     t.failures = 0;
+    this.lastFailure = null;
     t.retryAt = 0;
     if (t.dirty || t.spanIds.length > versions) {
       t.dirty = false;
@@ -663,6 +670,7 @@ export class TraceAssembler {
 
   private failed(t: TraceEntry, message: string): void {
     this.metrics.sinkErrors++;
+    this.lastFailure = message;
     t.failures++;
     if (t.failures === 1)
       this.log(`could not write the bundle of trace ${t.traceId}: ${message}; retrying`);

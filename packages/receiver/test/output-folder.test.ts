@@ -108,6 +108,31 @@ describe('the receiver and its output folder', () => {
     }
   });
 
+  it('tells /healthz why bundle writes fail when the folder is fine but its ledger is broken', async () => {
+    const out = tempDir();
+    writeFileSync(join(out, 'ledger.jsonl'), 'not a ledger line\n');
+    const receiver = await startReceiver({
+      port: 0,
+      outDir: out,
+      dataDir: tempDir(),
+      quietMs: 100,
+      fsync: false,
+    });
+    try {
+      expect((await sendSpans(receiver.url, runRecords(3))).status).toBe(200);
+      const health = await waitFor(async () => {
+        const h = await send(receiver.url, { method: 'GET', path: '/healthz' });
+        return /bundle writes failing/.test(h.body.toString()) ? h : undefined;
+      }, 'the failure in /healthz');
+      expect(health.status).toBe(200);
+      expect(health.body.toString()).toMatch(
+        /^ok\nwarning: bundle writes failing \(retried\): .*ledger\.jsonl line 1: .*refusing to append/,
+      );
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it.each([
     ['a regular file', (file: string) => file, /is not a folder/],
     ['a path under a regular file', (file: string) => join(file, 'bundles'), /cannot create/],
