@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startReceiver } from '../src/index.js';
 import { runRecords, send, sendSpans, tempDir, waitFor } from './helpers.js';
@@ -108,6 +109,40 @@ describe('startReceiver facing slow clients', () => {
       expect(statuses).toEqual([429]);
       for (const r of requests) r.destroy();
       expect((await sendSpans(receiver.url, runRecords(2))).status).toBe(200);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('closes connections beyond maxConnections as they arrive, and takes new ones once some close', async () => {
+    const receiver = await startReceiver({
+      port: 0,
+      outDir: tempDir(),
+      dataDir: tempDir(),
+      fsync: false,
+      maxConnections: 4,
+    });
+    try {
+      const target = new URL(receiver.url);
+      const held = await Promise.all(
+        Array.from(
+          { length: 4 },
+          () =>
+            new Promise<Socket>((resolve) => {
+              const socket = connect(Number(target.port), target.hostname, () => resolve(socket));
+              socket.on('error', () => undefined);
+            }),
+        ),
+      );
+      await expect(sendSpans(receiver.url, runRecords(2))).rejects.toThrow();
+      for (const socket of held) socket.destroy();
+      await waitFor(
+        async () =>
+          (await sendSpans(receiver.url, runRecords(2)).catch(() => null))?.status === 200
+            ? true
+            : undefined,
+        'a connection to be taken again',
+      );
     } finally {
       await receiver.close();
     }
