@@ -48,7 +48,16 @@ export interface RejectedSpan {
  * nothing of it should be kept.
  */
 export type DecodeResult =
-  | { readonly ok: true; readonly spans: SpanRecord[]; readonly rejected: RejectedSpan[] }
+  | {
+      readonly ok: true;
+      readonly spans: SpanRecord[];
+      readonly rejected: RejectedSpan[];
+      /**
+       * Present when bytes that are not UTF-8 were read as U+FFFD. Every door reads them so
+       * (never a whole request refused for one bad byte), and says so where it can.
+       */
+      readonly replacedInvalidUtf8?: true;
+    }
   | { readonly ok: false; readonly issues: readonly DecodeIssue[] };
 
 /** Options shared by the JSON and protobuf decoders. */

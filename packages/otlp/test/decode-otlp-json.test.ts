@@ -118,9 +118,14 @@ describe('decodeOtlpJson', () => {
     if (!result.ok) expect(result.issues[0]?.code).toBe('malformed_request');
   });
 
-  it('fails on invalid UTF-8', () => {
-    const result = decodeOtlpJson(new Uint8Array([0x7b, 0xff, 0x7d]));
-    expect(result.ok).toBe(false);
+  it('reads bytes that are not UTF-8 as U+FFFD, as protobuf does, and flags them', () => {
+    const bytes = Buffer.from(request({ ...base, name: 'a#b' }), 'utf8');
+    bytes[bytes.indexOf('a#b') + 1] = 0xff; // a byte no UTF-8 holds
+    const result = decodeOtlpJson(bytes);
+    expect(result).toMatchObject({ ok: true, replacedInvalidUtf8: true });
+    expect(ok(result).spans[0]?.name).toBe('a\ufffdb');
+    expect('replacedInvalidUtf8' in decodeOtlpJson(Buffer.from(request(base)))).toBe(false);
+    expect(decodeOtlpJson(new Uint8Array([0x7b, 0xff, 0x7d])).ok).toBe(false); // still not JSON
   });
 
   it.each([

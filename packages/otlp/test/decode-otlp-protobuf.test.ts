@@ -31,6 +31,17 @@ function validSpan(w: ProtoWriter, spanId = '00f067aa0ba902b7'): void {
 }
 
 describe('decodeOtlpProtobuf', () => {
+  it('reads bytes that are not UTF-8 as U+FFFD and flags them, as the JSON decoder does', () => {
+    const bytes = Buffer.from(encodeOtlpProtobuf([{ ...sampleSpan(), name: 'a#b' }]));
+    bytes[bytes.indexOf('a#b') + 1] = 0xff;
+    const result = decodeOtlpProtobuf(bytes);
+    expect(result).toMatchObject({ ok: true, replacedInvalidUtf8: true });
+    expect(result.ok && result.spans[0]?.name).toBe('a\ufffdb');
+    expect('replacedInvalidUtf8' in decodeOtlpProtobuf(encodeOtlpProtobuf([sampleSpan()]))).toBe(
+      false,
+    );
+  });
+
   it('reads fixed64 times exactly, above 2^53 and up to 2^64 - 1', () => {
     const body = requestWith((w) =>
       w

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import {
   attributesFrom,
   type AttributeValue,
@@ -29,7 +30,6 @@ import { parseOtlpJson } from './parse-otlp-json.js';
 type JsonObject = Record<string, unknown>;
 
 const EMPTY_ATTRIBUTES: Attributes = attributesFrom([]);
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -47,7 +47,8 @@ function malformed(path: string, message: string): DecodeResult {
  * field names, the old `instrumentationLibrarySpans`; unknown fields are ignored.
  *
  * Spans with bad ids, times or attribute values are rejected one by one with their reasons; a body
- * that is not UTF-8 JSON of the right shape fails as a whole.
+ * that is not JSON of the right shape fails as a whole. Bytes that are not UTF-8 are read as
+ * U+FFFD, as in protobuf, and flagged with `replacedInvalidUtf8`.
  *
  * @example
  * const result = decodeOtlpJson(body);
@@ -58,14 +59,17 @@ export function decodeOtlpJson(
   options: DecodeOptions = {},
 ): DecodeResult {
   let text: string;
+  let replaced = false;
   if (typeof input === 'string') {
     text = input;
   } else {
-    try {
-      text = utf8.decode(input);
-    } catch {
-      return malformed('', 'body is not valid UTF-8');
-    }
+    const bytes = Buffer.isBuffer(input)
+      ? input
+      : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    // Bytes that are not UTF-8 read as U+FFFD, as the protobuf decoder reads them: one rule for
+    // every door, so that one bad byte never costs a whole batch (a 400 is never retried).
+    replaced = !isUtf8(bytes);
+    text = bytes.toString('utf8');
   }
   let value: unknown;
   try {
@@ -73,7 +77,8 @@ export function decodeOtlpJson(
   } catch (err) {
     return malformed('', `body is not JSON: ${(err as Error).message}`);
   }
-  return decodeOtlpJsonValue(value, options);
+  const result = decodeOtlpJsonValue(value, options);
+  return replaced && result.ok ? { ...result, replacedInvalidUtf8: true } : result;
 }
 
 /**

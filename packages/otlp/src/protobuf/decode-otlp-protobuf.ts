@@ -38,7 +38,8 @@ export function decodeOtlpProtobuf(input: Uint8Array, options: DecodeOptions = {
   const buf = Buffer.isBuffer(input)
     ? input
     : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  const ctx = new Context(new ProtoReader(buf), options.maxValueDepth ?? DEFAULT_MAX_VALUE_DEPTH);
+  const reader = new ProtoReader(buf);
+  const ctx = new Context(reader, options.maxValueDepth ?? DEFAULT_MAX_VALUE_DEPTH);
   try {
     ctx.request(buf.length);
   } catch (err) {
@@ -56,7 +57,12 @@ export function decodeOtlpProtobuf(input: Uint8Array, options: DecodeOptions = {
     }
     throw err;
   }
-  return { ok: true, spans: ctx.spans, rejected: ctx.rejected };
+  return {
+    ok: true,
+    spans: ctx.spans,
+    rejected: ctx.rejected,
+    ...(reader.replacedInvalidUtf8 ? { replacedInvalidUtf8: true as const } : {}),
+  };
 }
 
 class Context {
@@ -225,7 +231,7 @@ class Context {
             parentSpanId = parentLength === 8 ? buf.toString('hex', s, e) : undefined;
             break;
           case 5:
-            name = s === e ? '' : buf.toString('utf8', s, e);
+            name = s === e ? '' : r.text(s, e);
             break;
           case 9:
             attributes ??= Object.create(null) as Record<string, AttributeValue>;

@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 /** Protobuf wire types. */
 export const WIRE_VARINT = 0;
 export const WIRE_I64 = 1;
@@ -16,6 +18,8 @@ export class ProtoError extends Error {
  */
 export class ProtoReader {
   pos: number;
+  /** Whether a string held bytes that are not UTF-8 (read as U+FFFD). */
+  replacedInvalidUtf8 = false;
 
   constructor(
     readonly buf: Buffer,
@@ -121,7 +125,15 @@ export class ProtoReader {
     const end = this.delimited(limit);
     const start = this.pos;
     this.pos = end;
-    return start === end ? '' : this.buf.toString('utf8', start, end);
+    return start === end ? '' : this.text(start, end);
+  }
+
+  /** The UTF-8 text of a byte range, bytes that are not UTF-8 read as U+FFFD (and noted). */
+  text(start: number, end: number): string {
+    if (!this.replacedInvalidUtf8 && !isUtf8(this.buf.subarray(start, end))) {
+      this.replacedInvalidUtf8 = true;
+    }
+    return this.buf.toString('utf8', start, end);
   }
 
   /** Skips a field of the given wire type. */
