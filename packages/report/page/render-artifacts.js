@@ -2,6 +2,7 @@
 // diff from each version to the next.
 
 import { diffLines, parsePatch } from './diff.js';
+import { disputedBadge } from './render-disputes.js';
 import { h } from './dom.js';
 import { formatBytes, formatClock, shortHash } from './format.js';
 import { renderPaged } from './paging.js';
@@ -125,7 +126,7 @@ function artifactCard(key, versions) {
     h(
       'header',
       { class: 'artifact__head' },
-      h('h3', null, key),
+      h('h3', null, key, disputedBadge(versions.some((v) => v.disputed))),
       h(
         'p',
         { class: 'muted' },

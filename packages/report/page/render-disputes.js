@@ -10,6 +10,18 @@ import { badge } from './ui.js';
  */
 
 /**
+ * A `disputed` badge for a row folded from a span that arrived in differing versions, else null.
+ *
+ * @example
+ * h('td', null, name, disputedBadge(call.disputed));
+ * @param {boolean} disputed
+ * @returns {HTMLElement | null}
+ */
+export function disputedBadge(disputed) {
+  return disputed ? h('span', { class: 'cell-sub' }, badge('disputed', 'bad')) : null;
+}
+
+/**
  * Draws the bundle's `disputes`: for each span, every version's values where they differ, the
  * version the bundle shows first. Draws nothing when there are none.
  *

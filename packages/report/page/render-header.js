@@ -89,9 +89,10 @@ function glance(view, gates, totals, estimates) {
   /** @type {Map<string, number>} */
   const decisions = new Map();
   for (const g of gates.values()) {
-    const d = g.decision ?? 'pending';
+    const d = g.state === 'pending' ? 'pending' : (g.decision ?? 'pending');
     decisions.set(d, (decisions.get(d) ?? 0) + 1);
   }
+  const disputedGates = [...gates.values()].filter((g) => g.disputed).length;
   const keys = new Set(view.artifacts.map((a) => a.key));
   const tiles = [
     tile(
@@ -106,9 +107,12 @@ function glance(view, gates, totals, estimates) {
       'Human gates',
       formatCount(gates.size),
       gates.size
-        ? [...decisions].map(([d, n]) => `${n} ${d.replace(/_/g, ' ')}`).join(', ')
+        ? [
+            ...[...decisions].map(([d, n]) => `${n} ${d.replace(/_/g, ' ')}`),
+            ...(disputedGates > 0 ? [`${disputedGates} disputed`] : []),
+          ].join(', ')
         : 'none',
-      decisions.has('rejected') || decisions.has('timed_out')
+      disputedGates > 0 || decisions.has('rejected') || decisions.has('timed_out')
         ? 'bad'
         : decisions.has('pending')
           ? 'warn'

@@ -1,6 +1,7 @@
 // What the model was asked and answered: totals per model, then each call with its tokens, cost,
 // duration and, when captured, the prompt and response.
 
+import { disputedBadge } from './render-disputes.js';
 import { h } from './dom.js';
 import { estimateFor, pricingLabel } from './estimates.js';
 import {
@@ -127,6 +128,7 @@ export function renderModelCalls(el, calls, summary, estimates = null) {
           'td',
           null,
           h('span', { class: 'strong' }, `${m.provider ?? '?'}/${m.model ?? '?'}`),
+          disputedBadge(m.disputed),
           m.responseModel && m.responseModel !== m.model
             ? h('span', { class: 'cell-sub' }, `answered by ${m.responseModel}`)
             : null,

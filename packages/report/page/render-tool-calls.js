@@ -1,6 +1,7 @@
 // The tools the agent ran: each call with its tool, call id, status, duration and the commitments
 // to its arguments and result (a bundle holds their hashes, never the content).
 
+import { disputedBadge } from './render-disputes.js';
 import { h } from './dom.js';
 import { formatClock, formatDuration, shortHash } from './format.js';
 import { renderPaged } from './paging.js';
@@ -64,6 +65,7 @@ export function renderToolCalls(el, calls) {
           'td',
           null,
           h('span', { class: 'strong' }, t.toolName ?? '?'),
+          disputedBadge(t.disputed),
           t.callId !== null ? h('span', { class: 'cell-sub' }, `call ${t.callId}`) : null,
           t.vocabularies.length > 0
             ? h('span', { class: 'cell-sub' }, `read from ${t.vocabularies.join(', ')}`)

@@ -27,16 +27,16 @@ import { asArray, asNumber, asObject, asString, member, parseBundleTime } from '
  *   cost: { amount: number, currency: string } | null, stepId: string | null,
  *   spanId: string | null, input: ContentView, output: ContentView, status: StatusView | null,
  *   sources: Array<{ spanId: string | null, role: string | null, vocabularies: string[],
- *     disagreements: string[] }> }} ModelCallView
+ *     disagreements: string[] }>, disputed: boolean }} ModelCallView
  * @typedef {{ time: string | null, stepId: string | null, spanId: string | null,
  *   toolName: string | null, callId: string | null, toolType: string | null,
  *   durationMs: number | null, status: StatusView, arguments: ContentView, result: ContentView,
- *   vocabularies: string[] }} ToolCallView
+ *   vocabularies: string[], disputed: boolean }} ToolCallView
  * @typedef {{ key: string, version: number | null, sha256: string | null, mediaType: string | null,
  *   size: number | null, parentVersion: number | null, content: string | null, patch: string | null,
  *   omittedContent: string | null, omittedPatch: string | null, redactedContent: boolean,
  *   redactedPatch: boolean, patchSha256: string | null, stepId: string | null,
- *   spanId: string | null, time: string | null }} ArtifactView
+ *   spanId: string | null, time: string | null, disputed: boolean }} ArtifactView
  * @typedef {{ code: string, message: string, spanId: string | null, subject: string | null }} DiagnosticView
  * @typedef {{ type: string, name: string | null, time: string | null, stepId: string | null }} EventView
  * @typedef {{ run: RunView, steps: StepView[], modelCalls: ModelCallView[],
@@ -104,6 +104,7 @@ export function readBundle(value) {
         const amount = cost ? asNumber(cost['amount']) : null;
         return {
           source: asString(member(m, 'source')),
+          disputed: member(m, 'disputed') === true,
           time: asString(member(m, 'time')),
           operation: asString(member(m, 'operation')),
           provider: asString(member(m, 'provider')),
@@ -146,6 +147,7 @@ export function readBundle(value) {
         stepId: asString(member(e, 'stepId')),
         spanId: asString(member(e, 'spanId')),
         toolName: asString(member(e, 'toolName')),
+        disputed: member(e, 'disputed') === true,
         callId: asString(member(e, 'callId')),
         toolType: asString(member(e, 'toolType')),
         durationMs: asNumber(member(e, 'durationMs')),
@@ -158,6 +160,7 @@ export function readBundle(value) {
       .filter(([a]) => asObject(a))
       .map(([a, i]) => ({
         key: asString(member(a, 'key')) ?? '(no key)',
+        disputed: member(a, 'disputed') === true,
         version: asNumber(member(a, 'version')),
         sha256: asString(member(a, 'sha256')),
         mediaType: asString(member(a, 'mediaType')),

@@ -25,6 +25,7 @@ export const PAGE_MODULES = [
   'paging.js',
   'view-model.js',
   'estimates.js',
+  'render-disputes.js',
   'render-integrity.js',
   'render-signatures.js',
   'render-header.js',
@@ -35,7 +36,6 @@ export const PAGE_MODULES = [
   'render-tool-calls.js',
   'render-artifacts.js',
   'render-diagnostics.js',
-  'render-disputes.js',
   'report.js',
 ] as const;
 

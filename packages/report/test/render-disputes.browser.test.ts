@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { foldRun, sealBundle, serializeBundle } from '@llm-workbench/bundle';
 import * as sc from '@llm-workbench/semconv';
 import type { Browser } from 'playwright-core';
@@ -8,6 +9,7 @@ import {
   CHROMIUM_PATH,
   launchChromium,
   openReport,
+  OUTPUT_DIR,
   SKIP_BROWSER_TESTS,
   SKIP_MESSAGE,
 } from './helpers/browser.js';
@@ -37,6 +39,10 @@ function review(decision: string, actor: string) {
     attributes: attrs({ [sc.ATTR_STEP_ID]: 'review' }),
     events: [
       event(sc.EVENT_GATE_REQUESTED, 1000, { [sc.ATTR_GATE_ID]: 'review' }),
+      event(sc.EVENT_MODEL_IO, 2000, {
+        [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'openai',
+        [sc.ATTR_GEN_AI_REQUEST_MODEL]: 'gpt-4o',
+      }),
       event(sc.EVENT_GATE_RESOLVED, 4000, {
         [sc.ATTR_GATE_ID]: 'review',
         [sc.ATTR_GATE_DECISION]: decision,
@@ -87,6 +93,9 @@ describe.skipIf(SKIP_BROWSER_TESTS)(
         );
         const gate = await page.locator('#gates tbody tr').first().innerText();
         expect(gate).toContain('disputed');
+        const call = page.locator('#model-calls tbody tr', { hasText: 'openai/gpt-4o' }).last();
+        expect(await call.innerText()).toContain('disputed');
+        await page.screenshot({ path: join(OUTPUT_DIR, 'disputed.png'), fullPage: true });
         expect(r.errors).toEqual([]);
       } finally {
         await r.close();
