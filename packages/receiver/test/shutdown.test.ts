@@ -40,7 +40,11 @@ describe('workbench serve shutting down', () => {
         server.child.kill('SIGTERM');
         // While it drains, /healthz answers 503 (it does not refuse connections), and exports
         // are turned away with a Retry-After.
-        const health = await send(server.url, { method: 'GET', path: '/healthz' });
+        // (polled: the signal reaches the child a moment after kill() returns).
+        const health = await waitFor(async () => {
+          const h = await send(server.url, { method: 'GET', path: '/healthz' });
+          return h.status === 200 ? undefined : h;
+        }, '/healthz to answer something else than 200');
         expect(health.status).toBe(503);
         expect(health.body.toString()).toMatch(/shutting down/);
         const late = await sendSpans(server.url, runRecords(2));
