@@ -27,16 +27,16 @@ describe('startReceiver facing slow clients', () => {
           () => ((receiver.metrics()['inflight_requests'] ?? 0) >= 64 ? true : undefined),
           'the 64 trickling requests to be in flight',
         );
-        // A normal exporter keeps getting its requests through, each within a second.
+        // A normal exporter keeps getting its requests through, each within two seconds (a loaded machine).
         for (let i = 0; i < 10; i++) {
           const started = Date.now();
           const answer = await sendSpans(receiver.url, runRecords(3));
           expect(answer.status).toBe(200);
-          expect(Date.now() - started).toBeLessThan(1_000);
+          expect(Date.now() - started).toBeLessThan(2_000);
         }
         // Every trickling socket is answered 408 and closed: the body's grace (the idle timeout)
         // plus one second for every minBodyRate bytes (here none), plus the second before the cut.
-        const bound = idle + 1_000 + 1_500; // 1.5 s for timers on a loaded machine
+        const bound = idle + 1_000 + 3_000; // 3 s for timers on a loaded machine
         const closedAt = await Promise.all(slow.map((s) => s.closed));
         for (const [i, s] of slow.entries()) {
           expect(s.answer()).toMatch(/^HTTP\/1\.1 408 /);
