@@ -8,7 +8,9 @@ import { table } from '../format.js';
 const HELP = `Usage: workbench diff A B [--json]
 
 What changed between two runs: workflow id, revision and definition, run and step status, gate
-decisions and actors, models and calls, token usage and cost, artifact versions and hashes.
+decisions and actors (and states, every decision of a gate decided more than once, disputed
+gates), models and calls, token usage and cost, artifact versions and hashes, and disputed spans
+(how many versions each arrived in).
 Calls that reported no cost are estimated with the price data of @pydantic/genai-prices, and
 the estimated totals compared as cost estimated.total.CURRENCY (and estimated.unpriced, the
 calls that could not be priced), marked ~ and labelled with the data's version; --json adds

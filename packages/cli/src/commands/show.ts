@@ -26,6 +26,10 @@ A call that reported no cost shows an estimate, marked '~… (est.)', from the p
 @pydantic/genai-prices (its version is printed); estimates are not part of the bundle.
 A bundle whose integrity fails is still shown, under a warning, and exits 1.
 Content removed by \`workbench redact\` is counted by kind under Redacted, and marked where it
+Spans that arrived in versions that differ (disputes) are listed first, each version's values
+side by side, and everything folded from them is marked DISPUTED. A gate decided more than once
+shows its history; one resolved again or without a request is flagged; a pending gate makes the
+run INCOMPLETE (Awaiting).
 was (model calls, tool calls, artifacts); its sha256 commitments still verify.
 --json prints the derived summary (gates, model and tool totals) with the verification result,
 the redactions (path and kind) and their counts by kind, and the estimates under estimatedCost
