@@ -61,7 +61,10 @@ const MAX_VALUE_ITEMS = 128;
  * filler of the same size class, so that the bundle still says `over_inline_limit`); `unknown`
  * events beyond the first 1000. Odd input recorded as diagnostics is rebuilt where the diagnostic
  * says enough (missing, mistyped or non-finite attributes, bad hashes, missing parents, extra run
- * or root spans, conflicting duplicates); a bundle marked `folded_early` folds back complete.
+ * or root spans, identifiers cut at their limit, event times a bundle cannot write); a disputed
+ * span comes back in every version the bundle's `disputes` lists, differing where they did (but
+ * for values a dispute shows only by hash, or omitted, or beyond the versions and paths it
+ * lists); a bundle marked `folded_early` folds back complete.
  *
  * @example
  * const spans = spanRecordsFromBundle(bundle);
