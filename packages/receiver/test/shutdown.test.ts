@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkFolder } from '../../sink/test/fixtures/read-folder.js';
+import { startReceiver } from '../src/index.js';
 import { bundleFiles, runRecords, send, sendSpans, tempDir, waitFor } from './helpers.js';
 import { startServeProcess } from './serve-process.js';
 import { trickle } from './slow-client.js';
@@ -68,4 +69,24 @@ describe('workbench serve shutting down', () => {
       }
     },
   );
+
+  it('stops waiting for folds after shutdownTimeoutMs when the sink hangs, and says so', async () => {
+    const log: string[] = [];
+    const receiver = await startReceiver({
+      port: 0,
+      dataDir: tempDir(),
+      quietMs: 600_000,
+      fsync: false,
+      shutdownTimeoutMs: 500,
+      sink: { write: () => new Promise<never>(() => undefined) }, // a disk that never answers
+      log: (line) => log.push(line),
+    });
+    expect((await sendSpans(receiver.url, runRecords(3))).status).toBe(200);
+    const started = Date.now();
+    await receiver.close();
+    expect(Date.now() - started).toBeLessThan(500 + 2_500);
+    expect(log.join('\n')).toMatch(
+      /folds still running after 500 ms; their traces stay in the spool/,
+    );
+  });
 });
