@@ -11,7 +11,6 @@ export const SPAN_NAME_SUBJECT = 'span.name';
 const LIMITS: ReadonlyMap<string, number> = new Map<string, number>([
   ...[
     sc.ATTR_RUN_ID,
-    sc.ATTR_RUN_NAME,
     sc.ATTR_STEP_ID,
     sc.ATTR_STEP_KIND,
     sc.ATTR_GATE_ID,
@@ -25,6 +24,8 @@ const LIMITS: ReadonlyMap<string, number> = new Map<string, number>([
     sc.ATTR_WORKFLOW_REVISION,
     sc.ATTR_MODEL_IO_COST_CURRENCY,
   ].map((key) => [key, sc.IDENTIFIER_LIMIT_BYTES] as const),
+  // A run's name is its span's name when it has no workbench.run.name: the same limit for both.
+  [sc.ATTR_RUN_NAME, sc.INLINE_LIMIT_BYTES],
   [sc.ATTR_GATE_REASON, sc.INLINE_LIMIT_BYTES],
   [SPAN_NAME_SUBJECT, sc.INLINE_LIMIT_BYTES],
 ]);

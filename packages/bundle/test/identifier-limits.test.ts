@@ -49,7 +49,7 @@ describe('identifier limits', () => {
     const text = serializeBundle(b);
     expect(text.length).toBeLessThan(64 * 1024);
     expect(utf8Length(b.run.runId!)).toBeLessThanOrEqual(sc.IDENTIFIER_LIMIT_BYTES);
-    expect(utf8Length(b.run.name)).toBeLessThanOrEqual(sc.IDENTIFIER_LIMIT_BYTES);
+    expect(utf8Length(b.run.name)).toBeLessThanOrEqual(sc.INLINE_LIMIT_BYTES);
     expect(b.steps[0]!.stepId).toBe(cutUtf8(`s${MB}`, sc.IDENTIFIER_LIMIT_BYTES));
     expect(utf8Length(b.steps[0]!.name)).toBeLessThanOrEqual(sc.INLINE_LIMIT_BYTES);
     const gate = b.events.find((e) => e.type === 'human_gate_resolved');

@@ -624,6 +624,11 @@ class Rebuild {
       const longer = (v: AttributeValue | undefined): AttributeValue | undefined =>
         typeof v === 'string' && utf8Length(v) > limit - 4 ? `${v}\u{1F600}` : undefined;
       if (diag.subject === SPAN_NAME_SUBJECT) {
+        if (d.spanId === this.rootId && this.run.runId !== null) {
+          // The run's name came from its span's name: there was no workbench.run.name.
+          d.attributes.delete(sc.ATTR_RUN_NAME);
+          d.name = this.run.name;
+        }
         d.name = (longer(d.name) as string | undefined) ?? d.name;
         continue;
       }

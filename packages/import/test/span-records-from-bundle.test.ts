@@ -125,6 +125,15 @@ describe('spanRecordsFromBundle', () => {
     expect(codes).toContain('time_out_of_range');
     const back = sealBundle(foldRun(spanRecordsFromBundle(original)));
     expect(back).toEqual(original);
+    // A run named by its span alone, the name cut at the inline limit.
+    const named = spans.map((s, i) =>
+      i === 0 ? { ...s, attributes: attrs({ [sc.ATTR_RUN_ID]: 'r1' }) } : s,
+    );
+    const byName = sealBundle(foldRun(named));
+    expect(byName.diagnostics).toContainEqual(
+      expect.objectContaining({ code: 'identifier_truncated', subject: 'span.name' }),
+    );
+    expect(sealBundle(foldRun(spanRecordsFromBundle(byName)))).toEqual(byName);
   });
 
   it('rebuilds a redacted bundle as spans that fold back to the same hash, without the content', () => {
