@@ -1058,15 +1058,17 @@ function checkArtifactVersions(artifacts: readonly BundleArtifact[], diags: Diag
  * resolved again with no request in between (both decisions stay in the timeline, in order).
  */
 function checkGates(events: readonly BundleEvent[], diags: Diagnostics): void {
-  const open = new Set<string | null>();
-  const resolved = new Set<string | null>();
+  // Gates are told apart as summarizeBundle tells them: a gate with no id is '(unnamed)'.
+  const open = new Set<string>();
+  const resolved = new Set<string>();
   for (const e of events) {
-    if (e.type === 'human_gate_requested') open.add(e.gateId);
+    if (e.type === 'human_gate_requested') open.add(e.gateId ?? '(unnamed)');
     if (e.type !== 'human_gate_resolved') continue;
+    const id = e.gateId ?? '(unnamed)';
     const name = e.gateId === null ? 'with no id' : JSON.stringify(e.gateId);
-    if (open.delete(e.gateId)) {
+    if (open.delete(id)) {
       // answers the open request
-    } else if (resolved.has(e.gateId)) {
+    } else if (resolved.has(id)) {
       diags.add(
         'gate_resolved_again',
         `gate ${name} was resolved again with no new request; every decision is kept, in order`,
@@ -1081,7 +1083,7 @@ function checkGates(events: readonly BundleEvent[], diags: Diagnostics): void {
         sc.ATTR_GATE_ID,
       );
     }
-    resolved.add(e.gateId);
+    resolved.add(id);
   }
 }
 
