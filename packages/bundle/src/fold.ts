@@ -5,7 +5,12 @@ import { canonicalize } from './canonicalize.js';
 import { durationMs, endMicros, MicrosFormatter, nanosToMicros } from './time.js';
 import { wellFormedSpan } from './well-formed-span.js';
 import { fingerprint, resolveVersions } from './span-disputes.js';
-import { cutUtf8, identifierLimit, SPAN_NAME_SUBJECT } from './identifier-limits.js';
+import {
+  cutUtf8,
+  EVENT_NAME_SUBJECT,
+  identifierLimit,
+  SPAN_NAME_SUBJECT,
+} from './identifier-limits.js';
 import { GEN_AI } from './vocabularies/gen-ai.js';
 import {
   isModelCallSpan,
@@ -264,12 +269,22 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
       const order = index + 2;
       const us = nanosToMicros(event.timeUnixNano);
       const time = times.format(us);
+      // The event's name as the bundle holds it (our own names are short: only others' are cut).
+      const eventName = cutUtf8(event.name, sc.INLINE_LIMIT_BYTES);
+      if (eventName !== event.name) {
+        diags.add(
+          'identifier_truncated',
+          truncatedMessage('an event name', sc.INLINE_LIMIT_BYTES),
+          spanId,
+          EVENT_NAME_SUBJECT,
+        );
+      }
       if (time === null) {
         diags.add(
           'time_out_of_range',
           'the event time lies outside years 0001-9999, which a bundle time cannot write; kept as null',
           spanId,
-          event.name,
+          eventName,
         );
       }
       const er = new Reader(event.attributes, diags, spanId, event.name);
@@ -374,14 +389,14 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
           if (event.name.startsWith(sc.EVENT_PREFIX)) {
             diags.add(
               'unknown_workbench_event',
-              `unknown workbench event ${JSON.stringify(event.name)} kept as unknown`,
+              `unknown workbench event ${JSON.stringify(eventName)} kept as unknown`,
               spanId,
-              event.name,
+              eventName,
             );
           }
           kept = {
             attributes: toBundleAttributes(event.attributes),
-            name: event.name,
+            name: eventName,
             spanId,
             stepId: enclosingStep,
             time,

@@ -7,6 +7,9 @@ import { utf8Length } from './attribute-values.js';
  */
 export const SPAN_NAME_SUBJECT = 'span.name';
 
+/** The subject of an `identifier_truncated` diagnostic about the name of a span's event. */
+export const EVENT_NAME_SUBJECT = 'event.name';
+
 /** The workbench attributes a bundle holds as identifiers, with the bytes it keeps of each. */
 const LIMITS: ReadonlyMap<string, number> = new Map<string, number>([
   ...[
@@ -28,11 +31,13 @@ const LIMITS: ReadonlyMap<string, number> = new Map<string, number>([
   [sc.ATTR_RUN_NAME, sc.INLINE_LIMIT_BYTES],
   [sc.ATTR_GATE_REASON, sc.INLINE_LIMIT_BYTES],
   [SPAN_NAME_SUBJECT, sc.INLINE_LIMIT_BYTES],
+  [EVENT_NAME_SUBJECT, sc.INLINE_LIMIT_BYTES],
 ]);
 
 /**
- * How many UTF-8 bytes of a string attribute (or of a span name, {@link SPAN_NAME_SUBJECT}) a
- * bundle keeps, or undefined for one it does not bound this way.
+ * How many UTF-8 bytes of a string attribute (or of a span's or event's name,
+ * {@link SPAN_NAME_SUBJECT}, {@link EVENT_NAME_SUBJECT}) a bundle keeps, or undefined for one it
+ * does not bound this way.
  *
  * @example
  * identifierLimit('workbench.gate.actor'); // 256

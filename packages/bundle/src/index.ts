@@ -82,7 +82,12 @@ export type {
   VocabularyName,
 } from './vocabularies/vocabulary.js';
 export { findDuplicateKeys } from './duplicate-keys.js';
-export { cutUtf8, identifierLimit, SPAN_NAME_SUBJECT } from './identifier-limits.js';
+export {
+  cutUtf8,
+  EVENT_NAME_SUBJECT,
+  identifierLimit,
+  SPAN_NAME_SUBJECT,
+} from './identifier-limits.js';
 export {
   fingerprint,
   MAX_DISPUTE_PATHS,

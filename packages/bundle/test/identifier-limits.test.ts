@@ -31,14 +31,17 @@ function run(long: (v: string) => string): SpanRecord[] {
       parentSpanId: '1000000000000001',
       name: `step ${MB}`,
       attributes: attrs({ [sc.ATTR_STEP_ID]: s(`s${MB}`) }),
-      events: Array.from({ length: 8 }, (_, i) =>
-        ev(sc.EVENT_GATE_RESOLVED, BigInt(i) * 1000n, {
-          [sc.ATTR_GATE_ID]: s(`g${i}${MB}`),
-          [sc.ATTR_GATE_DECISION]: 'approved',
-          [sc.ATTR_GATE_ACTOR]: s(`a${MB}`),
-          [sc.ATTR_GATE_REASON]: s(`why ${MB}`),
-        }),
-      ),
+      events: [
+        ev(`odd ${MB}`, 0n, {}),
+        ...Array.from({ length: 8 }, (_, i) =>
+          ev(sc.EVENT_GATE_RESOLVED, BigInt(i) * 1000n, {
+            [sc.ATTR_GATE_ID]: s(`g${i}${MB}`),
+            [sc.ATTR_GATE_DECISION]: 'approved',
+            [sc.ATTR_GATE_ACTOR]: s(`a${MB}`),
+            [sc.ATTR_GATE_REASON]: s(`why ${MB}`),
+          }),
+        ),
+      ],
     }),
   ];
 }
@@ -70,6 +73,7 @@ describe('identifier limits', () => {
         sc.ATTR_RUN_ID,
         sc.ATTR_RUN_NAME,
         sc.ATTR_STEP_ID,
+        'event.name',
         'span.name',
       ].sort(),
     );

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import {
   attributesFrom,
+  cutUtf8,
   endMicros,
+  EVENT_NAME_SUBJECT,
   identifierLimit,
   nanosToMicros,
   SPAN_NAME_SUBJECT,
@@ -614,7 +616,9 @@ class Rebuild {
       if (d === undefined) continue;
       if (diag.code === 'time_out_of_range') {
         for (const e of d.events)
-          if (e.name === diag.subject && e.undated) e.timeNs = BEYOND_YEAR_9999;
+          if (cutUtf8(e.name, sc.INLINE_LIMIT_BYTES) === diag.subject && e.undated) {
+            e.timeNs = BEYOND_YEAR_9999;
+          }
         continue;
       }
       if (diag.code !== 'identifier_truncated') continue;
@@ -623,6 +627,10 @@ class Rebuild {
       // A character of four bytes never fits the at most three bytes a cut leaves unused.
       const longer = (v: AttributeValue | undefined): AttributeValue | undefined =>
         typeof v === 'string' && utf8Length(v) > limit - 4 ? `${v}\u{1F600}` : undefined;
+      if (diag.subject === EVENT_NAME_SUBJECT) {
+        for (const e of d.events) e.name = (longer(e.name) as string | undefined) ?? e.name;
+        continue;
+      }
       if (diag.subject === SPAN_NAME_SUBJECT) {
         if (d.spanId === this.rootId && this.run.runId !== null) {
           // The run's name came from its span's name: there was no workbench.run.name.

@@ -97,7 +97,11 @@ describe('spanRecordsFromBundle', () => {
         spanId: '1000000000000001',
         name: `run ${long}`,
         attributes: attrs({ [sc.ATTR_RUN_ID]: `r${long}`, [sc.ATTR_RUN_NAME]: `n${long}` }),
-        events: [{ name: 'later', timeUnixNano: 10n ** 30n, attributes: attrs({}) }],
+        events: [
+          { name: 'later', timeUnixNano: 10n ** 30n, attributes: attrs({}) },
+          { name: `never ${long}`, timeUnixNano: 10n ** 30n, attributes: attrs({}) },
+          ev(`workbench.odd ${long}`, 500n, {}),
+        ],
       }),
       span({
         spanId: '2000000000000002',

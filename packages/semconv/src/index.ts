@@ -214,7 +214,7 @@ export const INLINE_LIMIT_BYTES = 2000;
  * gate ids, policies, decisions and actors, artifact keys and media types, workflow ids and
  * revisions, cost currencies. A longer one is cut to its first {@link IDENTIFIER_LIMIT_BYTES}
  * bytes (never inside a character) and flagged with the diagnostic `identifier_truncated`. Run
- * names, gate reasons and span names are cut the same way at {@link INLINE_LIMIT_BYTES}. Both limits lie below
+ * names, gate reasons, span names and event names are cut the same way at {@link INLINE_LIMIT_BYTES}. Both limits lie below
  * Tempo's default `max_attribute_bytes` (2048), so a value Tempo truncated is cut to the same
  * bytes as the value sent whole.
  */
