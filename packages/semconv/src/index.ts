@@ -210,13 +210,13 @@ export const ATTR_SERVICE_NAME = 'service.name';
 export const INLINE_LIMIT_BYTES = 2000;
 
 /**
- * Longest identifier, in UTF-8 bytes, that a bundle keeps: run ids, step ids and kinds,
- * gate ids, policies, decisions and actors, artifact keys and media types, workflow ids and
- * revisions, cost currencies. A longer one is cut to its first {@link IDENTIFIER_LIMIT_BYTES}
- * bytes (never inside a character) and flagged with the diagnostic `identifier_truncated`. Run
- * names, gate reasons, span names and event names are cut the same way at {@link INLINE_LIMIT_BYTES}. Both limits lie below
- * Tempo's default `max_attribute_bytes` (2048), so a value Tempo truncated is cut to the same
- * bytes as the value sent whole.
+ * Longest identifier, in UTF-8 bytes, that a bundle keeps: run ids, step ids and kinds, gate ids,
+ * policies, decisions and actors, artifact keys and media types, workflow ids and revisions, cost
+ * currencies. A longer one is cut to its first {@link IDENTIFIER_LIMIT_BYTES} bytes (never inside
+ * a character) and flagged with the diagnostic `identifier_truncated`. Run names, gate reasons,
+ * span names and event names are cut the same way at {@link INLINE_LIMIT_BYTES}. Both limits lie
+ * below Tempo's default `max_attribute_bytes` (2048), so a value Tempo truncated is cut to the
+ * same bytes as the value sent whole.
  */
 export const IDENTIFIER_LIMIT_BYTES = 256;
 
