@@ -126,6 +126,8 @@ EOF
 
 # -master.telemetry=false: the default reports to the project's server, which is neither
 # reachable nor wanted from a test. The Iceberg and Lance endpoints of the S3 gateway are off.
+# -s3.autoCreateBucket=false: a put into a missing bucket fails, as on AWS (weed's default
+# creates it for an admin identity).
 # -volume.preStopSeconds=0: no 10 s wait on SIGTERM (a cluster's grace for its heartbeats).
 log "starting seaweedfs: S3 on $S3_ENDPOINT, data in $DIR/data"
 "$SEAWEEDFS_BIN" server \
@@ -138,7 +140,7 @@ log "starting seaweedfs: S3 on $S3_ENDPOINT, data in $DIR/data"
   -filer.localSocket="$DIR/filer.sock" \
   -s3 -s3.port="$S3_PORT" -s3.port.grpc="$S3_GRPC_PORT" -s3.port.iceberg=0 -s3.port.lance=0 \
   -s3.localSocket="$DIR/s3.sock" \
-  -s3.config="$DIR/s3.json" \
+  -s3.config="$DIR/s3.json" -s3.autoCreateBucket=false \
   >>"$LOG" 2>&1 </dev/null &
 echo $! >"$PIDFILE"
 pid=$!

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 
 const SCRIPT = fileURLToPath(new URL('./seaweedfs.sh', import.meta.url));
 
@@ -23,6 +24,8 @@ export interface SeaweedFs {
   readonly dir: string;
   /** The S3 endpoint, e.g. `http://127.0.0.1:41234`; the same after a restart. */
   readonly endpoint: string;
+  /** Creates a bucket (the server creates none by itself: `-s3.autoCreateBucket=false`). */
+  createBucket(name: string): Promise<void>;
   /** Stops the server (SIGTERM, SIGKILL after 20 s: a clean stop takes it about 15 s); its data stays. */
   stop(): Promise<void>;
   /** Kills the server (SIGKILL): a crash, and the fast way to stop it; its data stays. */
@@ -62,6 +65,19 @@ export async function startSeaweedFs(
   return {
     dir,
     endpoint,
+    async createBucket(name) {
+      const client = new S3Client({
+        endpoint,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: SEAWEEDFS_CREDENTIALS,
+      });
+      try {
+        await client.send(new CreateBucketCommand({ Bucket: name }));
+      } finally {
+        client.destroy();
+      }
+    },
     stop: () => run('stop', dir),
     kill: () => run('kill', dir),
     start: () => run('start', dir),

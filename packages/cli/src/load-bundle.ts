@@ -9,6 +9,7 @@ import {
 } from '@llm-workbench/bundle';
 import { CliError, EXIT } from './io.js';
 import { readInput } from './read-input.js';
+import type { S3InputSettings } from './s3-input.js';
 
 /** A bundle read for display: shown even when its integrity fails, as long as its shape is right. */
 export interface LoadedBundle {
@@ -16,12 +17,16 @@ export interface LoadedBundle {
   verification: VerifyResult;
 }
 
-/** Reads and verifies a bundle; refuses (exit 1) only when it is not a bundle at all. */
+/**
+ * Reads (a file, `-` or an `s3://` object) and verifies a bundle; refuses (exit 1) only when it is
+ * not a bundle at all.
+ */
 export async function loadBundle(
   path: string,
   stdin: NodeJS.ReadableStream,
+  s3: S3InputSettings = {},
 ): Promise<LoadedBundle> {
-  const text = await readInput(path, stdin);
+  const text = await readInput(path, stdin, s3);
   const verification = verifyBundle(text);
   if (verification.ok) return { bundle: verification.bundle, verification };
   let value: unknown;

@@ -1,11 +1,20 @@
 import { readFile, stat } from 'node:fs/promises';
 import { CliError, EXIT } from './io.js';
+import { isS3Input, readS3Text, type S3InputSettings } from './s3-input.js';
 
 /** Largest bundle or trace file read whole (bigger ones are refused with a reason). */
 export const MAX_INPUT_BYTES = 512 * 1024 * 1024;
 
-/** Reads a file as UTF-8 text, or standard input for `-`, with clear errors. */
-export async function readInput(path: string, stdin: NodeJS.ReadableStream): Promise<string> {
+/**
+ * Reads a file as UTF-8 text, standard input for `-`, or an S3 object for `s3://bucket/key`
+ * (with `s3`'s endpoint, else the AWS environment's), with clear errors.
+ */
+export async function readInput(
+  path: string,
+  stdin: NodeJS.ReadableStream,
+  s3: S3InputSettings = {},
+): Promise<string> {
+  if (isS3Input(path)) return readS3Text(path, s3, MAX_INPUT_BYTES);
   if (path === '-') {
     const chunks: Buffer[] = [];
     let size = 0;

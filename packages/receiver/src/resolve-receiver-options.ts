@@ -93,6 +93,13 @@ export const RECEIVER_SETTINGS: readonly Setting[] = [
  */
 export const SIGN_KEY_FLAG = 'sign-key';
 
+/**
+ * `--s3-endpoint URL`: the S3 endpoint when `--out` is `s3://bucket/prefix` (an S3-compatible
+ * server such as SeaweedFS). Not in the table above: the S3 client resolves it with the standard
+ * AWS environment (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`), which the flag overrides.
+ */
+export const S3_ENDPOINT_FLAG = 's3-endpoint';
+
 const UNITS: Record<string, number> = {
   '': 1,
   k: 1024,
@@ -162,9 +169,10 @@ export function parseServeArgs(
     RECEIVER_SETTINGS.map((s) => [s.flag, s] as const),
   );
   known.set(SIGN_KEY_FLAG, { kind: 'string' });
+  known.set(S3_ENDPOINT_FLAG, { kind: 'string' });
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
+    const m = /^--([a-z0-9-]+)(?:=(.*))?$/s.exec(arg);
     if (m === null) {
       issues.push({
         code: 'unknown_flag',

@@ -2,7 +2,9 @@ import {
   parseServeArgs,
   RECEIVER_SETTINGS,
   resolveReceiverOptions,
+  S3_ENDPOINT_FLAG,
 } from './resolve-receiver-options.js';
+import { isS3Out, openS3Out } from './s3-out.js';
 import { ReceiverConfigError, startReceiver } from './start-receiver.js';
 
 /** Where the command writes. */
@@ -24,6 +26,7 @@ one bundle per run. Every flag can also be set by its environment variable; flag
   --host HOST                 WORKBENCH_HOST                 default 127.0.0.1
   --port PORT                 WORKBENCH_PORT                 default 4319 (0: any free port)
   --out DIR                   WORKBENCH_OUT                  default ./bundles
+                              (or s3://BUCKET/PREFIX: bundles, envelopes and the ledger in S3)
   --data DIR                  WORKBENCH_DATA                 default ./workbench-data
   --token TOKEN               WORKBENCH_TOKEN                default none (no auth)
   --quiet-ms MS               WORKBENCH_QUIET_MS             default 5000
@@ -43,10 +46,17 @@ one bundle per run. Every flag can also be set by its environment variable; flag
   --[no-]ledger               WORKBENCH_LEDGER               default true (ledger.jsonl in --out)
   --sign-key FILE             WORKBENCH_SIGNING_KEY_FILE     default none (no signing)
                               (or WORKBENCH_SIGNING_KEY: the PEM text itself)
+  --s3-endpoint URL           AWS_ENDPOINT_URL               default AWS (with --out s3://…)
 
 With a signing key (PKCS#8 PEM, as \`workbench keygen\` writes it), every bundle is signed as
 role receiver: X.dsse.json lands beside X.json before the bundle does, and the folder's ledger
 checkpoint is signed. The key is never logged; only its key id is.
+
+With --out s3://BUCKET/PREFIX, bundles are written create-only to the bucket (which must exist),
+with their envelopes and a ledger that any number of receivers share safely: a fleet behind a
+load balancer writes into one prefix. Credentials and region come from the AWS environment
+(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, AWS_REGION…); with an endpoint, URLs are
+path-style (WORKBENCH_S3_FORCE_PATH_STYLE=false for virtual-hosted ones).
 `;
 
 function signal(): Promise<string> {
@@ -82,14 +92,29 @@ export async function runServeCommand(argv: readonly string[], io: ServeIo): Pro
     io.stderr.write('Run `workbench serve --help` for the options.\n');
     return 2;
   }
+  const out = resolved.options.outDir;
+  let sink;
+  if (isS3Out(out)) {
+    try {
+      const endpoint = parsed.ok ? parsed.flags[S3_ENDPOINT_FLAG] : undefined;
+      sink = await openS3Out(out, resolved.options, endpoint, io.env ?? process.env);
+    } catch (err) {
+      const bad =
+        err instanceof TypeError || (err as { code?: unknown }).code === 'invalid_location';
+      io.stderr.write(`workbench serve: --out: ${(err as Error).message}\n`);
+      return bad ? 2 : 3;
+    }
+  }
   const stop = io.stop ?? signal();
   let receiver;
   try {
     receiver = await startReceiver({
       ...resolved.options,
+      ...(sink === undefined ? {} : { sink }),
       log: (line) => io.stderr.write(`workbench serve: ${line}\n`),
     });
   } catch (err) {
+    await sink?.shutdown?.();
     if (err instanceof ReceiverConfigError) {
       // A value that passed parsing but cannot be used (an --out that is a file): exit 2.
       const flag = RECEIVER_SETTINGS.find((x) => x.key === err.option)?.flag;

@@ -79,7 +79,8 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 
 /**
  * An S3 client for the sink and the CLI: the resolved settings, static credentials when given
- * (else the SDK's default chain), and no retries of the SDK's own, since the sink retries each
+ * (else `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN` of `env`, else the SDK's
+ * default chain: profiles, SSO, container and instance roles), and no retries of the SDK's own, since the sink retries each
  * request itself (it must know whether a conditional put may have happened).
  *
  * @example
@@ -90,19 +91,29 @@ export function createS3Client(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): S3Client {
   const r = resolveS3ClientSettings(settings, env);
+  // The keys in `env` first (when it is not process.env, the SDK would not see them), then the
+  // SDK's own chain (process.env, profiles, SSO, roles).
+  const accessKeyId = env['AWS_ACCESS_KEY_ID'];
+  const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];
+  const sessionToken = env['AWS_SESSION_TOKEN'];
+  const credentials =
+    settings.credentials ??
+    (accessKeyId !== undefined && accessKeyId !== '' && secretAccessKey !== undefined
+      ? { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) }
+      : undefined);
   return new S3Client({
     region: r.region,
     forcePathStyle: r.forcePathStyle,
     ...(r.endpoint === undefined ? {} : { endpoint: r.endpoint }),
-    ...(settings.credentials === undefined
+    ...(credentials === undefined
       ? {}
       : {
           credentials: {
-            accessKeyId: settings.credentials.accessKeyId,
-            secretAccessKey: settings.credentials.secretAccessKey,
-            ...(settings.credentials.sessionToken === undefined
+            accessKeyId: credentials.accessKeyId,
+            secretAccessKey: credentials.secretAccessKey,
+            ...(credentials.sessionToken === undefined
               ? {}
-              : { sessionToken: settings.credentials.sessionToken }),
+              : { sessionToken: credentials.sessionToken }),
           },
         }),
     maxAttempts: 1,

@@ -142,6 +142,18 @@ export class S3BundleSink implements BundleSink {
     return s3Url(this.bucket, this.prefix);
   }
 
+  /**
+   * Checks that the bucket exists and the credentials reach it (a HeadBucket, retried as every
+   * request is), for a service to fail at start rather than at its first bundle. Rejects with
+   * the S3 error, or `BundleSinkError` `unavailable` when the store cannot be reached.
+   *
+   * @example
+   * await sink.checkAccess(); // before accepting traces
+   */
+  checkAccess(): Promise<void> {
+    return this.store.checkBucket();
+  }
+
   write(bundle: RunBundle): Promise<BundleWriteResult> {
     if (this.closing !== undefined) {
       return Promise.reject(new BundleSinkError(`${this.url}: the sink is shut down`, 'shut_down'));

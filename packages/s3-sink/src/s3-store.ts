@@ -1,5 +1,6 @@
 import {
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -173,6 +174,18 @@ export class S3Store {
         }
         return { text: Buffer.concat(chunks, size).toString('utf8'), etag: res.ETag };
       },
+      this.retry,
+    );
+  }
+
+  /**
+   * Checks that the bucket is there and these credentials reach it (HeadBucket), so that a
+   * service fails at start rather than at its first bundle. Throws the S3 error (retries spent).
+   */
+  async checkBucket(): Promise<void> {
+    await withRetry(
+      `head s3://${this.bucket}`,
+      () => this.client.send(new HeadBucketCommand({ Bucket: this.bucket })),
       this.retry,
     );
   }

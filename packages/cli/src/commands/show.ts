@@ -16,8 +16,9 @@ import { estimateLines, formatEstimated, formatEstimatedTotals } from '../estima
 import { CliError, EXIT, writeText, writeLines, type Command } from '../io.js';
 import { loadBundle } from '../load-bundle.js';
 import { formatCost, formatMs, formatTokens, table } from '../format.js';
+import { S3_ENDPOINT_HELP, S3_ENDPOINT_OPTION, s3SettingsFrom } from '../s3-input.js';
 
-const HELP = `Usage: workbench show FILE [--json]
+const HELP = `Usage: workbench show FILE [--json] [--s3-endpoint URL]
 
 Prints a readable account of a run: header and integrity, the timeline of steps, gates (decision,
 actor, time and wait), model calls (tokens, cache and reasoning tokens, response model, status,
@@ -25,22 +26,29 @@ cost, duration, the vocabulary read) with totals, tool calls, and artifacts with
 A call that reported no cost shows an estimate, marked '~… (est.)', from the price data of
 @pydantic/genai-prices (its version is printed); estimates are not part of the bundle.
 A bundle whose integrity fails is still shown, under a warning, and exits 1.
-Content removed by \`workbench redact\` is counted by kind under Redacted, and marked where it
 Spans that arrived in versions that differ (disputes) are listed first, each version's values
 side by side, and everything folded from them is marked DISPUTED. A gate decided more than once
 shows its history; one resolved again or without a request is flagged; a pending gate makes the
 run INCOMPLETE (Awaiting).
+Content removed by \`workbench redact\` is counted by kind under Redacted, and marked where it
 was (model calls, tool calls, artifacts); its sha256 commitments still verify.
 --json prints the derived summary (gates, model and tool totals) with the verification result,
 the redactions (path and kind) and their counts by kind, and the estimates under estimatedCost
-(with pricing.source and pricing.version).`;
+(with pricing.source and pricing.version).
+FILE may be '-' (standard input) or an S3 object, s3://bucket/key.
+
+${S3_ENDPOINT_HELP}`;
 
 /** `workbench show FILE [--json]` */
 export const showCommand: Command = async (argv, io) => {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      ...S3_ENDPOINT_OPTION,
+    },
   });
   if (values.help) {
     writeText(io.stdout, HELP);
@@ -48,7 +56,7 @@ export const showCommand: Command = async (argv, io) => {
   }
   if (positionals.length !== 1) throw new CliError(`expected one FILE`, EXIT.usage, { help: HELP });
   const file = positionals[0]!;
-  const { bundle, verification } = await loadBundle(file, io.stdin);
+  const { bundle, verification } = await loadBundle(file, io.stdin, s3SettingsFrom(values));
   const summary = summarizeBundle(bundle);
   // Derived here, never stored: the bundle's hash must not depend on the reader's price data.
   const estimates = estimateCosts(bundle);

@@ -1,5 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { verifyBundle } from '@llm-workbench/bundle';
 import {
@@ -21,9 +21,22 @@ import { skippedNote, withoutEnvelopes } from '../bundle-args.js';
 import { readBounded } from '../read-bounded.js';
 import { loadTrust } from '../trust-keys.js';
 import { MAX_INPUT_BYTES, readInput } from '../read-input.js';
+import {
+  beside,
+  inputBaseName,
+  isS3Input,
+  isS3Prefix,
+  readBoundedInput,
+  S3_ENDPOINT_HELP,
+  S3_ENDPOINT_OPTION,
+  s3SettingsFrom,
+  verifyS3Folder,
+  type S3InputSettings,
+} from '../s3-input.js';
 
 const HELP = `Usage: workbench verify BUNDLE... [--trust PUB...] [--trust-dir DIR] [--envelope FILE] [--json]
        workbench verify DIR [--trust PUB...] [--trust-dir DIR] [--json]
+       workbench verify s3://bucket/prefix/ | s3://bucket/key.json [--s3-endpoint URL] [...]
 
 Checks each bundle offline: it parses, has no duplicate members, matches the bundle schema, and
 its integrity.sha256 equals the sha256 of its RFC 8785 form (from schema 3, with content left
@@ -42,11 +55,16 @@ the ledger's hash chain holds and, against a signed checkpoint, it was not cut s
 trusted keys, the checkpoint and every bundle's envelope must be signed by one. Each problem
 names its file. Symlinks in the folder are never followed.
 
+In S3 (s3://bucket/key), a bundle is checked with its envelope beside it (key.dsse.json), and a
+prefix (s3://bucket/prefix/, ending in '/') against the ledger S3BundleSink keeps under
+prefix/ledger/: the same checks as for a folder.
+
 Options:
       --trust PUB      trust this public key (PREFIX.pub from \`workbench keygen\`); repeatable
       --trust-dir DIR  trust every *.pub file in DIR
       --envelope FILE  the envelope of the one bundle given, when not beside it
       --json           results as JSON
+${S3_ENDPOINT_HELP}
 
 Exit 0 only if everything checked holds, 1 if anything does not, 2 on bad usage (a private key
 given as --trust, say), 3 if a file can't be read.`;
@@ -107,8 +125,10 @@ export const verifyCommand: Command = async (argv, io) => {
       'trust-dir': { type: 'string', multiple: true },
       envelope: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      ...S3_ENDPOINT_OPTION,
     },
   });
+  const s3 = s3SettingsFrom(values);
   if (values.help) {
     writeText(io.stdout, HELP);
     return EXIT.ok;
@@ -126,7 +146,16 @@ export const verifyCommand: Command = async (argv, io) => {
   }
   skippedNote(io, envelopes, 'verify');
   for (const file of bundles) {
-    if (file !== '-' && (await isDirectory(file))) {
+    if (isS3Input(file) && isS3Prefix(file)) {
+      if (values.envelope !== undefined) {
+        throw new CliError('--envelope FILE goes with a bundle, not a prefix');
+      }
+      const r = await verifyS3Directory(file, trusted, s3);
+      if (r.problems.some((p) => p.code === 'unreadable' && p.file === '')) unreadable = true;
+      results.push(r);
+      continue;
+    }
+    if (file !== '-' && !isS3Input(file) && (await isDirectory(file))) {
       if (values.envelope !== undefined) {
         throw new CliError('--envelope FILE goes with a bundle, not a folder');
       }
@@ -137,7 +166,7 @@ export const verifyCommand: Command = async (argv, io) => {
       } else results.push(r);
       continue;
     }
-    const r = await verifyFile(file, values.envelope, trusted, io);
+    const r = await verifyFile(file, values.envelope, trusted, io, s3);
     if (r.problems.some((p) => p.code === 'unreadable')) unreadable = true;
     results.push(r);
   }
@@ -164,10 +193,11 @@ async function verifyFile(
   envelopeOption: string | undefined,
   trusted: readonly TrustedKey[],
   io: CliIo,
+  s3: S3InputSettings,
 ): Promise<FileResult> {
   let text: string;
   try {
-    text = await readInput(file, io.stdin);
+    text = await readInput(file, io.stdin, s3);
   } catch (err) {
     return unreadableFile(file, (err as Error).message);
   }
@@ -181,7 +211,7 @@ async function verifyFile(
   text = ''; // one bundle at a time in memory
 
   const envelopePath =
-    envelopeOption ?? (file === '-' ? null : join(dirname(file), envelopeNameFor(basename(file))));
+    envelopeOption ?? (file === '-' ? null : beside(file, envelopeNameFor(inputBaseName(file))));
   if (envelopePath === null) {
     if (trusted.length > 0) {
       result.ok = false;
@@ -193,7 +223,7 @@ async function verifyFile(
     }
     return result;
   }
-  const read = await readBounded(envelopePath, MAX_ENVELOPE_BYTES);
+  const read = await readBoundedInput(envelopePath, MAX_ENVELOPE_BYTES, s3);
   if (!('text' in read)) {
     const why = 'refused' in read ? read.refused : 'no such file';
     if (envelopeOption !== undefined) {
@@ -226,7 +256,11 @@ async function verifyFile(
   }
   // A bundle that fails its integrity check is reported as such; a signature over it would not
   // change the verdict, but the statement is still read to list who signed.
-  const v = verifyEnvelope(read.text, { sha256: r.sha256 ?? '', name: basename(file) }, trusted);
+  const v = verifyEnvelope(
+    read.text,
+    { sha256: r.sha256 ?? '', name: inputBaseName(file) },
+    trusted,
+  );
   result.signature = {
     envelope: envelopePath,
     checked: trusted.length > 0,
@@ -258,6 +292,50 @@ function describeSignature(s: SignatureCheck): string {
   if (s.status === 'verified') return `${s.label ?? ''} (${key})`;
   if (s.status === 'invalid') return `${key} named as ${s.label ?? ''} but does not verify`;
   return `${key}, not trusted`;
+}
+
+/** A prefix in S3 checked against its ledger objects, reported as a folder is. */
+async function verifyS3Directory(
+  url: string,
+  trusted: readonly TrustedKey[],
+  s3: S3InputSettings,
+): Promise<FolderResult> {
+  try {
+    const v = await verifyS3Folder(url, trusted, s3, {
+      maxBundleBytes: MAX_INPUT_BYTES,
+      maxLedgerBytes: MAX_LEDGER_BYTES,
+    });
+    return {
+      file: url,
+      folder: true,
+      ok: v.ok,
+      lines: v.lines,
+      recorded: v.recorded,
+      envelopes: v.envelopes,
+      signed: v.signed,
+      checkpoint: v.checkpoint,
+      checkpointSignedBy: v.checkpointSignedBy,
+      trusted: trusted.length > 0,
+      problems: v.problems,
+      warnings: v.warnings,
+    };
+  } catch (err) {
+    if (err instanceof CliError && err.exitCode === EXIT.usage) throw err;
+    return {
+      file: url,
+      folder: true,
+      ok: false,
+      lines: 0,
+      recorded: 0,
+      envelopes: 0,
+      signed: 0,
+      checkpoint: false,
+      checkpointSignedBy: [],
+      trusted: trusted.length > 0,
+      problems: [{ code: 'unreadable', file: '', message: (err as Error).message }],
+      warnings: [],
+    };
+  }
 }
 
 async function verifyDirectory(
@@ -367,8 +445,11 @@ function print(io: CliIo, r: FileResult | FolderResult, withTrust: boolean): voi
 }
 
 function printFolder(io: CliIo, r: FolderResult): void {
+  // A prefix's keys are the URL followed by the name; a folder's files are joined to it.
+  const at = (name: string) => (isS3Input(r.file) ? `${r.file}${name}` : join(r.file, name));
   if (r.ok) {
-    const parts = [`${r.recorded} bundle(s) as recorded in ${LEDGER_FILE} (${r.lines} line(s))`];
+    const ledger = isS3Input(r.file) ? 'ledger/' : LEDGER_FILE;
+    const parts = [`${r.recorded} bundle(s) as recorded in ${ledger} (${r.lines} line(s))`];
     if (r.checkpointSignedBy.length > 0) {
       parts.push(`checkpoint signed by ${r.checkpointSignedBy.join(', ')}`);
     }
@@ -376,13 +457,13 @@ function printFolder(io: CliIo, r: FolderResult): void {
     writeLine(io.stdout, `OK    ${r.file}  ${parts.join('; ')}`);
   }
   for (const p of r.problems) {
-    writeLine(io.stdout, `FAIL  ${join(r.file, p.file)}: ${p.code}: ${p.message}`);
+    writeLine(io.stdout, `FAIL  ${p.file === '' ? r.file : at(p.file)}: ${p.code}: ${p.message}`);
   }
   for (const w of r.warnings) writeLine(io.stdout, `      note: ${r.file}: ${w}`);
   if (r.problems.some((p) => p.code === 'no_ledger')) {
     writeLine(
       io.stdout,
-      `      note: a folder written before ledgers existed can be checked bundle by bundle: workbench verify ${join(r.file, '*.json')}`,
+      `      note: a folder written before ledgers existed can be checked bundle by bundle: workbench verify ${at('*.json')}`,
     );
   }
   if (!r.trusted && (r.checkpoint || r.envelopes > 0)) {
