@@ -194,6 +194,17 @@ export async function readOtlpFile(
         skippingLongLine = true;
         pending = [];
         pendingBytes = 0;
+      } else if (
+        document !== null &&
+        (documentTooLarge || documentBytes + pendingBytes > maxDocument)
+      ) {
+        // A document past its limit is not read: its lines need not be held either.
+        if (!documentTooLarge) {
+          documentTooLarge = true;
+          document = [];
+        }
+        pending = [];
+        pendingBytes = 0;
       } else {
         // Copy: the chunk's buffer may be reused by the stream.
         pending.push(Buffer.from(rest));

@@ -194,4 +194,16 @@ describe('readOtlpFile', () => {
     const { bundles } = foldTraceGroups(result.traces);
     expect(bundles[0]?.bundle.run.name).toBe('news\ufffdletter');
   });
+
+  it('holds no more than maxDocumentBytes of a document that never ends its line', async () => {
+    async function* endless(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from('{\n"resourceSpans": [\n');
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      for (let i = 0; i < 64; i++) yield chunk; // 4 MiB of one line
+    }
+    const result = await readOtlpFile(endless(), { maxDocumentBytes: 1024 * 1024 });
+    expect(result.format).toBe('document');
+    expect(result.issues.map((i) => [i.line, i.code])).toEqual([[1, 'not_json']]);
+    expect(result.issues[0]?.message).toContain('larger than 1048576 bytes');
+  });
 });
