@@ -227,7 +227,7 @@ export async function readOtlpFile(
     startDocument([undecided]);
     undecided = null;
   }
-  const lines = document as Array<{ line: Buffer; number: number }> | null;
+  const lines = document;
   if (lines !== null) {
     const startLine = lines[0]?.number ?? 1;
     if (documentTooLarge) {
