@@ -178,4 +178,11 @@ describe('terminal output', () => {
     expectSafe(r);
     expect(r.stderr).toContain('traces\\u000d\\u001b[2K\\u202e.jsonl:2: not_json');
   });
+
+  it('serve escapes what it prints, a quoted bad value included', async () => {
+    const r = await runCli(['serve', '--port', '1\u001b]0;x\u0007\u202e']);
+    expect(r.code).toBe(2);
+    expectSafe(r);
+    expect(r.stderr).toContain('\\u001b]0;x\\u0007\\u202e');
+  });
 });
