@@ -17,9 +17,15 @@ export class ReceiverMetrics {
   spoolDamagedRecords = 0;
   outputFolderRecreated = 0;
   readonly requests = new Map<number, number>();
+  /** OTLP/gRPC calls answered, by gRPC status code. */
+  readonly grpcRequests = new Map<number, number>();
 
   countRequest(status: number): void {
     this.requests.set(status, (this.requests.get(status) ?? 0) + 1);
+  }
+
+  countGrpc(code: number): void {
+    this.grpcRequests.set(code, (this.grpcRequests.get(code) ?? 0) + 1);
   }
 
   /** Counters by name, as `snapshot()` and tests read them. */
@@ -43,6 +49,7 @@ export class ReceiverMetrics {
       ...gauges,
     };
     for (const [code, n] of this.requests) out[`requests_${code}`] = n;
+    for (const [code, n] of this.grpcRequests) out[`grpc_requests_${code}`] = n;
     return out;
   }
 
@@ -67,6 +74,11 @@ export class ReceiverMetrics {
       'requests_total',
       'OTLP export requests answered, by HTTP status.',
       [...this.requests].sort((a, b) => a[0] - b[0]).map(([c, n]) => [`{code="${c}"}`, n]),
+    );
+    counter(
+      'grpc_requests_total',
+      'OTLP/gRPC export calls answered, by gRPC status code (0 OK, 3 INVALID_ARGUMENT, 8 RESOURCE_EXHAUSTED, 14 UNAVAILABLE, 16 UNAUTHENTICATED …).',
+      [...this.grpcRequests].sort((a, b) => a[0] - b[0]).map(([c, n]) => [`{code="${c}"}`, n]),
     );
     counter('spans_accepted_total', 'Spans accepted (durably spooled before the answer).', [
       ['', this.spansAccepted],

@@ -31,6 +31,7 @@ interface Setting {
 export const RECEIVER_SETTINGS: readonly Setting[] = [
   { key: 'host', flag: 'host', env: 'WORKBENCH_HOST', kind: 'string' },
   { key: 'port', flag: 'port', env: 'WORKBENCH_PORT', kind: 'port' },
+  { key: 'grpcPort', flag: 'grpc-port', env: 'WORKBENCH_GRPC_PORT', kind: 'port' },
   { key: 'outDir', flag: 'out', env: 'WORKBENCH_OUT', kind: 'string' },
   { key: 'dataDir', flag: 'data', env: 'WORKBENCH_DATA', kind: 'string' },
   { key: 'token', flag: 'token', env: 'WORKBENCH_TOKEN', kind: 'secret' },

@@ -20,11 +20,14 @@ export interface ServeIo {
 /** Help text of `workbench serve`. */
 export const SERVE_USAGE = `Usage: workbench serve [options]
 
-Receives OTLP/HTTP traces (e.g. from an OpenTelemetry Collector) on POST /v1/traces and writes
-one bundle per run. Every flag can also be set by its environment variable; flags win.
+Receives OTLP/HTTP traces (e.g. from an OpenTelemetry Collector) on POST /v1/traces, and with
+--grpc-port OTLP/gRPC traces (TraceService/Export, as the Collector's otlp and loadbalancing
+exporters send), and writes one bundle per run. Every flag can also be set by its environment
+variable; flags win.
 
   --host HOST                 WORKBENCH_HOST                 default 127.0.0.1
   --port PORT                 WORKBENCH_PORT                 default 4319 (0: any free port)
+  --grpc-port PORT            WORKBENCH_GRPC_PORT            default none (OTLP/gRPC off; 0: any free port)
   --out DIR                   WORKBENCH_OUT                  default ./bundles
                               (or s3://BUCKET/PREFIX: bundles, envelopes and the ledger in S3)
   --data DIR                  WORKBENCH_DATA                 default ./workbench-data
@@ -129,6 +132,8 @@ export async function runServeCommand(argv: readonly string[], io: ServeIo): Pro
   io.stdout.write(
     `workbench serve: receiving OTLP traces at ${receiver.url}/v1/traces; bundles go to ${resolved.options.outDir}\n`,
   );
+  if (receiver.grpcAddress !== null)
+    io.stdout.write(`workbench serve: receiving OTLP/gRPC traces at ${receiver.grpcAddress}\n`);
   await stop;
   io.stderr.write('workbench serve: shutting down\n');
   await receiver.close();

@@ -20,6 +20,7 @@ import { WatchedTraceFolder } from './fold/watched-trace-folder.js';
 import { WorkerTraceFolder } from './fold/worker-trace-folder.js';
 import { OutputFolder, OutputFolderError } from './output-folder.js';
 import { ingestOtlp } from './ingest/ingest-otlp.js';
+import { startOtlpGrpcServer, type OtlpGrpcServer } from './grpc/otlp-grpc-server.js';
 import { IntakeGate, type Refusal } from './intake-gate.js';
 import { ReceiverMetrics } from './receiver-metrics.js';
 import { FoldedJournal } from './spool/folded-journal.js';
@@ -95,6 +96,14 @@ function checkOptions(o: ReceiverOptions): void {
   }
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)
     throw new ReceiverConfigError(`port must be 0 to 65535, got ${JSON.stringify(o.port)}`);
+  if (
+    o.grpcPort !== null &&
+    (!Number.isInteger(o.grpcPort) || o.grpcPort < 0 || o.grpcPort > 65535)
+  )
+    throw new ReceiverConfigError(
+      `grpcPort must be 0 to 65535 or null, got ${JSON.stringify(o.grpcPort)}`,
+      'grpcPort',
+    );
   if (typeof o.host !== 'string' || o.host === '')
     throw new ReceiverConfigError(`host must be a non-empty string, got ${JSON.stringify(o.host)}`);
   if (o.token !== null && (typeof o.token !== 'string' || o.token === ''))
@@ -591,6 +600,28 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
     await unlock();
     throw err;
   }
+  let grpc: OtlpGrpcServer | null = null;
+  if (o.grpcPort !== null) {
+    try {
+      grpc = await startOtlpGrpcServer({
+        host: o.host,
+        port: o.grpcPort,
+        gate,
+        token,
+        store: (body) => storeExport('protobuf', body),
+        onAnswer: (code) => metrics.countGrpc(code),
+        log,
+      });
+    } catch (err) {
+      await new Promise<void>((ok) => server.close(() => ok()));
+      await folder.close();
+      await spool.close();
+      await journal.close();
+      await unlock();
+      throw err;
+    }
+    log(`listening for OTLP/gRPC on ${grpc.address}`);
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
@@ -622,6 +653,7 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
   let closed: Promise<void> | undefined;
   return {
     url,
+    grpcAddress: grpc?.address ?? null,
     metrics: () => metrics.snapshot(gauges()),
     flush: () => assembler.flush(),
     close(): Promise<void> {
@@ -636,7 +668,7 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
           );
         const serverClosed = new Promise<void>((ok) => server.close(() => ok()));
         server.closeAllConnections();
-        await serverClosed;
+        await Promise.all([serverClosed, grpc?.close()]);
         clearInterval(timer);
         clearInterval(watchOutput);
         if (!(await within(assembler.close(), o.shutdownTimeoutMs)))

@@ -11,6 +11,13 @@ export interface ReceiverOptions {
   host: string;
   /** TCP port; 0 picks a free one. Default 4319. */
   port: number;
+  /**
+   * TCP port of the OTLP/gRPC door (`TraceService/Export`, as the Collector's `otlp` and
+   * `loadbalancing` exporters send), on `host`; 0 picks a free one; null for none. Off by
+   * default: 4317 is the Collector's own port on the same machine in the usual setup, and a
+   * receiver behind a Collector needs only one door. Default null.
+   */
+  grpcPort: number | null;
   /** Folder that receives the bundles (a `FileBundleSink`). Default `./bundles`. */
   outDir: string;
   /** Folder for the write-ahead spool and the folded-traces journal. Default `./workbench-data`. */
@@ -97,6 +104,7 @@ export interface ReceiverOptions {
 export const RECEIVER_DEFAULTS = {
   host: '127.0.0.1',
   port: 4319,
+  grpcPort: null,
   outDir: './bundles',
   dataDir: './workbench-data',
   token: null,
@@ -121,6 +129,8 @@ export const RECEIVER_DEFAULTS = {
 export interface Receiver {
   /** Base URL, e.g. `http://127.0.0.1:4319`; traces go to `${url}/v1/traces`. */
   readonly url: string;
+  /** `host:port` of the OTLP/gRPC door, e.g. `127.0.0.1:4317`; null when `grpcPort` is null. */
+  readonly grpcAddress: string | null;
   /** A snapshot of the counters served at `/metrics`. */
   metrics(): Readonly<Record<string, number>>;
   /** Folds every trace whose root has arrived and waits for the bundles to be written. */
