@@ -7,7 +7,7 @@ import {
   type SpanRecord,
 } from '@llm-workbench/bundle';
 import { FileBundleSink, type BundleWriteResult } from '@llm-workbench/sink';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from './sdk-types.js';
 import type { Worker, WorkerOptions } from 'node:worker_threads';
 import { BundleWorkerClient } from './bundle-worker-client.js';
 import type { WorkerResult } from './bundle-worker-protocol.js';

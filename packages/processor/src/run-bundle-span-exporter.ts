@@ -1,5 +1,10 @@
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  EXPORT_FAILED,
+  EXPORT_SUCCESS,
+  type ExportResult,
+  type ReadableSpan,
+  type SpanExporter,
+} from './sdk-types.js';
 import {
   BundlePipeline,
   resolveFoldingOptions,
@@ -60,7 +65,7 @@ export class RunBundleSpanExporter implements SpanExporter {
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     if (this.shutdownPromise) {
       resultCallback({
-        code: ExportResultCode.FAILED,
+        code: EXPORT_FAILED,
         error: new Error('RunBundleSpanExporter is shut down'),
       });
       return;
@@ -79,7 +84,7 @@ export class RunBundleSpanExporter implements SpanExporter {
       this.pipeline.warnOnce('export', `export failed: ${(err as Error).message}`);
     }
     // Buffered in memory: the batch is accepted; bundles follow once traces go quiet.
-    resultCallback({ code: ExportResultCode.SUCCESS });
+    resultCallback({ code: EXPORT_SUCCESS });
   }
 
   /** Folds every trace whose root has arrived, and writes them; others keep waiting. */

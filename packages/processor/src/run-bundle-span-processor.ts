@@ -1,5 +1,5 @@
 import type { Context } from '@opentelemetry/api';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanProcessor, StartedSpan } from './sdk-types.js';
 import {
   BundlePipeline,
   resolveFoldingOptions,
@@ -48,7 +48,7 @@ export class RunBundleSpanProcessor implements SpanProcessor {
     return this.pipeline.stats;
   }
 
-  onStart(span: Span, _parentContext: Context): void {
+  onStart(span: StartedSpan, _parentContext: Context): void {
     if (this.shutdownPromise) return;
     try {
       const entry = this.buffer.entryFor(span.spanContext().traceId, performance.now(), true);

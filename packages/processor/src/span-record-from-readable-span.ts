@@ -3,7 +3,7 @@ import type {
   AttributeValue as OtelAttributeValue,
   HrTime,
 } from '@opentelemetry/api';
-import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, TimedEvent } from './sdk-types.js';
 import type {
   AttributeValue,
   Attributes,

@@ -1,5 +1,5 @@
 import type { Attributes as OtelAttributes, HrTime } from '@opentelemetry/api';
-import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, TimedEvent } from './sdk-types.js';
 import type { Attributes, SpanRecord } from '@llm-workbench/bundle';
 import { convertAttributes, spanRecordFromFields } from './span-record-from-readable-span.js';
 

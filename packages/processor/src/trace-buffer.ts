@@ -1,4 +1,4 @@
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from './sdk-types.js';
 import type { BundlePipeline, ResolvedFoldingOptions } from './bundle-pipeline.js';
 
 /** What is known of one trace while its spans are buffered. */

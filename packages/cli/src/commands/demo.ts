@@ -1,8 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { diag, DiagLogLevel } from '@opentelemetry/api';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { diag, DiagLogLevel, type TracerProvider } from '@opentelemetry/api';
 import type { BundleWriteResult } from '@llm-workbench/sink';
 import { runDemoAgent } from '@llm-workbench/demo';
 import { FileBundleSink, RunBundleSpanProcessor } from '@llm-workbench/processor';
@@ -83,10 +81,7 @@ async function demo(
       });
     },
   });
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'workbench-demo' }),
-    spanProcessors: [processor],
-  });
+  const provider = await loadTracerProvider(processor);
   for (let i = 0; i < runs; i++) await runDemoAgent({ tracerProvider: provider });
   try {
     await provider.shutdown();
@@ -107,4 +102,46 @@ async function demo(
   if (json) writeText(io.stdout, JSON.stringify(written, null, 2));
   else for (const w of written) writeLine(io.stdout, w.path);
   return EXIT.ok;
+}
+
+/** The provider of whichever OpenTelemetry JS SDK the user installed, shut down like the SDK's. */
+interface SdkTracerProvider extends TracerProvider {
+  shutdown(): Promise<void>;
+}
+
+type ProviderClass = new (config: {
+  resource?: unknown;
+  spanProcessors: RunBundleSpanProcessor[];
+}) => SdkTracerProvider;
+
+/**
+ * A tracer provider from the OpenTelemetry JS SDK installed beside the CLI: `TracerProvider` of
+ * `@opentelemetry/sdk-trace` 3.x, else `BasicTracerProvider` of `@opentelemetry/sdk-trace` or
+ * `@opentelemetry/sdk-trace-base` 2.x. The CLI depends on neither (they are optional peers): a
+ * dependency on one line would put a second `@opentelemetry/api` into a tree on the other.
+ */
+async function loadTracerProvider(processor: RunBundleSpanProcessor): Promise<SdkTracerProvider> {
+  let Provider: ProviderClass | undefined;
+  for (const name of ['@opentelemetry/sdk-trace', '@opentelemetry/sdk-trace-base']) {
+    const sdk = (await import(name).catch(() => undefined)) as
+      { TracerProvider?: ProviderClass; BasicTracerProvider?: ProviderClass } | undefined;
+    Provider = sdk?.TracerProvider ?? sdk?.BasicTracerProvider;
+    if (Provider) break;
+  }
+  if (!Provider) {
+    throw new CliError(
+      'workbench demo records with the OpenTelemetry JS SDK, and none is installed: ' +
+        'npm install @opentelemetry/sdk-trace (3.x, Node 22.15 or later) or ' +
+        '@opentelemetry/sdk-trace-base (2.x)',
+      EXIT.usage,
+    );
+  }
+  // The resources package comes with either SDK; without it the run keeps the SDK's default name.
+  const resources = (await import('@opentelemetry/resources').catch(() => undefined)) as
+    { resourceFromAttributes?: (attributes: Record<string, string>) => unknown } | undefined;
+  const resource = resources?.resourceFromAttributes?.({ 'service.name': 'workbench-demo' });
+  return new Provider({
+    ...(resource !== undefined ? { resource } : {}),
+    spanProcessors: [processor],
+  });
 }
