@@ -1,6 +1,7 @@
 import { basename, dirname, join } from 'node:path';
 import type { TrustedKey } from '@llm-workbench/evidence';
 import type { S3PrefixVerdict, S3Store } from '@llm-workbench/s3-sink';
+import type { BundleSink } from '@llm-workbench/sink';
 import { CliError, EXIT } from './io.js';
 import { readBounded, type BoundedRead } from './read-bounded.js';
 
@@ -134,6 +135,63 @@ export async function readBoundedInput(
   } catch (err) {
     return { refused: (err as Error).message };
   }
+}
+
+/**
+ * An S3 object opened for reading piece by piece (an OTLP file to import): its body and length.
+ * Call `close()` once it is read (or abandoned). A missing object is an I/O error (3).
+ */
+export async function openS3Stream(
+  url: string,
+  settings: S3InputSettings,
+): Promise<{ body: AsyncIterable<Uint8Array>; size: number | null; close: () => void }> {
+  const s3 = await import('@llm-workbench/s3-sink');
+  const parsed = s3.parseS3Url(url);
+  if (!parsed.ok) throw new CliError(`${url}: ${parsed.issue.message}`, EXIT.usage);
+  if (isS3Prefix(url)) throw new CliError(`${url} names a prefix, not an object`, EXIT.io);
+  let client;
+  try {
+    client = s3.createS3Client({ endpoint: settings.endpoint }, process.env);
+  } catch (err) {
+    throw new CliError(`${url}: ${(err as Error).message}`, EXIT.usage);
+  }
+  const close = () => client.destroy();
+  try {
+    const store = new s3.S3Store(client, parsed.location.bucket, s3.resolveRetryOptions(CLI_RETRY));
+    const opened = await store.openStream(parsed.location.key);
+    if (opened === null) throw new CliError(`cannot read ${url}: no such object`, EXIT.io);
+    return { ...opened, close };
+  } catch (err) {
+    close();
+    if (err instanceof CliError) throw err;
+    const cause = (err as { cause?: unknown }).cause ?? err;
+    throw new CliError(`cannot read ${url}: ${s3.describeS3Error(cause)}`, EXIT.io, { cause: err });
+  }
+}
+
+/**
+ * The sink of `--out s3://bucket/prefix` (import): an S3BundleSink with the AWS environment's
+ * credentials, checked at once (the bucket must exist). Shut it down when done: its last ledger
+ * appends and its client.
+ */
+export async function openS3Sink(url: string, settings: S3InputSettings): Promise<BundleSink> {
+  const s3 = await import('@llm-workbench/s3-sink');
+  let sink;
+  try {
+    sink = s3.S3BundleSink.fromUrl(url, { endpoint: settings.endpoint, env: process.env });
+  } catch (err) {
+    throw new CliError(`--out ${url}: ${(err as Error).message}`, EXIT.usage);
+  }
+  try {
+    await sink.checkAccess();
+  } catch (err) {
+    await sink.shutdown();
+    const cause = (err as { cause?: unknown }).cause ?? err;
+    throw new CliError(`cannot write to ${url}: ${s3.describeS3Error(cause)}`, EXIT.io, {
+      cause: err,
+    });
+  }
+  return sink;
 }
 
 /**

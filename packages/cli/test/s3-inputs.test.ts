@@ -135,3 +135,70 @@ describe('workbench show s3://', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ verified: true, run: { traceId: TRACE } });
   });
 });
+
+describe('workbench import otlp s3://', () => {
+  it('reads an OTLP file from S3 and writes its bundles to an S3 prefix, which then verifies', async () => {
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const otlp = {
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] },
+          scopeSpans: [
+            {
+              scope: { name: 't' },
+              spans: [
+                {
+                  traceId,
+                  spanId: 'b7ad6b7169203331',
+                  name: 'run',
+                  kind: 1,
+                  startTimeUnixNano: '1764151842000000000',
+                  endTimeUnixNano: '1764151843000000000',
+                  attributes: [{ key: 'workbench.run.id', value: { stringValue: 'imported' } }],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    await store.put('otlp/traces.json', JSON.stringify(otlp), 'application/json');
+    const imported = await runCli([
+      'import',
+      'otlp',
+      `s3://${BUCKET}/otlp/traces.json`,
+      '--out',
+      `s3://${BUCKET}/imported`,
+      ...endpoint(),
+      '--json',
+    ]);
+    expect(imported.stderr).toBe('');
+    expect(imported.code).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({
+      bundles: [{ traceId, status: 'written', path: `s3://${BUCKET}/imported/${traceId}.json` }],
+    });
+    const again = await runCli([
+      'import',
+      'otlp',
+      `s3://${BUCKET}/otlp/traces.json`,
+      '--out',
+      `s3://${BUCKET}/imported/`,
+      ...endpoint(),
+      '--json',
+    ]);
+    expect(JSON.parse(again.stdout)).toMatchObject({ bundles: [{ status: 'unchanged' }] });
+    const v = await runCli(['verify', `s3://${BUCKET}/imported/`, ...endpoint()]);
+    expect(v.stdout).toMatch(/^OK .* 1 bundle\(s\) as recorded in ledger\/ \(1 line\(s\)\)/);
+    expect(v.code).toBe(0);
+    const missing = await runCli([
+      'import',
+      'otlp',
+      `s3://${BUCKET}/otlp/none.json`,
+      '--out',
+      tempDir('wb-s3-import-'),
+      ...endpoint(),
+    ]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/no such object/);
+  });
+});

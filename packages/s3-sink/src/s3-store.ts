@@ -190,6 +190,32 @@ export class S3Store {
     );
   }
 
+  /**
+   * Opens an object for reading as a stream (a large input read piece by piece): its body and
+   * length, or null when there is none. The request is retried; a failure mid-body is the
+   * reader's (the stream errors).
+   */
+  async openStream(
+    key: string,
+  ): Promise<{ body: AsyncIterable<Uint8Array>; size: number | null } | null> {
+    return withRetry(
+      `get ${s3Url(this.bucket, key)}`,
+      async () => {
+        try {
+          const res = await this.client.send(
+            new GetObjectCommand({ Bucket: this.bucket, Key: key }),
+          );
+          const body = (res.Body as AsyncIterable<Uint8Array> | undefined) ?? emptyBody();
+          return { body, size: res.ContentLength ?? null };
+        } catch (err) {
+          if (isNotFound(err)) return null;
+          throw err;
+        }
+      },
+      this.retry,
+    );
+  }
+
   /** Whether an object is at `key`. */
   async exists(key: string): Promise<boolean> {
     return withRetry(
@@ -261,4 +287,8 @@ export class S3Store {
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
   }
+}
+
+async function* emptyBody(): AsyncGenerator<Uint8Array> {
+  // An object with no body: nothing to yield.
 }

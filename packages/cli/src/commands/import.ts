@@ -16,7 +16,7 @@ import {
   type SpanCap,
   type TraceGroups,
 } from '@llm-workbench/import';
-import { FileBundleSink, type BundleWriteResult } from '@llm-workbench/sink';
+import { FileBundleSink, type BundleSink, type BundleWriteResult } from '@llm-workbench/sink';
 import {
   CliError,
   EXIT,
@@ -26,6 +26,15 @@ import {
   type CliIo,
   type Command,
 } from '../io.js';
+import {
+  isS3Input,
+  openS3Sink,
+  openS3Stream,
+  S3_ENDPOINT_HELP,
+  S3_ENDPOINT_OPTION,
+  s3SettingsFrom,
+  type S3InputSettings,
+} from '../s3-input.js';
 
 const HELP = `Usage:
   workbench import otlp FILE... --out DIR [--all] [--json]
@@ -58,6 +67,11 @@ Options:
                       most spans kept of one trace (default 50000, the receiver's); further
                       spans are dropped, reported, and the bundle says complete: false
   --json              print a JSON report for tools instead of lines
+${S3_ENDPOINT_HELP}
+
+FILE may be an S3 object (s3://bucket/key), read piece by piece; --out may be an S3 prefix
+(s3://bucket/prefix): bundles are then written there create-only, with the prefix's ledger, as
+workbench serve --out s3://… writes them.
 
 Exit status: 0 when everything was imported; 1 when some input was bad (lines, spans) but the rest
 was imported; 2 on bad usage; 3 when a file or backend could not be read (unreachable, timeout,
@@ -98,8 +112,10 @@ export const importCommand: Command = async (argv, io) => {
       'max-spans-per-trace': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      ...S3_ENDPOINT_OPTION,
     },
   });
+  const s3 = s3SettingsFrom(values);
   if (values.help) {
     writeText(io.stdout, HELP);
     return EXIT.ok;
@@ -108,7 +124,9 @@ export const importCommand: Command = async (argv, io) => {
   if (source === undefined) throw new CliError(`no source given`, EXIT.usage, { help: HELP });
   if (values.out === undefined)
     throw new CliError(`--out DIR is required`, EXIT.usage, { help: HELP });
-  const sink = new FileBundleSink({ directory: resolve(values.out) });
+  const sink: BundleSink = isS3Input(values.out)
+    ? await openS3Sink(values.out, s3)
+    : new FileBundleSink({ directory: resolve(values.out) });
   const progress = new Progress(io);
   const report: Report = { source, bundles: [], skipped: [], issues: [] };
   const limits: Limits = {
@@ -135,7 +153,7 @@ export const importCommand: Command = async (argv, io) => {
           throw new CliError(`--${flag} does not apply to import otlp`);
       }
       const groups: TraceGroups = new Map();
-      for (const file of rest) await readFile(file, io, groups, report, progress, limits);
+      for (const file of rest) await readFile(file, io, groups, report, progress, limits, s3);
       const folded = foldTraceGroups(groups, { all, truncated: capped(limits.cap, report) });
       report.skipped = folded.skipped;
       await writeAll(folded.bundles, sink, report, progress);
@@ -175,6 +193,7 @@ export const importCommand: Command = async (argv, io) => {
     }
   } catch (err) {
     progress.done();
+    await sink.shutdown?.().catch(() => undefined);
     if (err instanceof ImportError) {
       throw new CliError(err.message, err.code === 'invalid_argument' ? EXIT.usage : EXIT.io, {
         cause: err,
@@ -183,6 +202,8 @@ export const importCommand: Command = async (argv, io) => {
     throw err;
   }
   progress.done();
+  // An S3 sink's last ledger appends, and its client.
+  await sink.shutdown?.();
   print(io, report, values.json === true);
   return report.issues.length > 0 ? EXIT.failed : EXIT.ok;
 };
@@ -194,11 +215,18 @@ async function readFile(
   report: Report,
   progress: Progress,
   limits: Limits,
+  s3: S3InputSettings,
 ): Promise<void> {
   let input: AsyncIterable<string | Uint8Array>;
   let total: number | null = null;
+  let close = (): void => undefined;
   if (file === '-') input = io.stdin as AsyncIterable<string | Uint8Array>;
-  else {
+  else if (isS3Input(file)) {
+    const opened = await openS3Stream(file, s3);
+    input = opened.body;
+    total = opened.size;
+    close = opened.close;
+  } else {
     try {
       const st = await stat(file);
       if (!st.isFile()) throw new CliError(`${file} is not a file`, EXIT.io);
@@ -219,9 +247,13 @@ async function readFile(
     onProgress: (bytes) => progress.update(label, bytes, total, 'bytes'),
     maxInputBytes: limits.maxInputBytes,
     maxSpansPerTrace: limits.cap.maxSpansPerTrace,
-  }).catch((err: unknown) => {
-    throw new CliError(`cannot read ${file}: ${(err as Error).message}`, EXIT.io, { cause: err });
-  });
+  })
+    .catch((err: unknown) => {
+      throw new CliError(`cannot read ${file}: ${(err as Error).message}`, EXIT.io, {
+        cause: err,
+      });
+    })
+    .finally(close);
   for (const [traceId, n] of result.droppedSpans) {
     limits.cap.dropped.set(traceId, (limits.cap.dropped.get(traceId) ?? 0) + n);
   }
@@ -294,7 +326,7 @@ async function fetchTraces(
 
 async function writeAll(
   bundles: FoldedTrace[],
-  sink: FileBundleSink,
+  sink: BundleSink,
   report: Report,
   progress: Progress,
 ): Promise<void> {
