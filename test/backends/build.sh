@@ -5,10 +5,10 @@
 #   - Jaeger v2 all-in-one   (github.com/jaegertracing/jaeger/cmd/jaeger)
 #   - ocb, the OpenTelemetry Collector Builder
 #   - otelcol-workbench, our collector built by ocb from
-#     collector-config/builder-config.yaml
+#     collector-config/test-stack/builder-config.yaml
 #   - SeaweedFS's weed command (github.com/seaweedfs/seaweedfs/weed), the
 #     S3-compatible server of the S3 sink's tests
-# Grafana Tempo is NOT built: see collector-config/README.md ("Tempo").
+# Grafana Tempo is NOT built: see collector-config/test-stack/README.md ("Tempo").
 #
 # Usage: test/backends/build.sh [jaeger|collector|seaweedfs|all]...   (default: all)
 #        test/backends/build.sh --paths     print the binary paths and exit

@@ -8,7 +8,7 @@
 
 BACKENDS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$BACKENDS_DIR/../.." && pwd)"
-CONFIG_DIR="$REPO_ROOT/collector-config"
+CONFIG_DIR="$REPO_ROOT/collector-config/test-stack"
 BACKENDS_CACHE="${WORKBENCH_BACKENDS_CACHE:-$HOME/.cache/llm-workbench/backends}"
 
 # Jaeger v2 all-in-one. The module path has no /v2, so v2.x tags cannot be
@@ -16,7 +16,7 @@ BACKENDS_CACHE="${WORKBENCH_BACKENDS_CACHE:-$HOME/.cache/llm-workbench/backends}
 # v1.76.0 of the module, which is the very commit tagged v2.13.0
 # (63b27e1810a7, 2025-12-03). Pseudo-versions of later commits (v2.19.0,
 # v2.20.0) are refused by the proxy here ("This module version is not
-# available"), see collector-config/README.md.
+# available"), see collector-config/test-stack/README.md.
 JAEGER_MODULE="github.com/jaegertracing/jaeger"
 JAEGER_MODULE_VERSION="v1.76.0"
 JAEGER_RELEASE="v2.13.0"
@@ -25,7 +25,7 @@ JAEGER_COMMIT_DATE="2025-12-03T16:07:08Z"
 JAEGER_BIN="$BACKENDS_CACHE/jaeger-$JAEGER_RELEASE/jaeger"
 
 # OpenTelemetry Collector Builder and the collector it builds from
-# collector-config/builder-config.yaml. The collector's cache key includes a
+# collector-config/test-stack/builder-config.yaml. The collector's cache key includes a
 # hash of the manifest, so editing the manifest triggers a rebuild.
 OCB_VERSION="v0.159.0"
 OCB_BIN="$BACKENDS_CACHE/ocb-$OCB_VERSION/builder"

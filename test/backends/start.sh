@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Starts the end-to-end trace stack in the background, all on 127.0.0.1:
 #   Jaeger v2 (memory storage)     OTLP 14317/14318, query HTTP 16686, gRPC 16685
-#   workbench receiver(s)          OTLP/HTTP + /healthz on 4319 (and 4320)
+#   workbench receiver(s)          OTLP/HTTP + /healthz on 4319 (and 4320, 4321,
+#                                  with OTLP/gRPC on 24319-24321, for the fleet)
 #   otelcol-workbench collector    OTLP 4317/4318, own metrics 18888
 # and returns 0 once every process answers. Tempo is not part of the stack
-# (see collector-config/README.md).
+# (see collector-config/test-stack/README.md).
 #
 # Usage: test/backends/start.sh DIR
 #   DIR gets otlp/ (file exporter output), bundles/, data/, logs/NAME.log and
@@ -13,9 +14,12 @@
 # Environment:
 #   WORKBENCH_SKIP_RECEIVER=1     do not start the workbench receiver
 #   WORKBENCH_COLLECTOR_CONFIG    collector config, a path or a file name in
-#                                 collector-config/ (default collector.yaml;
-#                                 collector-loadbalancing.yaml starts two
-#                                 receivers, on 4319 and 4320)
+#                                 collector-config/test-stack/ (default
+#                                 collector.yaml; collector-loadbalancing.yaml
+#                                 starts three receivers, OTLP/HTTP on
+#                                 4319-4321 and OTLP/gRPC on 24319-24321, which
+#                                 the collector's load_balancing exporter
+#                                 feeds directly)
 #   WORKBENCH_BACKENDS_TIMEOUT    seconds to wait for each process (default 90)
 #   WORKBENCH_KEEP_ON_FAILURE=1   leave started processes running on failure
 #   WORKBENCH_BACKENDS_CACHE      binary cache (see build.sh)
@@ -33,7 +37,7 @@ COLLECTOR_CONFIG="${WORKBENCH_COLLECTOR_CONFIG:-collector.yaml}"
 [[ "$COLLECTOR_CONFIG" == */* ]] || COLLECTOR_CONFIG="$CONFIG_DIR/$COLLECTOR_CONFIG"
 [[ -f "$COLLECTOR_CONFIG" ]] || die "collector config not found: $COLLECTOR_CONFIG"
 case "$(basename "$COLLECTOR_CONFIG")" in
-  collector-loadbalancing.yaml) RECEIVER_PORTS=(4319 4320) ;;
+  collector-loadbalancing.yaml) RECEIVER_PORTS=(4319 4320 4321) ;;
   *) RECEIVER_PORTS=(4319) ;;
 esac
 
@@ -65,8 +69,11 @@ elif [[ ! -f "$REPO_ROOT/packages/cli/src/bin.ts" ]]; then
   SKIP_RECEIVER=1
 fi
 ports=(14317 14318 16686 16685 4317 4318 18888)
-[[ "$(basename "$COLLECTOR_CONFIG")" == collector-loadbalancing.yaml ]] && ports+=(24319 24320)
+FLEET=0
+[[ "$(basename "$COLLECTOR_CONFIG")" == collector-loadbalancing.yaml ]] && FLEET=1
 [[ $SKIP_RECEIVER == 1 ]] || ports+=("${RECEIVER_PORTS[@]}")
+# The fleet's receivers also listen for OTLP/gRPC, on 20000 above their HTTP port.
+[[ $SKIP_RECEIVER == 1 || $FLEET == 0 ]] || for port in "${RECEIVER_PORTS[@]}"; do ports+=($((port + 20000))); done
 for port in "${ports[@]}"; do
   if port_busy "$port"; then
     die "127.0.0.1:$port is already in use (another stack running? $BACKENDS_DIR/stop.sh DIR)"
@@ -131,8 +138,10 @@ if [[ $SKIP_RECEIVER == 0 ]]; then
       name="receiver-$port" out="$DIR/bundles-$port" data="$DIR/data-$port"
       mkdir -p "$out" "$data"
     fi
+    grpc=()
+    [[ $FLEET == 0 ]] || grpc=(--grpc-port "$((port + 20000))")
     launch "$name" node --conditions=source --import tsx packages/cli/src/bin.ts serve \
-      --host 127.0.0.1 --port "$port" --out "$out" --data "$data"
+      --host 127.0.0.1 --port "$port" "${grpc[@]}" --out "$out" --data "$data"
   done
 fi
 

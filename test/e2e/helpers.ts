@@ -7,7 +7,7 @@ import { main } from '@llm-workbench/cli';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The stack's endpoints, as test/backends/start.sh binds them (collector-config/README.md). */
+/** The stack's endpoints, as test/backends/start.sh binds them (collector-config/test-stack/README.md). */
 export const STACK = {
   collectorHttp: 'http://127.0.0.1:4318',
   jaegerQuery: 'http://127.0.0.1:16686',
