@@ -316,15 +316,31 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
         case sc.EVENT_GATE_REQUESTED: {
           const key = er.str(sc.ATTR_GATE_SUBJECT_ARTIFACT_KEY);
           const version = er.int(sc.ATTR_GATE_SUBJECT_ARTIFACT_VERSION);
+          const toolName = er.str(sc.ATTR_GATE_SUBJECT_TOOL_NAME);
+          const callId = er.str(sc.ATTR_GATE_SUBJECT_TOOL_CALL_ID);
+          const argumentsSha256 = readHash(
+            er,
+            sc.ATTR_GATE_SUBJECT_TOOL_ARGUMENTS_SHA256,
+            diags,
+            spanId,
+          );
+          // The tool member is there only when the event names a tool call, so that bundles of
+          // gates on artifacts alone keep the shape (and hash) they had.
+          const tool =
+            toolName === null && callId === null && argumentsSha256 === null
+              ? null
+              : { argumentsSha256, callId, name: toolName };
           kept = {
             gateId: er.required(er.str(sc.ATTR_GATE_ID), sc.ATTR_GATE_ID),
             policy: er.str(sc.ATTR_GATE_POLICY),
             spanId,
             stepId: enclosingStep,
             subject:
-              key === null && version === null
+              key === null && version === null && tool === null
                 ? null
-                : { artifactKey: key, artifactVersion: version },
+                : tool === null
+                  ? { artifactKey: key, artifactVersion: version }
+                  : { artifactKey: key, artifactVersion: version, tool },
             time,
             type: 'human_gate_requested',
           };

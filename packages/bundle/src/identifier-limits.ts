@@ -21,6 +21,8 @@ const LIMITS: ReadonlyMap<string, number> = new Map<string, number>([
     sc.ATTR_GATE_DECISION,
     sc.ATTR_GATE_ACTOR,
     sc.ATTR_GATE_SUBJECT_ARTIFACT_KEY,
+    sc.ATTR_GATE_SUBJECT_TOOL_NAME,
+    sc.ATTR_GATE_SUBJECT_TOOL_CALL_ID,
     sc.ATTR_ARTIFACT_KEY,
     sc.ATTR_ARTIFACT_MEDIA_TYPE,
     sc.ATTR_WORKFLOW_ID,

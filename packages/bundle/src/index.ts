@@ -20,6 +20,7 @@ export type {
   BundleStep,
   ContentRef,
   GateRequestedEvent,
+  GateSubject,
   GateResolvedEvent,
   JsonValue,
   ModelCost,

@@ -123,8 +123,34 @@ const stepsV2 = {
   steps: z.array(z.strictObject({ ...stepCommon, vocabularies: z.array(vocabulary) })),
   events: z.array(z.discriminatedUnion('type', eventsV2)),
 };
+/** Version 3: a gate's subject may name the tool call of a framework's tool approval. */
+const [snapshotEvent, , ...laterEventsV2] = eventsV2;
+const eventsV3 = [
+  snapshotEvent,
+  ...laterEventsV2,
+  z.object({
+    ...eventBase,
+    type: z.literal('human_gate_requested'),
+    gateId: z.string().nullable(),
+    policy: z.string().nullable(),
+    subject: z
+      .object({
+        artifactKey: z.string().nullable(),
+        artifactVersion: z.number().int().nullable(),
+        tool: z
+          .strictObject({
+            name: z.string().nullable(),
+            callId: z.string().nullable(),
+            argumentsSha256: hex64.nullable(),
+          })
+          .optional(),
+      })
+      .nullable(),
+  }),
+] as const;
 const stepsV3 = {
   ...stepsV2,
+  events: z.array(z.discriminatedUnion('type', eventsV3)),
   steps: z.array(z.strictObject({ ...stepCommon, vocabularies: z.array(vocabulary), disputed })),
 };
 

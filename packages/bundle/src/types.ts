@@ -255,7 +255,18 @@ export interface GateRequestedEvent extends EventBase {
   type: 'human_gate_requested';
   gateId: string | null;
   policy: string | null;
-  subject: { artifactKey: string | null; artifactVersion: number | null } | null;
+  subject: GateSubject | null;
+}
+
+/**
+ * What a gate decides on: an artifact version, and (bundle version 3, present only when the event
+ * names one) the tool call of a framework's tool approval. The arguments are committed to by
+ * their sha256, never held.
+ */
+export interface GateSubject {
+  artifactKey: string | null;
+  artifactVersion: number | null;
+  tool?: { name: string | null; callId: string | null; argumentsSha256: string | null };
 }
 
 export interface GateResolvedEvent extends EventBase {

@@ -5,6 +5,7 @@ import {
   redactBundle,
   runBundleSchema,
   sealBundle,
+  type GateSubject,
   type Redaction,
   type RunBundle,
 } from '../src/index.js';
@@ -17,6 +18,10 @@ describe('runBundleSchema', () => {
     expectTypeOf<Parsed['schemaVersion']>().toEqualTypeOf<RunBundle['schemaVersion']>();
     expectTypeOf<Parsed['artifacts'][number]>().toEqualTypeOf<RunBundle['artifacts'][number]>();
     expectTypeOf<NonNullable<Parsed['redactions']>>().toEqualTypeOf<Redaction[]>();
+    type ParsedGate = Extract<Parsed['events'][number], { type: 'human_gate_requested' }>;
+    expectTypeOf<NonNullable<ParsedGate['subject']>['tool']>().toEqualTypeOf<
+      GateSubject['tool'] | undefined
+    >();
   });
 
   it('accepts what the fold seals and what redaction makes of it', () => {

@@ -265,6 +265,13 @@ class Rebuild {
           put(a, sc.ATTR_GATE_POLICY, event.policy);
           put(a, sc.ATTR_GATE_SUBJECT_ARTIFACT_KEY, event.subject?.artifactKey ?? null);
           put(a, sc.ATTR_GATE_SUBJECT_ARTIFACT_VERSION, event.subject?.artifactVersion ?? null);
+          put(a, sc.ATTR_GATE_SUBJECT_TOOL_NAME, event.subject?.tool?.name ?? null);
+          put(a, sc.ATTR_GATE_SUBJECT_TOOL_CALL_ID, event.subject?.tool?.callId ?? null);
+          put(
+            a,
+            sc.ATTR_GATE_SUBJECT_TOOL_ARGUMENTS_SHA256,
+            event.subject?.tool?.argumentsSha256 ?? null,
+          );
           this.addEvent(event, sc.EVENT_GATE_REQUESTED, a);
           break;
         }
@@ -976,6 +983,8 @@ function readsHash(eventName: string, key: string): boolean {
       return key === sc.ATTR_ARTIFACT_SHA256 || key === sc.ATTR_ARTIFACT_PATCH_SHA256;
     case sc.EVENT_WORKFLOW_SNAPSHOT:
       return key === sc.ATTR_WORKFLOW_DEFINITION_SHA256;
+    case sc.EVENT_GATE_REQUESTED:
+      return key === sc.ATTR_GATE_SUBJECT_TOOL_ARGUMENTS_SHA256;
     default:
       return false;
   }

@@ -296,6 +296,18 @@ export function randomRun(seed: number): SpanRecord[] {
           ea[sc.ATTR_GATE_SUBJECT_ARTIFACT_KEY] = 'draft.md';
           ea[sc.ATTR_GATE_SUBJECT_ARTIFACT_VERSION] = r() < 0.2 ? 2n ** 60n : 1;
         }
+        if (r() < 0.4) {
+          // A framework's tool approval: names cut at the identifier limit, hashes malformed.
+          if (r() < 0.8)
+            ea[sc.ATTR_GATE_SUBJECT_TOOL_NAME] = r() < 0.2 ? 't'.repeat(300) : 'send_email';
+          if (r() < 0.8) ea[sc.ATTR_GATE_SUBJECT_TOOL_CALL_ID] = r() < 0.1 ? 42 : 'call_1';
+          if (r() < 0.8)
+            ea[sc.ATTR_GATE_SUBJECT_TOOL_ARGUMENTS_SHA256] = pick([
+              'ab'.repeat(32),
+              'AB'.repeat(32),
+              'nothex',
+            ]);
+        }
         events.push({ name: sc.EVENT_GATE_REQUESTED, timeUnixNano: et, attributes: attrs(ea) });
       } else if (kind < 0.65) {
         const ea: Record<string, AttributeValue> = {

@@ -11,6 +11,8 @@ export type {
   EventTime,
   GateRequest,
   GateResolution,
+  GateSubject,
+  GateToolSubject,
   ModelCallRequest,
   ModelCallResult,
   ModelCost,

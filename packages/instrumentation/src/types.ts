@@ -178,10 +178,38 @@ export interface GateRequest {
   gateId: string;
   /** Policy that governs the gate. */
   policy?: string;
-  /** The artifact version the gate decides on. */
-  subject?: { artifactKey: string; artifactVersion: number };
+  /** What the gate decides on: an artifact version, a tool call, or both. */
+  subject?: GateSubject;
   /** When the gate was reached. @default now */
   time?: EventTime;
+}
+
+/**
+ * What a gate decides on: an artifact version (`artifactKey` and `artifactVersion` together), a
+ * tool call (`tool`, as framework approvals give it), or both.
+ *
+ * @example
+ * const subject: GateSubject = { tool: { name: 'send_email', callId: 'call_1', arguments: '{"to":"a@b.c"}' } };
+ */
+export type GateSubject =
+  | { artifactKey: string; artifactVersion: number; tool?: GateToolSubject }
+  | { tool: GateToolSubject };
+
+/**
+ * The tool call a gate decides on. The arguments text is always hashed
+ * (`workbench.gate.subject.tool.arguments.sha256`) and held inline only when content capture is on
+ * and it fits `INLINE_LIMIT_BYTES`, as prompts are.
+ *
+ * @example
+ * const tool: GateToolSubject = { name: 'send_email', callId: 'call_1', arguments: '{"to":"a@b.c"}' };
+ */
+export interface GateToolSubject {
+  /** Tool name. */
+  name: string;
+  /** The framework's id of the call. */
+  callId?: string;
+  /** The call's arguments as the framework holds them: JSON text. */
+  arguments?: string;
 }
 
 /**

@@ -16,6 +16,10 @@ import {
   ATTR_GATE_REASON,
   ATTR_GATE_SUBJECT_ARTIFACT_KEY,
   ATTR_GATE_SUBJECT_ARTIFACT_VERSION,
+  ATTR_GATE_SUBJECT_TOOL_ARGUMENTS,
+  ATTR_GATE_SUBJECT_TOOL_ARGUMENTS_SHA256,
+  ATTR_GATE_SUBJECT_TOOL_CALL_ID,
+  ATTR_GATE_SUBJECT_TOOL_NAME,
   ATTR_STEP_ID,
   ATTR_STEP_KIND,
   EVENT_ARTIFACT,
@@ -125,22 +129,47 @@ export abstract class WorkbenchScope {
       const b = new AttributeBuilder();
       b.string(ATTR_GATE_ID, request.gateId, 'gateId', true);
       b.string(ATTR_GATE_POLICY, request.policy, 'policy');
-      if (request.subject !== undefined) {
-        b.string(
-          ATTR_GATE_SUBJECT_ARTIFACT_KEY,
-          request.subject?.artifactKey,
-          'subject.artifactKey',
-          true,
-        );
-        b.positive(
-          ATTR_GATE_SUBJECT_ARTIFACT_VERSION,
-          request.subject?.artifactVersion,
-          'subject.artifactVersion',
-          true,
-        );
+      const subject: unknown = request.subject;
+      if (subject !== undefined) {
+        const s = (typeof subject === 'object' && subject !== null ? subject : {}) as Record<
+          string,
+          unknown
+        >;
+        // A subject with only a tool is a tool approval; any other subject names an artifact.
+        const toolOnly = s['tool'] !== undefined && !('artifactKey' in s || 'artifactVersion' in s);
+        if (!toolOnly) {
+          b.string(ATTR_GATE_SUBJECT_ARTIFACT_KEY, s['artifactKey'], 'subject.artifactKey', true);
+          b.positive(
+            ATTR_GATE_SUBJECT_ARTIFACT_VERSION,
+            s['artifactVersion'],
+            'subject.artifactVersion',
+            true,
+          );
+        }
+        if (s['tool'] !== undefined) this._toolSubject(b, s['tool']);
       }
       this._addEvent(EVENT_GATE_REQUESTED, b, request.time);
     });
+  }
+
+  private _toolSubject(b: AttributeBuilder, tool: unknown): void {
+    if (typeof tool !== 'object' || tool === null) {
+      b.issues.push(`subject.tool is not an object (${tool === null ? 'null' : typeof tool})`);
+      return;
+    }
+    const t = tool as Record<string, unknown>;
+    b.string(ATTR_GATE_SUBJECT_TOOL_NAME, t['name'], 'subject.tool.name', true);
+    b.string(ATTR_GATE_SUBJECT_TOOL_CALL_ID, t['callId'], 'subject.tool.callId');
+    const args = t['arguments'];
+    if (args === undefined) return;
+    if (typeof args !== 'string') {
+      b.issues.push(`subject.tool.arguments is not a string (${typeof args})`);
+      return;
+    }
+    // Hashed always, like prompts; held as text only with capture on and within the inline limit.
+    b.set(ATTR_GATE_SUBJECT_TOOL_ARGUMENTS_SHA256, sha256Hex(args));
+    if (this._state.config.captureContent && Buffer.byteLength(args, 'utf8') <= INLINE_LIMIT_BYTES)
+      b.set(ATTR_GATE_SUBJECT_TOOL_ARGUMENTS, toWellFormed(args));
   }
 
   /**

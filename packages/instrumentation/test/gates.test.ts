@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   ATTR_GATE_ACTOR,
   ATTR_GATE_DECISION,
@@ -6,6 +7,10 @@ import {
   ATTR_GATE_REASON,
   ATTR_GATE_SUBJECT_ARTIFACT_KEY,
   ATTR_GATE_SUBJECT_ARTIFACT_VERSION,
+  ATTR_GATE_SUBJECT_TOOL_ARGUMENTS,
+  ATTR_GATE_SUBJECT_TOOL_ARGUMENTS_SHA256,
+  ATTR_GATE_SUBJECT_TOOL_CALL_ID,
+  ATTR_GATE_SUBJECT_TOOL_NAME,
   EVENT_GATE_REQUESTED,
   EVENT_GATE_RESOLVED,
   type GateDecision,
@@ -45,6 +50,41 @@ describe('gates', () => {
       [ATTR_GATE_REASON]: 'Clear.',
     });
     expect(h.span('run r').events).toEqual([]);
+  });
+
+  it('records a tool-call subject: name, call id and the arguments hash, the text only with capture on', () => {
+    const args = '{"to":"ops@example.com"}';
+    const sha = createHash('sha256').update(args, 'utf8').digest('hex');
+    for (const captureContent of [false, true]) {
+      const h = harness({ captureContent });
+      const run = h.wb.startRun({ name: 'r' });
+      run.requestGate({
+        gateId: 'tool:call_1',
+        subject: { tool: { name: 'send_email', callId: 'call_1', arguments: args } },
+      });
+      run.end();
+      expect(event(h.span('run r'), EVENT_GATE_REQUESTED).attributes).toEqual({
+        [ATTR_GATE_ID]: 'tool:call_1',
+        [ATTR_GATE_SUBJECT_TOOL_NAME]: 'send_email',
+        [ATTR_GATE_SUBJECT_TOOL_CALL_ID]: 'call_1',
+        [ATTR_GATE_SUBJECT_TOOL_ARGUMENTS_SHA256]: sha,
+        ...(captureContent ? { [ATTR_GATE_SUBJECT_TOOL_ARGUMENTS]: args } : {}),
+      });
+    }
+  });
+
+  it('reports a tool subject without a name, and records what is valid', () => {
+    const h = harness();
+    const diags = captureDiag();
+    const run = h.wb.startRun({ name: 'r' });
+    run.requestGate({ gateId: 'g', subject: { tool: { callId: 'c' } } } as never);
+    run.end();
+    expect(event(h.span('run r'), EVENT_GATE_REQUESTED).attributes).toEqual({
+      [ATTR_GATE_ID]: 'g',
+      [ATTR_GATE_SUBJECT_TOOL_CALL_ID]: 'c',
+    });
+    diags.stop();
+    expect(diags.problems().join('\n')).toMatch(/subject\.tool\.name is missing/);
   });
 
   it('records gates on the run span when called on the run', () => {

@@ -58,6 +58,21 @@ export const ATTR_GATE_POLICY = 'workbench.gate.policy';
 export const ATTR_GATE_SUBJECT_ARTIFACT_KEY = 'workbench.gate.subject.artifact.key';
 /** Version of the artifact the gate decides on (int, optional). */
 export const ATTR_GATE_SUBJECT_ARTIFACT_VERSION = 'workbench.gate.subject.artifact.version';
+/**
+ * Name of the tool whose call the gate decides on (string, optional): a tool approval of an agent
+ * framework. @example "send_email"
+ */
+export const ATTR_GATE_SUBJECT_TOOL_NAME = 'workbench.gate.subject.tool.name';
+/** Id of the tool call the gate decides on, as the framework gave it (string, optional). */
+export const ATTR_GATE_SUBJECT_TOOL_CALL_ID = 'workbench.gate.subject.tool.call_id';
+/**
+ * sha256 (lowercase hex) of the UTF-8 bytes of the tool call's arguments text, as the framework
+ * holds it (its JSON text) (string, recommended with a tool subject; always recorded).
+ */
+export const ATTR_GATE_SUBJECT_TOOL_ARGUMENTS_SHA256 =
+  'workbench.gate.subject.tool.arguments.sha256';
+/** The tool call's arguments text (string, only when content capture is enabled). */
+export const ATTR_GATE_SUBJECT_TOOL_ARGUMENTS = 'workbench.gate.subject.tool.arguments';
 /** Decision (string, required on resolved). One of {@link GATE_DECISIONS}. */
 export const ATTR_GATE_DECISION = 'workbench.gate.decision';
 /** Who decided (string, required on resolved). @example "editor@example.com" */
