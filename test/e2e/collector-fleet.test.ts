@@ -11,7 +11,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +23,7 @@ import {
   type SpanRecord,
 } from '@llm-workbench/bundle';
 import { encodeOtlpProtobuf } from '@llm-workbench/otlp';
-import { poll, REPO, runScript } from './helpers.js';
+import { collectorBinary, freePort, poll, REPO } from './helpers.js';
 
 const enabled = process.env['WORKBENCH_E2E'] !== '0';
 const RUNS = 36;
@@ -44,18 +43,6 @@ const members: Member[] = [];
 let collector: ChildProcess | undefined;
 let collectorLog = '';
 let collectorHttp = '';
-
-/** A port the OS says is free now (the Collector's config needs them before anything listens). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts (or starts again) one receiver on its own folders and gRPC port. */
 async function startMember(m: Member): Promise<void> {
@@ -158,11 +145,7 @@ function bundleFiles(folder: string): string[] {
 describe.runIf(enabled)('a load-balanced fleet of receivers behind the Collector', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'wb-fleet-'));
-    await runScript('build.sh', ['collector'], join(dir, 'build.log'));
-    const paths = join(dir, 'paths.log');
-    await runScript('build.sh', ['--paths'], paths);
-    const collectorBin = /^collector=(.+)$/m.exec(readFileSync(paths, 'utf8'))?.[1];
-    if (collectorBin === undefined) throw new Error('build.sh --paths named no collector');
+    const collectorBin = await collectorBinary(dir);
 
     for (let i = 1; i <= 3; i++) {
       const m: Member = {

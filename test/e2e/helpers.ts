@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PassThrough, Readable } from 'node:stream';
 import { canonicalize, diffBundles, type RunBundle } from '@llm-workbench/bundle';
@@ -36,6 +38,28 @@ export async function runScript(script: string, args: string[], logFile: string)
     const tail = readFileSync(logFile, 'utf8').split('\n').slice(-60).join('\n');
     throw new Error(`test/backends/${script} ${args.join(' ')} exited ${code}:\n${tail}`);
   }
+}
+
+/** A loopback port the OS says is free now (for configs that need ports before anything listens). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Builds the test stack's Collector if it is missing (test/backends/build.sh) and returns its path. */
+export async function collectorBinary(logDir: string): Promise<string> {
+  await runScript('build.sh', ['collector'], join(logDir, 'build.log'));
+  const paths = join(logDir, 'paths.log');
+  await runScript('build.sh', ['--paths'], paths);
+  const bin = /^collector=(.+)$/m.exec(readFileSync(paths, 'utf8'))?.[1];
+  if (bin === undefined) throw new Error('test/backends/build.sh --paths named no collector');
+  return bin;
 }
 
 /**
