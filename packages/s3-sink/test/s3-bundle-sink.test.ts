@@ -10,6 +10,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { rmSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foldRun, sealBundle, serializeBundle, type RunBundle } from '@llm-workbench/bundle';
 import {
@@ -345,6 +347,76 @@ describe('S3BundleSink', () => {
     expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
     expect((settled[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'overloaded' });
     await s.shutdown();
+  });
+
+  it('settles a put whose answer was lost: the retry finds its own bytes, and neither the bundle nor its ledger line is doubled', async () => {
+    const prefix = freshPrefix();
+    // A loopback proxy that forwards every request but drops the answer of the first put of
+    // the first ledger object, then of the first put of trace 6's bundle, after the server
+    // carried the put out.
+    const dropped: string[] = [];
+    const target = new URL(s3.endpoint);
+    const proxy = createServer((req, res) => {
+      const path = req.url ?? '/';
+      const key = new URL(path, 'http://proxy').pathname; // the SDK adds ?x-id=PutObject
+      let lose: string | null = null;
+      if (
+        req.method === 'PUT' &&
+        !dropped.includes('ledger') &&
+        /\/ledger\/\d{16}\.jsonl$/.test(key)
+      ) {
+        lose = 'ledger';
+      } else if (
+        req.method === 'PUT' &&
+        !dropped.includes('bundle') &&
+        key.endsWith(`/${traceId(6)}.json`)
+      ) {
+        lose = 'bundle';
+      }
+      const up = httpRequest(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path,
+          headers: req.headers,
+        },
+        (answer) => {
+          if (lose !== null) {
+            dropped.push(lose);
+            answer.resume();
+            answer.on('end', () => req.socket.destroy());
+            return;
+          }
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      up.on('error', () => req.socket.destroy());
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const { port } = proxy.address() as AddressInfo;
+    try {
+      const s = sink(prefix, {
+        endpoint: `http://127.0.0.1:${port}`,
+        retry: { baseDelayMs: 10, maxDelayMs: 50 },
+      });
+      // Its ledger object's answer is lost: the retry must not append its line a second time.
+      const five = bundle('lost ledger answer', traceId(5));
+      expect(await s.write(five)).toMatchObject({ status: 'written' });
+      // Its bundle's answer is lost: the retry finds its own bytes: written, not unchanged.
+      const six = bundle('lost bundle answer', traceId(6));
+      expect(await s.write(six)).toMatchObject({ status: 'written' });
+      await s.shutdown();
+      expect(dropped).toEqual(['ledger', 'bundle']);
+      expect(await getText(`${prefix}${traceId(6)}.json`)).toBe(serializeBundle(six));
+      const v = await verifyS3Prefix(store(), prefix);
+      expect(v.problems).toEqual([]);
+      expect(v).toMatchObject({ ok: true, recorded: 2, lines: 2 });
+    } finally {
+      proxy.close();
+    }
   });
 
   it('retries through a server that is briefly stopped, and fails with unavailable within its time bound when it stays down', async () => {
