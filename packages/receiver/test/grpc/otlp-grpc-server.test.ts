@@ -57,6 +57,9 @@ function exportCall(
   options: { token?: string; gzip?: boolean } = {},
 ): Promise<CallResult> {
   const client = new Client(address, credentials.createInsecure(), {
+    // A connection of its own: the receiver allows maxInflightRequests streams per connection,
+    // and a shared one would queue this call behind the others instead of sending it.
+    'grpc.use_local_subchannel_pool': 1,
     // 2 is gzip in grpc-js's compression algorithms.
     ...(options.gzip === true ? { 'grpc.default_compression_algorithm': 2 } : {}),
   });
@@ -332,5 +335,83 @@ describe('OtlpGrpcServer', () => {
     expect(env.ok && env.options.grpcPort).toBe(5317);
     const bad = resolveReceiverOptions({ 'grpc-port': '70000' }, {});
     expect(bad.ok ? [] : bad.issues.map((i) => i.path)).toEqual(['--grpc-port']);
+  });
+
+  it('answers DEADLINE_EXCEEDED to a call whose message does not come, and RESOURCE_EXHAUSTED with a RetryInfo to calls beyond those waiting', async () => {
+    // Waiting for a message: at most maxInflightRequests calls, each for 200 ms + 1 s per
+    // minBodyRate bytes of maxBodyBytes.
+    await withReceiver(
+      { maxInflightRequests: 1, bodyIdleTimeoutMs: 200, maxBodyBytes: 1024, minBodyRate: 1024 },
+      async (r) => {
+        const client = new Client(r.grpcAddress ?? '', credentials.createInsecure());
+        try {
+          const started = Date.now();
+          // A client stream that sends its metadata and never a message.
+          const silent = new Promise<ServiceError | null>((resolve) => {
+            const call = client.makeClientStreamRequest(
+              TRACE_EXPORT_PATH,
+              (b: Buffer) => b,
+              (b: Buffer) => b,
+              new Metadata(),
+              (error) => resolve(error ?? null),
+            );
+            void call;
+          });
+          await waitFor(
+            () => (r.metrics()['inflight_requests'] === 1 ? true : undefined),
+            'the call',
+          );
+          const second = await exportCall(r.grpcAddress ?? '', encodeOtlpProtobuf(runRecords(2)));
+          expect(second.error?.code).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
+          expect(retryDelaySeconds(second.error as ServiceError)).toBe(1);
+          const timedOut = await silent;
+          expect(timedOut?.code).toBe(GrpcStatus.DEADLINE_EXCEEDED);
+          expect(Date.now() - started).toBeGreaterThanOrEqual(1_100);
+          expect(r.metrics()['inflight_requests']).toBe(0);
+          expect(
+            (await exportCall(r.grpcAddress ?? '', encodeOtlpProtobuf(runRecords(2)))).error,
+          ).toBeNull();
+        } finally {
+          client.close();
+        }
+      },
+    );
+  });
+
+  it('closes within its bound with a client connected, having folded what it acknowledged', async () => {
+    const out = tempDir();
+    const r = await startReceiver({
+      port: 0,
+      grpcPort: 0,
+      outDir: out,
+      dataDir: tempDir(),
+      quietMs: 60_000,
+      shutdownTimeoutMs: 2_000,
+    });
+    const spans = runRecords(3);
+    const client = new Client(r.grpcAddress ?? '', credentials.createInsecure());
+    try {
+      const answered = await new Promise<ServiceError | null>((resolve) =>
+        client.makeUnaryRequest(
+          TRACE_EXPORT_PATH,
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          Buffer.from(encodeOtlpProtobuf(spans)),
+          (error) => resolve(error ?? null),
+        ),
+      );
+      expect(answered).toBeNull();
+      const started = Date.now();
+      await r.close();
+      expect(Date.now() - started).toBeLessThan(4_000);
+      expect(readBundleText(out, `${spans[0]!.traceId}.json`)).toBe(
+        serializeBundle(sealBundle(foldRun(spans))),
+      );
+      // The port no longer answers.
+      const late = await exportCall(r.grpcAddress ?? '', encodeOtlpProtobuf(runRecords(2)));
+      expect(late.error?.code).toBe(GrpcStatus.UNAVAILABLE);
+    } finally {
+      client.close();
+    }
   });
 });
