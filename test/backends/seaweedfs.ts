@@ -4,7 +4,7 @@
  * test's, stopped and started again on the same ports and data.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,7 +58,17 @@ async function run(action: 'start' | 'stop' | 'kill', dir: string): Promise<void
 export async function startSeaweedFs(
   dir = mkdtempSync(join(tmpdir(), 'seaweedfs-')),
 ): Promise<SeaweedFs> {
-  await run('start', dir);
+  // The free ports are picked, then released, then bound by weed: another process may take one
+  // in between. Then weed exits at once, and a second pick of ports is tried (twice at most).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await run('start', dir);
+      break;
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use|bind:/i.test((err as Error).message)) throw err;
+      rmSync(join(dir, 'seaweedfs.env'), { force: true });
+    }
+  }
   const env = readFileSync(join(dir, 'seaweedfs.env'), 'utf8');
   const endpoint = /^S3_ENDPOINT=(.*)$/m.exec(env)?.[1];
   if (endpoint === undefined) throw new Error(`no S3_ENDPOINT in ${dir}/seaweedfs.env`);
