@@ -25,8 +25,12 @@ export default defineConfig({
       deps: {
         // Workers run with `--conditions source`, and eventsource-parser (under the AI SDK) also
         // exports TypeScript under `source`, which Node cannot load. Inlined, the AI SDK's modules
-        // are resolved and compiled by Vite instead.
-        inline: [/[\\/]node_modules[\\/](ai|@ai-sdk[\\/][^\\/]+|eventsource-parser)[\\/]/],
+        // are resolved and compiled by Vite instead. The OpenAI Agents SDK reaches eventsource
+        // (through the MCP SDK), which does the same.
+        inline: [
+          /[\\/]node_modules[\\/](ai|@ai-sdk[\\/][^\\/]+|eventsource-parser|eventsource)[\\/]/,
+          /[\\/]node_modules[\\/](@openai[\\/]agents[^\\/]*|@modelcontextprotocol[\\/][^\\/]+)[\\/]/,
+        ],
       },
     },
   },
