@@ -305,6 +305,22 @@ describe('S3BundleSink', () => {
     expect(v).toMatchObject({ ok: true, recorded: 1, lines: 1 });
   });
 
+  it('finds the head of a long ledger on start (a search, not a listing) and appends after it', async () => {
+    const prefix = freshPrefix();
+    const first = sink(prefix);
+    for (let i = 0; i < 21; i++) await first.write(bundle('one at a time', traceId(i)));
+    await first.shutdown();
+    const objects: string[] = [];
+    for await (const k of store().list(`${prefix}ledger/`, '/')) objects.push(k);
+    expect(objects).toHaveLength(21); // one object per append when appends come one by one
+    const next = sink(prefix);
+    await next.write(bundle('after a restart', traceId(100)));
+    await next.shutdown();
+    const v = await verifyS3Prefix(store(), prefix);
+    expect(v.problems).toEqual([]);
+    expect(v).toMatchObject({ ok: true, recorded: 22, lines: 22, ledgerObjects: 22 });
+  });
+
   it('refuses to append to a ledger whose last object does not chain', async () => {
     const prefix = freshPrefix();
     const s = sink(prefix);
