@@ -606,6 +606,7 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
       grpc = await startOtlpGrpcServer({
         host: o.host,
         port: o.grpcPort,
+        maxConnections: o.maxConnections,
         gate,
         token,
         store: (body) => storeExport('protobuf', body),

@@ -1,3 +1,4 @@
+import { createServer, type Socket } from 'node:net';
 import {
   Metadata,
   ResponderBuilder,
@@ -30,6 +31,8 @@ export interface OtlpGrpcServerOptions {
   readonly host: string;
   /** TCP port; 0 picks a free one. */
   readonly port: number;
+  /** Most TCP connections open at once; more are closed as they arrive (as for OTLP/HTTP). */
+  readonly maxConnections: number;
   readonly gate: IntakeGate;
   readonly token: BearerToken | null;
   /** Decodes, applies and spools an `ExportTraceServiceRequest`; resolves once it is durable. */
@@ -243,10 +246,22 @@ export async function startOtlpGrpcServer(o: OtlpGrpcServerOptions): Promise<Otl
   });
   server.addService(TRACE_SERVICE, { Export: exportTraces });
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
+  // grpc-js has no cap on connections: its connections come from a net.Server of our own, which
+  // has one, so clients cannot use up the file descriptors the spool and the bundles need.
+  const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+  const sockets = new Set<Socket>();
+  const tcp = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    injector.injectConnection(socket);
+  });
+  tcp.maxConnections = o.maxConnections;
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${o.port}`, ServerCredentials.createInsecure(), (err, bound) =>
-      err === null ? resolve(bound) : reject(err),
-    );
+    tcp.once('error', reject);
+    tcp.listen(o.port, o.host, () => {
+      tcp.off('error', reject);
+      resolve((tcp.address() as { port: number }).port);
+    });
   });
 
   let closed: Promise<void> | undefined;
@@ -256,8 +271,10 @@ export async function startOtlpGrpcServer(o: OtlpGrpcServerOptions): Promise<Otl
     close(): Promise<void> {
       closed ??= new Promise<void>((resolve) => {
         // The gate has drained the calls in flight (or given up on them): what is left is cut.
+        tcp.close(() => resolve());
+        injector.destroy();
         server.forceShutdown();
-        resolve();
+        for (const socket of sockets) socket.destroy();
       });
       return closed;
     },

@@ -414,4 +414,43 @@ describe('OtlpGrpcServer', () => {
       client.close();
     }
   });
+
+  it('closes connections beyond maxConnections as they arrive, and takes them again once some close', async () => {
+    await withReceiver({ maxConnections: 1 }, async (r) => {
+      const address = r.grpcAddress ?? '';
+      const call = (client: Client): Promise<ServiceError | null> =>
+        new Promise((resolve) =>
+          client.makeUnaryRequest(
+            TRACE_EXPORT_PATH,
+            (b: Buffer) => b,
+            (b: Buffer) => b,
+            Buffer.from(encodeOtlpProtobuf(runRecords(2))),
+            (error) => resolve(error ?? null),
+          ),
+        );
+      const options = { 'grpc.use_local_subchannel_pool': 1 };
+      const first = new Client(address, credentials.createInsecure(), options);
+      expect(await call(first)).toBeNull(); // its connection stays open
+      const second = new Client(address, credentials.createInsecure(), {
+        ...options,
+        // Fail at once rather than wait for the connection to come up.
+        'grpc.initial_reconnect_backoff_ms': 100,
+      });
+      try {
+        const refused = await call(second);
+        expect(refused?.code).toBe(GrpcStatus.UNAVAILABLE);
+        first.close();
+        await waitFor(
+          async () =>
+            (await exportCall(address, encodeOtlpProtobuf(runRecords(2)))).error === null
+              ? true
+              : undefined,
+          'a connection to be taken again',
+        );
+      } finally {
+        first.close();
+        second.close();
+      }
+    });
+  });
 });
