@@ -258,6 +258,34 @@ describe('workbench show, disputes and gate history', () => {
     expect(j.gates[0]!.disputed).toBe(true);
   });
 
+  it("shows a tool approval's subject: the tool, its call id and the arguments' hash", async () => {
+    const run = spans();
+    const review = run[1]!;
+    const request = review.events[0]!;
+    const toolGate: SpanRecord = {
+      ...review,
+      events: [
+        {
+          ...request,
+          attributes: a({
+            [sc.ATTR_GATE_ID]: 'review',
+            [sc.ATTR_GATE_SUBJECT_TOOL_NAME]: 'send_email',
+            [sc.ATTR_GATE_SUBJECT_TOOL_CALL_ID]: 'call_1',
+            [sc.ATTR_GATE_SUBJECT_TOOL_ARGUMENTS_SHA256]: 'ab'.repeat(32),
+          }),
+        },
+        ...review.events.slice(1),
+      ],
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'wb-cli-'));
+    const file = join(dir, 'tool.json');
+    writeFileSync(file, serializeBundle(sealBundle(foldRun([run[0]!, toolGate]))));
+    const r = await runCli(['show', file]);
+    expect(r.stdout).toContain(
+      'gate review requested on tool send_email [call_1] args sha256 abababababab…',
+    );
+  });
+
   it('shows a pending gate as pending and the run as not complete', async () => {
     const run = spans();
     const review = run[1]!;

@@ -45,9 +45,22 @@ export function renderGates(el, gates, requests) {
     noun: 'gates',
     render: (g) => {
       const req = requests.get(g.gateId);
-      const subject = req?.artifactKey
+      const artifact = req?.artifactKey
         ? `${req.artifactKey}${req.artifactVersion !== null ? ` v${req.artifactVersion}` : ''}`
-        : '—';
+        : null;
+      // A framework's tool approval: the tool, its call id and the arguments' hash.
+      const tool =
+        req?.toolName || req?.toolCallId
+          ? `tool ${req.toolName ?? '?'}${req.toolCallId ? ` [${req.toolCallId}]` : ''}`
+          : null;
+      const subject = [artifact, tool].filter((x) => x !== null).join(' · ') || '—';
+      const args = req?.toolArgumentsSha256
+        ? h(
+            'span',
+            { class: 'cell-sub', title: req.toolArgumentsSha256 },
+            `args sha256 ${req.toolArgumentsSha256.slice(0, 12)}…`,
+          )
+        : null;
       return h(
         'tr',
         null,
@@ -58,7 +71,7 @@ export function renderGates(el, gates, requests) {
           g.stepId !== null ? h('span', { class: 'cell-sub' }, `step ${g.stepId}`) : null,
           req?.policy ? h('span', { class: 'cell-sub' }, `policy ${req.policy}`) : null,
         ),
-        h('td', null, subject),
+        h('td', null, subject, args),
         timeCell(g.requestedAt),
         timeCell(g.resolvedAt),
         h('td', { class: 'num' }, formatDuration(g.waitMs)),

@@ -17,7 +17,8 @@ import { asArray, asNumber, asObject, asString, member, parseBundleTime } from '
  *   cacheReadInputTokens: number, cacheWriteInputTokens: number, reasoningOutputTokens: number,
  *   durationMs: number,
  *   cost: Map<string, number>, responseModels: string[], vocabularies: string[] }} ModelTotals
- * @typedef {{ policy: string | null, artifactKey: string | null, artifactVersion: number | null }} GateRequest
+ * @typedef {{ policy: string | null, artifactKey: string | null, artifactVersion: number | null,
+ *   toolName: string | null, toolCallId: string | null, toolArgumentsSha256: string | null }} GateRequest
  */
 
 /**
@@ -123,6 +124,9 @@ export function gateRequests(events) {
       policy: asString(member(e, 'policy')),
       artifactKey: asString(member(subject, 'artifactKey')),
       artifactVersion: asNumber(member(subject, 'artifactVersion')),
+      toolName: asString(member(member(subject, 'tool'), 'name')),
+      toolCallId: asString(member(member(subject, 'tool'), 'callId')),
+      toolArgumentsSha256: asString(member(member(subject, 'tool'), 'argumentsSha256')),
     });
   }
   return requests;

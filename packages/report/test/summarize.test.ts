@@ -85,15 +85,45 @@ describe('summarizeGates and summarizeModels (in the page)', () => {
 
   it('reads what each gate was asked to approve from its first request', () => {
     const requests = gateRequests(demoLikeBundle().events);
+    const noTool = { toolName: null, toolCallId: null, toolArgumentsSha256: null };
     expect(requests.get('editor-approval')).toEqual({
       policy: 'one-editor',
       artifactKey: 'draft.md',
       artifactVersion: 1,
+      ...noTool,
     });
     expect(requests.get('legal-sign-off')).toEqual({
       policy: 'legal',
       artifactKey: 'draft.md',
       artifactVersion: 2,
+      ...noTool,
+    });
+    const tool = sealBundle(
+      foldRun([
+        span('bb'.repeat(16), {
+          spanId: '00000000000000b1',
+          name: 'run',
+          startMs: 0,
+          endMs: 10,
+          attributes: { 'workbench.run.id': 'r' },
+          events: [
+            event('workbench.gate.requested', 1, {
+              'workbench.gate.id': 'tool-approval:a1',
+              'workbench.gate.subject.tool.name': 'send_email',
+              'workbench.gate.subject.tool.call_id': 'call_1',
+              'workbench.gate.subject.tool.arguments.sha256': 'cd'.repeat(32),
+            }),
+          ],
+        }),
+      ]),
+    );
+    expect(gateRequests(tool.events).get('tool-approval:a1')).toEqual({
+      policy: null,
+      artifactKey: null,
+      artifactVersion: null,
+      toolName: 'send_email',
+      toolCallId: 'call_1',
+      toolArgumentsSha256: 'cd'.repeat(32),
     });
   });
 

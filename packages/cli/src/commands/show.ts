@@ -5,6 +5,7 @@ import {
   summarizeBundle,
   type BundleEvent,
   type ContentRef,
+  type GateRequestedEvent,
   type GateSummary,
   type ModelIoReceipt,
   type Redaction,
@@ -374,6 +375,20 @@ function offset(time: string | null, t0: bigint | null): string {
   return `${s >= 0 ? '+' : ''}${s.toFixed(3)}s`.padStart(10);
 }
 
+/** ` on draft.md v1`, ` on tool send_email [call_1] args sha256 3f9a1c2b7d4e…`, both, or nothing. */
+function gateSubject(e: GateRequestedEvent): string {
+  const s = e.subject;
+  if (s === null) return '';
+  const on: string[] = [];
+  if (s.artifactKey !== null || s.artifactVersion !== null)
+    on.push(`${s.artifactKey ?? '?'} v${s.artifactVersion ?? '?'}`);
+  if (s.tool !== undefined)
+    on.push(
+      `tool ${s.tool.name ?? '?'}${s.tool.callId !== null ? ` [${s.tool.callId}]` : ''}${s.tool.argumentsSha256 !== null ? ` args sha256 ${s.tool.argumentsSha256.slice(0, 12)}…` : ''}`,
+    );
+  return on.length > 0 ? ` on ${on.join(' and ')}` : '';
+}
+
 function describe(e: BundleEvent, bundle: RunBundle): string {
   switch (e.type) {
     case 'workflow_snapshot':
@@ -387,7 +402,7 @@ function describe(e: BundleEvent, bundle: RunBundle): string {
       return `${'  '.repeat(depth)}■ step ${e.stepId ?? '?'} ended ${e.status.code}`;
     }
     case 'human_gate_requested':
-      return `    gate ${e.gateId ?? '?'} requested${e.policy ? ` (policy ${e.policy})` : ''}${e.subject ? ` on ${e.subject.artifactKey ?? '?'} v${e.subject.artifactVersion ?? '?'}` : ''}`;
+      return `    gate ${e.gateId ?? '?'} requested${e.policy ? ` (policy ${e.policy})` : ''}${gateSubject(e)}`;
     case 'human_gate_resolved':
       return `    gate ${e.gateId ?? '?'} ${e.decision ?? '?'} by ${e.actor ?? '?'}${e.reason ? `: ${e.reason}` : ''}`;
     case 'model_io':
