@@ -29,6 +29,7 @@ import type { FieldReader } from './vocabularies/vocabulary.js';
 import { oneReceiptPerCall, type ModelCallSpan } from './one-receipt-per-call.js';
 import { modalityUsages } from './modality-usage.js';
 import type { AttributeValue, Attributes, SpanRecord } from './span-record.js';
+import { attachLogEvents, type LogEventRecord } from './log-event-record.js';
 import { isValidSpanId, isValidTraceId } from './span-record.js';
 import {
   BUNDLE_SCHEMA_VERSION,
@@ -54,6 +55,12 @@ export interface FoldOptions {
    * the bundle then says `complete: false`. Default false.
    */
   truncated?: boolean;
+  /**
+   * Events recorded as log records (OTEP 4430), which {@link attachLogEvents} makes events of
+   * their spans before anything else is read. Those whose span is not among the spans are flagged
+   * (`log_event_without_span`), never made into a step. Default none.
+   */
+  logEvents?: Iterable<LogEventRecord>;
 }
 
 /**
@@ -126,6 +133,21 @@ function otherSteps(byId: ReadonlyMap<string, SpanRecord>): Map<string, StepRead
 export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}): UnsealedRunBundle {
   const diags = new Diagnostics();
   const times = new MicrosFormatter();
+  if (options.logEvents !== undefined) {
+    const attached = attachLogEvents(spans, options.logEvents);
+    spans = attached.spans;
+    for (const e of attached.unattached) {
+      diags.add(
+        'log_event_without_span',
+        `log-record events name span ${JSON.stringify(e.spanId)} of trace ${JSON.stringify(e.traceId)}, which never arrived; kept out of the fold`,
+        null,
+        cutUtf8(
+          (e.name as unknown as { toWellFormed(): string }).toWellFormed(),
+          sc.INLINE_LIMIT_BYTES,
+        ),
+      );
+    }
+  }
   const { spans: unique, disputes: allDisputes } = dedupe(spans, diags);
   const traceId = chooseTrace(unique, diags);
   const disputes = allDisputes

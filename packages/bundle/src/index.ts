@@ -43,6 +43,11 @@ export type {
 } from './types.js';
 export { BUNDLE_SCHEMA_VERSION } from './types.js';
 export { canonicalize } from './canonicalize.js';
+export {
+  attachLogEvents,
+  type AttachedLogEvents,
+  type LogEventRecord,
+} from './log-event-record.js';
 export { foldRun, isRunTrace, MAX_UNKNOWN_EVENTS, type FoldOptions } from './fold.js';
 export { computeIntegrity, sealBundle, serializeBundle } from './integrity.js';
 export { integrityView } from './integrity-view.js';
