@@ -86,7 +86,11 @@ describe('gates-ai-sdk', () => {
       const ask = run.startStep('ask', { kind: 'llm' });
       const messages: ModelMessage[] = [{ role: 'user', content: 'Tell ops the build is green.' }];
       const first = await generateText({ model, tools, messages });
-      const ids = recordToolApprovalRequests(ask, first, { policy: 'ops-approves-email' });
+      const askedAt = new Date();
+      const ids = recordToolApprovalRequests(ask, first, {
+        policy: 'ops-approves-email',
+        time: askedAt,
+      });
       ask.end();
       const request = first.content.find((p) => p.type === 'tool-approval-request');
       expect(request).toBeDefined();
@@ -99,7 +103,9 @@ describe('gates-ai-sdk', () => {
       // Resume from the saved text: the app answers, and the SDK runs (or skips) the tool.
       const resume = run.startStep('resume', { kind: 'human' });
       const restored = JSON.parse(saved) as ModelMessage[];
+      const decidedAt = new Date();
       const answer = respondToToolApproval(resume, {
+        time: decidedAt,
         approvalId: request!.approvalId,
         approved,
         actor: 'ops@example.com',
@@ -138,7 +144,10 @@ describe('gates-ai-sdk', () => {
         reason: approved ? 'Recipient checked.' : 'Not to ops.',
         stepId: 'resume',
       });
-      expect(requested[0]!.time! < resolved[0]!.time!).toBe(true);
+      // The times the app gave, in order (to the microsecond, as a bundle holds them).
+      expect(requested[0]!.time).toBe(askedAt.toISOString().replace('Z', '000Z'));
+      expect(resolved[0]!.time).toBe(decidedAt.toISOString().replace('Z', '000Z'));
+      expect(requested[0]!.time! <= resolved[0]!.time!).toBe(true);
       // Capture is off: the arguments' text is nowhere in the bundle.
       expect(JSON.stringify(inProcess)).not.toContain('The build is green.');
       expect(inProcess.diagnostics.filter((d) => d.code.includes('gate'))).toEqual([]);

@@ -106,8 +106,12 @@ describe('gates-openai-agents', () => {
       // The run pauses on the tool that needs approval.
       const ask = wbRun.startStep('ask', { kind: 'agent' });
       const first = await run(agent, 'Refund order A-17.');
+      const askedAt = new Date();
       expect(first.interruptions).toHaveLength(1);
-      const ids = recordInterruptions(ask, first, { policy: 'ops-approves-refunds' });
+      const ids = recordInterruptions(ask, first, {
+        policy: 'ops-approves-refunds',
+        time: askedAt,
+      });
       ask.end();
       expect(ids).toEqual(['tool-approval:call_refund_1']);
       expect(interruptionGateId(first.interruptions[0]!)).toBe('tool-approval:call_refund_1');
@@ -118,13 +122,16 @@ describe('gates-openai-agents', () => {
       const decide = wbRun.startStep('decide', { kind: 'human' });
       const state = await RunState.fromString(agent, saved);
       const [item] = state.getInterruptions();
+      const decidedAt = new Date();
       if (approved) {
         approveToolCall(decide, state, item!, {
+          time: decidedAt,
           actor: 'ops@example.com',
           reason: 'Order checked.',
         });
       } else {
         rejectToolCall(decide, state, item!, {
+          time: decidedAt,
           actor: 'ops@example.com',
           reason: 'Already refunded.',
           message: 'The refund was refused.',
@@ -163,7 +170,10 @@ describe('gates-openai-agents', () => {
         reason: approved ? 'Order checked.' : 'Already refunded.',
         stepId: 'decide',
       });
-      expect(requested[0]!.time! < resolved[0]!.time!).toBe(true);
+      // The times the app gave, in order (to the microsecond, as a bundle holds them).
+      expect(requested[0]!.time).toBe(askedAt.toISOString().replace('Z', '000Z'));
+      expect(resolved[0]!.time).toBe(decidedAt.toISOString().replace('Z', '000Z'));
+      expect(requested[0]!.time! <= resolved[0]!.time!).toBe(true);
       expect(JSON.stringify(inProcess)).not.toContain('A-17');
       expect(inProcess.diagnostics.filter((d) => d.code.includes('gate'))).toEqual([]);
     });
