@@ -8,6 +8,9 @@ export { MAX_DEFINITION_PARTS } from './workflow-snapshot-attributes.js';
 export type {
   ArtifactInput,
   ArtifactRef,
+  EventLogRecord,
+  EventLogger,
+  EventLoggerProvider,
   EventTime,
   GateRequest,
   GateResolution,

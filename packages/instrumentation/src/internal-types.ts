@@ -1,7 +1,7 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { ArtifactStore } from './artifact-store.js';
 import type { Reporter } from './reporter.js';
-import type { ModelPricer } from './types.js';
+import type { EventLogger, ModelPricer } from './types.js';
 
 /** Options after merging code options, the environment and the defaults. Never exported. */
 export interface ResolvedConfig {
@@ -12,6 +12,8 @@ export interface ResolvedConfig {
   readonly artifactCacheMaxBytes: number;
   readonly generateRunId: () => string;
   readonly price: ModelPricer | null;
+  /** Where workbench events go as log records; null: as span events. */
+  readonly eventLogger: EventLogger | null;
 }
 
 /** What a run and all its steps share. Released when the run ends. */

@@ -4,7 +4,7 @@ import { generateRunId } from './generate-run-id.js';
 import { INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from './instrumentation-scope.js';
 import type { ResolvedConfig } from './internal-types.js';
 import type { Reporter } from './reporter.js';
-import type { WorkbenchOptions } from './types.js';
+import type { EventLogger, WorkbenchOptions } from './types.js';
 import { WorkbenchConfigError } from './workbench-config-error.js';
 
 /** The defaults documented on {@link WorkbenchOptions}. */
@@ -14,7 +14,10 @@ const DEFAULTS = {
   artifactDiffMaxBytes: 64 * 1024,
   artifactCacheMaxBytes: 4 * 1024 * 1024,
   generateRunId: () => generateRunId(),
-} satisfies Required<Omit<WorkbenchOptions, 'tracer' | 'tracerProvider' | 'price'>>;
+  events: 'span',
+} satisfies Required<
+  Omit<WorkbenchOptions, 'tracer' | 'tracerProvider' | 'price' | 'logger' | 'loggerProvider'>
+>;
 
 /** The environment as far as this package reads it. */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -58,7 +61,32 @@ export function resolveConfig(
     artifactCacheMaxBytes: merged.artifactCacheMaxBytes,
     generateRunId: merged.generateRunId,
     price: given.price ?? null,
+    eventLogger: resolveEventLogger(given, merged.events),
   };
+}
+
+function resolveEventLogger(options: WorkbenchOptions, events: unknown): EventLogger | null {
+  if (events !== 'span' && events !== 'log') {
+    throw new WorkbenchConfigError(
+      'events',
+      `events must be "span" or "log", got ${quote(events)}`,
+    );
+  }
+  if (events === 'span') return null;
+  if (options.logger !== undefined) {
+    if (typeof options.logger?.emit !== 'function') {
+      throw new WorkbenchConfigError('logger', `logger has no emit(): ${quote(options.logger)}`);
+    }
+    return options.logger;
+  }
+  const provider = options.loggerProvider;
+  if (typeof provider?.getLogger !== 'function') {
+    throw new WorkbenchConfigError(
+      'loggerProvider',
+      `events: "log" needs a loggerProvider (or a logger) with getLogger(), got ${quote(provider)}`,
+    );
+  }
+  return provider.getLogger(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION);
 }
 
 function resolveTracer(options: WorkbenchOptions): ResolvedConfig['tracer'] {

@@ -1,4 +1,4 @@
-import type { Attributes, HrTime, Tracer, TracerProvider } from '@opentelemetry/api';
+import type { Attributes, Context, HrTime, Tracer, TracerProvider } from '@opentelemetry/api';
 import type { GateDecision } from '@llm-workbench/semconv';
 
 /**
@@ -60,6 +60,64 @@ export interface WorkbenchOptions {
    * @default none: only costs the caller gives are recorded
    */
   price?: ModelPricer;
+  /**
+   * How workbench events (gates, model calls, artifacts, the workflow snapshot) are recorded:
+   * `'span'` as span events, or `'log'` as Logs API records with an `eventName`, correlated to
+   * the span that is recording them (OTEP 4430, which deprecates the Span Event API). With
+   * `'log'`, give `loggerProvider` (or `logger`) and export its records beside the spans: the
+   * bundle folds them back into their spans, to the same `integrity.sha256`. Span events stay the
+   * default because trace backends such as Jaeger and Tempo keep only traces.
+   * @default 'span'
+   */
+  events?: 'span' | 'log';
+  /**
+   * The logger to emit event records on, with `events: 'log'`. Takes precedence over
+   * `loggerProvider`.
+   * @default a logger named `@llm-workbench/instrumentation` from `loggerProvider`
+   */
+  logger?: EventLogger;
+  /**
+   * The provider to get a logger from, with `events: 'log'`: an `@opentelemetry/sdk-logs`
+   * `LoggerProvider` (or the one `logs.getLoggerProvider()` of `@opentelemetry/api-logs` returns
+   * once you set it global). Required with `events: 'log'` when no `logger` is given.
+   * @default none
+   */
+  loggerProvider?: EventLoggerProvider;
+}
+
+/**
+ * The one record shape {@link EventLogger} is given: a subset of `@opentelemetry/api-logs`'
+ * `LogRecord`, so that a Logs API logger fits without this package importing the Logs API.
+ *
+ * @example
+ * const record: EventLogRecord = { eventName: 'workbench.artifact', attributes: {}, context: context.active() };
+ */
+export interface EventLogRecord {
+  eventName: string;
+  timestamp?: HrTime | Date;
+  attributes: Attributes;
+  context: Context;
+}
+
+/**
+ * What `events: 'log'` needs of a Logs API `Logger` (`@opentelemetry/api-logs` 0.223.x on OTel
+ * JS 2.x; the Logs API of `@opentelemetry/api` 1.10 on 3.x).
+ *
+ * @example
+ * const logger: EventLogger = loggerProvider.getLogger('my-app');
+ */
+export interface EventLogger {
+  emit(record: EventLogRecord): void;
+}
+
+/**
+ * What `events: 'log'` needs of a Logs API `LoggerProvider`.
+ *
+ * @example
+ * const provider: EventLoggerProvider = new LoggerProvider({ processors: [processor] });
+ */
+export interface EventLoggerProvider {
+  getLogger(name: string, version?: string): EventLogger;
 }
 
 /**

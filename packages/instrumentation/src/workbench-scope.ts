@@ -30,6 +30,7 @@ import {
   INLINE_LIMIT_BYTES,
 } from '@llm-workbench/semconv';
 import { AttributeBuilder } from './attribute-builder.js';
+import { emitEvent } from './emit-event.js';
 import { extraAttributes } from './extra-attributes.js';
 import { inScope } from './in-scope.js';
 import type { RunState } from './internal-types.js';
@@ -429,7 +430,7 @@ export abstract class WorkbenchScope {
       this._state.reporter.warn('event_after_end', `${name}: the span has ended; not recorded`);
       return;
     }
-    this.span.addEvent(name, b.attributes, hrTime);
+    emitEvent(this._state.config, this._state.reporter, this.span, name, b.attributes, hrTime);
   }
 
   private _reportIssues(what: string, issues: readonly string[]): void {

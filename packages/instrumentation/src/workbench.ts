@@ -1,6 +1,7 @@
 import { context, diag, type DiagLogger } from '@opentelemetry/api';
 import { ATTR_RUN_ID, ATTR_RUN_NAME, EVENT_WORKFLOW_SNAPSHOT } from '@llm-workbench/semconv';
 import { ArtifactStore } from './artifact-store.js';
+import { emitEvent } from './emit-event.js';
 import { extraAttributes } from './extra-attributes.js';
 import { generateRunId } from './generate-run-id.js';
 import { inScope } from './in-scope.js';
@@ -97,7 +98,10 @@ export class Workbench {
         this._reporter,
       );
       if (options.workflow !== undefined && span.isRecording()) {
-        span.addEvent(
+        emitEvent(
+          this._config,
+          this._reporter,
+          span,
           EVENT_WORKFLOW_SNAPSHOT,
           workflowSnapshotAttributes(options.workflow, this._reporter),
           startTime,
