@@ -1,11 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sealBundle, serializeBundle, type RunBundle } from '@llm-workbench/bundle';
+import { foldRun, sealBundle, serializeBundle, type RunBundle } from '@llm-workbench/bundle';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimateCosts, GENAI_PRICES_VERSION } from '@llm-workbench/pricing';
 import { renderReport } from '../src/index.js';
 import { demoBundleText } from './fixtures/demo-bundle.js';
+import { event, span } from './fixtures/spans.js';
 import { demoLikeBundleText } from './fixtures/demo-like-bundle.js';
 import { largeBundleText } from './fixtures/large-bundle.js';
 import { pricedBundleText } from './fixtures/priced-bundle.js';
@@ -67,6 +68,51 @@ describe.skipIf(SKIP_BROWSER_TESTS)(`the report in Chromium (${CHROMIUM_PATH})`,
       await page.screenshot({ path: join(OUTPUT_DIR, 'demo.png'), fullPage: true });
       expect(r.errors).toEqual([]);
       expect(r.blocked).toEqual([]);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it("shows a tool approval's subject in the gates table: the tool, its call id, the arguments' hash", async () => {
+    const bundle = sealBundle(
+      foldRun([
+        span('cc'.repeat(16), {
+          spanId: '00000000000000c1',
+          name: 'run',
+          startMs: 0,
+          endMs: 10_000,
+          attributes: { 'workbench.run.id': 'tool-gate' },
+          events: [
+            event('workbench.gate.requested', 100, {
+              'workbench.gate.id': 'tool-approval:a1',
+              'workbench.gate.subject.tool.name': 'send_email',
+              'workbench.gate.subject.tool.call_id': 'call_1',
+              'workbench.gate.subject.tool.arguments.sha256': 'cd'.repeat(32),
+            }),
+            event('workbench.gate.resolved', 5_000, {
+              'workbench.gate.id': 'tool-approval:a1',
+              'workbench.gate.decision': 'rejected',
+              'workbench.gate.actor': 'ops@example.com',
+            }),
+          ],
+        }),
+      ]),
+    );
+    const r = await openReport(
+      browser,
+      renderReport(serializeBundle(bundle), { source: 'tool.json' }),
+    );
+    try {
+      const row = await r.page.locator('#gates tbody tr').first().innerText();
+      expect(row).toContain('tool send_email [call_1]');
+      expect(row).toContain(`args sha256 ${'cd'.repeat(6)}…`);
+      expect(row).toContain('rejected');
+      expect(row).toContain('ops@example.com');
+      const title = await r.page
+        .locator('#gates tbody tr .cell-sub[title]')
+        .last()
+        .getAttribute('title');
+      expect(title).toBe('cd'.repeat(32));
     } finally {
       await r.close();
     }
