@@ -59,7 +59,8 @@ for line in "${lines[@]}"; do
   results=$work/results-$line
   mkdir -p "$project" "$results"
   cp "$here/$line/package.json" "$here/$line/package-lock.json" "$project/"
-  cp "$here/smoke/installed-packages.test.mjs" "$project/"
+  cp "$here/smoke/installed-packages.test.mjs" "$here/smoke/tsconfig.json" "$project/"
+  cp "$here/smoke/typecheck-$line.ts" "$project/typecheck.ts"
   path=$PATH otel_line=2
   if [ "$line" = node22 ]; then path=$node22_bin:$PATH otel_line=3; fi
   log=$logs/$line.log
@@ -80,6 +81,9 @@ for line in "${lines[@]}"; do
     OTEL_LINE=$otel_line RESULTS_DIR=$results node --test --test-reporter=spec \
       --test-reporter-destination=stdout --test-reporter=tap \
       --test-reporter-destination="$results/tap.txt" installed-packages.test.mjs
+    # A user's TypeScript against the SDK's own types: our processor and exporter fit its slots.
+    node "$repo/node_modules/typescript/bin/tsc" -p tsconfig.json
+    echo "typecheck-$line.ts: tsc passed"
   ) >>"$log" 2>&1 || ok=0
   pass=$(sed -n 's/^# pass //p' "$results/tap.txt" 2>/dev/null || true)
   fail=$(sed -n 's/^# fail //p' "$results/tap.txt" 2>/dev/null || true)

@@ -1,0 +1,27 @@
+// Type-checked (tsc --noEmit, strict) in the Node 20 project against OpenTelemetry JS 2.x's own
+// types, as a user's TypeScript would see our packages: the processor and exporter fit the SDK's
+// SpanProcessor and SpanExporter slots, and the instrumentation takes the SDK's provider.
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { Workbench } from '@llm-workbench/instrumentation';
+import {
+  FileBundleSink,
+  RunBundleSpanExporter,
+  RunBundleSpanProcessor,
+  spanRecordFromReadableSpan,
+} from '@llm-workbench/processor';
+
+const sink = new FileBundleSink({ directory: './bundles' });
+const processor: SpanProcessor = new RunBundleSpanProcessor({ sink });
+const exporter: SpanExporter = new RunBundleSpanExporter({ sink });
+const provider = new BasicTracerProvider({
+  spanProcessors: [processor, new SimpleSpanProcessor(exporter), new BatchSpanProcessor(exporter)],
+});
+new Workbench({ tracerProvider: provider });
+export const record = (span: ReadableSpan): string => spanRecordFromReadableSpan(span).spanId;
