@@ -86,6 +86,7 @@ export class BundlePipeline {
     droppedSpans: 0,
     droppedTraces: 0,
     lateSpans: 0,
+    droppedLogEvents: 0,
     sinkErrors: 0,
     foldErrors: 0,
   };

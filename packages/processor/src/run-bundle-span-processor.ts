@@ -1,5 +1,5 @@
-import type { Context } from '@opentelemetry/api';
-import type { ReadableSpan, SpanProcessor, StartedSpan } from './sdk-types.js';
+import type { Context, HrTime } from '@opentelemetry/api';
+import type { ReadableSpan, SpanProcessor, StartedSpan, TimedEvent } from './sdk-types.js';
 import {
   BundlePipeline,
   resolveFoldingOptions,
@@ -66,7 +66,15 @@ export class RunBundleSpanProcessor implements SpanProcessor {
       const traceId = span.spanContext().traceId;
       const entry = this.buffer.entryFor(traceId, performance.now(), false);
       if (!entry) return;
-      this.buffer.add(entry, span);
+      const spanId = span.spanContext().spanId;
+      const logs = entry.logEvents.get(spanId);
+      if (logs !== undefined) {
+        entry.logEvents.delete(spanId);
+        entry.logEventCount -= logs.length;
+        this.buffer.add(entry, withLogEvents(span, logs));
+      } else {
+        this.buffer.add(entry, span);
+      }
       entry.open--;
       entry.lastActivity = performance.now();
       const parent = span.parentSpanContext;
@@ -74,6 +82,31 @@ export class RunBundleSpanProcessor implements SpanProcessor {
       if (entry.rootSeen && entry.open <= 0) this.buffer.fold(traceId, entry, false);
     } catch (err) {
       this.pipeline.warnOnce('onEnd', `onEnd failed: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Takes a workbench event that came as a log record (from {@link RunBundleLogRecordProcessor}):
+   * kept until its span ends, then made an event of that span. Records of traces this processor
+   * does not hold (not started here, or already folded) are counted and dropped.
+   * @internal
+   */
+  acceptLogEvent(traceId: string, spanId: string, event: TimedEvent): void {
+    if (this.shutdownPromise) return;
+    try {
+      const entry = this.buffer.entries.get(traceId);
+      if (!entry) {
+        this.pipeline.stats.droppedLogEvents++;
+        this.pipeline.warnOnce(
+          'logWithoutTrace',
+          `a log-record event of trace ${traceId} came while no span of that trace was open here; dropped`,
+        );
+        return;
+      }
+      this.buffer.addLogEvent(entry, spanId, event);
+      entry.lastActivity = performance.now();
+    } catch (err) {
+      this.pipeline.warnOnce('onEmit', `onEmit failed: ${(err as Error).message}`);
     }
   }
 
@@ -94,6 +127,29 @@ export class RunBundleSpanProcessor implements SpanProcessor {
     })();
     return this.shutdownPromise;
   }
+}
+
+/**
+ * The span as if its log-record events had been span events: sorted by time (ties in emission
+ * order) and merged into its own events by time, a span event first where times tie: the order
+ * `attachLogEvents` of @llm-workbench/bundle gives, so every door folds the same bundle. Every
+ * other member is read through to the SDK's span.
+ */
+function withLogEvents(span: ReadableSpan, logs: readonly TimedEvent[]): ReadableSpan {
+  const sorted = [...logs].sort((a, b) => compareHrTime(a.time, b.time));
+  const merged: TimedEvent[] = [];
+  let j = 0;
+  for (const event of span.events) {
+    while (j < sorted.length && compareHrTime(sorted[j]!.time, event.time) < 0)
+      merged.push(sorted[j++]!);
+    merged.push(event);
+  }
+  while (j < sorted.length) merged.push(sorted[j++]!);
+  return Object.create(span, { events: { value: merged, enumerable: true } }) as ReadableSpan;
+}
+
+function compareHrTime(a: HrTime, b: HrTime): number {
+  return a[0] - b[0] || a[1] - b[1];
 }
 
 function isFinished(entry: TraceEntry): boolean {

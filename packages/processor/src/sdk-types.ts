@@ -62,3 +62,17 @@ export interface SpanExporter {
   shutdown(): Promise<void>;
   forceFlush?(): Promise<void>;
 }
+
+/** What the log processor reads of an SDK log record (`@opentelemetry/sdk-logs` 0.2xx). */
+export interface EmittedLogRecord {
+  readonly hrTime: HrTime;
+  readonly spanContext?: SpanContext | undefined;
+  readonly eventName?: string | undefined;
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+export interface LogRecordProcessor {
+  onEmit(logRecord: EmittedLogRecord, context?: Context): void;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}

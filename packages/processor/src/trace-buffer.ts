@@ -1,4 +1,4 @@
-import type { ReadableSpan } from './sdk-types.js';
+import type { ReadableSpan, TimedEvent } from './sdk-types.js';
 import type { BundlePipeline, ResolvedFoldingOptions } from './bundle-pipeline.js';
 
 /** What is known of one trace while its spans are buffered. */
@@ -12,6 +12,10 @@ export interface TraceEntry {
   truncated: boolean;
   /** `performance.now()` of the last span seen. */
   lastActivity: number;
+  /** Events that came as log records, by the id of their span, until that span ends. */
+  readonly logEvents: Map<string, TimedEvent[]>;
+  /** How many events `logEvents` holds, for the per-trace cap. */
+  logEventCount: number;
 }
 
 const RECENT_LIMIT = 10_000;
@@ -71,6 +75,8 @@ export class TraceBuffer {
       rootSeen: false,
       truncated: false,
       lastActivity: now,
+      logEvents: new Map(),
+      logEventCount: 0,
     };
     this.entries.set(traceId, entry);
     this.startSweeper();
@@ -91,9 +97,37 @@ export class TraceBuffer {
     entry.spans.push(span);
   }
 
+  /**
+   * Keeps an event that came as a log record until its span ends, within the per-trace cap (the
+   * same as for spans: a log record costs about what a span event does).
+   */
+  addLogEvent(entry: TraceEntry, spanId: string, event: TimedEvent): void {
+    if (entry.logEventCount >= this.options.maxSpansPerTrace) {
+      this.pipeline.stats.droppedLogEvents++;
+      this.pipeline.warnOnce(
+        'maxLogEvents',
+        `a trace has more than maxSpansPerTrace (${this.options.maxSpansPerTrace}) log-record events; further ones are dropped`,
+      );
+      return;
+    }
+    entry.logEventCount++;
+    const list = entry.logEvents.get(spanId);
+    if (list === undefined) entry.logEvents.set(spanId, [event]);
+    else list.push(event);
+  }
+
   /** Hands a trace to the pipeline and forgets it. */
   fold(traceId: string, entry: TraceEntry, truncated: boolean): void {
     this.entries.delete(traceId);
+    if (entry.logEvents.size > 0) {
+      // Their span never ended here: no span to make them events of, and never a made-up one.
+      for (const events of entry.logEvents.values())
+        this.pipeline.stats.droppedLogEvents += events.length;
+      this.pipeline.warnOnce(
+        'orphanLogEvents',
+        'log-record events whose span never ended were dropped (counted in droppedLogEvents)',
+      );
+    }
     this.remember(this.recent, traceId);
     this.pipeline.submit(entry.spans, truncated || entry.truncated);
     if (this.entries.size === 0) this.stopSweeper();

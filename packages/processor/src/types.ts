@@ -48,6 +48,8 @@ export interface BundleFoldingStats {
   droppedSpans: number;
   droppedTraces: number;
   lateSpans: number;
+  /** Events that came as log records and were dropped: their span never ended here, or over the cap. */
+  droppedLogEvents: number;
   sinkErrors: number;
   foldErrors: number;
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { context, trace, type Tracer } from '@opentelemetry/api';
+import { context, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import * as sc from '@llm-workbench/semconv';
 
 /** A fresh temporary folder. */
@@ -32,13 +32,23 @@ export async function waitFor<T>(
  * the SDK's clock ticks in milliseconds, and steps starting in the same one would be ordered by
  * their random span ids.
  */
-export function recordRawRun(tracer: Tracer, runId = 'run-1'): string {
-  const base = Date.now() - 1000;
+/** How a raw run records an event: `span.addEvent` unless a test records them otherwise. */
+export type EmitEvent = (span: Span, name: string, attributes: Attributes, time: number) => void;
+
+const addEvent: EmitEvent = (span, name, attributes, time) => span.addEvent(name, attributes, time);
+
+export function recordRawRun(
+  tracer: Tracer,
+  runId = 'run-1',
+  emit: EmitEvent = addEvent,
+  base = Date.now() - 1000,
+): string {
   const run = tracer.startSpan('run newsletter', {
     attributes: { [sc.ATTR_RUN_ID]: runId, [sc.ATTR_RUN_NAME]: 'newsletter' },
     startTime: base,
   });
-  run.addEvent(
+  emit(
+    run,
     sc.EVENT_WORKFLOW_SNAPSHOT,
     {
       [sc.ATTR_WORKFLOW_ID]: 'newsletter',
@@ -56,7 +66,8 @@ export function recordRawRun(tracer: Tracer, runId = 'run-1'): string {
     { attributes: { [sc.ATTR_STEP_ID]: 'draft', [sc.ATTR_STEP_KIND]: 'llm' }, startTime: base + 1 },
     ctx,
   );
-  draft.addEvent(
+  emit(
+    draft,
     sc.EVENT_MODEL_IO,
     {
       [sc.ATTR_GEN_AI_OPERATION_NAME]: 'chat',
@@ -70,7 +81,8 @@ export function recordRawRun(tracer: Tracer, runId = 'run-1'): string {
     },
     base + 2,
   );
-  draft.addEvent(
+  emit(
+    draft,
     sc.EVENT_ARTIFACT,
     {
       [sc.ATTR_ARTIFACT_KEY]: 'draft.md',
@@ -105,8 +117,9 @@ export function recordRawRun(tracer: Tracer, runId = 'run-1'): string {
     },
     ctx,
   );
-  review.addEvent(sc.EVENT_GATE_REQUESTED, { [sc.ATTR_GATE_ID]: 'review' }, base + 4);
-  review.addEvent(
+  emit(review, sc.EVENT_GATE_REQUESTED, { [sc.ATTR_GATE_ID]: 'review' }, base + 4);
+  emit(
+    review,
     sc.EVENT_GATE_RESOLVED,
     {
       [sc.ATTR_GATE_ID]: 'review',
