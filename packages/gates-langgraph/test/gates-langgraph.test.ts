@@ -149,6 +149,55 @@ describe('gates-langgraph', () => {
     expect(resolved).toEqual([]);
   });
 
+  it('resumes several interrupts at once with one Command, each gate resolved by its own answer', async () => {
+    const checkpointer = new MemorySaver();
+    const config = { configurable: { thread_id: 'two' } };
+    const Two = Annotation.Root({
+      done: Annotation<string[]>({ reducer: (a, b) => [...a, ...b], default: () => [] }),
+    });
+    const node = (name: string) => () => {
+      const answer = interrupt<{ name: string; args: object }, { approved: boolean }>({
+        name,
+        args: { target: name },
+      });
+      return { done: [`${name}:${String(answer.approved)}`] };
+    };
+    const graph = new StateGraph(Two)
+      .addNode('a', node('deploy_a'))
+      .addNode('b', node('deploy_b'))
+      .addEdge(START, 'a')
+      .addEdge(START, 'b')
+      .addEdge('a', END)
+      .addEdge('b', END)
+      .compile({ checkpointer });
+    const wb = paths.workbench();
+    const run = wb.startRun({ name: 'two', runId: 'langgraph-two' });
+    const traceId = run.span.spanContext().traceId;
+    const first = await graph.invoke({ done: [] }, config);
+    const pending = isInterrupted<{ name: string }>(first) ? first[INTERRUPT] : [];
+    expect(pending).toHaveLength(2);
+    const ids = recordInterrupts(run, first, { time: Date.UTC(2026, 0, 1) });
+    const answers = pending.map((i) => ({
+      interrupt: i,
+      resume: { approved: i.value?.name === 'deploy_a' },
+      decision: i.value?.name === 'deploy_a' ? ('approved' as const) : ('rejected' as const),
+      actor: 'ops@example.com',
+      time: Date.UTC(2026, 0, 2),
+    }));
+    const second = await graph.invoke(resumeInterrupts(run, answers), config);
+    run.end();
+    expect([...second.done].sort()).toEqual(['deploy_a:true', 'deploy_b:false']);
+    const { inProcess, receiver } = await paths.bundles(traceId);
+    expect(receiver.integrity.sha256).toBe(inProcess.integrity.sha256);
+    const { requested, resolved } = gates(inProcess);
+    expect(requested.map((r) => r.gateId).sort()).toEqual([...ids].sort());
+    const byGate = new Map(resolved.map((r) => [r.gateId, r.decision]));
+    for (const i of pending)
+      expect(byGate.get(interruptGateId(i)!)).toBe(
+        i.value?.name === 'deploy_a' ? 'approved' : 'rejected',
+      );
+  });
+
   it('never throws on input that holds no interrupts', () => {
     const wb = paths.workbench();
     const run = wb.startRun({ name: 'odd' });
