@@ -12,6 +12,7 @@ import { describe, it } from 'node:test';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { verifyBundle } from '@llm-workbench/bundle';
 import { Workbench } from '@llm-workbench/instrumentation';
@@ -199,34 +200,36 @@ describe(`installed packages on Node ${process.versions.node} with ${sdkPackage}
     }
   });
 
-  it('folds the same run sent by the OTLP/HTTP exporter to the receiver into the same bundle', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'wb-receiver-out-'));
-    const data = mkdtempSync(join(tmpdir(), 'wb-receiver-data-'));
-    const receiver = await startReceiver({ port: 0, outDir: out, dataDir: data, quietMs: 200 });
-    try {
-      const provider = new Provider({
-        resource: resource(),
-        idGenerator: new CountingIdGenerator(),
-        spanProcessors: [
-          batchProcessor(new OTLPTraceExporter({ url: `${receiver.url}/v1/traces` })),
-        ],
-      });
-      recordRun(provider);
-      await provider.shutdown();
-      const { text, bundle } = await poll(() => {
-        const files = readdirSync(out).filter(
-          (f) => f.endsWith('.json') && !f.endsWith('.dsse.json'),
-        );
-        return files.length > 0 ? onlyBundle(out) : undefined;
-      }, 'the receiver to write the bundle');
-      assert.equal(verifyBundle(text).ok, true);
-      writeFileSync(join(RESULTS_DIR, 'receiver.sha256'), bundle.integrity.sha256 + '\n');
-      const processorSha = readFileSync(join(RESULTS_DIR, 'processor.sha256'), 'utf8').trim();
-      assert.equal(bundle.integrity.sha256, processorSha);
-    } finally {
-      await receiver.close();
-    }
-  });
+  for (const [encoding, Exporter] of [
+    ['JSON', OTLPTraceExporter],
+    ['protobuf', OTLPProtoTraceExporter],
+  ]) {
+    it(`folds the same run sent by the OTLP/HTTP ${encoding} exporter to the receiver into the same bundle`, async () => {
+      const out = mkdtempSync(join(tmpdir(), 'wb-receiver-out-'));
+      const data = mkdtempSync(join(tmpdir(), 'wb-receiver-data-'));
+      const receiver = await startReceiver({ port: 0, outDir: out, dataDir: data, quietMs: 200 });
+      try {
+        const provider = new Provider({
+          resource: resource(),
+          idGenerator: new CountingIdGenerator(),
+          spanProcessors: [batchProcessor(new Exporter({ url: `${receiver.url}/v1/traces` }))],
+        });
+        recordRun(provider);
+        await provider.shutdown();
+        const { text, bundle } = await poll(() => {
+          const files = readdirSync(out).filter(
+            (f) => f.endsWith('.json') && !f.endsWith('.dsse.json'),
+          );
+          return files.length > 0 ? onlyBundle(out) : undefined;
+        }, 'the receiver to write the bundle');
+        assert.equal(verifyBundle(text).ok, true);
+        const processorSha = readFileSync(join(RESULTS_DIR, 'processor.sha256'), 'utf8').trim();
+        assert.equal(bundle.integrity.sha256, processorSha);
+      } finally {
+        await receiver.close();
+      }
+    });
+  }
 
   it('runs workbench demo with the SDK the project has, and verifies what it wrote', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wb-demo-'));
