@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { generateText, tool, type ModelMessage } from 'ai';
-import { MockLanguageModelV3 } from 'ai/test';
+import { generateText, streamText, tool, type ModelMessage } from 'ai';
+import { MockLanguageModelV3, simulateReadableStream } from 'ai/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { GateRequestedEvent, GateResolvedEvent, RunBundle } from '@llm-workbench/bundle';
@@ -153,6 +153,45 @@ describe('gates-ai-sdk', () => {
       expect(inProcess.diagnostics.filter((d) => d.code.includes('gate'))).toEqual([]);
     });
   }
+
+  it('records the approval requests of streamText from its awaited content', async () => {
+    const model = new MockLanguageModelV3({
+      doStream: {
+        stream: simulateReadableStream({
+          chunks: [
+            {
+              type: 'tool-call',
+              toolCallId: 'call_stream_1',
+              toolName: 'send_email',
+              input: JSON.stringify(ARGS),
+            },
+            { type: 'finish', finishReason: { unified: 'tool-calls', raw: 'tool_calls' }, usage },
+          ],
+        }),
+      },
+    });
+    const tools = {
+      send_email: tool({
+        inputSchema: z.object({ to: z.string(), body: z.string() }),
+        needsApproval: true,
+        execute: async () => 'sent',
+      }),
+    };
+    const wb = paths.workbench();
+    const run = wb.startRun({ name: 'stream', runId: 'ai-sdk-stream' });
+    const traceId = run.span.spanContext().traceId;
+    const result = streamText({ model, tools, prompt: 'Tell ops.' });
+    const ids = recordToolApprovalRequests(run, await result.content);
+    run.end();
+    expect(ids).toHaveLength(1);
+    const { inProcess, receiver } = await paths.bundles(traceId);
+    expect(receiver.integrity.sha256).toBe(inProcess.integrity.sha256);
+    expect(gates(inProcess).requested[0]?.subject?.tool).toEqual({
+      name: 'send_email',
+      callId: 'call_stream_1',
+      argumentsSha256: createHash('sha256').update(JSON.stringify(ARGS)).digest('hex'),
+    });
+  });
 
   it('records timed_out only when the app says so, and responses given as parts', async () => {
     const wb = paths.workbench();
