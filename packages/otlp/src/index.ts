@@ -1,13 +1,18 @@
 export type {
   DecodeIssue,
   DecodeIssueCode,
+  DecodeLogsResult,
   DecodeOptions,
   DecodeResult,
   ExportPartialSuccess,
   OtlpEncoding,
   RejectedSpan,
 } from './types.js';
-export { DEFAULT_MAX_SPANS_PER_TRACE, DEFAULT_MAX_VALUE_DEPTH } from './types.js';
+export {
+  DEFAULT_MAX_SPANS_PER_TRACE,
+  DEFAULT_MAX_VALUE_DEPTH,
+  WORKBENCH_EVENT_PREFIX,
+} from './types.js';
 export type {
   OtlpJsonAnyValue,
   OtlpJsonEvent,
@@ -15,14 +20,18 @@ export type {
   OtlpJsonSpan,
   OtlpJsonTraceRequest,
 } from './json/otlp-json-types.js';
-export { decodeOtlpJson, decodeOtlpJsonValue } from './json/decode-otlp-json.js';
+export {
+  decodeOtlpJson,
+  decodeOtlpJsonLogs,
+  decodeOtlpJsonValue,
+} from './json/decode-otlp-json.js';
 export { parseOtlpJson } from './json/parse-otlp-json.js';
 export {
   encodeExportResponseJson,
   encodeOtlpJson,
   encodeRpcStatusJson,
 } from './json/encode-otlp-json.js';
-export { decodeOtlpProtobuf } from './protobuf/decode-otlp-protobuf.js';
+export { decodeOtlpProtobuf, decodeOtlpProtobufLogs } from './protobuf/decode-otlp-protobuf.js';
 export {
   encodeExportResponseProtobuf,
   encodeOtlpProtobuf,

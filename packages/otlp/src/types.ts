@@ -1,4 +1,4 @@
-import type { SpanRecord } from '@llm-workbench/bundle';
+import type { LogEventRecord, SpanRecord } from '@llm-workbench/bundle';
 
 /** Why a span or a request was refused. Codes are stable; messages are for people. */
 export type DecodeIssueCode =
@@ -92,3 +92,23 @@ export interface ExportPartialSuccess {
   /** Why, for people; empty when all were accepted. */
   errorMessage: string;
 }
+
+/**
+ * The outcome of decoding one OTLP logs request (`ExportLogsServiceRequest` or `LogsData`): the
+ * workbench events it holds as log records, each with its span's ids, and the records refused.
+ * Records that are not workbench events (no `eventName` starting with `workbench.`, or no span
+ * context) are not ours: counted in `ignored`, neither kept nor refused.
+ */
+export type DecodeLogsResult =
+  | {
+      readonly ok: true;
+      readonly events: LogEventRecord[];
+      /** Refused records; `index` counts every log record of the request. */
+      readonly rejected: RejectedSpan[];
+      readonly ignored: number;
+      readonly replacedInvalidUtf8?: true;
+    }
+  | { readonly ok: false; readonly issues: readonly DecodeIssue[] };
+
+/** The prefix of the event names a logs decoder keeps: `EVENT_PREFIX` of @llm-workbench/semconv. */
+export const WORKBENCH_EVENT_PREFIX = 'workbench.';

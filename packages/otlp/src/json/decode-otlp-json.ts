@@ -3,6 +3,7 @@ import {
   attributesFrom,
   type AttributeValue,
   type Attributes,
+  type LogEventRecord,
   type SpanEventRecord,
   type SpanKindName,
   type SpanRecord,
@@ -22,8 +23,10 @@ import {
   DEFAULT_MAX_VALUE_DEPTH,
   type DecodeIssue,
   type DecodeOptions,
+  type DecodeLogsResult,
   type DecodeResult,
   type RejectedSpan,
+  WORKBENCH_EVENT_PREFIX,
 } from '../types.js';
 import { parseOtlpJson } from './parse-otlp-json.js';
 
@@ -103,8 +106,64 @@ export function decodeOtlpJsonValue(value: unknown, options: DecodeOptions = {})
   return { ok: true, spans: ctx.spans, rejected: ctx.rejected };
 }
 
+/**
+ * Decodes an OTLP/JSON `ExportLogsServiceRequest` (or `LogsData`) into the workbench events it
+ * holds as log records (OTEP 4430): each record with an `eventName` starting with `workbench.` and
+ * a trace and span id becomes a {@link LogEventRecord} of that span, at its `timeUnixNano` (its
+ * `observedTimeUnixNano` when that is unset). Reads what the trace decoder reads (hex or base64
+ * ids, exact 64-bit integers, every AnyValue, snake_case names); the body is not read. Records
+ * with bad ids, times or attributes are refused one by one; a body that is not JSON of the right
+ * shape fails as a whole.
+ *
+ * @example
+ * const result = decodeOtlpJsonLogs(body);
+ * if (result.ok) for (const e of result.events) console.log(e.name, e.spanId);
+ */
+export function decodeOtlpJsonLogs(
+  input: string | Uint8Array,
+  options: DecodeOptions = {},
+): DecodeLogsResult {
+  let text: string;
+  let replaced = false;
+  if (typeof input === 'string') {
+    text = input;
+  } else {
+    const bytes = Buffer.isBuffer(input)
+      ? input
+      : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    replaced = !isUtf8(bytes);
+    text = bytes.toString('utf8');
+  }
+  let value: unknown;
+  try {
+    value = parseOtlpJson(text);
+  } catch (err) {
+    return malformed('', `body is not JSON: ${(err as Error).message}`) as DecodeLogsResult;
+  }
+  if (!isObject(value)) return malformed('', 'body is not a JSON object') as DecodeLogsResult;
+  const ctx = new Context(options.maxValueDepth ?? DEFAULT_MAX_VALUE_DEPTH);
+  const resourceLogs = value['resourceLogs'] ?? value['resource_logs'];
+  if (resourceLogs !== undefined && resourceLogs !== null) {
+    if (!Array.isArray(resourceLogs))
+      return malformed('resourceLogs', 'resourceLogs is not an array') as DecodeLogsResult;
+    for (let i = 0; i < resourceLogs.length; i++) {
+      const failure = ctx.resourceLogs(resourceLogs[i], i);
+      if (failure !== null) return failure as DecodeLogsResult;
+    }
+  }
+  return {
+    ok: true,
+    events: ctx.logEvents,
+    rejected: ctx.rejected,
+    ignored: ctx.ignoredLogs,
+    ...(replaced ? { replacedInvalidUtf8: true as const } : {}),
+  };
+}
+
 class Context {
   readonly spans: SpanRecord[] = [];
+  readonly logEvents: LogEventRecord[] = [];
+  ignoredLogs = 0;
   readonly rejected: RejectedSpan[] = [];
   private index = 0;
 
@@ -158,6 +217,109 @@ class Context {
       }
     }
     return null;
+  }
+
+  resourceLogs(rl: unknown, i: number): DecodeResult | null {
+    const path = `resourceLogs[${i}]`;
+    if (!isObject(rl)) return malformed(path, 'not an object');
+    let resourceIssue: SpanIssue | null = null;
+    const res = rl['resource'];
+    if (isObject(res)) {
+      try {
+        // Read for its issues only: an event becomes part of a span, whose resource is its own.
+        this.attributes(res['attributes'], 0, 'resource.attributes');
+      } catch (err) {
+        if (!(err instanceof SpanIssue)) throw err;
+        resourceIssue = err;
+      }
+    }
+    const scopeLogs = rl['scopeLogs'] ?? rl['scope_logs'];
+    if (scopeLogs === undefined || scopeLogs === null) return null;
+    if (!Array.isArray(scopeLogs)) return malformed(`${path}.scopeLogs`, 'not an array');
+    for (let j = 0; j < scopeLogs.length; j++) {
+      const sl: unknown = scopeLogs[j];
+      const slPath = `${path}.scopeLogs[${j}]`;
+      if (!isObject(sl)) return malformed(slPath, 'not an object');
+      const records = sl['logRecords'] ?? sl['log_records'];
+      if (records === undefined || records === null) continue;
+      if (!Array.isArray(records)) return malformed(`${slPath}.logRecords`, 'not an array');
+      for (let k = 0; k < records.length; k++)
+        this.logRecord(records[k], resourceIssue, `${slPath}.logRecords[${k}]`);
+    }
+    return null;
+  }
+
+  private logRecord(value: unknown, resourceIssue: SpanIssue | null, path: string): void {
+    const index = this.index++;
+    if (!isObject(value)) {
+      this.rejected.push({
+        index,
+        traceId: null,
+        spanId: null,
+        issues: [{ code: 'malformed_span', path, message: 'log record is not an object' }],
+      });
+      return;
+    }
+    const name = value['eventName'] ?? value['event_name'];
+    const traceIdRaw = value['traceId'] ?? value['trace_id'];
+    const spanIdRaw = value['spanId'] ?? value['span_id'];
+    if (
+      typeof name !== 'string' ||
+      !name.startsWith(WORKBENCH_EVENT_PREFIX) ||
+      traceIdRaw === undefined ||
+      traceIdRaw === null ||
+      traceIdRaw === '' ||
+      spanIdRaw === undefined ||
+      spanIdRaw === null ||
+      spanIdRaw === ''
+    ) {
+      this.ignoredLogs++;
+      return;
+    }
+    const issues: DecodeIssue[] = [];
+    const fail = (code: DecodeIssue['code'], where: string, message: string): void => {
+      issues.push({ code, path: `${path}.${where}`, message });
+    };
+    if (resourceIssue !== null)
+      fail(resourceIssue.code, resourceIssue.where, resourceIssue.message);
+    const traceId = typeof traceIdRaw === 'string' ? idFromJson(traceIdRaw, 16) : null;
+    if (traceId === null || isZeroId(traceId))
+      fail(
+        'invalid_trace_id',
+        'traceId',
+        `trace id ${describe(traceIdRaw)} is not 16 bytes of hex or base64, or is all zeros`,
+      );
+    const spanId = typeof spanIdRaw === 'string' ? idFromJson(spanIdRaw, 8) : null;
+    if (spanId === null || isZeroId(spanId))
+      fail(
+        'invalid_span_id',
+        'spanId',
+        `span id ${describe(spanIdRaw)} is not 8 bytes of hex or base64, or is all zeros`,
+      );
+    const timeRaw = value['timeUnixNano'] ?? value['time_unix_nano'];
+    const observedRaw = value['observedTimeUnixNano'] ?? value['observed_time_unix_nano'];
+    let time = timeFromJson(timeRaw);
+    // Unset (absent or zero) time: the observed time stands in, as the Logs data model says.
+    if (typeof time !== 'bigint' && time.code === 'missing_time') time = timeFromJson(observedRaw);
+    if (typeof time !== 'bigint') fail(time.code, 'timeUnixNano', time.message);
+    let attributes = EMPTY_ATTRIBUTES;
+    try {
+      attributes = this.attributes(value['attributes'], 0, 'attributes');
+    } catch (err) {
+      if (!(err instanceof SpanIssue)) throw err;
+      fail(err.code, err.where, err.message);
+    }
+    if (issues.length > 0) {
+      this.rejected.push({ index, traceId: traceId ?? null, spanId: spanId ?? null, issues });
+      return;
+    }
+    this.logEvents.push({
+      traceId: traceId as string,
+      spanId: spanId as string,
+      name,
+      timeUnixNano: time as bigint,
+      attributes,
+    });
   }
 
   private span(

@@ -3,7 +3,7 @@
  * numbers; JSON.parse would round those above 2^53, so they are quoted in the text first.
  */
 const INT64_FIELD =
-  /(?<!\\)"(startTimeUnixNano|endTimeUnixNano|timeUnixNano|start_time_unix_nano|end_time_unix_nano|time_unix_nano|intValue|int_value)"(\s*:\s*)(-?\d[\d.eE+-]*)/g;
+  /(?<!\\)"(startTimeUnixNano|endTimeUnixNano|timeUnixNano|start_time_unix_nano|end_time_unix_nano|time_unix_nano|observedTimeUnixNano|observed_time_unix_nano|intValue|int_value)"(\s*:\s*)(-?\d[\d.eE+-]*)/g;
 
 /**
  * Parses OTLP JSON text like `JSON.parse`, except that 64-bit integer fields (times and

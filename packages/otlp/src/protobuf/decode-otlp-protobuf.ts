@@ -2,6 +2,7 @@ import {
   attributesFrom,
   type AttributeValue,
   type Attributes,
+  type LogEventRecord,
   type SpanEventRecord,
   type SpanRecord,
   type StatusCodeName,
@@ -11,8 +12,10 @@ import {
   DEFAULT_MAX_VALUE_DEPTH,
   type DecodeIssue,
   type DecodeOptions,
+  type DecodeLogsResult,
   type DecodeResult,
   type RejectedSpan,
+  WORKBENCH_EVENT_PREFIX,
 } from '../types.js';
 import { ProtoError, ProtoReader, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './proto-reader.js';
 
@@ -65,8 +68,56 @@ export function decodeOtlpProtobuf(input: Uint8Array, options: DecodeOptions = {
   };
 }
 
+/**
+ * Decodes an OTLP/protobuf `ExportLogsServiceRequest` (or `LogsData`) into the workbench events
+ * it holds as log records (OTEP 4430), as {@link decodeOtlpJsonLogs} does for JSON: a record with
+ * an `event_name` starting with `workbench.` and a trace and span id becomes an event of that
+ * span at its `time_unix_nano` (its `observed_time_unix_nano` when unset); the body is not read;
+ * other records are counted as ignored.
+ *
+ * @example
+ * const result = decodeOtlpProtobufLogs(new Uint8Array(body));
+ * if (result.ok) console.log(result.events.length, 'events');
+ */
+export function decodeOtlpProtobufLogs(
+  input: Uint8Array,
+  options: DecodeOptions = {},
+): DecodeLogsResult {
+  const buf = Buffer.isBuffer(input)
+    ? input
+    : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const reader = new ProtoReader(buf);
+  const ctx = new Context(reader, options.maxValueDepth ?? DEFAULT_MAX_VALUE_DEPTH);
+  try {
+    ctx.logsRequest(buf.length);
+  } catch (err) {
+    if (err instanceof ProtoError) {
+      return {
+        ok: false,
+        issues: [
+          {
+            code: 'malformed_request',
+            path: '',
+            message: `body is not an OTLP protobuf message: ${err.message}`,
+          },
+        ],
+      };
+    }
+    throw err;
+  }
+  return {
+    ok: true,
+    events: ctx.logEvents,
+    rejected: ctx.rejected,
+    ignored: ctx.ignoredLogs,
+    ...(reader.replacedInvalidUtf8 ? { replacedInvalidUtf8: true as const } : {}),
+  };
+}
+
 class Context {
   readonly spans: SpanRecord[] = [];
+  readonly logEvents: LogEventRecord[] = [];
+  ignoredLogs = 0;
   readonly rejected: RejectedSpan[] = [];
   private index = 0;
 
@@ -86,6 +137,140 @@ class Context {
         r.pos = e;
       } else r.skip(tag & 7, end);
     }
+  }
+
+  logsRequest(end: number): void {
+    const r = this.r;
+    let i = 0;
+    while (r.pos < end) {
+      const tag = r.uint32();
+      if (tag === ((1 << 3) | WIRE_LEN)) {
+        const e = r.delimited(end);
+        this.resourceLogs(e, i++);
+        r.pos = e;
+      } else r.skip(tag & 7, end);
+    }
+  }
+
+  private resourceLogs(end: number, i: number): void {
+    const r = this.r;
+    let resource: Range | null = null;
+    const scopeLogs: Range[] = [];
+    while (r.pos < end) {
+      const tag = r.uint32();
+      if ((tag & 7) === WIRE_LEN && (tag >>> 3 === 1 || tag >>> 3 === 2)) {
+        const e = r.delimited(end);
+        if (tag >>> 3 === 1) resource = [r.pos, e];
+        else scopeLogs.push([r.pos, e]);
+        r.pos = e;
+      } else r.skip(tag & 7, end);
+    }
+    let issue: SpanIssue | null = null;
+    if (resource !== null) {
+      r.pos = resource[0];
+      try {
+        // Read for its issues only: an event becomes part of a span, whose resource is its own.
+        this.resource(resource[1]);
+      } catch (err) {
+        if (!(err instanceof SpanIssue)) throw err;
+        issue = err;
+      }
+    }
+    for (let j = 0; j < scopeLogs.length; j++) {
+      const [start, e] = scopeLogs[j] as Range;
+      r.pos = start;
+      let k = 0;
+      while (r.pos < e) {
+        const tag = r.uint32();
+        if (tag === ((2 << 3) | WIRE_LEN)) {
+          const le = r.delimited(e);
+          this.logRecord(le, issue, `resourceLogs[${i}].scopeLogs[${j}].logRecords[${k++}]`);
+          r.pos = le;
+        } else r.skip(tag & 7, e);
+      }
+    }
+    r.pos = end;
+  }
+
+  private logRecord(end: number, resourceIssue: SpanIssue | null, path: string): void {
+    const r = this.r;
+    const buf = r.buf;
+    const index = this.index++;
+    let time = 0n;
+    let observed = 0n;
+    let name = '';
+    let traceId: string | null = null;
+    let traceIdLength = 0;
+    let spanId: string | null = null;
+    let spanIdLength = 0;
+    let attrs: Range[] = [];
+    while (r.pos < end) {
+      const tag = r.uint32();
+      const field = tag >>> 3;
+      const wire = tag & 7;
+      if (wire === WIRE_I64 && field === 1) time = r.fixed64();
+      else if (wire === WIRE_I64 && field === 11) observed = r.fixed64();
+      else if (wire === WIRE_LEN) {
+        const e = r.delimited(end);
+        const s = r.pos;
+        if (field === 12) name = s === e ? '' : r.text(s, e);
+        else if (field === 9) {
+          traceIdLength = e - s;
+          traceId = traceIdLength === 16 ? buf.toString('hex', s, e) : null;
+        } else if (field === 10) {
+          spanIdLength = e - s;
+          spanId = spanIdLength === 8 ? buf.toString('hex', s, e) : null;
+        } else if (field === 6) attrs.push([s, e]);
+        r.pos = e;
+      } else r.skip(wire, end);
+    }
+    if (!name.startsWith(WORKBENCH_EVENT_PREFIX) || traceIdLength === 0 || spanIdLength === 0) {
+      this.ignoredLogs++;
+      return;
+    }
+    const issues: DecodeIssue[] = [];
+    const fail = (code: DecodeIssue['code'], where: string, message: string): void => {
+      issues.push({ code, path: `${path}.${where}`, message });
+    };
+    if (resourceIssue !== null)
+      fail(resourceIssue.code, resourceIssue.where, resourceIssue.message);
+    if (traceId === null || isZeroId(traceId))
+      fail(
+        'invalid_trace_id',
+        'traceId',
+        `trace id has ${traceIdLength} bytes, or is all zeros; 16 bytes expected`,
+      );
+    if (spanId === null || isZeroId(spanId))
+      fail(
+        'invalid_span_id',
+        'spanId',
+        `span id has ${spanIdLength} bytes, or is all zeros; 8 bytes expected`,
+      );
+    const ok = checkTime(time === 0n ? observed : time);
+    if (typeof ok !== 'bigint') fail(ok.code, 'timeUnixNano', ok.message);
+    const attributes = Object.create(null) as Record<string, AttributeValue>;
+    try {
+      for (const [s, e] of attrs) {
+        r.pos = s;
+        this.keyValue(e, attributes, 0, 'attributes');
+      }
+    } catch (err) {
+      if (!(err instanceof SpanIssue)) throw err;
+      fail(err.code, err.where, err.message);
+    }
+    attrs = [];
+    r.pos = end;
+    if (issues.length > 0) {
+      this.rejected.push({ index, traceId, spanId, issues });
+      return;
+    }
+    this.logEvents.push({
+      traceId: traceId as string,
+      spanId: spanId as string,
+      name,
+      timeUnixNano: time === 0n ? observed : time,
+      attributes: Object.keys(attributes).length === 0 ? EMPTY_ATTRIBUTES : attributes,
+    });
   }
 
   private resourceSpans(end: number, i: number): void {
