@@ -165,6 +165,13 @@ describe(`installed packages on Node ${process.versions.node} with ${sdkPackage}
     assert.equal(show.code, 0, show.stderr);
     assert.match(show.stdout, /draft/);
     assert.match(show.stdout, /editor@example\.com/);
+    // The report package's page assets and inlined verifier come from its tarball.
+    const html = join(dir, 'report.html');
+    const render = await workbenchCli(['render', join(dir, `${traceId}.json`), '-o', html]);
+    assert.equal(render.code, 0, render.stderr);
+    const page = readFileSync(html, 'utf8');
+    assert.match(page, /^<!doctype html>/i);
+    assert.ok(page.includes(bundle.integrity.sha256), 'the page embeds the bundle');
   });
 
   it('records with the global provider and the callback API, the step active in its context', async () => {
