@@ -27,6 +27,7 @@ export {
 } from './json/decode-otlp-json.js';
 export { parseOtlpJson } from './json/parse-otlp-json.js';
 export {
+  encodeExportLogsResponseJson,
   encodeExportResponseJson,
   encodeOtlpJson,
   encodeRpcStatusJson,

@@ -5,6 +5,10 @@ export class ReceiverMetrics {
   spansLate = 0;
   spansDroppedLate = 0;
   spansDroppedCap = 0;
+  /** Workbench events received as log records (`/v1/logs`) and spooled. */
+  logEventsAccepted = 0;
+  /** Log records with a workbench event name refused as invalid. */
+  logRecordsRejected = 0;
   bundlesWritten = 0;
   bundlesRevision = 0;
   bundlesUnchanged = 0;
@@ -35,6 +39,8 @@ export class ReceiverMetrics {
       spans_rejected: this.spansRejected,
       spans_late: this.spansLate,
       spans_dropped: this.spansDroppedLate + this.spansDroppedCap,
+      log_events_accepted: this.logEventsAccepted,
+      log_records_rejected: this.logRecordsRejected,
       bundles_written: this.bundlesWritten + this.bundlesRevision,
       bundles_revision: this.bundlesRevision,
       bundles_unchanged: this.bundlesUnchanged,
@@ -87,6 +93,16 @@ export class ReceiverMetrics {
       'spans_rejected_total',
       'Spans rejected as invalid (bad ids, times or values), reported in partialSuccess.',
       [['', this.spansRejected]],
+    );
+    counter(
+      'log_events_accepted_total',
+      'Workbench events received as log records on /v1/logs (durably spooled before the answer).',
+      [['', this.logEventsAccepted]],
+    );
+    counter(
+      'log_records_rejected_total',
+      'Log records of workbench events rejected as invalid, reported in partialSuccess.',
+      [['', this.logRecordsRejected]],
     );
     counter('spans_late_total', 'Spans that arrived after their trace was folded.', [
       ['', this.spansLate],

@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
+  decodeOtlpJsonLogs,
+  decodeOtlpProtobufLogs,
+  encodeExportLogsResponseJson,
   encodeExportResponseJson,
   encodeExportResponseProtobuf,
   encodeRpcStatusJson,
@@ -24,7 +27,13 @@ import { startOtlpGrpcServer, type OtlpGrpcServer } from './grpc/otlp-grpc-serve
 import { IntakeGate, type Refusal } from './intake-gate.js';
 import { ReceiverMetrics } from './receiver-metrics.js';
 import { FoldedJournal } from './spool/folded-journal.js';
-import { RECORD_JSON, RECORD_PROTOBUF, Spool } from './spool/spool.js';
+import {
+  RECORD_JSON,
+  RECORD_LOGS_JSON,
+  RECORD_LOGS_PROTOBUF,
+  RECORD_PROTOBUF,
+  Spool,
+} from './spool/spool.js';
 import { threadCpuSeconds } from './thread-cpu.js';
 import { TraceAssembler } from './trace-assembler.js';
 import { RECEIVER_DEFAULTS, type Receiver, type ReceiverOptions } from './types.js';
@@ -385,7 +394,68 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
     };
   };
 
-  const exportTraces = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  /**
+   * {@link storeExport} for an OTLP logs request: the workbench events it holds as log records
+   * are spooled (the body as received) and joined to their traces, whose folds make them events
+   * of their spans. Other log records are not ours: accepted and not kept.
+   */
+  const storeLogs = async (
+    format: OtlpEncoding,
+    body: Buffer,
+  ): Promise<
+    | { ok: true; partial: { rejectedSpans: number; errorMessage: string } }
+    | { ok: false; status: 400 | 503; message: string; headers: Record<string, string> }
+  > => {
+    const decoded = format === 'json' ? decodeOtlpJsonLogs(body) : decodeOtlpProtobufLogs(body);
+    if (!decoded.ok)
+      return {
+        ok: false,
+        status: 400,
+        message: decoded.issues.map((i) => i.message).join('; '),
+        headers: {},
+      };
+    metrics.logRecordsRejected += decoded.rejected.length;
+    const outcome = assembler.acceptLogs(
+      decoded.events.map((e) => e.traceId),
+      format === 'json' ? RECORD_LOGS_JSON : RECORD_LOGS_PROTOBUF,
+      body,
+    );
+    if (outcome.record !== null) {
+      const append = spool.append(outcome.record.kind, outcome.record.payload);
+      outcome.attach(append);
+      try {
+        await append.durable;
+      } catch (err) {
+        metrics.spoolErrors++;
+        if (!spoolErrorLogged)
+          log(`spool write failed: ${(err as Error).message}; answering 503 until it works again`);
+        spoolErrorLogged = true;
+        return {
+          ok: false,
+          status: 503,
+          message: 'could not store the log records durably',
+          headers: { 'retry-after': '5' },
+        };
+      }
+      spoolErrorLogged = false;
+    }
+    metrics.logEventsAccepted += decoded.events.length - outcome.dropped;
+    return {
+      ok: true,
+      partial: {
+        rejectedSpans: decoded.rejected.length + outcome.dropped,
+        errorMessage: [summarizeRejections(decoded.rejected), outcome.droppedReason]
+          .filter((x) => x !== '')
+          .join('; '),
+      },
+    };
+  };
+
+  const exportTraces = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    signal: 'traces' | 'logs' = 'traces',
+  ): Promise<void> => {
     const mediaType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     const format: OtlpEncoding | null =
       mediaType === 'application/json'
@@ -479,7 +549,10 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
         refuse(req, res, format, busy);
         return;
       }
-      const stored = await storeExport(format, read.body);
+      const stored =
+        signal === 'logs'
+          ? await storeLogs(format, read.body)
+          : await storeExport(format, read.body);
       if (!stored.ok) {
         fail(req, res, stored.status, format, stored.message, stored.headers);
         return;
@@ -490,7 +563,9 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
         200,
         format,
         format === 'json'
-          ? encodeExportResponseJson(stored.partial)
+          ? signal === 'logs'
+            ? encodeExportLogsResponseJson(stored.partial)
+            : encodeExportResponseJson(stored.partial)
           : encodeExportResponseProtobuf(stored.partial),
       );
     } finally {
@@ -520,12 +595,12 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/v1/traces') {
+    if (path === '/v1/traces' || path === '/v1/logs') {
       if (req.method !== 'POST') {
         fail(req, res, 405, 'json', 'use POST', { allow: 'POST' }, true);
         return;
       }
-      await exportTraces(req, res);
+      await exportTraces(req, res, path === '/v1/logs' ? 'logs' : 'traces');
       return;
     }
     if (

@@ -1,13 +1,21 @@
 import { performance } from 'node:perf_hooks';
 import type { SpanRecord } from '@llm-workbench/bundle';
-import { encodeOtlpProtobuf, decodeOtlpJson, decodeOtlpProtobuf } from '@llm-workbench/otlp';
+import {
+  encodeOtlpProtobuf,
+  decodeOtlpJson,
+  decodeOtlpJsonLogs,
+  decodeOtlpProtobuf,
+  decodeOtlpProtobufLogs,
+} from '@llm-workbench/otlp';
 import type { FoldJob, FoldOutcome, RecordLocation, TraceFolder } from './fold/types.js';
 import { ingestOtlp, spanDigest } from './ingest/ingest-otlp.js';
 import type { ScannedSpans } from './ingest/scanned-spans.js';
 import type { ReceiverMetrics } from './receiver-metrics.js';
 import type { FoldedJournal } from './spool/folded-journal.js';
 import {
+  isLogsRecord,
   RECORD_JSON,
+  RECORD_LOGS_JSON,
   RECORD_PROTOBUF,
   RECORD_TRUNCATED,
   type Spool,
@@ -186,6 +194,25 @@ export class TraceAssembler {
         this.hold(t, markerRef(entry.segment));
         continue;
       }
+      if (isLogsRecord(entry.kind)) {
+        const logs =
+          entry.kind === RECORD_LOGS_JSON
+            ? decodeOtlpJsonLogs(entry.payload)
+            : decodeOtlpProtobufLogs(entry.payload);
+        if (!logs.ok) {
+          this.log(
+            `spool segment ${entry.segment}: a logs record no longer decodes (${logs.issues[0]?.message ?? ''}); skipped`,
+          );
+          continue;
+        }
+        const ref = replayedRef(entry.segment, entry.offset, entry.payload.length, entry.kind);
+        for (const [traceId, count] of countByTrace(logs.events.map((e) => e.traceId))) {
+          const t = this.entryFor(traceId, now);
+          this.addLogBytes(t, count);
+          this.hold(t, ref);
+        }
+        continue;
+      }
       const read = ingestOtlp(entry.kind === RECORD_JSON ? 'json' : 'protobuf', entry.payload);
       if (!read.ok) {
         this.log(
@@ -338,6 +365,70 @@ export class TraceAssembler {
         this.attach(ctx, ref);
       },
     };
+  }
+
+  /**
+   * Takes the workbench events of one OTLP logs request (their trace ids, one per event): each
+   * trace they belong to holds the request's spool record, so its fold reads them and makes them
+   * events of their spans. A trace they reopen (its bundle written, still within its late window)
+   * is folded again; events of a trace whose late window closed are dropped and counted.
+   */
+  acceptLogs(traceIds: readonly string[], bodyKind: number, body: Buffer): AcceptOutcome {
+    const now = performance.now();
+    const touched: TraceEntry[] = [];
+    let droppedLate = 0;
+    for (const [traceId, count] of countByTrace(traceIds)) {
+      let t = this.traces.get(traceId);
+      if (t === undefined && this.tombstones.has(traceId)) {
+        droppedLate += count;
+        continue;
+      }
+      t ??= this.entryFor(traceId, now);
+      if (t.state === 'lingering') {
+        this.setState(t, 'open');
+        t.firstSeen = now;
+      } else if (t.state === 'folding') t.dirty = true;
+      t.lastSeen = now;
+      this.addLogBytes(t, count);
+      touched.push(t);
+    }
+    this.metrics.spansLate += droppedLate;
+    const record = touched.length > 0 ? { kind: bodyKind, payload: body } : null;
+    this.enforceCaps();
+    return {
+      dropped: droppedLate,
+      droppedReason:
+        droppedLate > 0
+          ? `${droppedLate} arrived after their trace's bundle was written and its late window closed`
+          : '',
+      record,
+      attach: (append) => {
+        if (record === null) return;
+        const ref = replayedRef(append.segment, append.offset, body.length, bodyKind);
+        ref.payload = body;
+        ref.pending = append.durable.then(
+          () => {
+            ref.pending = null;
+            ref.payload = null;
+          },
+          () => {
+            ref.pending = null;
+            if (ref.holders > 0) {
+              ref.lost = true;
+              this.bufferedBytes += body.length;
+            } else ref.payload = null;
+          },
+        );
+        for (const t of touched) this.hold(t, ref);
+      },
+    };
+  }
+
+  /** Counts a trace's log events against the memory cap, as span versions are. */
+  private addLogBytes(t: TraceEntry, count: number): void {
+    t.bytes += SPAN_BYTES * count;
+    this.bufferedBytes += SPAN_BYTES * count;
+    this.stateBytes[t.state] += SPAN_BYTES * count;
   }
 
   /** Attaches a request's record to the traces it touched, and to the versions it brought. */
@@ -711,6 +802,18 @@ function markerRef(segment: number): RecordRef {
     lost: false,
     holders: 0,
   };
+}
+
+/** A record read back from the spool, or just appended to it. */
+function replayedRef(segment: number, offset: number, length: number, kind: number): RecordRef {
+  return { segment, offset, length, kind, pending: null, payload: null, lost: false, holders: 0 };
+}
+
+/** How many of the ids are each id, in first-seen order. */
+function countByTrace(traceIds: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const id of traceIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+  return counts;
 }
 
 function location(ref: RecordRef): RecordLocation {

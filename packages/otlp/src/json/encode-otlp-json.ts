@@ -103,6 +103,24 @@ export function encodeExportResponseJson(partial: ExportPartialSuccess): string 
 }
 
 /**
+ * Encodes an `ExportLogsServiceResponse` as JSON text: the logs twin of
+ * {@link encodeExportResponseJson}, whose count is named `rejectedLogRecords`. (In protobuf the
+ * two answers are the same bytes: use `encodeExportResponseProtobuf`.)
+ *
+ * @example
+ * res.end(encodeExportLogsResponseJson({ rejectedSpans: 1, errorMessage: 'bad time' }));
+ */
+export function encodeExportLogsResponseJson(partial: ExportPartialSuccess): string {
+  if (partial.rejectedSpans === 0 && partial.errorMessage === '') return '{"partialSuccess":{}}';
+  return JSON.stringify({
+    partialSuccess: {
+      rejectedLogRecords: String(partial.rejectedSpans),
+      errorMessage: partial.errorMessage,
+    },
+  });
+}
+
+/**
  * Encodes a `google.rpc.Status` (the body of an OTLP/HTTP error answer) as JSON text.
  *
  * @example

@@ -1,16 +1,24 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { foldRun, isRunTrace, sealBundle, type SpanRecord } from '@llm-workbench/bundle';
+import {
+  foldRun,
+  isRunTrace,
+  sealBundle,
+  type LogEventRecord,
+  type SpanRecord,
+} from '@llm-workbench/bundle';
 import { isUtf8 } from 'node:buffer';
 import {
   decodeOtlpJson,
+  decodeOtlpJsonLogs,
   decodeOtlpJsonValue,
   decodeOtlpProtobuf,
+  decodeOtlpProtobufLogs,
   type DecodeResult,
 } from '@llm-workbench/otlp';
 import { scanOtlpJsonValue } from '../ingest/scan-otlp-json.js';
 import type { BundleSink } from '@llm-workbench/sink';
-import { RECORD_JSON, segmentName } from '../spool/spool.js';
+import { isLogsRecord, RECORD_JSON, RECORD_LOGS_JSON, segmentName } from '../spool/spool.js';
 import type { FoldJob, FoldOutcome, RecordLocation } from './types.js';
 
 /** Options of {@link FoldEngine}. */
@@ -64,8 +72,10 @@ export class FoldEngine {
     const outcomes: Array<Promise<FoldOutcome>> = [];
     for (const job of jobs) {
       let spans: SpanRecord[];
+      let logEvents: LogEventRecord[];
       try {
         spans = this.spansOf(job);
+        logEvents = this.logEventsOf(job);
       } catch (err) {
         outcomes.push(
           Promise.resolve({ ok: false, message: `could not read the spool: ${text(err)}` }),
@@ -81,7 +91,14 @@ export class FoldEngine {
       }
       let bundle;
       try {
-        bundle = sealBundle(foldRun(spans, { truncated: job.truncated }));
+        bundle = sealBundle(
+          foldRun(
+            spans,
+            logEvents.length > 0
+              ? { truncated: job.truncated, logEvents }
+              : { truncated: job.truncated },
+          ),
+        );
       } catch (err) {
         outcomes.push(Promise.resolve({ ok: false, message: `could not fold: ${text(err)}` }));
         continue;
@@ -119,6 +136,7 @@ export class FoldEngine {
   private spansOf(job: FoldJob): SpanRecord[] {
     const out: SpanRecord[] = [];
     for (const loc of job.records) {
+      if (isLogsRecord(loc.kind)) continue;
       const key = `${loc.segment}:${loc.offset}`;
       let cached = loc.payload === undefined ? this.cache.get(key) : undefined;
       let spans = cached?.byTrace.get(job.traceId);
@@ -145,6 +163,29 @@ export class FoldEngine {
       if (spans !== undefined) for (const s of spans) out.push(s);
     }
     this.trim();
+    return out;
+  }
+
+  /**
+   * The job's trace's events that came as log records. Not cached: log records are few, and a
+   * record is read once per trace it has events of.
+   */
+  private logEventsOf(job: FoldJob): LogEventRecord[] {
+    const out: LogEventRecord[] = [];
+    for (const loc of job.records) {
+      if (!isLogsRecord(loc.kind)) continue;
+      const payload =
+        loc.payload === undefined
+          ? this.read(loc)
+          : Buffer.from(loc.payload.buffer, loc.payload.byteOffset, loc.payload.byteLength);
+      const decoded =
+        loc.kind === RECORD_LOGS_JSON
+          ? decodeOtlpJsonLogs(payload)
+          : decodeOtlpProtobufLogs(payload);
+      if (!decoded.ok)
+        throw new Error(`a spool record no longer decodes: ${decoded.issues[0]?.message ?? ''}`);
+      for (const e of decoded.events) if (e.traceId === job.traceId) out.push(e);
+    }
     return out;
   }
 

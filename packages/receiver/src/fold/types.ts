@@ -4,7 +4,7 @@ export interface RecordLocation {
   /** Where the payload starts in the segment file. */
   readonly offset: number;
   readonly length: number;
-  /** `RECORD_JSON` or `RECORD_PROTOBUF`. */
+  /** `RECORD_JSON`, `RECORD_PROTOBUF`, `RECORD_LOGS_JSON` or `RECORD_LOGS_PROTOBUF`. */
   readonly kind: number;
   /** The payload itself, when the spool does not have it (its write failed). */
   readonly payload?: Uint8Array | undefined;

@@ -15,6 +15,13 @@ import { crc32 } from './crc32.js';
 export const RECORD_JSON = 1; // an OTLP/JSON request body, as received (decompressed)
 export const RECORD_PROTOBUF = 2; // an OTLP/protobuf request body, as received or re-encoded
 export const RECORD_TRUNCATED = 3; // a trace id (16 bytes): the trace is to be folded as incomplete
+export const RECORD_LOGS_JSON = 4; // an OTLP/JSON logs request body, as received (decompressed)
+export const RECORD_LOGS_PROTOBUF = 5; // an OTLP/protobuf logs request body, as received
+
+/** Whether a record holds log records (workbench events recorded as logs), not spans. */
+export function isLogsRecord(kind: number): boolean {
+  return kind === RECORD_LOGS_JSON || kind === RECORD_LOGS_PROTOBUF;
+}
 
 const HEADER = 8; // u32 length of kind + payload, u32 crc32 of kind + payload
 const SEGMENT = /^segment-(\d{12})\.wal$/;
