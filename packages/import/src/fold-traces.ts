@@ -2,12 +2,42 @@ import {
   foldRun,
   isRunTrace,
   sealBundle,
+  type LogEventRecord,
   type RunBundle,
   type SpanRecord,
 } from '@llm-workbench/bundle';
 
 /** Spans grouped by trace id, each group in arrival order. */
 export type TraceGroups = Map<string, SpanRecord[]>;
+
+/** Workbench events that came as log records (OTEP 4430), grouped by trace id. */
+export type LogEventGroups = Map<string, LogEventRecord[]>;
+
+/**
+ * Adds log-record events to their trace's group, at most `maxPerTrace` per trace (the rest are
+ * dropped and counted in the returned number).
+ *
+ * @example
+ * const logs: LogEventGroups = new Map();
+ * addToLogEventGroups(logs, decoded.events, 50_000);
+ */
+export function addToLogEventGroups(
+  groups: LogEventGroups,
+  events: Iterable<LogEventRecord>,
+  maxPerTrace = Number.POSITIVE_INFINITY,
+): number {
+  let dropped = 0;
+  for (const e of events) {
+    let group = groups.get(e.traceId);
+    if (group === undefined) groups.set(e.traceId, (group = []));
+    if (group.length >= maxPerTrace) {
+      dropped++;
+      continue;
+    }
+    group.push(e);
+  }
+  return dropped;
+}
 
 /** A cap on the spans kept of each trace, and what it dropped (see {@link addToTraceGroups}). */
 export interface SpanCap {
@@ -63,6 +93,12 @@ export interface FoldTraceGroupsOptions {
   readonly truncated?: ReadonlySet<string>;
   /** Fold every trace, runs or not. Default false: only traces `isRunTrace` accepts. */
   readonly all?: boolean;
+  /**
+   * Workbench events that came as log records, by trace id: each trace's are made events of its
+   * spans before the fold (`foldRun`'s `logEvents`), those of spans that never came flagged in
+   * its bundle. Events of traces with no span at all make no bundle.
+   */
+  readonly logEvents?: ReadonlyMap<string, readonly LogEventRecord[]>;
 }
 
 /**
@@ -86,7 +122,16 @@ export function foldTraceGroups(
       continue;
     }
     const truncated = options.truncated?.has(traceId) === true;
-    bundles.push({ traceId, bundle: sealBundle(foldRun(spans, truncated ? { truncated } : {})) });
+    const logEvents = options.logEvents?.get(traceId);
+    bundles.push({
+      traceId,
+      bundle: sealBundle(
+        foldRun(spans, {
+          ...(truncated ? { truncated } : {}),
+          ...(logEvents !== undefined && logEvents.length > 0 ? { logEvents } : {}),
+        }),
+      ),
+    });
   }
   return { bundles, skipped };
 }

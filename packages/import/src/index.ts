@@ -10,12 +10,14 @@ export {
   type TraceDocumentResult,
 } from './decode-trace-document.js';
 export {
+  addToLogEventGroups,
   addToTraceGroups,
   foldTraceGroups,
   type FoldedTrace,
   type FoldTraceGroupsOptions,
   type FoldTraceGroupsResult,
   type SpanCap,
+  type LogEventGroups,
   type TraceGroups,
 } from './fold-traces.js';
 export {

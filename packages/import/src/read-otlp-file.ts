@@ -1,7 +1,17 @@
 import { isUtf8 } from 'node:buffer';
-import { DEFAULT_MAX_SPANS_PER_TRACE, parseOtlpJson } from '@llm-workbench/otlp';
+import {
+  DEFAULT_MAX_SPANS_PER_TRACE,
+  decodeOtlpJsonLogsValue,
+  parseOtlpJson,
+} from '@llm-workbench/otlp';
 import { decodeTraceDocumentValue } from './decode-trace-document.js';
-import { addToTraceGroups, type SpanCap, type TraceGroups } from './fold-traces.js';
+import {
+  addToLogEventGroups,
+  addToTraceGroups,
+  type LogEventGroups,
+  type SpanCap,
+  type TraceGroups,
+} from './fold-traces.js';
 import { ImportError } from './import-error.js';
 
 /** A problem with one line (or, for a whole-document file, with the document) of an OTLP file. */
@@ -11,9 +21,11 @@ export interface LineIssue {
   /**
    * `not_json`: the line does not parse; `not_traces`: JSON but no trace document;
    * `rejected_span`: a span in it was refused; `invalid_utf8`: bytes that are not UTF-8 were read
-   * as U+FFFD (the rest of the line was kept).
+   * as U+FFFD (the rest of the line was kept); `rejected_log_record`: a log record of a workbench
+   * event in it was refused.
    */
-  readonly code: 'not_json' | 'not_traces' | 'rejected_span' | 'invalid_utf8';
+  readonly code:
+    'not_json' | 'not_traces' | 'rejected_span' | 'rejected_log_record' | 'invalid_utf8';
   readonly message: string;
 }
 
@@ -48,6 +60,14 @@ export interface ReadOtlpFileOptions {
 export interface ReadOtlpFileResult {
   /** Spans grouped by trace id, across every line. */
   readonly traces: TraceGroups;
+  /**
+   * Workbench events recorded as log records (lines holding `resourceLogs`, as the Collector's
+   * file exporter writes a logs pipeline), by trace id: pass them to `foldTraceGroups` as
+   * `logEvents`. At most `maxSpansPerTrace` per trace; the rest are counted in `droppedLogEvents`.
+   */
+  readonly logEvents: LogEventGroups;
+  /** Log-record events dropped at the per-trace cap. */
+  readonly droppedLogEvents: number;
   /** `lines` for JSON lines (one document a line), `document` for one pretty-printed document. */
   readonly format: 'lines' | 'document' | 'empty';
   /** Non-empty lines (or documents) read. */
@@ -250,6 +270,8 @@ export async function readOtlpFile(
   }
   return {
     traces: state.traces,
+    logEvents: state.logEvents,
+    droppedLogEvents: state.droppedLogEvents,
     format,
     documents: state.documents,
     spans: state.spans,
@@ -277,6 +299,8 @@ function parses(text: string): boolean {
 
 class ReaderState {
   readonly traces: TraceGroups = new Map();
+  readonly logEvents: LogEventGroups = new Map();
+  droppedLogEvents = 0;
   readonly issues: LineIssue[] = [];
   readonly cap: SpanCap;
   issuesNotKept = 0;
@@ -320,6 +344,16 @@ class ReaderState {
         message: 'bytes that are not UTF-8 were read as U+FFFD (the rest was imported)',
       });
     }
+    if (
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      ('resourceLogs' in value || 'resource_logs' in value) &&
+      !('resourceSpans' in value || 'resource_spans' in value)
+    ) {
+      this.logs(value, line);
+      return true;
+    }
     const decoded = decodeTraceDocumentValue(value);
     if (!decoded.ok) {
       this.issue({ line, code: 'not_traces', message: decoded.message });
@@ -337,5 +371,31 @@ class ReaderState {
       });
     }
     return true;
+  }
+
+  /** Reads one document of OTLP logs: the workbench events in it, by trace. */
+  private logs(value: object, line: number): void {
+    const decoded = decodeOtlpJsonLogsValue(value);
+    if (!decoded.ok) {
+      this.issue({
+        line,
+        code: 'not_traces',
+        message: decoded.issues[0]?.message ?? 'not OTLP logs',
+      });
+      return;
+    }
+    this.droppedLogEvents += addToLogEventGroups(
+      this.logEvents,
+      decoded.events,
+      this.cap.maxSpansPerTrace,
+    );
+    for (const r of decoded.rejected) {
+      const first = r.issues[0];
+      this.issue({
+        line,
+        code: 'rejected_log_record',
+        message: `log record #${r.index} refused: ${first?.message ?? 'invalid'}${first?.path ? ` at ${first.path}` : ''}`,
+      });
+    }
   }
 }

@@ -23,6 +23,7 @@ export type {
 export {
   decodeOtlpJson,
   decodeOtlpJsonLogs,
+  decodeOtlpJsonLogsValue,
   decodeOtlpJsonValue,
 } from './json/decode-otlp-json.js';
 export { parseOtlpJson } from './json/parse-otlp-json.js';

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  addToLogEventGroups,
   addToTraceGroups,
   DEFAULT_MAX_SPANS_PER_TRACE,
   foldTraceGroups,
@@ -13,6 +14,7 @@ import {
   TempoClient,
   type FetchedTrace,
   type FoldedTrace,
+  type LogEventGroups,
   type SpanCap,
   type TraceGroups,
 } from '@llm-workbench/import';
@@ -153,8 +155,15 @@ export const importCommand: Command = async (argv, io) => {
           throw new CliError(`--${flag} does not apply to import otlp`);
       }
       const groups: TraceGroups = new Map();
-      for (const file of rest) await readFile(file, io, groups, report, progress, limits, s3);
-      const folded = foldTraceGroups(groups, { all, truncated: capped(limits.cap, report) });
+      // Workbench events recorded as log records (lines with resourceLogs), joined to their spans.
+      const logEvents: LogEventGroups = new Map();
+      for (const file of rest)
+        await readFile(file, io, groups, report, progress, limits, s3, logEvents);
+      const folded = foldTraceGroups(groups, {
+        all,
+        truncated: capped(limits.cap, report),
+        logEvents,
+      });
       report.skipped = folded.skipped;
       await writeAll(folded.bundles, sink, report, progress);
     } else if (source === 'jaeger' || source === 'tempo') {
@@ -216,6 +225,7 @@ async function readFile(
   progress: Progress,
   limits: Limits,
   s3: S3InputSettings,
+  logEvents: LogEventGroups,
 ): Promise<void> {
   let input: AsyncIterable<string | Uint8Array>;
   let total: number | null = null;
@@ -259,6 +269,8 @@ async function readFile(
   }
   // The cap holds across files too: a trace spread over many files is capped as a whole.
   for (const spans of result.traces.values()) addToTraceGroups(groups, spans, limits.cap);
+  for (const events of result.logEvents.values())
+    addToLogEventGroups(logEvents, events, limits.cap.maxSpansPerTrace);
   for (const issue of result.issues) report.issues.push({ file: label, ...issue });
   if (result.issuesNotKept > 0) {
     report.issues.push({

@@ -140,6 +140,21 @@ export function decodeOtlpJsonLogs(
   } catch (err) {
     return malformed('', `body is not JSON: ${(err as Error).message}`) as DecodeLogsResult;
   }
+  const result = decodeOtlpJsonLogsValue(value, options);
+  return replaced && result.ok ? { ...result, replacedInvalidUtf8: true } : result;
+}
+
+/**
+ * Decodes an already parsed OTLP/JSON logs request, as {@link decodeOtlpJsonLogs} does text
+ * (parse with `parseOtlpJson`, which keeps 64-bit times exact).
+ *
+ * @example
+ * const result = decodeOtlpJsonLogsValue(parseOtlpJson(line));
+ */
+export function decodeOtlpJsonLogsValue(
+  value: unknown,
+  options: DecodeOptions = {},
+): DecodeLogsResult {
   if (!isObject(value)) return malformed('', 'body is not a JSON object') as DecodeLogsResult;
   const ctx = new Context(options.maxValueDepth ?? DEFAULT_MAX_VALUE_DEPTH);
   const resourceLogs = value['resourceLogs'] ?? value['resource_logs'];
@@ -151,13 +166,7 @@ export function decodeOtlpJsonLogs(
       if (failure !== null) return failure as DecodeLogsResult;
     }
   }
-  return {
-    ok: true,
-    events: ctx.logEvents,
-    rejected: ctx.rejected,
-    ignored: ctx.ignoredLogs,
-    ...(replaced ? { replacedInvalidUtf8: true as const } : {}),
-  };
+  return { ok: true, events: ctx.logEvents, rejected: ctx.rejected, ignored: ctx.ignoredLogs };
 }
 
 class Context {
