@@ -15,7 +15,7 @@ const isOurs = (name: string): boolean => name.startsWith('workbench.');
  */
 function collectorLines(run: SpanRecord[]): { spanLines: string[]; logLines: string[] } {
   const stripped = run.map((s) => ({ ...s, events: s.events.filter((e) => !isOurs(e.name)) }));
-  const encoded = encodeOtlpJson(run) as {
+  const encoded = encodeOtlpJson(run) as unknown as {
     resourceSpans: Array<{ scopeSpans: Array<{ spans: Json[] }> }>;
   };
   const records: Json[] = [];
