@@ -72,6 +72,8 @@ interface TraceEntry {
   digests: Map<string, Set<number>> | null;
   /** Distinct span ids. */
   distinct: number;
+  /** Workbench events taken as log records, held against `maxSpansPerTrace` as spans are. */
+  logEvents: number;
   /** The spool records with spans of this trace. */
   readonly records: RecordRef[];
   hasRoot: boolean;
@@ -208,6 +210,7 @@ export class TraceAssembler {
         const ref = replayedRef(entry.segment, entry.offset, entry.payload.length, entry.kind);
         for (const [traceId, count] of countByTrace(logs.events.map((e) => e.traceId))) {
           const t = this.entryFor(traceId, now);
+          t.logEvents += count;
           this.addLogBytes(t, count);
           this.hold(t, ref);
         }
@@ -377,6 +380,7 @@ export class TraceAssembler {
     const now = performance.now();
     const touched: TraceEntry[] = [];
     let droppedLate = 0;
+    let droppedCap = 0;
     for (const [traceId, count] of countByTrace(traceIds)) {
       let t = this.traces.get(traceId);
       if (t === undefined && this.tombstones.has(traceId)) {
@@ -384,6 +388,14 @@ export class TraceAssembler {
         continue;
       }
       t ??= this.entryFor(traceId, now);
+      // A request whose events would take a trace past the cap is not kept for that trace: the
+      // spool holds the body whole, and the fold would read every event in it.
+      if (t.logEvents + count > this.limits.maxSpansPerTrace) {
+        droppedCap += count;
+        this.markTruncated(t);
+        continue;
+      }
+      t.logEvents += count;
       if (t.state === 'lingering') {
         this.setState(t, 'open');
         t.firstSeen = now;
@@ -395,12 +407,18 @@ export class TraceAssembler {
     this.metrics.spansLate += droppedLate;
     const record = touched.length > 0 ? { kind: bodyKind, payload: body } : null;
     this.enforceCaps();
+    const reasons: string[] = [];
+    if (droppedLate > 0)
+      reasons.push(
+        `${droppedLate} arrived after their trace's bundle was written and its late window closed`,
+      );
+    if (droppedCap > 0)
+      reasons.push(
+        `${droppedCap} would take their trace past ${this.limits.maxSpansPerTrace} log-record events`,
+      );
     return {
-      dropped: droppedLate,
-      droppedReason:
-        droppedLate > 0
-          ? `${droppedLate} arrived after their trace's bundle was written and its late window closed`
-          : '',
+      dropped: droppedLate + droppedCap,
+      droppedReason: reasons.join('; '),
       record,
       attach: (append) => {
         if (record === null) return;
@@ -487,6 +505,7 @@ export class TraceAssembler {
         bySpanId: null,
         digests: null,
         distinct: 0,
+        logEvents: 0,
         records: [],
         hasRoot: false,
         firstSeen: now,

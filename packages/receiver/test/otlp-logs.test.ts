@@ -365,4 +365,48 @@ describe('the receiver on POST /v1/logs', () => {
       await recording.shutdown();
     }
   });
+
+  it('holds at most maxSpansPerTrace log-record events of a trace, and says what it dropped', async () => {
+    const capped = await startReceiver({
+      port: 0,
+      outDir: tempDir(),
+      dataDir: tempDir(),
+      quietMs: 60_000,
+      maxSpansPerTrace: 3,
+    });
+    try {
+      const traceId = nextTraceId();
+      const records = (n: number, from: number): string =>
+        JSON.stringify({
+          resourceLogs: [
+            {
+              scopeLogs: [
+                {
+                  logRecords: Array.from({ length: n }, (_, i) => ({
+                    timeUnixNano: String(from + i),
+                    eventName: 'workbench.artifact',
+                    traceId,
+                    spanId: '00000000000000a1',
+                  })),
+                },
+              ],
+            },
+          ],
+        });
+      expect(await post(capped, records(2, 1))).toEqual({
+        status: 200,
+        text: '{"partialSuccess":{}}',
+      });
+      const over = await post(capped, records(2, 10));
+      expect(over.status).toBe(200);
+      expect(JSON.parse(over.text)).toMatchObject({
+        partialSuccess: {
+          rejectedLogRecords: '2',
+          errorMessage: expect.stringMatching(/past 3 log-record events/),
+        },
+      });
+    } finally {
+      await capped.close();
+    }
+  });
 });
