@@ -685,6 +685,7 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
         gate,
         token,
         store: (body) => storeExport('protobuf', body),
+        storeLogs: (body) => storeLogs('protobuf', body),
         onAnswer: (code) => metrics.countGrpc(code),
         log,
       });

@@ -1,3 +1,6 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, credentials } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { context, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
@@ -407,6 +410,79 @@ describe('the receiver on POST /v1/logs', () => {
       });
     } finally {
       await capped.close();
+    }
+  });
+
+  it('takes log records over OTLP/gRPC (LogsService/Export) into the same bundle', async () => {
+    const traceId = nextTraceId();
+    const reference = await inProcess(traceId);
+    // The stock protobuf exporter's bytes, caught on their way: what a gRPC exporter sends too.
+    const bodies: Buffer[] = [];
+    const catcher = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        bodies.push(Buffer.concat(chunks));
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      });
+    });
+    await new Promise<void>((ok) => catcher.listen(0, '127.0.0.1', () => ok()));
+    const grpcOut = tempDir();
+    const withGrpc = await startReceiver({
+      port: 0,
+      grpcPort: 0,
+      outDir: grpcOut,
+      dataDir: tempDir(),
+      quietMs: 60_000,
+    });
+    const client = new Client(withGrpc.grpcAddress ?? '', credentials.createInsecure());
+    try {
+      const { port } = catcher.address() as AddressInfo;
+      const loggerProvider = new LoggerProvider({
+        resource,
+        processors: [
+          new SimpleLogRecordProcessor({
+            exporter: new ProtoLogExporter({ url: `http://127.0.0.1:${port}/v1/logs` }),
+          }),
+        ],
+      });
+      const logger = loggerProvider.getLogger('t');
+      const tracerProvider = new BasicTracerProvider({
+        resource,
+        idGenerator: fixedIds(traceId),
+        spanProcessors: [
+          new SimpleSpanProcessor(new JsonExporter({ url: `${withGrpc.url}/v1/traces` })),
+        ],
+      });
+      recordGateRun(tracerProvider.getTracer('t'), (span, name, attributes, time) =>
+        logger.emit({
+          eventName: name,
+          timestamp: time,
+          attributes,
+          context: trace.setSpan(context.active(), span),
+        }),
+      );
+      await loggerProvider.shutdown();
+      await tracerProvider.shutdown();
+      expect(bodies.length).toBeGreaterThan(0);
+      for (const body of bodies) {
+        const answer = await new Promise<Buffer>((resolve, reject) =>
+          client.makeUnaryRequest(
+            '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+            (b: Buffer) => b,
+            (b: Buffer) => b,
+            body,
+            (err, value) => (err ? reject(err) : resolve(value ?? Buffer.alloc(0))),
+          ),
+        );
+        expect(answer.length).toBe(0); // an empty ExportLogsServiceResponse: all accepted
+      }
+      await withGrpc.flush();
+      expect(readBundleText(grpcOut, `${traceId}.json`)).toBe(serializeBundle(reference));
+    } finally {
+      client.close();
+      await withGrpc.close();
+      await new Promise<void>((ok) => catcher.close(() => ok()));
     }
   });
 });

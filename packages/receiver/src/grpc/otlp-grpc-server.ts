@@ -21,6 +21,9 @@ import { encodeRetryStatus } from './rpc-status-details.js';
 /** The OTLP/gRPC method for traces. */
 export const TRACE_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
+/** The OTLP/gRPC method for logs (workbench events recorded as log records). */
+export const LOGS_EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
+
 /** What storing an export request came to (the receiver's protocol-independent `storeExport`). */
 export type StoreOutcome =
   | { ok: true; partial: { rejectedSpans: number; errorMessage: string } }
@@ -37,6 +40,12 @@ export interface OtlpGrpcServerOptions {
   readonly token: BearerToken | null;
   /** Decodes, applies and spools an `ExportTraceServiceRequest`; resolves once it is durable. */
   readonly store: (body: Buffer) => Promise<StoreOutcome>;
+  /**
+   * Decodes and spools an `ExportLogsServiceRequest` (its workbench events); when given, the
+   * LogsService is served too. The answer, `ExportLogsServiceResponse`, has the same bytes as the
+   * trace one.
+   */
+  readonly storeLogs?: (body: Buffer) => Promise<StoreOutcome>;
   /** Called once per answered call with its gRPC status code (for the metrics). */
   readonly onAnswer?: (code: number) => void;
   readonly log: (line: string) => void;
@@ -57,17 +66,24 @@ const identity = (b: Buffer): Buffer => b;
  * The TraceService with the request kept as bytes: the receiver's own protobuf decoder reads
  * them (the one walker every door shares), so no generated code and no second decoder.
  */
-const TRACE_SERVICE: ServiceDefinition = {
-  Export: {
-    path: TRACE_EXPORT_PATH,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-  },
-};
+const TRACE_SERVICE: ServiceDefinition = bytesService(TRACE_EXPORT_PATH);
+
+/** The LogsService, likewise with the request kept as bytes. */
+const LOGS_SERVICE: ServiceDefinition = bytesService(LOGS_EXPORT_PATH);
+
+function bytesService(path: string): ServiceDefinition {
+  return {
+    Export: {
+      path,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: identity,
+      requestDeserialize: identity,
+      responseSerialize: identity,
+      responseDeserialize: identity,
+    },
+  };
+}
 
 /** gRPC status for a refusal by the gate: 429 → RESOURCE_EXHAUSTED, 503 → UNAVAILABLE. */
 function refusalStatus(refusal: Refusal): StatusObject {
@@ -196,55 +212,57 @@ export async function startOtlpGrpcServer(o: OtlpGrpcServerOptions): Promise<Otl
     return new ServerInterceptingCall(call, responder);
   };
 
-  const exportTraces = (
-    call: ServerUnaryCall<Buffer, Buffer>,
-    callback: sendUnaryData<Buffer>,
-  ): void => {
-    const ticket = tickets.get(call.metadata);
-    const reply = (status: StatusObject | null, body?: Uint8Array): void => {
-      answer(status?.code ?? GrpcStatus.OK);
-      if (status !== null) callback(status);
-      else callback(null, Buffer.from(body ?? new Uint8Array()));
+  const exportWith =
+    (store: (body: Buffer) => Promise<StoreOutcome>) =>
+    (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void => {
+      const ticket = tickets.get(call.metadata);
+      const reply = (status: StatusObject | null, body?: Uint8Array): void => {
+        answer(status?.code ?? GrpcStatus.OK);
+        if (status !== null) callback(status);
+        else callback(null, Buffer.from(body ?? new Uint8Array()));
+      };
+      if (ticket === undefined) {
+        // Not admitted by the interceptor: cannot happen, since it answers every call it refuses.
+        reply(plain(GrpcStatus.INTERNAL, 'call not admitted'));
+        return;
+      }
+      const busy = ticket.startDecoding();
+      if (busy !== null) {
+        reply(refusalStatus(busy));
+        return;
+      }
+      storing.add(ticket);
+      store(call.request)
+        .finally(() => ticket.end())
+        .then(
+          (stored) => {
+            if (stored.ok) reply(null, encodeExportResponseProtobuf(stored.partial));
+            else if (stored.status === 400)
+              reply(plain(GrpcStatus.INVALID_ARGUMENT, stored.message));
+            else
+              reply(
+                retryable(
+                  GrpcStatus.UNAVAILABLE,
+                  stored.message,
+                  Number(stored.headers['retry-after'] ?? '5'),
+                ),
+              );
+          },
+          (err: Error) => {
+            o.log(`gRPC export failed: ${err.message}`);
+            reply(plain(GrpcStatus.INTERNAL, 'internal error'));
+          },
+        );
     };
-    if (ticket === undefined) {
-      // Not admitted by the interceptor: cannot happen, since it answers every call it refuses.
-      reply(plain(GrpcStatus.INTERNAL, 'call not admitted'));
-      return;
-    }
-    const busy = ticket.startDecoding();
-    if (busy !== null) {
-      reply(refusalStatus(busy));
-      return;
-    }
-    storing.add(ticket);
-    o.store(call.request)
-      .finally(() => ticket.end())
-      .then(
-        (stored) => {
-          if (stored.ok) reply(null, encodeExportResponseProtobuf(stored.partial));
-          else if (stored.status === 400) reply(plain(GrpcStatus.INVALID_ARGUMENT, stored.message));
-          else
-            reply(
-              retryable(
-                GrpcStatus.UNAVAILABLE,
-                stored.message,
-                Number(stored.headers['retry-after'] ?? '5'),
-              ),
-            );
-        },
-        (err: Error) => {
-          o.log(`gRPC export failed: ${err.message}`);
-          reply(plain(GrpcStatus.INTERNAL, 'internal error'));
-        },
-      );
-  };
 
   const server = new Server({
     interceptors: [admission],
     'grpc.max_receive_message_length': limits.maxBodyBytes,
     'grpc.max_concurrent_streams': limits.maxInflightRequests,
   });
-  server.addService(TRACE_SERVICE, { Export: exportTraces });
+  server.addService(TRACE_SERVICE, { Export: exportWith(o.store) });
+  if (o.storeLogs !== undefined)
+    server.addService(LOGS_SERVICE, { Export: exportWith(o.storeLogs) });
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
   // grpc-js has no cap on connections: its connections come from a net.Server of our own, which
   // has one, so clients cannot use up the file descriptors the spool and the bundles need.
