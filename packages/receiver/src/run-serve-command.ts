@@ -22,8 +22,9 @@ export const SERVE_USAGE = `Usage: workbench serve [options]
 
 Receives OTLP/HTTP traces (e.g. from an OpenTelemetry Collector) on POST /v1/traces, and with
 --grpc-port OTLP/gRPC traces (TraceService/Export, as the Collector's otlp and loadbalancing
-exporters send), and writes one bundle per run. Every flag can also be set by its environment
-variable; flags win.
+exporters send), and writes one bundle per run. Workbench events recorded as OTLP log records
+(POST /v1/logs, or LogsService/Export over gRPC) are folded into their runs' spans. Every flag
+can also be set by its environment variable; flags win.
 
   --host HOST                 WORKBENCH_HOST                 default 127.0.0.1
   --port PORT                 WORKBENCH_PORT                 default 4319 (0: any free port)
