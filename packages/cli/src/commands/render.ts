@@ -1,4 +1,3 @@
-import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderReport } from '@llm-workbench/report';
 import { verifyBundle } from '@llm-workbench/bundle';
@@ -9,12 +8,23 @@ import {
   type TrustedKey,
 } from '@llm-workbench/evidence';
 import { CliError, EXIT, writeLine, writeText, type Command } from '../io.js';
-import { readBounded } from '../read-bounded.js';
 import { loadTrust } from '../trust-keys.js';
 import { readInput } from '../read-input.js';
+import {
+  beside,
+  inputBaseName,
+  isS3Input,
+  readBoundedInput,
+  S3_ENDPOINT_HELP,
+  S3_ENDPOINT_OPTION,
+  s3SettingsFrom,
+  type S3InputSettings,
+} from '../s3-input.js';
+import { guardOutput } from '../output-guard.js';
 import { writeAtomic } from '../write-atomic.js';
 
 const HELP = `Usage: workbench render FILE [-o OUT] [--envelope FILE] [--trust PUB...] [--trust-dir DIR]
+       workbench render s3://bucket/key [-o OUT] [--s3-endpoint URL] [...]
 
 Writes one self-contained HTML report of a bundle: integrity, signatures, run header, workflow
 graph, timeline with gate waits, gates, model calls with tokens and cost, artifact versions and
@@ -37,6 +47,10 @@ Options:
       --trust PUB     embed this public key (PREFIX.pub from \`workbench keygen\`) for the page to
                       trust; repeatable. A private key is refused.
       --trust-dir DIR embed every *.pub file in DIR
+${S3_ENDPOINT_HELP}
+
+FILE may be an S3 object (s3://bucket/key): its envelope is looked for beside it, and the report
+goes to its name with .html in the current folder unless -o says otherwise.
 
 Exit 0 when the report was written (whether or not the bundle verifies or is signed: see the
 lines printed on standard error), 2 on bad usage (a private key given as --trust, say), 3 if a
@@ -55,8 +69,10 @@ export const renderCommand: Command = async (argv, io) => {
       trust: { type: 'string', multiple: true },
       'trust-dir': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
+      ...S3_ENDPOINT_OPTION,
     },
   });
+  const s3 = s3SettingsFrom(values);
   if (values.help) {
     writeText(io.stdout, HELP);
     return EXIT.ok;
@@ -71,16 +87,17 @@ export const renderCommand: Command = async (argv, io) => {
   const file = positionals[0] as string;
   const output = values.output ?? (file === '-' ? '-' : defaultOutput(file));
   const trusted = await loadTrust(values.trust ?? [], values['trust-dir'] ?? []);
-  const text = await readInput(file, io.stdin);
-  const envelope = await readEnvelope(file, values.envelope);
+  const text = await readInput(file, io.stdin, s3);
+  const envelope = await readEnvelope(file, values.envelope, s3);
   const html = renderReport(text, {
-    source: file === '-' ? null : basename(file),
+    source: file === '-' ? null : inputBaseName(file),
     generatedAt: new Date(),
     envelope,
     trustedKeys: trusted,
   });
   if (output === '-') io.stdout.write(html);
   else {
+    await guardOutput(output, [file, values.envelope]);
     try {
       await writeAtomic(output, html, { place: 'replace' });
     } catch (err) {
@@ -112,7 +129,9 @@ export const renderCommand: Command = async (argv, io) => {
   return EXIT.ok;
 };
 
-function defaultOutput(file: string): string {
+function defaultOutput(input: string): string {
+  // An object's report goes to the current folder, under the object's name.
+  const file = isS3Input(input) ? inputBaseName(input) || 'report.json' : input;
   return /\.json$/i.test(file) ? file.replace(/\.json$/i, '.html') : `${file}.html`;
 }
 
@@ -123,12 +142,14 @@ function defaultOutput(file: string): string {
 async function readEnvelope(
   file: string,
   option: string | undefined,
+  s3: S3InputSettings,
 ): Promise<{ text: string; source: string } | null> {
-  const path =
-    option ?? (file === '-' ? null : join(dirname(file), envelopeNameFor(basename(file))));
+  const path = option ?? (file === '-' ? null : beside(file, envelopeNameFor(inputBaseName(file))));
   if (path === null) return null;
-  const read = await readBounded(path, MAX_ENVELOPE_BYTES, { follow: option !== undefined });
-  if ('text' in read) return { text: read.text, source: basename(path) };
+  const read = await readBoundedInput(path, MAX_ENVELOPE_BYTES, s3, {
+    follow: option !== undefined,
+  });
+  if ('text' in read) return { text: read.text, source: inputBaseName(path) };
   if ('missing' in read && option === undefined) return null;
   throw new CliError(
     `cannot read envelope ${path}: ${'missing' in read ? 'no such file' : read.refused}`,
@@ -152,7 +173,7 @@ function signatureLine(
   } catch {
     // Not JSON: no subject can match.
   }
-  const v = verifyEnvelope(envelope.text, { sha256: claimed, name: basename(file) }, trusted);
+  const v = verifyEnvelope(envelope.text, { sha256: claimed, name: inputBaseName(file) }, trusted);
   const verified = v.signatures.filter((s) => s.status === 'verified');
   if (v.ok) {
     return `signature (${envelope.source}): verified by ${verified.map((s) => `${s.label ?? '?'} (key ${s.keyId})`).join(', ')}`;
