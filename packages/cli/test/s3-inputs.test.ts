@@ -2,7 +2,8 @@
  * `workbench verify|show|render` reading s3://bucket/key from a real SeaweedFS
  * (test/backends/seaweedfs.sh), where S3BundleSink wrote signed bundles and their ledger.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { verifyBundle, type RunBundle } from '@llm-workbench/bundle';
 import { SigningKey } from '@llm-workbench/evidence';
@@ -200,5 +201,27 @@ describe('workbench import otlp s3://', () => {
     ]);
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/no such object/);
+  });
+});
+
+describe('workbench render s3://', () => {
+  it('writes the report of an object with its envelope, to its name in the current folder unless -o says where', async () => {
+    const out = join(tempDir('wb-s3-render-'), 'report.html');
+    const r = await runCli([
+      'render',
+      `s3://${BUCKET}/runs/${TRACE}.json`,
+      ...endpoint(),
+      '-o',
+      out,
+      '--trust',
+      keys.pub,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/bundle intact/);
+    expect(r.stderr).toMatch(
+      new RegExp(`signature \\(${TRACE}.dsse.json\\): verified by receiver`),
+    );
+    expect(existsSync(out)).toBe(true);
+    expect(readFileSync(out, 'utf8')).toContain('<html');
   });
 });
