@@ -8,9 +8,11 @@
 #     collector-config/test-stack/builder-config.yaml
 #   - SeaweedFS's weed command (github.com/seaweedfs/seaweedfs/weed), the
 #     S3-compatible server of the S3 sink's tests
+# and fetches (not built: a Java server) Zipkin's exec jar from Maven Central
+# with mvn, into ${WORKBENCH_ZIPKIN_CACHE:-$HOME/.cache/llm-workbench/zipkin-<version>}.
 # Grafana Tempo is NOT built: see collector-config/test-stack/README.md ("Tempo").
 #
-# Usage: test/backends/build.sh [jaeger|collector|seaweedfs|all]...   (default: all)
+# Usage: test/backends/build.sh [jaeger|collector|seaweedfs|zipkin|all]...   (default: all)
 #        test/backends/build.sh --paths     print the binary paths and exit
 #
 # Binaries are cached outside the checkout, keyed by version, in
@@ -28,6 +30,7 @@ if [[ "${1:-}" == "--paths" ]]; then
   echo "ocb=$OCB_BIN"
   echo "collector=$(collector_bin)"
   echo "seaweedfs=$SEAWEEDFS_BIN"
+  echo "zipkin=$ZIPKIN_JAR"
   exit 0
 fi
 
@@ -35,8 +38,8 @@ targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=(all)
 for t in "${targets[@]}"; do
   case "$t" in
-    all | jaeger | collector | seaweedfs) ;;
-    *) die "unknown target '$t' (expected jaeger, collector, seaweedfs or all)" ;;
+    all | jaeger | collector | seaweedfs | zipkin) ;;
+    *) die "unknown target '$t' (expected jaeger, collector, seaweedfs, zipkin or all)" ;;
   esac
 done
 
@@ -191,6 +194,18 @@ EOF
   install_bin "$WORK/weed" "$SEAWEEDFS_BIN"
 }
 
+fetch_zipkin() {
+  command -v mvn >/dev/null 2>&1 || die "mvn is needed to fetch Zipkin's jar"
+  mkdir -p "$ZIPKIN_DIR"
+  # Into a fresh folder first, then moved: a cut download never passes for the jar.
+  local tmp
+  tmp="$(mktemp -d "$ZIPKIN_DIR/.fetch.XXXXXX")"
+  mvn -q -B dependency:copy "-Dartifact=io.zipkin:zipkin-server:$ZIPKIN_VERSION:jar:exec" \
+    "-DoutputDirectory=$tmp"
+  mv "$tmp/zipkin-server-$ZIPKIN_VERSION-exec.jar" "$ZIPKIN_JAR"
+  rm -rf "$tmp"
+}
+
 want() {
   local t
   for t in "${targets[@]}"; do
@@ -231,6 +246,14 @@ if want seaweedfs; then
   fi
 fi
 
+if want zipkin; then
+  if [[ -s "$ZIPKIN_JAR" ]]; then
+    log "zipkin $ZIPKIN_VERSION already fetched: $ZIPKIN_JAR"
+  else
+    timed "zipkin $ZIPKIN_VERSION (mvn)" fetch_zipkin
+  fi
+fi
+
 cleanup
 WORK=""
 if [[ ${#TIMINGS[@]} -gt 0 ]]; then
@@ -242,4 +265,5 @@ log "binaries:"
 want jaeger && log "  jaeger:    $JAEGER_BIN"
 want collector && log "  collector: $(collector_bin)"
 want seaweedfs && log "  seaweedfs: $SEAWEEDFS_BIN"
+want zipkin && log "  zipkin:    $ZIPKIN_JAR"
 exit 0

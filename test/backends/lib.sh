@@ -41,6 +41,12 @@ SEAWEEDFS_MODULE_VERSION="v0.0.0-20261109003541-7506e5f91cd6"
 SEAWEEDFS_COMMIT="7506e5f91cd6"
 SEAWEEDFS_BIN="$BACKENDS_CACHE/seaweedfs-$SEAWEEDFS_MODULE_VERSION/weed"
 
+# Zipkin (Apache-2.0) is a Java server: its exec jar comes from Maven Central
+# through the ordinary mvn client, and runs with the machine's Java 17.
+ZIPKIN_VERSION="3.6.1"
+ZIPKIN_DIR="${WORKBENCH_ZIPKIN_CACHE:-$HOME/.cache/llm-workbench/zipkin-$ZIPKIN_VERSION}"
+ZIPKIN_JAR="$ZIPKIN_DIR/zipkin-server-$ZIPKIN_VERSION-exec.jar"
+
 collector_manifest_hash() {
   sha256sum "$COLLECTOR_MANIFEST" | cut -c1-12
 }

@@ -29,6 +29,14 @@ export {
 export { JaegerClient } from './jaeger-client.js';
 export { parseGoTime, undoJaegerSanitizers } from './undo-jaeger-sanitizers.js';
 export { TempoClient } from './tempo-client.js';
+export { ZipkinClient, type ZipkinTrace } from './zipkin-client.js';
+export {
+  fromZipkinSpans,
+  toZipkinSpans,
+  withDiagnostics,
+  type FromZipkinResult,
+  type ZipkinSpan,
+} from './zipkin-spans.js';
 export { normalizeTraceId } from './resolve-client-options.js';
 export { parseDuration } from './parse-duration.js';
 export {

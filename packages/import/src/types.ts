@@ -1,6 +1,6 @@
 import type { SpanRecord } from '@llm-workbench/bundle';
 
-/** Options shared by {@link JaegerClient} and {@link TempoClient}. */
+/** Options shared by {@link JaegerClient}, {@link TempoClient} and {@link ZipkinClient}. */
 export interface BackendClientOptions {
   /** Base URL of the query API, e.g. `http://127.0.0.1:16686` (Jaeger) or `http://127.0.0.1:3200` (Tempo). Required. */
   url: string;

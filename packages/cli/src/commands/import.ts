@@ -12,12 +12,16 @@ import {
   parseDuration,
   readOtlpFile,
   TempoClient,
+  withDiagnostics,
+  ZipkinClient,
   type FetchedTrace,
   type FoldedTrace,
   type LogEventGroups,
   type SpanCap,
   type TraceGroups,
+  type ZipkinTrace,
 } from '@llm-workbench/import';
+import type { BundleDiagnostic } from '@llm-workbench/bundle';
 import { FileBundleSink, type BundleSink, type BundleWriteResult } from '@llm-workbench/sink';
 import {
   CliError,
@@ -42,6 +46,7 @@ const HELP = `Usage:
   workbench import otlp FILE... --out DIR [--all] [--json]
   workbench import jaeger --url URL (--trace-id ID... | --service NAME --since DURATION) --out DIR
   workbench import tempo  --url URL (--trace-id ID... | --service NAME --since DURATION) --out DIR
+  workbench import zipkin --url URL (--trace-id ID... | --service NAME --since DURATION) --out DIR
 
 Folds traces that were already collected into run bundles, written to DIR as <traceId>.json
 (an existing bundle is never rewritten; a different one lands beside it).
@@ -52,10 +57,13 @@ Folds traces that were already collected into run bundles, written to DIR as <tr
            Bytes that are not UTF-8 are read as U+FFFD and reported (invalid_utf8).
   jaeger   Jaeger's query API v3 (e.g. http://127.0.0.1:16686), raw traces (no adjusters).
   tempo    Tempo's HTTP API (e.g. http://127.0.0.1:3200).
+  zipkin   Zipkin's API v2 (e.g. http://127.0.0.1:9411). Zipkin is lossy: tags are strings,
+           events are annotations, links are dropped, times are microseconds; each bundle
+           lists what was lost in its diagnostics (codes zipkin_*). See docs/zipkin.md.
 
 Options:
   --out DIR           where bundles go (required)
-  --url URL           the backend's query API (jaeger, tempo)
+  --url URL           the backend's query API (jaeger, tempo, zipkin)
   --trace-id ID       a trace to import, 32 hex digits; repeat for more
   --service NAME      import the runs of this service.name ...
   --since DURATION    ... that started within this long before now: 15m, 2h, 7d
@@ -95,7 +103,7 @@ interface Report {
   issues: Array<{ file?: string; line?: number; traceId?: string; code: string; message: string }>;
 }
 
-/** `workbench import otlp|jaeger|tempo ...` */
+/** `workbench import otlp|jaeger|tempo|zipkin ...` */
 export const importCommand: Command = async (argv, io) => {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -166,7 +174,7 @@ export const importCommand: Command = async (argv, io) => {
       });
       report.skipped = folded.skipped;
       await writeAll(folded.bundles, sink, report, progress);
-    } else if (source === 'jaeger' || source === 'tempo') {
+    } else if (source === 'jaeger' || source === 'tempo' || source === 'zipkin') {
       if (rest.length > 0) throw new CliError(`unexpected argument ${JSON.stringify(rest[0])}`);
       const traces = await fetchTraces(source, values, progress);
       const groups: TraceGroups = new Map();
@@ -192,10 +200,17 @@ export const importCommand: Command = async (argv, io) => {
       for (const id of capped(limits.cap, report)) truncated.add(id);
       const folded = foldTraceGroups(groups, { all, truncated });
       report.skipped = folded.skipped;
-      await writeAll(folded.bundles, sink, report, progress);
+      // What a lossy backend (Zipkin) lost of a trace goes into its bundle's diagnostics.
+      const losses = new Map<string, readonly BundleDiagnostic[]>();
+      for (const t of traces) if ('losses' in t) losses.set(t.traceId, (t as ZipkinTrace).losses);
+      const bundles = folded.bundles.map((f) => ({
+        ...f,
+        bundle: withDiagnostics(f.bundle, losses.get(f.traceId) ?? []),
+      }));
+      await writeAll(bundles, sink, report, progress);
     } else {
       throw new CliError(
-        `unknown source ${JSON.stringify(source)}: expected otlp, jaeger or tempo`,
+        `unknown source ${JSON.stringify(source)}: expected otlp, jaeger, tempo or zipkin`,
         EXIT.usage,
         { help: HELP },
       );
@@ -282,7 +297,7 @@ async function readFile(
 }
 
 async function fetchTraces(
-  source: 'jaeger' | 'tempo',
+  source: 'jaeger' | 'tempo' | 'zipkin',
   values: {
     url?: string | undefined;
     'trace-id'?: string[] | undefined;
@@ -313,7 +328,12 @@ async function fetchTraces(
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     headers: parseHeaders(values.header ?? []),
   };
-  const client = source === 'jaeger' ? new JaegerClient(options) : new TempoClient(options);
+  const client =
+    source === 'jaeger'
+      ? new JaegerClient(options)
+      : source === 'zipkin'
+        ? new ZipkinClient(options)
+        : new TempoClient(options);
   if (ids.length > 0) {
     const out: FetchedTrace[] = [];
     for (const [i, id] of ids.entries()) {

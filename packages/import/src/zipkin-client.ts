@@ -1,0 +1,140 @@
+import type { BundleDiagnostic } from '@llm-workbench/bundle';
+import { httpRequest, type HttpAnswer } from './http-get.js';
+import { ImportError } from './import-error.js';
+import { backendMessage, expectOk } from './backend-answer.js';
+import {
+  normalizeTraceId,
+  resolveClientOptions,
+  type ResolvedClientOptions,
+} from './resolve-client-options.js';
+import type { BackendClientOptions, FetchedTrace, TraceSearch } from './types.js';
+import { fromZipkinSpans } from './zipkin-spans.js';
+
+const DEFAULT_LIMIT = 100;
+
+/** A trace read from Zipkin, with what Zipkin lost of it (see {@link fromZipkinSpans}). */
+export interface ZipkinTrace extends FetchedTrace {
+  /** Diagnostics (codes `zipkin_*`) to add to the trace's bundle: `withDiagnostics`. */
+  readonly losses: BundleDiagnostic[];
+}
+
+/**
+ * Reads traces from Zipkin's API v2 (`/api/v2/trace/{id}`, `/api/v2/traces`), which answers in
+ * Zipkin JSON v2, and reads them back into span records with what Zipkin lost listed as
+ * diagnostics (tags are strings, events are annotations, links are gone, times are microseconds).
+ *
+ * @example
+ * const zipkin = new ZipkinClient({ url: 'http://127.0.0.1:9411' });
+ * const { spans, losses } = await zipkin.getTrace('4bf92f3577b34da6a3ce929d0e0e4736');
+ */
+export class ZipkinClient {
+  private readonly options: ResolvedClientOptions;
+
+  constructor(options: BackendClientOptions) {
+    this.options = resolveClientOptions('ZipkinClient', options);
+  }
+
+  /** The base URL requests go to. */
+  get url(): string {
+    return this.options.baseUrl;
+  }
+
+  /**
+   * One trace by id (`GET /api/v2/trace/{id}`). Fails with `not_found` when Zipkin does not have
+   * it, and with `unreachable`, `timeout`, `http_status` or `bad_response` otherwise.
+   *
+   * @example
+   * const trace = await zipkin.getTrace(traceId);
+   */
+  async getTrace(traceId: string): Promise<ZipkinTrace> {
+    const id = normalizeTraceId(traceId);
+    const url = `${this.options.baseUrl}/api/v2/trace/${id}`;
+    const answer = await httpRequest(url, this.request());
+    if (answer.status === 404) {
+      const said = backendMessage(answer.body);
+      throw new ImportError(
+        'not_found',
+        `trace ${id} was not found in Zipkin at ${this.options.baseUrl}${said === '' ? '' : ` (Zipkin said: ${said})`}`,
+        { url, status: 404 },
+      );
+    }
+    expectOk('Zipkin', url, answer);
+    const list = jsonArray(url, answer);
+    const { spans, rejected, losses } = fromZipkinSpans(list);
+    const own = spans.filter((s) => s.traceId === id);
+    if (own.length === 0) {
+      throw new ImportError('not_found', `Zipkin returned no spans of trace ${id}`, { url });
+    }
+    return { traceId: id, spans: own, rejectedSpans: rejected, partial: false, losses };
+  }
+
+  /**
+   * The traces with a span of `service` within the window (`GET /api/v2/traces` with
+   * `serviceName`, `endTs` and `lookback` in milliseconds), at most `limit`. Zipkin keeps service
+   * names in lower case, so the name is asked in lower case. No match is an empty list.
+   *
+   * @example
+   * const traces = await zipkin.findTraces({ service: 'newsletter', start: new Date(Date.now() - 3_600_000), end: new Date() });
+   */
+  async findTraces(search: TraceSearch): Promise<ZipkinTrace[]> {
+    const endTs = search.end.getTime();
+    const lookback = Math.max(0, endTs - search.start.getTime());
+    const params = new URLSearchParams({
+      serviceName: search.service.toLowerCase(),
+      endTs: String(endTs),
+      lookback: String(lookback),
+      limit: String(search.limit ?? DEFAULT_LIMIT),
+    });
+    const url = `${this.options.baseUrl}/api/v2/traces?${params.toString()}`;
+    const answer = await httpRequest(url, this.request());
+    expectOk('Zipkin', url, answer);
+    const out: ZipkinTrace[] = [];
+    for (const trace of jsonArray(url, answer)) {
+      if (!Array.isArray(trace)) {
+        throw new ImportError(
+          'bad_response',
+          `Zipkin answered ${url} with a trace that is not a list`,
+          {
+            url,
+            status: answer.status,
+          },
+        );
+      }
+      const { spans, rejected, losses } = fromZipkinSpans(trace);
+      const traceId = spans[0]?.traceId;
+      if (traceId === undefined) continue;
+      out.push({
+        traceId,
+        spans: spans.filter((s) => s.traceId === traceId),
+        rejectedSpans: rejected,
+        partial: false,
+        losses,
+      });
+    }
+    return out;
+  }
+
+  private request(): { timeoutMs: number; headers: Readonly<Record<string, string>> } {
+    return {
+      timeoutMs: this.options.timeoutMs,
+      headers: { accept: 'application/json', ...this.options.headers },
+    };
+  }
+}
+
+function jsonArray(url: string, answer: HttpAnswer): unknown[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(answer.body);
+  } catch {
+    value = undefined;
+  }
+  if (!Array.isArray(value)) {
+    throw new ImportError(
+      'bad_response',
+      `Zipkin answered ${url} with something other than a JSON list of spans`,
+      { url, status: answer.status },
+    );
+  }
+  return value;
+}

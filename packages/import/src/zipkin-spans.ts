@@ -1,0 +1,404 @@
+import {
+  attributesFrom,
+  isValidSpanId,
+  isValidTraceId,
+  sealBundle,
+  type AttributeValue,
+  type Attributes,
+  type BundleDiagnostic,
+  type RunBundle,
+  type SpanEventRecord,
+  type SpanKindName,
+  type SpanRecord,
+  type StatusCodeName,
+} from '@llm-workbench/bundle';
+
+/** A span in Zipkin's JSON v2 (`POST /api/v2/spans`, `GET /api/v2/trace/{id}`). */
+export interface ZipkinSpan {
+  traceId: string;
+  id: string;
+  parentId?: string;
+  name?: string;
+  kind?: 'CLIENT' | 'SERVER' | 'PRODUCER' | 'CONSUMER';
+  /** Microseconds since the Unix epoch. */
+  timestamp?: number;
+  /** Microseconds. */
+  duration?: number;
+  localEndpoint?: { serviceName?: string };
+  annotations?: Array<{ timestamp: number; value: string }>;
+  tags?: Record<string, string>;
+}
+
+/** Tags the Collector's zipkin exporter writes for the span's status and scope. */
+const STATUS_CODE_TAG = 'otel.status_code';
+const STATUS_DESCRIPTION_TAG = 'otel.status_description';
+const ERROR_TAG = 'error';
+const SCOPE_NAME_TAGS = ['otel.scope.name', 'otel.library.name'] as const;
+const SCOPE_VERSION_TAGS = ['otel.scope.version', 'otel.library.version'] as const;
+const RESERVED_TAGS: ReadonlySet<string> = new Set([
+  STATUS_CODE_TAG,
+  STATUS_DESCRIPTION_TAG,
+  ERROR_TAG,
+  ...SCOPE_NAME_TAGS,
+  ...SCOPE_VERSION_TAGS,
+]);
+
+/** Most `zipkin_value_maybe_typed` diagnostics of one trace; the rest are counted in one more. */
+const MAX_TYPED_KEY_DIAGNOSTICS = 100;
+
+const KINDS: Partial<Record<SpanKindName, ZipkinSpan['kind']>> = {
+  client: 'CLIENT',
+  server: 'SERVER',
+  producer: 'PRODUCER',
+  consumer: 'CONSUMER',
+};
+
+/**
+ * Converts span records to Zipkin JSON v2 as the Collector's `zipkin` exporter does: attributes
+ * and resource attributes (but `service.name`, which becomes `localEndpoint.serviceName`) become
+ * string tags, the status becomes `otel.status_code` / `otel.status_description` / `error` tags,
+ * the scope `otel.scope.name` / `otel.scope.version` tags, an event an annotation (its name, or
+ * `name|{attributes as JSON}|0` when it has attributes), times microseconds; links are dropped.
+ * Used to feed a Zipkin (tests, migrations).
+ *
+ * @example
+ * await fetch(`${zipkin}/api/v2/spans`, { method: 'POST', body: JSON.stringify(toZipkinSpans(spans)) });
+ */
+export function toZipkinSpans(spans: Iterable<SpanRecord>): ZipkinSpan[] {
+  const out: ZipkinSpan[] = [];
+  for (const s of spans) {
+    const tags: Record<string, string> = {};
+    for (const [k, v] of Object.entries(s.resource)) {
+      if (k !== 'service.name') tags[k] = tagText(v);
+    }
+    for (const [k, v] of Object.entries(s.attributes)) tags[k] = tagText(v);
+    if (s.scope.name !== '') tags['otel.scope.name'] = s.scope.name;
+    if (s.scope.version !== undefined && s.scope.version !== '') {
+      tags['otel.scope.version'] = s.scope.version;
+    }
+    if (s.status.code !== 'unset') {
+      tags[STATUS_CODE_TAG] = s.status.code === 'ok' ? 'Ok' : 'Error';
+      if (s.status.code === 'error') tags[ERROR_TAG] = 'true';
+      if (s.status.message !== undefined && s.status.message !== '') {
+        tags[STATUS_DESCRIPTION_TAG] = s.status.message;
+      }
+    }
+    const service = s.resource['service.name'];
+    const z: ZipkinSpan = {
+      traceId: s.traceId,
+      id: s.spanId,
+      name: s.name,
+      timestamp: Number(roundMicros(s.startTimeUnixNano)),
+      duration: Math.max(1, Number(roundMicros(s.endTimeUnixNano - s.startTimeUnixNano))),
+      localEndpoint: { serviceName: typeof service === 'string' ? service : 'unknown_service' },
+    };
+    if (s.parentSpanId !== undefined) z.parentId = s.parentSpanId;
+    const kind = KINDS[s.kind];
+    if (kind !== undefined) z.kind = kind;
+    if (s.events.length > 0) {
+      z.annotations = s.events.map((e) => ({
+        timestamp: Number(roundMicros(e.timeUnixNano)),
+        value:
+          Object.keys(e.attributes).length === 0
+            ? e.name
+            : `${e.name}|${JSON.stringify(rawJson(e.attributes))}|0`,
+      }));
+    }
+    if (Object.keys(tags).length > 0) z.tags = tags;
+    out.push(z);
+  }
+  return out;
+}
+
+/** What {@link fromZipkinSpans} returns. */
+export interface FromZipkinResult {
+  readonly spans: SpanRecord[];
+  /** Spans refused (bad ids, no timestamp). */
+  readonly rejected: number;
+  /** What Zipkin lost of these spans, as bundle diagnostics (codes `zipkin_*`). */
+  readonly losses: BundleDiagnostic[];
+}
+
+/**
+ * Reads Zipkin JSON v2 spans back into span records, keeping only what Zipkin holds and listing
+ * what it lost as diagnostics: tags are kept as the strings they are (a number or boolean that was
+ * typed cannot be told from text, so none is guessed), annotations become events (their JSON
+ * attributes parsed where the exporter wrote them), times are microseconds, links are gone.
+ *
+ * @example
+ * const { spans, losses } = fromZipkinSpans(JSON.parse(body));
+ */
+export function fromZipkinSpans(input: readonly unknown[]): FromZipkinResult {
+  const spans: SpanRecord[] = [];
+  let rejected = 0;
+  const losses = new Map<string, BundleDiagnostic>();
+  const add = (code: string, message: string, spanId: string | null, subject: string | null) => {
+    const key = `${code}\u0000${spanId ?? ''}\u0000${subject ?? ''}\u0000${message}`;
+    if (!losses.has(key)) losses.set(key, { code, message, spanId, subject });
+  };
+  const typedKeys = new Set<string>();
+  let typedKeysOver = 0;
+  for (const item of input) {
+    const z = item as Partial<ZipkinSpan> | null;
+    if (z === null || typeof z !== 'object') {
+      rejected++;
+      continue;
+    }
+    const traceId = typeof z.traceId === 'string' ? z.traceId.toLowerCase().padStart(32, '0') : '';
+    const spanId = typeof z.id === 'string' ? z.id.toLowerCase() : '';
+    const parent = typeof z.parentId === 'string' ? z.parentId.toLowerCase() : undefined;
+    if (
+      !isValidTraceId(traceId) ||
+      !isValidSpanId(spanId) ||
+      (parent !== undefined && !isValidSpanId(parent)) ||
+      !Number.isSafeInteger(z.timestamp)
+    ) {
+      rejected++;
+      continue;
+    }
+    const start = BigInt(z.timestamp!) * 1000n;
+    const duration = Number.isSafeInteger(z.duration) ? BigInt(z.duration!) * 1000n : 0n;
+    const tags = z.tags !== null && typeof z.tags === 'object' ? z.tags : {};
+    const attrs: Array<[string, AttributeValue]> = [];
+    for (const [k, v] of Object.entries(tags)) {
+      if (RESERVED_TAGS.has(k) || typeof v !== 'string') continue;
+      attrs.push([k, v]);
+      if (looksTyped(v) && !typedKeys.has(k)) {
+        if (typedKeys.size < MAX_TYPED_KEY_DIAGNOSTICS) {
+          typedKeys.add(k);
+          add(
+            'zipkin_value_maybe_typed',
+            `tag ${JSON.stringify(k)} reads as a number, boolean or list, but Zipkin keeps only text: whether it was typed is lost, and it is kept as a string`,
+            null,
+            k,
+          );
+        } else typedKeysOver++;
+      }
+    }
+    const events: SpanEventRecord[] = [];
+    for (const a of Array.isArray(z.annotations) ? z.annotations : []) {
+      if (!Number.isSafeInteger(a.timestamp) || typeof a.value !== 'string') continue;
+      const parsed = parseAnnotation(a.value);
+      if (parsed.flattened) {
+        add(
+          'zipkin_event_attributes_flattened',
+          'the event came back as an annotation with its attributes as JSON: integers and floating-point numbers cannot be told apart (whole numbers are read as integers), bytes come back as base64 text',
+          spanId,
+          parsed.name,
+        );
+      }
+      if (parsed.dropped > 0) {
+        add(
+          'zipkin_event_attributes_dropped',
+          `the exporter said ${parsed.dropped} attributes of the event were dropped`,
+          spanId,
+          parsed.name,
+        );
+      }
+      events.push({
+        name: parsed.name,
+        timeUnixNano: BigInt(a.timestamp) * 1000n,
+        attributes: attributesFrom(parsed.attributes),
+      });
+    }
+    const service = z.localEndpoint?.serviceName;
+    spans.push({
+      traceId,
+      spanId,
+      ...(parent !== undefined ? { parentSpanId: parent } : {}),
+      name: typeof z.name === 'string' ? z.name : '',
+      kind: kindOf(z.kind),
+      startTimeUnixNano: start,
+      endTimeUnixNano: start + duration,
+      status: statusOf(tags),
+      attributes: attributesFrom(attrs),
+      events,
+      resource: attributesFrom(typeof service === 'string' ? [['service.name', service]] : []),
+      scope: scopeOf(tags),
+    });
+  }
+  if (typedKeysOver > 0) {
+    add(
+      'zipkin_value_maybe_typed',
+      `${typedKeysOver} more tags read as numbers, booleans or lists and are kept as strings`,
+      null,
+      null,
+    );
+  }
+  if (spans.length > 0) {
+    add(
+      'zipkin_types_lost',
+      'Zipkin keeps every tag as a string: attribute values that were numbers, booleans, bytes or lists arrive as text and are kept as strings, so the fold reads them as mistyped',
+      null,
+      null,
+    );
+    add(
+      'zipkin_time_precision',
+      'Zipkin keeps times in whole microseconds: sub-microsecond digits of span and event times are lost, and a span ends at its start plus its duration',
+      null,
+      null,
+    );
+    add(
+      'zipkin_links_dropped',
+      'Zipkin does not carry span links: any links of this trace were dropped',
+      null,
+      null,
+    );
+    add(
+      'zipkin_resource_merged',
+      'Zipkin keeps only the service name of a resource; the exporter writes other resource attributes as span tags, which are read back as span attributes',
+      null,
+      null,
+    );
+    add(
+      'zipkin_names_lowercased',
+      'Zipkin stores span and service names in lower case: upper-case letters of names were lost',
+      null,
+      null,
+    );
+  }
+  return { spans, rejected, losses: [...losses.values()] };
+}
+
+/**
+ * A bundle with `extra` diagnostics added (kept once each, in the fold's order) and sealed
+ * again: how the losses of a lossy backend land in the bundle it was folded from.
+ *
+ * @example
+ * const bundle = withDiagnostics(folded, losses);
+ */
+export function withDiagnostics(bundle: RunBundle, extra: readonly BundleDiagnostic[]): RunBundle {
+  if (extra.length === 0) return bundle;
+  const { integrity: _integrity, ...unsealed } = bundle;
+  const byKey = new Map<string, BundleDiagnostic>();
+  for (const d of [...bundle.diagnostics, ...extra]) {
+    const key = `${d.code}\u0000${d.spanId ?? ''}\u0000${d.subject ?? ''}\u0000${d.message}`;
+    if (!byKey.has(key)) byKey.set(key, d);
+  }
+  const diagnostics = [...byKey.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, d]) => d);
+  return sealBundle({ ...unsealed, diagnostics });
+}
+
+function kindOf(kind: unknown): SpanKindName {
+  switch (kind) {
+    case 'CLIENT':
+      return 'client';
+    case 'SERVER':
+      return 'server';
+    case 'PRODUCER':
+      return 'producer';
+    case 'CONSUMER':
+      return 'consumer';
+    default:
+      // The exporter omits the kind of internal (and unspecified) spans.
+      return 'internal';
+  }
+}
+
+function statusOf(tags: Readonly<Record<string, string>>): {
+  code: StatusCodeName;
+  message?: string;
+} {
+  const said = tags[STATUS_CODE_TAG]?.toLowerCase();
+  const error = tags[ERROR_TAG];
+  const code: StatusCodeName =
+    said === 'ok' ? 'ok' : said === 'error' || error !== undefined ? 'error' : 'unset';
+  const description = tags[STATUS_DESCRIPTION_TAG];
+  const message =
+    description !== undefined && description !== ''
+      ? description
+      : error !== undefined && error !== '' && error !== 'true'
+        ? error
+        : undefined;
+  return code === 'error' && message !== undefined ? { code, message } : { code };
+}
+
+function scopeOf(tags: Readonly<Record<string, string>>): { name: string; version?: string } {
+  const name = SCOPE_NAME_TAGS.map((k) => tags[k]).find((v) => v !== undefined) ?? '';
+  const version = SCOPE_VERSION_TAGS.map((k) => tags[k]).find((v) => v !== undefined);
+  return version !== undefined ? { name, version } : { name };
+}
+
+/** Whether tag text reads as something other than a string (the exporter's forms). */
+function looksTyped(v: string): boolean {
+  return (
+    v === 'true' ||
+    v === 'false' ||
+    /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(v) ||
+    (v.startsWith('[') && v.endsWith(']')) ||
+    (v.startsWith('{') && v.endsWith('}'))
+  );
+}
+
+interface ParsedAnnotation {
+  name: string;
+  attributes: Array<[string, AttributeValue]>;
+  dropped: number;
+  flattened: boolean;
+}
+
+/** `name`, or the exporter's `name|{JSON attributes}|droppedCount`. */
+function parseAnnotation(value: string): ParsedAnnotation {
+  const m = /^([^|]*)\|(\{.*\})\|(\d+)$/s.exec(value);
+  if (m === null) return { name: value, attributes: [], dropped: 0, flattened: false };
+  let json: unknown;
+  try {
+    json = JSON.parse(m[2]!);
+  } catch {
+    return { name: value, attributes: [], dropped: 0, flattened: false };
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    return { name: value, attributes: [], dropped: 0, flattened: false };
+  }
+  const attributes = Object.entries(json as Record<string, unknown>).map(
+    ([k, v]) => [k, fromJson(v)] as [string, AttributeValue],
+  );
+  return { name: m[1]!, attributes, dropped: Number(m[3]), flattened: true };
+}
+
+function fromJson(v: unknown): AttributeValue {
+  if (typeof v === 'string' || typeof v === 'boolean' || v === null) return v;
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? BigInt(v) : v;
+  if (Array.isArray(v)) return v.map(fromJson);
+  if (typeof v === 'object') {
+    return {
+      kvlist: attributesFrom(
+        Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, fromJson(x)]),
+      ),
+    };
+  }
+  return null;
+}
+
+/** Half-up rounding of nanoseconds to microseconds, as the exporter's JSON does. */
+function roundMicros(ns: bigint): bigint {
+  return ns >= 0n ? (ns + 500n) / 1000n : -((-ns + 500n) / 1000n);
+}
+
+/** A tag's text, as the exporter writes attribute values. */
+function tagText(v: AttributeValue): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (typeof v === 'number')
+    return Number.isFinite(v) ? String(v) : String(v).replace('Infinity', 'Inf');
+  return JSON.stringify(rawJson(v));
+}
+
+/** An attribute value as plain JSON (bytes as base64), as the exporter marshals raw values. */
+function rawJson(v: AttributeValue | Attributes): unknown {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
+  if (typeof v === 'bigint') {
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(v)
+      : v.toString();
+  }
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+  if (Array.isArray(v)) return (v as readonly AttributeValue[]).map(rawJson);
+  const record = 'kvlist' in v && typeof v.kvlist === 'object' ? v.kvlist : v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(record as Attributes)) out[k] = rawJson(x);
+  return out;
+}
