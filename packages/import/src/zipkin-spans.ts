@@ -383,6 +383,7 @@ function tagText(v: AttributeValue): string {
   if (typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (typeof v === 'number')
     return Number.isFinite(v) ? String(v) : String(v).replace('Infinity', 'Inf');
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
   return JSON.stringify(rawJson(v));
 }
 
