@@ -35,7 +35,7 @@ import {
   Spool,
 } from './spool/spool.js';
 import { threadCpuSeconds } from './thread-cpu.js';
-import { TraceAssembler } from './trace-assembler.js';
+import { TraceAssembler, type AcceptOutcome } from './trace-assembler.js';
 import { RECEIVER_DEFAULTS, type Receiver, type ReceiverOptions } from './types.js';
 
 /** Thrown by `startReceiver` for options it cannot run with; the message quotes the bad value. */
@@ -337,18 +337,54 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
       true,
     );
 
+  /** What {@link storeExport} and {@link storeLogs} answer. */
+  type Stored =
+    | { ok: true; partial: { rejectedSpans: number; errorMessage: string } }
+    | { ok: false; status: 400 | 503; message: string; headers: Record<string, string> };
+
+  /**
+   * Appends what the assembler kept of a request to the spool and waits until it is durable: null
+   * once it is (or when nothing was kept), else the 503 to answer.
+   */
+  const spoolDurably = async (outcome: AcceptOutcome, what: string): Promise<Stored | null> => {
+    if (outcome.record === null) return null;
+    const append = spool.append(outcome.record.kind, outcome.record.payload);
+    outcome.attach(append);
+    try {
+      await append.durable;
+    } catch (err) {
+      metrics.spoolErrors++;
+      if (!spoolErrorLogged)
+        log(`spool write failed: ${(err as Error).message}; answering 503 until it works again`);
+      spoolErrorLogged = true;
+      return {
+        ok: false,
+        status: 503,
+        message: `could not store ${what} durably`,
+        headers: { 'retry-after': '5' },
+      };
+    }
+    spoolErrorLogged = false;
+    return null;
+  };
+
+  /** The partial success of a stored request: what the decoder rejected and the assembler dropped. */
+  const partialOf = (
+    rejected: Parameters<typeof summarizeRejections>[0],
+    outcome: AcceptOutcome,
+  ): { rejectedSpans: number; errorMessage: string } => ({
+    rejectedSpans: rejected.length + outcome.dropped,
+    errorMessage: [summarizeRejections(rejected), outcome.droppedReason]
+      .filter((x) => x !== '')
+      .join('; '),
+  });
+
   /**
    * Decodes an export request's body, applies its spans to the traces, and spools them: the part
    * of answering an export that does not depend on the protocol it came by. Resolves once the
    * spans are on disk, with what to tell the client.
    */
-  const storeExport = async (
-    format: OtlpEncoding,
-    body: Buffer,
-  ): Promise<
-    | { ok: true; partial: { rejectedSpans: number; errorMessage: string } }
-    | { ok: false; status: 400 | 503; message: string; headers: Record<string, string> }
-  > => {
+  const storeExport = async (format: OtlpEncoding, body: Buffer): Promise<Stored> => {
     const decoded = ingestOtlp(format, body);
     if (!decoded.ok)
       return {
@@ -363,35 +399,10 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
       format === 'json' ? RECORD_JSON : RECORD_PROTOBUF,
       body,
     );
-    if (outcome.record !== null) {
-      const append = spool.append(outcome.record.kind, outcome.record.payload);
-      outcome.attach(append);
-      try {
-        await append.durable;
-      } catch (err) {
-        metrics.spoolErrors++;
-        if (!spoolErrorLogged)
-          log(`spool write failed: ${(err as Error).message}; answering 503 until it works again`);
-        spoolErrorLogged = true;
-        return {
-          ok: false,
-          status: 503,
-          message: 'could not store the spans durably',
-          headers: { 'retry-after': '5' },
-        };
-      }
-      spoolErrorLogged = false;
-    }
+    const unstored = await spoolDurably(outcome, 'the spans');
+    if (unstored !== null) return unstored;
     metrics.spansAccepted += decoded.spans.count - outcome.dropped;
-    return {
-      ok: true,
-      partial: {
-        rejectedSpans: decoded.rejected.length + outcome.dropped,
-        errorMessage: [summarizeRejections(decoded.rejected), outcome.droppedReason]
-          .filter((x) => x !== '')
-          .join('; '),
-      },
-    };
+    return { ok: true, partial: partialOf(decoded.rejected, outcome) };
   };
 
   /**
@@ -399,13 +410,7 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
    * are spooled (the body as received) and joined to their traces, whose folds make them events
    * of their spans. Other log records are not ours: accepted and not kept.
    */
-  const storeLogs = async (
-    format: OtlpEncoding,
-    body: Buffer,
-  ): Promise<
-    | { ok: true; partial: { rejectedSpans: number; errorMessage: string } }
-    | { ok: false; status: 400 | 503; message: string; headers: Record<string, string> }
-  > => {
+  const storeLogs = async (format: OtlpEncoding, body: Buffer): Promise<Stored> => {
     const decoded = format === 'json' ? decodeOtlpJsonLogs(body) : decodeOtlpProtobufLogs(body);
     if (!decoded.ok)
       return {
@@ -420,35 +425,10 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
       format === 'json' ? RECORD_LOGS_JSON : RECORD_LOGS_PROTOBUF,
       body,
     );
-    if (outcome.record !== null) {
-      const append = spool.append(outcome.record.kind, outcome.record.payload);
-      outcome.attach(append);
-      try {
-        await append.durable;
-      } catch (err) {
-        metrics.spoolErrors++;
-        if (!spoolErrorLogged)
-          log(`spool write failed: ${(err as Error).message}; answering 503 until it works again`);
-        spoolErrorLogged = true;
-        return {
-          ok: false,
-          status: 503,
-          message: 'could not store the log records durably',
-          headers: { 'retry-after': '5' },
-        };
-      }
-      spoolErrorLogged = false;
-    }
+    const unstored = await spoolDurably(outcome, 'the log records');
+    if (unstored !== null) return unstored;
     metrics.logEventsAccepted += decoded.events.length - outcome.dropped;
-    return {
-      ok: true,
-      partial: {
-        rejectedSpans: decoded.rejected.length + outcome.dropped,
-        errorMessage: [summarizeRejections(decoded.rejected), outcome.droppedReason]
-          .filter((x) => x !== '')
-          .join('; '),
-      },
-    };
+    return { ok: true, partial: partialOf(decoded.rejected, outcome) };
   };
 
   const exportTraces = async (
