@@ -61,27 +61,10 @@ export function decodeOtlpJson(
   input: string | Uint8Array,
   options: DecodeOptions = {},
 ): DecodeResult {
-  let text: string;
-  let replaced = false;
-  if (typeof input === 'string') {
-    text = input;
-  } else {
-    const bytes = Buffer.isBuffer(input)
-      ? input
-      : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-    // Bytes that are not UTF-8 read as U+FFFD, as the protobuf decoder reads them: one rule for
-    // every door, so that one bad byte never costs a whole batch (a 400 is never retried).
-    replaced = !isUtf8(bytes);
-    text = bytes.toString('utf8');
-  }
-  let value: unknown;
-  try {
-    value = parseOtlpJson(text);
-  } catch (err) {
-    return malformed('', `body is not JSON: ${(err as Error).message}`);
-  }
-  const result = decodeOtlpJsonValue(value, options);
-  return replaced && result.ok ? { ...result, replacedInvalidUtf8: true } : result;
+  const parsed = parseBody(input);
+  if (!parsed.ok) return malformed('', parsed.message);
+  const result = decodeOtlpJsonValue(parsed.value, options);
+  return parsed.replaced && result.ok ? { ...result, replacedInvalidUtf8: true } : result;
 }
 
 /**
@@ -123,6 +106,20 @@ export function decodeOtlpJsonLogs(
   input: string | Uint8Array,
   options: DecodeOptions = {},
 ): DecodeLogsResult {
+  const parsed = parseBody(input);
+  if (!parsed.ok) return malformed('', parsed.message) as DecodeLogsResult;
+  const result = decodeOtlpJsonLogsValue(parsed.value, options);
+  return parsed.replaced && result.ok ? { ...result, replacedInvalidUtf8: true } : result;
+}
+
+/**
+ * The JSON value of a request body, and whether bytes that were not UTF-8 were read as U+FFFD (as
+ * the protobuf decoder reads them: one rule for every door, so that one bad byte never costs a
+ * whole batch; a 400 is never retried).
+ */
+function parseBody(
+  input: string | Uint8Array,
+): { ok: true; value: unknown; replaced: boolean } | { ok: false; message: string } {
   let text: string;
   let replaced = false;
   if (typeof input === 'string') {
@@ -134,14 +131,11 @@ export function decodeOtlpJsonLogs(
     replaced = !isUtf8(bytes);
     text = bytes.toString('utf8');
   }
-  let value: unknown;
   try {
-    value = parseOtlpJson(text);
+    return { ok: true, value: parseOtlpJson(text), replaced };
   } catch (err) {
-    return malformed('', `body is not JSON: ${(err as Error).message}`) as DecodeLogsResult;
+    return { ok: false, message: `body is not JSON: ${(err as Error).message}` };
   }
-  const result = decodeOtlpJsonLogsValue(value, options);
-  return replaced && result.ok ? { ...result, replacedInvalidUtf8: true } : result;
 }
 
 /**
