@@ -38,28 +38,8 @@ type Range = readonly [start: number, end: number];
  * if (!result.ok) console.error(result.issues[0].message);
  */
 export function decodeOtlpProtobuf(input: Uint8Array, options: DecodeOptions = {}): DecodeResult {
-  const buf = Buffer.isBuffer(input)
-    ? input
-    : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  const reader = new ProtoReader(buf);
-  const ctx = new Context(reader, options.maxValueDepth ?? DEFAULT_MAX_VALUE_DEPTH);
-  try {
-    ctx.request(buf.length);
-  } catch (err) {
-    if (err instanceof ProtoError) {
-      return {
-        ok: false,
-        issues: [
-          {
-            code: 'malformed_request',
-            path: '',
-            message: `body is not an OTLP protobuf message: ${err.message}`,
-          },
-        ],
-      };
-    }
-    throw err;
-  }
+  const { ctx, reader, failure } = walk(input, options, (c, length) => c.request(length));
+  if (failure !== null) return failure;
   return {
     ok: true,
     spans: ctx.spans,
@@ -83,28 +63,8 @@ export function decodeOtlpProtobufLogs(
   input: Uint8Array,
   options: DecodeOptions = {},
 ): DecodeLogsResult {
-  const buf = Buffer.isBuffer(input)
-    ? input
-    : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  const reader = new ProtoReader(buf);
-  const ctx = new Context(reader, options.maxValueDepth ?? DEFAULT_MAX_VALUE_DEPTH);
-  try {
-    ctx.logsRequest(buf.length);
-  } catch (err) {
-    if (err instanceof ProtoError) {
-      return {
-        ok: false,
-        issues: [
-          {
-            code: 'malformed_request',
-            path: '',
-            message: `body is not an OTLP protobuf message: ${err.message}`,
-          },
-        ],
-      };
-    }
-    throw err;
-  }
+  const { ctx, reader, failure } = walk(input, options, (c, length) => c.logsRequest(length));
+  if (failure !== null) return failure;
   return {
     ok: true,
     events: ctx.logEvents,
@@ -112,6 +72,38 @@ export function decodeOtlpProtobufLogs(
     ignored: ctx.ignoredLogs,
     ...(reader.replacedInvalidUtf8 ? { replacedInvalidUtf8: true as const } : {}),
   };
+}
+
+/**
+ * Walks a request with `read`, turning a {@link ProtoError} (bytes that are not the message) into
+ * the failure both decoders answer; any other error is a bug and is thrown.
+ */
+function walk(
+  input: Uint8Array,
+  options: DecodeOptions,
+  read: (ctx: Context, length: number) => void,
+): {
+  ctx: Context;
+  reader: ProtoReader;
+  failure: { ok: false; issues: [{ code: 'malformed_request'; path: ''; message: string }] } | null;
+} {
+  const buf = Buffer.isBuffer(input)
+    ? input
+    : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const reader = new ProtoReader(buf);
+  const ctx = new Context(reader, options.maxValueDepth ?? DEFAULT_MAX_VALUE_DEPTH);
+  try {
+    read(ctx, buf.length);
+  } catch (err) {
+    if (!(err instanceof ProtoError)) throw err;
+    const message = `body is not an OTLP protobuf message: ${err.message}`;
+    return {
+      ctx,
+      reader,
+      failure: { ok: false, issues: [{ code: 'malformed_request', path: '', message }] },
+    };
+  }
+  return { ctx, reader, failure: null };
 }
 
 class Context {
