@@ -9,13 +9,17 @@ import {
   envelopeNameFor,
   MAX_ENVELOPE_BYTES,
   serializeEnvelope,
-  SIGNER_ROLES,
   signBundle,
-  SigningKey,
   verifyEnvelope,
   type SignerRole,
+  type SigningKey,
 } from '@llm-workbench/evidence';
-import { BundleSinkError, type BundleSink, type BundleWriteResult } from '@llm-workbench/sink';
+import {
+  BundleSinkError,
+  resolveSigningOptions,
+  type BundleSink,
+  type BundleWriteResult,
+} from '@llm-workbench/sink';
 import { createS3Client } from './create-s3-client.js';
 import { resolveRetryOptions } from './retry.js';
 import { normalizePrefix, parseS3Url, s3Url } from './s3-location.js';
@@ -86,19 +90,10 @@ export class S3BundleSink implements BundleSink {
     this.bucket = options.bucket;
     this.prefix = prefix.prefix;
     this.ledger = options.ledger ?? true;
-    this.signerRole = options.signerRole ?? 'app';
-    if (!SIGNER_ROLES.includes(this.signerRole)) {
-      throw new TypeError(
-        `S3BundleSink: signerRole must be one of ${SIGNER_ROLES.join(', ')}, got ${JSON.stringify(String(options.signerRole).slice(0, 64))}`,
-      );
-    }
-    if (options.signingKey !== undefined && !(options.signingKey instanceof SigningKey)) {
-      // Never quote the value: it may well be the key's PEM text.
-      throw new TypeError(
-        'S3BundleSink: signingKey must be a SigningKey (read one with loadSigningKey from @llm-workbench/evidence)',
-      );
-    }
-    this.signingKey = options.signingKey;
+    ({ signerRole: this.signerRole, signingKey: this.signingKey } = resolveSigningOptions(
+      'S3BundleSink',
+      options,
+    ));
     this.maxConcurrent = count('maxConcurrentWrites', options.maxConcurrentWrites, 8);
     this.maxQueued = count('maxQueuedWrites', options.maxQueuedWrites, 1000);
     const ledgerTimeoutMs = count('ledgerTimeoutMs', options.ledgerTimeoutMs, 60_000);

@@ -12,7 +12,7 @@ import {
   type LedgerHead,
   type SigningKey,
 } from '@llm-workbench/evidence';
-import { BundleSinkError } from '@llm-workbench/sink';
+import { BundleSinkError, RecentNames } from '@llm-workbench/sink';
 import type { S3Store } from './s3-store.js';
 
 /** The ledger's "folder" under the sink's prefix. */
@@ -76,7 +76,7 @@ const RECEIPT_CONCURRENCY = 8;
  */
 export class S3Ledger {
   private head: LedgerHead | undefined;
-  private readonly recent = new Map<string, string>();
+  private readonly recent = new RecentNames(RECENT_NAMES);
   private readonly queue: Task[] = [];
   private running: Promise<void> | undefined;
   private checkpointed = -1;
@@ -259,12 +259,7 @@ export class S3Ledger {
   }
 
   private remember(file: string, sha256: string): void {
-    this.recent.delete(file);
-    this.recent.set(file, sha256);
-    if (this.recent.size > RECENT_NAMES) {
-      const oldest = this.recent.keys().next();
-      if (oldest.done !== true) this.recent.delete(oldest.value);
-    }
+    this.recent.remember(file, sha256);
   }
 
   /**

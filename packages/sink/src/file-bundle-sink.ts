@@ -12,13 +12,13 @@ import {
 import {
   envelopeNameFor,
   serializeEnvelope,
-  SIGNER_ROLES,
   signBundle,
   SigningKey,
   verifyEnvelope,
   type SignerRole,
 } from '@llm-workbench/evidence';
 import { BundleSinkError } from './bundle-sink-error.js';
+import { resolveSigningOptions } from './signing-options.js';
 import { FolderLedger } from './folder-ledger.js';
 import { ledgerLockFor, type ThreadLock } from './thread-lock.js';
 import type {
@@ -84,19 +84,10 @@ export class FileBundleSink implements BundleSink {
     this.directory = resolve(options.directory);
     this.fsync = options.fsync ?? true;
     this.ledger = options.ledger ?? true;
-    this.signerRole = options.signerRole ?? 'app';
-    if (!SIGNER_ROLES.includes(this.signerRole)) {
-      throw new TypeError(
-        `FileBundleSink: signerRole must be one of ${SIGNER_ROLES.join(', ')}, got ${JSON.stringify(String(options.signerRole).slice(0, 64))}`,
-      );
-    }
-    if (options.signingKey !== undefined && !(options.signingKey instanceof SigningKey)) {
-      // Never quote the value: it may well be the key's PEM text.
-      throw new TypeError(
-        'FileBundleSink: signingKey must be a SigningKey (read one with loadSigningKey from @llm-workbench/evidence)',
-      );
-    }
-    this.signingKey = options.signingKey;
+    ({ signerRole: this.signerRole, signingKey: this.signingKey } = resolveSigningOptions(
+      'FileBundleSink',
+      options,
+    ));
     this.ledgerLock = ledgerLockFor(this.directory);
   }
 

@@ -13,6 +13,7 @@ import {
   type SigningKey,
 } from '@llm-workbench/evidence';
 import { BundleSinkError } from './bundle-sink-error.js';
+import { RecentNames } from './recent-names.js';
 import type { ThreadLock } from './thread-lock.js';
 
 /** How much of the ledger is read at once: lines are ~250 bytes, so memory stays small. */
@@ -56,7 +57,7 @@ export class FolderLedger {
   private head: LedgerHead = EMPTY_HEAD;
   /** Bytes of the ledger known good: up to the end of `head`'s line. */
   private size = 0;
-  private readonly recent = new Map<string, string>();
+  private readonly recent = new RecentNames(RECENT_NAMES);
   private readonly queue: Task[] = [];
   private running: Promise<void> | undefined;
   private checkpointed = -1;
@@ -270,12 +271,7 @@ export class FolderLedger {
   }
 
   private remember(file: string, sha256: string): void {
-    this.recent.delete(file);
-    this.recent.set(file, sha256);
-    if (this.recent.size > RECENT_NAMES) {
-      const oldest = this.recent.keys().next();
-      if (oldest.done !== true) this.recent.delete(oldest.value);
-    }
+    this.recent.remember(file, sha256);
   }
 
   /**

@@ -7,3 +7,5 @@ export type {
 export { BundleSinkError } from './bundle-sink-error.js';
 export type { BundleSinkErrorCode } from './bundle-sink-error.js';
 export { FileBundleSink } from './file-bundle-sink.js';
+export { RecentNames } from './recent-names.js';
+export { resolveSigningOptions } from './signing-options.js';
