@@ -187,9 +187,12 @@ describe('workbench import otlp', () => {
     expect(missing.code).toBe(3);
     expect(missing.stderr).toContain('no such file');
     expect((await cli(['import', 'otlp', 'x'])).code).toBe(2);
-    expect((await cli(['import', 'zipkin', '--out', dir])).stderr).toContain(
-      'unknown source "zipkin"',
-    );
+    const unknown = await cli(['import', 'honeycomb', '--out', dir]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown source "honeycomb"');
+    const noUrl = await cli(['import', 'zipkin', '--out', dir]);
+    expect(noUrl.code).toBe(2);
+    expect(noUrl.stderr).toContain('import zipkin needs --url URL');
   });
 });
 
