@@ -285,20 +285,7 @@ class Context {
     };
     if (resourceIssue !== null)
       fail(resourceIssue.code, resourceIssue.where, resourceIssue.message);
-    const traceId = typeof traceIdRaw === 'string' ? idFromJson(traceIdRaw, 16) : null;
-    if (traceId === null || isZeroId(traceId))
-      fail(
-        'invalid_trace_id',
-        'traceId',
-        `trace id ${describe(traceIdRaw)} is not 16 bytes of hex or base64, or is all zeros`,
-      );
-    const spanId = typeof spanIdRaw === 'string' ? idFromJson(spanIdRaw, 8) : null;
-    if (spanId === null || isZeroId(spanId))
-      fail(
-        'invalid_span_id',
-        'spanId',
-        `span id ${describe(spanIdRaw)} is not 8 bytes of hex or base64, or is all zeros`,
-      );
+    const { traceId, spanId } = readIds(traceIdRaw, spanIdRaw, fail);
     const timeRaw = value['timeUnixNano'] ?? value['time_unix_nano'];
     const observedRaw = value['observedTimeUnixNano'] ?? value['observed_time_unix_nano'];
     let time = timeFromJson(timeRaw);
@@ -403,20 +390,7 @@ class Context {
       }
     }
 
-    const traceId = typeof traceIdRaw === 'string' ? idFromJson(traceIdRaw, 16) : null;
-    if (traceId === null || isZeroId(traceId))
-      fail(
-        'invalid_trace_id',
-        'traceId',
-        `trace id ${describe(traceIdRaw)} is not 16 bytes of hex or base64, or is all zeros`,
-      );
-    const spanId = typeof spanIdRaw === 'string' ? idFromJson(spanIdRaw, 8) : null;
-    if (spanId === null || isZeroId(spanId))
-      fail(
-        'invalid_span_id',
-        'spanId',
-        `span id ${describe(spanIdRaw)} is not 8 bytes of hex or base64, or is all zeros`,
-      );
+    const { traceId, spanId } = readIds(traceIdRaw, spanIdRaw, fail);
     let parentSpanId: string | undefined;
     if (parentRaw !== undefined && parentRaw !== null && parentRaw !== '') {
       const parent = typeof parentRaw === 'string' ? idFromJson(parentRaw, 8) : null;
@@ -672,4 +646,30 @@ function bytesFromJson(v: unknown, where: string): Uint8Array {
 function describe(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 48 ? `${v.slice(0, 48)}…` : v);
   return v === undefined ? '(missing)' : typeof v;
+}
+
+/**
+ * The trace and span ids of a span or a log record (hex or base64), each null and reported through
+ * `fail` when it is not of its length or is all zeros.
+ */
+function readIds(
+  traceIdRaw: unknown,
+  spanIdRaw: unknown,
+  fail: (code: DecodeIssue['code'], where: string, message: string) => void,
+): { traceId: string | null; spanId: string | null } {
+  const traceId = typeof traceIdRaw === 'string' ? idFromJson(traceIdRaw, 16) : null;
+  if (traceId === null || isZeroId(traceId))
+    fail(
+      'invalid_trace_id',
+      'traceId',
+      `trace id ${describe(traceIdRaw)} is not 16 bytes of hex or base64, or is all zeros`,
+    );
+  const spanId = typeof spanIdRaw === 'string' ? idFromJson(spanIdRaw, 8) : null;
+  if (spanId === null || isZeroId(spanId))
+    fail(
+      'invalid_span_id',
+      'spanId',
+      `span id ${describe(spanIdRaw)} is not 8 bytes of hex or base64, or is all zeros`,
+    );
+  return { traceId, spanId };
 }

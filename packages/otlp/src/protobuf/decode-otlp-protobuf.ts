@@ -226,18 +226,7 @@ class Context {
     };
     if (resourceIssue !== null)
       fail(resourceIssue.code, resourceIssue.where, resourceIssue.message);
-    if (traceId === null || isZeroId(traceId))
-      fail(
-        'invalid_trace_id',
-        'traceId',
-        `trace id has ${traceIdLength} bytes, or is all zeros; 16 bytes expected`,
-      );
-    if (spanId === null || isZeroId(spanId))
-      fail(
-        'invalid_span_id',
-        'spanId',
-        `span id has ${spanIdLength} bytes, or is all zeros; 8 bytes expected`,
-      );
+    checkIds(traceId, traceIdLength, spanId, spanIdLength, fail);
     const ok = checkTime(time === 0n ? observed : time);
     if (typeof ok !== 'bigint') fail(ok.code, 'timeUnixNano', ok.message);
     const attributes = Object.create(null) as Record<string, AttributeValue>;
@@ -449,18 +438,7 @@ class Context {
       } else r.skip(wire, end);
     }
 
-    if (traceId === null || isZeroId(traceId))
-      fail(
-        'invalid_trace_id',
-        'traceId',
-        `trace id has ${traceIdLength} bytes, or is all zeros; 16 bytes expected`,
-      );
-    if (spanId === null || isZeroId(spanId))
-      fail(
-        'invalid_span_id',
-        'spanId',
-        `span id has ${spanIdLength} bytes, or is all zeros; 8 bytes expected`,
-      );
+    checkIds(traceId, traceIdLength, spanId, spanIdLength, fail);
     if (parentLength !== 0 && parentLength !== 8)
       fail(
         'invalid_parent_span_id',
@@ -611,4 +589,26 @@ class Context {
         `value nests deeper than ${this.maxDepth} levels`,
       );
   }
+}
+
+/** Reports through `fail` a trace or span id that is not of its length or is all zeros. */
+function checkIds(
+  traceId: string | null,
+  traceIdLength: number,
+  spanId: string | null,
+  spanIdLength: number,
+  fail: (code: DecodeIssue['code'], where: string, message: string) => void,
+): void {
+  if (traceId === null || isZeroId(traceId))
+    fail(
+      'invalid_trace_id',
+      'traceId',
+      `trace id has ${traceIdLength} bytes, or is all zeros; 16 bytes expected`,
+    );
+  if (spanId === null || isZeroId(spanId))
+    fail(
+      'invalid_span_id',
+      'spanId',
+      `span id has ${spanIdLength} bytes, or is all zeros; 8 bytes expected`,
+    );
 }
