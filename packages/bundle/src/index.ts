@@ -1,5 +1,6 @@
 export type {
   AttributeValue,
+  SpanLinkRecord,
   Attributes,
   KeyValueList,
   SpanEventRecord,
@@ -48,6 +49,13 @@ export {
   type AttachedLogEvents,
   type LogEventRecord,
 } from './log-event-record.js';
+export {
+  missingSegments,
+  runSegmentOf,
+  segmentNumberOf,
+  segmentsComplete,
+  type RunSegment,
+} from './run-segments.js';
 export { foldRun, isRunTrace, MAX_UNKNOWN_EVENTS, type FoldOptions } from './fold.js';
 export { computeIntegrity, sealBundle, serializeBundle } from './integrity.js';
 export { integrityView } from './integrity-view.js';

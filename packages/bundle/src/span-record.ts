@@ -36,6 +36,15 @@ export interface SpanEventRecord {
   readonly attributes: Attributes;
 }
 
+/** A span link: a pointer from a span to a span of another (or the same) trace. */
+export interface SpanLinkRecord {
+  /** 32 lowercase hex digits. */
+  readonly traceId: string;
+  /** 16 lowercase hex digits. */
+  readonly spanId: string;
+  readonly attributes: Attributes;
+}
+
 /** A finished span, normalized. */
 export interface SpanRecord {
   /** 32 lowercase hex digits, not all zero. */
@@ -55,6 +64,12 @@ export interface SpanRecord {
   readonly events: readonly SpanEventRecord[];
   readonly resource: Attributes;
   readonly scope: { readonly name: string; readonly version?: string | undefined };
+  /**
+   * The span's links, where the door keeps them (absent where it does not: Zipkin drops them).
+   * The fold never reads links into a bundle, so that every door gives the same bundle;
+   * `runSegmentOf` reads the previous segment's link from them.
+   */
+  readonly links?: readonly SpanLinkRecord[] | undefined;
 }
 
 /**

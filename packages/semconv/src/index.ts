@@ -9,10 +9,37 @@
 export const ATTR_RUN_ID = 'workbench.run.id';
 /** Human name of the run (string, recommended on the run span). @example "weekly-newsletter" */
 export const ATTR_RUN_NAME = 'workbench.run.name';
+/**
+ * Segment number of a run that spans several traces (int, from 1; on the run span of every
+ * segment of a run that was ever suspended or resumed, absent on a run that is one trace).
+ * The fold orders segments by this number, never by links, which some backends drop.
+ * @example 2
+ */
+export const ATTR_RUN_SEGMENT = 'workbench.run.segment';
+/**
+ * How a segment ended (string, on the run span with {@link ATTR_RUN_SEGMENT}): `suspended` (the
+ * process paused the run; more segments follow) or `ended` (the run ended in this segment; the
+ * span's status is the run's). One of {@link RUN_SEGMENT_STATES}. @example "suspended"
+ */
+export const ATTR_RUN_SEGMENT_STATE = 'workbench.run.segment.state';
+/** The states a segment of a run ends in. */
+export const RUN_SEGMENT_STATES = ['suspended', 'ended'] as const;
+/** A segment's state. */
+export type RunSegmentState = (typeof RUN_SEGMENT_STATES)[number];
 /** Workflow node id a step span executes (string, required on step spans). @example "draft" */
 export const ATTR_STEP_ID = 'workbench.step.id';
 /** Kind of step (string, recommended on step spans). @example "llm" | "tool" | "human" | "task" */
 export const ATTR_STEP_KIND = 'workbench.step.kind';
+
+// ---- Span link attributes -----------------------------------------------------------------
+
+/**
+ * What a span link means (string, on the link). The run span of segment N>1 links to the run span
+ * of segment N−1 with {@link LINK_KIND_PREVIOUS_SEGMENT}. @example "previous_segment"
+ */
+export const ATTR_LINK_KIND = 'workbench.link.kind';
+/** Link kind: the linked span is the run span of the previous segment of the same run. */
+export const LINK_KIND_PREVIOUS_SEGMENT = 'previous_segment';
 
 // ---- Event names ----------------------------------------------------------------------------
 
