@@ -16,6 +16,8 @@ export class ReceiverMetrics {
   tracesEvicted = 0;
   tracesExpired = 0;
   tracesIgnored = 0;
+  /** Traces folded that were a segment of a run spanning traces, held until the run is whole. */
+  segmentsHeld = 0;
   sinkErrors = 0;
   spoolErrors = 0;
   spoolDamagedRecords = 0;
@@ -48,6 +50,7 @@ export class ReceiverMetrics {
       traces_evicted: this.tracesEvicted,
       traces_expired: this.tracesExpired,
       traces_ignored: this.tracesIgnored,
+      traces_held_as_segments: this.segmentsHeld,
       sink_errors: this.sinkErrors,
       spool_errors: this.spoolErrors,
       spool_damaged_records: this.spoolDamagedRecords,
@@ -130,6 +133,11 @@ export class ReceiverMetrics {
     counter('traces_ignored_total', 'Traces folded that held no run (no bundle written).', [
       ['', this.tracesIgnored],
     ]);
+    counter(
+      'traces_held_as_segments_total',
+      'Traces folded that were a segment of a run spanning traces, held until the run is whole.',
+      [['', this.segmentsHeld]],
+    );
     counter('sink_errors_total', 'Failed bundle writes (retried).', [['', this.sinkErrors]]);
     counter('spool_errors_total', 'Failed spool writes (answered 503).', [['', this.spoolErrors]]);
     counter(
@@ -146,6 +154,7 @@ export class ReceiverMetrics {
     for (const [name, v] of Object.entries(gauges)) {
       const thread = CPU_THREADS[name];
       if (thread !== undefined) cpu.push([`{thread="${thread}"}`, v]);
+      else if (name.endsWith('_total')) counter(name, GAUGE_HELP[name] ?? name, [['', v]]);
       else gauge(name, GAUGE_HELP[name] ?? name, v);
     }
     if (cpu.length > 0)
@@ -174,4 +183,11 @@ const GAUGE_HELP: Record<string, string> = {
   request_body_bytes: 'Bytes of request bodies held in memory.',
   spool_segments: 'Spool segment files on disk.',
   spool_bytes: 'Bytes in spool segment files.',
+  open_runs: 'Runs spanning traces with segments held, waiting for the rest of their segments.',
+  open_run_segments: 'Segments held of open runs.',
+  open_run_bytes: 'Bytes of held segment files (open runs, and folded ones kept for late spans).',
+  run_segments_held_total: 'Segments of runs spanning traces written to the open-runs folder.',
+  runs_folded_total: 'Runs spanning traces folded into their bundle once all segments were there.',
+  runs_expired_total: 'Open runs folded as incomplete because runTtlMs ran out.',
+  runs_evicted_total: 'Open runs folded early, as incomplete, at the cap on open runs or bytes.',
 };

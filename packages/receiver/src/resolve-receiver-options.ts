@@ -38,6 +38,14 @@ export const RECEIVER_SETTINGS: readonly Setting[] = [
   { key: 'quietMs', flag: 'quiet-ms', env: 'WORKBENCH_QUIET_MS', kind: 'ms' },
   { key: 'ttlMs', flag: 'ttl-ms', env: 'WORKBENCH_TTL_MS', kind: 'ms' },
   { key: 'lateWindowMs', flag: 'late-window-ms', env: 'WORKBENCH_LATE_WINDOW_MS', kind: 'ms' },
+  { key: 'runTtlMs', flag: 'run-ttl-ms', env: 'WORKBENCH_RUN_TTL_MS', kind: 'ms' },
+  { key: 'maxOpenRuns', flag: 'max-open-runs', env: 'WORKBENCH_MAX_OPEN_RUNS', kind: 'count' },
+  {
+    key: 'maxOpenRunBytes',
+    flag: 'max-open-run-bytes',
+    env: 'WORKBENCH_MAX_OPEN_RUN_BYTES',
+    kind: 'bytes',
+  },
   { key: 'maxBodyBytes', flag: 'max-body-bytes', env: 'WORKBENCH_MAX_BODY_BYTES', kind: 'bytes' },
   {
     key: 'maxOpenTraces',

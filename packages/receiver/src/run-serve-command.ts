@@ -36,6 +36,9 @@ can also be set by its environment variable; flags win.
   --quiet-ms MS               WORKBENCH_QUIET_MS             default 5000
   --ttl-ms MS                 WORKBENCH_TTL_MS               default 600000
   --late-window-ms MS         WORKBENCH_LATE_WINDOW_MS       default 60000
+  --run-ttl-ms MS             WORKBENCH_RUN_TTL_MS           default 604800000 (7 days)
+  --max-open-runs N           WORKBENCH_MAX_OPEN_RUNS        default 10000
+  --max-open-run-bytes N      WORKBENCH_MAX_OPEN_RUN_BYTES   default 1GiB
   --max-body-bytes N          WORKBENCH_MAX_BODY_BYTES       default 16MiB
   --max-open-traces N         WORKBENCH_MAX_OPEN_TRACES      default 10000
   --max-spans-per-trace N     WORKBENCH_MAX_SPANS_PER_TRACE  default 50000
@@ -51,6 +54,12 @@ can also be set by its environment variable; flags win.
   --sign-key FILE             WORKBENCH_SIGNING_KEY_FILE     default none (no signing)
                               (or WORKBENCH_SIGNING_KEY: the PEM text itself)
   --s3-endpoint URL           AWS_ENDPOINT_URL               default AWS (with --out s3://…)
+
+A run that spans traces (segments: it was suspended and resumed, maybe in another process)
+becomes one bundle: each segment is held in DATA/open-runs until the run's last segment arrives
+and every segment before it is there; a run still open after --run-ttl-ms, or beyond
+--max-open-runs or --max-open-run-bytes, is written as an incomplete bundle naming the missing
+segments.
 
 With a signing key (PKCS#8 PEM, as \`workbench keygen\` writes it), every bundle is signed as
 role receiver: X.dsse.json lands beside X.json before the bundle does, and the folder's ledger

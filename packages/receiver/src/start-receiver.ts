@@ -18,6 +18,7 @@ import { FileBundleSink, type BundleSink } from '@llm-workbench/sink';
 import { BearerToken } from './bearer-token.js';
 import { lockDataDir } from './data-lock.js';
 import { InlineTraceFolder } from './fold/inline-trace-folder.js';
+import type { RunAssemblerOptions } from './fold/run-assembler.js';
 import type { TraceFolder } from './fold/types.js';
 import { WatchedTraceFolder } from './fold/watched-trace-folder.js';
 import { WorkerTraceFolder } from './fold/worker-trace-folder.js';
@@ -76,6 +77,10 @@ const ENCODINGS = new Set(['identity', 'gzip', 'deflate', 'x-gzip']);
 const WRITE_CONCURRENCY = 8;
 /** Decoded spans the fold worker keeps for traces not folded yet (about 1.5 kB each). */
 const FOLD_CACHE_SPANS = 20_000;
+/** Bundle writes at once for a sink given as an object (written from this thread). */
+const INLINE_WRITE_CONCURRENCY = 4;
+/** Longest time between two checks for runs open past their time-to-live. */
+const RUN_TICK_MS = 5_000;
 /** How often the output folder is checked when no fold checks it. */
 const OUTPUT_CHECK_MS = 2_000;
 
@@ -90,13 +95,21 @@ function checkOptions(o: ReceiverOptions): void {
     'bodyIdleTimeoutMs',
     'minBodyRate',
     'maxConnections',
+    'maxOpenRuns',
+    'maxOpenRunBytes',
   ];
   for (const key of positive) {
     const v = o[key];
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)
       throw new ReceiverConfigError(`${key} must be a positive integer, got ${JSON.stringify(v)}`);
   }
-  for (const key of ['quietMs', 'ttlMs', 'lateWindowMs', 'shutdownTimeoutMs'] as const) {
+  for (const key of [
+    'quietMs',
+    'ttlMs',
+    'lateWindowMs',
+    'shutdownTimeoutMs',
+    'runTtlMs',
+  ] as const) {
     const v = o[key];
     if (!Number.isSafeInteger(v) || v < 0)
       throw new ReceiverConfigError(
@@ -170,10 +183,24 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
       damagedDir: join(dataDir, 'damaged'),
     });
     journal = await FoldedJournal.open(join(dataDir, 'folded.log'), o.fsync);
+    // Segments of runs spanning traces wait here for the rest of their run (see RunAssembler).
+    const runs: RunAssemblerOptions = {
+      dir: join(dataDir, 'open-runs'),
+      runTtlMs: o.runTtlMs,
+      maxOpenRuns: o.maxOpenRuns,
+      maxOpenRunBytes: o.maxOpenRunBytes,
+      lingerMs: o.lateWindowMs,
+      fsync: o.fsync,
+    };
     // Bundles are folded and written in a worker thread; a sink given as an object cannot go
     // there, so it is written to from this thread.
     if (o.sink !== undefined || output === undefined) {
-      folder = new InlineTraceFolder(spool.directory, o.sink as BundleSink);
+      folder = new InlineTraceFolder(
+        spool.directory,
+        o.sink as BundleSink,
+        INLINE_WRITE_CONCURRENCY,
+        runs,
+      );
     } else {
       // The fold worker makes this sink again on its thread: the same key (as a KeyObject), and
       // the same lock on the folder's ledger, which the fallback on this thread shares.
@@ -194,6 +221,7 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
             sink: outSink.toWorkerData(),
             writeConcurrency: WRITE_CONCURRENCY,
             cacheSpans: FOLD_CACHE_SPANS,
+            runs,
           },
           log,
         ),
@@ -252,6 +280,7 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
       request_body_bytes: gate.bodyBytes,
       spool_segments: spool.segmentCount,
       spool_bytes: spool.bytesOnDisk,
+      ...folder?.runGauges(),
     };
     // CPU by thread (Linux): what answering requests costs apart from what folding costs.
     const main = threadCpuSeconds();
@@ -691,6 +720,12 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
   const sweepEvery = Math.max(10, Math.min(500, Math.floor(o.quietMs / 2)));
   const timer = setInterval(() => assembler.sweep(), sweepEvery);
   timer.unref();
+  // An empty batch makes the folder expire runs left open too long, and report its run gauges.
+  const runTick = setInterval(
+    () => void folder?.fold([]),
+    Math.max(50, Math.min(RUN_TICK_MS, Math.floor(o.runTtlMs / 4))),
+  );
+  runTick.unref();
   // The output folder is checked before each batch of folds, and on this timer when idle, so
   // that /healthz tells of a folder that cannot hold bundles even when nothing is being written.
   let outputProblem: string | null = null;
@@ -727,6 +762,7 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
         server.closeAllConnections();
         await Promise.all([serverClosed, grpc?.close()]);
         clearInterval(timer);
+        clearInterval(runTick);
         clearInterval(watchOutput);
         if (!(await within(assembler.close(), o.shutdownTimeoutMs)))
           log(

@@ -6,10 +6,10 @@ import {
   decodeOtlpJsonLogs,
   decodeOtlpProtobuf,
   decodeOtlpProtobufLogs,
+  type SpanIds,
 } from '@llm-workbench/otlp';
 import type { FoldJob, FoldOutcome, RecordLocation, TraceFolder } from './fold/types.js';
 import { ingestOtlp, spanDigest } from './ingest/ingest-otlp.js';
-import type { ScannedSpans } from './ingest/scanned-spans.js';
 import type { ReceiverMetrics } from './receiver-metrics.js';
 import type { FoldedJournal } from './spool/folded-journal.js';
 import {
@@ -273,7 +273,7 @@ export class TraceAssembler {
    * every span is kept; otherwise the kept spans are re-encoded, so the spool holds exactly what
    * was accepted.
    */
-  accept(spans: ScannedSpans, bodyKind: number, body: Buffer): AcceptOutcome {
+  accept(spans: SpanIds, bodyKind: number, body: Buffer): AcceptOutcome {
     const now = performance.now();
     const ctx = new RequestContext(this.spool, spans, bodyKind, body);
     let droppedLate = 0;
@@ -752,6 +752,7 @@ export class TraceAssembler {
       );
     }
     if (outcome.status === 'ignored') this.metrics.tracesIgnored++;
+    else if (outcome.status === 'held') this.metrics.segmentsHeld++;
     else if (outcome.status === 'written') this.metrics.bundlesWritten++;
     else if (outcome.status === 'revision') this.metrics.bundlesRevision++;
     else this.metrics.bundlesUnchanged++;
@@ -865,7 +866,7 @@ class RequestContext {
 
   constructor(
     private readonly spool: Spool,
-    private readonly scanned: ScannedSpans,
+    private readonly scanned: SpanIds,
     private readonly kind: number,
     private readonly body: Buffer,
   ) {}

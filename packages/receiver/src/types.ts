@@ -33,6 +33,16 @@ export interface ReceiverOptions {
    * revision. Default 60000 ms.
    */
   lateWindowMs: number;
+  /**
+   * How long a run that spans traces may wait for its next segment: counted from when its first
+   * segment was held (in `<data>/open-runs`, surviving restarts); then the run is folded from
+   * what it has, as an incomplete bundle naming the missing segments. Default 7 days.
+   */
+  runTtlMs: number;
+  /** Most runs spanning traces held open at once; beyond it the oldest is folded early, as incomplete. Default 10000. */
+  maxOpenRuns: number;
+  /** Most bytes of held segments on disk; beyond it the oldest runs are folded early, as incomplete. Default 1 GiB. */
+  maxOpenRunBytes: number;
   /** Largest request body, counted after decompression. Default 16 MiB. */
   maxBodyBytes: number;
   /**
@@ -111,6 +121,9 @@ export const RECEIVER_DEFAULTS = {
   quietMs: 5_000,
   ttlMs: 600_000,
   lateWindowMs: 60_000,
+  runTtlMs: 7 * 24 * 3_600_000,
+  maxOpenRuns: 10_000,
+  maxOpenRunBytes: 1024 ** 3,
   maxBodyBytes: 16 * 1024 * 1024,
   maxOpenTraces: 10_000,
   maxSpansPerTrace: DEFAULT_MAX_SPANS_PER_TRACE,

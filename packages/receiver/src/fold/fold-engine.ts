@@ -3,23 +3,21 @@ import { join } from 'node:path';
 import {
   foldRun,
   isRunTrace,
+  runSegmentOf,
   sealBundle,
   type LogEventRecord,
   type SpanRecord,
 } from '@llm-workbench/bundle';
-import { isUtf8 } from 'node:buffer';
 import {
   decodeOtlpJson,
   decodeOtlpJsonLogs,
-  decodeOtlpJsonValue,
   decodeOtlpProtobuf,
   decodeOtlpProtobufLogs,
-  type DecodeResult,
 } from '@llm-workbench/otlp';
-import { scanOtlpJsonValue } from '../ingest/scan-otlp-json.js';
 import type { BundleSink } from '@llm-workbench/sink';
 import { isLogsRecord, RECORD_JSON, RECORD_LOGS_JSON, segmentName } from '../spool/spool.js';
 import type { FoldJob, FoldOutcome, RecordLocation } from './types.js';
+import { RunAssembler, type RunAssemblerOptions, type RunGauges } from './run-assembler.js';
 
 /** Options of {@link FoldEngine}. */
 export interface FoldEngineOptions {
@@ -31,6 +29,11 @@ export interface FoldEngineOptions {
   readonly writeConcurrency: number;
   /** Decoded spans kept between folds, so a record shared by traces is decoded once. */
   readonly cacheSpans: number;
+  /**
+   * Where and how long segments of runs that span traces are held until their run is whole
+   * (see {@link RunAssembler}). Without it each segment is folded alone, as its own bundle.
+   */
+  readonly runs?: RunAssemblerOptions | undefined;
 }
 
 /** Decoded spans of one record, by trace; a trace's spans are taken out when it is folded. */
@@ -51,9 +54,17 @@ export class FoldEngine {
   private writing = 0;
   private readonly writeSlots: Array<() => void> = [];
   private sink: BundleSink;
+  private readonly runs: RunAssembler | undefined;
 
   constructor(private readonly options: FoldEngineOptions) {
     this.sink = options.sink;
+    if (options.runs !== undefined)
+      this.runs = new RunAssembler(options.runs, (bundle) => this.sink.write(bundle));
+  }
+
+  /** The run assembler's gauges and counters; null without one. */
+  runGauges(): RunGauges | null {
+    return this.runs?.gauges() ?? null;
   }
 
   /**
@@ -69,6 +80,8 @@ export class FoldEngine {
 
   /** Folds the jobs; one outcome per job, in order. Never rejects. */
   async fold(jobs: readonly FoldJob[]): Promise<FoldOutcome[]> {
+    // Every batch (an empty one is the receiver's tick) also expires runs left open too long.
+    if (this.runs !== undefined) await this.runs.sweep();
     const outcomes: Array<Promise<FoldOutcome>> = [];
     for (const job of jobs) {
       let spans: SpanRecord[];
@@ -83,6 +96,15 @@ export class FoldEngine {
         continue;
       }
       const distinct = countDistinct(spans);
+      const segment = this.runs === undefined ? null : runSegmentOf(spans);
+      if (segment !== null && this.runs !== undefined) {
+        outcomes.push(
+          this.runs
+            .take({ segment, spans, logEvents, truncated: job.truncated })
+            .then((o): FoldOutcome => (o.ok ? { complete: true, ...o, spans: distinct } : o)),
+        );
+        continue;
+      }
       if (!isRunTrace(spans)) {
         outcomes.push(
           Promise.resolve({ ok: true, status: 'ignored', complete: true, spans: distinct }),
@@ -204,7 +226,9 @@ export class FoldEngine {
       loc.payload === undefined
         ? this.read(loc)
         : Buffer.from(loc.payload.buffer, loc.payload.byteOffset, loc.payload.byteLength);
-    const decoded = loc.kind === RECORD_JSON ? decodeJson(payload) : decodeOtlpProtobuf(payload);
+    // Decoded once, by the walker that checked the record at the door, building records this time.
+    const decoded =
+      loc.kind === RECORD_JSON ? decodeOtlpJson(payload) : decodeOtlpProtobuf(payload);
     const byTrace = new Map<string, SpanRecord[]>();
     if (!decoded.ok)
       throw new Error(`a spool record no longer decodes: ${decoded.issues[0]?.message ?? ''}`);
@@ -232,27 +256,6 @@ export class FoldEngine {
       closeSync(fd);
     }
   }
-}
-
-/**
- * Decodes a JSON record as `decodeOtlpJson` does, but with one plain `JSON.parse` when the fast
- * path vouches for the text (as it did for most records when they arrived): the decoder's own
- * parse keeps bare 64-bit integers exact with a pass over the text, which the scan has shown to
- * be needless.
- */
-function decodeJson(payload: Buffer): DecodeResult {
-  if (isUtf8(payload)) {
-    const text = payload.toString('utf8');
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      value = undefined;
-    }
-    if (value !== undefined && scanOtlpJsonValue(value, text) !== null)
-      return decodeOtlpJsonValue(value);
-  }
-  return decodeOtlpJson(payload);
 }
 
 function countDistinct(spans: readonly SpanRecord[]): number {

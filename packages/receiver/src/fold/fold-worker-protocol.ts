@@ -1,4 +1,5 @@
 import type { FileBundleSinkWorkerData } from '@llm-workbench/sink';
+import type { RunAssemblerOptions, RunGauges } from './run-assembler.js';
 import type { FoldJob, FoldOutcome } from './types.js';
 
 /** What the fold worker is started with (`workerData`). */
@@ -12,6 +13,8 @@ export interface FoldWorkerConfig {
   readonly sink: FileBundleSinkWorkerData;
   readonly writeConcurrency: number;
   readonly cacheSpans: number;
+  /** Where and how long segments of runs spanning traces are held; none: folded alone. */
+  readonly runs?: RunAssemblerOptions | undefined;
 }
 
 /**
@@ -26,4 +29,6 @@ export interface FromFoldWorker {
   readonly id: number;
   readonly outcomes: readonly FoldOutcome[];
   readonly cpuSeconds: number | null;
+  /** The run assembler's gauges and counters after the batch; null without one. */
+  readonly runs: RunGauges | null;
 }

@@ -16,6 +16,7 @@ const engine = new FoldEngine({
   sink: FileBundleSink.fromWorkerData(config.sink),
   writeConcurrency: config.writeConcurrency,
   cacheSpans: config.cacheSpans,
+  runs: config.runs,
 });
 
 port.on('message', (message: ToFoldWorker) => {
@@ -25,7 +26,12 @@ port.on('message', (message: ToFoldWorker) => {
     return;
   }
   void engine.fold(message.jobs).then((outcomes) => {
-    const answer: FromFoldWorker = { id: message.id, outcomes, cpuSeconds: threadCpuSeconds() };
+    const answer: FromFoldWorker = {
+      id: message.id,
+      outcomes,
+      cpuSeconds: threadCpuSeconds(),
+      runs: engine.runGauges(),
+    };
     port.postMessage(answer);
   });
 });

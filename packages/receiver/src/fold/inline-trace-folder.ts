@@ -1,5 +1,6 @@
 import type { BundleSink } from '@llm-workbench/sink';
 import { FoldEngine } from './fold-engine.js';
+import type { RunAssemblerOptions, RunGauges } from './run-assembler.js';
 import type { FoldJob, FoldOutcome, TraceFolder } from './types.js';
 
 /**
@@ -13,8 +14,17 @@ export class InlineTraceFolder implements TraceFolder {
   readonly where = 'inline';
   private readonly engine: FoldEngine;
 
-  constructor(spoolDir: string, sink: BundleSink, writeConcurrency = 4) {
-    this.engine = new FoldEngine({ spoolDir, sink, writeConcurrency, cacheSpans: 20_000 });
+  constructor(
+    spoolDir: string,
+    sink: BundleSink,
+    writeConcurrency = 4,
+    runs?: RunAssemblerOptions,
+  ) {
+    this.engine = new FoldEngine({ spoolDir, sink, writeConcurrency, cacheSpans: 20_000, runs });
+  }
+
+  runGauges(): RunGauges | null {
+    return this.engine.runGauges();
   }
 
   fold(jobs: readonly FoldJob[]): Promise<FoldOutcome[]> {

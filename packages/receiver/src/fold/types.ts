@@ -1,3 +1,5 @@
+import type { RunGauges } from './run-assembler.js';
+
 /** Where the spans of one request are: a spool record, or (after a failed spool write) its bytes. */
 export interface RecordLocation {
   readonly segment: number;
@@ -22,8 +24,12 @@ export interface FoldJob {
 export type FoldOutcome =
   | {
       readonly ok: true;
-      /** `ignored`: the trace holds no run, so no bundle. */
-      readonly status: 'written' | 'revision' | 'unchanged' | 'ignored';
+      /**
+       * `ignored`: the trace holds no run, so no bundle. `held`: the trace is a segment of a run
+       * that spans traces, held (on disk) until the run is whole; the bundle, when written, is
+       * the run's.
+       */
+      readonly status: 'written' | 'revision' | 'unchanged' | 'ignored' | 'held';
       /** The bundle's `run.complete` (true when ignored). */
       readonly complete: boolean;
       /** Distinct span ids read back from the records. */
@@ -35,6 +41,8 @@ export type FoldOutcome =
 export interface TraceFolder {
   /** Folds the jobs; one outcome per job, in order. Never rejects. */
   fold(jobs: readonly FoldJob[]): Promise<FoldOutcome[]>;
+  /** The run assembler's gauges and counters as last known; null when runs are not assembled. */
+  runGauges(): RunGauges | null;
   /** Where the folding runs, for logs and metrics: `worker` or `inline`. */
   readonly where: 'worker' | 'inline';
   /** Stops it once the jobs handed to it have finished. */

@@ -1,4 +1,5 @@
 import type { OutputFolder } from '../output-folder.js';
+import type { RunGauges } from './run-assembler.js';
 import type { FoldJob, FoldOutcome, TraceFolder } from './types.js';
 import type { WorkerTraceFolder } from './worker-trace-folder.js';
 
@@ -38,6 +39,10 @@ export class WatchedTraceFolder implements TraceFolder {
     const problem = await this.watch();
     if (problem !== null) return jobs.map(() => ({ ok: false, message: problem }));
     return this.inner.fold(jobs);
+  }
+
+  runGauges(): RunGauges | null {
+    return this.inner.runGauges();
   }
 
   close(): Promise<void> {

@@ -2,6 +2,7 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { FileBundleSink } from '@llm-workbench/sink';
 import type { FoldWorkerConfig, FromFoldWorker, ToFoldWorker } from './fold-worker-protocol.js';
 import { InlineTraceFolder } from './inline-trace-folder.js';
+import type { RunGauges } from './run-assembler.js';
 import type { FoldJob, FoldOutcome, TraceFolder } from './types.js';
 
 interface InFlight {
@@ -29,6 +30,8 @@ export class WorkerTraceFolder implements TraceFolder {
   private closing = false;
   /** CPU seconds of the worker thread, as it last reported them. */
   cpuSeconds: number | null = null;
+  /** The worker's run gauges, as it last reported them. */
+  private lastRunGauges: RunGauges | null = null;
 
   constructor(
     private readonly config: FoldWorkerConfig,
@@ -55,6 +58,10 @@ export class WorkerTraceFolder implements TraceFolder {
     } catch (err) {
       this.die(`the fold worker could not start: ${(err as Error).message}`);
     }
+  }
+
+  runGauges(): RunGauges | null {
+    return this.fallback?.runGauges() ?? this.lastRunGauges;
   }
 
   get where(): 'worker' | 'inline' {
@@ -98,12 +105,14 @@ export class WorkerTraceFolder implements TraceFolder {
       this.config.spoolDir,
       this.sink,
       this.config.writeConcurrency,
+      this.config.runs,
     );
     return this.fallback;
   }
 
   private onMessage(m: FromFoldWorker): void {
     if (m.cpuSeconds !== null) this.cpuSeconds = m.cpuSeconds;
+    if (m.runs !== null) this.lastRunGauges = m.runs;
     const batch = this.inFlight.get(m.id);
     if (batch === undefined) return;
     this.inFlight.delete(m.id);
