@@ -58,7 +58,8 @@ export interface FoldOptions {
   /**
    * Events recorded as log records (OTEP 4430), which {@link attachLogEvents} makes events of
    * their spans before anything else is read. Those whose span is not among the spans are flagged
-   * (`log_event_without_span`), never made into a step. Default none.
+   * (`log_event_without_span`), never made into a step, and the trace counts as folded early
+   * (`complete: false`, `folded_early`): a span of it is missing. Default none.
    */
   logEvents?: Iterable<LogEventRecord>;
 }
@@ -133,9 +134,14 @@ function otherSteps(byId: ReadonlyMap<string, SpanRecord>): Map<string, StepRead
 export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}): UnsealedRunBundle {
   const diags = new Diagnostics();
   const times = new MicrosFormatter();
+  let foldedEarly = options.truncated === true;
   if (options.logEvents !== undefined) {
     const attached = attachLogEvents(spans, options.logEvents);
     spans = attached.spans;
+    // A log event naming a span that is not here is a span of the trace missing from it: folded
+    // before it was whole, whichever door saw it (in process the span never ended; through a
+    // backend it never came), so every door gives the same bundle.
+    if (attached.unattached.length > 0) foldedEarly = true;
     for (const e of attached.unattached) {
       diags.add(
         'log_event_without_span',
@@ -563,8 +569,8 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
 
   const rootReader = root ? new Reader(root.attributes, diags, root.spanId, null) : null;
   const serviceValue = root?.resource[sc.ATTR_SERVICE_NAME];
-  const complete = options.truncated !== true && root !== null && ancestry.whole;
-  if (options.truncated === true) {
+  const complete = !foldedEarly && root !== null && ancestry.whole;
+  if (foldedEarly) {
     diags.add(
       'folded_early',
       'the trace was folded before all its spans had arrived or ended',

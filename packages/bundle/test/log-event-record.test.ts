@@ -81,7 +81,7 @@ describe('foldRun with logEvents', () => {
     }
   });
 
-  it('flags a log event whose span never arrives and makes no step of it', () => {
+  it('flags a log event whose span never arrives, makes no step of it, and folds the run as incomplete', () => {
     const { spans, logs } = asLogRecords(sampleRun());
     const stray: LogEventRecord = {
       traceId: TRACE,
@@ -100,5 +100,13 @@ describe('foldRun with logEvents', () => {
       spanId: null,
       subject: sc.EVENT_GATE_REQUESTED,
     });
+    // A span of the trace is missing (the one the record names): the same bundle a fold marked
+    // truncated gives, which is what the in-process processor folds when that span never ended.
+    expect(without.run.complete).toBe(true);
+    expect(withStray.run.complete).toBe(false);
+    expect(withStray.diagnostics.map((d) => d.code)).toContain('folded_early');
+    expect(sealBundle(withStray).integrity.sha256).toBe(
+      sealBundle(foldRun(spans, { logEvents: [...logs, stray], truncated: true })).integrity.sha256,
+    );
   });
 });

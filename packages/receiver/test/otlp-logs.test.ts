@@ -225,7 +225,7 @@ describe('the receiver on POST /v1/logs', () => {
     },
   );
 
-  it('keeps a log event whose span never arrives out of the fold, flagged in the bundle', async () => {
+  it('keeps a log event whose span never arrives out of the fold, flagged in the bundle, the run folded early', async () => {
     const traceId = nextTraceId();
     const reference = await inProcess(traceId);
     const orphan = {
@@ -257,7 +257,16 @@ describe('the receiver on POST /v1/logs', () => {
     const bundle = JSON.parse(readBundleText(out, `${traceId}.json`)) as RunBundle;
     expect(bundle.steps).toEqual(reference.steps);
     expect(bundle.events).toEqual(reference.events);
+    // A span of the run is missing (the one the record names): incomplete, as the in-process
+    // processor folds a run whose span never ended.
+    expect(bundle.run.complete).toBe(false);
     expect(bundle.diagnostics).toEqual([
+      {
+        code: 'folded_early',
+        message: expect.any(String) as string,
+        spanId: null,
+        subject: null,
+      },
       {
         code: 'log_event_without_span',
         message: expect.stringContaining('ffffffffffffff01') as string,
