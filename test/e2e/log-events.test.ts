@@ -6,7 +6,10 @@
  * traces and logs pipelines fan out to a workbench receiver and to file exporters, while the same
  * provider folds it in process with RunBundleLogRecordProcessor. The receiver's bundle, the bundle
  * `workbench import otlp` makes of the Collector's two files and the in-process one must all have
- * the reference's integrity.sha256. Set WORKBENCH_E2E=0 to skip this file.
+ * the reference's integrity.sha256. A second run leaves a step open for good, its events already
+ * sent as log records: in process the step never ends, through the Collector it never comes, and
+ * every door must still give one bundle (folded early, the records flagged). Set WORKBENCH_E2E=0 to
+ * skip this file.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -50,26 +53,32 @@ const T0 = Date.UTC(2026, 10, 26, 10, 0, 0);
 
 const service = `wb-e2e-logs-${randomBytes(4).toString('hex')}`;
 const traceId = randomBytes(16).toString('hex');
+/** The run whose `draft` step never ends. */
+const openTraceId = randomBytes(16).toString('hex');
 let dir = '';
 let collector: ChildProcess | undefined;
 let collectorLog = '';
 let receiver: Receiver | undefined;
 let collectorHttp = '';
 
-function fixedIds(): IdGenerator {
+function fixedIds(id = traceId): IdGenerator {
   let n = 0;
   return {
-    generateTraceId: () => traceId,
+    generateTraceId: () => id,
     generateSpanId: () => (++n).toString(16).padStart(16, '0'),
   };
 }
 
-/** A run with a workflow, a model call, an artifact and a gate, every time explicit. */
-function record(options: WorkbenchOptions): void {
+/**
+ * A run with a workflow, a model call, an artifact and a gate, every time explicit. With
+ * `leaveOpen`, the `draft` step never ends (its events are recorded, its span never finishes), and
+ * a `publish` step that does end follows it.
+ */
+function record(options: WorkbenchOptions, id = traceId, leaveOpen = false): void {
   const wb = new Workbench({ captureContent: true, ...options });
   const run = wb.startRun({
     name: 'newsletter',
-    runId: `run-${traceId.slice(0, 8)}`,
+    runId: `run-${id.slice(0, 8)}`,
     startTime: T0,
     workflow: { id: 'newsletter', revision: 'r1', definition: { nodes: [{ id: 'draft' }] } },
   });
@@ -101,7 +110,18 @@ function record(options: WorkbenchOptions): void {
     actor: 'editor@example.com',
     time: T0 + 50,
   });
-  step.end(T0 + 60);
+  if (leaveOpen) {
+    const publish = run.startStep('publish', { kind: 'tool', startTime: T0 + 55 });
+    publish.recordArtifact({
+      key: 'post.md',
+      content: 'Posted.',
+      mediaType: 'text/markdown',
+      time: T0 + 58,
+    });
+    publish.end(T0 + 60);
+  } else {
+    step.end(T0 + 60);
+  }
   run.end(T0 + 70);
 }
 
@@ -109,6 +129,8 @@ const resource = resourceFromAttributes({ 'service.name': service });
 
 describe.runIf(enabled)('a run recorded as log records, end to end', () => {
   const bundles: Record<string, RunBundle> = {};
+  /** The bundles of the run whose step never ends, by door. */
+  const openBundles: Record<string, RunBundle> = {};
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'wb-e2e-logs-'));
@@ -156,12 +178,23 @@ describe.runIf(enabled)('a run recorded as log records, end to end', () => {
     record({ tracerProvider: reference });
     await reference.shutdown();
 
-    // Log records: to the Collector, and folded in process too.
-    const logDir = join(dir, 'log-records');
+    const ref = readBundle(join(spanDir, `${traceId}.json`));
+    if (ref === undefined) throw new Error('no in-process bundle');
+    bundles['span events, in process'] = ref;
+    bundles['log records, in process'] = await recordAsLogs(traceId, false);
+    openBundles['log records, in process'] = await recordAsLogs(openTraceId, true);
+  }, START_TIMEOUT_MS);
+
+  /**
+   * Records a run as log records, exported to the Collector and folded in process by the same
+   * providers (shut down here: a step left open is folded then); its in-process bundle.
+   */
+  async function recordAsLogs(id: string, leaveOpen: boolean): Promise<RunBundle> {
+    const logDir = join(dir, `log-records-${id}`);
     const spans = new RunBundleSpanProcessor({ sink: new FileBundleSink({ directory: logDir }) });
     const tracerProvider = new BasicTracerProvider({
       resource,
-      idGenerator: fixedIds(),
+      idGenerator: fixedIds(id),
       spanProcessors: [
         new BatchSpanProcessor(new OTLPTraceExporter({ url: `${collectorHttp}/v1/traces` }), {
           scheduledDelayMillis: 100,
@@ -179,18 +212,15 @@ describe.runIf(enabled)('a run recorded as log records, end to end', () => {
         new RunBundleLogRecordProcessor(spans),
       ],
     });
-    record({ tracerProvider, events: 'log', loggerProvider });
+    record({ tracerProvider, events: 'log', loggerProvider }, id, leaveOpen);
     await loggerProvider.forceFlush();
     await tracerProvider.forceFlush();
     await loggerProvider.shutdown();
     await tracerProvider.shutdown();
-
-    const ref = readBundle(join(spanDir, `${traceId}.json`));
-    const inProcess = readBundle(join(logDir, `${traceId}.json`));
-    if (ref === undefined || inProcess === undefined) throw new Error('no in-process bundle');
-    bundles['span events, in process'] = ref;
-    bundles['log records, in process'] = inProcess;
-  }, START_TIMEOUT_MS);
+    const inProcess = readBundle(join(logDir, `${id}.json`));
+    if (inProcess === undefined) throw new Error(`no in-process bundle of ${id}`);
+    return inProcess;
+  }
 
   afterAll(async () => {
     if (collector !== undefined && collector.exitCode === null) {
@@ -243,6 +273,49 @@ describe.runIf(enabled)('a run recorded as log records, end to end', () => {
     expect(
       distinct.size,
       `${JSON.stringify(hashes, null, 2)}\n${explainDifferences(bundles)}`,
+    ).toBe(1);
+  });
+
+  it('gives one bundle in process, through the receiver and from the Collector files when a step never ends', async () => {
+    openBundles['log records, receiver'] = await poll(
+      "the receiver's bundle of the run with an open step",
+      async () => readBundle(join(dir, 'bundles', `${openTraceId}.json`)),
+      { timeoutMs: ARRIVAL_TIMEOUT_MS },
+    );
+    const traces = join(dir, 'otlp', 'traces.jsonl');
+    const logs = join(dir, 'otlp', 'logs.jsonl');
+    await poll(
+      "the open run's spans and log records in the Collector's files",
+      async () =>
+        existsSync(logs) &&
+        readFileSync(traces, 'utf8').includes(openTraceId) &&
+        readFileSync(logs, 'utf8').includes(openTraceId)
+          ? true
+          : undefined,
+      { timeoutMs: ARRIVAL_TIMEOUT_MS },
+    );
+    const out = join(dir, 'imported-open');
+    mkdirSync(out, { recursive: true });
+    const r = await cli(['import', 'otlp', traces, logs, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const imported = readBundle(join(out, `${openTraceId}.json`));
+    expect(imported, r.stdout).toBeDefined();
+    openBundles['log records, Collector files'] = imported!;
+
+    const inProcess = openBundles['log records, in process']!;
+    // The open step's events came, its span never did: folded early, each record flagged, no step
+    // made of them; the step that ended is there.
+    expect(inProcess.run.complete).toBe(false);
+    expect(inProcess.steps.map((s) => s.stepId)).toEqual(['publish']);
+    const codes = inProcess.diagnostics.map((d) => d.code);
+    expect(codes).toContain('folded_early');
+    expect(codes.filter((c) => c === 'log_event_without_span').length).toBeGreaterThanOrEqual(3);
+    const hashes = Object.fromEntries(
+      Object.entries(openBundles).map(([k, b]) => [k, b.integrity.sha256]),
+    );
+    expect(
+      new Set(Object.values(hashes)).size,
+      `${JSON.stringify(hashes, null, 2)}\n${explainDifferences(openBundles)}`,
     ).toBe(1);
   });
 });

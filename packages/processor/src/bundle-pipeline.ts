@@ -11,8 +11,8 @@ import type { ReadableSpan } from './sdk-types.js';
 import type { Worker, WorkerOptions } from 'node:worker_threads';
 import { BundleWorkerClient } from './bundle-worker-client.js';
 import type { WorkerResult } from './bundle-worker-protocol.js';
-import { spanRecordFromReadableSpan } from './span-record-from-readable-span.js';
-import type { TraceItem } from './span-transfer.js';
+import { logEventRecord, spanRecordFromReadableSpan } from './span-record-from-readable-span.js';
+import type { StrayLogEvent, TraceItem } from './span-transfer.js';
 import type { BundleFoldingOptions, BundleFoldingStats } from './types.js';
 
 /**
@@ -134,9 +134,16 @@ export class BundlePipeline {
     this.log.warn(`${message} (reported once; see stats for counts)`);
   }
 
-  /** Queues a finished trace; folded on a later turn of the event loop. */
-  submit(spans: readonly ReadableSpan[], truncated: boolean): void {
-    this.queue.push({ spans, truncated });
+  /**
+   * Queues a finished trace, with its log-record events whose span never ended here; folded on a
+   * later turn of the event loop.
+   */
+  submit(
+    spans: readonly ReadableSpan[],
+    truncated: boolean,
+    strayLogs: readonly StrayLogEvent[] = [],
+  ): void {
+    this.queue.push({ spans, truncated, strayLogs });
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.drain());
@@ -205,11 +212,14 @@ export class BundlePipeline {
     }
   }
 
-  private processInline({ spans, truncated }: TraceItem): void {
+  private processInline({ spans, truncated, strayLogs }: TraceItem): void {
     let bundle: RunBundle;
     try {
       const records: SpanRecord[] = spans.map(spanRecordFromReadableSpan);
-      bundle = sealBundle(foldRun(records, { truncated }));
+      const logEvents = (strayLogs ?? []).map((l) => logEventRecord(l.traceId, l.spanId, l.event));
+      bundle = sealBundle(
+        foldRun(records, logEvents.length > 0 ? { truncated, logEvents } : { truncated }),
+      );
     } catch (err) {
       this.stats.foldErrors++;
       this.warnOnce('fold', `could not fold a trace: ${(err as Error).message}`);

@@ -28,7 +28,14 @@ async function handle(message: ToWorker): Promise<WorkerResult[]> {
   for (const trace of traces) {
     let bundle;
     try {
-      bundle = sealBundle(foldRun(trace.records, { truncated: trace.truncated }));
+      bundle = sealBundle(
+        foldRun(
+          trace.records,
+          trace.logEvents.length > 0
+            ? { truncated: trace.truncated, logEvents: trace.logEvents }
+            : { truncated: trace.truncated },
+        ),
+      );
     } catch (err) {
       results.push(Promise.resolve({ ok: false, stage: 'fold', message: errorMessage(err) }));
       continue;

@@ -7,6 +7,7 @@ import type { ReadableSpan, TimedEvent } from './sdk-types.js';
 import type {
   AttributeValue,
   Attributes,
+  LogEventRecord,
   SpanKindName,
   SpanRecord,
   StatusCodeName,
@@ -84,6 +85,21 @@ export function spanRecordFromFields(f: SpanFields, resource: Attributes): SpanR
     })),
     resource,
     scope: { name: f.scopeName, version: f.scopeVersion },
+  };
+}
+
+/**
+ * A log-record event whose span never ended here, as the fold takes it (`logEvents`): its time and
+ * attributes converted as a span event's are, so the fold flags it exactly as it flags the record
+ * a backend delivered without its span.
+ */
+export function logEventRecord(traceId: string, spanId: string, event: TimedEvent): LogEventRecord {
+  return {
+    traceId,
+    spanId,
+    name: event.name,
+    timeUnixNano: hrTimeToNanos(event.time),
+    attributes: convertAttributes(event.attributes),
   };
 }
 

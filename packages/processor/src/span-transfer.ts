@@ -1,12 +1,17 @@
 import type { Attributes as OtelAttributes, HrTime } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from './sdk-types.js';
-import type { Attributes, SpanRecord } from '@llm-workbench/bundle';
-import { convertAttributes, spanRecordFromFields } from './span-record-from-readable-span.js';
+import type { Attributes, LogEventRecord, SpanRecord } from '@llm-workbench/bundle';
+import {
+  convertAttributes,
+  logEventRecord,
+  spanRecordFromFields,
+} from './span-record-from-readable-span.js';
 
 /**
  * Finished traces as plain data for the worker thread, in one flat array: per trace its
  * `truncated` flag and span count; per span its fields and event count; per event its name, time
- * and attributes. Structured clone keeps every attribute value exact (NaN, -0, large integers as
+ * and attributes; then the count of its stray log events, and per one its span id, name, time and
+ * attributes. Structured clone keeps every attribute value exact (NaN, -0, large integers as
  * doubles); attribute records are the span's own, not copies, so the work on the application's
  * thread is mostly the clone itself. Flat, because the clone writes every object's keys again:
  * events as objects cost 40% more to send. Resources are sent once per batch.
@@ -17,16 +22,28 @@ export interface EncodedBatch {
   readonly resources: OtelAttributes[];
 }
 
-/** A trace handed to the pipeline: its SDK spans and whether it was folded early. */
+/** An event that came as a log record for a span that never ended here. */
+export interface StrayLogEvent {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly event: TimedEvent;
+}
+
+/**
+ * A trace handed to the pipeline: its SDK spans, whether it was folded early, and its log-record
+ * events whose span never ended (folded as the `logEvents` the fold flags, as every door does).
+ */
 export interface TraceItem {
   readonly spans: readonly ReadableSpan[];
   readonly truncated: boolean;
+  readonly strayLogs?: readonly StrayLogEvent[] | undefined;
 }
 
 /** A decoded trace, ready for the fold. */
 export interface DecodedTrace {
   readonly records: SpanRecord[];
   readonly truncated: boolean;
+  readonly logEvents: LogEventRecord[];
 }
 
 /** Encodes finished traces for postMessage. */
@@ -67,6 +84,11 @@ export function encodeBatch(items: readonly TraceItem[]): EncodedBatch {
       for (const event of span.events) {
         data.push(event.name, event.time[0], event.time[1], event.attributes);
       }
+    }
+    const strayLogs = item.strayLogs ?? [];
+    data.push(strayLogs.length);
+    for (const { traceId, spanId, event } of strayLogs) {
+      data.push(traceId, spanId, event.name, event.time[0], event.time[1], event.attributes);
     }
   }
   return { traces: items.length, data, resources };
@@ -121,6 +143,17 @@ export function* decodeBatch(batch: EncodedBatch): Generator<DecodedTrace> {
         ),
       );
     }
-    yield { records, truncated };
+    const logCount = d[at++] as number;
+    const logEvents: LogEventRecord[] = [];
+    for (let l = 0; l < logCount; l++, at += 6) {
+      const attributes = d[at + 5] as OtelAttributes | undefined;
+      const time: HrTime = [d[at + 3] as number, d[at + 4] as number];
+      const event: TimedEvent =
+        attributes === undefined
+          ? { name: d[at + 2] as string, time }
+          : { name: d[at + 2] as string, time, attributes };
+      logEvents.push(logEventRecord(d[at] as string, d[at + 1] as string, event));
+    }
+    yield { records, truncated, logEvents };
   }
 }

@@ -1,5 +1,6 @@
 import type { ReadableSpan, TimedEvent } from './sdk-types.js';
 import type { BundlePipeline, ResolvedFoldingOptions } from './bundle-pipeline.js';
+import type { StrayLogEvent } from './span-transfer.js';
 
 /** What is known of one trace while its spans are buffered. */
 export interface TraceEntry {
@@ -119,17 +120,14 @@ export class TraceBuffer {
   /** Hands a trace to the pipeline and forgets it. */
   fold(traceId: string, entry: TraceEntry, truncated: boolean): void {
     this.entries.delete(traceId);
-    if (entry.logEvents.size > 0) {
-      // Their span never ended here: no span to make them events of, and never a made-up one.
-      for (const events of entry.logEvents.values())
-        this.pipeline.stats.droppedLogEvents += events.length;
-      this.pipeline.warnOnce(
-        'orphanLogEvents',
-        'log-record events whose span never ended were dropped (counted in droppedLogEvents)',
-      );
-    }
+    // Log events whose span never ended here go to the fold as they are: it flags them
+    // (log_event_without_span) and folds the trace as early, never making a span of them, as it
+    // does for records a backend delivered without their span, so every door gives one bundle.
+    const strayLogs: StrayLogEvent[] = [];
+    for (const [spanId, events] of entry.logEvents)
+      for (const event of events) strayLogs.push({ traceId, spanId, event });
     this.remember(this.recent, traceId);
-    this.pipeline.submit(entry.spans, truncated || entry.truncated);
+    this.pipeline.submit(entry.spans, truncated || entry.truncated, strayLogs);
     if (this.entries.size === 0) this.stopSweeper();
   }
 

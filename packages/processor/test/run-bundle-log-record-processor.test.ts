@@ -64,49 +64,76 @@ describe('RunBundleLogRecordProcessor', () => {
     expect(fromLogs.integrity.sha256).toBe(fromSpans.integrity.sha256);
   });
 
-  it('counts and drops a log event whose span never ends here, and never throws', async () => {
-    const dir = tempDir();
-    const spans = new RunBundleSpanProcessor({ sink: new FileBundleSink({ directory: dir }) });
-    const provider = new BasicTracerProvider({ spanProcessors: [spans] });
-    const processor = new RunBundleLogRecordProcessor(spans);
-    const warnings: string[] = [];
-    diag.setLogger(
-      {
-        error: (...args: unknown[]) => warnings.push(args.join(' ')),
-        warn: (...args: unknown[]) => warnings.push(args.join(' ')),
-        info: () => {},
-        debug: () => {},
-        verbose: () => {},
-      },
-      { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
-    );
-    try {
-      const traceId = recordRawRun(provider.getTracer('test'), 'run-1', (span, name, a, time) => {
-        span.addEvent(name, a, time);
-        // A record naming a span of this trace that never exists, and odd records.
-        processor.onEmit({
-          hrTime: [Math.floor(time / 1000), 0],
-          eventName: name,
-          attributes: a,
-          spanContext: {
-            traceId: span.spanContext().traceId,
-            spanId: 'ffffffffffffffff',
-            traceFlags: 1,
-          },
-        });
-        expect(() =>
-          processor.onEmit(null as unknown as Parameters<typeof processor.onEmit>[0]),
-        ).not.toThrow();
-        processor.onEmit({ hrTime: [0, 0], eventName: 'app.click', attributes: {} });
+  it('folds log events whose span never ends here as every door does: flagged, the run folded early; never throws', async () => {
+    const hashes: string[] = [];
+    for (const worker of [true, false]) {
+      const dir = tempDir();
+      const spans = new RunBundleSpanProcessor({
+        sink: new FileBundleSink({ directory: dir }),
+        worker,
       });
-      await provider.forceFlush();
-      const bundle = JSON.parse(readFileSync(join(dir, `${traceId}.json`), 'utf8')) as RunBundle;
-      expect(bundle.steps.map((s) => s.stepId)).toEqual(['draft', 'review']);
-      expect(spans.stats.droppedLogEvents).toBe(5);
-      expect(warnings.join('\n')).toMatch(/log-record events whose span never ended/);
-      await provider.shutdown();
-    } finally {
-      diag.disable();
+      const provider = new BasicTracerProvider({
+        spanProcessors: [spans],
+        idGenerator: fixedIds(),
+      });
+      const processor = new RunBundleLogRecordProcessor(spans);
+      const warnings: string[] = [];
+      diag.setLogger(
+        {
+          error: (...args: unknown[]) => warnings.push(args.join(' ')),
+          warn: (...args: unknown[]) => warnings.push(args.join(' ')),
+          info: () => {},
+          debug: () => {},
+          verbose: () => {},
+        },
+        { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+      );
+      try {
+        const tracer = provider.getTracer('test');
+        const traceId = recordRawRun(
+          tracer,
+          'run-1',
+          (span, name, a, time) => {
+            span.addEvent(name, a, time);
+            // A record naming a span of this trace that never ends here, and odd records.
+            processor.onEmit({
+              hrTime: [Math.floor(time / 1000), (time % 1000) * 1_000_000],
+              eventName: name,
+              attributes: a,
+              spanContext: {
+                traceId: span.spanContext().traceId,
+                spanId: 'ffffffffffffffff',
+                traceFlags: 1,
+              },
+            });
+            expect(() =>
+              processor.onEmit(null as unknown as Parameters<typeof processor.onEmit>[0]),
+            ).not.toThrow();
+            processor.onEmit({ hrTime: [0, 0], eventName: 'app.click', attributes: {} });
+          },
+          BASE,
+        );
+        await provider.forceFlush();
+        const text = readFileSync(join(dir, `${traceId}.json`), 'utf8');
+        expect(verifyBundle(text).ok).toBe(true);
+        const bundle = JSON.parse(text) as RunBundle;
+        expect(bundle.steps.map((s) => s.stepId)).toEqual(['draft', 'review']);
+        // Kept out of the fold, each one flagged, and the run incomplete: what the receiver and
+        // `workbench import otlp` fold of the same records (their span never arrives there).
+        expect(bundle.run.complete).toBe(false);
+        const flagged = bundle.diagnostics.filter((d) => d.code === 'log_event_without_span');
+        expect(flagged.length).toBe(5);
+        expect(flagged.every((d) => d.message.includes('ffffffffffffffff'))).toBe(true);
+        expect(bundle.diagnostics.map((d) => d.code)).toContain('folded_early');
+        expect(spans.stats.droppedLogEvents).toBe(0);
+        expect(warnings).toEqual([]);
+        await provider.shutdown();
+        hashes.push(bundle.integrity.sha256);
+      } finally {
+        diag.disable();
+      }
     }
+    // The worker thread and the inline fold give the same bytes.
+    expect(hashes[0]).toBe(hashes[1]);
   });
 });
