@@ -30,6 +30,13 @@ import { oneReceiptPerCall, type ModelCallSpan } from './one-receipt-per-call.js
 import { modalityUsages } from './modality-usage.js';
 import type { AttributeValue, Attributes, SpanRecord } from './span-record.js';
 import { attachLogEvents, type LogEventRecord } from './log-event-record.js';
+import {
+  missingSegments,
+  runSegmentOf,
+  segmentNumberOf,
+  segmentsComplete,
+  type RunSegment,
+} from './run-segments.js';
 import { isValidSpanId, isValidTraceId } from './span-record.js';
 import {
   BUNDLE_SCHEMA_VERSION,
@@ -37,6 +44,7 @@ import {
   type BundleDiagnostic,
   type BundleEvent,
   type BundleRun,
+  type BundleSegment,
   type BundleStatus,
   type BundleStep,
   type ContentRef,
@@ -124,9 +132,10 @@ function otherSteps(byId: ReadonlyMap<string, SpanRecord>): Map<string, StepRead
 }
 
 /**
- * Folds the spans of one trace into a run bundle (without its integrity member: see
- * `sealBundle`). Pure and total: the same spans in any order, split or duplicated, give the same
- * bundle; odd input is recorded under `diagnostics`, never thrown.
+ * Folds the spans of one run into a run bundle (without its integrity member: see
+ * `sealBundle`): one trace, or every segment (trace) of a run that spans traces, which become one
+ * bundle whose `run.segments` lists them. Pure and total: the same spans in any order, split or
+ * duplicated, give the same bundle; odd input is recorded under `diagnostics`, never thrown.
  *
  * @example
  * const bundle = sealBundle(foldRun(spanRecords));
@@ -155,9 +164,9 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
     }
   }
   const { spans: unique, disputes: allDisputes } = dedupe(spans, diags);
-  const traceId = chooseTrace(unique, diags);
+  const { traceId, traces, segments } = chooseTraces(unique, diags);
   const disputes = allDisputes
-    .filter((d) => d.traceId === traceId)
+    .filter((d) => traces.has(d.traceId))
     .map((d) => d.dispute)
     .sort((a, b) => compareStr(a.spanId, b.spanId));
   for (const d of disputes) {
@@ -169,10 +178,12 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
       null,
     );
   }
-  const byId = new Map<string, SpanRecord>();
-  for (const s of unique) if (s.traceId === traceId) byId.set(s.spanId, s);
+  const byId =
+    segments === null ? oneTrace(unique, traceId) : segmentSpans(unique, segments, diags);
   const starts = orderByStart(byId.values());
   const ordered = starts.map((s) => s.span);
+  /** The run spans of the segments (empty for a one-trace run, whose run span is `root`). */
+  const segmentRunSpans = new Set(segments?.map((g) => g.runSpanId));
 
   const derivedSteps = otherSteps(byId);
   /** The step a span itself opens: its `workbench.step.id`, or its own id for an agent span. */
@@ -196,7 +207,8 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
     return cut;
   };
   const ancestry = new Ancestry(byId, diags, stepIdOf);
-  const root = chooseRoot(ordered, diags);
+  const root =
+    segments === null ? chooseRoot(ordered, diags) : (byId.get(segments[0]!.runSpanId) ?? null);
 
   const steps: BundleStep[] = [];
   const timeline: Sortable[] = [];
@@ -455,7 +467,13 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
 
     const reading = hasModelIoEvent ? null : readModelCall(r);
     const tool = hasModelIoEvent || reading !== null ? null : readToolCall(r);
-    if (eventItems.length > 0 && ownStep === null && spanId !== root?.spanId && tool === null) {
+    if (
+      eventItems.length > 0 &&
+      ownStep === null &&
+      spanId !== root?.spanId &&
+      !segmentRunSpans.has(spanId) &&
+      tool === null
+    ) {
       // Held only if the span gets a receipt, which is known once the calls are merged.
       eventsOfUnheldSpans.set(spanId, eventItems);
     }
@@ -569,7 +587,11 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
 
   const rootReader = root ? new Reader(root.attributes, diags, root.spanId, null) : null;
   const serviceValue = root?.resource[sc.ATTR_SERVICE_NAME];
-  const complete = !foldedEarly && root !== null && ancestry.whole;
+  const complete =
+    !foldedEarly &&
+    root !== null &&
+    ancestry.whole &&
+    (segments === null || segmentsComplete(segments));
   if (foldedEarly) {
     diags.add(
       'folded_early',
@@ -579,17 +601,29 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
     );
   }
   // Read before the diagnostics are listed: reading the root's attributes may add some.
+  // A run in segments lasts from its first segment's start to its last segment's end.
+  const spanned = segments === null ? null : spanSegments(segments, byId, times, diags);
   const run: BundleRun = {
     complete,
-    durationMs: root ? durationMs(root.startTimeUnixNano, root.endTimeUnixNano) : null,
-    endTime: root ? times.format(endMicros(root.startTimeUnixNano, root.endTimeUnixNano)) : null,
+    durationMs: spanned
+      ? spanned.durationMs
+      : root
+        ? durationMs(root.startTimeUnixNano, root.endTimeUnixNano)
+        : null,
+    endTime: spanned
+      ? spanned.endTime
+      : root
+        ? times.format(endMicros(root.startTimeUnixNano, root.endTimeUnixNano))
+        : null,
     name: rootReader?.str(sc.ATTR_RUN_NAME) ?? (root ? nameOf(root) : ''),
     rootSpanId: root?.spanId ?? null,
     runId: rootReader?.str(sc.ATTR_RUN_ID) ?? null,
+    // Only a run in segments has the member, so a one-trace run keeps its bytes and hash.
+    ...(spanned ? { segments: spanned.segments } : {}),
     service: typeof serviceValue === 'string' ? serviceValue : null,
     spanCount: ordered.length,
     startTime: root ? times.format(nanosToMicros(root.startTimeUnixNano)) : null,
-    status: root ? statusOf(root) : { code: 'unset', message: null },
+    status: spanned ? spanned.status : root ? statusOf(root) : { code: 'unset', message: null },
     traceId,
     workflowSnapshot: snapshot,
   };
@@ -1201,26 +1235,176 @@ function dedupe(
   return { spans: [...byKey.values()], disputes };
 }
 
-function chooseTrace(spans: readonly SpanRecord[], diags: Diagnostics): string {
-  const counts = new Map<string, number>();
+/**
+ * The traces to fold: one trace (the lowest id with a run span, as before segments), or, when a
+ * trace is a segment of a run, every trace that is a segment of that run (the run of the
+ * lowest-numbered segment, then lowest trace id). `traceId` is the run's: segment 1's (see
+ * {@link runTraceId}). Spans of other traces are left out and flagged `mixed_traces`.
+ */
+function chooseTraces(
+  spans: readonly SpanRecord[],
+  diags: Diagnostics,
+): { traceId: string; traces: Set<string>; segments: RunSegment[] | null } {
+  const byTrace = new Map<string, SpanRecord[]>();
   let runTrace: string | null = null;
+  let segmented = false;
   for (const s of spans) {
-    counts.set(s.traceId, (counts.get(s.traceId) ?? 0) + 1);
-    if (s.attributes[sc.ATTR_RUN_ID] !== undefined && (runTrace === null || s.traceId < runTrace)) {
-      runTrace = s.traceId;
+    let list = byTrace.get(s.traceId);
+    if (list === undefined) byTrace.set(s.traceId, (list = []));
+    list.push(s);
+    const runId = s.attributes[sc.ATTR_RUN_ID];
+    if (runId === undefined) continue;
+    if (runTrace === null || s.traceId < runTrace) runTrace = s.traceId;
+    if (typeof runId === 'string' && segmentNumberOf(s.attributes[sc.ATTR_RUN_SEGMENT]) !== null) {
+      segmented = true;
     }
   }
-  if (counts.size === 0) return '0'.repeat(32);
-  const chosen = runTrace ?? [...counts.keys()].sort()[0]!;
-  if (counts.size > 1) {
+  if (byTrace.size === 0) return { traceId: '0'.repeat(32), traces: new Set(), segments: null };
+  let segments: RunSegment[] | null = null;
+  if (segmented) {
+    const all: RunSegment[] = [];
+    for (const list of byTrace.values()) {
+      const seg = runSegmentOf(list);
+      if (seg !== null) all.push(seg);
+    }
+    all.sort(compareSegments);
+    const runId = all[0]!.runId;
+    segments = all.filter((g) => g.runId === runId);
+  }
+  const traceId =
+    segments !== null ? runTraceId(segments) : (runTrace ?? [...byTrace.keys()].sort()[0]!);
+  const traces = new Set(segments !== null ? segments.map((g) => g.traceId) : [traceId]);
+  if (byTrace.size > traces.size) {
     diags.add(
       'mixed_traces',
-      `spans of ${counts.size} traces were given; only trace ${chosen} was folded`,
+      segments !== null
+        ? `spans of ${byTrace.size} traces were given; only the ${traces.size} segments of run ${JSON.stringify(segments[0]!.runId)} were folded`
+        : `spans of ${byTrace.size} traces were given; only trace ${traceId} was folded`,
       null,
       null,
     );
   }
-  return chosen;
+  return { traceId, traces, segments };
+}
+
+function compareSegments(a: RunSegment, b: RunSegment): number {
+  return a.segment - b.segment || compareStr(a.traceId, b.traceId);
+}
+
+/**
+ * The trace id of a run in segments, which names its bundle: segment 1's (the lowest trace id
+ * when two traces claim it); when segment 1 is missing, the trace a segment 2 links to as its
+ * previous segment, else the lowest-numbered segment's.
+ */
+function runTraceId(segments: readonly RunSegment[]): string {
+  const first = segments[0]!;
+  if (first.segment === 1) return first.traceId;
+  for (const g of segments) if (g.segment === 2 && g.previous !== null) return g.previous.traceId;
+  return first.traceId;
+}
+
+/** The spans of one trace, by span id. */
+function oneTrace(spans: readonly SpanRecord[], traceId: string): Map<string, SpanRecord> {
+  const byId = new Map<string, SpanRecord>();
+  for (const s of spans) if (s.traceId === traceId) byId.set(s.spanId, s);
+  return byId;
+}
+
+/**
+ * The spans of a run's segments, by span id. Span ids are unique within a trace only: where two
+ * segments share one (odds of 2^-64 per pair, or a forged trace), the span of the earlier segment
+ * is kept and the other flagged, so the fold stays order-independent.
+ */
+function segmentSpans(
+  spans: readonly SpanRecord[],
+  segments: readonly RunSegment[],
+  diags: Diagnostics,
+): Map<string, SpanRecord> {
+  const rank = new Map(segments.map((g, i) => [g.traceId, i] as const));
+  const mine = spans.filter((s) => rank.has(s.traceId));
+  mine.sort(
+    (a, b) => rank.get(a.traceId)! - rank.get(b.traceId)! || compareStr(a.spanId, b.spanId),
+  );
+  const byId = new Map<string, SpanRecord>();
+  for (const s of mine) {
+    if (byId.has(s.spanId)) {
+      diags.add(
+        'span_id_collision',
+        `span id ${s.spanId} of trace ${s.traceId} is also a span of an earlier segment; only that one was folded`,
+        s.spanId,
+        null,
+      );
+      continue;
+    }
+    byId.set(s.spanId, s);
+  }
+  return byId;
+}
+
+/**
+ * A segmented run's end, duration, status and `segments`, with its missing, duplicated and
+ * unended segments flagged: the run starts when its first segment starts, ends when its last segment
+ * ends, and has the status of its last segment (the `ended` one, whose status is the run's).
+ */
+function spanSegments(
+  segments: readonly RunSegment[],
+  byId: ReadonlyMap<string, SpanRecord>,
+  times: MicrosFormatter,
+  diags: Diagnostics,
+): {
+  segments: BundleSegment[];
+  endTime: string | null;
+  durationMs: number | null;
+  status: BundleStatus;
+} {
+  const list: BundleSegment[] = [];
+  const counts = new Map<number, number>();
+  for (const g of segments) {
+    counts.set(g.segment, (counts.get(g.segment) ?? 0) + 1);
+    const span = byId.get(g.runSpanId);
+    list.push({
+      endTime: span ? times.format(endMicros(span.startTimeUnixNano, span.endTimeUnixNano)) : null,
+      runSpanId: g.runSpanId,
+      segment: g.segment,
+      startTime: span ? times.format(nanosToMicros(span.startTimeUnixNano)) : null,
+      state: g.state,
+      traceId: g.traceId,
+    });
+  }
+  for (const n of missingSegments(segments)) {
+    diags.add(
+      'segment_missing',
+      `segment ${n} of the run is missing: the bundle holds segments ${[...counts.keys()].join(', ')}`,
+      null,
+      sc.ATTR_RUN_SEGMENT,
+    );
+  }
+  for (const [n, count] of counts) {
+    if (count < 2) continue;
+    diags.add(
+      'segment_duplicate',
+      `${count} traces claim segment ${n} of the run (a resume token used twice?); all are folded`,
+      null,
+      sc.ATTR_RUN_SEGMENT,
+    );
+  }
+  const first = byId.get(segments[0]!.runSpanId);
+  const lastSegment = segments[segments.length - 1]!;
+  const last = byId.get(lastSegment.runSpanId);
+  if (lastSegment.state !== 'ended') {
+    diags.add(
+      'run_not_ended',
+      `the run's last segment present, ${lastSegment.segment}, is ${lastSegment.state === 'suspended' ? 'suspended' : 'not marked ended'}: the run has not ended`,
+      lastSegment.runSpanId,
+      sc.ATTR_RUN_SEGMENT_STATE,
+    );
+  }
+  return {
+    segments: list,
+    endTime: last ? times.format(endMicros(last.startTimeUnixNano, last.endTimeUnixNano)) : null,
+    durationMs: first && last ? durationMs(first.startTimeUnixNano, last.endTimeUnixNano) : null,
+    status: last ? statusOf(last) : { code: 'unset', message: null },
+  };
 }
 
 function chooseRoot(ordered: readonly SpanRecord[], diags: Diagnostics): SpanRecord | null {

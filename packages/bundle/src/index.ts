@@ -17,6 +17,7 @@ export type {
   BundleEvent,
   BundleIntegrity,
   BundleRun,
+  BundleSegment,
   BundleStatus,
   BundleStep,
   ContentRef,

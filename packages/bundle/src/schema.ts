@@ -306,10 +306,31 @@ const tail = {
   }),
 };
 
+/**
+ * Version 3's run: version 2's, plus `segments` for a run that spans traces (absent otherwise, so
+ * every bundle of a one-trace run keeps its bytes and hash).
+ */
+const runV3 = {
+  run: common.run.extend({
+    segments: z
+      .array(
+        z.strictObject({
+          segment: z.number().int().positive(),
+          traceId: z.string().regex(/^[0-9a-f]{32}$/, 'a trace id'),
+          runSpanId: spanId,
+          state: z.enum(['suspended', 'ended']).nullable(),
+          startTime: time.nullable(),
+          endTime: time.nullable(),
+        }),
+      )
+      .optional(),
+  }),
+};
+
 /** The zod schema of a sealed run bundle, version 3 (the current one). Unknown members are errors. */
 export const runBundleSchema = z.strictObject({
   schemaVersion: z.literal(3),
-  ...common,
+  ...runV3,
   ...stepsV3,
   ...receiptsV3,
   ...tail,

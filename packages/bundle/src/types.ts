@@ -46,6 +46,7 @@ export interface WorkflowSnapshot {
 }
 
 export interface BundleRun {
+  /** The run's trace id; for a run in segments, segment 1's (it names the bundle's file). */
   traceId: string;
   /** `workbench.run.id`, or null for a trace with no run span (standard GenAI spans only). */
   runId: string | null;
@@ -57,11 +58,33 @@ export interface BundleRun {
   endTime: string | null;
   durationMs: number | null;
   status: BundleStatus;
-  /** False when the trace was folded before all its spans arrived, or has missing parents. */
+  /**
+   * False when the trace was folded before all its spans arrived, or has missing parents; for a
+   * run in segments also when a segment is missing or the last one did not end the run.
+   */
   complete: boolean;
   workflowSnapshot: WorkflowSnapshot | null;
   /** Number of distinct spans folded. */
   spanCount: number;
+  /**
+   * The segments of a run that spans traces (it was suspended and resumed), by segment number
+   * then trace id; absent for a run that is one trace. Version 3 only.
+   */
+  segments?: BundleSegment[];
+}
+
+/** One trace of a run that spans traces, as the bundle lists it in `run.segments`. */
+export interface BundleSegment {
+  /** `workbench.run.segment`, from 1. */
+  segment: number;
+  traceId: string;
+  /** The span id of the segment's run span. */
+  runSpanId: string;
+  /** `suspended` (more segments follow), `ended` (the run ended here), or null when unset. */
+  state: 'suspended' | 'ended' | null;
+  /** The segment's run span's start and end. */
+  startTime: string | null;
+  endTime: string | null;
 }
 
 export interface BundleStep {

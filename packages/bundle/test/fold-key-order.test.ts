@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as sc from '@llm-workbench/semconv';
 import { foldRun, type AttributeValue, type SpanRecord } from '../src/index.js';
 import { attrs, ev, rng, sampleRun, span } from './fixtures.js';
+import { segmentedRun } from './segment-fixtures.js';
 
 /**
  * The fold writes every object with its members already in RFC 8785 order, so that canonicalize
@@ -103,6 +104,7 @@ function everything(seed: number): SpanRecord[] {
 describe('foldRun output', () => {
   it('has every object in canonical (UTF-16 code unit) key order', () => {
     expect(outOfOrder(foldRun(sampleRun()))).toEqual([]);
+    expect(outOfOrder(foldRun(segmentedRun().flat()))).toEqual([]);
     // A run with no workbench steps: its agent spans are steps.
     const agents = foldRun([
       span({ spanId: '1000000000000001' }),
