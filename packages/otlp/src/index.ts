@@ -40,3 +40,20 @@ export {
   encodeRpcStatusProtobuf,
 } from './protobuf/encode-otlp-protobuf.js';
 export { summarizeRejections } from './summarize-rejections.js';
+export type { LogEventVisitor, SpanVisitor } from './visitor.js';
+export { LogEventRecordVisitor, SpanRecordVisitor } from './record-visitors.js';
+export { SpanIdsVisitor, type SpanIds } from './span-ids-visitor.js';
+export { readOtlpSpanIds, type SpanIdsResult } from './read-otlp-span-ids.js';
+export {
+  walkOtlpJsonLogs,
+  walkOtlpJsonLogsValue,
+  walkOtlpJsonTraces,
+  walkOtlpJsonTracesValue,
+  type JsonWalkFailure,
+  type JsonWalkResult,
+} from './json/walk-otlp-json.js';
+export {
+  walkOtlpProtobufLogs,
+  walkOtlpProtobufTraces,
+  type ProtobufWalkResult,
+} from './protobuf/walk-otlp-protobuf.js';

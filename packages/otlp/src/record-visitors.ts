@@ -1,0 +1,54 @@
+import type { LogEventRecord, SpanRecord } from '@llm-workbench/bundle';
+import type { RejectedSpan } from './types.js';
+import type { LogEventVisitor, SpanVisitor } from './visitor.js';
+
+/**
+ * The record-building visitor of trace requests: the decoders' (`decodeOtlpJson`,
+ * `decodeOtlpProtobuf`) collection of span records and refused spans.
+ *
+ * @example
+ * const visitor = new SpanRecordVisitor();
+ * walkOtlpProtobufTraces(body, visitor);
+ * console.log(visitor.spans.length);
+ */
+export class SpanRecordVisitor implements SpanVisitor {
+  readonly buildsRecords = true;
+  readonly spans: SpanRecord[] = [];
+  readonly rejectedSpans: RejectedSpan[] = [];
+
+  span(_t: string, _s: string, _p: string | undefined, record: SpanRecord | undefined): void {
+    if (record !== undefined) this.spans.push(record);
+  }
+
+  rejected(span: RejectedSpan): void {
+    this.rejectedSpans.push(span);
+  }
+}
+
+/**
+ * The record-building visitor of logs requests: the workbench events as {@link LogEventRecord}s,
+ * the refused records, and how many were not ours.
+ *
+ * @example
+ * const visitor = new LogEventRecordVisitor();
+ * walkOtlpProtobufLogs(body, visitor);
+ * console.log(visitor.events.length, visitor.ignoredCount);
+ */
+export class LogEventRecordVisitor implements LogEventVisitor {
+  readonly buildsRecords = true;
+  readonly events: LogEventRecord[] = [];
+  readonly rejectedRecords: RejectedSpan[] = [];
+  ignoredCount = 0;
+
+  event(_t: string, _s: string, record: LogEventRecord | undefined): void {
+    if (record !== undefined) this.events.push(record);
+  }
+
+  rejected(record: RejectedSpan): void {
+    this.rejectedRecords.push(record);
+  }
+
+  ignored(): void {
+    this.ignoredCount++;
+  }
+}
