@@ -3,6 +3,9 @@ import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { foldRun, sealBundle, type SpanRecord } from '@llm-workbench/bundle';
+import { segmentedRun, SEG_TRACES } from '../../bundle/test/segment-fixtures.js';
+import { encodeOtlpJson } from '../../otlp/src/index.js';
 import { tempDir } from './evidence-fixtures.js';
 import { runCli } from './run-cli.js';
 
@@ -120,5 +123,68 @@ describe('workbench import otlp', () => {
     expect(r.code).toBe(1); // the bad trace id's spans are refused and reported
     expect(readdirSync(dir).sort()).toEqual(['evil.jsonl', 'out']);
     expect(readdirSync(out).filter((n) => n.endsWith('.json'))).toEqual([`${TRACE}.json`]);
+  });
+});
+
+describe('workbench import otlp with runs that span traces', () => {
+  /** A Collector-like file: each segment on its own line, the run's spans mixed with another run's. */
+  function segmentsFile(dir: string): string {
+    const file = join(dir, 'segments.jsonl');
+    const lines = segmentedRun().map((spans) => JSON.stringify(encodeOtlpJson(spans)));
+    writeFileSync(file, [lines[2], otlpLine(2), lines[0], lines[1]].join('\n'));
+    return file;
+  }
+
+  interface ImportReport {
+    bundles: Array<{ traceId: string; traces: string[]; complete: boolean; sha256: string }>;
+  }
+
+  it('folds the segments of one run found in a file into one bundle, named after its first segment', async () => {
+    const dir = tempDir('wb-import-');
+    const out = join(dir, 'out');
+    const r = await runCli(['import', 'otlp', segmentsFile(dir), '--out', out, '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as ImportReport;
+    expect(report.bundles.map((b) => b.traces.length).sort()).toEqual([1, 3]);
+    const run = report.bundles.find((b) => b.traces.length === 3)!;
+    expect(run.traceId).toBe(SEG_TRACES[0]);
+    expect(run.complete).toBe(true);
+    const [s1, s2, s3] = segmentedRun() as [SpanRecord[], SpanRecord[], SpanRecord[]];
+    expect(run.sha256).toBe(sealBundle(foldRun([...s1, ...s2, ...s3])).integrity.sha256);
+    expect(
+      readdirSync(out)
+        .filter((n) => n.endsWith('.json') && !n.includes('ledger'))
+        .sort(),
+    ).toEqual([`${SEG_TRACES[0]}.json`, `${TRACE}.json`].sort());
+  });
+
+  it('imports only the run named by --run-id, and says so when the input has none of it', async () => {
+    const dir = tempDir('wb-import-');
+    const file = segmentsFile(dir);
+    const r = await runCli([
+      'import',
+      'otlp',
+      file,
+      '--out',
+      join(dir, 'out'),
+      '--run-id',
+      'run-seg',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('3 segments');
+    expect(
+      readdirSync(join(dir, 'out')).filter((n) => n.endsWith('.json') && !n.includes('ledger')),
+    ).toEqual([`${SEG_TRACES[0]}.json`]);
+    const none = await runCli([
+      'import',
+      'otlp',
+      file,
+      '--out',
+      join(dir, 'out2'),
+      '--run-id',
+      'nope',
+    ]);
+    expect(none.code).toBe(3);
+    expect(none.stderr).toContain('no trace of run "nope" in the input');
   });
 });

@@ -1,6 +1,7 @@
 import {
   foldRun,
   isRunTrace,
+  runSegmentOf,
   sealBundle,
   type LogEventRecord,
   type RunBundle,
@@ -73,15 +74,18 @@ export function addToTraceGroups(
   }
 }
 
-/** One trace folded by {@link foldTraceGroups}. */
+/** One run folded by {@link foldTraceGroups}: one trace, or every segment found of a run. */
 export interface FoldedTrace {
+  /** The bundle's `run.traceId` (for a run that spans traces, its first segment's). */
   readonly traceId: string;
+  /** The traces folded into it, sorted: one, or the run's segments. */
+  readonly traceIds: readonly string[];
   readonly bundle: RunBundle;
 }
 
 /** What {@link foldTraceGroups} returns. */
 export interface FoldTraceGroupsResult {
-  /** Bundles of the run traces, by trace id. */
+  /** Bundles of the runs, by `traceId`. */
   readonly bundles: FoldedTrace[];
   /** Trace ids that are not runs (no `workbench.*` span or event, no GenAI span): no bundle. */
   readonly skipped: string[];
@@ -102,8 +106,11 @@ export interface FoldTraceGroupsOptions {
 }
 
 /**
- * Folds each run trace of the groups into a sealed bundle, in trace id order; other traces are
- * listed in `skipped`. Pure: the same spans give the same bundles whatever their order.
+ * Folds each run of the groups into a sealed bundle, in `traceId` order; traces that are not runs
+ * are listed in `skipped`. Traces that are segments of one run that spans traces (`runSegmentOf`
+ * gives the same run id) fold together into one bundle, the run's: complete when its last
+ * segment and all before it are there, else incomplete with the missing segments named. Pure:
+ * the same spans give the same bundles whatever their order.
  *
  * @example
  * const { bundles } = foldTraceGroups(groups);
@@ -113,25 +120,39 @@ export function foldTraceGroups(
   groups: TraceGroups,
   options: FoldTraceGroupsOptions = {},
 ): FoldTraceGroupsResult {
-  const bundles: FoldedTrace[] = [];
-  const skipped: string[] = [];
+  const units: string[][] = [];
+  const runs = new Map<string, string[]>();
   for (const traceId of [...groups.keys()].sort()) {
-    const spans = groups.get(traceId)!;
-    if (options.all !== true && !isRunTrace(spans)) {
-      skipped.push(traceId);
+    const segment = runSegmentOf(groups.get(traceId)!);
+    if (segment === null) {
+      units.push([traceId]);
       continue;
     }
-    const truncated = options.truncated?.has(traceId) === true;
-    const logEvents = options.logEvents?.get(traceId);
-    bundles.push({
-      traceId,
-      bundle: sealBundle(
-        foldRun(spans, {
-          ...(truncated ? { truncated } : {}),
-          ...(logEvents !== undefined && logEvents.length > 0 ? { logEvents } : {}),
-        }),
-      ),
-    });
+    const run = runs.get(segment.runId);
+    if (run === undefined) {
+      const unit = [traceId];
+      runs.set(segment.runId, unit);
+      units.push(unit);
+    } else run.push(traceId);
   }
+  const bundles: FoldedTrace[] = [];
+  const skipped: string[] = [];
+  for (const traceIds of units) {
+    const spans = traceIds.flatMap((id) => groups.get(id)!);
+    if (options.all !== true && !isRunTrace(spans)) {
+      skipped.push(...traceIds);
+      continue;
+    }
+    const truncated = traceIds.some((id) => options.truncated?.has(id) === true);
+    const logEvents = traceIds.flatMap((id) => options.logEvents?.get(id) ?? []);
+    const bundle = sealBundle(
+      foldRun(spans, {
+        ...(truncated ? { truncated } : {}),
+        ...(logEvents.length > 0 ? { logEvents } : {}),
+      }),
+    );
+    bundles.push({ traceId: bundle.run.traceId, traceIds, bundle });
+  }
+  bundles.sort((a, b) => (a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0));
   return { bundles, skipped };
 }

@@ -1,7 +1,14 @@
 export { ImportError, type ImportErrorCode } from './import-error.js';
 /** The receiver's cap on spans per trace, which `readOtlpFile` applies by default. */
 export { DEFAULT_MAX_SPANS_PER_TRACE } from '@llm-workbench/otlp';
-export type { BackendClientOptions, FetchedTrace, ProgressCallback, TraceSearch } from './types.js';
+export type {
+  BackendClientOptions,
+  FetchedTrace,
+  ProgressCallback,
+  RunSearch,
+  TraceSearch,
+} from './types.js';
+export { isTraceOfRun, runIdOfTrace } from './run-traces.js';
 export {
   decodeTraceDocument,
   decodeTraceDocumentValue,

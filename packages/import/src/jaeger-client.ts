@@ -1,3 +1,4 @@
+import { ATTR_RUN_ID } from '@llm-workbench/semconv';
 import { httpRequest } from './http-get.js';
 import { ImportError } from './import-error.js';
 import { backendMessage, decodeAnswer, expectOk } from './backend-answer.js';
@@ -8,7 +9,8 @@ import {
   resolveClientOptions,
   type ResolvedClientOptions,
 } from './resolve-client-options.js';
-import type { BackendClientOptions, FetchedTrace, TraceSearch } from './types.js';
+import { isTraceOfRun } from './run-traces.js';
+import type { BackendClientOptions, FetchedTrace, RunSearch, TraceSearch } from './types.js';
 
 const DEFAULT_LIMIT = 100;
 
@@ -96,12 +98,95 @@ export class JaegerClient {
     }));
   }
 
+  /**
+   * Every trace of one run: Jaeger's tag search (`GET /api/traces` with
+   * `tags={"workbench.run.id":"…"}` over the window, in each service Jaeger knows unless one is
+   * given: that API needs a service, and the v3 API has no attribute search), then each trace
+   * found read raw through the v3 API, as {@link JaegerClient.getTrace} does. Traces whose run
+   * span does not carry the run id are left out. No match is an empty list.
+   *
+   * @example
+   * const segments = await jaeger.findRunTraces({ runId: 'run-42', start: new Date(Date.now() - 7 * 86_400_000), end: new Date() });
+   */
+  async findRunTraces(search: RunSearch): Promise<FetchedTrace[]> {
+    const services = search.service !== undefined ? [search.service] : await this.services();
+    const ids = new Set<string>();
+    for (const service of services) {
+      const params = new URLSearchParams({
+        service,
+        tags: JSON.stringify({ [ATTR_RUN_ID]: search.runId }),
+        start: String(search.start.getTime() * 1000),
+        end: String(search.end.getTime() * 1000),
+        limit: String(search.limit ?? DEFAULT_LIMIT),
+      });
+      const url = `${this.options.baseUrl}/api/traces?${params.toString()}`;
+      const answer = await httpRequest(url, this.request());
+      expectOk('Jaeger', url, answer);
+      for (const id of legacyTraceIds(url, answer.body)) ids.add(id);
+    }
+    const out: FetchedTrace[] = [];
+    for (const id of [...ids].sort()) {
+      let trace: FetchedTrace;
+      try {
+        trace = await this.getTrace(id);
+      } catch (err) {
+        if (err instanceof ImportError && err.code === 'not_found') continue;
+        throw err;
+      }
+      if (isTraceOfRun(trace.spans, search.runId)) out.push(trace);
+    }
+    return out;
+  }
+
+  /** The service names Jaeger knows (`GET /api/v3/services`). */
+  private async services(): Promise<string[]> {
+    const url = `${this.options.baseUrl}/api/v3/services`;
+    const answer = await httpRequest(url, this.request());
+    expectOk('Jaeger', url, answer);
+    let value: unknown;
+    try {
+      value = JSON.parse(answer.body);
+    } catch {
+      value = undefined;
+    }
+    const services = (value as { services?: unknown } | undefined)?.services;
+    if (services === undefined || services === null) return [];
+    if (!Array.isArray(services) || !services.every((s) => typeof s === 'string'))
+      throw new ImportError('bad_response', `Jaeger answered ${url} without a list of services`, {
+        url,
+        status: answer.status,
+      });
+    return services;
+  }
+
   private request(): { timeoutMs: number; headers: Readonly<Record<string, string>> } {
     return {
       timeoutMs: this.options.timeoutMs,
       headers: { accept: 'application/json', ...this.options.headers },
     };
   }
+}
+
+/** The trace ids of an answer of Jaeger's JSON API (`{ data: [{ traceID }] }`), normalized. */
+function legacyTraceIds(url: string, body: string): string[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    value = undefined;
+  }
+  const data = (value as { data?: unknown } | undefined)?.data;
+  if (data === null) return [];
+  if (!Array.isArray(data))
+    throw new ImportError('bad_response', `Jaeger answered ${url} without a list of traces`, {
+      url,
+    });
+  const ids: string[] = [];
+  for (const t of data as unknown[]) {
+    const raw = (t as { traceID?: unknown } | null)?.traceID;
+    if (typeof raw === 'string') ids.push(normalizeTraceId(raw));
+  }
+  return ids;
 }
 
 function notFoundDetail(body: string): string {

@@ -1,3 +1,4 @@
+import { ATTR_RUN_ID } from '@llm-workbench/semconv';
 import { httpRequest, type HttpAnswer } from './http-get.js';
 import { ImportError } from './import-error.js';
 import { backendMessage, decodeAnswer, expectOk } from './backend-answer.js';
@@ -7,7 +8,14 @@ import {
   resolveClientOptions,
   type ResolvedClientOptions,
 } from './resolve-client-options.js';
-import type { BackendClientOptions, FetchedTrace, ProgressCallback, TraceSearch } from './types.js';
+import { isTraceOfRun } from './run-traces.js';
+import type {
+  BackendClientOptions,
+  FetchedTrace,
+  ProgressCallback,
+  RunSearch,
+  TraceSearch,
+} from './types.js';
 
 const DEFAULT_LIMIT = 100;
 
@@ -76,11 +84,39 @@ export class TempoClient {
    * const ids = await tempo.searchTraceIds({ service: 'newsletter', start, end });
    */
   async searchTraceIds(search: TraceSearch): Promise<string[]> {
+    return this.search(`{resource.service.name=${JSON.stringify(search.service)}}`, search);
+  }
+
+  /**
+   * Every trace of one run: the TraceQL search `{ span."workbench.run.id" = "…" }` over the
+   * window (and the service, when given), then each trace fetched as
+   * {@link TempoClient.findTraces} does; traces whose run span does not carry the run id are
+   * left out. A run that was suspended and resumed spans several traces: they all come back.
+   *
+   * @example
+   * const segments = await tempo.findRunTraces({ runId: 'run-42', start, end });
+   */
+  async findRunTraces(search: RunSearch, onProgress?: ProgressCallback): Promise<FetchedTrace[]> {
+    const byRun = `span.${JSON.stringify(ATTR_RUN_ID)} = ${JSON.stringify(search.runId)}`;
+    const q =
+      search.service === undefined
+        ? `{ ${byRun} }`
+        : `{ ${byRun} && resource.service.name = ${JSON.stringify(search.service)} }`;
+    const ids = await this.search(q, search);
+    const traces = await this.fetchAll(ids, onProgress);
+    return traces.filter((t) => isTraceOfRun(t.spans, search.runId));
+  }
+
+  /** Trace ids a TraceQL query finds in the window (`/api/search`), each once. */
+  private async search(
+    q: string,
+    window: { start: Date; end: Date; limit?: number | undefined },
+  ): Promise<string[]> {
     const params = new URLSearchParams({
-      q: `{resource.service.name=${JSON.stringify(search.service)}}`,
-      start: String(Math.floor(search.start.getTime() / 1000)),
-      end: String(Math.ceil(search.end.getTime() / 1000)),
-      limit: String(search.limit ?? DEFAULT_LIMIT),
+      q,
+      start: String(Math.floor(window.start.getTime() / 1000)),
+      end: String(Math.ceil(window.end.getTime() / 1000)),
+      limit: String(window.limit ?? DEFAULT_LIMIT),
     });
     const url = `${this.options.baseUrl}/api/search?${params.toString()}`;
     const answer = await httpRequest(url, this.request());
@@ -125,7 +161,10 @@ export class TempoClient {
    * const traces = await tempo.findTraces({ service: 'newsletter', start, end }, (done, total) => bar.update(done, total));
    */
   async findTraces(search: TraceSearch, onProgress?: ProgressCallback): Promise<FetchedTrace[]> {
-    const ids = await this.searchTraceIds(search);
+    return this.fetchAll(await this.searchTraceIds(search), onProgress);
+  }
+
+  private async fetchAll(ids: string[], onProgress?: ProgressCallback): Promise<FetchedTrace[]> {
     let done = 0;
     onProgress?.(0, ids.length);
     const fetched = await mapConcurrent(ids, this.options.concurrency, async (id) => {

@@ -24,6 +24,23 @@ export interface TraceSearch {
   limit?: number;
 }
 
+/**
+ * A search for every trace (segment) of one run, by its `workbench.run.id`, over a window: a run
+ * that was suspended and resumed spans several traces, started hours or days apart.
+ */
+export interface RunSearch {
+  /** `workbench.run.id` of the run. */
+  runId: string;
+  /** Start of the window (inclusive): the run's first segment started after it. */
+  start: Date;
+  /** End of the window (inclusive). */
+  end: Date;
+  /** Only spans of this `service.name` (Jaeger needs one per search: without it, every service Jaeger knows is searched). */
+  service?: string | undefined;
+  /** Most traces a search returns. Default 100. */
+  limit?: number | undefined;
+}
+
 /** One trace read from a backend, decoded into span records. */
 export interface FetchedTrace {
   /** 32 lowercase hex digits. */

@@ -1,3 +1,4 @@
+import { ATTR_RUN_ID } from '@llm-workbench/semconv';
 import type { BundleDiagnostic } from '@llm-workbench/bundle';
 import { httpRequest, type HttpAnswer } from './http-get.js';
 import { ImportError } from './import-error.js';
@@ -7,7 +8,8 @@ import {
   resolveClientOptions,
   type ResolvedClientOptions,
 } from './resolve-client-options.js';
-import type { BackendClientOptions, FetchedTrace, TraceSearch } from './types.js';
+import { isTraceOfRun } from './run-traces.js';
+import type { BackendClientOptions, FetchedTrace, RunSearch, TraceSearch } from './types.js';
 import { fromZipkinSpans } from './zipkin-spans.js';
 
 const DEFAULT_LIMIT = 100;
@@ -77,13 +79,37 @@ export class ZipkinClient {
    * const traces = await zipkin.findTraces({ service: 'newsletter', start: new Date(Date.now() - 3_600_000), end: new Date() });
    */
   async findTraces(search: TraceSearch): Promise<ZipkinTrace[]> {
-    const endTs = search.end.getTime();
-    const lookback = Math.max(0, endTs - search.start.getTime());
+    return this.search(search, { serviceName: search.service.toLowerCase() });
+  }
+
+  /**
+   * Every trace of one run: `GET /api/v2/traces` with `annotationQuery=workbench.run.id=…` over
+   * the window (and the service, when given); traces whose run span does not carry the run id
+   * are left out. Zipkin drops span links, so segments are told apart by their segment number
+   * alone, which is all the fold relies on.
+   *
+   * @example
+   * const segments = await zipkin.findRunTraces({ runId: 'run-42', start, end });
+   */
+  async findRunTraces(search: RunSearch): Promise<ZipkinTrace[]> {
+    const traces = await this.search(search, {
+      annotationQuery: `${ATTR_RUN_ID}=${search.runId}`,
+      ...(search.service !== undefined ? { serviceName: search.service.toLowerCase() } : {}),
+    });
+    return traces.filter((t) => isTraceOfRun(t.spans, search.runId));
+  }
+
+  private async search(
+    window: { start: Date; end: Date; limit?: number | undefined },
+    query: Record<string, string>,
+  ): Promise<ZipkinTrace[]> {
+    const endTs = window.end.getTime();
+    const lookback = Math.max(0, endTs - window.start.getTime());
     const params = new URLSearchParams({
-      serviceName: search.service.toLowerCase(),
+      ...query,
       endTs: String(endTs),
       lookback: String(lookback),
-      limit: String(search.limit ?? DEFAULT_LIMIT),
+      limit: String(window.limit ?? DEFAULT_LIMIT),
     });
     const url = `${this.options.baseUrl}/api/v2/traces?${params.toString()}`;
     const answer = await httpRequest(url, this.request());

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { foldRun, sealBundle } from '@llm-workbench/bundle';
 import { encodeOtlpJson } from '@llm-workbench/otlp';
 import { ImportError, JaegerClient } from '../src/index.js';
+import { segmentedRun, SEG_TRACES } from '../../bundle/test/segment-fixtures.js';
 import { backendFixture, smallRun, TRACE } from './fixtures.js';
 import { closedPort, json, startServer, type TestServer } from './test-server.js';
 
@@ -156,5 +157,65 @@ describe('JaegerClient', () => {
     expect(found.length).toBeGreaterThan(0);
     const one = await client.getTrace(found[0]!.traceId);
     expect(one.spans.length).toBeGreaterThan(0);
+  });
+});
+
+describe('JaegerClient.findRunTraces', () => {
+  it('finds every segment of a run by tag search in each service, then reads each trace raw', async () => {
+    const segments = segmentedRun();
+    server = await startServer((req, res) => {
+      const url = new URL(req.url, 'http://x');
+      if (url.pathname === '/api/v3/services')
+        return json(res, 200, { services: ['agent', 'other'] });
+      if (url.pathname === '/api/traces') {
+        // Jaeger's JSON API: trace ids as it prints them (a short id when the high half is zero).
+        const data =
+          url.searchParams.get('service') === 'agent'
+            ? SEG_TRACES.map((id) => ({ traceID: id.replace(/^0+/, '') })).concat([
+                { traceID: TRACE },
+              ])
+            : [];
+        return json(res, 200, { data, total: data.length, errors: null });
+      }
+      const id = url.pathname.split('/').at(-1);
+      const spans =
+        segments.find((s) => s[0]?.traceId === id) ?? (id === TRACE ? smallRun() : undefined);
+      if (spans === undefined) return json(res, 404, { error: { message: 'trace not found' } });
+      return json(res, 200, { result: encodeOtlpJson(spans) });
+    });
+    const start = new Date('2026-11-20T00:00:00.000Z');
+    const end = new Date('2026-11-27T00:00:00.000Z');
+    const traces = await new JaegerClient({ url: server.url }).findRunTraces({
+      runId: 'run-seg',
+      start,
+      end,
+      limit: 9,
+    });
+    expect(traces.map((t) => t.traceId)).toEqual([...SEG_TRACES].sort());
+    const search = server.requests
+      .map((r) => new URL(r.url, server!.url))
+      .filter((u) => u.pathname === '/api/traces');
+    expect(search.map((u) => u.searchParams.get('service'))).toEqual(['agent', 'other']);
+    expect(Object.fromEntries(search[0]!.searchParams)).toEqual({
+      service: 'agent',
+      tags: '{"workbench.run.id":"run-seg"}',
+      start: String(start.getTime() * 1000),
+      end: String(end.getTime() * 1000),
+      limit: '9',
+    });
+    // The trace the search matched loosely, of another run, is left out.
+    expect(server.requests.some((r) => r.url.includes(TRACE))).toBe(true);
+  });
+
+  it('searches only the service given, and finds nothing as an empty list', async () => {
+    server = await startServer((_req, res) => json(res, 200, { data: null }));
+    const traces = await new JaegerClient({ url: server.url }).findRunTraces({
+      runId: 'nope',
+      service: 'agent',
+      start: new Date(0),
+      end: new Date(),
+    });
+    expect(traces).toEqual([]);
+    expect(server.requests).toHaveLength(1);
   });
 });

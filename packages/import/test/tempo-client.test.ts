@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { foldRun, sealBundle } from '@llm-workbench/bundle';
 import { encodeOtlpJson } from '@llm-workbench/otlp';
 import { ImportError, TempoClient } from '../src/index.js';
+import { segmentedRun, SEG_TRACES } from '../../bundle/test/segment-fixtures.js';
 import { asTempo, smallRun, TRACE } from './fixtures.js';
 import { closedPort, json, startServer, type TestServer } from './test-server.js';
 
@@ -139,5 +140,33 @@ describe('TempoClient', () => {
         end: new Date(),
       }),
     ).rejects.toThrow(/answered 400.*invalid TraceQL query/);
+  });
+});
+
+describe('TempoClient.findRunTraces', () => {
+  it('finds every segment of a run with a TraceQL search on workbench.run.id', async () => {
+    const segments = segmentedRun();
+    server = await startServer((req, res) => {
+      const url = new URL(req.url, 'http://x');
+      if (url.pathname === '/api/search')
+        return json(res, 200, { traces: SEG_TRACES.map((traceID) => ({ traceID })) });
+      const id = url.pathname.split('/').at(-1);
+      const spans = segments.find((s) => s[0]?.traceId === id);
+      return json(res, 200, {
+        trace: asTempo(encodeOtlpJson(spans ?? []) as unknown as Record<string, unknown>),
+        status: 'COMPLETE',
+      });
+    });
+    const traces = await new TempoClient({ url: server.url }).findRunTraces({
+      runId: 'run-seg',
+      service: 'agent',
+      start: new Date('2026-11-20T00:00:00.000Z'),
+      end: new Date('2026-11-27T00:00:00.000Z'),
+    });
+    expect(traces.map((t) => t.traceId).sort()).toEqual([...SEG_TRACES].sort());
+    const search = new URL(server.requests[0]!.url, server.url);
+    expect(search.searchParams.get('q')).toBe(
+      '{ span."workbench.run.id" = "run-seg" && resource.service.name = "agent" }',
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImportError, toZipkinSpans, ZipkinClient } from '../src/index.js';
+import { segmentedRun, SEG_TRACES } from '../../bundle/test/segment-fixtures.js';
 import { smallRun, TRACE } from './fixtures.js';
 import { closedPort, json, startServer, type TestServer } from './test-server.js';
 
@@ -75,5 +76,27 @@ describe('ZipkinClient', () => {
   it('says unreachable when nothing listens', async () => {
     const err = await rejection(new ZipkinClient({ url: await closedPort() }).getTrace(TRACE));
     expect(err.code).toBe('unreachable');
+  });
+});
+
+describe('ZipkinClient.findRunTraces', () => {
+  it('finds every segment of a run with annotationQuery, segments told apart without links', async () => {
+    server = await startServer((_req, res) =>
+      json(res, 200, [...segmentedRun().map((s) => toZipkinSpans(s)), toZipkinSpans(smallRun())]),
+    );
+    const end = new Date('2026-11-27T00:00:00.000Z');
+    const traces = await new ZipkinClient({ url: server.url }).findRunTraces({
+      runId: 'run-seg',
+      start: new Date(end.getTime() - 86_400_000),
+      end,
+    });
+    expect(traces.map((t) => t.traceId).sort()).toEqual([...SEG_TRACES].sort());
+    const url = new URL(server.requests[0]!.url, server.url);
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      annotationQuery: 'workbench.run.id=run-seg',
+      endTs: String(end.getTime()),
+      lookback: '86400000',
+      limit: '100',
+    });
   });
 });

@@ -8,6 +8,7 @@ import {
   DEFAULT_MAX_SPANS_PER_TRACE,
   foldTraceGroups,
   ImportError,
+  isTraceOfRun,
   JaegerClient,
   parseDuration,
   readOtlpFile,
@@ -43,13 +44,16 @@ import {
 } from '../s3-input.js';
 
 const HELP = `Usage:
-  workbench import otlp FILE... --out DIR [--all] [--json]
-  workbench import jaeger --url URL (--trace-id ID... | --service NAME --since DURATION) --out DIR
-  workbench import tempo  --url URL (--trace-id ID... | --service NAME --since DURATION) --out DIR
-  workbench import zipkin --url URL (--trace-id ID... | --service NAME --since DURATION) --out DIR
+  workbench import otlp FILE... --out DIR [--run-id ID] [--all] [--json]
+  workbench import jaeger --url URL (--trace-id ID... | --service NAME --since DURATION | --run-id ID) --out DIR
+  workbench import tempo  --url URL (--trace-id ID... | --service NAME --since DURATION | --run-id ID) --out DIR
+  workbench import zipkin --url URL (--trace-id ID... | --service NAME --since DURATION | --run-id ID) --out DIR
 
 Folds traces that were already collected into run bundles, written to DIR as <traceId>.json
-(an existing bundle is never rewritten; a different one lands beside it).
+(an existing bundle is never rewritten; a different one lands beside it). A run that was
+suspended and resumed spans several traces (segments): the segments found of one run fold into
+one bundle, named after its first segment's trace id; it says complete: false, and names the
+missing segments, when some were not found.
 
   otlp     OTLP JSON files: the Collector file exporter's JSON lines (a trace may be spread over
            many lines and files), or one plain OTLP JSON document; '-' reads standard input.
@@ -65,6 +69,10 @@ Options:
   --out DIR           where bundles go (required)
   --url URL           the backend's query API (jaeger, tempo, zipkin)
   --trace-id ID       a trace to import, 32 hex digits; repeat for more
+  --run-id ID         import one run (workbench.run.id), every segment of it: Jaeger by tag
+                      search (in each service, or --service), Tempo by TraceQL, Zipkin by
+                      annotationQuery, over --since (default 7d); otlp: the traces of that run
+                      in the files
   --service NAME      import the runs of this service.name ...
   --since DURATION    ... that started within this long before now: 15m, 2h, 7d
   --limit N           most traces a search returns (default 100)
@@ -91,6 +99,8 @@ interface Report {
   source: string;
   bundles: Array<{
     traceId: string;
+    /** The traces folded into it: one, or the segments of a run that spans traces. */
+    traces: readonly string[];
     runId: string | null;
     name: string;
     spanCount: number;
@@ -112,6 +122,7 @@ export const importCommand: Command = async (argv, io) => {
       out: { type: 'string' },
       url: { type: 'string' },
       'trace-id': { type: 'string', multiple: true },
+      'run-id': { type: 'string' },
       service: { type: 'string' },
       since: { type: 'string' },
       limit: { type: 'string' },
@@ -167,6 +178,16 @@ export const importCommand: Command = async (argv, io) => {
       const logEvents: LogEventGroups = new Map();
       for (const file of rest)
         await readFile(file, io, groups, report, progress, limits, s3, logEvents);
+      const runId = values['run-id'];
+      if (runId !== undefined) {
+        for (const [traceId, spans] of groups)
+          if (!isTraceOfRun(spans, runId)) {
+            groups.delete(traceId);
+            logEvents.delete(traceId);
+          }
+        if (groups.size === 0)
+          throw new CliError(`no trace of run ${JSON.stringify(runId)} in the input`, EXIT.io);
+      }
       const folded = foldTraceGroups(groups, {
         all,
         truncated: capped(limits.cap, report),
@@ -205,7 +226,10 @@ export const importCommand: Command = async (argv, io) => {
       for (const t of traces) if ('losses' in t) losses.set(t.traceId, (t as ZipkinTrace).losses);
       const bundles = folded.bundles.map((f) => ({
         ...f,
-        bundle: withDiagnostics(f.bundle, losses.get(f.traceId) ?? []),
+        bundle: withDiagnostics(
+          f.bundle,
+          f.traceIds.flatMap((id) => losses.get(id) ?? []),
+        ),
       }));
       await writeAll(bundles, sink, report, progress);
     } else {
@@ -301,6 +325,7 @@ async function fetchTraces(
   values: {
     url?: string | undefined;
     'trace-id'?: string[] | undefined;
+    'run-id'?: string | undefined;
     service?: string | undefined;
     since?: string | undefined;
     limit?: string | undefined;
@@ -311,11 +336,18 @@ async function fetchTraces(
 ): Promise<FetchedTrace[]> {
   if (values.url === undefined) throw new CliError(`import ${source} needs --url URL`);
   const ids = values['trace-id'] ?? [];
+  const runId = values['run-id'];
   const bySearch = values.service !== undefined || values.since !== undefined;
+  if (runId !== undefined && ids.length > 0)
+    throw new CliError('give either --trace-id or --run-id, not both');
   if (ids.length > 0 && bySearch) {
     throw new CliError('give either --trace-id or --service with --since, not both');
   }
-  if (ids.length === 0 && !(values.service !== undefined && values.since !== undefined)) {
+  if (
+    runId === undefined &&
+    ids.length === 0 &&
+    !(values.service !== undefined && values.since !== undefined)
+  ) {
     throw new CliError(
       `import ${source} needs --trace-id ID, or --service NAME with --since DURATION`,
     );
@@ -344,6 +376,28 @@ async function fetchTraces(
     return out;
   }
   const end = new Date();
+  if (runId !== undefined) {
+    const runSearch = {
+      runId,
+      start: new Date(end.getTime() - parseDuration(values.since ?? DEFAULT_RUN_LOOKBACK)),
+      end,
+      service: values.service,
+      ...(limit !== undefined ? { limit } : {}),
+    };
+    progress.update(source, 0, null, 'traces');
+    const found =
+      client instanceof TempoClient
+        ? await client.findRunTraces(runSearch, (done, total) =>
+            progress.update(source, done, total, 'traces'),
+          )
+        : await client.findRunTraces(runSearch);
+    if (found.length === 0)
+      throw new CliError(
+        `no trace of run ${JSON.stringify(runId)} found in ${source} at ${values.url} within ${values.since ?? DEFAULT_RUN_LOOKBACK}`,
+        EXIT.io,
+      );
+    return found;
+  }
   const start = new Date(end.getTime() - parseDuration(values.since!));
   const search = {
     service: values.service!,
@@ -362,7 +416,7 @@ async function writeAll(
   report: Report,
   progress: Progress,
 ): Promise<void> {
-  for (const [i, { bundle }] of bundles.entries()) {
+  for (const [i, { bundle, traceIds }] of bundles.entries()) {
     progress.update('writing', i, bundles.length, 'bundles');
     let result: BundleWriteResult;
     try {
@@ -378,6 +432,7 @@ async function writeAll(
     }
     report.bundles.push({
       traceId: bundle.run.traceId,
+      traces: traceIds,
       runId: bundle.run.runId,
       name: bundle.run.name,
       spanCount: bundle.run.spanCount,
@@ -405,7 +460,7 @@ function print(io: CliIo, report: Report, json: boolean): void {
   for (const b of report.bundles) {
     writeLine(
       io.stdout,
-      `${b.status.padEnd(9)} ${b.path}  ${b.runId ?? b.name}  ${b.spanCount} spans${b.complete ? '' : '  (incomplete)'}`,
+      `${b.status.padEnd(9)} ${b.path}  ${b.runId ?? b.name}  ${b.spanCount} spans${b.traces.length > 1 ? `  ${b.traces.length} segments` : ''}${b.complete ? '' : '  (incomplete)'}`,
     );
   }
   const n = report.skipped.length;
@@ -426,6 +481,9 @@ interface Limits {
   readonly maxInputBytes: number;
   readonly cap: SpanCap;
 }
+
+/** How far back `--run-id` searches a backend without `--since`: a run may wait days for a human. */
+const DEFAULT_RUN_LOOKBACK = '7d';
 
 /** As `readOtlpFile`'s default: a bound for standard input that never ends. */
 const DEFAULT_MAX_INPUT_BYTES = 1024 * 1024 * 1024;
