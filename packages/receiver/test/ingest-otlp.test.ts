@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   decodeOtlpJson,
+  decodeOtlpJsonValue,
   decodeOtlpProtobuf,
   encodeOtlpJson,
   encodeOtlpProtobuf,
+  parseOtlpJson,
   type DecodeResult,
 } from '@llm-workbench/otlp';
-import { ingestOtlp } from '../src/ingest/ingest-otlp.js';
-import type { ScannedSpans } from '../src/ingest/scanned-spans.js';
-import { scanOtlpJson } from '../src/ingest/scan-otlp-json.js';
-import { scanOtlpProtobuf } from '../src/ingest/scan-otlp-protobuf.js';
+import { ingestOtlp, type IngestResult } from '../src/ingest/ingest-otlp.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -30,22 +29,23 @@ function prng(seed: number): () => number {
 }
 
 /**
- * Holds the fast path to its promise: whatever it vouches for, the decoder accepts whole, with
- * the same trace ids, span ids and roots in the same order.
+ * Holds the door to the decoder: the same walker with the id-and-limits visitor must refuse the
+ * same requests and spans for the same reasons, and keep the same ids in the same order. True when
+ * the request decoded with every span valid.
  */
-function agree(fast: ScannedSpans | null, full: DecodeResult): boolean {
-  if (fast === null) return false;
-  expect(full.ok).toBe(true);
-  if (!full.ok) return true;
-  expect(full.rejected).toEqual([]);
-  expect(fast.traceIds).toEqual(full.spans.map((s) => s.traceId));
-  expect(fast.spanIds).toEqual(full.spans.map((s) => s.spanId));
-  expect(fast.roots).toEqual(full.spans.map((s) => s.parentSpanId === undefined));
-  expect(fast.count).toBe(full.spans.length);
-  return true;
+function agree(read: IngestResult, full: DecodeResult): boolean {
+  if (!full.ok) {
+    expect(read).toEqual(full);
+    return false;
+  }
+  if (!read.ok) throw new Error(`ingest refused what the decoder read: ${read.issues[0]?.message}`);
+  expect(read.rejected).toEqual(full.rejected);
+  expect(read.spans.traceIds).toEqual(full.spans.map((s) => s.traceId));
+  expect(read.spans.spanIds).toEqual(full.spans.map((s) => s.spanId));
+  expect(read.spans.roots).toEqual(full.spans.map((s) => s.parentSpanId === undefined));
+  expect(read.spans.count).toBe(full.spans.length);
+  return full.rejected.length === 0;
 }
-
-const scanJsonText = scanOtlpJson;
 
 type Json = Record<string, unknown>;
 
@@ -199,27 +199,45 @@ function oddJsonRequest(rand: () => number): string {
   return text;
 }
 
-describe('the ingest fast path (scanOtlpJson, scanOtlpProtobuf)', () => {
-  it('vouches only for JSON requests the decoder accepts whole, with the same ids in the same order', () => {
+describe('ingestOtlp', () => {
+  it('refuses and keeps exactly what the JSON decoder does, through odd and invalid forms', () => {
     const rand = prng(6);
-    let vouched = 0;
+    let whole = 0;
     let bare = 0;
     for (let i = 0; i < 6000; i++) {
       const text = oddJsonRequest(rand);
-      if (agree(scanJsonText(text), decodeOtlpJson(text))) {
-        vouched++;
+      if (agree(ingestOtlp('json', Buffer.from(text)), decodeOtlpJson(text))) {
+        whole++;
         if (/"int_?[vV]alue":-?\d/.test(text)) bare++;
       }
     }
     expect(bare).toBeGreaterThan(3);
-    // Both ways are exercised: requests it vouches for and requests it leaves to the decoder.
-    expect(vouched).toBeGreaterThan(100);
-    expect(vouched).toBeLessThan(5900);
+    // Both kinds are exercised: requests with every span valid, and the rest.
+    expect(whole).toBeGreaterThan(100);
+    expect(whole).toBeLessThan(5900);
   });
 
-  it('vouches only for protobuf the decoder accepts whole, through random corruption', () => {
+  it('decodes JSON from one plain JSON.parse exactly as from the exact parse of 64-bit integers', () => {
+    const rand = prng(8);
+    let rounded = 0;
+    for (let i = 0; i < 3000; i++) {
+      const text = oddJsonRequest(rand);
+      let value: unknown;
+      try {
+        value = parseOtlpJson(text);
+      } catch {
+        continue;
+      }
+      if (/":(9007199254740993|0\.99999999999999999999|1\.0000000000000001)\b/.test(text))
+        rounded++;
+      expect(decodeOtlpJson(text)).toEqual(decodeOtlpJsonValue(value));
+    }
+    expect(rounded).toBeGreaterThan(10);
+  });
+
+  it('refuses and keeps exactly what the protobuf decoder does, through random corruption', () => {
     const rand = prng(7);
-    let vouched = 0;
+    let whole = 0;
     for (let i = 0; i < 3000; i++) {
       const spans = runRecords(1 + Math.floor(rand() * 6));
       const bytes = Buffer.from(encodeOtlpProtobuf(spans));
@@ -232,13 +250,13 @@ describe('the ingest fast path (scanOtlpJson, scanOtlpProtobuf)', () => {
         else bytes[at] = (bytes[at] as number) ^ (1 << Math.floor(rand() * 8));
       }
       const body = rand() < 0.1 ? bytes.subarray(0, Math.floor(rand() * bytes.length)) : bytes;
-      if (agree(scanOtlpProtobuf(body), decodeOtlpProtobuf(body))) vouched++;
+      if (agree(ingestOtlp('protobuf', body), decodeOtlpProtobuf(body))) whole++;
     }
-    expect(vouched).toBeGreaterThan(500);
-    expect(vouched).toBeLessThan(2900);
+    expect(whole).toBeGreaterThan(500);
+    expect(whole).toBeLessThan(2900);
   });
 
-  it('vouches for what the OpenTelemetry JS exporters send, but for integers beyond 2^53 in JSON', async () => {
+  it('reads what the OpenTelemetry JS exporters send, integers beyond 2^53 in JSON exactly', async () => {
     const bodies: Array<{ type: string; body: Buffer }> = [];
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -267,41 +285,42 @@ describe('the ingest fast path (scanOtlpJson, scanOtlpProtobuf)', () => {
     expect(json.length).toBeGreaterThan(0);
     expect(proto.length).toBeGreaterThan(0);
     // The exporter writes intValue as a bare number; one span of recordRun has 2^53 + 2, which
-    // JSON.parse could not be trusted with: that request goes to the decoder, the others not.
+    // plain JSON.parse rounds: that request is read again exactly.
+    let big = 0;
     for (const { body } of json) {
-      const big = body.toString().includes('"intValue":9007199254740994');
-      expect(agree(scanJsonText(body.toString()), decodeOtlpJson(body))).toBe(!big);
+      expect(agree(ingestOtlp('json', body), decodeOtlpJson(body))).toBe(true);
+      if (!body.toString().includes('"intValue":9007199254740994')) continue;
+      big++;
+      const decoded = decodeOtlpJson(body);
+      const values = decoded.ok ? decoded.spans.flatMap((s) => Object.values(s.attributes)) : [];
+      expect(values).toContain(9007199254740994n);
     }
+    expect(big).toBeGreaterThan(0);
     for (const { body } of proto)
-      expect(agree(scanOtlpProtobuf(body), decodeOtlpProtobuf(body))).toBe(true);
+      expect(agree(ingestOtlp('protobuf', body), decodeOtlpProtobuf(body))).toBe(true);
   });
 
-  it('takes the decoder on requests with rejected spans, and reports them as it does', () => {
+  it('reports rejected spans as the decoder does', () => {
     const [root, child] = runRecords(2);
     const body = encodeOtlpJson([root!, child!]);
     const spans = body.resourceSpans[0]?.scopeSpans[0]?.spans ?? [];
     spans.push({ ...spans[0]!, spanId: 'abc' });
     const text = Buffer.from(JSON.stringify(body));
     const read = ingestOtlp('json', text);
-    expect(read).toMatchObject({ ok: true, fast: false });
     const full = decodeOtlpJson(text);
     if (!read.ok || !full.ok) throw new Error('unreachable');
     expect(read.rejected).toEqual(full.rejected);
+    expect(read.rejected).toHaveLength(1);
     expect(read.spans.spanIds).toEqual([root!.spanId, child!.spanId]);
-    expect(ingestOtlp('protobuf', Buffer.from(encodeOtlpProtobuf([root!])))).toMatchObject({
-      ok: true,
-      fast: true,
-    });
   });
 
-  it('leaves a body that is not UTF-8 to the decoder, which reads it as U+FFFD (one rule at every door)', () => {
+  it('reads a body that is not UTF-8 as U+FFFD, as the decoder does (one rule at every door)', () => {
     const body = Buffer.concat([
       Buffer.from('{"resourceSpans":[],"x":"'),
       Buffer.from([0xff]),
       Buffer.from('"}'),
     ]);
-    const read = ingestOtlp('json', body);
-    expect(read).toMatchObject({ ok: true, fast: false, rejected: [] });
+    expect(ingestOtlp('json', body)).toMatchObject({ ok: true, rejected: [] });
     expect(decodeOtlpJson(body)).toMatchObject({ ok: true, replacedInvalidUtf8: true });
   });
 });
