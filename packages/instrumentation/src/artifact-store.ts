@@ -85,6 +85,22 @@ export class ArtifactStore {
     return { version, parentVersion: parent, patch };
   }
 
+  /**
+   * The last version of each key, in first-recorded order: what a resume token carries, so that
+   * versions continue in the next segment.
+   */
+  versions(): Array<[key: string, version: number]> {
+    return [...this._versions];
+  }
+
+  /**
+   * Continues from versions recorded in an earlier segment (no texts: the first version recorded
+   * after a resume has no patch).
+   */
+  seed(versions: Iterable<readonly [key: string, version: number]>): void {
+    for (const [key, version] of versions) this._versions.set(key, version);
+  }
+
   /** Frees all per-run state. */
   release(): void {
     this._versions.clear();

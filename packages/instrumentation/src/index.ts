@@ -4,6 +4,13 @@ export { WorkbenchStep } from './workbench-step.js';
 export { WorkbenchScope } from './workbench-scope.js';
 export { WorkbenchConfigError } from './workbench-config-error.js';
 export { INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from './instrumentation-scope.js';
+export {
+  MAX_RESUME_TOKEN_LENGTH,
+  parseResumeToken,
+  RESUME_TOKEN_TYPE,
+  RESUME_TOKEN_VERSION,
+  type ResumeTokenData,
+} from './resume-token.js';
 export { MAX_DEFINITION_PARTS } from './workflow-snapshot-attributes.js';
 export type {
   ArtifactInput,
@@ -22,6 +29,7 @@ export type {
   ModelIo,
   ModelPriceRequest,
   ModelPricer,
+  ResumeRunOptions,
   StartRunOptions,
   StepKind,
   StepOptions,

@@ -23,4 +23,11 @@ export interface RunState {
   readonly artifacts: ArtifactStore;
   /** Set when the run span ended: artifacts can no longer be versioned. */
   ended: boolean;
+  /**
+   * Gate ids requested and not yet resolved, in request order (at most MAX_TOKEN_ENTRIES): what a
+   * resume token carries, so the next segment knows which decisions are awaited.
+   */
+  readonly openGates: Set<string>;
+  /** The workflow the run follows, for a resume token; null when none was given. */
+  readonly workflow: { readonly id: string; readonly revision: string } | null;
 }

@@ -203,6 +203,19 @@ export interface StartRunOptions {
 }
 
 /**
+ * Options of {@link Workbench.resumeRun}.
+ *
+ * @example
+ * wb.resumeRun(token, { attributes: { 'app.worker': 'b' } });
+ */
+export interface ResumeRunOptions {
+  /** Extra attributes for the resumed segment's run span. */
+  attributes?: Attributes;
+  /** When the segment started, for runs recorded after the fact. @default now */
+  startTime?: EventTime;
+}
+
+/**
  * Kind of a step; the usual ones are listed, any string is accepted.
  *
  * @example

@@ -38,6 +38,7 @@ import { isTextMediaType } from './is-text-media-type.js';
 import { modelIoAttributes } from './model-io-attributes.js';
 import { priceModelIo } from './price-model-io.js';
 import { recordError } from './record-error.js';
+import { MAX_TOKEN_ENTRIES } from './resume-token.js';
 import { sha256Hex } from './sha256-hex.js';
 import { nonRecordingSpan, startSpan } from './start-span.js';
 import { optionalTime, toHrTime } from './to-hr-time.js';
@@ -149,8 +150,23 @@ export abstract class WorkbenchScope {
         }
         if (s['tool'] !== undefined) this._toolSubject(b, s['tool']);
       }
-      this._addEvent(EVENT_GATE_REQUESTED, b, request.time);
+      if (this._addEvent(EVENT_GATE_REQUESTED, b, request.time)) this._gateOpened(request.gateId);
     });
+  }
+
+  /** Keeps a requested gate's id among the run's open gates, for a resume token. */
+  private _gateOpened(gateId: unknown): void {
+    if (typeof gateId !== 'string' || gateId === '') return;
+    const open = this._state.openGates;
+    open.delete(gateId); // requested again: it moves to the end, in request order
+    if (open.size >= MAX_TOKEN_ENTRIES) {
+      this._state.reporter.warn(
+        'too_many_open_gates',
+        `more than ${MAX_TOKEN_ENTRIES} gates are open; a resume token lists the first ones only`,
+      );
+      return;
+    }
+    open.add(gateId);
   }
 
   private _toolSubject(b: AttributeBuilder, tool: unknown): void {
@@ -196,7 +212,9 @@ export abstract class WorkbenchScope {
       }
       b.string(ATTR_GATE_ACTOR, resolution.actor, 'actor', true);
       b.string(ATTR_GATE_REASON, resolution.reason, 'reason');
-      this._addEvent(EVENT_GATE_RESOLVED, b, resolution.time);
+      if (this._addEvent(EVENT_GATE_RESOLVED, b, resolution.time)) {
+        if (typeof resolution.gateId === 'string') this._state.openGates.delete(resolution.gateId);
+      }
     });
   }
 
@@ -418,7 +436,8 @@ export abstract class WorkbenchScope {
     }
   }
 
-  private _addEvent(name: string, b: AttributeBuilder, time: EventTime | undefined): void {
+  /** Records an event on the span; false when it could not (the span had ended). */
+  private _addEvent(name: string, b: AttributeBuilder, time: EventTime | undefined): boolean {
     let hrTime: HrTime | undefined;
     if (time !== undefined) {
       hrTime = toHrTime(time);
@@ -428,9 +447,10 @@ export abstract class WorkbenchScope {
     this._reportIssues(name, b.issues);
     if (this._ended) {
       this._state.reporter.warn('event_after_end', `${name}: the span has ended; not recorded`);
-      return;
+      return false;
     }
     emitEvent(this._state.config, this._state.reporter, this.span, name, b.attributes, hrTime);
+    return true;
   }
 
   private _reportIssues(what: string, issues: readonly string[]): void {

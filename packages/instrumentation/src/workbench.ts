@@ -1,5 +1,12 @@
-import { context, diag, type DiagLogger } from '@opentelemetry/api';
-import { ATTR_RUN_ID, ATTR_RUN_NAME, EVENT_WORKFLOW_SNAPSHOT } from '@llm-workbench/semconv';
+import { context, diag, ROOT_CONTEXT, type DiagLogger } from '@opentelemetry/api';
+import {
+  ATTR_LINK_KIND,
+  ATTR_RUN_ID,
+  ATTR_RUN_NAME,
+  ATTR_RUN_SEGMENT,
+  EVENT_WORKFLOW_SNAPSHOT,
+  LINK_KIND_PREVIOUS_SEGMENT,
+} from '@llm-workbench/semconv';
 import { ArtifactStore } from './artifact-store.js';
 import { emitEvent } from './emit-event.js';
 import { extraAttributes } from './extra-attributes.js';
@@ -9,7 +16,8 @@ import { INSTRUMENTATION_NAME } from './instrumentation-scope.js';
 import type { ResolvedConfig, RunState } from './internal-types.js';
 import { Reporter } from './reporter.js';
 import { resolveConfig, type Environment } from './resolve-config.js';
-import type { StartRunOptions, WorkbenchOptions } from './types.js';
+import { parseResumeToken, type ResumeTokenData } from './resume-token.js';
+import type { ResumeRunOptions, StartRunOptions, WorkbenchOptions } from './types.js';
 import { WorkbenchRun } from './workbench-run.js';
 import { nonRecordingSpan, startSpan } from './start-span.js';
 import { optionalTime } from './to-hr-time.js';
@@ -65,15 +73,7 @@ export class Workbench {
       );
       options = { name: 'run' };
     }
-    const state: RunState = {
-      config: this._config,
-      reporter: this._reporter,
-      artifacts: new ArtifactStore({
-        diffMaxBytes: this._config.artifactDiffMaxBytes,
-        cacheMaxBytes: this._config.artifactCacheMaxBytes,
-      }),
-      ended: false,
-    };
+    const state = this._newState(workflowOf(options.workflow));
     let runId: string | undefined;
     try {
       runId = this._runId(options.runId);
@@ -107,11 +107,119 @@ export class Workbench {
           startTime,
         );
       }
-      return new WorkbenchRun(span, state, runId);
+      return new WorkbenchRun(span, state, runId, name);
     } catch (err) {
       this._reporter.error('internal_error', 'startRun() failed inside instrumentation', err);
       return new WorkbenchRun(nonRecordingSpan(), state, runId ?? generateRunId());
     }
+  }
+
+  /**
+   * Resumes a suspended run from the token `run.suspend()` returned, in this process or any other:
+   * starts the run's next segment, a new trace whose run span (`run {name}`, with the same
+   * `workbench.run.id`, `workbench.run.segment` = n and a `previous_segment` link to the suspended
+   * segment's run span) is a root span, whatever context is active. Its steps may resolve gates
+   * requested before the pause (`run.openGates` lists them); artifact versions continue. End it
+   * with `end()` (the run is over: segment state `ended`) or suspend it again. A token that does
+   * not parse is reported through diag and a fresh run is started instead, its span carrying an
+   * `exception` event that says why, so the break shows in the bundle.
+   *
+   * @example
+   * const run = wb.resumeRun(await db.load(runId));
+   * await run.step('review', { kind: 'human' }, (step) =>
+   *   step.resolveGate({ gateId: 'review', decision: 'approved', actor: 'editor@example.com' }),
+   * );
+   * run.end();
+   */
+  resumeRun(token: string, options: ResumeRunOptions = {}): WorkbenchRun {
+    const read = parseResumeToken(token);
+    if (!read.ok) {
+      this._reporter.warn('bad_resume_token', `resumeRun: ${read.reason}; a new run started`);
+      const run = this.startRun({
+        name: 'run',
+        ...(options.startTime !== undefined ? { startTime: options.startTime } : {}),
+      });
+      try {
+        run.span.addEvent('exception', {
+          'exception.type': 'WorkbenchResumeError',
+          'exception.message': `resume token refused: ${read.reason}`,
+        });
+      } catch (err) {
+        this._reporter.error('internal_error', 'resumeRun() failed inside instrumentation', err);
+      }
+      return run;
+    }
+    return this._resume(read.token, options);
+  }
+
+  /**
+   * Resumes a suspended run and runs `fn` in it, as {@link Workbench.run} does: the run span is
+   * active in `fn`, and the run ends when `fn` settles, unless `fn` suspended it again.
+   *
+   * @example
+   * await wb.resume(token, async (run) => run.step('publish', publish));
+   */
+  resume<T>(
+    token: string,
+    fn: (run: WorkbenchRun) => T | Promise<T>,
+    options: ResumeRunOptions = {},
+  ): Promise<T> {
+    return inScope(this.resumeRun(token, options), fn);
+  }
+
+  private _resume(token: ResumeTokenData, options: ResumeRunOptions): WorkbenchRun {
+    const state = this._newState(token.workflow);
+    state.artifacts.seed(token.artifacts);
+    for (const gateId of token.openGates) state.openGates.add(gateId);
+    try {
+      const startTime = optionalTime(options.startTime, 'resumeRun', this._reporter);
+      const span = startSpan(
+        this._config.tracer,
+        `run ${token.name}`,
+        {
+          ...(startTime !== undefined ? { startTime } : {}),
+          attributes: {
+            ...extraAttributes(options.attributes, 'resumeRun', this._reporter),
+            [ATTR_RUN_ID]: token.runId,
+            [ATTR_RUN_NAME]: token.name,
+            [ATTR_RUN_SEGMENT]: token.segment,
+          },
+          links: [
+            {
+              context: {
+                traceId: token.previous.traceId,
+                spanId: token.previous.spanId,
+                traceFlags: 1,
+                isRemote: true,
+              },
+              attributes: { [ATTR_LINK_KIND]: LINK_KIND_PREVIOUS_SEGMENT },
+            },
+          ],
+          // A new trace: the segment is not a child of whatever the resuming code runs under.
+          root: true,
+        },
+        ROOT_CONTEXT,
+        this._reporter,
+      );
+      return new WorkbenchRun(span, state, token.runId, token.name, token.segment);
+    } catch (err) {
+      this._reporter.error('internal_error', 'resumeRun() failed inside instrumentation', err);
+      return new WorkbenchRun(nonRecordingSpan(), state, token.runId, token.name, token.segment);
+    }
+  }
+
+  private _newState(workflow: RunState['workflow']): RunState {
+    return {
+      config: this._config,
+      reporter: this._reporter,
+      artifacts: new ArtifactStore({
+        diffMaxBytes: this._config.artifactDiffMaxBytes,
+        cacheMaxBytes: this._config.artifactCacheMaxBytes,
+      }),
+      ended: false,
+      openGates: new Set(),
+      workflow,
+    };
   }
 
   /**
@@ -142,6 +250,13 @@ export class Workbench {
     }
     return generateRunId();
   }
+}
+
+/** The id and revision of a workflow option, for a resume token; null when not both strings. */
+function workflowOf(workflow: unknown): RunState['workflow'] {
+  if (typeof workflow !== 'object' || workflow === null) return null;
+  const { id, revision } = workflow as Record<string, unknown>;
+  return typeof id === 'string' && typeof revision === 'string' ? { id, revision } : null;
 }
 
 function logger(): DiagLogger {
