@@ -1,6 +1,8 @@
 // Defensive readers: the page renders whatever JSON it was given, tampered or not a bundle at
 // all, so every member is read through these and a wrong type reads as absent.
 
+import { parseBundleTime } from '@llm-workbench/bundle/browser';
+
 /**
  * The value as a plain object, or null.
  *
@@ -66,19 +68,14 @@ export function member(value, key) {
 }
 
 /**
- * Parses a bundle time (RFC 3339 UTC with six fractional digits) to epoch microseconds, exactly,
- * as @llm-workbench/bundle's parseBundleTime does; null when it is not one.
+ * A bundle time (RFC 3339 UTC with six fractional digits) as epoch microseconds, exactly, by
+ * @llm-workbench/bundle's parseBundleTime; null when the value is not one.
  *
  * @example
- * parseBundleTime('2025-11-26T10:10:42.000123Z'); // 1764151842000123n
+ * parseTime('2025-11-26T10:10:42.000123Z'); // 1764151842000123n
  * @param {unknown} time
  * @returns {bigint | null}
  */
-export function parseBundleTime(time) {
-  if (typeof time !== 'string') return null;
-  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{6})Z$/.exec(time);
-  if (!m) return null;
-  const ms = Date.parse(`${m[1] ?? ''}Z`);
-  if (Number.isNaN(ms)) return null;
-  return BigInt(ms) * 1000n + BigInt(m[2] ?? '0');
+export function parseTime(time) {
+  return typeof time === 'string' ? parseBundleTime(time) : null;
 }

@@ -4,7 +4,7 @@
 import { h } from './dom.js';
 import { formatClock, formatDuration } from './format.js';
 import { renderPaged } from './paging.js';
-import { parseBundleTime } from './read.js';
+import { parseTime } from './read.js';
 import { badge, decisionTone, note, statusLabel } from './ui.js';
 
 /**
@@ -28,20 +28,20 @@ export const TIMELINE_PAGE = 100;
  * @returns {void}
  */
 export function renderTimeline(el, view, gates) {
-  const starts = view.steps.map((s) => parseBundleTime(s.startTime));
-  const ends = view.steps.map((s) => parseBundleTime(s.endTime));
+  const starts = view.steps.map((s) => parseTime(s.startTime));
+  const ends = view.steps.map((s) => parseTime(s.endTime));
   /** @type {bigint[]} */
   const times = [];
   for (const t of [
-    parseBundleTime(view.run.startTime),
-    parseBundleTime(view.run.endTime),
+    parseTime(view.run.startTime),
+    parseTime(view.run.endTime),
     ...starts,
     ...ends,
   ]) {
     if (t !== null) times.push(t);
   }
   for (const g of gates.values()) {
-    for (const t of [parseBundleTime(g.requestedAt), parseBundleTime(g.resolvedAt)])
+    for (const t of [parseTime(g.requestedAt), parseTime(g.resolvedAt)])
       if (t !== null) times.push(t);
   }
   if (view.steps.length === 0 && gates.size === 0) {
@@ -83,12 +83,12 @@ export function renderTimeline(el, view, gates) {
     return holding ?? candidates[0];
   };
   for (const g of gates.values()) {
-    const i = rowFor(g.stepId, parseBundleTime(g.requestedAt));
+    const i = rowFor(g.stepId, parseTime(g.requestedAt));
     if (i === undefined) rows.push({ step: null, gates: [g], calls: [] });
     else rows[i]?.gates.push(g);
   }
   for (const m of view.modelCalls) {
-    const t = parseBundleTime(m.time);
+    const t = parseTime(m.time);
     if (t === null || m.durationMs === null) continue;
     const us = BigInt(Math.round(m.durationMs * 1000));
     // An event is recorded when the call returns; a span starts when it is made.
@@ -180,8 +180,8 @@ export function renderTimeline(el, view, gates) {
       const s = row.step;
       let durationText = '—';
       if (s) {
-        const a = parseBundleTime(s.startTime);
-        const b = parseBundleTime(s.endTime);
+        const a = parseTime(s.startTime);
+        const b = parseTime(s.endTime);
         if (a !== null) {
           const left = pct(a);
           const right = b !== null ? pct(b) : left;
@@ -199,8 +199,8 @@ export function renderTimeline(el, view, gates) {
       /** @type {Node[]} */
       const waits = [];
       for (const g of row.gates) {
-        const a = parseBundleTime(g.requestedAt);
-        const b = parseBundleTime(g.resolvedAt) ?? (a !== null ? t1 : null);
+        const a = parseTime(g.requestedAt);
+        const b = parseTime(g.resolvedAt) ?? (a !== null ? t1 : null);
         if (a === null || b === null) continue;
         const said =
           g.decision === null

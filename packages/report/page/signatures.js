@@ -3,7 +3,7 @@
 // type, whose subject is this bundle by integrity.sha256, and each signature over the DSSE PAE of
 // the exact payload bytes is checked against the public keys embedded in the page.
 
-import { findDuplicateKeys } from './duplicate-keys.js';
+import { findDuplicateKeys } from '@llm-workbench/bundle/browser';
 import { verifyEd25519 } from './ed25519.js';
 import { asArray, asObject, asString, member } from './read.js';
 import { sha256Hex } from './sha256.js';

@@ -2,8 +2,7 @@
 // steps put in tree order with their depth. Nothing here is derived from anything but the
 // embedded bundle.
 
-import { readRedactions } from './commitments.js';
-import { asArray, asNumber, asObject, asString, member, parseBundleTime } from './read.js';
+import { asArray, asNumber, asObject, asString, member, parseTime } from './read.js';
 
 /**
  * @typedef {{ code: string | null, message: string | null }} StatusView
@@ -245,8 +244,8 @@ function readStep(s) {
  * @returns {StepView[]}
  */
 function orderSteps(steps) {
-  const start = steps.map((s) => parseBundleTime(s.startTime));
-  const end = steps.map((s) => parseBundleTime(s.endTime));
+  const start = steps.map((s) => parseTime(s.startTime));
+  const end = steps.map((s) => parseTime(s.endTime));
   /** @type {Map<string, number[]>} */
   const byId = new Map();
   steps.forEach((s, i) => {
@@ -348,4 +347,19 @@ function modalitiesOf(value) {
         cacheReadInputTokens: asNumber(member(u, 'cacheReadInputTokens')),
       };
     });
+}
+
+/**
+ * The `redactions` of a bundle as a list of `{ path, kind }`, malformed entries left out (the
+ * integrity check reports them).
+ *
+ * @param {unknown} bundle
+ * @returns {Array<{ path: string, kind: string }>}
+ */
+function readRedactions(bundle) {
+  return asArray(member(bundle, 'redactions')).flatMap((r) => {
+    const path = asString(member(r, 'path'));
+    const kind = asString(member(r, 'kind'));
+    return path !== null && kind !== null ? [{ path, kind }] : [];
+  });
 }

@@ -36,8 +36,8 @@ const SECTIONS = [
 
 /**
  * Renders a bundle's text as one self-contained HTML report. The page needs no network (a strict
- * Content-Security-Policy forbids it), embeds the text exactly as given, and recomputes the
- * bundle's integrity itself with WebCrypto, so the verdict at its top is the browser's, not the
+ * Content-Security-Policy forbids it), embeds the text exactly as given, and verifies it itself
+ * with `workbench verify`'s own checks, so the verdict at its top is the browser's, not the
  * renderer's. Any text renders: a tampered bundle, one that fails the schema, or one that is not
  * JSON at all shows why at the top and whatever can be read of it below.
  *

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pageModule, type DiffLine } from './helpers/page-modules.js';
 
-const { parsePatch, diffLines } = await pageModule('diff.js');
+const { parsePatch, diffLines } = await pageModule('diff.ts');
 
 /** Applies diff lines to the old text's lines, as patch would. */
 function apply(before: string, lines: DiffLine[]): string {

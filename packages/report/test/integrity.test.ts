@@ -1,98 +1,85 @@
-import { webcrypto } from 'node:crypto';
-import { sealBundle, foldRun, serializeBundle, verifyBundle } from '@llm-workbench/bundle';
+import { createHash } from 'node:crypto';
+import { verifyBundle, type VerifyResult } from '@llm-workbench/bundle';
 import { describe, expect, it } from 'vitest';
-import { demoLikeBundleText, demoLikeSpans } from './fixtures/demo-like-bundle.js';
-import { pageModule, type Subtle } from './helpers/page-modules.js';
+import { demoLikeBundleText } from './fixtures/demo-like-bundle.js';
+import { verifyCorpus } from './fixtures/verify-corpus.js';
+import { pageModule, type IntegrityResult } from './helpers/page-modules.js';
 
-const { checkIntegrity, parseBundleText, sha256Text } = await pageModule('integrity.js');
-const subtle: Subtle = webcrypto.subtle;
+const { checkIntegrity, sha256OfText } = await pageModule('integrity.ts');
 
-async function check(text: string, withSubtle: Subtle | null = subtle) {
-  return checkIntegrity(text, parseBundleText(text), withSubtle);
+/** A verdict as both sides can state it: passed or not, and each problem's code and path. */
+export function verdictOfVerify(v: VerifyResult): { ok: boolean; problems: string[] } {
+  return { ok: v.ok, problems: v.ok ? [] : v.problems.map((p) => `${p.code} ${p.path}`) };
+}
+
+function verdictOfPage(r: IntegrityResult): { ok: boolean; problems: string[] } {
+  switch (r.state) {
+    case 'verified':
+      return { ok: true, problems: [] };
+    case 'mismatch':
+      return { ok: false, problems: ['hash_mismatch /integrity/sha256'] };
+    default:
+      return { ok: false, problems: r.problems.map((p) => `${p.code} ${p.path}`) };
+  }
 }
 
 describe('checkIntegrity (in the page)', () => {
   const text = demoLikeBundleText();
   const sha256 = (JSON.parse(text) as { integrity: { sha256: string } }).integrity.sha256;
 
-  it('verifies a sealed bundle with WebCrypto and with the JavaScript fallback alike', async () => {
-    expect(await check(text)).toEqual({
-      state: 'verified',
-      sha256,
-      engine: 'webcrypto',
-      redactions: [],
-    });
-    expect(await check(text, null)).toEqual({
-      state: 'verified',
-      sha256,
-      engine: 'javascript',
-      redactions: [],
-    });
-  });
-
-  it('does not care about whitespace or member order, as RFC 8785 does not', async () => {
-    const value = JSON.parse(text) as Record<string, unknown>;
-    const reordered = JSON.stringify(Object.fromEntries(Object.entries(value).reverse()), null, 2);
-    expect(await check(reordered)).toMatchObject({ state: 'verified', sha256 });
-  });
-
-  it('reports a changed value as a mismatch, with both hashes', async () => {
-    const tampered = text.replace('maria.keller@example.com', 'mallory@example.com');
-    const result = await check(tampered);
-    expect(result.state).toBe('mismatch');
-    if (result.state !== 'mismatch') return;
-    expect(result.expected).toBe(sha256);
-    expect(result.computed).toBe(verifyBundle(tampered).sha256);
-    expect(result.computed).not.toBe(sha256);
-  });
-
-  it('finds the same problem as workbench verify for each way a file can fail', async () => {
-    const value = JSON.parse(text) as Record<string, unknown>;
-    const cases: Record<string, string> = {
-      not_json: '{"run": ',
-      not_an_object: '[1,2]',
-      duplicate_key: text.replace('{"artifacts"', '{"artifacts":[],"artifacts"'),
-      missing_integrity: JSON.stringify({ ...value, integrity: undefined }),
-      bad_integrity: JSON.stringify({
-        ...value,
-        integrity: { canonicalization: 'RFC8785', algorithm: 'md5', sha256 },
-      }),
-      hash_mismatch: JSON.stringify({ ...value, run: { ...(value['run'] as object), name: 'x' } }),
-    };
-    for (const [code, input] of Object.entries(cases)) {
-      const verdict = verifyBundle(input);
-      expect(verdict.ok, code).toBe(false);
-      if (verdict.ok) continue;
-      const result = await check(input);
-      const pageCodes =
-        result.state === 'invalid' ? result.problems.map((p) => p.code) : ['hash_mismatch'];
-      expect(pageCodes, code).toEqual(verdict.problems.map((p) => p.code));
-      expect(pageCodes[0], code).toBe(code);
+  it('reaches the verdict of workbench verify on every input of the corpus', () => {
+    const corpus = verifyCorpus();
+    expect(corpus.length).toBeGreaterThan(40);
+    for (const c of corpus) {
+      expect(verdictOfPage(checkIntegrity(c.text)), c.name).toEqual(
+        verdictOfVerify(verifyBundle(c.text)),
+      );
     }
   });
 
-  it('agrees with workbench verify on the hash of bundles with odd numbers and text', async () => {
-    const spans = demoLikeSpans();
-    spans[0] = {
-      ...spans[0]!,
-      attributes: {
-        ...spans[0]!.attributes,
-        'workbench.run.name': 'Ünïcødé 😀 </script> \u2028 "quoted" \\ back',
-      },
-    };
-    const odd = serializeBundle(sealBundle(foldRun(spans)));
-    const verdict = verifyBundle(odd);
-    expect(verdict.ok).toBe(true);
-    expect(await check(odd)).toMatchObject({ state: 'verified', sha256: verdict.sha256 });
+  it('verifies a sealed bundle, with its hash, version and redactions', () => {
+    expect(checkIntegrity(text)).toEqual({
+      state: 'verified',
+      sha256,
+      schemaVersion: 3,
+      redactions: [],
+    });
   });
 
-  it('falls back to JavaScript when WebCrypto fails', async () => {
-    const broken = {
-      digest: () => Promise.reject(new Error('not allowed')),
-    } as unknown as Subtle;
-    expect(await sha256Text('abc', broken)).toEqual({
-      hex: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
-      engine: 'javascript',
+  it('reports a changed value as a mismatch, with both hashes', () => {
+    const tampered = text.replace('maria.keller@example.com', 'mallory@example.com');
+    const result = checkIntegrity(tampered);
+    expect(result).toEqual({
+      state: 'mismatch',
+      expected: sha256,
+      computed: verifyBundle(tampered).sha256,
     });
+  });
+
+  it('says intact but invalid for a bundle whose hash matches and schema fails', () => {
+    const corpus = verifyCorpus();
+    const extra = corpus.find((c) => c.name === 'resealed with an extra member')!;
+    expect(checkIntegrity(extra.text)).toMatchObject({
+      state: 'invalid',
+      intact: true,
+      problems: [expect.objectContaining({ code: 'schema' })],
+    });
+  });
+
+  it('rejects what RFC 8785 makes an error even when sealed without the checks', () => {
+    const naive = verifyCorpus().filter((c) => /surrogate|1,200/.test(c.name));
+    expect(naive).toHaveLength(4);
+    for (const c of naive) {
+      expect(checkIntegrity(c.text), c.name).toMatchObject({
+        state: 'invalid',
+        problems: [expect.objectContaining({ code: 'not_canonicalizable' })],
+      });
+    }
+  });
+
+  it('hashes text to the UTF-8 sha256 node:crypto gives, odd text included', () => {
+    for (const s of ['', 'abc', 'Ünïcødé 😀 </script> \u2028', 'x'.repeat(100_000)]) {
+      expect(sha256OfText(s)).toBe(createHash('sha256').update(s, 'utf8').digest('hex'));
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ import { verifyBundle, type RunBundle } from '@llm-workbench/bundle';
 import { estimateCosts, GENAI_PRICES_VERSION } from '@llm-workbench/pricing';
 import { generateKeyPair, trustedKeyFromPem } from '@llm-workbench/evidence';
 import { renderReport } from '../src/index.js';
-import { PAGE_MODULES, pageScript, VENDORED_MODULES } from '../src/page-assets.js';
+import { buildPageScript, pageScript } from '../src/page-assets.js';
 import { demoLikeBundleText } from './fixtures/demo-like-bundle.js';
 import { pricedBundleText } from './fixtures/priced-bundle.js';
 
@@ -142,42 +142,45 @@ describe('renderReport, estimated costs', () => {
 });
 
 describe('pageScript', () => {
-  it('links every module in page/ and nothing else', () => {
-    const files = readdirSync(new URL('../page/', import.meta.url)).filter((f) =>
-      f.endsWith('.js'),
-    );
-    expect([...PAGE_MODULES].sort()).toEqual(files.sort());
-  });
-
-  it('is one classic script that compiles, with no import or export left', () => {
+  it('is page/report.ts bundled by esbuild: one classic script that compiles, no import left', () => {
     const script = pageScript();
+    expect(script).toBe(buildPageScript());
     expect(() => new Script(script)).not.toThrow();
-    // Comments aside: @noble/ed25519's JSDoc shows an import in an example.
-    const code = script.replace(/\/\*[\s\S]*?\*\//g, '');
-    expect(code).not.toMatch(/^\s*(?:import|export)\b/m);
+    expect(script).not.toMatch(/\bimport\s*\(|^\s*(?:import|export)\s[\w{*]/m);
+    expect(script).not.toMatch(/<\/script|<!--/i);
   });
 
-  it('inlines @noble/ed25519 exactly as published, at the version pinned, license header kept', () => {
+  it('carries the checks of the bundle package, not copies: its canonicalizer and verify', () => {
+    const script = pageScript();
+    // Messages only @llm-workbench/bundle's canonicalize and verify write.
+    expect(script).toContain('holds a lone surrogate');
+    expect(script).toContain('nested more than');
+    expect(script).toContain('appears more than once');
+  });
+
+  it('bundles @noble/ed25519 at the version pinned, license header kept', () => {
     const script = pageScript();
     const require = createRequire(import.meta.url);
     const path = require.resolve('@noble/ed25519', {
       paths: [fileURLToPath(new URL('../', import.meta.url))],
     });
-    const published = readFileSync(path, 'utf8');
     const pkg = JSON.parse(readFileSync(join(dirname(path), 'package.json'), 'utf8')) as {
       version: string;
     };
-    expect(pkg.version).toBe(VENDORED_MODULES['@noble/ed25519']);
     const own = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
       dependencies: Record<string, string>;
     };
     expect(own.dependencies['@noble/ed25519']).toBe(pkg.version);
-    // Byte for byte but its one export list, which the linker turns into the module's value.
-    const body = published.replace(/^export \{[^}]*\};?[ \t]*$/m, '');
-    expect(script).toContain(body);
     expect(script).toContain(
       '/*! noble-ed25519 - MIT License (c) 2019 Paul Miller (paulmillr.com) */',
     );
+  });
+
+  it('is the script that the Content-Security-Policy of the page names by its sha256', () => {
+    const html = renderReport(demoLikeBundleText());
+    const hash = createHash('sha256').update(pageScript(), 'utf8').digest('base64');
+    expect(html).toContain(`script-src 'sha256-${hash}'`);
+    expect(html).toContain(`<script>${pageScript()}</script>`);
   });
 });
 

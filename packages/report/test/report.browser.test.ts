@@ -47,8 +47,9 @@ describe.skipIf(SKIP_BROWSER_TESTS)(`the report in Chromium (${CHROMIUM_PATH})`,
       const banner = page.locator('#integrity');
       await expect.poll(() => banner.innerText()).toContain('Integrity verified');
       expect(await banner.innerText()).toContain(bundle.integrity.sha256);
-      // Chromium gives file:// pages WebCrypto; the JavaScript fallback is for browsers that do not.
-      expect(await banner.innerText()).toContain('with WebCrypto');
+      // The verdict of workbench verify, by its own checks, schema included.
+      expect(await banner.innerText()).toContain('the same checks as workbench verify');
+      expect(await banner.innerText()).toContain('a valid version-3 run bundle');
 
       const gate = page.locator('#gates tbody tr').first();
       expect(await gate.innerText()).toContain('approved');
@@ -296,16 +297,17 @@ describe.skipIf(SKIP_BROWSER_TESTS)(`the report in Chromium (${CHROMIUM_PATH})`,
     const resealed = serializeBundle(sealBundle({ ...rest, extra: true } as unknown as RunBundle));
     const r = await openReport(browser, renderReport(resealed));
     try {
-      expect(await r.page.getAttribute('html', 'data-integrity')).toBe('verified');
+      // workbench verify rejects it, and so does the page: not verified, but said to be intact.
+      expect(await r.page.getAttribute('html', 'data-integrity')).toBe('invalid');
       const banner = await r.page.locator('#integrity').innerText();
-      expect(banner).toMatch(/not a valid version-\d run bundle/);
+      expect(banner).toMatch(/Intact, but not a valid version-\d run bundle/);
       expect(banner).toContain('schema');
     } finally {
       await r.close();
     }
   });
 
-  it('verifies with its own JavaScript SHA-256 where the browser hides WebCrypto', async () => {
+  it('verifies with its own JavaScript SHA-256, also where the browser hides WebCrypto', async () => {
     const r = await openReport(browser, renderReport(demoLikeBundleText()), {
       beforeLoad: async (page) => {
         await page.addInitScript({
@@ -316,7 +318,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)(`the report in Chromium (${CHROMIUM_PATH})`,
     try {
       expect(await r.page.getAttribute('html', 'data-integrity')).toBe('verified');
       expect(await r.page.locator('#integrity').innerText()).toContain(
-        'built-in JavaScript SHA-256',
+        'its own JavaScript SHA-256',
       );
     } finally {
       await r.close();

@@ -6,7 +6,7 @@ import { largeBundle } from './fixtures/large-bundle.js';
 import { event, span } from './fixtures/spans.js';
 import { pageModule } from './helpers/page-modules.js';
 
-const { summarizeGates, summarizeModels, gateRequests } = await pageModule('summarize.js');
+const { summarize, gateRequests } = await pageModule('summarize.ts');
 
 /** A run whose gates are out of order, repeated, unnamed and unresolved. */
 function awkwardGates(): RunBundle {
@@ -64,7 +64,7 @@ function disputedGate(): RunBundle {
   return sealBundle(foldRun([review('rejected'), review('approved')]));
 }
 
-describe('summarizeGates and summarizeModels (in the page)', () => {
+describe('summarize and gateRequests (in the page)', () => {
   it('give exactly what summarizeBundle gives, on every kind of run', async () => {
     const bundles: RunBundle[] = [
       demoLikeBundle(),
@@ -76,10 +76,7 @@ describe('summarizeGates and summarizeModels (in the page)', () => {
     for (const bundle of bundles) {
       const expected = summarizeBundle(bundle);
       const plain = JSON.parse(JSON.stringify(bundle)) as unknown as RunBundle;
-      expect(summarizeGates(plain.events)).toEqual(expected.gates);
-      const models = summarizeModels(plain.model_io);
-      expect(models.models).toEqual(expected.models);
-      expect(models.totals).toEqual(expected.totals);
+      expect(summarize(plain)).toEqual(expected);
     }
   });
 
@@ -127,30 +124,21 @@ describe('summarizeGates and summarizeModels (in the page)', () => {
     });
   });
 
-  it('never throws on JSON that is not a bundle', () => {
+  it('never throws on JSON that is not a bundle, and derives nothing from it', () => {
+    const junkBundle = { ...(JSON.parse(JSON.stringify(demoLikeBundle())) as object), run: 7 };
     for (const junk of [
       null,
       1,
       'x',
       [null, 1, { type: 'human_gate_resolved', gateId: 7, time: 3 }],
       { length: 3 },
+      { events: [{ type: 'human_gate_resolved', gateId: 7, time: 3 }], model_io: 5 },
+      junkBundle,
     ]) {
-      expect(() => summarizeGates(junk)).not.toThrow();
-      expect(() => summarizeModels(junk)).not.toThrow();
+      const summary = summarize(junk);
+      expect(summary.gates.size).toBe(0);
+      expect(summary.totals.calls).toBe(0);
       expect(() => gateRequests(junk)).not.toThrow();
     }
-    const models = summarizeModels([{ provider: 'p', usage: 'lots', cost: { amount: 'free' } }, 5]);
-    expect(models.totals).toEqual({
-      calls: 1,
-      inputTokens: 0,
-      outputTokens: 0,
-      cacheReadInputTokens: 0,
-      cacheWriteInputTokens: 0,
-      reasoningOutputTokens: 0,
-      durationMs: 0,
-      cost: new Map(),
-      responseModels: [],
-      vocabularies: [],
-    });
   });
 });

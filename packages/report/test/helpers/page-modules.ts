@@ -11,21 +11,20 @@ export type IntegrityResult =
   | {
       state: 'verified';
       sha256: string;
-      engine: 'webcrypto' | 'javascript';
+      schemaVersion: 1 | 2 | 3;
       redactions: Array<{ path: string; kind: string }>;
     }
   | {
       state: 'content-mismatch';
       sha256: string;
-      engine: 'webcrypto' | 'javascript';
       problems: Array<{ code: string; path: string; message: string }>;
     }
-  | { state: 'mismatch'; expected: string; computed: string; engine: 'webcrypto' | 'javascript' }
+  | { state: 'mismatch'; expected: string; computed: string }
   | {
       state: 'invalid';
       problems: Array<{ code: string; path: string; message: string }>;
       computed: string | null;
-      engine: 'webcrypto' | 'javascript' | null;
+      intact: boolean;
     };
 export type ParsedText = { ok: true; value: unknown } | { ok: false; message: string };
 export interface GateSummary {
@@ -109,13 +108,6 @@ export type SignatureResult =
 export interface PageModules {
   'sha256.js': { sha256Hex: (bytes: Uint8Array) => string };
   'sha512.js': { sha512: (bytes: Uint8Array) => Uint8Array };
-  'commitments.js': {
-    integrityView: (bundle: Record<string, unknown>) => Record<string, unknown>;
-    contentMembers: (
-      bundle: unknown,
-    ) => Array<{ path: string; kind: string; content: unknown; commitment: unknown }>;
-    readRedactions: (bundle: unknown) => Array<{ path: string; kind: string }>;
-  };
   'ed25519.js': {
     rawPublicKey: (spki: Uint8Array) => Uint8Array | null;
     verifyEd25519: (
@@ -138,40 +130,30 @@ export interface PageModules {
       bundleName?: string | null,
     ) => Promise<SignatureResult>;
   };
-  'canonicalize.js': { canonicalize: (value: unknown, omitTopLevelMember?: string) => string };
-  'duplicate-keys.js': { findDuplicateKeys: (text: string, limit?: number) => string[] };
-  'integrity.js': {
+  'integrity.ts': {
+    checkIntegrity: (text: string) => IntegrityResult;
+    sha256OfText: (text: string) => string;
     parseBundleText: (text: string) => ParsedText;
-    sha256Text: (
-      text: string,
-      subtle: Subtle | null | undefined,
-    ) => Promise<{ hex: string; engine: string }>;
-    checkIntegrity: (
-      text: string,
-      parsed: ParsedText,
-      subtle: Subtle | null | undefined,
-    ) => Promise<IntegrityResult>;
   };
-  'read.js': { parseBundleTime: (time: unknown) => bigint | null };
-  'summarize.js': {
-    summarizeGates: (events: unknown) => Map<string, GateSummary>;
+  'summarize.ts': {
+    summarize: (value: unknown) => {
+      gates: Map<string, GateSummary>;
+      models: Map<string, ModelTotals>;
+      totals: ModelTotals;
+    };
     gateRequests: (
       events: unknown,
     ) => Map<
       string,
       { policy: string | null; artifactKey: string | null; artifactVersion: number | null }
     >;
-    summarizeModels: (modelIo: unknown) => {
-      models: Map<string, ModelTotals>;
-      totals: ModelTotals;
-    };
   };
   'workflow-graph.js': {
     MAX_DRAWN_NODES: number;
     parseWorkflow: (definition: unknown) => WorkflowGraph | null;
     layoutWorkflow: (graph: WorkflowGraph) => WorkflowLayout;
   };
-  'diff.js': {
+  'diff.ts': {
     parsePatch: (patch: string) => DiffLine[];
     diffLines: (before: string, after: string, context?: number) => DiffLine[] | null;
   };

@@ -1,50 +1,45 @@
 // The integrity banner: the first thing on the page and impossible to miss when the check fails.
 
-import { CONTENT_KINDS } from './commitments.js';
+import { REDACTION_KINDS, type Redaction } from '@llm-workbench/bundle/browser';
 import { clear, h } from './dom.js';
+import type { IntegrityProblem, IntegrityResult } from './integrity.js';
 
-/**
- * @typedef {import('./integrity.js').IntegrityResult} IntegrityResult
- * @typedef {{ code: string, path: string, message: string }} CheckProblem
- * @typedef {{ ok: boolean, sha256: string | null, problems: CheckProblem[],
- *   generator: string, generatedAt: string | null, source: string | null,
- *   schemaVersion: unknown }} RenderCheck
- */
-
-/** Problems the page finds itself; the render-time check adds only what it cannot (the schema). */
-const PAGE_CODES = new Set([
-  'not_json',
-  'duplicate_key',
-  'not_an_object',
-  'missing_integrity',
-  'bad_integrity',
-  'not_canonicalizable',
-  'hash_mismatch',
-  'content_mismatch',
-  'bad_redaction',
-]);
+/** What `workbench verify` found when the report was rendered, as the renderer embedded it. */
+export interface RenderCheck {
+  ok: boolean;
+  sha256: string | null;
+  problems: IntegrityProblem[];
+  generator: string;
+  generatedAt: string | null;
+  source: string | null;
+  schemaVersion: unknown;
+}
 
 /** How the redaction notice names each kind of content. */
-const KIND_LABELS = /** @type {Record<string, [string, string]>} */ ({
+const KIND_LABELS: Record<string, [string, string]> = {
   model_input: ['model input', 'model inputs'],
   model_output: ['model output', 'model outputs'],
   tool_arguments: ['tool call argument', 'tool call arguments'],
   tool_result: ['tool call result', 'tool call results'],
   artifact_content: ['artifact content', 'artifact contents'],
   artifact_patch: ['artifact patch', 'artifact patches'],
-});
+};
+
+const ENGINE = 'the same checks as workbench verify (its own JavaScript SHA-256)';
 
 /**
  * Shows the integrity state in `el`: checking, verified, changed, or not verifiable.
  *
  * @example
- * renderIntegrity(banner, await checkIntegrity(text, parsed, crypto.subtle), check);
- * @param {HTMLElement} el
- * @param {IntegrityResult | null} result null while the check runs
- * @param {RenderCheck | null} check what `workbench verify` found when the report was rendered
- * @returns {void}
+ * renderIntegrity(banner, checkIntegrity(text), check);
+ * @param result null while the check runs
+ * @param check what `workbench verify` found when the report was rendered
  */
-export function renderIntegrity(el, result, check) {
+export function renderIntegrity(
+  el: HTMLElement,
+  result: IntegrityResult | null,
+  check: RenderCheck | null,
+): void {
   clear(el);
   const state = result === null ? 'checking' : result.state;
   el.className = `integrity integrity--${state}`;
@@ -56,31 +51,22 @@ export function renderIntegrity(el, result, check) {
 
   if (result === null) {
     el.append(
-      h(
-        'p',
-        { class: 'integrity__title' },
-        h('span', { class: 'integrity__icon', 'aria-hidden': 'true' }, '…'),
-        'Checking integrity',
-      ),
+      h('p', { class: 'integrity__title' }, icon('…'), 'Checking integrity'),
       h(
         'p',
         { class: 'integrity__text' },
-        'Computing the sha256 of the embedded bundle in this page.',
+        'Verifying the embedded bundle in this page, as workbench verify does.',
       ),
     );
     return;
   }
-  const engine =
-    'engine' in result && result.engine === 'javascript'
-      ? 'the built-in JavaScript SHA-256 (this browser offers no WebCrypto here)'
-      : 'WebCrypto';
   if (result.state === 'verified') {
     el.append(
       h('p', { class: 'integrity__title' }, icon('✓'), 'Integrity verified'),
       h(
         'p',
         { class: 'integrity__text' },
-        `The sha256 of this bundle's RFC 8785 form, computed in this page with ${engine}, matches the integrity.sha256 it was sealed with.`,
+        `The sha256 of this bundle's RFC 8785 form, computed in this page by ${ENGINE}, matches the integrity.sha256 it was sealed with, and it is a valid version-${result.schemaVersion} run bundle.`,
       ),
       hashList([['sha256', result.sha256]]),
     );
@@ -96,7 +82,7 @@ export function renderIntegrity(el, result, check) {
       h(
         'p',
         { class: 'integrity__text' },
-        `The sealed commitments hash to integrity.sha256 (computed in this page with ${engine}), but content in the bundle does not match the sha256 committed beside it, or the list of redactions is wrong: something was edited after the run. Do not rely on what this report shows.`,
+        `The sealed commitments hash to integrity.sha256 (computed in this page by ${ENGINE}), but content in the bundle does not match the sha256 committed beside it, or the list of redactions is wrong: something was edited after the run. Do not rely on what this report shows.`,
       ),
       problemList(result.problems),
       hashList([['sha256 of the commitments', result.sha256]]),
@@ -116,12 +102,25 @@ export function renderIntegrity(el, result, check) {
       ),
       hashList([
         ['Expected (integrity.sha256)', result.expected],
-        [
-          `Computed in this page (${result.engine === 'javascript' ? 'JavaScript' : 'WebCrypto'})`,
-          result.computed,
-        ],
+        ['Computed in this page', result.computed],
       ]),
     );
+  } else if (result.intact) {
+    el.append(
+      h(
+        'p',
+        { class: 'integrity__title' },
+        icon('✗'),
+        `Intact, but not a valid version-${versionOf(check)} run bundle`,
+      ),
+      h(
+        'p',
+        { class: 'integrity__text' },
+        'It hashes to the integrity.sha256 it was sealed with, but it does not match the run bundle schema, so workbench verify rejects it. What can be read of it is shown below as found.',
+      ),
+      problemList(result.problems),
+    );
+    if (result.computed !== null) el.append(hashList([['sha256', result.computed]]));
   } else {
     el.append(
       h('p', { class: 'integrity__title' }, icon('✗'), 'Not a verifiable run bundle'),
@@ -135,71 +134,34 @@ export function renderIntegrity(el, result, check) {
     if (result.computed !== null) el.append(hashList([['Computed in this page', result.computed]]));
   }
 
-  if (check) {
-    const computed =
-      result.state === 'verified' || result.state === 'content-mismatch'
-        ? result.sha256
-        : result.computed;
-    if (check.sha256 !== null && computed !== null && check.sha256 !== computed) {
-      el.append(
-        h(
-          'p',
-          { class: 'integrity__note' },
-          'The embedded bundle is not the one this report was rendered from: when rendered, it hashed to ',
-          h('code', null, check.sha256),
-          '.',
-        ),
-      );
-    }
-    const schema = check.problems.filter((p) => !PAGE_CODES.has(p.code));
-    if (schema.length > 0) {
-      el.append(
-        h(
-          'div',
-          { class: 'integrity__schema' },
-          h(
-            'p',
-            null,
-            result.state === 'verified'
-              ? `Intact, but not a valid version-${versionOf(check)} run bundle. When this report was rendered, `
-              : 'When this report was rendered, ',
-            h('code', null, 'workbench verify'),
-            ` also found ${schema.length === 1 ? 'this schema problem' : 'these schema problems'}:`,
-          ),
-          problemList(schema),
-        ),
-      );
-    } else if (check.ok && result.state === 'verified') {
-      el.append(
-        h(
-          'p',
-          { class: 'integrity__note' },
-          `The bundle also matched the run bundle schema, version ${versionOf(check)}, when this report was rendered.`,
-        ),
-      );
-    }
+  const computed =
+    result.state === 'verified' || result.state === 'content-mismatch'
+      ? result.sha256
+      : result.computed;
+  if (check?.sha256 != null && computed !== null && check.sha256 !== computed) {
+    el.append(
+      h(
+        'p',
+        { class: 'integrity__note' },
+        'The embedded bundle is not the one this report was rendered from: when rendered, it hashed to ',
+        h('code', null, check.sha256),
+        '.',
+      ),
+    );
   }
 }
 
-/**
- * The schema version the embedded bundle says it is in.
- * @param {RenderCheck} check
- */
-function versionOf(check) {
-  const v = check.schemaVersion;
+/** The schema version the embedded bundle says it is in. */
+function versionOf(check: RenderCheck | null): string {
+  const v = check?.schemaVersion;
   return typeof v === 'number' && Number.isInteger(v) ? String(v) : '?';
 }
 
-/**
- * Says what was redacted, by kind and count: the content is gone, its commitment still sealed.
- * @param {import('./commitments.js').Redaction[]} redactions
- */
-function redactionNotice(redactions) {
-  /** @type {Map<string, number>} */
-  const counts = new Map();
+/** Says what was redacted, by kind and count: the content is gone, its commitment still sealed. */
+function redactionNotice(redactions: readonly Redaction[]): HTMLElement {
+  const counts = new Map<string, number>();
   for (const r of redactions) counts.set(r.kind, (counts.get(r.kind) ?? 0) + 1);
-  /** @type {readonly string[]} */
-  const kinds = CONTENT_KINDS;
+  const kinds: readonly string[] = REDACTION_KINDS;
   const order = [...kinds, ...[...counts.keys()].filter((k) => !kinds.includes(k))];
   const parts = order
     .filter((k) => counts.has(k))
@@ -220,13 +182,11 @@ function redactionNotice(redactions) {
   );
 }
 
-/** @param {string} glyph */
-function icon(glyph) {
+function icon(glyph: string): HTMLElement {
   return h('span', { class: 'integrity__icon', 'aria-hidden': 'true' }, glyph);
 }
 
-/** @param {Array<[string, string]>} rows */
-function hashList(rows) {
+function hashList(rows: Array<[string, string]>): HTMLElement {
   return h(
     'dl',
     { class: 'integrity__hashes' },
@@ -237,16 +197,16 @@ function hashList(rows) {
   );
 }
 
-/** @param {CheckProblem[]} problems */
-function problemList(problems) {
+function problemList(problems: readonly IntegrityProblem[]): HTMLElement {
   const shown = problems.slice(0, 8);
+  // The codes and paths as data too, for tools (and tests) that read the page.
   return h(
     'ul',
-    { class: 'integrity__problems' },
+    { class: 'integrity__problems', 'data-problems': String(problems.length) },
     ...shown.map((p) =>
       h(
         'li',
-        null,
+        { 'data-code': p.code, 'data-path': p.path },
         h('code', null, p.code),
         p.path ? ' at ' : null,
         p.path ? h('code', null, p.path) : null,

@@ -1,52 +1,50 @@
 // The report's entry point: reads the embedded bundle, starts the integrity check, and draws
 // each section; a section that fails to draw says so and the others carry on.
 
+// First: it configures zod before the bundle schema is built (see zod-config.ts).
+import './zod-config.js';
 import { readCostEstimates } from './estimates.js';
 import { formatCount } from './format.js';
-import { checkIntegrity, parseBundleText } from './integrity.js';
+import { checkIntegrity, parseBundleText, type IntegrityResult } from './integrity.js';
 import { asObject, asString, member } from './read.js';
 import { renderArtifacts } from './render-artifacts.js';
 import { renderDiagnostics, renderRaw } from './render-diagnostics.js';
 import { renderDisputes } from './render-disputes.js';
 import { renderGates } from './render-gates.js';
 import { renderRunHeader } from './render-header.js';
-import { renderIntegrity } from './render-integrity.js';
+import { renderIntegrity, type RenderCheck } from './render-integrity.js';
 import { renderSignatures } from './render-signatures.js';
 import { renderModelCalls } from './render-model-calls.js';
 import { renderToolCalls } from './render-tool-calls.js';
 import { renderTimeline } from './render-timeline.js';
 import { renderWorkflow } from './render-workflow.js';
-import { checkSignatures, readTrustedKeys } from './signatures.js';
-import { gateRequests, summarizeGates, summarizeModels } from './summarize.js';
+import { checkSignatures, readTrustedKeys, type SignatureResult } from './signatures.js';
+import { gateRequests, summarize } from './summarize.js';
 import { note } from './ui.js';
 import { readBundle } from './view-model.js';
-
-/**
- * @typedef {import('./render-integrity.js').RenderCheck} RenderCheck
- */
 
 /**
  * Draws the report into the page the renderer wrote.
  *
  * @example
  * startReport();
- * @returns {void}
  */
-export function startReport() {
+export function startReport(): void {
   const text = readEmbeddedString('bundle-text') ?? '';
   const parsed = parseBundleText(text);
   const value = parsed.ok ? parsed.value : null;
   const check = readRenderCheck(member(value, 'schemaVersion'));
   const signing = readSignatureData();
   const view = readBundle(value);
-  const gates = summarizeGates(member(value, 'events'));
+  const summary = summarize(value);
+  const gates = summary.gates;
   const requests = gateRequests(member(value, 'events'));
-  const models = summarizeModels(member(value, 'model_io'));
+  const models = summary;
   const estimates = readCostEstimates(readEmbeddedJson('cost-estimates'));
 
-  const banner = /** @type {HTMLElement | null} */ (document.getElementById('integrity'));
+  const banner = document.getElementById('integrity');
   if (banner) renderIntegrity(banner, null, check);
-  const signatureBanner = /** @type {HTMLElement | null} */ (document.getElementById('signatures'));
+  const signatureBanner = document.getElementById('signatures');
   if (signatureBanner) renderSignatures(signatureBanner, null, null, signing.source);
 
   fill('run', (el) => renderRunHeader(el, view, gates, models.totals, estimates));
@@ -88,22 +86,21 @@ export function startReport() {
   // signatures are checked after the integrity, whose verdict their banner takes into account.
   const subtle = globalThis.crypto?.subtle ?? null;
   void new Promise((resolve) => setTimeout(resolve, 0))
-    .then(() => checkIntegrity(text, parsed, subtle))
+    .then(() => checkIntegrity(text))
     .then(
       (result) => result,
-      (/** @type {unknown} */ err) =>
-        /** @type {import('./integrity.js').IntegrityResult} */ ({
-          state: 'invalid',
-          problems: [
-            {
-              code: 'check_failed',
-              path: '',
-              message: err instanceof Error ? err.message : String(err),
-            },
-          ],
-          computed: null,
-          engine: null,
-        }),
+      (err: unknown): IntegrityResult => ({
+        state: 'invalid',
+        problems: [
+          {
+            code: 'check_failed',
+            path: '',
+            message: err instanceof Error ? err.message : String(err),
+          },
+        ],
+        computed: null,
+        intact: false,
+      }),
     )
     .then(async (result) => {
       if (banner) renderIntegrity(banner, result, check);
@@ -114,23 +111,16 @@ export function startReport() {
         readTrustedKeys(signing.trustedKeys),
         subtle,
         check?.source?.split(/[\\/]/).pop() ?? null,
-      ).catch(
-        (/** @type {unknown} */ err) =>
-          /** @type {import('./signatures.js').SignatureResult} */ ({
-            state: 'unreadable',
-            code: 'check_failed',
-            message: err instanceof Error ? err.message : String(err),
-          }),
-      );
+      ).catch((err: unknown): SignatureResult => ({
+        state: 'unreadable',
+        code: 'check_failed',
+        message: err instanceof Error ? err.message : String(err),
+      }));
       if (signatureBanner) renderSignatures(signatureBanner, signatures, result, signing.source);
     });
 }
 
-/**
- * @param {string} id
- * @param {(el: HTMLElement) => void} render
- */
-function fill(id, render) {
+function fill(id: string, render: (el: HTMLElement) => void): void {
   const el = document.getElementById(`${id}-body`);
   if (!el) return;
   try {
@@ -144,52 +134,36 @@ function fill(id, render) {
   }
 }
 
-/**
- * @param {string} id
- * @param {number} n
- */
-function setCount(id, n) {
+function setCount(id: string, n: number): void {
   const el = document.querySelector(`[data-count-for="${id}"]`);
   if (el) el.textContent = formatCount(n);
 }
 
-/**
- * The embedded bundle: a JSON string literal holding the file's text exactly.
- *
- * @param {string} id
- * @returns {string | null}
- */
-function readEmbeddedString(id) {
+/** The embedded bundle: a JSON string literal holding the file's text exactly. */
+function readEmbeddedString(id: string): string | null {
   try {
-    const value = /** @type {unknown} */ (
-      JSON.parse(document.getElementById(id)?.textContent ?? '')
-    );
+    const value = JSON.parse(document.getElementById(id)?.textContent ?? '') as unknown;
     return typeof value === 'string' ? value : null;
   } catch {
     return null;
   }
 }
 
-/**
- * An embedded JSON block beside the bundle, or null when absent or malformed.
- *
- * @param {string} id
- * @returns {unknown}
- */
-function readEmbeddedJson(id) {
+/** An embedded JSON block beside the bundle, or null when absent or malformed. */
+function readEmbeddedJson(id: string): unknown {
   try {
-    return /** @type {unknown} */ (JSON.parse(document.getElementById(id)?.textContent ?? ''));
+    return JSON.parse(document.getElementById(id)?.textContent ?? '') as unknown;
   } catch {
     return null;
   }
 }
 
-/**
- * The signature envelope and trusted keys the renderer embedded beside the bundle.
- *
- * @returns {{ envelope: string | null, source: string | null, trustedKeys: unknown }}
- */
-function readSignatureData() {
+/** The signature envelope and trusted keys the renderer embedded beside the bundle. */
+function readSignatureData(): {
+  envelope: string | null;
+  source: string | null;
+  trustedKeys: unknown;
+} {
   const o = asObject(readEmbeddedJson('signature-data'));
   return {
     envelope: asString(member(o?.['envelope'], 'text')),
@@ -198,11 +172,8 @@ function readSignatureData() {
   };
 }
 
-/**
- * @param {unknown} schemaVersion the embedded bundle's
- * @returns {RenderCheck | null}
- */
-function readRenderCheck(schemaVersion) {
+/** What the renderer found, with the schema version the embedded bundle says it is in. */
+function readRenderCheck(schemaVersion: unknown): RenderCheck | null {
   try {
     const o = asObject(JSON.parse(document.getElementById('render-check')?.textContent ?? ''));
     if (!o) return null;
@@ -210,7 +181,7 @@ function readRenderCheck(schemaVersion) {
       ok: o['ok'] === true,
       sha256: asString(o['sha256']),
       problems: Array.isArray(o['problems'])
-        ? o['problems'].map((/** @type {unknown} */ p) => ({
+        ? o['problems'].map((p: unknown) => ({
             code: asString(member(p, 'code')) ?? '',
             path: asString(member(p, 'path')) ?? '',
             message: asString(member(p, 'message')) ?? '',
@@ -226,11 +197,7 @@ function readRenderCheck(schemaVersion) {
   }
 }
 
-/**
- * @param {RenderCheck | null} check
- * @param {string | null} runId
- */
-function fileNameFor(check, runId) {
+function fileNameFor(check: RenderCheck | null, runId: string | null): string {
   const base = check?.source?.split(/[\\/]/).pop();
   if (base && /\.json$/i.test(base)) return base;
   return `${(runId ?? 'bundle').replace(/[^\w.-]+/g, '_')}.json`;
@@ -239,12 +206,11 @@ function fileNameFor(check, runId) {
 /**
  * Printing opens every collapsed section (but the raw bundle) and closes them again after.
  */
-function installPrintHandlers() {
-  /** @type {HTMLDetailsElement[]} */
-  let opened = [];
+function installPrintHandlers(): void {
+  let opened: HTMLDetailsElement[] = [];
   window.addEventListener('beforeprint', () => {
     opened = [...document.querySelectorAll('details:not([open])')].filter(
-      /** @returns {d is HTMLDetailsElement} */ (d) =>
+      (d): d is HTMLDetailsElement =>
         d instanceof HTMLDetailsElement && d.dataset['print'] !== 'skip',
     );
     for (const d of opened) d.open = true;

@@ -1,0 +1,81 @@
+import { verifyBundle } from '@llm-workbench/bundle';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderReport } from '../src/index.js';
+import { verifyCorpus } from './fixtures/verify-corpus.js';
+import {
+  CHROMIUM_PATH,
+  launchChromium,
+  openReport,
+  SKIP_BROWSER_TESTS,
+  SKIP_MESSAGE,
+} from './helpers/browser.js';
+
+// The page's verdict is workbench verify's: the same checks (@llm-workbench/bundle's
+// verifyBundleWith) run in Chromium on the embedded text, on every input of the corpus.
+
+/** The problems the banner lists at most; past that it says how many more. */
+const SHOWN = 8;
+
+if (SKIP_BROWSER_TESTS) {
+  describe('the report in Chromium: the verdict of workbench verify', () => {
+    it.skip(SKIP_MESSAGE, () => {});
+  });
+}
+
+describe.skipIf(SKIP_BROWSER_TESTS)(
+  `the report in Chromium (${CHROMIUM_PATH}): the verdict of workbench verify`,
+  () => {
+    let browser: Browser;
+    beforeAll(async () => {
+      browser = await launchChromium();
+    });
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    it('reaches the verdict of workbench verify on every input of the corpus', async () => {
+      const corpus = verifyCorpus();
+      expect(corpus.length).toBeGreaterThan(40);
+      for (const c of corpus) {
+        const verdict = verifyBundle(c.text);
+        const expected = verdict.ok
+          ? { ok: true, count: 0, problems: [] }
+          : {
+              ok: false,
+              count: verdict.problems.length,
+              problems: verdict.problems.slice(0, SHOWN).map((p) => `${p.code} ${p.path}`),
+            };
+        const r = await openReport(browser, renderReport(c.text));
+        try {
+          const state = await r.page.getAttribute('html', 'data-integrity');
+          const list = r.page.locator('#integrity .integrity__problems');
+          const shown = await r.page
+            .locator('#integrity .integrity__problems li[data-code]')
+            .evaluateAll((lis) =>
+              lis.map((li) => {
+                // No DOM types in the tests' program: a list item as the page draws it.
+                const d = (li as unknown as { dataset: Record<string, string | undefined> })
+                  .dataset;
+                return `${d['code'] ?? ''} ${d['path'] ?? ''}`;
+              }),
+            );
+          const seen =
+            state === 'mismatch'
+              ? { ok: false, count: 1, problems: ['hash_mismatch /integrity/sha256'] }
+              : {
+                  ok: state === 'verified',
+                  count:
+                    state === 'verified' ? 0 : Number(await list.getAttribute('data-problems')),
+                  problems: shown,
+                };
+          expect(seen, c.name).toEqual(expected);
+          expect(r.errors, c.name).toEqual([]);
+          expect(r.violations, c.name).toEqual([]);
+        } finally {
+          await r.close();
+        }
+      }
+    }, 240_000);
+  },
+);
