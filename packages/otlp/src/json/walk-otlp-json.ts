@@ -518,7 +518,12 @@ class JsonWalk {
       const time = this.time(e['timeUnixNano'] ?? e['time_unix_nano']);
       if (typeof time !== 'bigint')
         throw new SpanIssue(time.code, `events[${i}].timeUnixNano`, time.message);
-      const attributes = this.attributes(e['attributes'], 0, `events[${i}].attributes`);
+      let attributes: Attributes;
+      try {
+        attributes = this.attributes(e['attributes'], 0, '');
+      } catch (err) {
+        throw within(err, `events[${i}].attributes`);
+      }
       if (this.build) {
         const name = e['name'];
         out[i] = { name: typeof name === 'string' ? name : '', timeUnixNano: time, attributes };
@@ -536,16 +541,29 @@ class JsonWalk {
     const out = this.build ? (Object.create(null) as Record<string, AttributeValue>) : null;
     for (let i = 0; i < value.length; i++) {
       const kv: unknown = value[i];
-      const at = nested ? where : `${where}[${i}]`;
-      if (!isObject(kv)) throw new SpanIssue('invalid_attribute', at, 'attribute is not an object');
+      if (!isObject(kv))
+        throw new SpanIssue(
+          'invalid_attribute',
+          nested ? where : `${where}[${i}]`,
+          'attribute is not an object',
+        );
       const key = kv['key'];
       if (typeof key !== 'string')
         throw new SpanIssue(
           'invalid_attribute',
-          nested ? at : `${at}.key`,
+          nested ? where : `${where}[${i}].key`,
           'attribute key is not a string',
         );
-      const v = this.anyValue(kv['value'], depth, nested ? at : `${at}.value`);
+      let v: AttributeValue;
+      if (nested) v = this.anyValue(kv['value'], depth, where);
+      else {
+        // The value's path is made only when it has an issue: most attributes have none.
+        try {
+          v = this.anyValue(kv['value'], depth, '');
+        } catch (err) {
+          throw within(err, `${where}[${i}].value`);
+        }
+      }
       if (out !== null) out[key] = v;
     }
     return out ?? EMPTY_ATTRIBUTES;
@@ -663,6 +681,14 @@ class JsonWalk {
     const kvlist = this.attributes(v['values'], depth, where, true);
     return this.build ? { kvlist } : null;
   }
+}
+
+/**
+ * An issue found under a path written as empty (paths are made only for issues), placed under
+ * `prefix`; anything else as it is.
+ */
+function within(err: unknown, prefix: string): unknown {
+  return err instanceof SpanIssue ? new SpanIssue(err.code, prefix + err.where, err.message) : err;
 }
 
 const NO_SCOPE: SpanRecord['scope'] = { name: '', version: undefined };
