@@ -6,13 +6,18 @@
 #   - ocb, the OpenTelemetry Collector Builder
 #   - otelcol-workbench, our collector built by ocb from
 #     collector-config/test-stack/builder-config.yaml
+#   - otelcol-workbench-zipkin, a second collector (otlp receiver, zipkin and
+#     otlp_http exporters) built by ocb v0.148.0 from
+#     collector-config/test-stack/builder-config-zipkin.yaml: the contrib
+#     zipkin exporter is served here only at that release
 #   - SeaweedFS's weed command (github.com/seaweedfs/seaweedfs/weed), the
 #     S3-compatible server of the S3 sink's tests
 # and fetches (not built: a Java server) Zipkin's exec jar from Maven Central
 # with mvn, into ${WORKBENCH_ZIPKIN_CACHE:-$HOME/.cache/llm-workbench/zipkin-<version>}.
 # Grafana Tempo is NOT built: see collector-config/test-stack/README.md ("Tempo").
 #
-# Usage: test/backends/build.sh [jaeger|collector|seaweedfs|zipkin|all]...   (default: all)
+# Usage: test/backends/build.sh [jaeger|collector|collector-zipkin|seaweedfs|zipkin|all]...
+#        (default: all)
 #        test/backends/build.sh --paths     print the binary paths and exit
 #
 # Binaries are cached outside the checkout, keyed by version, in
@@ -29,6 +34,7 @@ if [[ "${1:-}" == "--paths" ]]; then
   echo "jaeger=$JAEGER_BIN"
   echo "ocb=$OCB_BIN"
   echo "collector=$(collector_bin)"
+  echo "collector-zipkin=$(collector_zipkin_bin)"
   echo "seaweedfs=$SEAWEEDFS_BIN"
   echo "zipkin=$ZIPKIN_JAR"
   exit 0
@@ -38,8 +44,8 @@ targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=(all)
 for t in "${targets[@]}"; do
   case "$t" in
-    all | jaeger | collector | seaweedfs | zipkin) ;;
-    *) die "unknown target '$t' (expected jaeger, collector, seaweedfs, zipkin or all)" ;;
+    all | jaeger | collector | collector-zipkin | seaweedfs | zipkin) ;;
+    *) die "unknown target '$t' (expected jaeger, collector, collector-zipkin, seaweedfs, zipkin or all)" ;;
   esac
 done
 
@@ -151,21 +157,39 @@ EOF
   install_bin "$WORK/jaeger" "$JAEGER_BIN"
 }
 
+# build_ocb VERSION BIN: the builder of that release, installed as BIN.
 build_ocb() {
   new_workdir ocb
-  GOBIN="$WORK" go install -ldflags="-s -w" "go.opentelemetry.io/collector/cmd/builder@$OCB_VERSION"
-  install_bin "$WORK/builder" "$OCB_BIN"
+  GOBIN="$WORK" go install -ldflags="-s -w" "go.opentelemetry.io/collector/cmd/builder@$1"
+  install_bin "$WORK/builder" "$2"
 }
 
+# build_collector OCB MANIFEST NAME BIN: ocb builds MANIFEST (whose dist.name
+# is NAME), installed as BIN.
 build_collector() {
-  local bin
-  bin="$(collector_bin)"
-  new_workdir collector
-  cp "$COLLECTOR_MANIFEST" "$WORK/builder-config.yaml"
+  local ocb="$1" manifest="$2" name="$3" bin="$4"
+  new_workdir "$name"
+  cp "$manifest" "$WORK/builder-config.yaml"
   # ocb writes the generated sources to dist.output_path (./dist, relative to
   # its working folder) and builds there with -trimpath -ldflags="-s -w".
-  (cd "$WORK" && "$OCB_BIN" --config builder-config.yaml)
-  install_bin "$WORK/dist/otelcol-workbench" "$bin"
+  (cd "$WORK" && "$ocb" --config builder-config.yaml)
+  install_bin "$WORK/dist/$name" "$bin"
+}
+
+# want_collector OCB_VERSION OCB_BIN MANIFEST NAME BIN HASH: builds ocb and
+# the collector unless cached.
+want_collector() {
+  local ocb_version="$1" ocb_bin="$2" manifest="$3" name="$4" bin="$5" hash="$6"
+  if [[ -x "$bin" ]]; then
+    log "$name already built: $bin"
+    return 0
+  fi
+  if [[ -x "$ocb_bin" ]]; then
+    log "ocb $ocb_version already built: $ocb_bin"
+  else
+    timed "ocb $ocb_version" build_ocb "$ocb_version" "$ocb_bin"
+  fi
+  timed "$name (ocb $ocb_version, manifest $hash)" build_collector "$ocb_bin" "$manifest" "$name" "$bin"
 }
 
 build_seaweedfs() {
@@ -226,16 +250,13 @@ if want jaeger; then
 fi
 
 if want collector; then
-  if [[ -x "$(collector_bin)" ]]; then
-    log "otelcol-workbench already built: $(collector_bin)"
-  else
-    if [[ -x "$OCB_BIN" ]]; then
-      log "ocb $OCB_VERSION already built: $OCB_BIN"
-    else
-      timed "ocb $OCB_VERSION" build_ocb
-    fi
-    timed "otelcol-workbench (ocb $OCB_VERSION, manifest $(collector_manifest_hash))" build_collector
-  fi
+  want_collector "$OCB_VERSION" "$OCB_BIN" "$COLLECTOR_MANIFEST" otelcol-workbench \
+    "$(collector_bin)" "$(collector_manifest_hash)"
+fi
+
+if want collector-zipkin; then
+  want_collector "$OCB_ZIPKIN_VERSION" "$OCB_ZIPKIN_BIN" "$COLLECTOR_ZIPKIN_MANIFEST" \
+    otelcol-workbench-zipkin "$(collector_zipkin_bin)" "$(collector_zipkin_manifest_hash)"
 fi
 
 if want seaweedfs; then
@@ -264,6 +285,7 @@ fi
 log "binaries:"
 want jaeger && log "  jaeger:    $JAEGER_BIN"
 want collector && log "  collector: $(collector_bin)"
+want collector-zipkin && log "  collector-zipkin: $(collector_zipkin_bin)"
 want seaweedfs && log "  seaweedfs: $SEAWEEDFS_BIN"
 want zipkin && log "  zipkin:    $ZIPKIN_JAR"
 exit 0

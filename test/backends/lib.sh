@@ -31,6 +31,15 @@ OCB_VERSION="v0.159.0"
 OCB_BIN="$BACKENDS_CACHE/ocb-$OCB_VERSION/builder"
 COLLECTOR_MANIFEST="$CONFIG_DIR/builder-config.yaml"
 
+# The second collector, otelcol-workbench-zipkin, the one that feeds Zipkin:
+# the contrib zipkin exporter is served here only at v0.148.0, and contrib
+# must match the core release, so it is built whole at that release by its
+# own ocb from collector-config/test-stack/builder-config-zipkin.yaml (key:
+# version and manifest hash, like the first one).
+OCB_ZIPKIN_VERSION="v0.148.0"
+OCB_ZIPKIN_BIN="$BACKENDS_CACHE/ocb-$OCB_ZIPKIN_VERSION/builder"
+COLLECTOR_ZIPKIN_MANIFEST="$CONFIG_DIR/builder-config-zipkin.yaml"
+
 # SeaweedFS (Apache-2.0), the S3-compatible server the S3 sink is tested
 # against (MinIO's server is AGPL: never). The proxy serves no tags of the
 # module, only pseudo-versions; this one is the commit of 2026-11-09 (weed
@@ -53,6 +62,14 @@ collector_manifest_hash() {
 
 collector_bin() {
   echo "$BACKENDS_CACHE/otelcol-workbench-${OCB_VERSION#v}-$(collector_manifest_hash)/otelcol-workbench"
+}
+
+collector_zipkin_manifest_hash() {
+  sha256sum "$COLLECTOR_ZIPKIN_MANIFEST" | cut -c1-12
+}
+
+collector_zipkin_bin() {
+  echo "$BACKENDS_CACHE/otelcol-workbench-zipkin-${OCB_ZIPKIN_VERSION#v}-$(collector_zipkin_manifest_hash)/otelcol-workbench-zipkin"
 }
 
 find_go() {
