@@ -23,7 +23,7 @@ export interface ZipkinTrace extends FetchedTrace {
 /**
  * Reads traces from Zipkin's API v2 (`/api/v2/trace/{id}`, `/api/v2/traces`), which answers in
  * Zipkin JSON v2, and reads them back into span records with what Zipkin lost listed as
- * diagnostics (tags are strings, events are annotations, links are gone, times are microseconds).
+ * diagnostics (tags are strings, events are annotations, times are microseconds).
  *
  * @example
  * const zipkin = new ZipkinClient({ url: 'http://127.0.0.1:9411' });
@@ -85,8 +85,9 @@ export class ZipkinClient {
   /**
    * Every trace of one run: `GET /api/v2/traces` with `annotationQuery=workbench.run.id=…` over
    * the window (and the service, when given); traces whose run span does not carry the run id
-   * are left out. Zipkin drops span links, so segments are told apart by their segment number
-   * alone, which is all the fold relies on.
+   * are left out. Links come back only where the Collector's zipkin exporter wrote them
+   * (`otlp.link.N` tags; other Zipkin producers drop them), so segments are told apart by their
+   * segment number alone, which is all the fold relies on.
    *
    * @example
    * const segments = await zipkin.findRunTraces({ runId: 'run-42', start, end });

@@ -9,6 +9,7 @@ import {
   type RunBundle,
   type SpanEventRecord,
   type SpanKindName,
+  type SpanLinkRecord,
   type SpanRecord,
   type StatusCodeName,
 } from '@llm-workbench/bundle';
@@ -29,12 +30,19 @@ export interface ZipkinSpan {
   tags?: Record<string, string>;
 }
 
-/** Tags the Collector's zipkin exporter writes for the span's status and scope. */
+/** Tags the Collector's zipkin exporter writes for the span's status, scope, kind and links. */
 const STATUS_CODE_TAG = 'otel.status_code';
 const STATUS_DESCRIPTION_TAG = 'otel.status_description';
 const ERROR_TAG = 'error';
-const SCOPE_NAME_TAGS = ['otel.scope.name', 'otel.library.name'] as const;
-const SCOPE_VERSION_TAGS = ['otel.scope.version', 'otel.library.version'] as const;
+/** The exporter writes `otel.library.*`; `otel.scope.*` (newer conventions) is read too. */
+const SCOPE_NAME_TAGS = ['otel.library.name', 'otel.scope.name'] as const;
+const SCOPE_VERSION_TAGS = ['otel.library.version', 'otel.scope.version'] as const;
+/** Written for internal spans, which have no Zipkin kind. */
+const SPAN_KIND_TAG = 'span.kind';
+/** `otlp.link.N`: link N as `traceId|spanId|traceState|{attributes as JSON}|droppedCount`. */
+const LINK_TAG = /^otlp\.link\.(\d+)$/;
+/** The service name the exporter gives a resource without one. */
+const NO_SERVICE_NAME = 'OTLPResourceNoServiceName';
 const RESERVED_TAGS: ReadonlySet<string> = new Set([
   STATUS_CODE_TAG,
   STATUS_DESCRIPTION_TAG,
@@ -54,12 +62,16 @@ const KINDS: Partial<Record<SpanKindName, ZipkinSpan['kind']>> = {
 };
 
 /**
- * Converts span records to Zipkin JSON v2 as the Collector's `zipkin` exporter does: attributes
- * and resource attributes (but `service.name`, which becomes `localEndpoint.serviceName`) become
- * string tags, the status becomes `otel.status_code` / `otel.status_description` / `error` tags,
- * the scope `otel.scope.name` / `otel.scope.version` tags, an event an annotation (its name, or
- * `name|{attributes as JSON}|0` when it has attributes), times microseconds; links are dropped.
- * Used to feed a Zipkin (tests, migrations).
+ * Converts span records to Zipkin JSON v2 as the Collector's `zipkin` exporter (v0.148.0, with
+ * zipkin-go's JSON) does; test/e2e/zipkin-import.test.ts checks it against the exporter through a
+ * real Zipkin. Attributes and resource attributes (but `service.name`, which becomes
+ * `localEndpoint.serviceName`) become string tags (lists and maps as Go's JSON: keys sorted,
+ * `<>&` escaped), the status `otel.status_code` / `otel.status_description` / `error` tags, the
+ * scope `otel.library.name` / `otel.library.version` tags, an internal span a `span.kind` tag, a
+ * link an `otlp.link.N` tag, an event an annotation (its name, or `name|{attributes as JSON}|0`),
+ * names lower case, times microseconds. Not mirrored: the remote endpoint the exporter makes of
+ * `peer.service` and network attributes (those stay tags here), and its refusal of NaN and
+ * infinite event attributes (written here as text). Used to feed a Zipkin (tests, migrations).
  *
  * @example
  * await fetch(`${zipkin}/api/v2/spans`, { method: 'POST', body: JSON.stringify(toZipkinSpans(spans)) });
@@ -71,27 +83,35 @@ export function toZipkinSpans(spans: Iterable<SpanRecord>): ZipkinSpan[] {
     for (const [k, v] of Object.entries(s.resource)) {
       if (k !== 'service.name') tags[k] = tagText(v);
     }
-    for (const [k, v] of Object.entries(s.attributes)) tags[k] = tagText(v);
-    if (s.scope.name !== '') tags['otel.scope.name'] = s.scope.name;
+    if (s.scope.name !== '') tags['otel.library.name'] = s.scope.name;
     if (s.scope.version !== undefined && s.scope.version !== '') {
-      tags['otel.scope.version'] = s.scope.version;
+      tags['otel.library.version'] = s.scope.version;
     }
+    for (const [k, v] of Object.entries(s.attributes)) tags[k] = tagText(v);
+    if (s.kind === 'internal') tags[SPAN_KIND_TAG] = 'internal';
     if (s.status.code !== 'unset') {
-      tags[STATUS_CODE_TAG] = s.status.code === 'ok' ? 'Ok' : 'Error';
+      tags[STATUS_CODE_TAG] = s.status.code === 'ok' ? 'STATUS_CODE_OK' : 'STATUS_CODE_ERROR';
       if (s.status.code === 'error') tags[ERROR_TAG] = 'true';
       if (s.status.message !== undefined && s.status.message !== '') {
         tags[STATUS_DESCRIPTION_TAG] = s.status.message;
       }
     }
+    for (const [i, link] of (s.links ?? []).entries()) {
+      tags[`otlp.link.${i}`] = `${link.traceId}|${link.spanId}||${goJson(link.attributes)}|0`;
+    }
     const service = s.resource['service.name'];
+    const nanos = s.endTimeUnixNano - s.startTimeUnixNano;
     const z: ZipkinSpan = {
       traceId: s.traceId,
       id: s.spanId,
-      name: s.name,
+      name: s.name.toLowerCase(),
       timestamp: Number(roundMicros(s.startTimeUnixNano)),
-      duration: Math.max(1, Number(roundMicros(s.endTimeUnixNano - s.startTimeUnixNano))),
-      localEndpoint: { serviceName: typeof service === 'string' ? service : 'unknown_service' },
+      localEndpoint: {
+        serviceName: typeof service === 'string' ? tagText(service) : NO_SERVICE_NAME,
+      },
     };
+    // zipkin-go: no duration when it is zero, 1 µs when it is less than that.
+    if (nanos > 0n) z.duration = Math.max(1, Number(roundMicros(nanos)));
     if (s.parentSpanId !== undefined) z.parentId = s.parentSpanId;
     const kind = KINDS[s.kind];
     if (kind !== undefined) z.kind = kind;
@@ -99,9 +119,7 @@ export function toZipkinSpans(spans: Iterable<SpanRecord>): ZipkinSpan[] {
       z.annotations = s.events.map((e) => ({
         timestamp: Number(roundMicros(e.timeUnixNano)),
         value:
-          Object.keys(e.attributes).length === 0
-            ? e.name
-            : `${e.name}|${JSON.stringify(rawJson(e.attributes))}|0`,
+          Object.keys(e.attributes).length === 0 ? e.name : `${e.name}|${goJson(e.attributes)}|0`,
       }));
     }
     if (Object.keys(tags).length > 0) z.tags = tags;
@@ -123,7 +141,9 @@ export interface FromZipkinResult {
  * Reads Zipkin JSON v2 spans back into span records, keeping only what Zipkin holds and listing
  * what it lost as diagnostics: tags are kept as the strings they are (a number or boolean that was
  * typed cannot be told from text, so none is guessed), annotations become events (their JSON
- * attributes parsed where the exporter wrote them), times are microseconds, links are gone.
+ * attributes parsed where the exporter wrote them), times are microseconds, links come back from
+ * the exporter's `otlp.link.N` tags (the fold never reads links into a bundle; a run's segments
+ * are found by them).
  *
  * @example
  * const { spans, losses } = fromZipkinSpans(JSON.parse(body));
@@ -160,8 +180,18 @@ export function fromZipkinSpans(input: readonly unknown[]): FromZipkinResult {
     const duration = Number.isSafeInteger(z.duration) ? BigInt(z.duration!) * 1000n : 0n;
     const tags = z.tags !== null && typeof z.tags === 'object' ? z.tags : {};
     const attrs: Array<[string, AttributeValue]> = [];
+    const links: Array<[number, SpanLinkRecord]> = [];
     for (const [k, v] of Object.entries(tags)) {
       if (RESERVED_TAGS.has(k) || typeof v !== 'string') continue;
+      // The exporter's tag for an internal span (which has no Zipkin kind), as the Collector's
+      // zipkin receiver reads it: the kind, not an attribute.
+      if (k === SPAN_KIND_TAG && z.kind === undefined) continue;
+      const linkIndex = LINK_TAG.exec(k)?.[1];
+      const link = linkIndex !== undefined ? parseLink(v) : null;
+      if (link !== null) {
+        links.push([Number(linkIndex), link]);
+        continue;
+      }
       attrs.push([k, v]);
       if (looksTyped(v) && !typedKeys.has(k)) {
         if (typedKeys.size < MAX_TYPED_KEY_DIAGNOSTICS) {
@@ -215,6 +245,9 @@ export function fromZipkinSpans(input: readonly unknown[]): FromZipkinResult {
       events,
       resource: attributesFrom(typeof service === 'string' ? [['service.name', service]] : []),
       scope: scopeOf(tags),
+      ...(links.length > 0
+        ? { links: links.sort(([a], [b]) => a - b).map(([, link]) => link) }
+        : {}),
     });
   }
   if (typedKeysOver > 0) {
@@ -235,12 +268,6 @@ export function fromZipkinSpans(input: readonly unknown[]): FromZipkinResult {
     add(
       'zipkin_time_precision',
       'Zipkin keeps times in whole microseconds: sub-microsecond digits of span and event times are lost, and a span ends at its start plus its duration',
-      null,
-      null,
-    );
-    add(
-      'zipkin_links_dropped',
-      'Zipkin does not carry span links: any links of this trace were dropped',
       null,
       null,
     );
@@ -301,7 +328,9 @@ function statusOf(tags: Readonly<Record<string, string>>): {
   code: StatusCodeName;
   message?: string;
 } {
-  const said = tags[STATUS_CODE_TAG]?.toLowerCase();
+  // The exporter writes the enum's name (STATUS_CODE_OK); the specification's Zipkin mapping, and
+  // other exporters, write OK / ERROR.
+  const said = tags[STATUS_CODE_TAG]?.toLowerCase().replace(/^status_code_/, '');
   const error = tags[ERROR_TAG];
   const code: StatusCodeName =
     said === 'ok' ? 'ok' : said === 'error' || error !== undefined ? 'error' : 'unset';
@@ -377,29 +406,83 @@ function roundMicros(ns: bigint): bigint {
   return ns >= 0n ? (ns + 500n) / 1000n : -((-ns + 500n) / 1000n);
 }
 
-/** A tag's text, as the exporter writes attribute values. */
+/** A tag's text, as the exporter writes attribute values (pdata's `AsString`). */
 function tagText(v: AttributeValue): string {
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') return wellFormed(v);
   if (typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-  if (typeof v === 'number')
-    return Number.isFinite(v) ? String(v) : String(v).replace('Infinity', 'Inf');
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
-  return JSON.stringify(rawJson(v));
-}
-
-/** An attribute value as plain JSON (bytes as base64), as the exporter marshals raw values. */
-function rawJson(v: AttributeValue | Attributes): unknown {
-  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
-  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
-  if (typeof v === 'bigint') {
-    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
-      ? Number(v)
-      : v.toString();
+  if (typeof v === 'number') {
+    if (Number.isNaN(v)) return 'json: unsupported value: NaN';
+    if (!Number.isFinite(v)) return `json: unsupported value: ${v > 0 ? '+Inf' : '-Inf'}`;
+    return goNumber(v);
   }
   if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
-  if (Array.isArray(v)) return (v as readonly AttributeValue[]).map(rawJson);
-  const record = 'kvlist' in v && typeof v.kvlist === 'object' ? v.kvlist : v;
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(record as Attributes)) out[k] = rawJson(x);
-  return out;
+  if (v === null) return '';
+  return goJson(v);
+}
+
+/**
+ * A value as Go's encoding/json writes the collector's raw form of it: map keys sorted (by their
+ * UTF-8 bytes), `<`, `>`, `&`, U+2028 and U+2029 escaped, bytes as base64, integers exact.
+ */
+function goJson(v: AttributeValue | Attributes): string {
+  if (v === null) return 'null';
+  if (typeof v === 'string') return goString(v);
+  if (typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  // Go refuses NaN and infinities (the exporter then drops the span): written as text here.
+  if (typeof v === 'number') return Number.isFinite(v) ? goNumber(v) : goString(String(v));
+  if (v instanceof Uint8Array) return `"${Buffer.from(v).toString('base64')}"`;
+  if (Array.isArray(v)) return `[${(v as readonly AttributeValue[]).map(goJson).join(',')}]`;
+  const record = ('kvlist' in v && typeof v.kvlist === 'object' ? v.kvlist : v) as Attributes;
+  const keys = Object.keys(record)
+    .map((k) => [k, Buffer.from(wellFormed(k), 'utf8')] as const)
+    .sort(([, a], [, b]) => Buffer.compare(a, b));
+  return `{${keys.map(([k]) => `${goString(k)}:${goJson(record[k]!)}`).join(',')}}`;
+}
+
+/** A double as Go (and ECMAScript) writes it, `-0` kept. */
+function goNumber(v: number): string {
+  return Object.is(v, -0) ? '-0' : String(v);
+}
+
+const GO_ESCAPES: Readonly<Record<string, string>> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+};
+
+/** A string literal as Go's encoding/json writes it (HTML-safe, lone surrogates as U+FFFD). */
+function goString(s: string): string {
+  return `"${wellFormed(s).replace(/["\\\u0000-\u001f<>&\u2028\u2029]/g, (c) => {
+    const short = GO_ESCAPES[c];
+    return short ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  })}"`;
+}
+
+/** The string with lone surrogates as U+FFFD, as the exporters' UTF-8 encoding leaves it. */
+function wellFormed(s: string): string {
+  return (s as unknown as { toWellFormed(): string }).toWellFormed();
+}
+
+/** A link from the exporter's `otlp.link.N` tag; null when the text is not one. */
+function parseLink(value: string): SpanLinkRecord | null {
+  const parts = value.split('|');
+  if (parts.length < 5) return null;
+  const traceId = parts[0]!.toLowerCase();
+  const spanId = parts[1]!.toLowerCase();
+  if (!isValidTraceId(traceId) || !isValidSpanId(spanId)) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(parts.slice(3, -1).join('|'));
+  } catch {
+    return null;
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) return null;
+  const attributes = attributesFrom(
+    Object.entries(json as Record<string, unknown>).map(([k, v]) => [k, fromJson(v)]),
+  );
+  return { traceId, spanId, attributes };
 }

@@ -28,7 +28,7 @@ describe('ZipkinClient', () => {
     expect(server.requests[0]?.url).toBe(`/api/v2/trace/${TRACE}`);
     expect(trace.traceId).toBe(TRACE);
     expect(trace.spans).toHaveLength(3);
-    expect(trace.losses.map((d) => d.code)).toContain('zipkin_links_dropped');
+    expect(trace.losses.map((d) => d.code)).toContain('zipkin_types_lost');
   });
 
   it('says not_found for a trace Zipkin does not have', async () => {

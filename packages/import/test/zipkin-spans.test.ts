@@ -40,11 +40,13 @@ describe('toZipkinSpans', () => {
       localEndpoint: { serviceName: 'agent' },
       tags: {
         [sc.ATTR_RUN_ID]: 'run-1',
-        'otel.scope.name': 'test',
-        'otel.status_code': 'Ok',
+        'otel.library.name': 'test',
+        'otel.status_code': 'STATUS_CODE_OK',
+        // Internal spans have no Zipkin kind: the exporter says so in a tag.
+        'span.kind': 'internal',
       },
     });
-    expect(run?.kind).toBeUndefined(); // internal spans have no Zipkin kind
+    expect(run?.kind).toBeUndefined();
     expect(run?.parentId).toBeUndefined();
     expect(step?.kind).toBe('CLIENT');
     expect(step?.parentId).toBe('1000000000000001');
@@ -76,7 +78,7 @@ describe('toZipkinSpans', () => {
       b: 'true',
       list: '["a","b"]',
       bytes: 'AQID',
-      'otel.status_code': 'Error',
+      'otel.status_code': 'STATUS_CODE_ERROR',
       error: 'true',
       'otel.status_description': 'rate limited',
     });
@@ -84,7 +86,86 @@ describe('toZipkinSpans', () => {
   });
 });
 
+describe('toZipkinSpans (Go JSON)', () => {
+  it("writes event attributes, lists and maps as Go's encoding/json does, links as otlp.link tags", () => {
+    const [z] = toZipkinSpans([
+      span({
+        spanId: '4000000000000004',
+        name: 'Chat GPT-4o',
+        attributes: attrs({ list: ['<b>', 1n, 2.5, -0, true, null], neg: -0, big: 2n ** 62n }),
+        events: [
+          ev('e', 0n, {
+            z: 'last',
+            a: 'x&y\u2028\n\u0001"\\',
+            big: 9_007_199_254_740_993n,
+            bytes: new Uint8Array([1, 2, 3]),
+          }),
+        ],
+        links: [{ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), attributes: attrs({ k: 1n }) }],
+      }),
+    ]);
+    expect(z?.name).toBe('chat gpt-4o');
+    expect(z?.tags).toMatchObject({
+      list: '["\\u003cb\\u003e",1,2.5,-0,true,null]',
+      neg: '-0',
+      big: '4611686018427387904',
+      'otlp.link.0': `${'a'.repeat(32)}|${'b'.repeat(16)}||{"k":1}|0`,
+    });
+    expect(z?.annotations?.[0]?.value).toBe(
+      'e|{"a":"x\\u0026y\\u2028\\n\\u0001\\"\\\\","big":9007199254740993,"bytes":"AQID","z":"last"}|0',
+    );
+  });
+
+  it('omits a zero duration and makes a shorter one 1 µs, as zipkin-go does', () => {
+    const [zero, short] = toZipkinSpans([
+      span({ spanId: '4000000000000004', startTimeUnixNano: BASE, endTimeUnixNano: BASE }),
+      span({ spanId: '5000000000000005', startTimeUnixNano: BASE, endTimeUnixNano: BASE + 300n }),
+    ]);
+    expect(zero?.duration).toBeUndefined();
+    expect(short?.duration).toBe(1);
+  });
+});
+
 describe('fromZipkinSpans', () => {
+  it("reads links back from the exporter's otlp.link tags and the span.kind tag as the kind", () => {
+    const { spans } = fromZipkinSpans(
+      throughJson(
+        toZipkinSpans([
+          span({
+            spanId: '4000000000000004',
+            kind: 'internal',
+            attributes: attrs({ 'otlp.link.x': 'not a link', kept: 'yes' }),
+            links: [
+              { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), attributes: attrs({ k: 1n }) },
+              { traceId: 'c'.repeat(32), spanId: 'd'.repeat(16), attributes: attrs({}) },
+            ],
+          }),
+        ]),
+      ),
+    );
+    expect(spans[0]?.kind).toBe('internal');
+    expect({ ...spans[0]?.attributes }).toEqual({ 'otlp.link.x': 'not a link', kept: 'yes' });
+    expect(spans[0]?.links?.map((l) => [l.traceId, l.spanId, { ...l.attributes }])).toEqual([
+      ['a'.repeat(32), 'b'.repeat(16), { k: 1n }],
+      ['c'.repeat(32), 'd'.repeat(16), {}],
+    ]);
+  });
+
+  it('reads the status both as the exporter writes it and as the specification does', () => {
+    const read = (code: string) =>
+      fromZipkinSpans([
+        {
+          traceId: TRACE,
+          id: '5000000000000005',
+          timestamp: 1,
+          tags: { 'otel.status_code': code },
+        },
+      ]).spans[0]?.status.code;
+    expect(['STATUS_CODE_OK', 'OK', 'Ok', 'STATUS_CODE_ERROR', 'ERROR', 'other'].map(read)).toEqual(
+      ['ok', 'ok', 'ok', 'error', 'error', 'unset'],
+    );
+  });
+
   it('reads back what survives: a run folds as before, plus the losses', () => {
     const { spans, rejected, losses } = fromZipkinSpans(throughJson(toZipkinSpans(smallRun())));
     expect(rejected).toBe(0);
@@ -104,7 +185,6 @@ describe('fromZipkinSpans', () => {
       expect.arrayContaining([
         'zipkin_types_lost',
         'zipkin_time_precision',
-        'zipkin_links_dropped',
         'zipkin_resource_merged',
         'zipkin_names_lowercased',
         'zipkin_event_attributes_flattened',

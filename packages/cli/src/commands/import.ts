@@ -62,7 +62,7 @@ missing segments, when some were not found.
   jaeger   Jaeger's query API v3 (e.g. http://127.0.0.1:16686), raw traces (no adjusters).
   tempo    Tempo's HTTP API (e.g. http://127.0.0.1:3200).
   zipkin   Zipkin's API v2 (e.g. http://127.0.0.1:9411). Zipkin is lossy: tags are strings,
-           events are annotations, links are dropped, times are microseconds; each bundle
+           events are annotations, names lower case, times are microseconds; each bundle
            lists what was lost in its diagnostics (codes zipkin_*). See docs/zipkin.md.
 
 Options:
