@@ -52,13 +52,19 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Builds the test stack's Collector if it is missing (test/backends/build.sh) and returns its path. */
-export async function collectorBinary(logDir: string): Promise<string> {
-  await runScript('build.sh', ['collector'], join(logDir, 'build.log'));
+/**
+ * Builds a test stack's Collector if it is missing (test/backends/build.sh) and returns its path:
+ * `collector` (the stack's, v0.159.0) or `collector-zipkin` (v0.148.0 with the zipkin exporter).
+ */
+export async function collectorBinary(
+  logDir: string,
+  target: 'collector' | 'collector-zipkin' = 'collector',
+): Promise<string> {
+  await runScript('build.sh', [target], join(logDir, 'build.log'));
   const paths = join(logDir, 'paths.log');
   await runScript('build.sh', ['--paths'], paths);
-  const bin = /^collector=(.+)$/m.exec(readFileSync(paths, 'utf8'))?.[1];
-  if (bin === undefined) throw new Error('test/backends/build.sh --paths named no collector');
+  const bin = new RegExp(`^${target}=(.+)$`, 'm').exec(readFileSync(paths, 'utf8'))?.[1];
+  if (bin === undefined) throw new Error(`test/backends/build.sh --paths named no ${target}`);
   return bin;
 }
 
