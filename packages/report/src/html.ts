@@ -11,7 +11,7 @@ export function escapeHtml(text: string): string {
 }
 
 /**
- * What the page shows as a `\u` escape rather than obeys, as its own text (page/dom.js `visible`):
+ * What the page shows as a `\u` escape rather than obeys, as its own text (page/dom.ts `visible`):
  * bidi controls that reorder text (a file name or run name holding U+202E displays reversed) and
  * C0/C1 controls but tab, line feed and carriage return.
  */

@@ -2,8 +2,8 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
-// The in-page script is JavaScript with JSDoc types, checked against the DOM library with its own
-// tsconfig (the root program has no DOM types). `pnpm typecheck` does not see it; this test does.
+// The in-page script is TypeScript checked against the DOM library with its own tsconfig (the
+// root program has no DOM types). `pnpm typecheck` does not see it; this test does.
 describe('page/ (the in-page script)', () => {
   it('type-checks with page/tsconfig.json', () => {
     const configPath = fileURLToPath(new URL('../page/tsconfig.json', import.meta.url));

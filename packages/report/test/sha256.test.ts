@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { pageModule } from './helpers/page-modules.js';
 
-const { sha256Hex } = await pageModule('sha256.js');
+const { sha256Hex } = await pageModule('sha256.ts');
 
 function expected(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');

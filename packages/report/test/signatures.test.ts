@@ -20,9 +20,9 @@ import {
   type Subtle,
 } from './helpers/page-modules.js';
 
-const { checkSignatures, decodeBase64, pae, readTrustedKeys } = await pageModule('signatures.js');
-const { verifyEd25519, verifyInJavaScript, rawPublicKey } = await pageModule('ed25519.js');
-const { sha512 } = await pageModule('sha512.js');
+const { checkSignatures, decodeBase64, pae, readTrustedKeys } = await pageModule('signatures.ts');
+const { verifyEd25519, verifyInJavaScript, rawPublicKey } = await pageModule('ed25519.ts');
+const { sha512 } = await pageModule('sha512.ts');
 const subtle: Subtle = webcrypto.subtle;
 
 function signer(label: string): { key: SigningKey; trusted: TrustedKey; page: PageKey } {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { contentPaths, redact, v3Bundle } from './fixtures/v3-bundle.js';
 import { pageModule } from './helpers/page-modules.js';
 
-const { readBundle } = await pageModule('view-model.js');
+const { readBundle } = await pageModule('view-model.ts');
 
 type Json = Record<string, unknown>;
 

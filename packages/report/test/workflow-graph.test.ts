@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_WORKFLOW } from '@llm-workbench/demo';
 import { pageModule } from './helpers/page-modules.js';
 
-const { parseWorkflow, layoutWorkflow, MAX_DRAWN_NODES } = await pageModule('workflow-graph.js');
+const { parseWorkflow, layoutWorkflow, MAX_DRAWN_NODES } = await pageModule('workflow-graph.ts');
 
 describe('parseWorkflow', () => {
   it('reads nodes, tuple edges and gates by node, after and before', () => {

@@ -1,8 +1,8 @@
 import type { webcrypto } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
-// The in-page modules are browser JavaScript, outside the TypeScript program the tests are in,
-// so they are imported by path and given the types their JSDoc declares.
+// The in-page modules are browser TypeScript with DOM types, outside the TypeScript program the
+// tests are in (which has none), so they are imported by path and given their types here.
 
 /** WebCrypto's SubtleCrypto, as Node types it (the tests have no DOM types). */
 export type Subtle = webcrypto.SubtleCrypto;
@@ -106,9 +106,9 @@ export type SignatureResult =
     };
 
 export interface PageModules {
-  'sha256.js': { sha256Hex: (bytes: Uint8Array) => string };
-  'sha512.js': { sha512: (bytes: Uint8Array) => Uint8Array };
-  'ed25519.js': {
+  'sha256.ts': { sha256Hex: (bytes: Uint8Array) => string };
+  'sha512.ts': { sha512: (bytes: Uint8Array) => Uint8Array };
+  'ed25519.ts': {
     rawPublicKey: (spki: Uint8Array) => Uint8Array | null;
     verifyEd25519: (
       spki: Uint8Array,
@@ -118,7 +118,7 @@ export interface PageModules {
     ) => Promise<{ valid: boolean; engine: 'webcrypto' | 'javascript' }>;
     verifyInJavaScript: (spki: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
   };
-  'signatures.js': {
+  'signatures.ts': {
     decodeBase64: (text: string) => Uint8Array | null;
     pae: (payloadType: string, payload: Uint8Array) => Uint8Array;
     readTrustedKeys: (embedded: unknown) => PageKey[];
@@ -148,7 +148,7 @@ export interface PageModules {
       { policy: string | null; artifactKey: string | null; artifactVersion: number | null }
     >;
   };
-  'workflow-graph.js': {
+  'workflow-graph.ts': {
     MAX_DRAWN_NODES: number;
     parseWorkflow: (definition: unknown) => WorkflowGraph | null;
     layoutWorkflow: (graph: WorkflowGraph) => WorkflowLayout;
@@ -157,13 +157,13 @@ export interface PageModules {
     parsePatch: (patch: string) => DiffLine[];
     diffLines: (before: string, after: string, context?: number) => DiffLine[] | null;
   };
-  'format.js': {
+  'format.ts': {
     formatDuration: (ms: number | null) => string;
     formatCost: (amount: number, currency: string) => string;
     formatTime: (time: string | null) => string;
     formatBytes: (bytes: number | null) => string;
   };
-  'view-model.js': {
+  'view-model.ts': {
     readBundle: (value: unknown) => {
       isObject: boolean;
       steps: StepView[];
@@ -185,7 +185,7 @@ export interface PageModules {
  * Imports one in-page module.
  *
  * @example
- * const { sha256Hex } = await pageModule('sha256.js');
+ * const { sha256Hex } = await pageModule('sha256.ts');
  */
 export async function pageModule<K extends keyof PageModules>(name: K): Promise<PageModules[K]> {
   const path = fileURLToPath(new URL(`../../page/${name}`, import.meta.url));

@@ -4,20 +4,15 @@
 import { h } from './dom.js';
 import { asArray, asNumber, asObject, asString, member } from './read.js';
 import { badge } from './ui.js';
-
-/**
- * @typedef {import('./view-model.js').BundleView} BundleView
- */
+import type { BundleView } from './view-model.js';
 
 /**
  * A `disputed` badge for a row folded from a span that arrived in differing versions, else null.
  *
  * @example
  * h('td', null, name, disputedBadge(call.disputed));
- * @param {boolean} disputed
- * @returns {HTMLElement | null}
  */
-export function disputedBadge(disputed) {
+export function disputedBadge(disputed: boolean): HTMLElement | null {
   return disputed ? h('span', { class: 'cell-sub' }, badge('disputed', 'bad')) : null;
 }
 
@@ -27,13 +22,13 @@ export function disputedBadge(disputed) {
  *
  * @example
  * renderDisputes(section, bundle.disputes, view, bundle.run.rootSpanId);
- * @param {HTMLElement} el
- * @param {unknown} disputes
- * @param {BundleView} view
- * @param {string | null} rootSpanId
- * @returns {void}
  */
-export function renderDisputes(el, disputes, view, rootSpanId) {
+export function renderDisputes(
+  el: HTMLElement,
+  disputes: unknown,
+  view: BundleView,
+  rootSpanId: string | null,
+): void {
   const list = asArray(disputes).filter((d) => asObject(d) !== null);
   if (list.length === 0) return;
   const box = h(

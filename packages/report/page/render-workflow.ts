@@ -4,12 +4,9 @@
 import { h, svg } from './dom.js';
 import { layoutWorkflow, parseWorkflow } from './workflow-graph.js';
 import { codeBlock, decisionTone, note } from './ui.js';
-
-/**
- * @typedef {import('./view-model.js').BundleView} BundleView
- * @typedef {import('./summarize.js').GateSummary} GateSummary
- * @typedef {import('./workflow-graph.js').WorkflowGate} WorkflowGate
- */
+import type { BundleView } from './view-model.js';
+import type { GateSummary } from './summarize.js';
+import type { WorkflowGate } from './workflow-graph.js';
 
 const NODE_W = 164;
 const NODE_H = 54;
@@ -26,12 +23,12 @@ const FIT_LAYERS = 7;
  *
  * @example
  * renderWorkflow(section, view, gates);
- * @param {HTMLElement} el
- * @param {BundleView} view
- * @param {Map<string, GateSummary>} gates
- * @returns {void}
  */
-export function renderWorkflow(el, view, gates) {
+export function renderWorkflow(
+  el: HTMLElement,
+  view: BundleView,
+  gates: Map<string, GateSummary>,
+): void {
   const wf = view.run.workflow;
   if (!wf) {
     el.append(note('This run recorded no workflow snapshot.'));
@@ -54,8 +51,8 @@ export function renderWorkflow(el, view, gates) {
   const width = PAD * 2 + layout.layers.length * NODE_W + (layout.layers.length - 1) * GAP_X;
   const height =
     TOP + PAD * 2 + tallest * NODE_H + (tallest - 1) * GAP_Y + (layout.backEdges.size ? 40 : 0);
-  /** @param {string} id */
-  const box = (id) => {
+  /** @param id */
+  const box = (id: string) => {
     const p = layout.position.get(id) ?? { layer: 0, index: 0 };
     const size = layout.layers[p.layer]?.length ?? 1;
     const offset = ((tallest - size) * (NODE_H + GAP_Y)) / 2;
@@ -66,8 +63,7 @@ export function renderWorkflow(el, view, gates) {
   };
 
   // How each node's step ended in this run (the last step with that id wins).
-  /** @type {Map<string, string>} */
-  const stepState = new Map();
+  const stepState: Map<string, string> = new Map();
   for (const s of view.steps)
     stepState.set(
       s.stepId,
@@ -159,8 +155,7 @@ export function renderWorkflow(el, view, gates) {
     );
   }
 
-  /** @type {WorkflowGate[]} */
-  const unplaced = [];
+  const unplaced: WorkflowGate[] = [];
   for (const gate of graph.gates) {
     const anchorId = gate.node ?? gate.after ?? gate.before;
     if (anchorId === null || !layout.position.has(anchorId)) {
@@ -237,11 +232,6 @@ export function renderWorkflow(el, view, gates) {
     ),
   );
 }
-
-/**
- * @param {string} swatch
- * @param {string} text
- */
-function legend(swatch, text) {
+function legend(swatch: string, text: string) {
   return h('li', null, h('span', { class: swatch, 'aria-hidden': 'true' }), text);
 }

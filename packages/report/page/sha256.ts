@@ -17,10 +17,8 @@ const K = new Uint32Array([
  *
  * @example
  * sha256Hex(new TextEncoder().encode('abc')); // 'ba7816bf…'
- * @param {Uint8Array} bytes
- * @returns {string}
  */
-export function sha256Hex(bytes) {
+export function sha256Hex(bytes: Uint8Array): string {
   const length = bytes.length;
   // The message, a 0x80 byte, zeros, and the bit length as a 64-bit big-endian number.
   const padded = new Uint8Array(Math.ceil((length + 9) / 64) * 64);
@@ -37,24 +35,24 @@ export function sha256Hex(bytes) {
   for (let offset = 0; offset < padded.length; offset += 64) {
     for (let t = 0; t < 16; t++) w[t] = view.getUint32(offset + t * 4);
     for (let t = 16; t < 64; t++) {
-      const a = /** @type {number} */ (w[t - 15]);
-      const b = /** @type {number} */ (w[t - 2]);
+      const a = w[t - 15] as number;
+      const b = w[t - 2] as number;
       const s0 = rotr(a, 7) ^ rotr(a, 18) ^ (a >>> 3);
       const s1 = rotr(b, 17) ^ rotr(b, 19) ^ (b >>> 10);
-      w[t] = /** @type {number} */ (w[t - 16]) + s0 + /** @type {number} */ (w[t - 7]) + s1;
+      w[t] = (w[t - 16] as number) + s0 + (w[t - 7] as number) + s1;
     }
-    let a = /** @type {number} */ (h[0]);
-    let b = /** @type {number} */ (h[1]);
-    let c = /** @type {number} */ (h[2]);
-    let d = /** @type {number} */ (h[3]);
-    let e = /** @type {number} */ (h[4]);
-    let f = /** @type {number} */ (h[5]);
-    let g = /** @type {number} */ (h[6]);
-    let k = /** @type {number} */ (h[7]);
+    let a = h[0] as number;
+    let b = h[1] as number;
+    let c = h[2] as number;
+    let d = h[3] as number;
+    let e = h[4] as number;
+    let f = h[5] as number;
+    let g = h[6] as number;
+    let k = h[7] as number;
     for (let t = 0; t < 64; t++) {
       const s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
       const ch = (e & f) ^ (~e & g);
-      const t1 = (k + s1 + ch + /** @type {number} */ (K[t]) + /** @type {number} */ (w[t])) | 0;
+      const t1 = (k + s1 + ch + (K[t] as number) + (w[t] as number)) | 0;
       const s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
       const maj = (a & b) ^ (a & c) ^ (b & c);
       const t2 = (s0 + maj) | 0;
@@ -67,25 +65,19 @@ export function sha256Hex(bytes) {
       b = a;
       a = (t1 + t2) | 0;
     }
-    h[0] = /** @type {number} */ (h[0]) + a;
-    h[1] = /** @type {number} */ (h[1]) + b;
-    h[2] = /** @type {number} */ (h[2]) + c;
-    h[3] = /** @type {number} */ (h[3]) + d;
-    h[4] = /** @type {number} */ (h[4]) + e;
-    h[5] = /** @type {number} */ (h[5]) + f;
-    h[6] = /** @type {number} */ (h[6]) + g;
-    h[7] = /** @type {number} */ (h[7]) + k;
+    h[0] = (h[0] as number) + a;
+    h[1] = (h[1] as number) + b;
+    h[2] = (h[2] as number) + c;
+    h[3] = (h[3] as number) + d;
+    h[4] = (h[4] as number) + e;
+    h[5] = (h[5] as number) + f;
+    h[6] = (h[6] as number) + g;
+    h[7] = (h[7] as number) + k;
   }
   let hex = '';
   for (const word of h) hex += word.toString(16).padStart(8, '0');
   return hex;
 }
-
-/**
- * @param {number} x
- * @param {number} n
- * @returns {number}
- */
-function rotr(x, n) {
+function rotr(x: number, n: number): number {
   return (x >>> n) | (x << (32 - n));
 }

@@ -4,62 +4,149 @@
 
 import { asArray, asNumber, asObject, asString, member, parseTime } from './read.js';
 
-/**
- * @typedef {{ code: string | null, message: string | null }} StatusView
- * @typedef {{ id: string | null, revision: string | null, sha256: string | null, definition: unknown }} WorkflowView
- * @typedef {{ name: string | null, runId: string | null, traceId: string | null, service: string | null,
- *   startTime: string | null, endTime: string | null, durationMs: number | null, status: StatusView,
- *   complete: boolean | null, spanCount: number | null, workflow: WorkflowView | null,
- *   schemaVersion: unknown }} RunView
- * @typedef {{ stepId: string, name: string, kind: string | null, spanId: string | null,
- *   parentStepId: string | null, startTime: string | null, endTime: string | null,
- *   durationMs: number | null, status: StatusView, depth: number }} StepView
- * @typedef {{ sha256: string | null, content: string | null, omitted: string | null,
- *   redacted: boolean }} ContentView
- * @typedef {{ source: string | null, time: string | null, operation: string | null,
- *   provider: string | null, model: string | null, responseModel: string | null,
- *   inputTokens: number | null, outputTokens: number | null, cacheReadInputTokens: number | null,
- *   cacheWriteInputTokens: number | null, vocabularies: string[],
- *   reasoningOutputTokens: number | null, durationMs: number | null,
- *   modalities: Array<{ modality: string, inputTokens: number | null,
- *     outputTokens: number | null, cacheReadInputTokens: number | null }>,
- *   cost: { amount: number, currency: string } | null, stepId: string | null,
- *   spanId: string | null, input: ContentView, output: ContentView, status: StatusView | null,
- *   sources: Array<{ spanId: string | null, role: string | null, vocabularies: string[],
- *     disagreements: string[] }>, disputed: boolean }} ModelCallView
- * @typedef {{ time: string | null, stepId: string | null, spanId: string | null,
- *   toolName: string | null, callId: string | null, toolType: string | null,
- *   durationMs: number | null, status: StatusView, arguments: ContentView, result: ContentView,
- *   vocabularies: string[], disputed: boolean }} ToolCallView
- * @typedef {{ key: string, version: number | null, sha256: string | null, mediaType: string | null,
- *   size: number | null, parentVersion: number | null, content: string | null, patch: string | null,
- *   omittedContent: string | null, omittedPatch: string | null, redactedContent: boolean,
- *   redactedPatch: boolean, patchSha256: string | null, stepId: string | null,
- *   spanId: string | null, time: string | null, disputed: boolean }} ArtifactView
- * @typedef {{ code: string, message: string, spanId: string | null, subject: string | null }} DiagnosticView
- * @typedef {{ type: string, name: string | null, time: string | null, stepId: string | null }} EventView
- * @typedef {{ run: RunView, steps: StepView[], modelCalls: ModelCallView[],
- *   toolCalls: ToolCallView[], artifacts: ArtifactView[],
- *   diagnostics: DiagnosticView[], events: EventView[], isObject: boolean }} BundleView
- */
+export type StatusView = { code: string | null; message: string | null };
+export type WorkflowView = {
+  id: string | null;
+  revision: string | null;
+  sha256: string | null;
+  definition: unknown;
+};
+export type RunView = {
+  name: string | null;
+  runId: string | null;
+  traceId: string | null;
+  service: string | null;
+  startTime: string | null;
+  endTime: string | null;
+  durationMs: number | null;
+  status: StatusView;
+  complete: boolean | null;
+  spanCount: number | null;
+  workflow: WorkflowView | null;
+  schemaVersion: unknown;
+};
+export type StepView = {
+  stepId: string;
+  name: string;
+  kind: string | null;
+  spanId: string | null;
+  parentStepId: string | null;
+  startTime: string | null;
+  endTime: string | null;
+  durationMs: number | null;
+  status: StatusView;
+  depth: number;
+};
+export type ContentView = {
+  sha256: string | null;
+  content: string | null;
+  omitted: string | null;
+  redacted: boolean;
+};
+export type ModelCallView = {
+  source: string | null;
+  time: string | null;
+  operation: string | null;
+  provider: string | null;
+  model: string | null;
+  responseModel: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  cacheReadInputTokens: number | null;
+  cacheWriteInputTokens: number | null;
+  vocabularies: string[];
+  reasoningOutputTokens: number | null;
+  durationMs: number | null;
+  modalities: Array<{
+    modality: string;
+    inputTokens: number | null;
+    outputTokens: number | null;
+    cacheReadInputTokens: number | null;
+  }>;
+  cost: { amount: number; currency: string } | null;
+  stepId: string | null;
+  spanId: string | null;
+  input: ContentView;
+  output: ContentView;
+  status: StatusView | null;
+  sources: Array<{
+    spanId: string | null;
+    role: string | null;
+    vocabularies: string[];
+    disagreements: string[];
+  }>;
+  disputed: boolean;
+};
+export type ToolCallView = {
+  time: string | null;
+  stepId: string | null;
+  spanId: string | null;
+  toolName: string | null;
+  callId: string | null;
+  toolType: string | null;
+  durationMs: number | null;
+  status: StatusView;
+  arguments: ContentView;
+  result: ContentView;
+  vocabularies: string[];
+  disputed: boolean;
+};
+export type ArtifactView = {
+  key: string;
+  version: number | null;
+  sha256: string | null;
+  mediaType: string | null;
+  size: number | null;
+  parentVersion: number | null;
+  content: string | null;
+  patch: string | null;
+  omittedContent: string | null;
+  omittedPatch: string | null;
+  redactedContent: boolean;
+  redactedPatch: boolean;
+  patchSha256: string | null;
+  stepId: string | null;
+  spanId: string | null;
+  time: string | null;
+  disputed: boolean;
+};
+export type DiagnosticView = {
+  code: string;
+  message: string;
+  spanId: string | null;
+  subject: string | null;
+};
+export type EventView = {
+  type: string;
+  name: string | null;
+  time: string | null;
+  stepId: string | null;
+};
+export type BundleView = {
+  run: RunView;
+  steps: StepView[];
+  modelCalls: ModelCallView[];
+  toolCalls: ToolCallView[];
+  artifacts: ArtifactView[];
+  diagnostics: DiagnosticView[];
+  events: EventView[];
+  isObject: boolean;
+};
 
 /**
  * Reads whatever JSON value the page was given as a bundle view; never throws on data.
  *
  * @example
  * readBundle(JSON.parse(text)).run.name; // 'newsletter'
- * @param {unknown} value
- * @returns {BundleView}
  */
-export function readBundle(value) {
+export function readBundle(value: unknown): BundleView {
   const run = member(value, 'run');
   // Paths of redacted content (schema version 3): shown as redacted, not as "not captured".
   const redacted = new Set(readRedactions(value).map((r) => r.path));
   /**
-   * @param {unknown} ref
-   * @param {string} path the ContentRef's JSON pointer
+   * @param path the ContentRef's JSON pointer
    */
-  const readContent = (ref, path) => ({
+  const readContent = (ref: unknown, path: string) => ({
     sha256: asString(member(ref, 'sha256')),
     content: asString(member(ref, 'content')),
     omitted: asString(member(ref, 'omitted')),
@@ -200,12 +287,9 @@ export function readBundle(value) {
  *
  * @example
  * groupArtifacts(view.artifacts).get('draft.md')?.length; // 2
- * @param {ArtifactView[]} artifacts
- * @returns {Map<string, ArtifactView[]>}
  */
-export function groupArtifacts(artifacts) {
-  /** @type {Map<string, ArtifactView[]>} */
-  const byKey = new Map();
+export function groupArtifacts(artifacts: ArtifactView[]): Map<string, ArtifactView[]> {
+  const byKey: Map<string, ArtifactView[]> = new Map();
   for (const a of artifacts) {
     const list = byKey.get(a.key);
     if (list) list.push(a);
@@ -216,12 +300,7 @@ export function groupArtifacts(artifacts) {
   }
   return byKey;
 }
-
-/**
- * @param {unknown} s
- * @returns {StepView}
- */
-function readStep(s) {
+function readStep(s: unknown): StepView {
   return {
     stepId: asString(member(s, 'stepId')) ?? '(no id)',
     name: asString(member(s, 'name')) ?? asString(member(s, 'stepId')) ?? '(unnamed step)',
@@ -240,23 +319,18 @@ function readStep(s) {
  * Depth-first by parent step, children by start time. A parent id shared by several steps (a
  * step run more than once) resolves to the one whose time range holds the child's start.
  *
- * @param {StepView[]} steps
- * @returns {StepView[]}
  */
-function orderSteps(steps) {
+function orderSteps(steps: StepView[]): StepView[] {
   const start = steps.map((s) => parseTime(s.startTime));
   const end = steps.map((s) => parseTime(s.endTime));
-  /** @type {Map<string, number[]>} */
-  const byId = new Map();
+  const byId: Map<string, number[]> = new Map();
   steps.forEach((s, i) => {
     const list = byId.get(s.stepId);
     if (list) list.push(i);
     else byId.set(s.stepId, [i]);
   });
-  /** @type {number[][]} */
-  const children = steps.map(() => []);
-  /** @type {number[]} */
-  const roots = [];
+  const children: number[][] = steps.map(() => []);
+  const roots: number[] = [];
   steps.forEach((s, i) => {
     const candidates = (s.parentStepId !== null ? byId.get(s.parentStepId) : undefined) ?? [];
     const t = start[i];
@@ -271,27 +345,25 @@ function orderSteps(steps) {
     if (parent === undefined) roots.push(i);
     else children[parent]?.push(i);
   });
-  const byStart = (/** @type {number} */ a, /** @type {number} */ b) => {
+  const byStart = (a: number, b: number) => {
     const x = start[a];
     const y = start[b];
     if (x == null || y == null) return x == null ? (y == null ? a - b : 1) : -1;
     return x < y ? -1 : x > y ? 1 : a - b;
   };
-  /** @type {StepView[]} */
-  const ordered = [];
+  const ordered: StepView[] = [];
   const seen = new Uint8Array(steps.length);
-  /** @param {number[]} level */
-  const walk = (level) => {
-    /** @type {Array<[number, number]>} */
-    const stack = [...level]
+  /** @param level */
+  const walk = (level: number[]) => {
+    const stack: Array<[number, number]> = [...level]
       .sort(byStart)
       .reverse()
       .map((i) => [i, 0]);
     while (stack.length > 0) {
-      const [i, depth] = /** @type {[number, number]} */ (stack.pop());
+      const [i, depth] = stack.pop() as [number, number];
       if (seen[i]) continue;
       seen[i] = 1;
-      const step = /** @type {StepView} */ (steps[i]);
+      const step = steps[i] as StepView;
       ordered.push({ ...step, depth });
       const kids = [...(children[i] ?? [])].sort(byStart).reverse();
       for (const k of kids) stack.push([k, depth + 1]);
@@ -302,38 +374,28 @@ function orderSteps(steps) {
   walk(steps.map((_, i) => i).filter((i) => !seen[i]));
   return ordered;
 }
-
-/**
- * @param {unknown} value
- * @returns {StatusView}
- */
-function readStatus(value) {
+function readStatus(value: unknown): StatusView {
   return { code: asString(member(value, 'code')), message: asString(member(value, 'message')) };
 }
 
 /**
  * The items of an array with their index in it (a JSON pointer needs the index before filtering).
- * @param {unknown} value
- * @returns {Array<[unknown, number]>}
  */
-function indexed(value) {
+function indexed(value: unknown): Array<[unknown, number]> {
   return asArray(value).map((v, i) => [v, i]);
 }
 
 /**
  * The strings of an array, the rest dropped.
- * @param {unknown} value
- * @returns {string[]}
  */
-function strings(value) {
+function strings(value: unknown): string[] {
   return asArray(value).filter((v) => typeof v === 'string');
 }
 
 /**
  * Per-modality usage (`usage.modalities`, bundle version 2 on), in the bundle's key order.
- * @param {unknown} value
  */
-function modalitiesOf(value) {
+function modalitiesOf(value: unknown) {
   const o = asObject(value);
   if (o === null) return [];
   return Object.keys(o)
@@ -353,10 +415,8 @@ function modalitiesOf(value) {
  * The `redactions` of a bundle as a list of `{ path, kind }`, malformed entries left out (the
  * integrity check reports them).
  *
- * @param {unknown} bundle
- * @returns {Array<{ path: string, kind: string }>}
  */
-function readRedactions(bundle) {
+function readRedactions(bundle: unknown): Array<{ path: string; kind: string }> {
   return asArray(member(bundle, 'redactions')).flatMap((r) => {
     const path = asString(member(r, 'path'));
     const kind = asString(member(r, 'kind'));

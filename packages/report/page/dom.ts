@@ -1,9 +1,7 @@
 // DOM building with text nodes and attributes only: no bundle string is ever parsed as HTML.
 
-/**
- * @typedef {Node | string | number | null | undefined | false} Child
- * @typedef {Record<string, string | number | boolean | null | undefined>} Attrs
- */
+export type Child = Node | string | number | null | undefined | false;
+export type Attrs = Record<string, string | number | boolean | null | undefined>;
 
 /**
  * Creates an HTML element with attributes (false, null and undefined are left out; true sets an
@@ -11,13 +9,12 @@
  *
  * @example
  * h('td', { class: 'num' }, formatCount(12345));
- * @template {keyof HTMLElementTagNameMap} K
- * @param {K} tag
- * @param {Attrs | null} [attrs]
- * @param {...Child} children
- * @returns {HTMLElementTagNameMap[K]}
  */
-export function h(tag, attrs, ...children) {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs?: Attrs | null,
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   setAttrs(el, attrs);
   append(el, children);
@@ -29,13 +26,12 @@ export function h(tag, attrs, ...children) {
  *
  * @example
  * svg('rect', { x: 0, y: 0, width: 10, height: 10 });
- * @template {keyof SVGElementTagNameMap} K
- * @param {K} tag
- * @param {Attrs | null} [attrs]
- * @param {...Child} children
- * @returns {SVGElementTagNameMap[K]}
  */
-export function svg(tag, attrs, ...children) {
+export function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs?: Attrs | null,
+  ...children: Child[]
+): SVGElementTagNameMap[K] {
   const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
   setAttrs(el, attrs);
   append(el, children);
@@ -47,11 +43,8 @@ export function svg(tag, attrs, ...children) {
  *
  * @example
  * append(cell, [' ', badge('ok')]);
- * @param {Node} parent
- * @param {Child[]} children
- * @returns {void}
  */
-export function append(parent, children) {
+export function append(parent: Node, children: Child[]): void {
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;
     parent.appendChild(
@@ -74,10 +67,8 @@ const HIDDEN =
  *
  * @example
  * visible('moc.elpmaxe@\u202eevil'); // 'moc.elpmaxe@\\u202eevil'
- * @param {string} text
- * @returns {string}
  */
-export function visible(text) {
+export function visible(text: string): string {
   return text.replace(HIDDEN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
@@ -86,18 +77,11 @@ export function visible(text) {
  *
  * @example
  * clear(section);
- * @param {Node} node
- * @returns {void}
  */
-export function clear(node) {
+export function clear(node: Node): void {
   while (node.firstChild) node.removeChild(node.firstChild);
 }
-
-/**
- * @param {Element} el
- * @param {Attrs | null | undefined} attrs
- */
-function setAttrs(el, attrs) {
+function setAttrs(el: Element, attrs: Attrs | null | undefined) {
   if (!attrs) return;
   for (const [name, value] of Object.entries(attrs)) {
     if (value === null || value === undefined || value === false) continue;

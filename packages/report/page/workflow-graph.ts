@@ -6,13 +6,25 @@
 
 import { asArray, asObject, asString } from './read.js';
 
-/**
- * @typedef {{ id: string, label: string, kind: string | null }} WorkflowNode
- * @typedef {{ from: string, to: string }} WorkflowEdge
- * @typedef {{ id: string, node: string | null, after: string | null, before: string | null }} WorkflowGate
- * @typedef {{ nodes: WorkflowNode[], edges: WorkflowEdge[], gates: WorkflowGate[], omittedNodes: number }} WorkflowGraph
- * @typedef {{ layers: string[][], position: Map<string, { layer: number, index: number }>, backEdges: Set<number> }} WorkflowLayout
- */
+export type WorkflowNode = { id: string; label: string; kind: string | null };
+export type WorkflowEdge = { from: string; to: string };
+export type WorkflowGate = {
+  id: string;
+  node: string | null;
+  after: string | null;
+  before: string | null;
+};
+export type WorkflowGraph = {
+  nodes: WorkflowNode[];
+  edges: WorkflowEdge[];
+  gates: WorkflowGate[];
+  omittedNodes: number;
+};
+export type WorkflowLayout = {
+  layers: string[][];
+  position: Map<string, { layer: number; index: number }>;
+  backEdges: Set<number>;
+};
 
 /** Beyond this many nodes the drawing stops being readable; the rest are counted, not drawn. */
 export const MAX_DRAWN_NODES = 300;
@@ -22,22 +34,14 @@ export const MAX_DRAWN_NODES = 300;
  *
  * @example
  * parseWorkflow({ nodes: [{ id: 'a' }, { id: 'b' }], edges: [['a', 'b']] })?.edges; // [{ from: 'a', to: 'b' }]
- * @param {unknown} definition
- * @returns {WorkflowGraph | null}
  */
-export function parseWorkflow(definition) {
+export function parseWorkflow(definition: unknown): WorkflowGraph | null {
   const def = asObject(definition);
   if (!def) return null;
-  /** @type {Map<string, WorkflowNode>} */
-  const nodes = new Map();
-  /** @type {WorkflowEdge[]} */
-  const edges = [];
+  const nodes: Map<string, WorkflowNode> = new Map();
+  const edges: WorkflowEdge[] = [];
   const edgeKeys = new Set();
-  /**
-   * @param {string | null} from
-   * @param {string | null} to
-   */
-  const addEdge = (from, to) => {
+  const addEdge = (from: string | null, to: string | null) => {
     if (from === null || to === null) return;
     const key = JSON.stringify([from, to]);
     if (edgeKeys.has(key)) return;
@@ -46,9 +50,8 @@ export function parseWorkflow(definition) {
   };
 
   const rawNodes = def['nodes'] ?? def['steps'] ?? def['tasks'];
-  /** @type {Array<[string | null, unknown]>} */
-  const entries = Array.isArray(rawNodes)
-    ? rawNodes.map((n) => [null, /** @type {unknown} */ (n)])
+  const entries: Array<[string | null, unknown]> = Array.isArray(rawNodes)
+    ? rawNodes.map((n) => [null, n as unknown])
     : Object.entries(asObject(rawNodes) ?? {});
   for (const [key, raw] of entries) {
     const o = asObject(raw);
@@ -79,8 +82,7 @@ export function parseWorkflow(definition) {
     }
   }
 
-  /** @type {WorkflowGate[]} */
-  const gates = [];
+  const gates: WorkflowGate[] = [];
   for (const raw of asArray(def['gates'])) {
     const o = asObject(raw);
     if (!o) {
@@ -114,27 +116,22 @@ export function parseWorkflow(definition) {
  *
  * @example
  * layoutWorkflow(graph).layers; // [['draft'], ['review'], ['publish']]
- * @param {WorkflowGraph} graph
- * @returns {WorkflowLayout}
  */
-export function layoutWorkflow(graph) {
+export function layoutWorkflow(graph: WorkflowGraph): WorkflowLayout {
   const ids = graph.nodes.map((n) => n.id);
   const index = new Map(ids.map((id, i) => [id, i]));
-  /** @type {number[][]} */
-  const out = ids.map(() => []);
+  const out: number[][] = ids.map(() => []);
   graph.edges.forEach((e, i) => out[index.get(e.from) ?? 0]?.push(i));
 
   // Depth-first search without recursion; an edge into a node still on the stack closes a cycle.
-  /** @type {Set<number>} */
-  const backEdges = new Set();
+  const backEdges: Set<number> = new Set();
   const state = new Uint8Array(ids.length); // 0 new, 1 on stack, 2 done
   for (let root = 0; root < ids.length; root++) {
     if (state[root] !== 0) continue;
-    /** @type {Array<[number, number]>} */
-    const stack = [[root, 0]];
+    const stack: Array<[number, number]> = [[root, 0]];
     state[root] = 1;
     while (stack.length > 0) {
-      const frame = /** @type {[number, number]} */ (stack[stack.length - 1]);
+      const frame = stack[stack.length - 1] as [number, number];
       const [v, next] = frame;
       const edgesOut = out[v] ?? [];
       if (next >= edgesOut.length) {
@@ -143,8 +140,8 @@ export function layoutWorkflow(graph) {
         continue;
       }
       frame[1] = next + 1;
-      const ei = /** @type {number} */ (edgesOut[next]);
-      const w = index.get(/** @type {WorkflowEdge} */ (graph.edges[ei]).to) ?? 0;
+      const ei = edgesOut[next] as number;
+      const w = index.get((graph.edges[ei] as WorkflowEdge).to) ?? 0;
       if (state[w] === 1) backEdges.add(ei);
       else if (state[w] === 0) {
         state[w] = 1;
@@ -163,41 +160,33 @@ export function layoutWorkflow(graph) {
   const layerOf = new Uint32Array(ids.length);
   const queue = ids.map((_, i) => i).filter((i) => indegree[i] === 0);
   for (let q = 0; q < queue.length; q++) {
-    const v = /** @type {number} */ (queue[q]);
+    const v = queue[q] as number;
     for (const ei of out[v] ?? []) {
       if (backEdges.has(ei)) continue;
-      const w = index.get(/** @type {WorkflowEdge} */ (graph.edges[ei]).to) ?? 0;
+      const w = index.get((graph.edges[ei] as WorkflowEdge).to) ?? 0;
       layerOf[w] = Math.max(layerOf[w] ?? 0, (layerOf[v] ?? 0) + 1);
       indegree[w] = (indegree[w] ?? 1) - 1;
       if (indegree[w] === 0) queue.push(w);
     }
   }
 
-  /** @type {string[][]} */
-  const layers = [];
+  const layers: string[][] = [];
   ids.forEach((id, i) => {
-    const layer = /** @type {number} */ (layerOf[i]);
+    const layer = layerOf[i] as number;
     (layers[layer] ??= []).push(id);
   });
   for (let l = 0; l < layers.length; l++) layers[l] ??= [];
 
-  /** @type {Map<string, string[]>} */
-  const preds = new Map(ids.map((id) => [id, []]));
-  /** @type {Map<string, string[]>} */
-  const succs = new Map(ids.map((id) => [id, []]));
+  const preds: Map<string, string[]> = new Map(ids.map((id) => [id, []]));
+  const succs: Map<string, string[]> = new Map(ids.map((id) => [id, []]));
   graph.edges.forEach((e, i) => {
     if (backEdges.has(i)) return;
     preds.get(e.to)?.push(e.from);
     succs.get(e.from)?.push(e.to);
   });
-  /** @type {Map<string, number>} */
-  const rank = new Map();
+  const rank: Map<string, number> = new Map();
   for (const layer of layers) layer.forEach((id, i) => rank.set(id, i));
-  /**
-   * @param {string[]} layer
-   * @param {Map<string, string[]>} neighbours
-   */
-  const reorder = (layer, neighbours) => {
+  const reorder = (layer: string[], neighbours: Map<string, string[]>) => {
     const keyed = layer.map((id) => {
       const ns = neighbours.get(id) ?? [];
       const mean = ns.length
@@ -216,27 +205,16 @@ export function layoutWorkflow(graph) {
     else for (let l = layers.length - 2; l >= 0; l--) reorder(layers[l] ?? [], succs);
   }
 
-  /** @type {Map<string, { layer: number, index: number }>} */
-  const position = new Map();
+  const position: Map<string, { layer: number; index: number }> = new Map();
   layers.forEach((layer, l) => layer.forEach((id, i) => position.set(id, { layer: l, index: i })));
   return { layers, position, backEdges };
 }
-
-/**
- * @param {unknown} value
- * @returns {string | null}
- */
-function idOf(value) {
+function idOf(value: unknown): string | null {
   if (typeof value === 'string' && value !== '') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return null;
 }
-
-/**
- * @param {unknown} value
- * @returns {string[]}
- */
-function listOf(value) {
-  const list = Array.isArray(value) ? /** @type {unknown[]} */ (value) : [value];
-  return list.map(idOf).filter(/** @returns {id is string} */ (id) => id !== null);
+function listOf(value: unknown): string[] {
+  const list = Array.isArray(value) ? (value as unknown[]) : [value];
+  return list.map(idOf).filter(/** @returns */ (id): id is string => id !== null);
 }

@@ -7,22 +7,35 @@ import { findDuplicateKeys } from '@llm-workbench/bundle/browser';
 import { verifyEd25519 } from './ed25519.js';
 import { asArray, asObject, asString, member } from './read.js';
 import { sha256Hex } from './sha256.js';
+import type { SignatureEngine } from './ed25519.js';
 
-/**
- * @typedef {import('./ed25519.js').SignatureEngine} SignatureEngine
- * @typedef {{ label: string, spki: string }} EmbeddedKey
- * @typedef {{ label: string, keyId: string, spki: Uint8Array<ArrayBuffer> }} PageKey
- * @typedef {{ keyId: string, status: 'verified' | 'invalid' | 'untrusted', label: string | null,
- *   engine: SignatureEngine | null }} SignatureCheck
- * @typedef {{ runId: string | null, traceId: string | null, schemaVersion: number | null,
- *   signedAt: string | null, signerRole: string | null,
- *   subject: Array<{ name: string, sha256: string }> }} StatementView
- * @typedef {{ state: 'unsigned' }
- *   | { state: 'unreadable', code: string, message: string }
- *   | { state: 'subject-mismatch', statement: StatementView, expected: string | null }
- *   | { state: 'verified' | 'invalid' | 'untrusted', statement: StatementView,
- *       signatures: SignatureCheck[], warnings: string[], trustedKeys: number }} SignatureResult
- */
+export type EmbeddedKey = { label: string; spki: string };
+export type PageKey = { label: string; keyId: string; spki: Uint8Array<ArrayBuffer> };
+export type SignatureCheck = {
+  keyId: string;
+  status: 'verified' | 'invalid' | 'untrusted';
+  label: string | null;
+  engine: SignatureEngine | null;
+};
+export type StatementView = {
+  runId: string | null;
+  traceId: string | null;
+  schemaVersion: number | null;
+  signedAt: string | null;
+  signerRole: string | null;
+  subject: Array<{ name: string; sha256: string }>;
+};
+export type SignatureResult =
+  | { state: 'unsigned' }
+  | { state: 'unreadable'; code: string; message: string }
+  | { state: 'subject-mismatch'; statement: StatementView; expected: string | null }
+  | {
+      state: 'verified' | 'invalid' | 'untrusted';
+      statement: StatementView;
+      signatures: SignatureCheck[];
+      warnings: string[];
+      trustedKeys: number;
+    };
 
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
@@ -40,10 +53,8 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  *
  * @example
  * decodeBase64('e30='); // Uint8Array [123, 125]
- * @param {string} text
- * @returns {Uint8Array<ArrayBuffer> | null}
  */
-export function decodeBase64(text) {
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> | null {
   const std = text.replace(/-/g, '+').replace(/_/g, '/');
   if (!BASE64.test(std) || (std.length % 4 !== 0 && /=/.test(std))) return null;
   const unpadded = std.replace(/=+$/, '');
@@ -66,11 +77,8 @@ export function decodeBase64(text) {
  *
  * @example
  * new TextDecoder().decode(pae('t', new Uint8Array([0x7b, 0x7d]))); // 'DSSEv1 1 t 2 {}'
- * @param {string} payloadType
- * @param {Uint8Array} payload
- * @returns {Uint8Array<ArrayBuffer>}
  */
-export function pae(payloadType, payload) {
+export function pae(payloadType: string, payload: Uint8Array): Uint8Array<ArrayBuffer> {
   const enc = new TextEncoder();
   const type = enc.encode(payloadType);
   const head = enc.encode(`DSSEv1 ${type.length} `);
@@ -89,10 +97,8 @@ export function pae(payloadType, payload) {
  *
  * @example
  * readTrustedKeys([{ label: 'alice.pub', spki: 'MCowBQYDK2VwAyEA…' }])[0].keyId; // '5c1e…'
- * @param {unknown} embedded
- * @returns {PageKey[]}
  */
-export function readTrustedKeys(embedded) {
+export function readTrustedKeys(embedded: unknown): PageKey[] {
   return asArray(embedded)
     .slice(0, MAX_TRUSTED_KEYS)
     .flatMap((k) => {
@@ -110,22 +116,24 @@ export function readTrustedKeys(embedded) {
  * @example
  * const result = await checkSignatures(envelopeText, bundle.integrity.sha256, keys, crypto.subtle);
  * result.state; // 'verified'
- * @param {string | null} envelopeText null when the report embeds no envelope
- * @param {string | null} bundleSha256 the bundle's integrity.sha256
- * @param {PageKey[]} trusted
- * @param {SubtleCrypto | null | undefined} subtle
- * @param {string | null} [bundleName] the bundle's file name, when known: a statement that names
+ * @param envelopeText null when the report embeds no envelope
+ * @param bundleSha256 the bundle's integrity.sha256
+ * @param bundleName the bundle's file name, when known: a statement that names
  *   it otherwise gets a warning (files get renamed in transit, so it is no failure)
- * @returns {Promise<SignatureResult>}
  */
-export async function checkSignatures(envelopeText, bundleSha256, trusted, subtle, bundleName) {
+export async function checkSignatures(
+  envelopeText: string | null,
+  bundleSha256: string | null,
+  trusted: PageKey[],
+  subtle: SubtleCrypto | null | undefined,
+  bundleName?: string | null,
+): Promise<SignatureResult> {
   if (envelopeText === null) return { state: 'unsigned' };
-  /**
-   * @param {string} code
-   * @param {string} message
-   * @returns {SignatureResult}
-   */
-  const unreadable = (code, message) => ({ state: 'unreadable', code, message });
+  const unreadable = (code: string, message: string): SignatureResult => ({
+    state: 'unreadable',
+    code,
+    message,
+  });
   if (new TextEncoder().encode(envelopeText).length > MAX_ENVELOPE_BYTES) {
     return unreadable('too_large', `the envelope is over ${MAX_ENVELOPE_BYTES} bytes`);
   }
@@ -151,16 +159,14 @@ export async function checkSignatures(envelopeText, bundleSha256, trusted, subtl
   if (bundleSha256 === null || !statement.subject.some((s) => s.sha256 === bundleSha256)) {
     return { state: 'subject-mismatch', statement, expected: bundleSha256 };
   }
-  const sigs = /** @type {unknown[]} */ (o['signatures']);
+  const sigs = o['signatures'] as unknown[];
   if (sigs.length === 0) return unreadable('no_signatures', 'the envelope has no signatures');
   const signed = pae(payloadType, payload);
-  /** @type {SignatureCheck[]} */
-  const checks = [];
+  const checks: SignatureCheck[] = [];
   for (const s of sigs.slice(0, MAX_SIGNATURES)) {
     const keyid = asString(member(s, 'keyid')) ?? '';
     const sig = decodeBase64(asString(member(s, 'sig')) ?? '!');
-    /** @type {SignatureCheck | null} */
-    let found = null;
+    let found: SignatureCheck | null = null;
     if (sig !== null) {
       // The named key first; any trusted key that verifies the signature vouches, as in verify.
       const order = [...trusted].sort(
@@ -185,8 +191,7 @@ export async function checkSignatures(envelopeText, bundleSha256, trusted, subtl
     }
     checks.push(found);
   }
-  /** @type {string[]} */
-  const warnings = [];
+  const warnings: string[] = [];
   const names = statement.subject.filter((x) => x.sha256 === bundleSha256).map((x) => x.name);
   if (bundleName && !names.includes(bundleName)) {
     warnings.push(`signed as ${JSON.stringify(names[0])}, shown as ${JSON.stringify(bundleName)}`);
@@ -205,10 +210,8 @@ export async function checkSignatures(envelopeText, bundleSha256, trusted, subtl
 /**
  * The statement in a payload, or why it is not one of ours.
  *
- * @param {Uint8Array} payload
- * @returns {StatementView | string}
  */
-function readStatement(payload) {
+function readStatement(payload: Uint8Array): StatementView | string {
   const s = asObject(parseStrict(new TextDecoder().decode(payload)));
   if (!s) return 'the payload is not a JSON object (or repeats a member)';
   if (s['_type'] !== STATEMENT_TYPE) return 'the payload is not an in-toto Statement v1';
@@ -216,8 +219,7 @@ function readStatement(payload) {
     return `predicateType is not ${RUN_BUNDLE_PREDICATE_TYPE}`;
   }
   const subject = s['subject'];
-  /** @type {Array<{ name: string, sha256: string }>} */
-  const subjects = [];
+  const subjects: Array<{ name: string; sha256: string }> = [];
   for (const x of asArray(subject)) {
     const name = asString(member(x, 'name'));
     const sha256 = asString(member(member(x, 'digest'), 'sha256'));
@@ -235,7 +237,7 @@ function readStatement(payload) {
     typeof p['signedAt'] !== 'string' ||
     typeof p['schemaVersion'] !== 'number' ||
     !(runId === null || typeof runId === 'string') ||
-    !SIGNER_ROLES.includes(/** @type {string} */ (p['signerRole']))
+    !SIGNER_ROLES.includes(p['signerRole'] as string)
   ) {
     return 'the statement predicate must hold runId, traceId, schemaVersion, signedAt, signerRole';
   }
@@ -250,12 +252,11 @@ function readStatement(payload) {
 }
 
 /**
- * @param {string} text
- * @returns {unknown} undefined when not JSON or a member repeats
+ * @returns undefined when not JSON or a member repeats
  */
-function parseStrict(text) {
+function parseStrict(text: string): unknown {
   try {
-    const value = /** @type {unknown} */ (JSON.parse(text));
+    const value = JSON.parse(text) as unknown;
     return findDuplicateKeys(text, 1).length > 0 ? undefined : value;
   } catch {
     return undefined;

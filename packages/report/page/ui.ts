@@ -2,18 +2,15 @@
 
 import { h } from './dom.js';
 
-/** @typedef {'ok' | 'bad' | 'warn' | 'info' | 'muted'} Tone */
+export type Tone = 'ok' | 'bad' | 'warn' | 'info' | 'muted';
 
 /**
  * A short coloured label; the colour repeats what the text says, never replaces it.
  *
  * @example
  * badge('approved', 'ok');
- * @param {string} text
- * @param {Tone} tone
- * @returns {HTMLSpanElement}
  */
-export function badge(text, tone) {
+export function badge(text: string, tone: Tone): HTMLSpanElement {
   return h('span', { class: `badge badge--${tone}` }, text);
 }
 
@@ -22,10 +19,8 @@ export function badge(text, tone) {
  *
  * @example
  * statusTone('error'); // 'bad'
- * @param {string | null} code
- * @returns {Tone}
  */
-export function statusTone(code) {
+export function statusTone(code: string | null): Tone {
   return code === 'ok' ? 'ok' : code === 'error' ? 'bad' : 'muted';
 }
 
@@ -34,10 +29,8 @@ export function statusTone(code) {
  *
  * @example
  * statusLabel('ok'); // 'succeeded'
- * @param {string | null} code
- * @returns {string}
  */
-export function statusLabel(code) {
+export function statusLabel(code: string | null): string {
   return code === 'ok'
     ? 'succeeded'
     : code === 'error'
@@ -52,10 +45,8 @@ export function statusLabel(code) {
  *
  * @example
  * decisionTone('approved'); // 'ok'
- * @param {string | null} decision
- * @returns {Tone}
  */
-export function decisionTone(decision) {
+export function decisionTone(decision: string | null): Tone {
   if (decision === null) return 'warn';
   if (decision === 'approved') return 'ok';
   if (decision === 'rejected' || decision === 'timed_out') return 'bad';
@@ -67,12 +58,12 @@ export function decisionTone(decision) {
  *
  * @example
  * const { table, tbody } = dataTable('Gates', ['Gate', 'Decision']);
- * @param {string} caption
- * @param {Array<string | { text: string, class: string }>} headers
- * @param {string} [className]
- * @returns {{ table: HTMLTableElement, tbody: HTMLTableSectionElement }}
  */
-export function dataTable(caption, headers, className) {
+export function dataTable(
+  caption: string,
+  headers: Array<string | { text: string; class: string }>,
+  className?: string,
+): { table: HTMLTableElement; tbody: HTMLTableSectionElement } {
   const tbody = h('tbody');
   const table = h(
     'table',
@@ -101,10 +92,8 @@ export function dataTable(caption, headers, className) {
  *
  * @example
  * note('No human gates in this run.');
- * @param {string} text
- * @returns {HTMLParagraphElement}
  */
-export function note(text) {
+export function note(text: string): HTMLParagraphElement {
   return h('p', { class: 'note' }, text);
 }
 
@@ -113,10 +102,8 @@ export function note(text) {
  *
  * @example
  * codeBlock(prompt);
- * @param {string} text
- * @returns {HTMLPreElement}
  */
-export function codeBlock(text) {
+export function codeBlock(text: string): HTMLPreElement {
   let shown = text;
   const t = text.trimStart();
   if (t.startsWith('{') || t.startsWith('[')) {
@@ -134,10 +121,8 @@ export function codeBlock(text) {
  *
  * @example
  * orDash(step.kind);
- * @param {string | null | undefined} value
- * @returns {string}
  */
-export function orDash(value) {
+export function orDash(value: string | null | undefined): string {
   return value === null || value === undefined || value === '' ? '—' : value;
 }
 
@@ -147,10 +132,8 @@ export function orDash(value) {
  *
  * @example
  * contentBlock('[{"role":"user","content":"Hi"}]');
- * @param {string} text
- * @returns {HTMLElement}
  */
-export function contentBlock(text) {
+export function contentBlock(text: string): HTMLElement {
   const messages = chatMessages(text);
   if (!messages) return codeBlock(text);
   return h(
@@ -166,34 +149,28 @@ export function contentBlock(text) {
     ),
   );
 }
-
-/**
- * @param {string} text
- * @returns {Array<{ role: string, content: string }> | null}
- */
-function chatMessages(text) {
+function chatMessages(text: string): Array<{ role: string; content: string }> | null {
   if (!text.trimStart().startsWith('[')) return null;
-  /** @type {unknown} */
-  let value;
+  let value: unknown;
   try {
-    value = /** @type {unknown} */ (JSON.parse(text));
+    value = JSON.parse(text) as unknown;
   } catch {
     return null;
   }
   if (!Array.isArray(value) || value.length === 0) return null;
-  /** @type {Array<{ role: string, content: string }>} */
-  const out = [];
-  for (const m of /** @type {unknown[]} */ (value)) {
+  const out: Array<{ role: string; content: string }> = [];
+  for (const m of value as unknown[]) {
     if (typeof m !== 'object' || m === null) return null;
-    const { role, content } = /** @type {{ role?: unknown, content?: unknown }} */ (m);
+    const { role, content } = m as { role?: unknown; content?: unknown };
     if (typeof role !== 'string') return null;
     if (typeof content === 'string') out.push({ role, content });
     else if (Array.isArray(content)) {
       // Content parts: keep the text ones, name the others.
-      const parts = /** @type {unknown[]} */ (content).map((part) => {
-        const p = /** @type {{ type?: unknown, text?: unknown }} */ (
-          typeof part === 'object' && part !== null ? part : {}
-        );
+      const parts = (content as unknown[]).map((part) => {
+        const p = (typeof part === 'object' && part !== null ? part : {}) as {
+          type?: unknown;
+          text?: unknown;
+        };
         return typeof p.text === 'string'
           ? p.text
           : `[${typeof p.type === 'string' ? p.type : 'part'}]`;

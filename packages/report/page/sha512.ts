@@ -99,10 +99,9 @@ const H0 = [
 ].map((hex) => BigInt(`0x${hex}`));
 
 /**
- * @param {bigint} x a 64-bit word
- * @param {bigint} n
+ * @param x a 64-bit word
  */
-function rotr(x, n) {
+function rotr(x: bigint, n: bigint) {
   return BigInt.asUintN(64, (x >> n) | (x << (64n - n)));
 }
 
@@ -111,10 +110,8 @@ function rotr(x, n) {
  *
  * @example
  * sha512(new TextEncoder().encode('abc')); // Uint8Array(64) [0xdd, 0xaf, …]
- * @param {Uint8Array} bytes
- * @returns {Uint8Array<ArrayBuffer>}
  */
-export function sha512(bytes) {
+export function sha512(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const length = bytes.length;
   // The message, a 0x80 byte, zeros, and the bit length as a 128-bit big-endian number.
   const padded = new Uint8Array(Math.ceil((length + 17) / 128) * 128);
@@ -158,10 +155,8 @@ export function sha512(bytes) {
 }
 
 /**
- * @param {BigUint64Array} words
- * @param {number} i an index inside it
- * @returns {bigint}
+ * @param i an index inside it
  */
-function word(words, i) {
-  return /** @type {bigint} */ (words[i]);
+function word(words: BigUint64Array, i: number): bigint {
+  return words[i] as bigint;
 }

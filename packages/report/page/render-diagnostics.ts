@@ -4,10 +4,8 @@ import { h } from './dom.js';
 import { formatBytes } from './format.js';
 import { renderPaged } from './paging.js';
 import { dataTable, note, orDash } from './ui.js';
-
-/**
- * @typedef {import('./view-model.js').DiagnosticView} DiagnosticView
- */
+import type { DiagnosticView } from './view-model.js';
+import type { ParsedText } from './integrity.js';
 
 /** Above this size the raw view shows the start of the bundle and offers the file instead. */
 const RAW_LIMIT = 2_000_000;
@@ -17,11 +15,8 @@ const RAW_LIMIT = 2_000_000;
  *
  * @example
  * renderDiagnostics(section, view.diagnostics);
- * @param {HTMLElement} el
- * @param {DiagnosticView[]} diagnostics
- * @returns {void}
  */
-export function renderDiagnostics(el, diagnostics) {
+export function renderDiagnostics(el: HTMLElement, diagnostics: DiagnosticView[]): void {
   if (diagnostics.length === 0) {
     el.append(note('None: the fold found nothing odd in this run’s trace.'));
     return;
@@ -57,13 +52,14 @@ export function renderDiagnostics(el, diagnostics) {
  *
  * @example
  * renderRaw(section, text, parsed);
- * @param {HTMLElement} el
- * @param {string} text the embedded bundle text, exactly as hashed
- * @param {import('./integrity.js').ParsedText} parsed
- * @param {string} fileName
- * @returns {void}
+ * @param text the embedded bundle text, exactly as hashed
  */
-export function renderRaw(el, text, parsed, fileName) {
+export function renderRaw(
+  el: HTMLElement,
+  text: string,
+  parsed: ParsedText,
+  fileName: string,
+): void {
   const bytes = new TextEncoder().encode(text).length;
   const save = h(
     'button',

@@ -8,31 +8,25 @@ import { formatBytes, formatClock, shortHash } from './format.js';
 import { renderPaged } from './paging.js';
 import { codeBlock, dataTable, note, orDash } from './ui.js';
 import { groupArtifacts } from './view-model.js';
-
-/**
- * @typedef {import('./view-model.js').ArtifactView} ArtifactView
- * @typedef {import('./diff.js').DiffLine} DiffLine
- */
+import type { ArtifactView } from './view-model.js';
+import type { DiffLine } from './diff.js';
 
 /** Artifact keys shown before "Show more". */
 export const ARTIFACTS_PAGE = 20;
 
-const OMITTED = /** @type {Record<string, string>} */ ({
+const OMITTED = {
   not_captured: 'not captured',
   over_inline_limit: 'too large to keep inline',
   hash_mismatch: 'dropped: did not match its hash',
-});
+} as Record<string, string>;
 
 /**
  * Fills the artifacts section.
  *
  * @example
  * renderArtifacts(section, view.artifacts);
- * @param {HTMLElement} el
- * @param {ArtifactView[]} artifacts
- * @returns {void}
  */
-export function renderArtifacts(el, artifacts) {
+export function renderArtifacts(el: HTMLElement, artifacts: ArtifactView[]): void {
   if (artifacts.length === 0) {
     el.append(note('No artifacts were recorded in this run.'));
     return;
@@ -49,12 +43,7 @@ export function renderArtifacts(el, artifacts) {
     render: ([key, versions]) => artifactCard(key, versions),
   });
 }
-
-/**
- * @param {string} key
- * @param {ArtifactView[]} versions
- */
-function artifactCard(key, versions) {
+function artifactCard(key: string, versions: ArtifactView[]) {
   const latest = versions[versions.length - 1];
   const { table, tbody } = dataTable(
     `Versions of ${key}`,
@@ -137,15 +126,9 @@ function artifactCard(key, versions) {
     changes,
   );
 }
-
-/**
- * @param {ArtifactView} v
- * @param {ArtifactView | null} parent
- */
-function changeBlock(v, parent) {
+function changeBlock(v: ArtifactView, parent: ArtifactView | null) {
   const title = `${parent ? versionLabel(parent.version) : 'start'} → ${versionLabel(v.version)}`;
-  /** @type {DiffLine[] | null} */
-  let lines = null;
+  let lines: DiffLine[] | null = null;
   let source = '';
   if (v.patch !== null) {
     lines = parsePatch(v.patch);
@@ -175,8 +158,7 @@ function changeBlock(v, parent) {
       `${v.stepId ? ` · step ${v.stepId}` : ''}${v.time ? ` · ${formatClock(v.time)}` : ''}`,
     ),
   );
-  /** @type {Node} */
-  let body;
+  let body: Node;
   if (lines === null) {
     const why =
       v.patch === null && v.redactedPatch
@@ -199,12 +181,7 @@ function changeBlock(v, parent) {
   }
   return h('details', { class: 'disclosure change', open: true }, summary, body);
 }
-
-/**
- * @param {DiffLine[]} lines
- * @param {string} title
- */
-function diffTable(lines, title) {
+function diffTable(lines: DiffLine[], title: string) {
   const tbody = h('tbody');
   for (const l of lines) {
     const sign = l.kind === 'add' ? '+' : l.kind === 'del' ? '−' : '';
@@ -249,7 +226,7 @@ function diffTable(lines, title) {
   );
 }
 
-/** @param {number | null} version */
-function versionLabel(version) {
+/** @param version */
+function versionLabel(version: number | null) {
   return version === null ? 'unversioned' : `v${version}`;
 }

@@ -4,23 +4,19 @@ import { append, h } from './dom.js';
 import { formatClock, formatDuration, formatTime } from './format.js';
 import { renderPaged } from './paging.js';
 import { badge, dataTable, decisionTone, note, orDash } from './ui.js';
-
-/**
- * @typedef {import('./summarize.js').GateSummary} GateSummary
- * @typedef {import('./summarize.js').GateRequest} GateRequest
- */
+import type { GateRequest, GateSummary } from './summarize.js';
 
 /**
  * Fills the gates section.
  *
  * @example
  * renderGates(section, gates, requests);
- * @param {HTMLElement} el
- * @param {Map<string, GateSummary>} gates
- * @param {Map<string, GateRequest>} requests
- * @returns {void}
  */
-export function renderGates(el, gates, requests) {
+export function renderGates(
+  el: HTMLElement,
+  gates: Map<string, GateSummary>,
+  requests: Map<string, GateRequest>,
+): void {
   if (gates.size === 0) {
     el.append(note('No human gates in this run.'));
     return;
@@ -98,12 +94,9 @@ export function renderGates(el, gates, requests) {
  * What a gate's row warns of: a decision from a span that arrived in differing versions (see the
  * disputes above), a gate resolved again without a new request, a decision nobody asked for.
  *
- * @param {GateSummary} g
- * @returns {HTMLElement[]}
  */
-function gateFlags(g) {
-  /** @type {HTMLElement[]} */
-  const flags = [];
+function gateFlags(g: GateSummary): HTMLElement[] {
+  const flags: HTMLElement[] = [];
   if (g.disputed) flags.push(badge('disputed', 'bad'));
   if (g.resolvedAgain) flags.push(badge('resolved again', 'warn'));
   if (g.state === 'resolved_without_request') flags.push(badge('no request', 'warn'));
@@ -114,10 +107,8 @@ function gateFlags(g) {
  * Every request and decision of a gate decided more than once, in order: the last decision is not
  * the whole story.
  *
- * @param {GateSummary} g
- * @returns {HTMLElement | null}
  */
-function gateHistory(g) {
+function gateHistory(g: GateSummary): HTMLElement | null {
   if (g.history.filter((x) => x.type === 'resolved').length < 2) return null;
   return h(
     'ol',
@@ -139,9 +130,8 @@ function gateHistory(g) {
 /**
  * A time as its clock, with the date beneath and the exact time in a title.
  *
- * @param {string | null} time
  */
-function timeCell(time) {
+function timeCell(time: string | null) {
   return h(
     'td',
     { class: 'time', title: time === null ? null : formatTime(time) },
@@ -154,10 +144,8 @@ function timeCell(time) {
  * An email-like actor with a line-break opportunity after the `@`, so a narrow column (or paper)
  * wraps it there rather than mid-word.
  *
- * @param {string} actor
- * @returns {DocumentFragment}
  */
-function breakAfterAt(actor) {
+function breakAfterAt(actor: string): DocumentFragment {
   const fragment = document.createDocumentFragment();
   const at = actor.indexOf('@');
   // Through dom.js's append, as all page text, so that bidi controls show escaped.

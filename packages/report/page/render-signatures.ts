@@ -2,15 +2,11 @@
 // this page against the public keys embedded in it, and why not when not.
 
 import { clear, h } from './dom.js';
-
-/**
- * @typedef {import('./signatures.js').SignatureResult} SignatureResult
- * @typedef {import('./signatures.js').SignatureCheck} SignatureCheck
- * @typedef {import('./integrity.js').IntegrityResult} IntegrityResult
- */
+import type { SignatureCheck, SignatureResult } from './signatures.js';
+import type { IntegrityResult } from './integrity.js';
 
 /** The banner's look for each state: green, red, amber, or plain. */
-const TONE = /** @type {const} */ ({
+const TONE = {
   checking: 'checking',
   verified: 'verified',
   invalid: 'mismatch',
@@ -18,7 +14,7 @@ const TONE = /** @type {const} */ ({
   unreadable: 'mismatch',
   untrusted: 'warn',
   unsigned: 'neutral',
-});
+} as const;
 
 /**
  * Shows the signature state in `el`: checking, verified (by which trusted keys), invalid (a
@@ -28,13 +24,16 @@ const TONE = /** @type {const} */ ({
  *
  * @example
  * renderSignatures(banner, await checkSignatures(text, sha256, keys, crypto.subtle), integrity, 'run.dsse.json');
- * @param {HTMLElement} el
- * @param {SignatureResult | null} result null while the check runs
- * @param {IntegrityResult | null} integrity the integrity check's result, once known
- * @param {string | null} source the envelope's file name
- * @returns {void}
+ * @param result null while the check runs
+ * @param integrity the integrity check's result, once known
+ * @param source the envelope's file name
  */
-export function renderSignatures(el, result, integrity, source) {
+export function renderSignatures(
+  el: HTMLElement,
+  result: SignatureResult | null,
+  integrity: IntegrityResult | null,
+  source: string | null,
+): void {
   clear(el);
   const state = result === null ? 'checking' : result.state;
   // A signature over a bundle that no longer matches its hash vouches for nothing shown here.
@@ -145,8 +144,8 @@ export function renderSignatures(el, result, integrity, source) {
   for (const w of result.warnings) el.append(h('p', { class: 'integrity__note' }, w));
 }
 
-/** @param {SignatureCheck} s */
-function signatureItem(s) {
+/** @param s */
+function signatureItem(s: SignatureCheck) {
   const status =
     s.status === 'verified'
       ? 'verified'
@@ -162,12 +161,7 @@ function signatureItem(s) {
     h('code', { class: 'hash' }, s.keyId || '(none)'),
   );
 }
-
-/**
- * @param {string} glyph
- * @param {string} words
- */
-function title(glyph, words) {
+function title(glyph: string, words: string) {
   return h(
     'p',
     { class: 'integrity__title' },
@@ -176,7 +170,7 @@ function title(glyph, words) {
   );
 }
 
-/** @param {...(Node | string)} parts */
-function text(...parts) {
+/** @param parts */
+function text(...parts: (Node | string)[]) {
   return h('p', { class: 'integrity__text' }, ...parts);
 }

@@ -7,10 +7,8 @@ const COUNT = new Intl.NumberFormat('en-US');
  *
  * @example
  * formatTime('2025-11-26T10:10:42.000123Z'); // '2025-11-26 10:10:42.000123 UTC'
- * @param {string | null} time
- * @returns {string}
  */
-export function formatTime(time) {
+export function formatTime(time: string | null): string {
   if (time === null) return '—';
   const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2}(?:\.\d+)?)Z$/.exec(time);
   return m ? `${m[1] ?? ''} ${m[2] ?? ''} UTC` : time;
@@ -21,10 +19,8 @@ export function formatTime(time) {
  *
  * @example
  * formatClock('2025-11-26T10:10:42.000123Z'); // '10:10:42.000'
- * @param {string | null} time
- * @returns {string}
  */
-export function formatClock(time) {
+export function formatClock(time: string | null): string {
   if (time === null) return '—';
   const m = /T(\d{2}:\d{2}:\d{2})(?:\.(\d{1,3})\d*)?Z$/.exec(time);
   return m ? `${m[1] ?? ''}.${(m[2] ?? '').padEnd(3, '0')}` : time;
@@ -35,10 +31,8 @@ export function formatClock(time) {
  *
  * @example
  * formatDuration(2500); // '2.5 s'
- * @param {number | null} ms
- * @returns {string}
  */
-export function formatDuration(ms) {
+export function formatDuration(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return '—';
   const sign = ms < 0 ? '−' : '';
   const v = Math.abs(ms);
@@ -63,10 +57,8 @@ export function formatDuration(ms) {
  *
  * @example
  * formatCount(12345); // '12,345'
- * @param {number | null} n
- * @returns {string}
  */
-export function formatCount(n) {
+export function formatCount(n: number | null): string {
   return n === null || !Number.isFinite(n) ? '—' : COUNT.format(n);
 }
 
@@ -75,25 +67,19 @@ export function formatCount(n) {
  *
  * @example
  * formatCost(0.003, 'USD'); // '$0.003'
- * @param {number} amount
- * @param {string} currency
- * @returns {string}
  */
-export function formatCost(amount, currency) {
+export function formatCost(amount: number, currency: string): string {
   const format = currencyFormat(currency);
   return format ? format.format(amount) : `${trim(amount.toFixed(6))} ${currency}`;
 }
 
-/** @type {Map<string, Intl.NumberFormat | null>} */
-const CURRENCY_FORMATS = new Map();
+const CURRENCY_FORMATS: Map<string, Intl.NumberFormat | null> = new Map();
 
 /**
  * A formatter for an ISO 4217 code Intl knows, made once per code (they are slow to make).
  *
- * @param {string} currency
- * @returns {Intl.NumberFormat | null}
  */
-function currencyFormat(currency) {
+function currencyFormat(currency: string): Intl.NumberFormat | null {
   let format = CURRENCY_FORMATS.get(currency);
   if (format === undefined) {
     format = null;
@@ -119,10 +105,8 @@ function currencyFormat(currency) {
  *
  * @example
  * formatCosts(new Map([['USD', 0.5]])); // '$0.50'
- * @param {Map<string, number>} costs
- * @returns {string}
  */
-export function formatCosts(costs) {
+export function formatCosts(costs: Map<string, number>): string {
   if (costs.size === 0) return '—';
   return [...costs].map(([currency, amount]) => formatCost(amount, currency)).join(' + ');
 }
@@ -132,10 +116,8 @@ export function formatCosts(costs) {
  *
  * @example
  * formatBytes(12_300); // '12.3 kB'
- * @param {number | null} bytes
- * @returns {string}
  */
-export function formatBytes(bytes) {
+export function formatBytes(bytes: number | null): string {
   if (bytes === null || !Number.isFinite(bytes)) return '—';
   if (bytes < 1000) return `${bytes} B`;
   if (bytes < 1_000_000) return `${trim((bytes / 1000).toFixed(1))} kB`;
@@ -147,25 +129,13 @@ export function formatBytes(bytes) {
  *
  * @example
  * shortHash('ba7816bf8f01cfea…'); // 'ba7816bf8f01'
- * @param {string | null} hash
- * @returns {string}
  */
-export function shortHash(hash) {
+export function shortHash(hash: string | null): string {
   return hash === null ? '—' : hash.slice(0, 12);
 }
-
-/**
- * @param {string} s
- * @returns {string}
- */
-function trim(s) {
+function trim(s: string): string {
   return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
 }
-
-/**
- * @param {number} n
- * @returns {string}
- */
-function pad(n) {
+function pad(n: number): string {
   return String(n).padStart(2, '0');
 }

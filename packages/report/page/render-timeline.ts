@@ -6,13 +6,14 @@ import { formatClock, formatDuration } from './format.js';
 import { renderPaged } from './paging.js';
 import { parseTime } from './read.js';
 import { badge, decisionTone, note, statusLabel } from './ui.js';
+import type { BundleView, StepView } from './view-model.js';
+import type { GateSummary } from './summarize.js';
 
-/**
- * @typedef {import('./view-model.js').BundleView} BundleView
- * @typedef {import('./view-model.js').StepView} StepView
- * @typedef {import('./summarize.js').GateSummary} GateSummary
- * @typedef {{ step: StepView | null, gates: GateSummary[], calls: Array<{ from: bigint, to: bigint, label: string }> }} Row
- */
+export type Row = {
+  step: StepView | null;
+  gates: GateSummary[];
+  calls: Array<{ from: bigint; to: bigint; label: string }>;
+};
 
 /** Steps shown before "Show more". */
 export const TIMELINE_PAGE = 100;
@@ -22,16 +23,15 @@ export const TIMELINE_PAGE = 100;
  *
  * @example
  * renderTimeline(section, view, gates);
- * @param {HTMLElement} el
- * @param {BundleView} view
- * @param {Map<string, GateSummary>} gates
- * @returns {void}
  */
-export function renderTimeline(el, view, gates) {
+export function renderTimeline(
+  el: HTMLElement,
+  view: BundleView,
+  gates: Map<string, GateSummary>,
+): void {
   const starts = view.steps.map((s) => parseTime(s.startTime));
   const ends = view.steps.map((s) => parseTime(s.endTime));
-  /** @type {bigint[]} */
-  const times = [];
+  const times: bigint[] = [];
   for (const t of [
     parseTime(view.run.startTime),
     parseTime(view.run.endTime),
@@ -55,13 +55,11 @@ export function renderTimeline(el, view, gates) {
   const t0 = times.reduce((a, b) => (b < a ? b : a));
   const t1 = times.reduce((a, b) => (b > a ? b : a));
   const total = Number(t1 - t0) || 1;
-  /** @param {bigint} t */
-  const pct = (t) => Math.min(100, Math.max(0, (Number(t - t0) / total) * 100));
+  /** @param t */
+  const pct = (t: bigint) => Math.min(100, Math.max(0, (Number(t - t0) / total) * 100));
 
-  /** @type {Row[]} */
-  const rows = view.steps.map((step) => ({ step, gates: [], calls: [] }));
-  /** @type {Map<string, number[]>} */
-  const rowsById = new Map();
+  const rows: Row[] = view.steps.map((step) => ({ step, gates: [], calls: [] }));
+  const rowsById: Map<string, number[]> = new Map();
   view.steps.forEach((s, i) => {
     const list = rowsById.get(s.stepId);
     if (list) list.push(i);
@@ -69,10 +67,8 @@ export function renderTimeline(el, view, gates) {
   });
   /**
    * The row of a step id whose time range holds `t`, else the first with that id.
-   * @param {string | null} stepId
-   * @param {bigint | null} t
    */
-  const rowFor = (stepId, t) => {
+  const rowFor = (stepId: string | null, t: bigint | null) => {
     const candidates = stepId === null ? undefined : rowsById.get(stepId);
     if (!candidates) return undefined;
     const holding = candidates.find((i) => {
@@ -196,8 +192,7 @@ export function renderTimeline(el, view, gates) {
         }
         durationText = formatDuration(s.durationMs);
       }
-      /** @type {Node[]} */
-      const waits = [];
+      const waits: Node[] = [];
       for (const g of row.gates) {
         const a = parseTime(g.requestedAt);
         const b = parseTime(g.resolvedAt) ?? (a !== null ? t1 : null);
@@ -266,20 +261,13 @@ export function renderTimeline(el, view, gates) {
 /**
  * A round tick interval (1, 2 or 5 × a power of ten milliseconds) near `ms`.
  *
- * @param {number} ms
- * @returns {number}
  */
-function niceTick(ms) {
+function niceTick(ms: number): number {
   if (!(ms > 0)) return 1;
   const p = 10 ** Math.floor(Math.log10(ms));
   for (const m of [1, 2, 5, 10]) if (m * p >= ms) return m * p;
   return 10 * p;
 }
-
-/**
- * @param {string} swatch
- * @param {string} text
- */
-function legend(swatch, text) {
+function legend(swatch: string, text: string) {
   return h('li', null, h('span', { class: swatch, 'aria-hidden': 'true' }), text);
 }

@@ -4,27 +4,25 @@ import { h, visible } from './dom.js';
 import { pricingLabel } from './estimates.js';
 import { formatCosts, formatCount, formatDuration, formatTime, shortHash } from './format.js';
 import { badge, orDash, statusLabel, statusTone } from './ui.js';
-
-/**
- * @typedef {import('./view-model.js').BundleView} BundleView
- * @typedef {import('./summarize.js').GateSummary} GateSummary
- * @typedef {import('./summarize.js').ModelTotals} ModelTotals
- */
+import type { BundleView } from './view-model.js';
+import type { GateSummary, ModelTotals } from './summarize.js';
+import type { CostEstimatesView } from './estimates.js';
 
 /**
  * Fills the run header: title, status badges, facts, and the at-a-glance tiles.
  *
  * @example
  * renderRunHeader(el, view, gates, totals);
- * @param {HTMLElement} el
- * @param {BundleView} view
- * @param {Map<string, GateSummary>} gates
- * @param {ModelTotals} totals
- * @param {import('./estimates.js').CostEstimatesView | null} [estimates] the embedded estimates
+ * @param estimates the embedded estimates
  *   of calls that reported no cost (never part of the bundle)
- * @returns {void}
  */
-export function renderRunHeader(el, view, gates, totals, estimates = null) {
+export function renderRunHeader(
+  el: HTMLElement,
+  view: BundleView,
+  gates: Map<string, GateSummary>,
+  totals: ModelTotals,
+  estimates: CostEstimatesView | null = null,
+): void {
   const { run } = view;
   const wf = run.workflow;
   const title = view.isObject ? (run.name ?? 'Untitled run') : 'Not a run bundle';
@@ -46,8 +44,7 @@ export function renderRunHeader(el, view, gates, totals, estimates = null) {
       );
   }
 
-  /** @type {Array<[string, string | Node, string | null]>} */
-  const facts = [
+  const facts: Array<[string, string | Node, string | null]> = [
     [
       'Workflow',
       wf ? `${orDash(wf.id)}${wf.revision !== null ? ` · revision ${wf.revision}` : ''}` : '—',
@@ -77,17 +74,14 @@ export function renderRunHeader(el, view, gates, totals, estimates = null) {
   ];
   for (const child of el2) if (child) el.append(child);
 }
-
-/**
- * @param {BundleView} view
- * @param {Map<string, GateSummary>} gates
- * @param {ModelTotals} totals
- * @param {import('./estimates.js').CostEstimatesView | null} estimates
- */
-function glance(view, gates, totals, estimates) {
+function glance(
+  view: BundleView,
+  gates: Map<string, GateSummary>,
+  totals: ModelTotals,
+  estimates: CostEstimatesView | null,
+) {
   const failedSteps = view.steps.filter((s) => s.status.code === 'error').length;
-  /** @type {Map<string, number>} */
-  const decisions = new Map();
+  const decisions: Map<string, number> = new Map();
   for (const g of gates.values()) {
     const d = g.state === 'pending' ? 'pending' : (g.decision ?? 'pending');
     decisions.set(d, (decisions.get(d) ?? 0) + 1);
@@ -154,15 +148,13 @@ function glance(view, gates, totals, estimates) {
   ];
   return h('ul', { class: 'glance', 'aria-label': 'At a glance' }, ...tiles);
 }
-
-/**
- * @param {string} href
- * @param {string} label
- * @param {string} value
- * @param {string} detail
- * @param {'bad' | 'warn' | null} tone
- */
-function tile(href, label, value, detail, tone) {
+function tile(
+  href: string,
+  label: string,
+  value: string,
+  detail: string,
+  tone: 'bad' | 'warn' | null,
+) {
   return h(
     'li',
     { class: `glance__tile${tone ? ` glance__tile--${tone}` : ''}` },
@@ -176,8 +168,8 @@ function tile(href, label, value, detail, tone) {
   );
 }
 
-/** @param {string | null} value */
-function mono(value) {
+/** @param value */
+function mono(value: string | null) {
   return value === null
     ? '—'
     : h('code', { title: value }, value.length > 40 ? `${shortHash(value)}…` : value);

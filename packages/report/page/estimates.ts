@@ -4,15 +4,28 @@
 
 import { asArray, asNumber, asObject, asString, member } from './read.js';
 
-/**
- * @typedef {{ amount: number, currency: string, provider: string | null, model: string | null,
- *   modelMatchedFrom: string | null }} EstimateView
- * @typedef {{ index: number, spanId: string | null, estimate: EstimateView | null,
- *   message: string }} ReceiptEstimateView
- * @typedef {{ source: string, version: string, byIndex: Map<number, ReceiptEstimateView>,
- *   totals: Map<string, number>, models: Map<string, Map<string, number>>, priced: number,
- *   unpriced: number }} CostEstimatesView
- */
+export type EstimateView = {
+  amount: number;
+  currency: string;
+  provider: string | null;
+  model: string | null;
+  modelMatchedFrom: string | null;
+};
+export type ReceiptEstimateView = {
+  index: number;
+  spanId: string | null;
+  estimate: EstimateView | null;
+  message: string;
+};
+export type CostEstimatesView = {
+  source: string;
+  version: string;
+  byIndex: Map<number, ReceiptEstimateView>;
+  totals: Map<string, number>;
+  models: Map<string, Map<string, number>>;
+  priced: number;
+  unpriced: number;
+};
 
 /**
  * Reads the embedded estimates; null when there are none or they do not name their pricing data
@@ -20,16 +33,13 @@ import { asArray, asNumber, asObject, asString, member } from './read.js';
  *
  * @example
  * readCostEstimates(JSON.parse(text))?.version; // '0.1.8'
- * @param {unknown} value
- * @returns {CostEstimatesView | null}
  */
-export function readCostEstimates(value) {
+export function readCostEstimates(value: unknown): CostEstimatesView | null {
   const pricing = member(value, 'pricing');
   const source = asString(member(pricing, 'source'));
   const version = asString(member(pricing, 'version'));
   if (source === null || version === null) return null;
-  /** @type {Map<number, ReceiptEstimateView>} */
-  const byIndex = new Map();
+  const byIndex: Map<number, ReceiptEstimateView> = new Map();
   for (const r of asArray(member(value, 'receipts'))) {
     const index = asNumber(member(r, 'index'));
     if (index === null) continue;
@@ -70,12 +80,12 @@ export function readCostEstimates(value) {
  *
  * @example
  * estimateFor(estimates, 2, call.spanId)?.amount;
- * @param {CostEstimatesView | null} estimates
- * @param {number} index
- * @param {string | null} spanId
- * @returns {EstimateView | null}
  */
-export function estimateFor(estimates, index, spanId) {
+export function estimateFor(
+  estimates: CostEstimatesView | null,
+  index: number,
+  spanId: string | null,
+): EstimateView | null {
   const r = estimates?.byIndex.get(index);
   return r && r.spanId === spanId ? r.estimate : null;
 }
@@ -85,20 +95,12 @@ export function estimateFor(estimates, index, spanId) {
  *
  * @example
  * pricingLabel(estimates); // '@pydantic/genai-prices 0.1.8'
- * @param {CostEstimatesView} estimates
- * @returns {string}
  */
-export function pricingLabel(estimates) {
+export function pricingLabel(estimates: CostEstimatesView): string {
   return `${estimates.source} ${estimates.version}`;
 }
-
-/**
- * @param {unknown} value
- * @returns {Map<string, number>}
- */
-function amounts(value) {
-  /** @type {Map<string, number>} */
-  const out = new Map();
+function amounts(value: unknown): Map<string, number> {
+  const out: Map<string, number> = new Map();
   for (const [currency, amount] of Object.entries(asObject(value) ?? {})) {
     const n = asNumber(amount);
     if (n !== null) out.set(currency, n);

@@ -8,12 +8,10 @@ import { parseBundleTime } from '@llm-workbench/bundle/browser';
  *
  * @example
  * asObject({ a: 1 }); // { a: 1 }
- * @param {unknown} value
- * @returns {Record<string, unknown> | null}
  */
-export function asObject(value) {
+export function asObject(value: unknown): Record<string, unknown> | null {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? /** @type {Record<string, unknown>} */ (value)
+    ? (value as Record<string, unknown>)
     : null;
 }
 
@@ -22,11 +20,9 @@ export function asObject(value) {
  *
  * @example
  * asArray('x'); // []
- * @param {unknown} value
- * @returns {unknown[]}
  */
-export function asArray(value) {
-  return Array.isArray(value) ? /** @type {unknown[]} */ (value) : [];
+export function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? (value as unknown[]) : [];
 }
 
 /**
@@ -34,10 +30,8 @@ export function asArray(value) {
  *
  * @example
  * asString(3); // null
- * @param {unknown} value
- * @returns {string | null}
  */
-export function asString(value) {
+export function asString(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
@@ -46,10 +40,8 @@ export function asString(value) {
  *
  * @example
  * asNumber('3'); // null
- * @param {unknown} value
- * @returns {number | null}
  */
-export function asNumber(value) {
+export function asNumber(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
@@ -58,11 +50,8 @@ export function asNumber(value) {
  *
  * @example
  * member({ run: { name: 'x' } }, 'run'); // { name: 'x' }
- * @param {unknown} value
- * @param {string} key
- * @returns {unknown}
  */
-export function member(value, key) {
+export function member(value: unknown, key: string): unknown {
   const o = asObject(value);
   return o && Object.hasOwn(o, key) ? o[key] : undefined;
 }
@@ -73,9 +62,7 @@ export function member(value, key) {
  *
  * @example
  * parseTime('2025-11-26T10:10:42.000123Z'); // 1764151842000123n
- * @param {unknown} time
- * @returns {bigint | null}
  */
-export function parseTime(time) {
+export function parseTime(time: unknown): bigint | null {
   return typeof time === 'string' ? parseBundleTime(time) : null;
 }

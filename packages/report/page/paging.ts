@@ -13,18 +13,28 @@ const BATCH = 100;
  *
  * @example
  * renderPaged({ container: tbody, anchor: table, items: steps, render: stepRow, pageSize: 100, noun: 'steps' });
- * @template T
- * @param {{ container: Element, anchor: Element, items: T[], render: (item: T, index: number) => Node,
- *   pageSize: number, noun: string }} options
- * @returns {void}
  */
-export function renderPaged({ container, anchor, items, render, pageSize, noun }) {
+export function renderPaged<T>({
+  container,
+  anchor,
+  items,
+  render,
+  pageSize,
+  noun,
+}: {
+  container: Element;
+  anchor: Element;
+  items: T[];
+  render: (item: T, index: number) => Node;
+  pageSize: number;
+  noun: string;
+}): void {
   let shown = 0;
-  /** @param {number} count */
-  const appendNext = (count) => {
+  /** @param count */
+  const appendNext = (count: number) => {
     const end = Math.min(items.length, shown + count);
     const fragment = document.createDocumentFragment();
-    for (let i = shown; i < end; i++) fragment.appendChild(render(/** @type {T} */ (items[i]), i));
+    for (let i = shown; i < end; i++) fragment.appendChild(render(items[i] as T, i));
     container.appendChild(fragment);
     shown = end;
   };

@@ -14,22 +14,18 @@ import {
 } from './format.js';
 import { renderPaged } from './paging.js';
 import { contentBlock, dataTable, note, orDash } from './ui.js';
-
-/**
- * @typedef {import('./view-model.js').ModelCallView} ModelCallView
- * @typedef {import('./view-model.js').ContentView} ContentView
- * @typedef {import('./summarize.js').ModelTotals} ModelTotals
- * @typedef {import('./estimates.js').CostEstimatesView} CostEstimatesView
- */
+import type { ContentView, ModelCallView } from './view-model.js';
+import type { ModelTotals } from './summarize.js';
+import type { CostEstimatesView } from './estimates.js';
 
 /** Calls shown before "Show more". */
 export const MODEL_CALLS_PAGE = 100;
 
-const OMITTED = /** @type {Record<string, string>} */ ({
+const OMITTED = {
   not_captured: 'not captured',
   over_inline_limit: 'too large to keep inline',
   hash_mismatch: 'dropped: did not match its hash',
-});
+} as Record<string, string>;
 
 /**
  * Fills the model calls section. Reported costs are shown as the bundle has them; estimates
@@ -38,13 +34,13 @@ const OMITTED = /** @type {Record<string, string>} */ ({
  *
  * @example
  * renderModelCalls(section, view.modelCalls, summarizeModels(bundle.model_io), estimates);
- * @param {HTMLElement} el
- * @param {ModelCallView[]} calls
- * @param {{ models: Map<string, ModelTotals>, totals: ModelTotals }} summary
- * @param {CostEstimatesView | null} [estimates]
- * @returns {void}
  */
-export function renderModelCalls(el, calls, summary, estimates = null) {
+export function renderModelCalls(
+  el: HTMLElement,
+  calls: ModelCallView[],
+  summary: { models: Map<string, ModelTotals>; totals: ModelTotals },
+  estimates: CostEstimatesView | null = null,
+): void {
   if (calls.length === 0) {
     el.append(note('No model calls were recorded in this run.'));
     return;
@@ -181,7 +177,7 @@ export function renderModelCalls(el, calls, summary, estimates = null) {
         h('td', { class: 'num' }, costCell(m, i, estimates)),
       );
       // Redacted content is shown as such, where it was.
-      const shown = (/** @type {ContentView} */ c) => c.content !== null || c.redacted;
+      const shown = (c: ContentView) => c.content !== null || c.redacted;
       if (!shown(m.input) && !shown(m.output)) return row;
       // The content gets a full-width row of its own beneath the call.
       row.className = 'has-content';
@@ -198,12 +194,8 @@ export function renderModelCalls(el, calls, summary, estimates = null) {
 /**
  * A call's cost: the reported one as it is; else the estimate, marked as one.
  *
- * @param {ModelCallView} m
- * @param {number} i
- * @param {CostEstimatesView | null} estimates
- * @returns {Node | string}
  */
-function costCell(m, i, estimates) {
+function costCell(m: ModelCallView, i: number, estimates: CostEstimatesView | null): Node | string {
   if (m.cost) return formatCost(m.cost.amount, m.cost.currency);
   const e = estimates ? estimateFor(estimates, i, m.spanId) : null;
   if (!estimates || !e) return '—';
@@ -221,10 +213,8 @@ function costCell(m, i, estimates) {
 /**
  * What the estimates are and where they came from.
  *
- * @param {CostEstimatesView} estimates
- * @returns {HTMLParagraphElement}
  */
-function estimateNote(estimates) {
+function estimateNote(estimates: CostEstimatesView): HTMLParagraphElement {
   const parts = [];
   if (estimates.priced > 0) {
     parts.push(
@@ -244,12 +234,9 @@ function estimateNote(estimates) {
 }
 
 /**
- * @param {string} name
- * @param {ModelTotals} t
- * @param {boolean} total
- * @param {Map<string, number>} [estimated] estimated amounts by currency, when the column is shown
+ * @param estimated estimated amounts by currency, when the column is shown
  */
-function totalsRow(name, t, total, estimated) {
+function totalsRow(name: string, t: ModelTotals, total: boolean, estimated?: Map<string, number>) {
   return h(
     'tr',
     { class: total ? 'total' : null },
@@ -270,12 +257,7 @@ function totalsRow(name, t, total, estimated) {
       : null,
   );
 }
-
-/**
- * @param {ModelCallView} m
- * @param {number} i
- */
-function content(m, i) {
+function content(m: ModelCallView, i: number) {
   return h(
     'details',
     { class: 'disclosure' },
@@ -310,12 +292,7 @@ function content(m, i) {
     ),
   );
 }
-
-/**
- * @param {ContentView} c
- * @param {string} what
- */
-function describe(c, what) {
+function describe(c: ContentView, what: string) {
   const why = c.redacted
     ? 'redacted after the run was sealed'
     : c.omitted !== null
@@ -326,11 +303,8 @@ function describe(c, what) {
 
 /**
  * One note per modality that reported this count (`40 audio in`): parts of the total above.
- * @param {import('./view-model.js').ModelCallView} m
- * @param {'inputTokens' | 'outputTokens'} count
- * @param {string} label
  */
-function modalityNotes(m, count, label) {
+function modalityNotes(m: ModelCallView, count: 'inputTokens' | 'outputTokens', label: string) {
   return m.modalities
     .filter((u) => u[count] !== null)
     .map((u) =>

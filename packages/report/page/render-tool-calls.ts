@@ -6,11 +6,7 @@ import { h } from './dom.js';
 import { formatClock, formatDuration, shortHash } from './format.js';
 import { renderPaged } from './paging.js';
 import { dataTable, note, orDash } from './ui.js';
-
-/**
- * @typedef {import('./view-model.js').ToolCallView} ToolCallView
- * @typedef {import('./view-model.js').ContentView} ContentView
- */
+import type { ContentView, ToolCallView } from './view-model.js';
 
 /** Calls shown before "Show more". */
 export const TOOL_CALLS_PAGE = 100;
@@ -20,11 +16,8 @@ export const TOOL_CALLS_PAGE = 100;
  *
  * @example
  * renderToolCalls(section, view.toolCalls);
- * @param {HTMLElement} el
- * @param {ToolCallView[]} calls
- * @returns {void}
  */
-export function renderToolCalls(el, calls) {
+export function renderToolCalls(el: HTMLElement, calls: ToolCallView[]): void {
   if (calls.length === 0) {
     el.append(note('No tool calls were recorded in this run.'));
     return;
@@ -84,8 +77,8 @@ export function renderToolCalls(el, calls) {
   });
 }
 
-/** @param {ContentView} c */
-function commitment(c) {
+/** @param c */
+function commitment(c: ContentView) {
   if (c.sha256 !== null) {
     const hash = h('code', { title: c.sha256 }, `sha256 ${shortHash(c.sha256)}…`);
     return c.redacted

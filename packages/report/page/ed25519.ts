@@ -6,9 +6,7 @@
 import { hashes, verify } from '@noble/ed25519';
 import { sha512 } from './sha512.js';
 
-/**
- * @typedef {'webcrypto' | 'javascript'} SignatureEngine
- */
+export type SignatureEngine = 'webcrypto' | 'javascript';
 
 /** The DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410): the 32 key bytes follow it. */
 const ED25519_SPKI_PREFIX = [
@@ -20,10 +18,8 @@ const ED25519_SPKI_PREFIX = [
  *
  * @example
  * rawPublicKey(spkiDer)?.length; // 32
- * @param {Uint8Array<ArrayBuffer>} spki
- * @returns {Uint8Array<ArrayBuffer> | null}
  */
-export function rawPublicKey(spki) {
+export function rawPublicKey(spki: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> | null {
   if (spki.length !== ED25519_SPKI_PREFIX.length + 32) return null;
   for (let i = 0; i < ED25519_SPKI_PREFIX.length; i++) {
     if (spki[i] !== ED25519_SPKI_PREFIX[i]) return null;
@@ -38,13 +34,13 @@ export function rawPublicKey(spki) {
  *
  * @example
  * const { valid, engine } = await verifyEd25519(spki, pae, sig, crypto.subtle);
- * @param {Uint8Array<ArrayBuffer>} spki
- * @param {Uint8Array<ArrayBuffer>} message
- * @param {Uint8Array<ArrayBuffer>} signature
- * @param {SubtleCrypto | null | undefined} subtle
- * @returns {Promise<{ valid: boolean, engine: SignatureEngine }>}
  */
-export async function verifyEd25519(spki, message, signature, subtle) {
+export async function verifyEd25519(
+  spki: Uint8Array<ArrayBuffer>,
+  message: Uint8Array<ArrayBuffer>,
+  signature: Uint8Array<ArrayBuffer>,
+  subtle: SubtleCrypto | null | undefined,
+): Promise<{ valid: boolean; engine: SignatureEngine }> {
   if (subtle && typeof subtle.importKey === 'function') {
     try {
       const key = await subtle.importKey('spki', spki, { name: 'Ed25519' }, false, ['verify']);
@@ -63,12 +59,12 @@ export async function verifyEd25519(spki, message, signature, subtle) {
  *
  * @example
  * verifyInJavaScript(spki, pae, sig); // true
- * @param {Uint8Array<ArrayBuffer>} spki
- * @param {Uint8Array<ArrayBuffer>} message
- * @param {Uint8Array<ArrayBuffer>} signature
- * @returns {boolean}
  */
-export function verifyInJavaScript(spki, message, signature) {
+export function verifyInJavaScript(
+  spki: Uint8Array<ArrayBuffer>,
+  message: Uint8Array<ArrayBuffer>,
+  signature: Uint8Array<ArrayBuffer>,
+): boolean {
   const raw = rawPublicKey(spki);
   if (raw === null || signature.length !== 64) return false;
   // noble's synchronous API takes its SHA-512 from this slot, which it leaves empty.
