@@ -204,6 +204,21 @@ describe('RunAssembler', () => {
     expect(runs.gauges()).toMatchObject({ open_runs: 0, open_run_bytes: 0, runs_evicted_total: 1 });
   });
 
+  it('removes, when it starts, a folded run whose files were half removed, and a temporary file left by a crash', async () => {
+    const dir = tempDir();
+    const runDir = join(dir, runKey('gone'));
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(join(runDir, 'folded.json'), '{"foldedAt":1}');
+    mkdirRun(dir, [segmentedRun()[0]!]);
+    const tmp = join(dir, runKey('run-seg'), '.segment-2-x.json.tmp-abc');
+    writeFileSync(tmp, '{"half');
+    const runs = new RunAssembler(options(dir), memorySink().write, () => 1);
+    await runs.sweep();
+    expect(existsSync(runDir)).toBe(false);
+    expect(existsSync(tmp)).toBe(false);
+    expect(runs.gauges()).toMatchObject({ open_runs: 1, open_run_segments: 1 });
+  });
+
   it('reports a folder it cannot write to as a failed outcome, never a throw', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'file'), 'not a folder');

@@ -390,7 +390,12 @@ export class RunAssembler {
         run.segments.set(file.segment.traceId, { segment: file.segment, file: name, bytes });
         run.bytes += bytes;
       }
-      if (run === undefined) continue;
+      if (run === undefined) {
+        // Nothing held: a run whose files were being removed when the process stopped.
+        if (foldedAt !== null)
+          await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+        continue;
+      }
       run.foldedAt = Number.isFinite(foldedAt) ? foldedAt : null;
       this.runs.set(key, run);
     }
