@@ -51,6 +51,7 @@ export {
   type LogEventRecord,
 } from './log-event-record.js';
 export {
+  isRunSegmentTrace,
   missingSegments,
   runSegmentOf,
   segmentNumberOf,

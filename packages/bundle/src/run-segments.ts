@@ -53,6 +53,25 @@ function isSegmentRunSpan(span: SpanRecord): boolean {
 }
 
 /**
+ * Whether some span is the run span of a segment (it carries a run id and a segment number): a
+ * cheap test, before reading the segment, of whether a trace must wait for the rest of its run.
+ *
+ * @example
+ * if (isRunSegmentTrace(spans)) holdUntilTheRunEnds(spans); else fold(spans);
+ */
+export function isRunSegmentTrace(spans: Iterable<Pick<SpanRecord, 'attributes'>>): boolean {
+  for (const span of spans) {
+    if (
+      span.attributes[sc.ATTR_RUN_SEGMENT] !== undefined &&
+      span.attributes[sc.ATTR_RUN_ID] !== undefined
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
  * Reads which segment of which run one trace is: null when no span of it is the run span of a
  * segment (a span carrying `workbench.run.id` and a valid `workbench.run.segment`), so the trace
  * is an ordinary run folded alone. When several spans qualify, the earliest (then lowest span id)

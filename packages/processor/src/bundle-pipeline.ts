@@ -1,8 +1,12 @@
+import { join } from 'node:path';
 import { diag, type DiagLogger } from '@opentelemetry/api';
 import {
   foldRun,
+  isRunSegmentTrace,
   isRunTrace,
+  runSegmentOf,
   sealBundle,
+  type LogEventRecord,
   type RunBundle,
   type SpanRecord,
 } from '@llm-workbench/bundle';
@@ -13,7 +17,8 @@ import { BundleWorkerClient } from './bundle-worker-client.js';
 import type { WorkerResult } from './bundle-worker-protocol.js';
 import { logEventRecord, spanRecordFromReadableSpan } from './span-record-from-readable-span.js';
 import type { StrayLogEvent, TraceItem } from './span-transfer.js';
-import type { BundleFoldingOptions, BundleFoldingStats } from './types.js';
+import type { BundleFoldingOptions, BundleFoldingStats, OpenRunsOptions } from './types.js';
+import { OpenRunStore, type ReadyRun } from './open-run-store.js';
 
 /**
  * Spans handed to the worker and not yet answered for, beyond which finished traces are folded
@@ -29,7 +34,17 @@ const DEFAULTS = {
   idleTimeoutMs: 60_000,
   flushTimeoutMs: 30_000,
   worker: true,
+  openRuns: {} as false | OpenRunsOptions,
 };
+
+const OPEN_RUN_DEFAULTS = {
+  maxOpenRuns: 1000,
+  maxRunBytes: 64 * 1024 * 1024,
+  maxAgeMs: 7 * 24 * 60 * 60 * 1000,
+};
+
+/** Longest wait between two looks for expired open runs. */
+const MAX_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
 /** Resolved options: defaults merged, bad values refused at construction with the value quoted. */
 export type ResolvedFoldingOptions = Required<Omit<BundleFoldingOptions, 'onBundle'>> &
@@ -55,6 +70,30 @@ export function resolveFoldingOptions(
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
       throw new RangeError(
         `${component}: ${key} must be a positive number, got ${JSON.stringify(v)}`,
+      );
+    }
+  }
+  const openRuns = resolved.openRuns;
+  if (openRuns !== false) {
+    if (typeof openRuns !== 'object' || openRuns === null) {
+      throw new TypeError(
+        `${component}: openRuns must be false or an object, got ${JSON.stringify(openRuns)}`,
+      );
+    }
+    for (const key of ['maxOpenRuns', 'maxRunBytes', 'maxAgeMs'] as const) {
+      const v = openRuns[key];
+      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)) {
+        throw new RangeError(
+          `${component}: openRuns.${key} must be a positive number, got ${JSON.stringify(v)}`,
+        );
+      }
+    }
+    if (
+      openRuns.directory !== undefined &&
+      (typeof openRuns.directory !== 'string' || openRuns.directory === '')
+    ) {
+      throw new TypeError(
+        `${component}: openRuns.directory must be a non-empty path, got ${JSON.stringify(openRuns.directory)}`,
       );
     }
   }
@@ -89,6 +128,9 @@ export class BundlePipeline {
     droppedLogEvents: 0,
     sinkErrors: 0,
     foldErrors: 0,
+    segmentsHeld: 0,
+    openRunsCutShort: 0,
+    openRunErrors: 0,
   };
   readonly log: DiagLogger;
   private readonly queue: TraceItem[] = [];
@@ -96,6 +138,9 @@ export class BundlePipeline {
   private scheduled = false;
   private readonly warned = new Set<string>();
   private readonly worker: BundleWorkerClient | undefined;
+  /** Where segments of runs not over yet wait for the rest; null when segments fold alone. */
+  private readonly openRuns: OpenRunStore | null;
+  private sweeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly options: ResolvedFoldingOptions,
@@ -125,6 +170,62 @@ export class BundlePipeline {
         spawn,
       );
     }
+    this.openRuns = this.openRunStore();
+    if (this.openRuns !== null) {
+      // Runs left open by earlier processes may have expired while nobody ran.
+      this.track(this.sweepExpired());
+      const every = Math.min(
+        MAX_SWEEP_INTERVAL_MS,
+        Math.max(1000, (this.openRunsOptions()?.maxAgeMs ?? OPEN_RUN_DEFAULTS.maxAgeMs) / 4),
+      );
+      this.sweeper = setInterval(() => this.track(this.sweepExpired()), every);
+      this.sweeper.unref();
+    }
+  }
+
+  private openRunsOptions(): OpenRunsOptions | null {
+    const o = this.options.openRuns;
+    return o === false ? null : o;
+  }
+
+  private openRunStore(): OpenRunStore | null {
+    const o = this.openRunsOptions();
+    if (o === null) return null;
+    const sink = this.options.sink;
+    const directory =
+      o.directory ?? (sink instanceof FileBundleSink ? join(sink.directory, '.open-runs') : null);
+    if (directory === null) {
+      this.log.warn(
+        'the sink is not a FileBundleSink and openRuns.directory is not set: each segment of a run that spans traces is folded alone',
+      );
+      return null;
+    }
+    return new OpenRunStore({
+      directory,
+      maxOpenRuns: o.maxOpenRuns ?? OPEN_RUN_DEFAULTS.maxOpenRuns,
+      maxRunBytes: o.maxRunBytes ?? OPEN_RUN_DEFAULTS.maxRunBytes,
+      maxAgeMs: o.maxAgeMs ?? OPEN_RUN_DEFAULTS.maxAgeMs,
+      onProblem: (message) => {
+        this.stats.openRunErrors++;
+        this.warnOnce(
+          'openRunFile',
+          `an open run's segment file could not be read (left in place): ${message}`,
+        );
+      },
+    });
+  }
+
+  /** Folds the open runs that have waited longer than `maxAgeMs`, incomplete. Never rejects. */
+  private async sweepExpired(): Promise<void> {
+    const store = this.openRuns;
+    if (store === null) return;
+    try {
+      const { runs } = await store.expired();
+      for (const run of runs) await this.foldReady(run);
+    } catch (err) {
+      this.stats.openRunErrors++;
+      this.warnOnce('openRuns', `open runs could not be read: ${(err as Error).message}`);
+    }
   }
 
   /** Reports a problem through diag once per kind; later ones are only counted. */
@@ -150,14 +251,19 @@ export class BundlePipeline {
     }
   }
 
-  /** Folds everything queued now and resolves when every pending write has settled. */
+  /**
+   * Folds everything queued now (and open runs that have expired) and resolves when every
+   * pending write has settled.
+   */
   async flush(): Promise<void> {
     this.drain();
+    if (this.openRuns !== null) this.track(this.sweepExpired());
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
   /** Stops the worker thread, if any (at shutdown, after the last flush). */
   async stop(): Promise<void> {
+    clearInterval(this.sweeper);
     await this.worker?.terminate();
   }
 
@@ -189,7 +295,13 @@ export class BundlePipeline {
     this.scheduled = false;
     const items = this.queue.splice(0);
     const runs: TraceItem[] = [];
-    for (const item of items) if (this.isRun(item.spans)) runs.push(item);
+    for (const item of items) {
+      if (!this.isRun(item.spans)) continue;
+      // A segment of a run that spans traces waits for the rest of its run, on this thread.
+      if (isRunSegmentTrace(item.spans as unknown as readonly SpanRecord[])) {
+        this.processSegment(item);
+      } else runs.push(item);
+    }
     if (runs.length === 0) return;
     const worker = this.worker;
     if (worker?.usable && worker.backlog < MAX_WORKER_BACKLOG_SPANS)
@@ -233,6 +345,94 @@ export class BundlePipeline {
         .then((result) => this.stored(result, () => bundle))
         .catch((err: unknown) => this.sinkFailed((err as Error)?.message ?? String(err))),
     );
+  }
+
+  /**
+   * A finished segment: stored until its run is complete (or a limit is reached), then the run is
+   * folded whole. Without a store, or if storing fails, the segment is folded alone.
+   */
+  private processSegment(item: TraceItem): void {
+    let spans: SpanRecord[];
+    let logEvents: LogEventRecord[];
+    try {
+      spans = item.spans.map(spanRecordFromReadableSpan);
+      logEvents = (item.strayLogs ?? []).map((l) => logEventRecord(l.traceId, l.spanId, l.event));
+    } catch (err) {
+      this.stats.foldErrors++;
+      this.warnOnce('fold', `could not fold a trace: ${(err as Error).message}`);
+      return;
+    }
+    const segment = runSegmentOf(spans);
+    const store = this.openRuns;
+    if (segment === null || store === null) {
+      this.track(this.foldAndWrite(spans, logEvents, item.truncated).then(() => undefined));
+      return;
+    }
+    this.track(
+      (async () => {
+        let ready: ReadyRun | null;
+        try {
+          ready = await store.add(segment, spans, logEvents, item.truncated);
+        } catch (err) {
+          this.stats.openRunErrors++;
+          this.warnOnce(
+            'openRuns',
+            `a segment of run ${JSON.stringify(segment.runId)} could not be stored, so it is folded alone: ${(err as Error).message}`,
+          );
+          await this.foldAndWrite(spans, logEvents, item.truncated);
+          return;
+        }
+        if (ready === null) {
+          this.stats.segmentsHeld++;
+          return;
+        }
+        await this.foldReady(ready);
+      })(),
+    );
+  }
+
+  /** Folds and writes an open run, then forgets what was stored of it once the write succeeded. */
+  private async foldReady(ready: ReadyRun): Promise<void> {
+    if (ready.reason !== 'complete') {
+      this.stats.openRunsCutShort++;
+      this.warnOnce(
+        `openRun:${ready.reason}`,
+        `run ${JSON.stringify(ready.runId)} was folded before all its segments came (${ready.reason.replace(/_/g, ' ')}); its bundle says which are missing`,
+      );
+    }
+    if (await this.foldAndWrite(ready.spans, ready.logEvents, ready.truncated)) {
+      await ready.forget().catch((err: unknown) => {
+        this.stats.openRunErrors++;
+        this.warnOnce('openRunForget', `a folded open run could not be removed: ${String(err)}`);
+      });
+    }
+  }
+
+  /** Folds span records, seals and writes the bundle; resolves to whether it was stored. */
+  private async foldAndWrite(
+    spans: SpanRecord[],
+    logEvents: LogEventRecord[],
+    truncated: boolean,
+  ): Promise<boolean> {
+    let bundle: RunBundle;
+    try {
+      bundle = sealBundle(
+        foldRun(spans, logEvents.length > 0 ? { truncated, logEvents } : { truncated }),
+      );
+    } catch (err) {
+      this.stats.foldErrors++;
+      this.warnOnce('fold', `could not fold a trace: ${(err as Error).message}`);
+      return false;
+    }
+    if (!bundle.run.complete) this.stats.incomplete++;
+    try {
+      const result = await this.options.sink.write(bundle);
+      this.stored(result, () => bundle);
+      return true;
+    } catch (err) {
+      this.sinkFailed((err as Error)?.message ?? String(err));
+      return false;
+    }
   }
 
   private onWorkerResults(items: readonly TraceItem[], results: readonly WorkerResult[]): void {

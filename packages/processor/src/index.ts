@@ -5,6 +5,7 @@ export { spanRecordFromReadableSpan, hrTimeToNanos } from './span-record-from-re
 export type {
   BundleFoldingOptions,
   BundleFoldingStats,
+  OpenRunsOptions,
   RunBundleSpanExporterOptions,
 } from './types.js';
 export { FileBundleSink, BundleSinkError } from '@llm-workbench/sink';

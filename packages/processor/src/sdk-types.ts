@@ -27,6 +27,11 @@ export interface ReadableSpan {
   readonly events: readonly TimedEvent[];
   readonly resource: { readonly attributes: Attributes };
   readonly instrumentationScope: { readonly name: string; readonly version?: string | undefined };
+  /** The span's links (read for a run's segments: the link to the previous segment). */
+  readonly links?: ReadonlyArray<{
+    readonly context: SpanContext;
+    readonly attributes?: Attributes | undefined;
+  }>;
 }
 
 /** What the processor reads of a started SDK span. */

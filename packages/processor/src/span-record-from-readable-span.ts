@@ -131,5 +131,19 @@ export function spanFields(span: ReadableSpan): SpanFields {
  * const record = spanRecordFromReadableSpan(span);
  */
 export function spanRecordFromReadableSpan(span: ReadableSpan): SpanRecord {
-  return spanRecordFromFields(spanFields(span), convertAttributes(span.resource.attributes));
+  const record = spanRecordFromFields(
+    spanFields(span),
+    convertAttributes(span.resource.attributes),
+  );
+  const links = span.links;
+  if (links === undefined || links.length === 0) return record;
+  // Links never reach a bundle; they are kept for runSegmentOf (the previous segment's run span).
+  return {
+    ...record,
+    links: links.map((l) => ({
+      traceId: l.context.traceId,
+      spanId: l.context.spanId,
+      attributes: convertAttributes(l.attributes),
+    })),
+  };
 }

@@ -28,6 +28,32 @@ export interface BundleFoldingOptions {
    * memory). Default true.
    */
   worker?: boolean;
+  /**
+   * Runs that span traces (suspended with `run.suspend()` and resumed with `wb.resumeRun`): each
+   * finished segment is stored durably until the segment that ends the run has come, then all
+   * are folded into one bundle (named by segment 1's trace id) and the stored ones removed; so
+   * the process may exit between segments, and the one that resumes (writing to the same folder)
+   * writes the run's bundle. `false` folds each segment alone. Default: on, in
+   * `<FileBundleSink directory>/.open-runs` (with another sink, give `directory`, else segments are
+   * folded alone and that is reported once).
+   */
+  openRuns?: false | OpenRunsOptions;
+}
+
+/** Where and how long the processor keeps the segments of runs not over yet. */
+export interface OpenRunsOptions {
+  /** Folder of the open runs. Default `<FileBundleSink directory>/.open-runs`. */
+  directory?: string;
+  /** Most runs held open; a segment of one more is folded alone, incomplete. Default 1000. */
+  maxOpenRuns?: number;
+  /** Most bytes one open run may hold; past it, it is folded as it is, incomplete. Default 64 MiB. */
+  maxRunBytes?: number;
+  /**
+   * How long a run may stay open, from its first stored segment; then it is folded as it is, an
+   * incomplete bundle saying which segments are missing (checked at start, at each forceFlush and
+   * periodically). Default 7 days.
+   */
+  maxAgeMs?: number;
 }
 
 /** Options of {@link RunBundleSpanExporter}. */
@@ -52,4 +78,10 @@ export interface BundleFoldingStats {
   droppedLogEvents: number;
   sinkErrors: number;
   foldErrors: number;
+  /** Segments of runs not over yet, stored to wait for the rest of their run. */
+  segmentsHeld: number;
+  /** Open runs folded incomplete: expired, over their byte limit, or beyond the open-run cap. */
+  openRunsCutShort: number;
+  /** Failures to store or read open runs (the segment is then folded alone). */
+  openRunErrors: number;
 }

@@ -1,0 +1,294 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  runSegmentOf,
+  segmentsComplete,
+  type LogEventRecord,
+  type RunSegment,
+  type SpanRecord,
+} from '@llm-workbench/bundle';
+import { decodeSegment, encodeSegment } from './span-record-codec.js';
+
+/** Limits of an {@link OpenRunStore}. */
+export interface OpenRunStoreOptions {
+  /** The folder open runs are kept in, one sub-folder per run (named by the sha256 of its id). */
+  directory: string;
+  /** Most runs held open at once; a segment of a further run is folded alone, incomplete. */
+  maxOpenRuns: number;
+  /** Most bytes one open run may hold; past it, the run is folded as it is, incomplete. */
+  maxRunBytes: number;
+  /** How long a run may stay open, from its first persisted segment; then it is folded incomplete. */
+  maxAgeMs: number;
+  /** The clock, epoch milliseconds (tests). Default `Date.now`. */
+  now?: () => number;
+  /** Told of each unreadable segment file (skipped, left in place). */
+  onProblem?: (message: string) => void;
+}
+
+/** A run ready to fold: every segment's spans and log events, and how to forget it once written. */
+export interface ReadyRun {
+  readonly runId: string;
+  readonly spans: SpanRecord[];
+  readonly logEvents: LogEventRecord[];
+  /** Some segment was folded before it was whole (its trace timed out): fold as truncated. */
+  readonly truncated: boolean;
+  /** Why it is folded now: all segments are here, or a limit was reached. */
+  readonly reason: 'complete' | 'expired' | 'over_bytes' | 'too_many_runs';
+  /** Removes what was persisted of the run; call once its bundle is written. */
+  readonly forget: () => Promise<void>;
+}
+
+const SEGMENT_FILE = /^segment-([0-9]{1,15})-([0-9a-f]{32})\.json$/;
+
+/**
+ * Durable storage of the segments of runs that are not over yet (suspended, waiting for a person),
+ * so that the process may exit and a later one, writing to the same folder, folds the whole run.
+ * Each segment is one file, `<directory>/<sha256(run id)>/segment-<n>-<trace id>.json`, written
+ * atomically (a temporary file, fsync, rename): whole or absent. The run id never becomes a path,
+ * so any id is safe. Calls for one run are serialized; different processes sharing the folder
+ * may both fold a run, which the sink's never-rewrite rule makes harmless.
+ *
+ * @example
+ * const store = new OpenRunStore({ directory: 'bundles/.open-runs', maxOpenRuns: 1000, maxRunBytes: 64 << 20, maxAgeMs: 7 * 86_400_000 });
+ * const ready = await store.add(segment, spans, [], false);
+ * if (ready) { await sink.write(sealBundle(foldRun(ready.spans))); await ready.forget(); }
+ */
+export class OpenRunStore {
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: OpenRunStoreOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Adds one segment of a run. Resolves to the run to fold now when this segment completes it
+   * (or a limit is reached), else null once the segment is durably stored.
+   */
+  add(
+    segment: RunSegment,
+    spans: SpanRecord[],
+    logEvents: LogEventRecord[],
+    truncated: boolean,
+  ): Promise<ReadyRun | null> {
+    return this.serialized(sha256(segment.runId), () =>
+      this.addNow(segment, spans, logEvents, truncated),
+    );
+  }
+
+  /**
+   * The runs open longer than `maxAgeMs`, to fold as they are (incomplete; the bundle says which
+   * segments are missing). Unreadable segment files are skipped and reported in `errors`.
+   */
+  async expired(): Promise<{ runs: ReadyRun[]; errors: string[] }> {
+    const runs: ReadyRun[] = [];
+    const errors: string[] = [];
+    let names: string[];
+    try {
+      names = await readdir(this.options.directory);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { runs, errors };
+      throw err;
+    }
+    for (const name of names.sort()) {
+      if (!/^[0-9a-f]{64}$/.test(name)) continue;
+      const dir = join(this.options.directory, name);
+      // The files' times first: a young run is not read at all (a sweep stays cheap).
+      if (this.now() - (await oldestChange(dir)) < this.options.maxAgeMs) continue;
+      const held = await this.serialized(name, () => this.load(dir));
+      errors.push(...held.errors);
+      if (held.segments.length === 0) continue;
+      const oldest = Math.min(...held.segments.map((s) => s.persistedAt));
+      if (this.now() - oldest < this.options.maxAgeMs) continue;
+      runs.push(this.ready(held.segments[0]!.runId, held.segments, 'expired', name));
+    }
+    return { runs, errors };
+  }
+
+  private async addNow(
+    segment: RunSegment,
+    spans: SpanRecord[],
+    logEvents: LogEventRecord[],
+    truncated: boolean,
+  ): Promise<ReadyRun | null> {
+    const key = sha256(segment.runId);
+    const dir = join(this.options.directory, key);
+    const held = await this.load(dir);
+    for (const e of held.errors) this.options.onProblem?.(e);
+    const mine = held.segments.filter((s) => s.segment.traceId !== segment.traceId);
+    const current: HeldSegment = {
+      runId: segment.runId,
+      segment,
+      persistedAt: this.now(),
+      truncated,
+      spans,
+      logEvents,
+      bytes: 0,
+    };
+    const text = encodeSegmentText(current);
+    current.bytes = Buffer.byteLength(text, 'utf8');
+    const all = [...mine, current];
+    if (segmentsComplete(all.map((s) => s.segment))) {
+      return this.ready(segment.runId, all, 'complete', key);
+    }
+    const bytes = all.reduce((n, s) => n + s.bytes, 0);
+    if (bytes > this.options.maxRunBytes) {
+      return this.ready(segment.runId, all, 'over_bytes', key);
+    }
+    if (mine.length === 0 && (await this.openRunCount()) >= this.options.maxOpenRuns) {
+      return this.ready(segment.runId, [current], 'too_many_runs', null);
+    }
+    await mkdir(dir, { recursive: true });
+    await writeAtomically(join(dir, `segment-${segment.segment}-${segment.traceId}.json`), text);
+    return null;
+  }
+
+  private ready(
+    runId: string,
+    segments: readonly HeldSegment[],
+    reason: ReadyRun['reason'],
+    key: string | null,
+  ): ReadyRun {
+    const dir = key === null ? null : join(this.options.directory, key);
+    return {
+      runId,
+      spans: segments.flatMap((s) => s.spans),
+      logEvents: segments.flatMap((s) => s.logEvents),
+      truncated: segments.some((s) => s.truncated),
+      reason,
+      forget: async () => {
+        if (dir === null) return;
+        await this.serialized(key!, async () => {
+          // Only the files folded: a segment persisted meanwhile (another process) stays.
+          for (const s of segments) {
+            await unlink(join(dir, `segment-${s.segment.segment}-${s.segment.traceId}.json`)).catch(
+              () => undefined,
+            );
+          }
+          // Removed only when empty: rmdir fails on a folder that still holds a segment.
+          await rmdir(dir).catch(() => undefined);
+        });
+      },
+    };
+  }
+
+  private async load(dir: string): Promise<{ segments: HeldSegment[]; errors: string[] }> {
+    const segments: HeldSegment[] = [];
+    const errors: string[] = [];
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { segments, errors };
+      throw err;
+    }
+    for (const name of names.sort()) {
+      if (!SEGMENT_FILE.test(name)) continue;
+      const path = join(dir, name);
+      try {
+        const text = await readFile(path, 'utf8');
+        const p = decodeSegment(text);
+        const segment = runSegmentOf(p.spans);
+        if (segment === null) throw new Error('no run span of a segment in it');
+        segments.push({
+          runId: segment.runId,
+          segment,
+          persistedAt: p.persistedAt,
+          truncated: p.truncated,
+          spans: p.spans,
+          logEvents: p.logEvents,
+          bytes: Buffer.byteLength(text, 'utf8'),
+        });
+      } catch (err) {
+        errors.push(`${path}: ${(err as Error).message}`);
+      }
+    }
+    return { segments, errors };
+  }
+
+  private async openRunCount(): Promise<number> {
+    try {
+      const names = await readdir(this.options.directory);
+      return names.filter((n) => /^[0-9a-f]{64}$/.test(n)).length;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Runs `fn` after every earlier call for the same run (by key) has settled. */
+  private serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.chains.get(key) ?? Promise.resolve();
+    const next = before.then(fn, fn);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.chains.set(key, settled);
+    void settled.then(() => {
+      if (this.chains.get(key) === settled) this.chains.delete(key);
+    });
+    return next;
+  }
+}
+
+interface HeldSegment {
+  runId: string;
+  segment: RunSegment;
+  persistedAt: number;
+  truncated: boolean;
+  spans: SpanRecord[];
+  logEvents: LogEventRecord[];
+  bytes: number;
+}
+
+function encodeSegmentText(s: HeldSegment): string {
+  return encodeSegment({
+    persistedAt: s.persistedAt,
+    truncated: s.truncated,
+    spans: s.spans,
+    logEvents: s.logEvents,
+  });
+}
+
+/** The earliest modification time (epoch ms) of the segment files in a folder; +Infinity if none. */
+async function oldestChange(dir: string): Promise<number> {
+  let oldest = Number.POSITIVE_INFINITY;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return oldest;
+  }
+  for (const name of names) {
+    if (!SEGMENT_FILE.test(name)) continue;
+    try {
+      oldest = Math.min(oldest, (await stat(join(dir, name))).mtimeMs);
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return oldest;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** Writes a file whole or not at all: a temporary file beside it, fsync, rename. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await open(tmp, 'wx', 0o600);
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
