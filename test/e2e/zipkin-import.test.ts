@@ -55,6 +55,7 @@ let zipkin: Zipkin | undefined;
 let receiver: Receiver | undefined;
 let collector: ChildProcess | undefined;
 let collectorLog = '';
+let collectorUrl = '';
 let traceId = '';
 let spans: SpanRecord[] = [];
 let inProcess: RunBundle;
@@ -129,7 +130,7 @@ describe.runIf(enabled)('workbench import zipkin', () => {
       token: TOKEN,
       quietMs: 500,
     });
-    const collectorUrl = await startCollector();
+    collectorUrl = await startCollector();
     const exporter = new InMemorySpanExporter();
     const provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ 'service.name': service }),
@@ -388,5 +389,55 @@ describe.runIf(enabled)('workbench import zipkin', () => {
       const fromConverter = byId(await zipkinTrace(other, mine.length));
       expect(fromConverter).toEqual(fromExporter);
     }
+  });
+
+  it('loses a batch for Zipkin when an event attribute is NaN (Go JSON has none); the receiver still gets it', async () => {
+    // OTLP JSON as any producer may send it: a double written "NaN" (proto3 JSON).
+    const id = randomBytes(16).toString('hex');
+    const nanos = String(BigInt(Date.now()) * 1_000_000n);
+    const body = {
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+          scopeSpans: [
+            {
+              scope: { name: 'nan-test' },
+              spans: [
+                {
+                  traceId: id,
+                  spanId: 'c'.repeat(16),
+                  name: 'run nan',
+                  kind: 1,
+                  startTimeUnixNano: nanos,
+                  endTimeUnixNano: nanos,
+                  attributes: [{ key: 'workbench.run.id', value: { stringValue: 'run-nan' } }],
+                  events: [
+                    {
+                      name: 'measured',
+                      timeUnixNano: nanos,
+                      attributes: [{ key: 'score', value: { doubleValue: 'NaN' } }],
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const sent = await fetch(`${collectorUrl}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(sent.status).toBe(200);
+    const received = await poll(`the receiver's bundle of ${id}`, async () =>
+      readBundle(join(dir, 'bundles', `${id}.json`)),
+    );
+    expect(received.run.runId).toBe('run-nan');
+    await poll('the zipkin exporter to give up on the batch', async () =>
+      /failed to push trace data via Zipkin exporter/.test(collectorLog) ? true : undefined,
+    );
+    expect((await fetch(`${zipkin!.url}/api/v2/trace/${id}`)).status).toBe(404);
   });
 });
