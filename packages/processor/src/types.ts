@@ -74,7 +74,11 @@ export interface BundleFoldingStats {
   droppedSpans: number;
   droppedTraces: number;
   lateSpans: number;
-  /** Events that came as log records and were dropped: their span never ended here, or over the cap. */
+  /**
+   * Events that came as log records and were dropped: their trace was not held here (not started
+   * here, or already folded), or over the cap. Those whose span never ended are not dropped: the
+   * bundle flags them (`log_event_without_span`).
+   */
   droppedLogEvents: number;
   sinkErrors: number;
   foldErrors: number;
