@@ -6,6 +6,7 @@ export {
   RECEIVER_SETTINGS,
   resolveReceiverOptions,
   type ConfigIssue,
+  type ReceiverSetting,
   type ResolveResult,
 } from './resolve-receiver-options.js';
 export { runServeCommand, SERVE_USAGE, type ServeIo } from './run-serve-command.js';

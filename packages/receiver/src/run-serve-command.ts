@@ -1,6 +1,7 @@
 import {
   parseServeArgs,
   RECEIVER_SETTINGS,
+  receiverSettingsUsage,
   resolveReceiverOptions,
   S3_ENDPOINT_FLAG,
 } from './resolve-receiver-options.js';
@@ -17,7 +18,7 @@ export interface ServeIo {
   stop?: Promise<unknown>;
 }
 
-/** Help text of `workbench serve`. */
+/** Help text of `workbench serve`; its option lines are written from `RECEIVER_SETTINGS`. */
 export const SERVE_USAGE = `Usage: workbench serve [options]
 
 Receives OTLP/HTTP traces (e.g. from an OpenTelemetry Collector) on POST /v1/traces, and with
@@ -26,31 +27,7 @@ exporters send), and writes one bundle per run. Workbench events recorded as OTL
 (POST /v1/logs, or LogsService/Export over gRPC) are folded into their runs' spans. Every flag
 can also be set by its environment variable; flags win.
 
-  --host HOST                 WORKBENCH_HOST                 default 127.0.0.1
-  --port PORT                 WORKBENCH_PORT                 default 4319 (0: any free port)
-  --grpc-port PORT            WORKBENCH_GRPC_PORT            default none (OTLP/gRPC off; 0: any free port)
-  --out DIR                   WORKBENCH_OUT                  default ./bundles
-                              (or s3://BUCKET/PREFIX: bundles, envelopes and the ledger in S3)
-  --data DIR                  WORKBENCH_DATA                 default ./workbench-data
-  --token TOKEN               WORKBENCH_TOKEN                default none (no auth)
-  --quiet-ms MS               WORKBENCH_QUIET_MS             default 5000
-  --ttl-ms MS                 WORKBENCH_TTL_MS               default 600000
-  --late-window-ms MS         WORKBENCH_LATE_WINDOW_MS       default 60000
-  --run-ttl-ms MS             WORKBENCH_RUN_TTL_MS           default 604800000 (7 days)
-  --max-open-runs N           WORKBENCH_MAX_OPEN_RUNS        default 10000
-  --max-open-run-bytes N      WORKBENCH_MAX_OPEN_RUN_BYTES   default 1GiB
-  --max-body-bytes N          WORKBENCH_MAX_BODY_BYTES       default 16MiB
-  --max-open-traces N         WORKBENCH_MAX_OPEN_TRACES      default 10000
-  --max-spans-per-trace N     WORKBENCH_MAX_SPANS_PER_TRACE  default 50000
-  --max-buffered-bytes N      WORKBENCH_MAX_BUFFERED_BYTES   default 64MiB
-  --max-inflight N            WORKBENCH_MAX_INFLIGHT         default 64
-  --body-idle-timeout-ms MS   WORKBENCH_BODY_IDLE_TIMEOUT_MS default 10000
-  --min-body-rate N           WORKBENCH_MIN_BODY_RATE        default 16k (bytes/s)
-  --max-connections N         WORKBENCH_MAX_CONNECTIONS      default 1024
-  --shutdown-timeout-ms MS    WORKBENCH_SHUTDOWN_TIMEOUT_MS  default 10000
-  --segment-bytes N           WORKBENCH_SEGMENT_BYTES        default 64MiB
-  --[no-]fsync                WORKBENCH_FSYNC                default true
-  --[no-]ledger               WORKBENCH_LEDGER               default true (ledger.jsonl in --out)
+${receiverSettingsUsage()}
   --sign-key FILE             WORKBENCH_SIGNING_KEY_FILE     default none (no signing)
                               (or WORKBENCH_SIGNING_KEY: the PEM text itself)
   --s3-endpoint URL           AWS_ENDPOINT_URL               default AWS (with --out s3://…)

@@ -13,7 +13,6 @@ import {
   summarizeRejections,
   type OtlpEncoding,
 } from '@llm-workbench/otlp';
-import { SigningKey } from '@llm-workbench/evidence';
 import { FileBundleSink, type BundleSink } from '@llm-workbench/sink';
 import { BearerToken } from './bearer-token.js';
 import { lockDataDir } from './data-lock.js';
@@ -27,6 +26,7 @@ import { ingestOtlp } from './ingest/ingest-otlp.js';
 import { startOtlpGrpcServer, type OtlpGrpcServer } from './grpc/otlp-grpc-server.js';
 import { IntakeGate, type Refusal } from './intake-gate.js';
 import { ReceiverMetrics } from './receiver-metrics.js';
+import { checkReceiverOptions } from './resolve-receiver-options.js';
 import { FoldedJournal } from './spool/folded-journal.js';
 import {
   RECORD_JSON,
@@ -84,61 +84,6 @@ const RUN_TICK_MS = 5_000;
 /** How often the output folder is checked when no fold checks it. */
 const OUTPUT_CHECK_MS = 2_000;
 
-function checkOptions(o: ReceiverOptions): void {
-  const positive: Array<keyof ReceiverOptions> = [
-    'maxBodyBytes',
-    'maxOpenTraces',
-    'maxSpansPerTrace',
-    'maxBufferedBytes',
-    'maxInflightRequests',
-    'segmentBytes',
-    'bodyIdleTimeoutMs',
-    'minBodyRate',
-    'maxConnections',
-    'maxOpenRuns',
-    'maxOpenRunBytes',
-  ];
-  for (const key of positive) {
-    const v = o[key];
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)
-      throw new ReceiverConfigError(`${key} must be a positive integer, got ${JSON.stringify(v)}`);
-  }
-  for (const key of [
-    'quietMs',
-    'ttlMs',
-    'lateWindowMs',
-    'shutdownTimeoutMs',
-    'runTtlMs',
-  ] as const) {
-    const v = o[key];
-    if (!Number.isSafeInteger(v) || v < 0)
-      throw new ReceiverConfigError(
-        `${key} must be a whole number of milliseconds, got ${JSON.stringify(v)}`,
-      );
-  }
-  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)
-    throw new ReceiverConfigError(`port must be 0 to 65535, got ${JSON.stringify(o.port)}`);
-  if (
-    o.grpcPort !== null &&
-    (!Number.isInteger(o.grpcPort) || o.grpcPort < 0 || o.grpcPort > 65535)
-  )
-    throw new ReceiverConfigError(
-      `grpcPort must be 0 to 65535 or null, got ${JSON.stringify(o.grpcPort)}`,
-      'grpcPort',
-    );
-  if (typeof o.host !== 'string' || o.host === '')
-    throw new ReceiverConfigError(`host must be a non-empty string, got ${JSON.stringify(o.host)}`);
-  if (o.token !== null && (typeof o.token !== 'string' || o.token === ''))
-    throw new ReceiverConfigError('token must be a non-empty string or null');
-  if (typeof o.ledger !== 'boolean')
-    throw new ReceiverConfigError(`ledger must be a boolean, got ${JSON.stringify(o.ledger)}`);
-  // Never quoted: a wrong value may be the key's PEM text.
-  if (o.signingKey !== undefined && !(o.signingKey instanceof SigningKey))
-    throw new ReceiverConfigError(
-      'signingKey must be a SigningKey (loadSigningKey from @llm-workbench/evidence)',
-    );
-}
-
 /**
  * Starts `workbench serve`: an OTLP/HTTP receiver for traces (`POST /v1/traces`, JSON or
  * protobuf, gzip or not) that spools every accepted span to disk before answering, assembles
@@ -152,7 +97,9 @@ function checkOptions(o: ReceiverOptions): void {
  */
 export async function startReceiver(options: Partial<ReceiverOptions> = {}): Promise<Receiver> {
   const o = { ...RECEIVER_DEFAULTS, ...options } satisfies ReceiverOptions;
-  checkOptions(o);
+  const [issue] = checkReceiverOptions(o);
+  if (issue !== undefined)
+    throw new ReceiverConfigError(issue.message, issue.path as keyof ReceiverOptions);
   const log = o.log ?? ((): void => undefined);
   // A folder that cannot hold bundles is refused now, not found out at the first write.
   let output: OutputFolder | undefined;

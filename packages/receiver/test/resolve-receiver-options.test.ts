@@ -1,10 +1,18 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import {
   parseServeArgs,
   RECEIVER_DEFAULTS,
+  RECEIVER_SETTINGS,
   resolveReceiverOptions,
   runServeCommand,
+  SERVE_USAGE,
 } from '../src/index.js';
+import {
+  checkReceiverOptions,
+  receiverSettingsTableCells,
+  receiverSettingsUsage,
+} from '../src/resolve-receiver-options.js';
 
 describe('resolveReceiverOptions', () => {
   it('uses the defaults when nothing is set', () => {
@@ -51,15 +59,68 @@ describe('resolveReceiverOptions', () => {
     }
   });
 
-  it('reports unknown flags and missing values', () => {
+  it('reports unknown flags, stray arguments and missing values', () => {
     expect(parseServeArgs(['--bogus', '1'])).toMatchObject({
       ok: false,
-      issues: [{ code: 'unknown_flag', path: '--bogus' }, { code: 'unknown_flag' }],
+      issues: [{ code: 'unknown_flag', path: '--bogus' }],
+    });
+    expect(parseServeArgs(['stray'])).toMatchObject({
+      ok: false,
+      issues: [{ code: 'unknown_flag', path: 'stray' }],
     });
     expect(parseServeArgs(['--port'])).toMatchObject({
       ok: false,
       issues: [{ code: 'missing_value', path: '--port' }],
     });
+  });
+
+  it('reads --no-X as false and --X as true for switches, the last one winning', () => {
+    expect(parseServeArgs(['--no-fsync', '--ledger'])).toEqual({
+      ok: true,
+      flags: { fsync: 'false', ledger: 'true' },
+    });
+  });
+
+  it('checks values given as text with the same schema as options given in code', () => {
+    for (const [flag, text, key, value] of [
+      ['max-open-runs', '0', 'maxOpenRuns', 0],
+      ['run-ttl-ms', '-1', 'runTtlMs', -1],
+      ['grpc-port', '65536', 'grpcPort', 65536],
+      ['host', ' ', 'host', ''],
+    ] as const) {
+      const fromText = resolveReceiverOptions({ [flag]: text }, {});
+      expect(fromText.ok, flag).toBe(false);
+      const inCode = checkReceiverOptions({ ...RECEIVER_DEFAULTS, [key]: value });
+      expect(inCode.map((i) => i.path)).toEqual([key]);
+      expect(inCode[0]?.message).toContain(JSON.stringify(value));
+    }
+    expect(checkReceiverOptions({ ...RECEIVER_DEFAULTS })).toEqual([]);
+  });
+
+  it('never quotes a token given in code', () => {
+    const issues = checkReceiverOptions({ ...RECEIVER_DEFAULTS, token: '' });
+    expect(issues.map((i) => i.path)).toEqual(['token']);
+    expect(issues[0]?.message).not.toContain('""');
+  });
+});
+
+describe('RECEIVER_SETTINGS', () => {
+  it('is the table the README shows: option, flag, variable and default of every setting', async () => {
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const rows = readme
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .map((line) => line.split(' | ').map((cell) => cell.replace(/^\| /, '')));
+    const keys = new Set(RECEIVER_SETTINGS.map((s) => `\`${s.key}\``));
+    const shown = rows.filter((cells) => keys.has(cells[0] ?? '')).map((c) => c.slice(0, 4));
+    expect(shown).toEqual(receiverSettingsTableCells());
+  });
+
+  it('is the table the usage text shows', () => {
+    for (const s of RECEIVER_SETTINGS) {
+      expect(SERVE_USAGE).toMatch(new RegExp(`--(\\[no-\\])?${s.flag}\\b.*${s.env} +default `));
+    }
+    expect(SERVE_USAGE).toContain(receiverSettingsUsage());
   });
 });
 
