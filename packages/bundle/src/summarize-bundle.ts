@@ -12,6 +12,11 @@ export interface GateHistoryEntry {
   reason: string | null;
   /** The event came from a span that arrived in differing versions (see the bundle's `disputes`). */
   disputed: boolean;
+  /**
+   * For a run in segments (`run.segments`), the segment the event was recorded in: so a wait across
+   * a pause shows where it began and ended. Absent for a run that is one trace.
+   */
+  segment?: number;
 }
 
 /**
@@ -87,6 +92,7 @@ export interface BundleSummary {
  */
 export function summarizeBundle(bundle: RunBundle): BundleSummary {
   const gates = new Map<string, GateSummary>();
+  const segmentOf = segmentLocator(bundle);
   /** The open request of each gate: the time of the last request not yet answered. */
   const open = new Map<string, string | null>();
   for (const e of bundle.events) {
@@ -121,6 +127,7 @@ export function summarizeBundle(bundle: RunBundle): BundleSummary {
         spanId: e.spanId,
         time: e.time,
         type: 'requested',
+        ...segmentOf(e.spanId, e.time),
       });
       g.state = 'pending';
       g.resolvedAt = g.decision = g.actor = g.reason = null;
@@ -143,6 +150,7 @@ export function summarizeBundle(bundle: RunBundle): BundleSummary {
       spanId: e.spanId,
       time: e.time,
       type: 'resolved',
+      ...segmentOf(e.spanId, e.time),
     });
     g.resolvedAt = e.time;
     g.decision = e.decision;
@@ -208,5 +216,32 @@ function emptyTotals(): ModelTotals {
     cost: new Map(),
     responseModels: [],
     vocabularies: [],
+  };
+}
+
+/**
+ * For a run in segments, finds the segment of an event: by its span (the segment whose run span
+ * the span's steps lead up to), else by its time (the last segment started by then). For a run
+ * that is one trace, nothing.
+ */
+function segmentLocator(
+  bundle: RunBundle,
+): (spanId: string, time: string | null) => { segment?: number } {
+  const segments = bundle.run.segments;
+  if (segments === undefined || segments.length === 0) return () => ({});
+  const byRunSpan = new Map(segments.map((g) => [g.runSpanId, g.segment] as const));
+  const parentOf = new Map(bundle.steps.map((s) => [s.spanId, s.parentSpanId] as const));
+  return (spanId, time) => {
+    let cur: string | null | undefined = spanId;
+    for (let hops = 0; cur != null && hops <= parentOf.size; hops++) {
+      const found = byRunSpan.get(cur);
+      if (found !== undefined) return { segment: found };
+      cur = parentOf.get(cur);
+    }
+    let segment: number | undefined;
+    for (const g of segments) {
+      if (time !== null && g.startTime !== null && g.startTime <= time) segment = g.segment;
+    }
+    return segment === undefined ? {} : { segment };
   };
 }

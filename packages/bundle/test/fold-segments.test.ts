@@ -82,7 +82,10 @@ describe('foldRun over the segments of a run', () => {
       waitMs: 7_197_000,
       resolvedAgain: false,
     });
-    expect(gate?.history.map((h) => h.type)).toEqual(['requested', 'resolved']);
+    expect(gate?.history.map((h) => [h.type, h.segment])).toEqual([
+      ['requested', 1],
+      ['resolved', 3],
+    ]);
   });
 
   it('gives the same bytes for the segments in any order, split or duplicated', () => {
@@ -168,7 +171,10 @@ describe('foldRun over the segments of a run', () => {
     expect(bytes([clash, ...s3!, ...s2!, ...s1!])).toBe(bytes([...s1!, ...s2!, ...s3!, clash]));
   });
 
-  it('leaves a one-trace run without run.segments', () => {
+  it('leaves a one-trace run without run.segments, and its gate history without segments', () => {
     expect(foldRun(sampleRun()).run).not.toHaveProperty('segments');
+    const history = summarizeBundle(sealBundle(foldRun(sampleRun()))).gates.get('review')?.history;
+    expect(history?.length).toBeGreaterThan(0);
+    for (const h of history ?? []) expect(h).not.toHaveProperty('segment');
   });
 });

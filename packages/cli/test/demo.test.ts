@@ -81,4 +81,69 @@ describe('workbench demo', () => {
       expect(r.stdout).toBe('');
     }
   });
+
+  it('--pause records the gated run in three processes and writes one bundle of the whole run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wb-demo-pause-'));
+    const r = await runCli(['demo', '--pause', '--out', dir, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const [result] = JSON.parse(r.stdout) as Array<{
+      runId: string;
+      segments: string[];
+      path: string;
+      sha256: string;
+    }>;
+    // Three traces, three processes; one bundle, named by the first segment's trace.
+    expect(new Set(result!.segments).size).toBe(3);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.json'))).toEqual([
+      `${result!.segments[0]}.json`,
+    ]);
+    expect(readdirSync(join(dir, '.open-runs'))).toEqual([]);
+    const b = JSON.parse(readFileSync(result!.path, 'utf8')) as RunBundle;
+    expect(b.integrity.sha256).toBe(result!.sha256);
+    expect(b.run).toMatchObject({
+      runId: result!.runId,
+      complete: true,
+      traceId: result!.segments[0],
+    });
+    expect(b.run.segments?.map((g) => [g.segment, g.state, g.traceId])).toEqual([
+      [1, 'suspended', result!.segments[0]],
+      [2, 'suspended', result!.segments[1]],
+      [3, 'ended', result!.segments[2]],
+    ]);
+    expect(b.run.workflowSnapshot).toMatchObject({ id: 'demo-newsletter' });
+    expect(b.events.filter((e) => e.type.startsWith('human_gate')).map((e) => e.type)).toEqual([
+      'human_gate_requested',
+      'human_gate_resolved',
+    ]);
+    expect(b.artifacts.map((a) => [a.key, a.version, a.parentVersion])).toEqual([
+      ['draft.md', 1, null],
+      ['draft.md', 2, 1],
+    ]);
+    expect(b.diagnostics).toEqual([]);
+    expect((await runCli(['verify', result!.path])).code).toBe(0);
+
+    // Found by run id; segments and the gate's wait across them shown.
+    const show = await runCli(['show', '--run-id', result!.runId, dir]);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain(`File       ${result!.path}`);
+    expect(show.stdout).toMatch(/Segments {3}3 trace\(s\)\n/);
+    expect(show.stdout).toContain(`── segment 3 (trace ${result!.segments[2]})`);
+    expect(show.stdout).toMatch(/review +approved +editor@example\.com .* 1 → 3 /);
+    expect(show.stdout).toMatch(/segment 1 {2}requested\n.*segment 3 {2}approved by editor/);
+    const json = await runCli(['show', '--run-id', result!.runId, dir, '--json']);
+    const shown = JSON.parse(json.stdout) as {
+      file: string;
+      otherFiles: string[];
+      gates: Array<{ waitMs: number; history: Array<{ segment: number }> }>;
+    };
+    expect(shown.file).toBe(result!.path);
+    expect(shown.otherFiles).toEqual([]);
+    expect(shown.gates[0]!.waitMs).toBe(252_750);
+    expect(shown.gates[0]!.history.map((h) => h.segment)).toEqual([1, 3]);
+
+    const none = await runCli(['show', '--run-id', 'no-such-run', dir]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('no bundle of run "no-such-run"');
+  });
 });

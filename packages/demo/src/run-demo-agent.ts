@@ -97,7 +97,7 @@ export const DEMO_RUN_MS =
   120 + 640 + 30 + 30 + 1830 + 30 + 20 + 30 + 10 + DEMO_REVIEW_WAIT_MS + 20 + 40 + 120 + 30 + 30;
 
 /** Epoch milliseconds that only move when told to. */
-class SimulatedClock {
+export class SimulatedClock {
   constructor(private ms: number) {}
   now(): number {
     return this.ms;
@@ -109,7 +109,7 @@ class SimulatedClock {
   }
 }
 
-function callModel(
+export function callModel(
   step: WorkbenchStep,
   clock: SimulatedClock,
   model: string,
@@ -133,6 +133,6 @@ function callModel(
 }
 
 /** The editor's requested change and the sign-off: what publishing adds to the draft. */
-function publishEdits(text: string): string {
+export function publishEdits(text: string): string {
   return `${text.replace(/^# This week: /, '# ')}\n---\nPublished by the demo agent after review.\n`;
 }

@@ -16,10 +16,12 @@ import { estimateCosts } from '@llm-workbench/pricing';
 import { estimateLines, formatEstimated, formatEstimatedTotals } from '../estimated-cost.js';
 import { CliError, EXIT, writeText, writeLines, type Command } from '../io.js';
 import { loadBundle } from '../load-bundle.js';
+import { findRunBundle } from '../find-run-bundle.js';
 import { formatCost, formatMs, formatTokens, table } from '../format.js';
 import { S3_ENDPOINT_HELP, S3_ENDPOINT_OPTION, s3SettingsFrom } from '../s3-input.js';
 
 const HELP = `Usage: workbench show FILE [--json] [--s3-endpoint URL]
+       workbench show --run-id ID DIR [--json]
 
 Prints a readable account of a run: header and integrity, the timeline of steps, gates (decision,
 actor, time and wait), model calls (tokens, cache and reasoning tokens, response model, status,
@@ -36,6 +38,10 @@ was (model calls, tool calls, artifacts); its sha256 commitments still verify.
 --json prints the derived summary (gates, model and tool totals) with the verification result,
 the redactions (path and kind) and their counts by kind, and the estimates under estimatedCost
 (with pricing.source and pricing.version).
+A run that spans traces (suspended and resumed) lists its segments, each gate says in which
+segment it was requested and resolved, and its wait spans the pause.
+--run-id ID DIR shows the bundle of run ID found in the folder DIR: the complete one if any (a run
+folded incomplete when it expired may have one beside it), the others listed.
 FILE may be '-' (standard input) or an S3 object, s3://bucket/key.
 
 ${S3_ENDPOINT_HELP}`;
@@ -47,6 +53,7 @@ export const showCommand: Command = async (argv, io) => {
     allowPositionals: true,
     options: {
       json: { type: 'boolean' },
+      'run-id': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       ...S3_ENDPOINT_OPTION,
     },
@@ -55,8 +62,15 @@ export const showCommand: Command = async (argv, io) => {
     writeText(io.stdout, HELP);
     return EXIT.ok;
   }
-  if (positionals.length !== 1) throw new CliError(`expected one FILE`, EXIT.usage, { help: HELP });
-  const file = positionals[0]!;
+  const runId = values['run-id'];
+  if (positionals.length !== 1) {
+    throw new CliError(runId === undefined ? `expected one FILE` : `expected one DIR`, EXIT.usage, {
+      help: HELP,
+    });
+  }
+  if (runId === '') throw new CliError('--run-id must not be empty', EXIT.usage, { help: HELP });
+  const found = runId === undefined ? null : await findRunBundle(positionals[0]!, runId);
+  const file = found?.path ?? positionals[0]!;
   const { bundle, verification } = await loadBundle(file, io.stdin, s3SettingsFrom(values));
   const summary = summarizeBundle(bundle);
   // Derived here, never stored: the bundle's hash must not depend on the reader's price data.
@@ -72,6 +86,7 @@ export const showCommand: Command = async (argv, io) => {
       JSON.stringify(
         {
           file,
+          ...(found !== null ? { otherFiles: found.others } : {}),
           verified: verification.ok,
           problems: verification.ok ? [] : verification.problems,
           sha256: verification.sha256,
@@ -96,6 +111,10 @@ export const showCommand: Command = async (argv, io) => {
   }
   const out: string[] = [];
   const r = bundle.run;
+  if (found !== null) {
+    out.push(`File       ${file}`);
+    for (const other of found.others) out.push(`Also       ${other}`);
+  }
   if (verification.ok) out.push(`Integrity  verified  sha256 ${verification.sha256}`);
   else {
     const p = verification.problems[0];
@@ -130,10 +149,18 @@ export const showCommand: Command = async (argv, io) => {
   if (pending.length > 0) {
     out.push(`Awaiting   gate ${pending.map((g) => g.gateId).join(', ')}: requested, not resolved`);
   }
+  out.push(...segmentLines(bundle));
 
   out.push('', 'Timeline');
   const t0 = r.startTime ? parseBundleTime(r.startTime) : null;
+  // A run in segments: where each later segment begins, the timeline says so.
+  const starts = (r.segments ?? []).filter((g) => g.segment > 1 && g.startTime !== null);
+  let next = 0;
   for (const e of bundle.events) {
+    while (next < starts.length && e.time !== null && starts[next]!.startTime! <= e.time) {
+      const g = starts[next++]!;
+      out.push(`  ${offset(g.startTime, t0)}  ── segment ${g.segment} (trace ${g.traceId})`);
+    }
     out.push(`  ${offset(e.time, t0)}  ${describe(e, bundle)}${e.disputed ? '   DISPUTED' : ''}`);
   }
 
@@ -141,7 +168,17 @@ export const showCommand: Command = async (argv, io) => {
     out.push('', 'Gates');
     out.push(
       ...table(
-        ['gate', 'decision', 'actor', 'requested', 'resolved', 'waited', 'reason', 'flags'],
+        [
+          'gate',
+          'decision',
+          'actor',
+          'requested',
+          'resolved',
+          'waited',
+          ...(r.segments !== undefined ? ['segments'] : []),
+          'reason',
+          'flags',
+        ],
         [...summary.gates.values()].map((g) => [
           g.gateId,
           g.state === 'pending' ? 'PENDING' : (g.decision ?? '?'),
@@ -149,6 +186,7 @@ export const showCommand: Command = async (argv, io) => {
           g.requestedAt ?? '',
           g.resolvedAt ?? '',
           formatMs(g.waitMs),
+          ...(r.segments !== undefined ? [gateSegments(g)] : []),
           g.reason ?? '',
           gateFlags(g),
         ]),
@@ -156,11 +194,12 @@ export const showCommand: Command = async (argv, io) => {
     );
     // Every decision of a gate decided more than once, in order: the last is not the whole story.
     for (const g of summary.gates.values()) {
-      if (g.history.filter((h) => h.type === 'resolved').length < 2) continue;
+      const acrossSegments = new Set(g.history.map((h) => h.segment)).size > 1;
+      if (g.history.filter((h) => h.type === 'resolved').length < 2 && !acrossSegments) continue;
       out.push(`  ${g.gateId} history:`);
       for (const h of g.history) {
         out.push(
-          `    ${h.time ?? '?'}  ${h.type === 'requested' ? 'requested' : `${h.decision ?? '?'} by ${h.actor ?? '?'}${h.reason ? `: ${h.reason}` : ''}`}${h.disputed ? '   DISPUTED' : ''}`,
+          `    ${h.time ?? '?'}  ${h.segment !== undefined ? `segment ${h.segment}  ` : ''}${h.type === 'requested' ? 'requested' : `${h.decision ?? '?'} by ${h.actor ?? '?'}${h.reason ? `: ${h.reason}` : ''}`}${h.disputed ? '   DISPUTED' : ''}`,
         );
       }
     }
@@ -317,6 +356,52 @@ export const showCommand: Command = async (argv, io) => {
 };
 
 /** What a gate's row warns of: a disputed span, a second decision, a decision never asked for. */
+/** Where a gate's requests and decisions were recorded, for a run in segments: `1 → 3`. */
+function gateSegments(g: GateSummary): string {
+  const seen: number[] = [];
+  for (const h of g.history) {
+    if (h.segment !== undefined && seen[seen.length - 1] !== h.segment) seen.push(h.segment);
+  }
+  return seen.join(' → ');
+}
+
+/**
+ * The segments of a run that spans traces: each trace, its state, its times, and the pause before
+ * it. None for a run that is one trace.
+ */
+function segmentLines(bundle: RunBundle): string[] {
+  const segments = bundle.run.segments;
+  if (segments === undefined) return [];
+  const numbers = new Set(segments.map((g) => g.segment));
+  const last = Math.max(...numbers);
+  const missing: number[] = [];
+  for (let n = 1; n < last && missing.length < 20; n++) if (!numbers.has(n)) missing.push(n);
+  const lines = [
+    `Segments   ${segments.length} trace(s)${missing.length > 0 ? `   MISSING segment ${missing.join(', ')}` : ''}${segments[segments.length - 1]?.state === 'ended' ? '' : '   the run has not ended'}`,
+  ];
+  let previousEnd: bigint | null = null;
+  const rows = segments.map((g) => {
+    const start = g.startTime !== null ? parseBundleTime(g.startTime) : null;
+    const paused =
+      previousEnd !== null && start !== null ? formatMs(Number(start - previousEnd) / 1000) : '';
+    previousEnd = g.endTime !== null ? parseBundleTime(g.endTime) : null;
+    return [
+      String(g.segment),
+      g.state ?? '?',
+      g.traceId,
+      g.startTime ?? '?',
+      g.endTime ?? '?',
+      paused,
+    ];
+  });
+  lines.push(
+    ...table(['segment', 'state', 'trace', 'start', 'end', 'paused before'], rows).map(
+      (l) => `           ${l}`,
+    ),
+  );
+  return lines;
+}
+
 function gateFlags(g: GateSummary): string {
   return [
     g.disputed ? 'DISPUTED' : '',
