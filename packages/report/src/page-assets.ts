@@ -26,8 +26,25 @@ let script: string | undefined;
  * const script = pageScript(); // '"use strict";\n(() => {\n…'
  */
 export function pageScript(): string {
-  script ??= checked(FROM_SOURCE ? buildPageScript() : readFileSync(BUILT_PAGE_SCRIPT, 'utf8'));
+  script ??= checked(FROM_SOURCE ? buildPageScript() : builtPageScript());
   return script;
+}
+
+/** dist/page.js, or a build of page/ where dist/ was compiled without it (tsc alone). */
+function builtPageScript(): string {
+  try {
+    return readFileSync(BUILT_PAGE_SCRIPT, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    try {
+      return buildPageScript();
+    } catch (cause) {
+      throw new Error(
+        `${fileURLToPath(BUILT_PAGE_SCRIPT)} is missing: build the package with pnpm build`,
+        { cause },
+      );
+    }
+  }
 }
 
 /**
