@@ -42,7 +42,8 @@ const CACHE_AND_REASONING = [
 
 /**
  * What changed between two runs: workflow revision, gate decisions and actors, models used,
- * token usage and cost, artifact versions and hashes, step and run status.
+ * token usage and cost, artifact versions and hashes, step and run status; for runs that span
+ * traces, their segments and each gate's segments and wait.
  *
  * @example
  * for (const c of diffBundles(a, b).changes) console.log(c.area, c.subject, c.before, '→', c.after);
@@ -64,6 +65,10 @@ export function diffBundles(a: RunBundle, b: RunBundle): BundleDiff {
   push('workflow', 'definition.sha256', wa?.sha256 ?? null, wb?.sha256 ?? null);
   push('status', 'run', a.run.status.code, b.run.status.code);
   push('status', 'complete', String(a.run.complete), String(b.run.complete));
+  // Runs that span traces: their segments, and where and how long each gate waited. Compared only
+  // when either run has segments, so diffs of one-trace runs stay as they were.
+  const segmented = a.run.segments !== undefined || b.run.segments !== undefined;
+  if (segmented) push('status', 'segments', segmentStates(a), segmentStates(b));
 
   const sa = summarizeBundle(a);
   const sb = summarizeBundle(b);
@@ -78,6 +83,10 @@ export function diffBundles(a: RunBundle, b: RunBundle): BundleDiff {
       push('gate', `${id}.decisions`, decisions(ga), decisions(gb));
     }
     push('gate', `${id}.disputed`, flag(ga?.disputed), flag(gb?.disputed));
+    if (segmented) {
+      push('gate', `${id}.segments`, gateSegments(ga), gateSegments(gb));
+      push('gate', `${id}.waitMs`, ga?.waitMs ?? null, gb?.waitMs ?? null);
+    }
   }
   const da = new Map((a.disputes ?? []).map((x) => [x.spanId, x]));
   const db = new Map((b.disputes ?? []).map((x) => [x.spanId, x]));
@@ -144,6 +153,23 @@ function decisions(g: GateSummary | undefined): string | null {
     .filter((h) => h.type === 'resolved')
     .map((h) => h.decision ?? '?')
     .join(' → ');
+}
+
+/** A run's segments as their states in order (`suspended → ended`); null for a one-trace run. */
+function segmentStates(b: RunBundle): string | null {
+  const segments = b.run.segments;
+  if (segments === undefined) return null;
+  return segments.map((g) => `${g.segment} ${g.state ?? '?'}`).join(' → ');
+}
+
+/** The segments a gate's requests and decisions were recorded in, in order: `1 → 3`. */
+function gateSegments(g: GateSummary | undefined): string | null {
+  if (g === undefined) return null;
+  const seen: number[] = [];
+  for (const h of g.history) {
+    if (h.segment !== undefined && seen[seen.length - 1] !== h.segment) seen.push(h.segment);
+  }
+  return seen.length === 0 ? null : seen.join(' → ');
 }
 
 function resolutions(g: GateSummary | undefined): number {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as sc from '@llm-workbench/semconv';
 import {
+  diffBundles,
   foldRun,
   sealBundle,
   serializeBundle,
@@ -176,5 +177,37 @@ describe('foldRun over the segments of a run', () => {
     const history = summarizeBundle(sealBundle(foldRun(sampleRun()))).gates.get('review')?.history;
     expect(history?.length).toBeGreaterThan(0);
     for (const h of history ?? []) expect(h).not.toHaveProperty('segment');
+  });
+});
+
+describe('diffBundles over runs in segments', () => {
+  it('compares segments and, per gate, its segments and wait', () => {
+    const whole = sealBundle(foldRun(segmentedRun().flat()));
+    const [s1, s2] = segmentedRun();
+    const paused = sealBundle(foldRun([...s1!, ...s2!]));
+    const changes = diffBundles(paused, whole).changes;
+    expect(changes).toContainEqual({
+      area: 'status',
+      subject: 'segments',
+      before: '1 suspended → 2 suspended',
+      after: '1 suspended → 2 suspended → 3 ended',
+    });
+    expect(changes).toContainEqual({
+      area: 'gate',
+      subject: 'review.segments',
+      before: '1',
+      after: '1 → 3',
+    });
+    expect(changes).toContainEqual({
+      area: 'gate',
+      subject: 'review.waitMs',
+      before: null,
+      after: 7_197_000,
+    });
+  });
+
+  it('adds nothing for one-trace runs', () => {
+    const a = sealBundle(foldRun(sampleRun()));
+    expect(diffBundles(a, a).changes).toEqual([]);
   });
 });
