@@ -9,8 +9,9 @@
  * The stack is real (test/backends/start.sh builds it from Go modules on first use, which takes
  * many minutes; CI builds it before the tests). Set WORKBENCH_E2E=0 to skip this file.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
@@ -19,13 +20,13 @@ import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentele
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { foldRun, sealBundle, type RunBundle } from '@llm-workbench/bundle';
+import { foldRun, sealBundle, summarizeBundle, type RunBundle } from '@llm-workbench/bundle';
 import { encodeOtlpJson, encodeOtlpProtobuf } from '@llm-workbench/otlp';
 import { runDemoAgent } from '@llm-workbench/demo';
 import { JaegerClient, readOtlpFile, TempoClient } from '@llm-workbench/import';
 import { FileBundleSink, RunBundleSpanProcessor } from '@llm-workbench/processor';
 import { randomRun } from '../../packages/import/test/fixtures.js';
-import { cli, explainDifferences, poll, readBundle, runScript, STACK } from './helpers.js';
+import { cli, explainDifferences, poll, readBundle, REPO, runScript, STACK } from './helpers.js';
 
 const enabled = process.env['WORKBENCH_E2E'] !== '0';
 /** First use builds Jaeger, Tempo and the Collector from Go modules: allow for it. */
@@ -161,6 +162,86 @@ describe.runIf(enabled)('five paths to one bundle', () => {
       throw new Error(`bundles of one run differ between paths:\n\n${failures.join('\n\n')}`);
     }
     expect(runs.map((r) => r.inProcess.run.runId === null)).toEqual([false, true]);
+  });
+
+  it('gives a run in three segments, its gate waiting across process exits, one bundle on every path', async () => {
+    // Three processes, one segment each: segment 1 requests the review gate and suspends, segment
+    // 2 suspends again, segment 3 resolves the gate and ends the run. Each exports to the Collector
+    // and folds in-process (the processor persists the open run beside its bundles).
+    const state = join(dir, 'segmented', 'state');
+    const inProcessDir = join(dir, 'segmented', 'in-process');
+    mkdirSync(state, { recursive: true });
+    const runId = `gated-${randomBytes(4).toString('hex')}`;
+    for (const segment of [1, 2, 3])
+      await segmentProcess(segment, state, inProcessDir, `${service}-segmented`, runId);
+    const traces = readFileSync(join(state, 'traces'), 'utf8').trim().split('\n');
+    expect(traces).toHaveLength(3);
+    const first = traces[0]!;
+    const inProcess = readBundle(join(inProcessDir, `${first}.json`));
+    if (inProcess === undefined) throw new Error('no in-process bundle of the segmented run');
+    expect(inProcess.run.runId).toBe(runId);
+    expect(inProcess.run.complete).toBe(true);
+    expect(inProcess.run.segments?.map((g) => [g.traceId, g.state])).toEqual([
+      [traces[0], 'suspended'],
+      [traces[1], 'suspended'],
+      [traces[2], 'ended'],
+    ]);
+    const gateEvents = inProcess.events.filter(
+      (e) => e.type === 'human_gate_requested' || e.type === 'human_gate_resolved',
+    );
+    expect(gateEvents.map((e) => e.type)).toEqual(['human_gate_requested', 'human_gate_resolved']);
+    // One gate, requested in segment 1 and resolved in segment 3: its wait spans the pauses.
+    const gate = summarizeBundle(inProcess).gates.get('review');
+    expect(gate).toMatchObject({ gateId: 'review', state: 'resolved', decision: 'approved' });
+    const [seg1, , seg3] = inProcess.run.segments!;
+    const pause = Date.parse(seg3!.startTime!) - Date.parse(seg1!.endTime!);
+    expect(pause).toBeGreaterThan(0);
+    expect(gate!.waitMs).toBeGreaterThanOrEqual(pause - 1);
+
+    const expected = inProcess.run.spanCount;
+    const bundles: Record<string, RunBundle> = { 'in-process': inProcess };
+    if (receiver) {
+      bundles['receiver'] = await poll(
+        "the receiver's bundle of the segmented run",
+        async () => readBundle(join(dir, 'stack', 'bundles', `${first}.json`)),
+        { timeoutMs: ARRIVAL_TIMEOUT_MS },
+      );
+    }
+    const file = join(dir, 'stack', 'otlp', 'traces.jsonl');
+    const out = join(dir, 'segmented', 'imported');
+    // Each import is retried until every span of every segment has arrived in that backend.
+    const whole = (source: string, args: string[]): Promise<RunBundle> =>
+      poll(
+        `every span of the segmented run from ${source}`,
+        async () => {
+          const b = await importWith(
+            [...args, '--run-id', runId],
+            join(out, source, randomBytes(4).toString('hex')),
+            first,
+          ).catch(() => undefined);
+          return b !== undefined && b.run.spanCount >= expected ? b : undefined;
+        },
+        { timeoutMs: ARRIVAL_TIMEOUT_MS, intervalMs: 1000 },
+      );
+    bundles['file'] = await whole('file', ['otlp', file]);
+    bundles['jaeger'] = await whole('jaeger', [
+      'jaeger',
+      '--url',
+      STACK.jaegerQuery,
+      '--since',
+      '1h',
+    ]);
+    if (tempo)
+      bundles['tempo'] = await whole('tempo', [
+        'tempo',
+        '--url',
+        STACK.tempoQuery,
+        '--since',
+        '1h',
+      ]);
+    const hashes = new Set(Object.values(bundles).map((b) => b.integrity.sha256));
+    if (hashes.size !== 1)
+      throw new Error(`bundles of the segmented run differ:\n${explainDifferences(bundles)}`);
   });
 
   it('finds the runs in Jaeger and Tempo by service and time window', async () => {
@@ -302,6 +383,36 @@ describe.runIf(enabled)('five paths to one bundle', () => {
     }
   });
 });
+
+/** Runs one segment of the gated run in a process of its own (segmented-run-process.ts). */
+async function segmentProcess(
+  segment: number,
+  state: string,
+  out: string,
+  serviceName: string,
+  runId: string,
+): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=source',
+      '--import',
+      'tsx',
+      join(REPO, 'test', 'e2e', 'segmented-run-process.ts'),
+      String(segment),
+      state,
+      out,
+      STACK.collectorHttp,
+      serviceName,
+      runId,
+    ],
+    { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`segment ${segment} exited ${code}: ${stderr}`);
+}
 
 /** Imports with the CLI into `out` and returns the bundle of `traceId`. */
 async function importWith(args: string[], out: string, traceId: string): Promise<RunBundle> {
