@@ -1,42 +1,26 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import {
-  decodeOtlpJsonLogs,
-  decodeOtlpProtobufLogs,
-  encodeExportLogsResponseJson,
-  encodeExportResponseJson,
-  encodeExportResponseProtobuf,
-  encodeRpcStatusJson,
-  encodeRpcStatusProtobuf,
-  summarizeRejections,
-  type OtlpEncoding,
-} from '@llm-workbench/otlp';
 import { FileBundleSink, type BundleSink } from '@llm-workbench/sink';
 import { BearerToken } from './bearer-token.js';
 import { lockDataDir } from './data-lock.js';
+import { ExportStore } from './export-store.js';
 import { InlineTraceFolder } from './fold/inline-trace-folder.js';
 import type { RunAssemblerOptions } from './fold/run-assembler.js';
 import type { TraceFolder } from './fold/types.js';
 import { WatchedTraceFolder } from './fold/watched-trace-folder.js';
 import { WorkerTraceFolder } from './fold/worker-trace-folder.js';
-import { OutputFolder, OutputFolderError } from './output-folder.js';
-import { ingestOtlp } from './ingest/ingest-otlp.js';
 import { startOtlpGrpcServer, type OtlpGrpcServer } from './grpc/otlp-grpc-server.js';
-import { IntakeGate, type Refusal } from './intake-gate.js';
+import { createOtlpHttpHandler, type Health } from './http/otlp-http-handler.js';
+import { IntakeGate } from './intake-gate.js';
+import { OutputFolder, OutputFolderError } from './output-folder.js';
 import { ReceiverMetrics } from './receiver-metrics.js';
 import { checkReceiverOptions } from './resolve-receiver-options.js';
 import { FoldedJournal } from './spool/folded-journal.js';
-import {
-  RECORD_JSON,
-  RECORD_LOGS_JSON,
-  RECORD_LOGS_PROTOBUF,
-  RECORD_PROTOBUF,
-  Spool,
-} from './spool/spool.js';
+import { Spool } from './spool/spool.js';
 import { threadCpuSeconds } from './thread-cpu.js';
-import { TraceAssembler, type AcceptOutcome } from './trace-assembler.js';
+import { TraceAssembler } from './trace-assembler.js';
 import { RECEIVER_DEFAULTS, type Receiver, type ReceiverOptions } from './types.js';
 
 /** Thrown by `startReceiver` for options it cannot run with; the message quotes the bad value. */
@@ -51,22 +35,6 @@ export class ReceiverConfigError extends Error {
     super(message);
   }
 }
-
-// google.rpc.Code for the body of each error status.
-const RPC_CODE: Record<number, number> = {
-  400: 3,
-  401: 16,
-  404: 5,
-  405: 12,
-  408: 4,
-  413: 3,
-  415: 3,
-  429: 8,
-  500: 13,
-  503: 14,
-};
-
-const ENCODINGS = new Set(['identity', 'gzip', 'deflate', 'x-gzip']);
 
 /**
  * Bundle writes the fold worker runs at once. A write is a handful of file operations on libuv's
@@ -217,7 +185,7 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
       ? 'the receiver is catching up with its backlog'
       : null,
   );
-  let spoolErrorLogged = false;
+  const store = new ExportStore({ assembler, spool, metrics, log });
 
   const gauges = (): Record<string, number> => {
     const out: Record<string, number> = {
@@ -237,303 +205,11 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
     return out;
   };
 
-  const reply = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    status: number,
-    format: OtlpEncoding,
-    body: string | Uint8Array,
-    extra: Record<string, string> = {},
-    closeConnection = false,
-  ): void => {
-    metrics.countRequest(status);
-    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    const headers: Record<string, string | number> = {
-      'content-type': format === 'json' ? 'application/json' : 'application/x-protobuf',
-      'content-length': bytes.byteLength,
-      ...extra,
-    };
-    if (closeConnection || gate.closing) headers['connection'] = 'close';
-    res.writeHead(status, headers);
-    res.end(bytes);
-    if (closeConnection && !req.complete) {
-      if (status === 408 || status === 429 || status === 503) {
-        // Overloaded, or a client too slow: reading the rest of a body only to drop it would cost
-        // the time the receiver lacks (or let the slow client hold on). The client gets the
-        // answer while it sends, then the connection is cut; either way it retries.
-        req.pause();
-        res.once('finish', () => setTimeout(() => req.socket.destroy(), 1_000).unref());
-      } else {
-        // The body was not read (401, 413, 415 …): discard whatever the client still sends, so
-        // that it sees the reason, and cut the connection if it keeps going.
-        res.once('finish', () => {
-          req.resume();
-          setTimeout(() => req.socket.destroy(), 5_000).unref();
-        });
-      }
-    }
-  };
-
-  const fail = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    status: number,
-    format: OtlpEncoding,
-    message: string,
-    extra: Record<string, string> = {},
-    closeConnection = false,
-  ): void => {
-    const code = RPC_CODE[status] ?? 2;
-    reply(
-      req,
-      res,
-      status,
-      format,
-      format === 'json'
-        ? encodeRpcStatusJson(code, message)
-        : encodeRpcStatusProtobuf(code, message),
-      extra,
-      closeConnection,
-    );
-  };
-
-  const refuse = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    format: OtlpEncoding,
-    refusal: Refusal,
-  ): void =>
-    fail(
-      req,
-      res,
-      refusal.status,
-      format,
-      refusal.message,
-      { 'retry-after': String(refusal.retryAfterSeconds) },
-      true,
-    );
-
-  /** What {@link storeExport} and {@link storeLogs} answer. */
-  type Stored =
-    | { ok: true; partial: { rejectedSpans: number; errorMessage: string } }
-    | { ok: false; status: 400 | 503; message: string; headers: Record<string, string> };
-
-  /**
-   * Appends what the assembler kept of a request to the spool and waits until it is durable: null
-   * once it is (or when nothing was kept), else the 503 to answer.
-   */
-  const spoolDurably = async (outcome: AcceptOutcome, what: string): Promise<Stored | null> => {
-    if (outcome.record === null) return null;
-    const append = spool.append(outcome.record.kind, outcome.record.payload);
-    outcome.attach(append);
-    try {
-      await append.durable;
-    } catch (err) {
-      metrics.spoolErrors++;
-      if (!spoolErrorLogged)
-        log(`spool write failed: ${(err as Error).message}; answering 503 until it works again`);
-      spoolErrorLogged = true;
-      return {
-        ok: false,
-        status: 503,
-        message: `could not store ${what} durably`,
-        headers: { 'retry-after': '5' },
-      };
-    }
-    spoolErrorLogged = false;
-    return null;
-  };
-
-  /** The partial success of a stored request: what the decoder rejected and the assembler dropped. */
-  const partialOf = (
-    rejected: Parameters<typeof summarizeRejections>[0],
-    outcome: AcceptOutcome,
-  ): { rejectedSpans: number; errorMessage: string } => ({
-    rejectedSpans: rejected.length + outcome.dropped,
-    errorMessage: [summarizeRejections(rejected), outcome.droppedReason]
-      .filter((x) => x !== '')
-      .join('; '),
-  });
-
-  /**
-   * Decodes an export request's body, applies its spans to the traces, and spools them: the part
-   * of answering an export that does not depend on the protocol it came by. Resolves once the
-   * spans are on disk, with what to tell the client.
-   */
-  const storeExport = async (format: OtlpEncoding, body: Buffer): Promise<Stored> => {
-    const decoded = ingestOtlp(format, body);
-    if (!decoded.ok)
-      return {
-        ok: false,
-        status: 400,
-        message: decoded.issues.map((i) => i.message).join('; '),
-        headers: {},
-      };
-    metrics.spansRejected += decoded.rejected.length;
-    const outcome = assembler.accept(
-      decoded.spans,
-      format === 'json' ? RECORD_JSON : RECORD_PROTOBUF,
-      body,
-    );
-    const unstored = await spoolDurably(outcome, 'the spans');
-    if (unstored !== null) return unstored;
-    metrics.spansAccepted += decoded.spans.count - outcome.dropped;
-    return { ok: true, partial: partialOf(decoded.rejected, outcome) };
-  };
-
-  /**
-   * {@link storeExport} for an OTLP logs request: the workbench events it holds as log records
-   * are spooled (the body as received) and joined to their traces, whose folds make them events
-   * of their spans. Other log records are not ours: accepted and not kept.
-   */
-  const storeLogs = async (format: OtlpEncoding, body: Buffer): Promise<Stored> => {
-    const decoded = format === 'json' ? decodeOtlpJsonLogs(body) : decodeOtlpProtobufLogs(body);
-    if (!decoded.ok)
-      return {
-        ok: false,
-        status: 400,
-        message: decoded.issues.map((i) => i.message).join('; '),
-        headers: {},
-      };
-    metrics.logRecordsRejected += decoded.rejected.length;
-    const outcome = assembler.acceptLogs(
-      decoded.events.map((e) => e.traceId),
-      format === 'json' ? RECORD_LOGS_JSON : RECORD_LOGS_PROTOBUF,
-      body,
-    );
-    const unstored = await spoolDurably(outcome, 'the log records');
-    if (unstored !== null) return unstored;
-    metrics.logEventsAccepted += decoded.events.length - outcome.dropped;
-    return { ok: true, partial: partialOf(decoded.rejected, outcome) };
-  };
-
-  const exportTraces = async (
-    req: IncomingMessage,
-    res: ServerResponse,
-    signal: 'traces' | 'logs' = 'traces',
-  ): Promise<void> => {
-    const mediaType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-    const format: OtlpEncoding | null =
-      mediaType === 'application/json'
-        ? 'json'
-        : mediaType === 'application/x-protobuf' || mediaType === 'application/protobuf'
-          ? 'protobuf'
-          : null;
-    const answerAs = format ?? 'json';
-    if (token !== null && !token.matches(req.headers.authorization)) {
-      fail(
-        req,
-        res,
-        401,
-        answerAs,
-        'missing or wrong bearer token',
-        { 'www-authenticate': 'Bearer' },
-        true,
-      );
-      return;
-    }
-    if (format === null) {
-      fail(
-        req,
-        res,
-        415,
-        answerAs,
-        `unsupported content type ${JSON.stringify(mediaType.slice(0, 100))}; use application/json or application/x-protobuf`,
-        {},
-        true,
-      );
-      return;
-    }
-    const encoding =
-      (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase() || 'identity';
-    if (!ENCODINGS.has(encoding)) {
-      fail(
-        req,
-        res,
-        415,
-        format,
-        `unsupported content encoding ${JSON.stringify(encoding.slice(0, 100))}; use gzip, deflate or none`,
-        { 'accept-encoding': 'gzip, deflate' },
-        true,
-      );
-      return;
-    }
-    const declared = req.headers['content-length'];
-    if (declared !== undefined && Number(declared) > o.maxBodyBytes) {
-      fail(
-        req,
-        res,
-        413,
-        format,
-        `body of ${declared} bytes is larger than the limit of ${o.maxBodyBytes}`,
-        {},
-        true,
-      );
-      return;
-    }
-    const admitted = gate.admit();
-    if (!admitted.ok) {
-      refuse(req, res, format, admitted.refusal);
-      return;
-    }
-    const ticket = admitted.ticket;
-    try {
-      // Only now, with the headers accepted, does a client that asked (`Expect: 100-continue`) send its body.
-      if (/100-continue/i.test(req.headers.expect ?? '')) res.writeContinue();
-      const read = await ticket.readBody(
-        req,
-        encoding === 'x-gzip' ? 'gzip' : (encoding as 'identity' | 'gzip' | 'deflate'),
-      );
-      if (!read.ok) {
-        if (read.status === 0) {
-          req.destroy();
-          return;
-        }
-        fail(
-          req,
-          res,
-          read.status,
-          format,
-          read.message,
-          read.status === 429 ? { 'retry-after': '1' } : {},
-          true,
-        );
-        return;
-      }
-      const busy = ticket.startDecoding();
-      if (busy !== null) {
-        refuse(req, res, format, busy);
-        return;
-      }
-      const stored =
-        signal === 'logs'
-          ? await storeLogs(format, read.body)
-          : await storeExport(format, read.body);
-      if (!stored.ok) {
-        fail(req, res, stored.status, format, stored.message, stored.headers);
-        return;
-      }
-      reply(
-        req,
-        res,
-        200,
-        format,
-        format === 'json'
-          ? signal === 'logs'
-            ? encodeExportLogsResponseJson(stored.partial)
-            : encodeExportResponseJson(stored.partial)
-          : encodeExportResponseProtobuf(stored.partial),
-      );
-    } finally {
-      ticket.end();
-    }
-  };
-
   /**
    * What `/healthz` says: 503 while shutting down or unable to write bundles (with the reason),
    * else 200; then one line per problem and per warning (damage recovered from).
    */
-  const health = (): { status: 200 | 503; lines: string[] } => {
+  const health = (): Health => {
     const problems: string[] = [];
     if (gate.closing) problems.push('shutting down');
     const cannotWrite = watched?.output.problem ?? null;
@@ -549,62 +225,16 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
     };
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/v1/traces' || path === '/v1/logs') {
-      if (req.method !== 'POST') {
-        fail(req, res, 405, 'json', 'use POST', { allow: 'POST' }, true);
-        return;
-      }
-      await exportTraces(req, res, path === '/v1/logs' ? 'logs' : 'traces');
-      return;
-    }
-    if (
-      (path === '/healthz' || path === '/metrics') &&
-      req.method !== 'GET' &&
-      req.method !== 'HEAD'
-    ) {
-      fail(req, res, 405, 'json', 'use GET', { allow: 'GET, HEAD' }, true);
-      return;
-    }
-    if (path === '/healthz') {
-      const h = health();
-      const body = [h.status === 200 ? 'ok' : 'unhealthy', ...h.lines].join('\n') + '\n';
-      metrics.countRequest(h.status);
-      res.writeHead(h.status, {
-        'content-type': 'text/plain; charset=utf-8',
-        'content-length': Buffer.byteLength(body),
-      });
-      res.end(req.method === 'HEAD' ? undefined : body);
-      return;
-    }
-    if (path === '/metrics') {
-      const body = metrics.render(gauges());
-      res.writeHead(200, {
-        'content-type': 'text/plain; version=0.0.4; charset=utf-8',
-        'content-length': Buffer.byteLength(body),
-      });
-      res.end(req.method === 'HEAD' ? undefined : body);
-      return;
-    }
-    fail(
-      req,
-      res,
-      404,
-      'json',
-      `no route for ${req.method ?? ''} ${String(path).slice(0, 100)}`,
-      {},
-      true,
-    );
-  };
-
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    handle(req, res).catch((err: Error) => {
-      log(`request failed: ${err.message}`);
-      if (!res.headersSent) fail(req, res, 500, 'json', 'internal error', {}, true);
-      else res.destroy();
-    });
-  };
+  const onRequest = createOtlpHttpHandler({
+    gate,
+    token,
+    maxBodyBytes: o.maxBodyBytes,
+    store,
+    metrics,
+    health,
+    gauges,
+    log,
+  });
   // Node checks its request and header timeouts on this interval (30 s by default, so a slow
   // client could hold on for that much longer); bodies have their own timers (readBody).
   const server = createServer({ connectionsCheckingInterval: 1_000 }, onRequest);
@@ -640,8 +270,8 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
         maxConnections: o.maxConnections,
         gate,
         token,
-        store: (body) => storeExport('protobuf', body),
-        storeLogs: (body) => storeLogs('protobuf', body),
+        store: (body) => store.traces('protobuf', body),
+        storeLogs: (body) => store.logs('protobuf', body),
         onAnswer: (code) => metrics.countGrpc(code),
         log,
       });
