@@ -70,7 +70,14 @@ export function renderGates(
         h('td', null, subject, args),
         timeCell(g.requestedAt),
         timeCell(g.resolvedAt),
-        h('td', { class: 'num' }, formatDuration(g.waitMs)),
+        h(
+          'td',
+          { class: 'num' },
+          formatDuration(g.waitMs),
+          segmentsOf(g) !== null
+            ? h('span', { class: 'cell-sub' }, `segments ${segmentsOf(g)}`)
+            : null,
+        ),
         h(
           'td',
           null,
@@ -109,7 +116,8 @@ function gateFlags(g: GateSummary): HTMLElement[] {
  *
  */
 function gateHistory(g: GateSummary): HTMLElement | null {
-  if (g.history.filter((x) => x.type === 'resolved').length < 2) return null;
+  const acrossSegments = new Set(g.history.map((x) => x.segment)).size > 1;
+  if (g.history.filter((x) => x.type === 'resolved').length < 2 && !acrossSegments) return null;
   return h(
     'ol',
     { class: 'gate-history cell-sub', 'aria-label': `History of gate ${g.gateId}` },
@@ -118,6 +126,7 @@ function gateHistory(g: GateSummary): HTMLElement | null {
         'li',
         null,
         `${formatClock(x.time)} `,
+        x.segment !== undefined ? `(segment ${x.segment}) ` : '',
         x.type === 'requested'
           ? 'requested'
           : `${(x.decision ?? '?').replace(/_/g, ' ')} by ${x.actor ?? '?'}`,
@@ -125,6 +134,18 @@ function gateHistory(g: GateSummary): HTMLElement | null {
       ),
     ),
   );
+}
+
+/**
+ * For a run in segments, the segments a gate's requests and decisions were recorded in: `1 → 3`.
+ *
+ */
+function segmentsOf(g: GateSummary): string | null {
+  const seen: number[] = [];
+  for (const x of g.history) {
+    if (x.segment !== undefined && seen[seen.length - 1] !== x.segment) seen.push(x.segment);
+  }
+  return seen.length === 0 ? null : seen.join(' → ');
 }
 
 /**

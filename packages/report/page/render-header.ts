@@ -58,6 +58,14 @@ export function renderRunHeader(
     ['Duration', formatDuration(run.durationMs), null],
     ['Spans', formatCount(run.spanCount), null],
   ];
+  // A run that spans traces: how many, how each ended, and their trace ids in the title.
+  if (run.segments !== null) {
+    facts.push([
+      'Segments',
+      `${run.segments.length} · ${run.segments.map((g) => `${g.segment ?? '?'} ${g.state ?? '?'}`).join(' → ')}`,
+      run.segments.map((g) => `segment ${g.segment ?? '?'}: trace ${g.traceId ?? '?'}`).join('\n'),
+    ]);
+  }
   const dl = h('dl', { class: 'facts' });
   for (const [label, value, title] of facts) {
     dl.append(h('div', { class: 'facts__item' }, h('dt', null, label), h('dd', { title }, value)));

@@ -24,6 +24,15 @@ export type RunView = {
   spanCount: number | null;
   workflow: WorkflowView | null;
   schemaVersion: unknown;
+  /** The traces of a run that spans traces (suspended and resumed); null for a one-trace run. */
+  segments: SegmentView[] | null;
+};
+export type SegmentView = {
+  segment: number | null;
+  traceId: string | null;
+  state: string | null;
+  startTime: string | null;
+  endTime: string | null;
 };
 export type StepView = {
   stepId: string;
@@ -168,6 +177,15 @@ export function readBundle(value: unknown): BundleView {
         typeof member(run, 'complete') === 'boolean' ? member(run, 'complete') === true : null,
       spanCount: asNumber(member(run, 'spanCount')),
       schemaVersion: member(value, 'schemaVersion'),
+      segments: Array.isArray(member(run, 'segments'))
+        ? asArray(member(run, 'segments')).map((g) => ({
+            segment: asNumber(member(g, 'segment')),
+            traceId: asString(member(g, 'traceId')),
+            state: asString(member(g, 'state')),
+            startTime: asString(member(g, 'startTime')),
+            endTime: asString(member(g, 'endTime')),
+          }))
+        : null,
       workflow: snapshot
         ? {
             id: asString(snapshot['id']),

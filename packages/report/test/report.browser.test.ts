@@ -119,6 +119,75 @@ describe.skipIf(SKIP_BROWSER_TESTS)(`the report in Chromium (${CHROMIUM_PATH})`,
     }
   });
 
+  it('shows a run that spans traces: its segments, and a gate requested in 1 and resolved in 3 with its wait', async () => {
+    const HOUR = 3_600_000;
+    const segment = (
+      n: number,
+      traceId: string,
+      state: string,
+      at: number,
+      gate: 'req' | 'res' | null,
+    ) => {
+      const runSpanId = `00000000000000${n}0`;
+      return [
+        span(traceId, {
+          spanId: runSpanId,
+          name: 'run',
+          startMs: at,
+          endMs: at + 1_000,
+          attributes: {
+            'workbench.run.id': 'paused',
+            'workbench.run.segment': n,
+            'workbench.run.segment.state': state,
+          },
+        }),
+        span(traceId, {
+          spanId: `00000000000000${n}1`,
+          parentSpanId: runSpanId,
+          name: 'step review',
+          startMs: at + 100,
+          endMs: at + 900,
+          attributes: { 'workbench.step.id': 'review' },
+          events:
+            gate === 'req'
+              ? [event('workbench.gate.requested', at + 200, { 'workbench.gate.id': 'review' })]
+              : gate === 'res'
+                ? [
+                    event('workbench.gate.resolved', at + 200, {
+                      'workbench.gate.id': 'review',
+                      'workbench.gate.decision': 'approved',
+                      'workbench.gate.actor': 'editor@example.com',
+                    }),
+                  ]
+                : [],
+        }),
+      ];
+    };
+    const bundle = sealBundle(
+      foldRun([
+        ...segment(1, 'a1'.repeat(16), 'suspended', 0, 'req'),
+        ...segment(2, 'b2'.repeat(16), 'suspended', HOUR, null),
+        ...segment(3, 'c3'.repeat(16), 'ended', 2 * HOUR, 'res'),
+      ]),
+    );
+    expect(bundle.run.segments).toHaveLength(3);
+    const r = await openReport(
+      browser,
+      renderReport(serializeBundle(bundle), { source: 'paused.json' }),
+    );
+    try {
+      const facts = await r.page.locator('.facts').innerText();
+      expect(facts).toContain('3 · 1 suspended → 2 suspended → 3 ended');
+      const row = await r.page.locator('#gates tbody tr').first().innerText();
+      expect(row).toContain('segments 1 → 3');
+      expect(row).toMatch(/\(segment 1\) requested/);
+      expect(row).toMatch(/\(segment 3\) approved by editor@example\.com/);
+      expect(row).toContain('2 h');
+    } finally {
+      await r.close();
+    }
+  });
+
   it('shows a richer run in full: gates with actors, totals, diffs (screenshot for people)', async () => {
     const r = await openReport(
       browser,
