@@ -1,4 +1,5 @@
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type { Worker, WorkerOptions } from 'node:worker_threads';
+import { spawnWorker } from '@llm-workbench/sink';
 import type {
   BundleWorkerConfig,
   FromWorker,
@@ -47,7 +48,7 @@ export class BundleWorkerClient {
     private readonly config: BundleWorkerConfig,
     private readonly handlers: BundleWorkerHandlers,
     /** How the worker is started; tests start broken ones. */
-    private readonly spawn: (options: WorkerOptions) => Worker = spawnWorker,
+    private readonly spawn: (options: WorkerOptions) => Worker = spawnBundleWorker,
   ) {}
 
   /** False once the worker could not start or has failed: fold inline from then on. */
@@ -168,25 +169,12 @@ export class BundleWorkerClient {
 }
 
 /**
- * Starts `bundle-worker.js` beside this module. From source (`.ts`, under tsx or vitest) the
- * worker needs a TypeScript loader of its own: tsx's `--import` hooks do not reach a worker's
- * entry (privatenumber/tsx#354), and vitest transforms in-process. So a two-line bootstrap
- * registers tsx in the worker and imports the entry, and the `source` condition is passed on
- * for the workspace packages. If that fails, the worker reports an error and the pipeline folds
- * inline. Built JavaScript needs none of it.
+ * Starts `bundle-worker.js` beside this module (from source, `bundle-worker.ts` through tsx: see
+ * the sink's `spawnWorker`). If that fails, the worker reports an error and the pipeline folds
+ * inline.
  */
-export function spawnWorker(options: WorkerOptions): Worker {
-  if (!import.meta.url.endsWith('.ts')) {
-    return new Worker(new URL('./bundle-worker.js', import.meta.url), options);
-  }
-  const entry = new URL('./bundle-worker.ts', import.meta.url).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const execArgv = [...process.execArgv];
-  if (!/(--conditions[= ]|-C ?)source\b/.test(execArgv.join(' '))) {
-    execArgv.push('--conditions=source');
-  }
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { ...options, eval: true, execArgv });
+export function spawnBundleWorker(options: WorkerOptions): Worker {
+  return spawnWorker(import.meta.url, './bundle-worker', options);
 }
 
 function text(err: unknown): string {

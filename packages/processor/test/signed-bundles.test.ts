@@ -12,7 +12,7 @@ import {
   verifyEnvelope,
 } from '@llm-workbench/evidence';
 import { BundlePipeline, resolveFoldingOptions } from '../src/bundle-pipeline.js';
-import { spawnWorker } from '../src/bundle-worker-client.js';
+import { spawnBundleWorker } from '../src/bundle-worker-client.js';
 import type { Worker } from 'node:worker_threads';
 import { FileBundleSink, RunBundleSpanProcessor } from '../src/index.js';
 import { bundleNames, checkFolder, unsignedBundles } from '../../sink/test/fixtures/read-folder.js';
@@ -130,7 +130,7 @@ describe('RunBundleSpanProcessor with a signing key', () => {
         sink: new FileBundleSink({ directory: dir, signingKey: key }),
       }),
       'test',
-      (options) => (worker = spawnWorker(options)),
+      (options) => (worker = spawnBundleWorker(options)),
     );
     const traces = runs(300, 'k');
     for (const spans of traces.slice(0, 20)) pipeline.submit(spans, false);

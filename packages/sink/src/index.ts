@@ -9,3 +9,4 @@ export type { BundleSinkErrorCode } from './bundle-sink-error.js';
 export { FileBundleSink } from './file-bundle-sink.js';
 export { RecentNames } from './recent-names.js';
 export { resolveSigningOptions } from './signing-options.js';
+export { spawnWorker } from './spawn-worker.js';

@@ -1,5 +1,5 @@
-import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { FileBundleSink } from '@llm-workbench/sink';
+import type { Worker, WorkerOptions } from 'node:worker_threads';
+import { FileBundleSink, spawnWorker } from '@llm-workbench/sink';
 import type { FoldWorkerConfig, FromFoldWorker, ToFoldWorker } from './fold-worker-protocol.js';
 import { InlineTraceFolder } from './inline-trace-folder.js';
 import type { RunGauges } from './run-assembler.js';
@@ -36,7 +36,7 @@ export class WorkerTraceFolder implements TraceFolder {
   constructor(
     private readonly config: FoldWorkerConfig,
     private readonly log: (line: string) => void,
-    spawn: (options: WorkerOptions) => Worker = spawnWorker,
+    spawn: (options: WorkerOptions) => Worker = spawnFoldWorker,
   ) {
     this.sink = FileBundleSink.fromWorkerData(config.sink);
     try {
@@ -134,21 +134,7 @@ export class WorkerTraceFolder implements TraceFolder {
   }
 }
 
-/**
- * Starts `fold-worker.js` beside this module. From source (`.ts`, under tsx or vitest) the worker
- * needs a TypeScript loader of its own (tsx's `--import` hooks do not reach a worker's entry), so
- * a two-line bootstrap registers tsx and imports the entry, with the `source` condition for the
- * workspace packages. Built JavaScript needs none of it.
- */
-function spawnWorker(options: WorkerOptions): Worker {
-  if (!import.meta.url.endsWith('.ts')) {
-    return new Worker(new URL('./fold-worker.js', import.meta.url), options);
-  }
-  const entry = new URL('./fold-worker.ts', import.meta.url).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const execArgv = [...process.execArgv];
-  if (!/(--conditions[= ]|-C ?)source\b/.test(execArgv.join(' ')))
-    execArgv.push('--conditions=source');
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { ...options, eval: true, execArgv });
+/** Starts `fold-worker.js` beside this module (from source, `fold-worker.ts` through tsx). */
+function spawnFoldWorker(options: WorkerOptions): Worker {
+  return spawnWorker(import.meta.url, './fold-worker', options);
 }
