@@ -173,6 +173,14 @@ describe('never throws into user code', () => {
           },
         );
         expect(value).toBe('ok');
+        // Suspend and resume on a broken SDK: tokens are strings, nothing is thrown.
+        expect(typeof wb.startRun({ name: 's' }).suspend()).toBe('string');
+        const token = harness().wb.startRun({ name: 't' }).suspend();
+        const resumed = wb.resumeRun(token);
+        resumed.requestGate({ gateId: 'g' });
+        expect(typeof resumed.suspend()).toBe('string');
+        expect(() => wb.resumeRun(token).end()).not.toThrow();
+        await expect(wb.resume(token, () => 'resumed')).resolves.toBe('resumed');
         const user = new Error('mine');
         await expect(
           wb.run({ name: 'r' }, () => {
