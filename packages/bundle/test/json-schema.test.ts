@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { bundleJsonSchemaDir, bundleJsonSchemas } from '../scripts/bundle-json-schemas.js';
 import { foldRun, redactBundle, sealBundle } from '../src/index.js';
 import { contentRun, sampleRun } from './fixtures.js';
+import { segmentedRun } from './segment-fixtures.js';
 
 function committed(file: string): string {
   return readFileSync(new URL(file, bundleJsonSchemaDir()), 'utf8');
@@ -36,6 +37,7 @@ describe('bundleJsonSchemas', () => {
       sealBundle(foldRun(sampleRun())),
       sealBundle(foldRun(contentRun())),
       redactBundle(sealBundle(foldRun(contentRun()))),
+      sealBundle(foldRun(segmentedRun().flat())),
     ]) {
       const result = validator.validate(JSON.parse(JSON.stringify(bundle)));
       expect(result.errors).toEqual([]);
@@ -58,5 +60,10 @@ describe('bundleJsonSchemas', () => {
     ).toBe(false);
     expect(validator.validate({ ...bundle, schemaVersion: 2 }).valid).toBe(false);
     expect(validator.validate('not a bundle').valid).toBe(false);
+    const segmented = JSON.parse(JSON.stringify(sealBundle(foldRun(segmentedRun().flat())))) as {
+      run: { segments: Array<Record<string, unknown>> };
+    };
+    segmented.run.segments[0]!['segment'] = 0;
+    expect(validator.validate(segmented).valid).toBe(false);
   });
 });
