@@ -9,7 +9,6 @@
  * The stack is real (test/backends/start.sh builds it from Go modules on first use, which takes
  * many minutes; CI builds it before the tests). Set WORKBENCH_E2E=0 to skip this file.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,9 +23,18 @@ import { foldRun, sealBundle, summarizeBundle, type RunBundle } from '@llm-workb
 import { encodeOtlpJson, encodeOtlpProtobuf } from '@llm-workbench/otlp';
 import { runDemoAgent } from '@llm-workbench/demo';
 import { JaegerClient, readOtlpFile, TempoClient } from '@llm-workbench/import';
-import { FileBundleSink, RunBundleSpanProcessor } from '@llm-workbench/processor';
+import { RunBundleSpanProcessor } from '@llm-workbench/processor';
+import { FileBundleSink } from '@llm-workbench/sink';
 import { randomRun } from '../../packages/import/test/fixtures.js';
-import { cli, explainDifferences, poll, readBundle, REPO, runScript, STACK } from './helpers.js';
+import {
+  cli,
+  explainDifferences,
+  poll,
+  readBundle,
+  runScript,
+  runSegmentProcess,
+  STACK,
+} from './helpers.js';
 
 const enabled = process.env['WORKBENCH_E2E'] !== '0';
 /** First use builds Jaeger, Tempo and the Collector from Go modules: allow for it. */
@@ -173,7 +181,13 @@ describe.runIf(enabled)('five paths to one bundle', () => {
     mkdirSync(state, { recursive: true });
     const runId = `gated-${randomBytes(4).toString('hex')}`;
     for (const segment of [1, 2, 3])
-      await segmentProcess(segment, state, inProcessDir, `${service}-segmented`, runId);
+      await runSegmentProcess(segment, {
+        state,
+        out: inProcessDir,
+        collectorUrl: STACK.collectorHttp,
+        service: `${service}-segmented`,
+        runId,
+      });
     const traces = readFileSync(join(state, 'traces'), 'utf8').trim().split('\n');
     expect(traces).toHaveLength(3);
     const first = traces[0]!;
@@ -383,36 +397,6 @@ describe.runIf(enabled)('five paths to one bundle', () => {
     }
   });
 });
-
-/** Runs one segment of the gated run in a process of its own (segmented-run-process.ts). */
-async function segmentProcess(
-  segment: number,
-  state: string,
-  out: string,
-  serviceName: string,
-  runId: string,
-): Promise<void> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=source',
-      '--import',
-      'tsx',
-      join(REPO, 'test', 'e2e', 'segmented-run-process.ts'),
-      String(segment),
-      state,
-      out,
-      STACK.collectorHttp,
-      serviceName,
-      runId,
-    ],
-    { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`segment ${segment} exited ${code}: ${stderr}`);
-}
 
 /** Imports with the CLI into `out` and returns the bundle of `traceId`. */
 async function importWith(args: string[], out: string, traceId: string): Promise<RunBundle> {

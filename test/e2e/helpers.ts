@@ -114,6 +114,37 @@ export async function cli(
   return { code, stdout, stderr };
 }
 
+/**
+ * Runs one segment (1, 2 or 3) of a gated run in a process of its own (segmented-run-process.ts):
+ * exported to the Collector at `collectorUrl` and folded in-process into `out`, the resume token
+ * and each segment's trace id kept in `state`. Rejects with the process's stderr if it fails.
+ */
+export async function runSegmentProcess(
+  segment: number,
+  o: { state: string; out: string; collectorUrl: string; service: string; runId: string },
+): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=source',
+      '--import',
+      'tsx',
+      join(REPO, 'test', 'e2e', 'segmented-run-process.ts'),
+      String(segment),
+      o.state,
+      o.out,
+      o.collectorUrl,
+      o.service,
+      o.runId,
+    ],
+    { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`segment ${segment} exited ${code}: ${stderr}`);
+}
+
 /** Reads a bundle file if it exists. */
 export function readBundle(path: string): RunBundle | undefined {
   if (!existsSync(path)) return undefined;

@@ -15,7 +15,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,7 @@ import {
   poll,
   readBundle,
   REPO,
+  runSegmentProcess,
 } from './helpers.js';
 
 const enabled = process.env['WORKBENCH_E2E'] !== '0';
@@ -317,6 +318,69 @@ describe.runIf(enabled)('workbench import zipkin', () => {
     expect(bundle.integrity.sha256).toBe(
       readBundle(join(byId, `${traceId}.json`))!.integrity.sha256,
     );
+  });
+
+  it('imports a run in three segments by run id (annotationQuery) into one bundle, though Zipkin drops the links between them', async () => {
+    const state = join(dir, 'segmented', 'state');
+    const local = join(dir, 'segmented', 'in-process');
+    mkdirSync(state, { recursive: true });
+    const runId = `gated-${randomBytes(4).toString('hex')}`;
+    for (const segment of [1, 2, 3])
+      await runSegmentProcess(segment, {
+        state,
+        out: local,
+        collectorUrl,
+        service: `${service}-segmented`,
+        runId,
+      });
+    const traces = readFileSync(join(state, 'traces'), 'utf8').trim().split('\n');
+    const reference = readBundle(join(local, `${traces[0]}.json`))!;
+    expect(reference.run.complete).toBe(true);
+    // The fan-out's other leg: the receiver assembles the run to the in-process bytes.
+    const assembled = await poll("the receiver's bundle of the segmented run", async () =>
+      readBundle(join(dir, 'bundles', `${traces[0]}.json`)),
+    );
+    expect(assembled.integrity.sha256).toBe(reference.integrity.sha256);
+    const out = join(dir, 'segmented', 'imported');
+    const bundle = await poll(
+      'every span of the segmented run in Zipkin',
+      async () => {
+        const r = await cli([
+          'import',
+          'zipkin',
+          '--url',
+          zipkin!.url,
+          '--run-id',
+          runId,
+          '--since',
+          '1h',
+          '--out',
+          join(out, randomBytes(4).toString('hex')),
+          '--json',
+        ]);
+        if (r.code !== 0) return undefined;
+        const report = JSON.parse(r.stdout) as {
+          bundles: Array<{ path: string; traces: string[] }>;
+        };
+        const b = report.bundles.length === 1 ? readBundle(report.bundles[0]!.path) : undefined;
+        return b !== undefined && b.run.spanCount >= reference.run.spanCount ? b : undefined;
+      },
+      { intervalMs: 1000 },
+    );
+    expect(bundle.run.traceId).toBe(traces[0]);
+    expect(bundle.run.runId).toBe(runId);
+    expect(bundle.run.complete).toBe(true);
+    expect(bundle.run.segments?.map((g) => [g.segment, g.traceId, g.state])).toEqual([
+      [1, traces[0], 'suspended'],
+      [2, traces[1], 'suspended'],
+      [3, traces[2], 'ended'],
+    ]);
+    const resolved = bundle.events.find((e) => e.type === 'human_gate_resolved');
+    expect(resolved).toMatchObject({
+      gateId: 'review',
+      decision: 'approved',
+      actor: 'editor@example.com',
+    });
   });
 
   it('flags typed span attributes that came back as text, and never fills them in', async () => {
