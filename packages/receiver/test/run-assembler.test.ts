@@ -6,6 +6,7 @@ import {
   foldRun,
   runSegmentOf,
   sealBundle,
+  type LogEventRecord,
   type RunBundle,
   type SpanRecord,
 } from '@llm-workbench/bundle';
@@ -90,6 +91,31 @@ describe('RunAssembler', () => {
     expect(sink.written[0]?.integrity.sha256).toBe(expected.integrity.sha256);
     expect(sink.written[0]?.run.complete).toBe(true);
     expect(runs.gauges()).toMatchObject({ open_runs: 0, runs_folded_total: 1 });
+  });
+
+  it('folds the log-record events of every segment with the run, as foldRun does given them all', async () => {
+    const dir = tempDir();
+    const sink = memorySink();
+    const [s1, s2, s3] = segmentedRun() as [SpanRecord[], SpanRecord[], SpanRecord[]];
+    const note = (span: SpanRecord, name: string): LogEventRecord => ({
+      traceId: span.traceId,
+      spanId: span.spanId,
+      name,
+      timeUnixNano: span.startTimeUnixNano + 1n,
+      attributes: attributesFrom([['note', name]]),
+    });
+    const logs = [note(s1[1]!, 'workbench.note.one'), note(s3[1]!, 'workbench.note.three')];
+    // A restart between segments: the first assembler holds segment 1 with its log event.
+    const first = new RunAssembler(options(dir), sink.write);
+    const seg = (spans: SpanRecord[]) => runSegmentOf(spans)!;
+    await first.take({ segment: seg(s1), spans: s1, logEvents: [logs[0]!], truncated: false });
+    const second = new RunAssembler(options(dir), sink.write);
+    await second.take({ segment: seg(s2), spans: s2, logEvents: [], truncated: false });
+    await second.take({ segment: seg(s3), spans: s3, logEvents: [logs[1]!], truncated: false });
+    expect(sink.written).toHaveLength(1);
+    expect(sink.written[0]).toEqual(
+      sealBundle(foldRun([...s1, ...s2, ...s3], { logEvents: logs })),
+    );
   });
 
   it('keeps held segments on disk, so a new assembler on the folder completes the run', async () => {
