@@ -1,4 +1,4 @@
-import type { SpanIssue } from './span-fields.js';
+import { SpanIssue } from './span-fields.js';
 import type { DecodeIssue } from './types.js';
 
 /**
@@ -26,4 +26,15 @@ export class Issues {
     const path = this.k < 0 ? this.path : `${this.path}.spans[${this.k}]`;
     (this.list ??= []).push({ code, path: `${path}.${where}`, message });
   }
+}
+
+/**
+ * An issue found under a path written as empty (a walk makes paths only for issues), placed under
+ * `prefix`; any other error as it is.
+ *
+ * @example
+ * try { walk(value, '') } catch (err) { throw within(err, `events[${i}].attributes`) }
+ */
+export function within(err: unknown, prefix: string): unknown {
+  return err instanceof SpanIssue ? new SpanIssue(err.code, prefix + err.where, err.message) : err;
 }

@@ -16,7 +16,7 @@ export class SpanRecordVisitor implements SpanVisitor {
   readonly spans: SpanRecord[] = [];
   readonly rejectedSpans: RejectedSpan[] = [];
 
-  span(_t: string, _s: string, _p: string | undefined, record: SpanRecord | undefined): void {
+  span(_t: string, _s: string, _root: boolean, record: SpanRecord | undefined): void {
     if (record !== undefined) this.spans.push(record);
   }
 

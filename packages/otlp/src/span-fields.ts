@@ -87,11 +87,14 @@ export function idFromJson(value: string, bytes: number): string | null {
   return null;
 }
 
-const ZERO_IDS = new Set(['0'.repeat(32), '0'.repeat(16)]);
+const ZERO_TRACE_ID = '0'.repeat(32);
+const ZERO_SPAN_ID = '0'.repeat(16);
 
 /** Whether a lowercase hex id is all zeros. */
 export function isZeroId(hex: string): boolean {
-  return ZERO_IDS.has(hex);
+  // Compared, not looked up in a set: hashing a fresh id string cost more than the comparison,
+  // which stops at the first character of any real id.
+  return hex === ZERO_TRACE_ID || hex === ZERO_SPAN_ID;
 }
 
 const DIGITS = /^\d+$/;

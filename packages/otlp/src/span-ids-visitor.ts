@@ -31,11 +31,11 @@ export class SpanIdsVisitor implements SpanVisitor {
   readonly ids: SpanIds & { count: number } = { count: 0, traceIds: [], spanIds: [], roots: [] };
   readonly rejectedSpans: RejectedSpan[] = [];
 
-  span(traceId: string, spanId: string, parentSpanId: string | undefined): void {
+  span(traceId: string, spanId: string, root: boolean): void {
     const ids = this.ids;
     ids.traceIds.push(traceId);
     ids.spanIds.push(spanId);
-    ids.roots.push(parentSpanId === undefined);
+    ids.roots.push(root);
     ids.count++;
   }
 

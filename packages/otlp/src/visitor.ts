@@ -18,15 +18,10 @@ export interface SpanVisitor {
   /** Whether the walk builds each valid span's record (else `record` is undefined). */
   readonly buildsRecords: boolean;
   /**
-   * A valid span, in the order of the request: lowercase hex ids, `parentSpanId` undefined for a
-   * root (no parent, or an all-zero one).
+   * A valid span, in the order of the request: its lowercase hex ids, whether it is a root (no
+   * parent, or an all-zero one), and its record when `buildsRecords`.
    */
-  span(
-    traceId: string,
-    spanId: string,
-    parentSpanId: string | undefined,
-    record: SpanRecord | undefined,
-  ): void;
+  span(traceId: string, spanId: string, root: boolean, record: SpanRecord | undefined): void;
   /** A refused span, with every reason found. */
   rejected(span: RejectedSpan): void;
 }

@@ -83,10 +83,10 @@ describe('readOtlpSpanIds', () => {
 
 describe('walkOtlpProtobufTraces', () => {
   it('hands a visitor that builds no records the ids only', () => {
-    const seen: Array<[string, string | undefined, unknown]> = [];
+    const seen: Array<[string, boolean, unknown]> = [];
     const visitor: SpanVisitor = {
       buildsRecords: false,
-      span: (_t, s, p, record) => seen.push([s, p, record]),
+      span: (_t, s, root, record) => seen.push([s, root, record]),
       rejected: () => {},
     };
     const body = encodeOtlpProtobuf([
@@ -95,8 +95,8 @@ describe('walkOtlpProtobufTraces', () => {
     ]);
     expect(walkOtlpProtobufTraces(body, visitor)).toEqual({ ok: true, replacedInvalidUtf8: false });
     expect(seen).toEqual([
-      ['00f067aa0ba902b7', undefined, undefined],
-      ['00f067aa0ba902b8', '00f067aa0ba902b7', undefined],
+      ['00f067aa0ba902b7', true, undefined],
+      ['00f067aa0ba902b8', false, undefined],
     ]);
   });
 });
@@ -115,7 +115,7 @@ describe('walkOtlpJsonTraces', () => {
       return {
         spans,
         buildsRecords: true,
-        span: (_t: string, _s: string, _p: string | undefined, r: SpanRecord | undefined) => {
+        span: (_t: string, _s: string, _root: boolean, r: SpanRecord | undefined) => {
           if (r !== undefined) spans.push(r);
         },
         rejected: () => {},

@@ -7,7 +7,7 @@ import {
   type SpanRecord,
   type StatusCodeName,
 } from '@llm-workbench/bundle';
-import { Issues } from '../issues.js';
+import { Issues, within } from '../issues.js';
 import {
   exactIntegerFromText,
   idFromJson,
@@ -493,7 +493,7 @@ class JsonWalk {
         scope,
       };
     }
-    visitor.span(traceId as string, spanId as string, parentSpanId, record);
+    visitor.span(traceId as string, spanId as string, parentSpanId === undefined, record);
   }
 
   /**
@@ -681,14 +681,6 @@ class JsonWalk {
     const kvlist = this.attributes(v['values'], depth, where, true);
     return this.build ? { kvlist } : null;
   }
-}
-
-/**
- * An issue found under a path written as empty (paths are made only for issues), placed under
- * `prefix`; anything else as it is.
- */
-function within(err: unknown, prefix: string): unknown {
-  return err instanceof SpanIssue ? new SpanIssue(err.code, prefix + err.where, err.message) : err;
 }
 
 const NO_SCOPE: SpanRecord['scope'] = { name: '', version: undefined };

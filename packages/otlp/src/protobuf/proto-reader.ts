@@ -12,6 +12,14 @@ export class ProtoError extends Error {
 }
 
 /**
+ * Throws a {@link ProtoError}. Out of line, so that the small readers that may throw stay small
+ * enough for V8 to inline them into the walkers' loops.
+ */
+function fail(message: string): never {
+  throw new ProtoError(message);
+}
+
+/**
  * A minimal protobuf wire-format reader over one buffer: varints, fixed 32/64-bit values and
  * length-delimited ranges, with every length checked against the enclosing message. 64-bit values
  * are read exactly (as bigint when they do not fit a safe integer).
@@ -30,10 +38,20 @@ export class ProtoReader {
 
   /** Reads a varint and keeps its low 32 bits, unsigned (tags, lengths, enums, bools). */
   uint32(): number {
+    // Most tags and lengths are one byte: that case is kept small enough to be inlined everywhere.
+    const b = this.buf[this.pos];
+    if (b !== undefined && b < 0x80) {
+      this.pos++;
+      return b;
+    }
+    return this.uint32Long();
+  }
+
+  private uint32Long(): number {
     const buf = this.buf;
     let pos = this.pos;
     let b = buf[pos++];
-    if (b === undefined) throw new ProtoError('truncated varint');
+    if (b === undefined) fail('truncated varint');
     if (b < 0x80) {
       this.pos = pos;
       return b;
@@ -42,7 +60,7 @@ export class ProtoReader {
     let mult = 128;
     for (let i = 1; i < 10; i++) {
       b = buf[pos++];
-      if (b === undefined) throw new ProtoError('truncated varint');
+      if (b === undefined) fail('truncated varint');
       if (i < 5) {
         value += (b & 0x7f) * mult;
         mult *= 128;
@@ -52,7 +70,7 @@ export class ProtoReader {
         return value % 4294967296;
       }
     }
-    throw new ProtoError('varint longer than 10 bytes');
+    fail('varint longer than 10 bytes');
   }
 
   /** Reads a varint as an unsigned 64-bit bigint. */
@@ -63,7 +81,7 @@ export class ProtoReader {
     let shift = 0n;
     for (let i = 0; i < 10; i++) {
       const b = buf[pos++];
-      if (b === undefined) throw new ProtoError('truncated varint');
+      if (b === undefined) fail('truncated varint');
       result |= BigInt(b & 0x7f) << shift;
       if (b < 0x80) {
         this.pos = pos;
@@ -71,7 +89,7 @@ export class ProtoReader {
       }
       shift += 7n;
     }
-    throw new ProtoError('varint longer than 10 bytes');
+    fail('varint longer than 10 bytes');
   }
 
   /** Reads an int64 varint exactly: a number when safe, else a bigint. */
@@ -82,7 +100,7 @@ export class ProtoReader {
     let mult = 1;
     for (let i = 0; i < 7; i++) {
       const b = buf[this.pos + i];
-      if (b === undefined) throw new ProtoError('truncated varint');
+      if (b === undefined) fail('truncated varint');
       value += (b & 0x7f) * mult;
       if (b < 0x80) {
         this.pos += i + 1;
@@ -98,14 +116,25 @@ export class ProtoReader {
 
   /** Reads a fixed64 exactly as an unsigned bigint. */
   fixed64(): bigint {
-    if (this.pos + 8 > this.buf.length) throw new ProtoError('truncated fixed64');
+    if (this.pos + 8 > this.buf.length) fail('truncated fixed64');
     const v = this.buf.readBigUInt64LE(this.pos);
     this.pos += 8;
     return v;
   }
 
+  /**
+   * Reads a fixed64 and tells only whether it is zero (no bigint made), for readers that check a
+   * time without keeping it: zero is the one time protobuf can carry that is not valid.
+   */
+  fixed64IsZero(): boolean {
+    const pos = this.pos;
+    if (pos + 8 > this.buf.length) fail('truncated fixed64');
+    this.pos = pos + 8;
+    return this.buf.readUInt32LE(pos) === 0 && this.buf.readUInt32LE(pos + 4) === 0;
+  }
+
   double(): number {
-    if (this.pos + 8 > this.buf.length) throw new ProtoError('truncated double');
+    if (this.pos + 8 > this.buf.length) fail('truncated double');
     const v = this.buf.readDoubleLE(this.pos);
     this.pos += 8;
     return v;
@@ -115,8 +144,7 @@ export class ProtoReader {
   delimited(limit: number): number {
     const len = this.uint32();
     const end = this.pos + len;
-    if (end > limit)
-      throw new ProtoError('length-delimited field runs past the end of its message');
+    if (end > limit) fail('length-delimited field runs past the end of its message');
     return end;
   }
 
@@ -152,8 +180,8 @@ export class ProtoReader {
         this.pos += 4;
         break;
       default:
-        throw new ProtoError(`unsupported wire type ${wireType}`);
+        fail(`unsupported wire type ${wireType}`);
     }
-    if (this.pos > limit) throw new ProtoError('field runs past the end of its message');
+    if (this.pos > limit) fail('field runs past the end of its message');
   }
 }

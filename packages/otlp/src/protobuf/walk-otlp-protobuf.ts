@@ -6,7 +6,7 @@ import {
   type SpanRecord,
   type StatusCodeName,
 } from '@llm-workbench/bundle';
-import { Issues } from '../issues.js';
+import { Issues, within } from '../issues.js';
 import { checkTime, isZeroId, SpanIssue, SPAN_KINDS, STATUS_CODES } from '../span-fields.js';
 import { DEFAULT_MAX_VALUE_DEPTH, type DecodeOptions, WORKBENCH_EVENT_PREFIX } from '../types.js';
 import type { LogEventVisitor, SpanVisitor } from '../visitor.js';
@@ -95,6 +95,8 @@ function walk(
 /** One walk over one request. */
 class ProtobufWalk {
   private index = 0;
+  private lastTraceIdStart = -1;
+  private lastTraceId = '';
   /** Whether the visitor builds records; else values are checked and skipped. */
   private readonly build: boolean;
 
@@ -299,7 +301,8 @@ class ProtobufWalk {
     const r = this.r;
     let name = '';
     let version: string | undefined;
-    const spans: Range[] = [];
+    // Start and end of each span, flat: a request holds thousands.
+    const spans: number[] = [];
     while (r.pos < end) {
       const tag = r.uint32();
       if (tag === ((1 << 3) | WIRE_LEN)) {
@@ -314,15 +317,14 @@ class ProtobufWalk {
         }
       } else if (tag === ((2 << 3) | WIRE_LEN)) {
         const e = r.delimited(end);
-        spans.push([r.pos, e]);
+        spans.push(r.pos, e);
         r.pos = e;
       } else r.skip(tag & 7, end);
     }
     const scope = { name, version };
-    for (let k = 0; k < spans.length; k++) {
-      const range = spans[k] as Range;
-      r.pos = range[0];
-      this.span(range[1], resource, resourceIssue, scope, path, k);
+    for (let k = 0; k < spans.length; k += 2) {
+      r.pos = spans[k] as number;
+      this.span(spans[k + 1] as number, resource, resourceIssue, scope, path, k / 2);
     }
     r.pos = end;
   }
@@ -346,7 +348,7 @@ class ProtobufWalk {
     let traceIdLength = 0;
     let spanId: string | null = null;
     let spanIdLength = 0;
-    let parentSpanId: string | undefined;
+    let parentStart = 0;
     let parentLength = 0;
     let name = '';
     let kind = 0;
@@ -368,7 +370,7 @@ class ProtobufWalk {
         switch (field) {
           case 1:
             traceIdLength = e - s;
-            traceId = traceIdLength === 16 ? buf.toString('hex', s, e) : null;
+            traceId = traceIdLength === 16 ? this.traceIdAt(s) : null;
             break;
           case 2:
             spanIdLength = e - s;
@@ -376,7 +378,7 @@ class ProtobufWalk {
             break;
           case 4:
             parentLength = e - s;
-            parentSpanId = parentLength === 8 ? buf.toString('hex', s, e) : undefined;
+            parentStart = s;
             break;
           case 5:
             if (build) name = s === e ? '' : r.text(s, e);
@@ -417,8 +419,10 @@ class ProtobufWalk {
         }
         r.pos = e;
       } else if (wire === WIRE_I64 && (field === 7 || field === 8)) {
-        if (field === 7) start = r.fixed64();
-        else endTime = r.fixed64();
+        // Without records to build a time is only checked: 1n stands for "not zero".
+        const time = build ? r.fixed64() : r.fixed64IsZero() ? 0n : 1n;
+        if (field === 7) start = time;
+        else endTime = time;
       } else if (wire === WIRE_VARINT && field === 6) {
         kind = r.uint32();
       } else r.skip(wire, end);
@@ -431,8 +435,9 @@ class ProtobufWalk {
         'parentSpanId',
         `parent span id has ${parentLength} bytes; 8 expected`,
       );
-    // An all-zero parent is how some producers write "no parent".
-    if (parentSpanId !== undefined && isZeroId(parentSpanId)) parentSpanId = undefined;
+    // An all-zero parent is how some producers write "no parent". The last parent field written
+    // counts, as it does for every field.
+    const root = parentLength !== 8 || isZeroRange(buf, parentStart, parentStart + 8);
     const startOk = checkTime(start);
     if (typeof startOk !== 'bigint')
       issues.fail(startOk.code, 'startTimeUnixNano', startOk.message);
@@ -446,12 +451,12 @@ class ProtobufWalk {
     visitor.span(
       traceId as string,
       spanId as string,
-      parentSpanId,
+      root,
       build
         ? {
             traceId: traceId as string,
             spanId: spanId as string,
-            parentSpanId,
+            parentSpanId: root ? undefined : buf.toString('hex', parentStart, parentStart + 8),
             name,
             kind: SPAN_KINDS[kind] ?? 'unspecified',
             startTimeUnixNano: start,
@@ -466,6 +471,22 @@ class ProtobufWalk {
     );
   }
 
+  /**
+   * The trace id whose 16 bytes start at `start`, as lowercase hex. Spans of one trace mostly come
+   * one after another: the same bytes as the last id read give the same string, not a new one.
+   */
+  private traceIdAt(start: number): string {
+    const buf = this.r.buf;
+    const last = this.lastTraceIdStart;
+    if (last >= 0) {
+      let i = 0;
+      while (i < 16 && buf[start + i] === buf[last + i]) i++;
+      if (i === 16) return this.lastTraceId;
+    }
+    this.lastTraceIdStart = start;
+    return (this.lastTraceId = buf.toString('hex', start, start + 16));
+  }
+
   /** An event, checked; its record when building records. */
   private event(end: number, i: number): SpanEventRecord | undefined {
     const r = this.r;
@@ -474,7 +495,8 @@ class ProtobufWalk {
     let attributes: Record<string, AttributeValue> | null = null;
     while (r.pos < end) {
       const tag = r.uint32();
-      if (tag === ((1 << 3) | WIRE_I64)) time = r.fixed64();
+      if (tag === ((1 << 3) | WIRE_I64))
+        time = this.build ? r.fixed64() : r.fixed64IsZero() ? 0n : 1n;
       else if (tag === ((2 << 3) | WIRE_LEN)) {
         if (this.build) name = r.string(end);
         else r.pos = r.delimited(end);
@@ -482,7 +504,9 @@ class ProtobufWalk {
         if (this.build) attributes ??= Object.create(null) as Record<string, AttributeValue>;
         const e = r.delimited(end);
         try {
-          this.keyValue(e, attributes, 0, `events[${i}].attributes`);
+          this.keyValue(e, attributes, 0, '');
+        } catch (err) {
+          throw within(err, `events[${i}].attributes`);
         } finally {
           r.pos = e;
         }
@@ -597,6 +621,12 @@ class ProtobufWalk {
         `value nests deeper than ${this.maxDepth} levels`,
       );
   }
+}
+
+/** Whether the bytes from `start` to `end` are all zero. */
+function isZeroRange(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i] !== 0) return false;
+  return true;
 }
 
 /** Reports a trace or span id that is not of its length or is all zeros. */
