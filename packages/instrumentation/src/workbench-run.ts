@@ -1,7 +1,7 @@
 import type { Span } from '@opentelemetry/api';
 import { ATTR_RUN_SEGMENT, ATTR_RUN_SEGMENT_STATE } from '@llm-workbench/semconv';
 import type { RunState } from './internal-types.js';
-import { encodeResumeToken } from './resume-token.js';
+import { encodeResumeToken, MAX_RESUME_TOKEN_LENGTH } from './resume-token.js';
 import type { EventTime, StepOptions } from './types.js';
 import { WorkbenchScope } from './workbench-scope.js';
 import { WorkbenchStep } from './workbench-step.js';
@@ -91,7 +91,7 @@ export class WorkbenchRun extends WorkbenchScope {
       const ctx = this.span.spanContext();
       this.span.setAttribute(ATTR_RUN_SEGMENT, this.segment);
       this.span.setAttribute(ATTR_RUN_SEGMENT_STATE, 'suspended');
-      return encodeResumeToken({
+      const data = {
         runId: this.runId,
         name: this._name,
         segment: this.segment + 1,
@@ -99,7 +99,21 @@ export class WorkbenchRun extends WorkbenchScope {
         openGates: [...this._state.openGates],
         artifacts: this._state.artifacts.versions(),
         workflow: this._state.workflow,
-      });
+      };
+      let text = encodeResumeToken(data);
+      // A token must stay readable by resumeRun: past its limit, artifact versions go first,
+      // then open gates (the run goes on; what is left out is reported).
+      if (text.length > MAX_RESUME_TOKEN_LENGTH) {
+        text = encodeResumeToken({ ...data, artifacts: [] });
+        if (text.length > MAX_RESUME_TOKEN_LENGTH) {
+          text = encodeResumeToken({ ...data, artifacts: [], openGates: [] });
+        }
+        this._state.reporter.warn(
+          'resume_token_too_long',
+          `suspend: the resume token would pass ${MAX_RESUME_TOKEN_LENGTH} characters; artifact versions${text.includes('"openGates":[]') ? ' and open gates' : ''} left out`,
+        );
+      }
+      return text;
     });
     if (!this.ended) this._finish(time);
     return token;

@@ -69,6 +69,22 @@ describe('WorkbenchRun.suspend', () => {
     expect(lines.join('\n')).toContain('suspend_after_end');
   });
 
+  it('keeps a token readable when huge artifact keys would make it too long', () => {
+    const h = harness();
+    const run = h.wb.startRun({ name: 'big' });
+    run.requestGate({ gateId: 'review' });
+    for (let i = 0; i < 3; i++) {
+      run.recordArtifact({
+        key: `${i}${'k'.repeat(600_000)}`,
+        content: 'x',
+        mediaType: 'text/plain',
+      });
+    }
+    const read = parseResumeToken(run.suspend());
+    expect(read.ok && read.token.artifacts).toEqual([]);
+    expect(read.ok && read.token.openGates).toEqual(['review']);
+  });
+
   it('lets wb.run end quietly around a run suspended inside it', async () => {
     const h = harness();
     let token = '';
