@@ -19,7 +19,8 @@ import {
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
 import { foldRun, sealBundle, serializeBundle, type RunBundle } from '@llm-workbench/bundle';
-import { FileBundleSink, spanRecordFromReadableSpan } from '@llm-workbench/processor';
+import { spanRecordFromReadableSpan } from '@llm-workbench/processor';
+import { FileBundleSink } from '@llm-workbench/sink';
 import { decodeBatch, encodeBatch } from '../packages/processor/src/span-transfer.js';
 import { printResults } from './print-results.js';
 import type { BenchResult } from './result.js';

@@ -29,7 +29,8 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { FileBundleSink, RunBundleSpanProcessor } from '@llm-workbench/processor';
+import { RunBundleSpanProcessor } from '@llm-workbench/processor';
+import { FileBundleSink } from '@llm-workbench/sink';
 import type { BenchResult } from './result.js';
 import { printResults } from './print-results.js';
 import { recordRun, SPANS_PER_RUN } from './workload.js';

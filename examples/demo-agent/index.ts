@@ -2,7 +2,8 @@
 //   node --conditions=source --import tsx examples/demo-agent/index.ts [bundle-directory]
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { runDemoAgent } from '@llm-workbench/demo';
-import { FileBundleSink, RunBundleSpanProcessor } from '@llm-workbench/processor';
+import { RunBundleSpanProcessor } from '@llm-workbench/processor';
+import { FileBundleSink } from '@llm-workbench/sink';
 
 const directory = process.argv[2] ?? 'bundles';
 

@@ -4,7 +4,8 @@
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { NodeSDK, tracing } from '@opentelemetry/sdk-node';
 import { runDemoAgent } from '@llm-workbench/demo';
-import { FileBundleSink, RunBundleSpanProcessor } from '@llm-workbench/processor';
+import { RunBundleSpanProcessor } from '@llm-workbench/processor';
+import { FileBundleSink } from '@llm-workbench/sink';
 
 const directory = process.argv[2] ?? 'bundles';
 // The exporter reads OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT when no url is given.

@@ -19,7 +19,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { verifyBundle } from '@llm-workbench/bundle';
 import { runDemoAgent } from '@llm-workbench/demo';
-import { FileBundleSink, RunBundleSpanProcessor } from '@llm-workbench/processor';
+import { RunBundleSpanProcessor } from '@llm-workbench/processor';
+import { FileBundleSink } from '@llm-workbench/sink';
 import { startReceiver, type Receiver } from '@llm-workbench/receiver';
 import { collectorBinary, freePort, poll, REPO } from './helpers.js';
 

@@ -28,11 +28,8 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import type { RunBundle } from '@llm-workbench/bundle';
 import { Workbench, type WorkbenchOptions } from '@llm-workbench/instrumentation';
-import {
-  FileBundleSink,
-  RunBundleLogRecordProcessor,
-  RunBundleSpanProcessor,
-} from '@llm-workbench/processor';
+import { RunBundleLogRecordProcessor, RunBundleSpanProcessor } from '@llm-workbench/processor';
+import { FileBundleSink } from '@llm-workbench/sink';
 import { startReceiver, type Receiver } from '@llm-workbench/receiver';
 import {
   cli,

@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { verifyBundle } from '@llm-workbench/bundle';
 import { runDemoAgent } from '@llm-workbench/demo';
-import { FileBundleSink, RunBundleSpanProcessor } from '@llm-workbench/processor';
+import { RunBundleSpanProcessor } from '@llm-workbench/processor';
+import { FileBundleSink } from '@llm-workbench/sink';
 
 describe('run-bundle.schema.json', () => {
   it('validates the demo bundle the processor writes, and refuses it edited out of shape', async () => {

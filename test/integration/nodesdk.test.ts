@@ -14,11 +14,8 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { verifyBundle } from '@llm-workbench/bundle';
 import { runDemoAgent } from '@llm-workbench/demo';
-import {
-  FileBundleSink,
-  RunBundleSpanExporter,
-  RunBundleSpanProcessor,
-} from '@llm-workbench/processor';
+import { RunBundleSpanExporter, RunBundleSpanProcessor } from '@llm-workbench/processor';
+import { FileBundleSink } from '@llm-workbench/sink';
 import { startReceiver } from '@llm-workbench/receiver';
 
 const closers: Array<() => Promise<void>> = [];

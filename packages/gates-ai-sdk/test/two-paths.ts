@@ -12,7 +12,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { verifyBundle, type RunBundle } from '@llm-workbench/bundle';
 import { Workbench, type WorkbenchOptions } from '@llm-workbench/instrumentation';
-import { FileBundleSink, RunBundleSpanProcessor } from '@llm-workbench/processor';
+import { RunBundleSpanProcessor } from '@llm-workbench/processor';
+import { FileBundleSink } from '@llm-workbench/sink';
 import { startReceiver, type Receiver } from '@llm-workbench/receiver';
 import { vi } from 'vitest';
 

@@ -8,5 +8,3 @@ export type {
   OpenRunsOptions,
   RunBundleSpanExporterOptions,
 } from './types.js';
-export { FileBundleSink, BundleSinkError } from '@llm-workbench/sink';
-export type { BundleSink, BundleWriteResult, FileBundleSinkOptions } from '@llm-workbench/sink';

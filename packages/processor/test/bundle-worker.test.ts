@@ -12,9 +12,9 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as sc from '@llm-workbench/semconv';
 import { verifyBundle, type RunBundle } from '@llm-workbench/bundle';
-import type { BundleWriteResult } from '@llm-workbench/sink';
+import { FileBundleSink, type BundleWriteResult } from '@llm-workbench/sink';
 import { BundlePipeline, resolveFoldingOptions } from '../src/bundle-pipeline.js';
-import { FileBundleSink, RunBundleSpanExporter, RunBundleSpanProcessor } from '../src/index.js';
+import { RunBundleSpanExporter, RunBundleSpanProcessor } from '../src/index.js';
 import { recordRawRun, tempDir, waitFor } from './helpers.js';
 
 const here = new URL('.', import.meta.url).pathname;

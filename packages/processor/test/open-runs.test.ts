@@ -18,11 +18,11 @@ import {
   type RunBundle,
 } from '@llm-workbench/bundle';
 import {
-  FileBundleSink,
   RunBundleSpanProcessor,
   spanRecordFromReadableSpan,
   type BundleFoldingOptions,
 } from '../src/index.js';
+import { FileBundleSink } from '@llm-workbench/sink';
 import { tempDir } from './helpers.js';
 
 const HOUR = 3_600_000;

@@ -5,11 +5,8 @@ import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { BasicTracerProvider, type IdGenerator } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { verifyBundle, type RunBundle } from '@llm-workbench/bundle';
-import {
-  FileBundleSink,
-  RunBundleLogRecordProcessor,
-  RunBundleSpanProcessor,
-} from '../src/index.js';
+import { RunBundleLogRecordProcessor, RunBundleSpanProcessor } from '../src/index.js';
+import { FileBundleSink } from '@llm-workbench/sink';
 import { recordRawRun, tempDir, type EmitEvent } from './helpers.js';
 
 const BASE = Date.UTC(2026, 10, 26, 10, 0, 0);

@@ -7,8 +7,8 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { verifyBundle, type RunBundle } from '@llm-workbench/bundle';
-import type { BundleSink } from '@llm-workbench/sink';
-import { FileBundleSink, RunBundleSpanExporter, RunBundleSpanProcessor } from '../src/index.js';
+import { FileBundleSink, type BundleSink } from '@llm-workbench/sink';
+import { RunBundleSpanExporter, RunBundleSpanProcessor } from '../src/index.js';
 import { recordRawRun, tempDir, waitFor } from './helpers.js';
 
 function bundlesIn(dir: string): string[] {

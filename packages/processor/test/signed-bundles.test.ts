@@ -14,7 +14,8 @@ import {
 import { BundlePipeline, resolveFoldingOptions } from '../src/bundle-pipeline.js';
 import { spawnBundleWorker } from '../src/bundle-worker-client.js';
 import type { Worker } from 'node:worker_threads';
-import { FileBundleSink, RunBundleSpanProcessor } from '../src/index.js';
+import { RunBundleSpanProcessor } from '../src/index.js';
+import { FileBundleSink } from '@llm-workbench/sink';
 import { bundleNames, checkFolder, unsignedBundles } from '../../sink/test/fixtures/read-folder.js';
 import { recordRawRun, tempDir, waitFor } from './helpers.js';
 

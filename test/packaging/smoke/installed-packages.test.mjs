@@ -16,7 +16,8 @@ import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/expo
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { verifyBundle } from '@llm-workbench/bundle';
 import { Workbench } from '@llm-workbench/instrumentation';
-import { FileBundleSink, RunBundleSpanProcessor } from '@llm-workbench/processor';
+import { RunBundleSpanProcessor } from '@llm-workbench/processor';
+import { FileBundleSink } from '@llm-workbench/sink';
 import { startReceiver } from '@llm-workbench/receiver';
 
 const LINE = process.env.OTEL_LINE;

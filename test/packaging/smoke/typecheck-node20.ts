@@ -11,11 +11,11 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { Workbench } from '@llm-workbench/instrumentation';
 import {
-  FileBundleSink,
   RunBundleSpanExporter,
   RunBundleSpanProcessor,
   spanRecordFromReadableSpan,
 } from '@llm-workbench/processor';
+import { FileBundleSink } from '@llm-workbench/sink';
 
 const sink = new FileBundleSink({ directory: './bundles' });
 const processor: SpanProcessor = new RunBundleSpanProcessor({ sink });

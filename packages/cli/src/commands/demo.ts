@@ -3,9 +3,9 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { diag, DiagLogLevel, type TracerProvider } from '@opentelemetry/api';
-import type { BundleWriteResult } from '@llm-workbench/sink';
+import { FileBundleSink, type BundleWriteResult } from '@llm-workbench/sink';
 import { runDemoAgent, runDemoSegment } from '@llm-workbench/demo';
-import { FileBundleSink, RunBundleSpanProcessor } from '@llm-workbench/processor';
+import { RunBundleSpanProcessor } from '@llm-workbench/processor';
 import { CliError, EXIT, writeLine, writeText, type Command } from '../io.js';
 
 const HELP = `Usage: workbench demo [--out DIR] [--runs N] [--pause] [--json]
