@@ -16,7 +16,9 @@ import {
  *
  * Spans with bad ids, times or attribute values are rejected one by one with their reasons; a body
  * that is not JSON of the right shape fails as a whole. Bytes that are not UTF-8 are read as
- * U+FFFD, as in protobuf, and flagged with `replacedInvalidUtf8`.
+ * U+FFFD, as in protobuf, and flagged with `replacedInvalidUtf8`. The text is parsed once with
+ * `JSON.parse`, again exactly only where a 64-bit integer is a bare number it may have rounded
+ * (see `walkOtlpJsonTraces`, the walker it runs with a `SpanRecordVisitor`).
  *
  * @example
  * const result = decodeOtlpJson(body);
@@ -39,7 +41,7 @@ export function decodeOtlpJson(
  * parse with `parseOtlpJson`): `JSON.parse` alone rounds 64-bit integers written as bare numbers.
  *
  * @example
- * const result = decodeOtlpJsonValue(parseOtlpJson(text).result);
+ * const result = decodeOtlpJsonValue(parseOtlpJson(text));
  */
 export function decodeOtlpJsonValue(value: unknown, options: DecodeOptions = {}): DecodeResult {
   const visitor = new SpanRecordVisitor();
