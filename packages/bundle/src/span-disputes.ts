@@ -83,8 +83,12 @@ export function resolveVersions(
 }
 
 /**
- * An exact, order-independent identity of a span version, for telling versions apart: bigints,
- * bytes and non-finite numbers are told from the strings that look like them.
+ * An exact identity of a span version, for telling versions of one span id apart (a retry from
+ * a conflicting second version): bigints, bytes and non-finite numbers are told from the strings
+ * that look like them. The fold and the receiver (which keeps it as a 53-bit digest) use this one.
+ *
+ * @example
+ * fingerprint(copyA) === fingerprint(copyB); // true for a duplicate
  */
 export function fingerprint(s: SpanRecord): string {
   return JSON.stringify(s, (_k, v: unknown) =>

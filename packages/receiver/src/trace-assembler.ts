@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { SpanRecord } from '@llm-workbench/bundle';
+import { fingerprint, type SpanRecord } from '@llm-workbench/bundle';
 import {
   encodeOtlpProtobuf,
   decodeOtlpJson,
@@ -9,8 +9,9 @@ import {
   type SpanIds,
 } from '@llm-workbench/otlp';
 import type { FoldJob, FoldOutcome, RecordLocation, TraceFolder } from './fold/types.js';
-import { ingestOtlp, spanDigest } from './ingest/ingest-otlp.js';
+import { ingestOtlp } from './ingest/ingest-otlp.js';
 import type { ReceiverMetrics } from './receiver-metrics.js';
+import { crc32 } from './spool/crc32.js';
 import type { FoldedJournal } from './spool/folded-journal.js';
 import {
   isLogsRecord,
@@ -481,7 +482,7 @@ export class TraceAssembler {
       }
       for (const ref of refs)
         for (const s of ctx.spansOf(ref))
-          if (s.traceId === t.traceId && s.spanId === spanId) known.add(spanDigest(s));
+          if (s.traceId === t.traceId && s.spanId === spanId) known.add(fingerprintDigest(s));
       // Versions from this same request, not in a record of the trace yet.
       for (const j of ctx.earlier(i, t.traceId, spanId)) known.add(ctx.digest(j));
       (t.digests ??= new Map()).set(spanId, known);
@@ -906,7 +907,7 @@ class RequestContext {
   digest(i: number): number {
     let d = this.digests.get(i);
     if (d === undefined) {
-      d = spanDigest(this.spans()[i] as SpanRecord);
+      d = fingerprintDigest(this.spans()[i] as SpanRecord);
       this.digests.set(i, d);
     }
     return d;
@@ -930,4 +931,21 @@ class RequestContext {
     }
     return spans;
   }
+}
+
+/**
+ * The bundle's `fingerprint` of a span version (the fold's identity for telling a retry from a
+ * conflicting version of a span id) held as 53 bits, since the receiver keeps one per span in
+ * memory: equal versions, equal digests; different ones collide with odds of about 2^-53.
+ */
+function fingerprintDigest(s: SpanRecord): number {
+  const text = fingerprint(s);
+  return crc32(text) * 2 ** 21 + (fnv21(text) ^ (text.length & 0x1fffff));
+}
+
+/** FNV-1a of a string, folded to 21 bits. */
+function fnv21(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h ^ (h >>> 21)) & 0x1fffff;
 }
