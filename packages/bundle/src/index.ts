@@ -58,6 +58,16 @@ export {
   segmentsComplete,
   type RunSegment,
 } from './run-segments.js';
+export {
+  decodeSegmentFile,
+  encodeSegmentFile,
+  OPEN_RUN_KEY,
+  openRunKey,
+  SEGMENT_FILE_NAME,
+  SEGMENT_FILE_VERSION,
+  segmentFileName,
+  type SegmentFile,
+} from './span-record-codec.js';
 export { foldRun, isRunTrace, MAX_UNKNOWN_EVENTS, type FoldOptions } from './fold.js';
 export { computeIntegrity, sealBundle, serializeBundle } from './integrity.js';
 export { integrityView } from './integrity-view.js';

@@ -1,14 +1,19 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  runSegmentOf,
+  decodeSegmentFile,
+  encodeSegmentFile,
+  OPEN_RUN_KEY,
+  openRunKey,
+  SEGMENT_FILE_NAME,
+  segmentFileName,
   segmentsComplete,
   type LogEventRecord,
   type RunSegment,
+  type SegmentFile,
   type SpanRecord,
 } from '@llm-workbench/bundle';
-import { decodeSegment, encodeSegment } from './span-record-codec.js';
 
 /** Limits of an {@link OpenRunStore}. */
 export interface OpenRunStoreOptions {
@@ -38,8 +43,6 @@ export interface ReadyRun {
   /** Removes what was persisted of the run; call once its bundle is written. */
   readonly forget: () => Promise<void>;
 }
-
-const SEGMENT_FILE = /^segment-([0-9]{1,15})-([0-9a-f]{32})\.json$/;
 
 /**
  * Durable storage of the segments of runs that are not over yet (suspended, waiting for a person),
@@ -72,7 +75,7 @@ export class OpenRunStore {
     logEvents: LogEventRecord[],
     truncated: boolean,
   ): Promise<ReadyRun | null> {
-    return this.serialized(sha256(segment.runId), () =>
+    return this.serialized(openRunKey(segment.runId), () =>
       this.addNow(segment, spans, logEvents, truncated),
     );
   }
@@ -92,16 +95,16 @@ export class OpenRunStore {
       throw err;
     }
     for (const name of names.sort()) {
-      if (!/^[0-9a-f]{64}$/.test(name)) continue;
+      if (!OPEN_RUN_KEY.test(name)) continue;
       const dir = join(this.options.directory, name);
       // The files' times first: a young run is not read at all (a sweep stays cheap).
       if (this.now() - (await oldestChange(dir)) < this.options.maxAgeMs) continue;
       const held = await this.serialized(name, () => this.load(dir));
       errors.push(...held.errors);
       if (held.segments.length === 0) continue;
-      const oldest = Math.min(...held.segments.map((s) => s.persistedAt));
+      const oldest = Math.min(...held.segments.map((s) => s.heldAt));
       if (this.now() - oldest < this.options.maxAgeMs) continue;
-      runs.push(this.ready(held.segments[0]!.runId, held.segments, 'expired', name));
+      runs.push(this.ready(held.segments[0]!.segment.runId, held.segments, 'expired', name));
     }
     return { runs, errors };
   }
@@ -112,22 +115,14 @@ export class OpenRunStore {
     logEvents: LogEventRecord[],
     truncated: boolean,
   ): Promise<ReadyRun | null> {
-    const key = sha256(segment.runId);
+    const key = openRunKey(segment.runId);
     const dir = join(this.options.directory, key);
     const held = await this.load(dir);
     for (const e of held.errors) this.options.onProblem?.(e);
     const mine = held.segments.filter((s) => s.segment.traceId !== segment.traceId);
-    const current: HeldSegment = {
-      runId: segment.runId,
-      segment,
-      persistedAt: this.now(),
-      truncated,
-      spans,
-      logEvents,
-      bytes: 0,
-    };
-    const text = encodeSegmentText(current);
-    current.bytes = Buffer.byteLength(text, 'utf8');
+    const file = { segment, heldAt: this.now(), truncated, spans, logEvents };
+    const text = encodeSegmentFile(file);
+    const current: HeldSegment = { ...file, bytes: Buffer.byteLength(text, 'utf8') };
     const all = [...mine, current];
     if (segmentsComplete(all.map((s) => s.segment))) {
       return this.ready(segment.runId, all, 'complete', key);
@@ -140,7 +135,7 @@ export class OpenRunStore {
       return this.ready(segment.runId, [current], 'too_many_runs', null);
     }
     await mkdir(dir, { recursive: true });
-    await writeAtomically(join(dir, `segment-${segment.segment}-${segment.traceId}.json`), text);
+    await writeAtomically(join(dir, segmentFileName(segment)), text);
     return null;
   }
 
@@ -162,9 +157,7 @@ export class OpenRunStore {
         await this.serialized(key!, async () => {
           // Only the files folded: a segment persisted meanwhile (another process) stays.
           for (const s of segments) {
-            await unlink(join(dir, `segment-${s.segment.segment}-${s.segment.traceId}.json`)).catch(
-              () => undefined,
-            );
+            await unlink(join(dir, segmentFileName(s.segment))).catch(() => undefined);
           }
           // Removed only when empty: rmdir fails on a folder that still holds a segment.
           await rmdir(dir).catch(() => undefined);
@@ -184,22 +177,11 @@ export class OpenRunStore {
       throw err;
     }
     for (const name of names.sort()) {
-      if (!SEGMENT_FILE.test(name)) continue;
+      if (!SEGMENT_FILE_NAME.test(name)) continue;
       const path = join(dir, name);
       try {
         const text = await readFile(path, 'utf8');
-        const p = decodeSegment(text);
-        const segment = runSegmentOf(p.spans);
-        if (segment === null) throw new Error('no run span of a segment in it');
-        segments.push({
-          runId: segment.runId,
-          segment,
-          persistedAt: p.persistedAt,
-          truncated: p.truncated,
-          spans: p.spans,
-          logEvents: p.logEvents,
-          bytes: Buffer.byteLength(text, 'utf8'),
-        });
+        segments.push({ ...decodeSegmentFile(text), bytes: Buffer.byteLength(text, 'utf8') });
       } catch (err) {
         errors.push(`${path}: ${(err as Error).message}`);
       }
@@ -210,7 +192,7 @@ export class OpenRunStore {
   private async openRunCount(): Promise<number> {
     try {
       const names = await readdir(this.options.directory);
-      return names.filter((n) => /^[0-9a-f]{64}$/.test(n)).length;
+      return names.filter((n) => OPEN_RUN_KEY.test(n)).length;
     } catch {
       return 0;
     }
@@ -232,23 +214,9 @@ export class OpenRunStore {
   }
 }
 
-interface HeldSegment {
-  runId: string;
-  segment: RunSegment;
-  persistedAt: number;
-  truncated: boolean;
-  spans: SpanRecord[];
-  logEvents: LogEventRecord[];
-  bytes: number;
-}
-
-function encodeSegmentText(s: HeldSegment): string {
-  return encodeSegment({
-    persistedAt: s.persistedAt,
-    truncated: s.truncated,
-    spans: s.spans,
-    logEvents: s.logEvents,
-  });
+/** A held segment and the bytes its file takes. */
+interface HeldSegment extends SegmentFile {
+  readonly bytes: number;
 }
 
 /** The earliest modification time (epoch ms) of the segment files in a folder; +Infinity if none. */
@@ -261,7 +229,7 @@ async function oldestChange(dir: string): Promise<number> {
     return oldest;
   }
   for (const name of names) {
-    if (!SEGMENT_FILE.test(name)) continue;
+    if (!SEGMENT_FILE_NAME.test(name)) continue;
     try {
       oldest = Math.min(oldest, (await stat(join(dir, name))).mtimeMs);
     } catch {
@@ -269,10 +237,6 @@ async function oldestChange(dir: string): Promise<number> {
     }
   }
   return oldest;
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 /** Writes a file whole or not at all: a temporary file beside it, fsync, rename. */

@@ -3,16 +3,18 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   attributesFrom,
+  encodeSegmentFile,
   foldRun,
+  openRunKey as runKey,
   runSegmentOf,
   sealBundle,
+  segmentFileName,
   type LogEventRecord,
   type RunBundle,
   type SpanRecord,
 } from '@llm-workbench/bundle';
 import { segmentedRun } from '../../bundle/test/segment-fixtures.js';
-import { RunAssembler, runKey, type RunAssemblerOptions } from '../src/fold/run-assembler.js';
-import { decodeSegmentFile, encodeSegmentFile } from '../src/fold/segment-file.js';
+import { RunAssembler, type RunAssemblerOptions } from '../src/fold/run-assembler.js';
 import { tempDir } from './helpers.js';
 
 const DAY = 86_400_000;
@@ -255,51 +257,13 @@ describe('RunAssembler', () => {
   });
 });
 
-describe('encodeSegmentFile', () => {
-  it('keeps every span exactly: 64-bit integers, bytes, nested lists, odd numbers, links, __proto__ keys', () => {
-    const [s1, s2] = segmentedRun() as [SpanRecord[], SpanRecord[]];
-    const odd: SpanRecord = {
-      ...(s1[1] as SpanRecord),
-      attributes: attributesFrom([
-        ['big', 2n ** 63n - 1n],
-        ['bytes', new Uint8Array([0, 255, 7])],
-        ['nan', Number.NaN],
-        ['inf', -Infinity],
-        ['negzero', -0],
-        ['list', [1, 'two', [true, null]]],
-        ['kv', { kvlist: attributesFrom([['__proto__', 'data']]) }],
-      ]),
-    };
-    const file = {
-      segment: runSegmentOf(s2)!,
-      heldAt: 123,
-      truncated: true,
-      spans: [...s2, odd],
-      logEvents: [
-        {
-          traceId: odd.traceId,
-          spanId: odd.spanId,
-          name: 'workbench.note',
-          timeUnixNano: 2n ** 62n,
-          attributes: attributesFrom([['constructor', 1]]),
-        },
-      ],
-    };
-    const back = decodeSegmentFile(encodeSegmentFile(file));
-    expect(back).toEqual(file);
-    expect(Object.is(back.spans[1]?.attributes.negzero, -0)).toBe(true);
-    expect(back.spans[0]?.links).toEqual(s2[0]?.links);
-  });
-});
-
 function mkdirRun(dir: string, segments: SpanRecord[][]): void {
   const runDir = join(dir, runKey('run-seg'));
   mkdirSync(runDir, { recursive: true });
   for (const spans of segments) {
     const segment = runSegmentOf(spans)!;
-    const name = `segment-${segment.segment}-${segment.traceId}.json`;
     writeFileSync(
-      join(runDir, name),
+      join(runDir, segmentFileName(segment)),
       encodeSegmentFile({ segment, heldAt: 0, truncated: false, spans, logEvents: [] }),
     );
   }

@@ -1,16 +1,21 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  decodeSegmentFile,
+  encodeSegmentFile,
   foldRun,
+  OPEN_RUN_KEY,
+  openRunKey,
+  SEGMENT_FILE_NAME,
   sealBundle,
+  segmentFileName,
   segmentsComplete,
   type LogEventRecord,
   type RunBundle,
   type RunSegment,
   type SpanRecord,
 } from '@llm-workbench/bundle';
-import { decodeSegmentFile, encodeSegmentFile } from './segment-file.js';
 
 /** Limits of a {@link RunAssembler}: plain data, so that they cross to the fold worker. */
 export interface RunAssemblerOptions {
@@ -148,7 +153,7 @@ export class RunAssembler {
     } catch (err) {
       return { ok: false, message: `could not read the open runs: ${text(err)}` };
     }
-    const key = runKey(input.segment.runId);
+    const key = openRunKey(input.segment.runId);
     const outcome = await this.serial(key, () => this.takeNow(key, input));
     await this.enforceCaps();
     return outcome;
@@ -197,7 +202,7 @@ export class RunAssembler {
   ): Promise<TakeOutcome> {
     const dir = join(this.options.dir, key);
     const { segment } = input;
-    const name = `segment-${segment.segment}-${segment.traceId}.json`;
+    const name = segmentFileName(segment);
     let run = this.runs.get(key);
     const heldAt = this.now();
     const body = encodeSegmentFile({
@@ -343,7 +348,7 @@ export class RunAssembler {
   private async loadNow(): Promise<void> {
     await mkdir(this.options.dir, { recursive: true });
     for (const key of await readdir(this.options.dir)) {
-      if (!/^[0-9a-f]{64}$/.test(key)) continue;
+      if (!OPEN_RUN_KEY.test(key)) continue;
       const dir = join(this.options.dir, key);
       let run: OpenRun | undefined;
       let foldedAt: number | null = null;
@@ -365,7 +370,7 @@ export class RunAssembler {
           }
           continue;
         }
-        if (!name.startsWith('segment-') || !name.endsWith('.json')) {
+        if (!SEGMENT_FILE_NAME.test(name)) {
           // A temporary file left by a crash mid-write: the segment it was is held again when its
           // trace is folded again from the spool.
           if (name.includes('.tmp-')) await unlink(path).catch(() => undefined);
@@ -408,10 +413,8 @@ export class RunAssembler {
   }
 }
 
-/** The folder name of a run: any run id, safe as one path component. */
-export function runKey(runId: string): string {
-  return createHash('sha256').update(runId, 'utf8').digest('hex');
-}
+/** The folder name of a run: any run id, safe as one path component (the processor's too). */
+export { openRunKey as runKey } from '@llm-workbench/bundle';
 
 async function writeAtomically(
   dir: string,
