@@ -18,6 +18,7 @@ import {
   type RunBundle,
 } from '@llm-workbench/bundle';
 import {
+  RunBundleSpanExporter,
   RunBundleSpanProcessor,
   spanRecordFromReadableSpan,
   type BundleFoldingOptions,
@@ -279,5 +280,74 @@ describe('RunBundleSpanProcessor with runs that span traces', () => {
     expect(() => new RunBundleSpanProcessor({ sink, openRuns: { directory: '' } })).toThrow(
       /directory/,
     );
+  });
+});
+
+describe('RunBundleSpanExporter with runs that span traces', () => {
+  it('holds segments across restarts and writes the same bundle, byte for byte, as the processor', async () => {
+    const viaProcessor = tempDir();
+    const viaExporter = tempDir();
+    const base = Date.now() - 3 * HOUR;
+    /** One "process": the processor over one folder and the exporter over another, fed alike. */
+    const both = () => {
+      const processor = new RunBundleSpanProcessor({
+        sink: new FileBundleSink({ directory: viaProcessor }),
+      });
+      const exporter = new RunBundleSpanExporter({
+        sink: new FileBundleSink({ directory: viaExporter }),
+        quietPeriodMs: 0,
+      });
+      const provider = new BasicTracerProvider({
+        spanProcessors: [processor, new SimpleSpanProcessor(exporter)],
+      });
+      return { exporter, provider, tracer: provider.getTracer('test') };
+    };
+
+    const p1 = both();
+    const seg1 = recordSegment(p1.tracer, {
+      runId: 'run-e',
+      segment: 1,
+      state: 'suspended',
+      base,
+      gate: 'request',
+    });
+    await p1.provider.shutdown();
+    const p2 = both();
+    const seg2 = recordSegment(p2.tracer, {
+      runId: 'run-e',
+      segment: 2,
+      state: 'suspended',
+      previous: seg1,
+      base: base + HOUR,
+    });
+    await p2.provider.shutdown();
+    expect(bundlesIn(viaExporter)).toEqual([]);
+    expect(readdirSync(runDir(viaExporter, 'run-e')).length).toBe(2);
+
+    const p3 = both();
+    recordSegment(p3.tracer, {
+      runId: 'run-e',
+      segment: 3,
+      state: 'ended',
+      previous: seg2,
+      base: base + 2 * HOUR,
+      gate: 'resolve',
+    });
+    await p3.provider.shutdown();
+    expect(p3.exporter.stats.segmentsHeld).toBe(0);
+
+    const name = `${seg1.traceId}.json`;
+    expect(bundlesIn(viaExporter)).toEqual([name]);
+    expect(bundlesIn(viaProcessor)).toEqual([name]);
+    const text = readFileSync(join(viaExporter, name), 'utf8');
+    expect(text).toBe(readFileSync(join(viaProcessor, name), 'utf8'));
+    const bundle = JSON.parse(text) as RunBundle;
+    expect(bundle.run.complete).toBe(true);
+    expect(bundle.run.segments?.map((s) => s.segment)).toEqual([1, 2, 3]);
+    expect(summarizeBundle(bundle).gates.get('review')).toMatchObject({
+      state: 'resolved',
+      waitMs: 2 * HOUR,
+    });
+    expect(existsSync(runDir(viaExporter, 'run-e'))).toBe(false);
   });
 });
