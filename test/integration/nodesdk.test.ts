@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitUntil } from '@llm-workbench/test-support';
 import { trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -27,16 +28,6 @@ afterEach(async () => {
 
 function tmp(name: string): string {
   return mkdtempSync(join(tmpdir(), `wb-${name}-`));
-}
-
-async function until<T>(check: () => T | undefined, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe('NodeSDK with the bundle processor', () => {
@@ -66,13 +57,13 @@ describe('NodeSDK with the bundle processor', () => {
 
     const mine = readFileSync(join(local, `${traceId}.json`), 'utf8');
     expect(verifyBundle(mine).ok).toBe(true);
-    const theirs = await until(
+    const theirs = await waitUntil(
       () =>
         readdirSync(received).includes(`${traceId}.json`)
           ? readFileSync(join(received, `${traceId}.json`), 'utf8')
           : undefined,
-      15_000,
       'the receiver bundle',
+      15_000,
     );
     expect(theirs).toBe(mine);
   });

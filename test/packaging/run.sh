@@ -42,6 +42,8 @@ if [ "$build" = 1 ]; then
 fi
 mkdir "$work/tarballs"
 for dir in "$repo"/packages/*/; do
+  # Private packages (test-support) are never published.
+  grep -q '"private": true' "$dir/package.json" && continue
   (cd "$dir" && pnpm pack --pack-destination "$work/tarballs") >>"$logs/pack.log" 2>&1 ||
     { tail -20 "$logs/pack.log"; echo "packaging: pnpm pack failed in $dir"; exit 1; }
 done

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { canonicalize as jsonCanonicalize } from 'json-canonicalize';
 import { describe, expect, it } from 'vitest';
+import { rng } from '@llm-workbench/test-support';
 import { CanonicalizationError } from '../src/canonicalization-error.js';
 import { canonicalize } from '../src/canonicalize.js';
 
@@ -30,18 +31,6 @@ function failure(value: unknown): CanonicalizationError {
     throw error;
   }
   throw new Error('canonicalize did not throw');
-}
-
-/** mulberry32: small, fast, deterministic. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('canonicalize', () => {
@@ -611,7 +600,7 @@ describe('canonicalize', () => {
     }
 
     it('does match json-canonicalize byte for byte on 5000 generated documents', () => {
-      const random = seeded(8785);
+      const random = rng(8785);
       for (let n = 0; n < 5000; n++) {
         const value = randomValue(random, 1 + (n % 6));
         const ours = canonicalize(value);
@@ -628,7 +617,7 @@ describe('canonicalize', () => {
     const escapeSegment = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
     it('does report code and path of one bad value planted in 2000 generated documents', () => {
-      const random = seeded(6901);
+      const random = rng(6901);
       const bad: [string, () => unknown][] = [
         ['non_finite_number', () => NaN],
         ['non_finite_number', () => -Infinity],

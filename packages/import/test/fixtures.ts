@@ -8,6 +8,9 @@ import {
   type SpanRecord,
 } from '@llm-workbench/bundle';
 import * as sc from '@llm-workbench/semconv';
+import { rng } from '@llm-workbench/test-support';
+
+export { rng };
 
 export const TRACE = '0af7651916cd43dd8448eb211c80319c';
 export const BASE = 1_764_151_842_000_000_000n; // 2025-11-26T10:10:42Z in ns
@@ -48,18 +51,6 @@ export function ev(
   a: Record<string, AttributeValue>,
 ): SpanEventRecord {
   return { name, timeUnixNano: BASE + offsetNs, attributes: attrs(a) };
-}
-
-/** A small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function hex(r: () => number, digits: number): string {

@@ -10,12 +10,13 @@ import {
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitUntil } from '@llm-workbench/test-support';
 import * as sc from '@llm-workbench/semconv';
 import { verifyBundle, type RunBundle } from '@llm-workbench/bundle';
 import { FileBundleSink, type BundleWriteResult } from '@llm-workbench/sink';
 import { BundlePipeline, resolveFoldingOptions } from '../src/bundle-pipeline.js';
 import { RunBundleSpanExporter, RunBundleSpanProcessor } from '../src/index.js';
-import { recordRawRun, tempDir, waitFor } from './helpers.js';
+import { recordRawRun, tempDir } from './helpers.js';
 
 const here = new URL('.', import.meta.url).pathname;
 
@@ -255,7 +256,7 @@ describe('RunBundleSpanProcessor on its worker thread', () => {
     pipeline.submit(memory.getFinishedSpans(), false); // to the worker, which never answers
     await new Promise((r) => setImmediate(r));
     submitAll(pipeline, oddSpans()); // the worker is 20 001 spans behind: inline
-    await waitFor(() => pipeline.stats.bundlesWritten === 2, 5000, 'the inline bundles');
+    await waitUntil(() => pipeline.stats.bundlesWritten === 2, 'the inline bundles', 5000);
     expect(bundlesIn(dir)).toHaveLength(2);
     await pipeline.stop();
   });
@@ -306,7 +307,7 @@ describe('RunBundleSpanProcessor on its worker thread', () => {
     expect(output).toBe('');
     expect(code).toBe(0);
     // One bundle flushed, one left in flight when the script's last line ran.
-    await waitFor(() => bundlesIn(dir).length === 2, 1000, 'two bundles');
+    await waitUntil(() => bundlesIn(dir).length === 2, 'two bundles', 1000);
     for (const text of contents(dir)) expect(verifyBundle(text).ok).toBe(true);
   });
 });

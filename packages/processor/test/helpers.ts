@@ -9,22 +9,6 @@ export function tempDir(prefix = 'wb-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Polls until `check` returns a truthy value, or fails after `timeoutMs`. */
-export async function waitFor<T>(
-  check: () => T | Promise<T>,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /**
  * Records a small run with the raw OpenTelemetry API and the wire contract: a run span with a
  * workflow snapshot, a step with a model_io event and an artifact, a gate step, and a GenAI

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { waitUntil } from '@llm-workbench/test-support';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -9,7 +10,7 @@ import {
 import { verifyBundle, type RunBundle } from '@llm-workbench/bundle';
 import { FileBundleSink, type BundleSink } from '@llm-workbench/sink';
 import { RunBundleSpanExporter, RunBundleSpanProcessor } from '../src/index.js';
-import { recordRawRun, tempDir, waitFor } from './helpers.js';
+import { recordRawRun, tempDir } from './helpers.js';
 
 function bundlesIn(dir: string): string[] {
   return readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -77,7 +78,7 @@ describe('RunBundleSpanProcessor', () => {
     const { trace, context } = await import('@opentelemetry/api');
     tracer.startSpan('never ends', {}, trace.setSpan(context.active(), run));
     run.end();
-    const file = await waitFor(() => bundlesIn(dir)[0], 5000, 'a bundle');
+    const file = await waitUntil(() => bundlesIn(dir)[0], 'a bundle', 5000);
     const bundle = JSON.parse(readFileSync(join(dir, file), 'utf8')) as RunBundle;
     expect(bundle.run.complete).toBe(false);
     expect(bundle.diagnostics.map((d) => d.code)).toContain('folded_early');
@@ -181,7 +182,7 @@ describe('RunBundleSpanExporter', () => {
     // Two batches, reversed order: assembly must not depend on arrival.
     exporter.export(spans.slice(2).reverse(), () => undefined);
     exporter.export(spans.slice(0, 2), () => undefined);
-    await waitFor(() => bundlesIn(dirB).length === 1, 5000, 'the exporter bundle');
+    await waitUntil(() => bundlesIn(dirB).length === 1, 'the exporter bundle', 5000);
     await exporter.forceFlush();
     const a = readFileSync(join(dirA, `${traceId}.json`), 'utf8');
     const b = readFileSync(join(dirB, `${traceId}.json`), 'utf8');

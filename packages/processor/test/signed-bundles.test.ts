@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
+import { waitUntil } from '@llm-workbench/test-support';
 import {
   envelopeNameFor,
   generateKeyPair,
@@ -17,7 +18,7 @@ import type { Worker } from 'node:worker_threads';
 import { RunBundleSpanProcessor } from '../src/index.js';
 import { FileBundleSink } from '@llm-workbench/sink';
 import { bundleNames, checkFolder, unsignedBundles } from '../../sink/test/fixtures/read-folder.js';
-import { recordRawRun, tempDir, waitFor } from './helpers.js';
+import { recordRawRun, tempDir } from './helpers.js';
 
 function keyPair(): { key: SigningKey; trusted: ReturnType<typeof trustedKeyFromPem> } {
   const pair = generateKeyPair();
@@ -98,7 +99,7 @@ describe('RunBundleSpanProcessor with a signing key', () => {
     const b = runs(n, 'i');
     // Once the worker is up, both threads write, in small batches, while the other does.
     onWorker.submit(a[0]!, false);
-    await waitFor(() => bundleNames(dir).length > 0, 30_000, 'the worker to start');
+    await waitUntil(() => bundleNames(dir).length > 0, 'the worker to start', 30_000);
     for (let i = 1; i < n; i++) {
       onWorker.submit(a[i]!, false);
       inline.submit(b[i - 1]!, false);
@@ -135,11 +136,11 @@ describe('RunBundleSpanProcessor with a signing key', () => {
     );
     const traces = runs(300, 'k');
     for (const spans of traces.slice(0, 20)) pipeline.submit(spans, false);
-    await waitFor(() => bundleNames(dir).length > 0, 30_000, 'the worker to write');
+    await waitUntil(() => bundleNames(dir).length > 0, 'the worker to write', 30_000);
     for (const spans of traces.slice(20)) pipeline.submit(spans, false);
     // Killed while it writes (perhaps holding the ledger lock): its traces come back and are
     // folded on this thread; a bundle it had placed is found unchanged and recorded.
-    await waitFor(() => bundleNames(dir).length > 30, 30_000, 'more bundles');
+    await waitUntil(() => bundleNames(dir).length > 30, 'more bundles', 30_000);
     await worker!.terminate();
     await pipeline.close('killed');
     expect(pipeline.stats.sinkErrors).toBe(0);

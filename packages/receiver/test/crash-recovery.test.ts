@@ -2,10 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { waitUntil } from '@llm-workbench/test-support';
 import { verifyBundle, type RunBundle } from '@llm-workbench/bundle';
 import { LEDGER_FILE, readLedger } from '@llm-workbench/evidence';
 import { checkFolder } from '../../sink/test/fixtures/read-folder.js';
-import { bundleFiles, readBundleText, runRecords, sendSpans, tempDir, waitFor } from './helpers.js';
+import { bundleFiles, readBundleText, runRecords, sendSpans, tempDir } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(import.meta.dirname, 'fixtures', 'serve.ts');
@@ -45,7 +46,7 @@ async function startServer(data: string, out: string): Promise<Server> {
   let stderr = '';
   child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  const url = await waitFor(() => {
+  const url = await waitUntil(() => {
     if (child.exitCode !== null) throw new Error(`server exited: ${stderr}`);
     return /at (http:\/\/[^ ]+)\/v1\/traces/.exec(stdout)?.[1];
   }, `the server to listen (${stderr})`);
@@ -117,7 +118,7 @@ describe('the receiver killed with SIGKILL while traces stream in', () => {
               }
             } else {
               retried++;
-              await waitFor(
+              await waitUntil(
                 () => (server.url !== url || answer !== null ? true : undefined),
                 'a restarted server',
                 30_000,
@@ -130,7 +131,7 @@ describe('the receiver killed with SIGKILL while traces stream in', () => {
       expect(killsAt).toEqual([]);
 
       // Every trace gets exactly one bundle, with every span.
-      await waitFor(
+      await waitUntil(
         () => (bundleFiles(out).length >= plans.length ? true : undefined),
         'every bundle',
         60_000,
@@ -168,7 +169,7 @@ describe('the receiver killed with SIGKILL while traces stream in', () => {
       let server = await startServer(data, out);
       expect((await sendSpans(server.url, spans)).status).toBe(200);
       const primary = `${spans[0]?.traceId}.json`;
-      await waitFor(
+      await waitUntil(
         () => (bundleFiles(out).includes(primary) ? true : undefined),
         'the first bundle',
       );
@@ -177,7 +178,7 @@ describe('the receiver killed with SIGKILL while traces stream in', () => {
       server.child.kill('SIGKILL'); // before the reopened trace goes quiet
       await server.exited;
       server = await startServer(data, out);
-      const revision = await waitFor(
+      const revision = await waitUntil(
         () => bundleFiles(out).find((f) => f !== primary),
         'the revision',
       );

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { waitUntil } from '@llm-workbench/test-support';
 import { foldRun, sealBundle, serializeBundle } from '@llm-workbench/bundle';
 import { encodeOtlpJson, encodeOtlpProtobuf } from '@llm-workbench/otlp';
 import { FileBundleSink } from '@llm-workbench/sink';
@@ -8,7 +9,7 @@ import { WorkerTraceFolder } from '../src/fold/worker-trace-folder.js';
 import type { FoldJob } from '../src/fold/types.js';
 import { startReceiver } from '../src/index.js';
 import { RECORD_JSON, RECORD_PROTOBUF, Spool } from '../src/spool/spool.js';
-import { bundleFiles, readBundleText, runRecords, sendSpans, tempDir, waitFor } from './helpers.js';
+import { bundleFiles, readBundleText, runRecords, sendSpans, tempDir } from './helpers.js';
 
 async function spoolWith(
   dir: string,
@@ -90,7 +91,7 @@ describe('WorkerTraceFolder', () => {
         ok: false,
         message: expect.stringMatching(/no worker today/),
       });
-      await waitFor(() => (folder.where === 'inline' ? true : undefined), 'the fallback');
+      await waitUntil(() => (folder.where === 'inline' ? true : undefined), 'the fallback');
       expect(await folder.fold([job])).toEqual([
         { ok: true, status: 'written', complete: true, spans: 2 },
       ]);

@@ -26,21 +26,6 @@ export function readBundleText(dir: string, name: string): string {
   return readFileSync(join(dir, name), 'utf8');
 }
 
-/** Polls `check` until it returns a value other than undefined, or fails after the deadline. */
-export async function waitFor<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /**
  * Records one agent run with the SDK: a run span with a workflow snapshot, two steps, a model
  * receipt event, an artifact, a GenAI client span, and attribute values of every SDK type.

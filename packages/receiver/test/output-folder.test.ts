@@ -1,9 +1,10 @@
 import { mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { waitUntil } from '@llm-workbench/test-support';
 import { checkFolder } from '../../sink/test/fixtures/read-folder.js';
 import { runServeCommand, startReceiver } from '../src/index.js';
-import { bundleFiles, runRecords, send, sendSpans, tempDir, waitFor } from './helpers.js';
+import { bundleFiles, runRecords, send, sendSpans, tempDir } from './helpers.js';
 
 describe('the receiver and its output folder', () => {
   it('creates the folder again when it is removed while serving, says so loudly, and writes the next bundles there with a new ledger', async () => {
@@ -20,12 +21,12 @@ describe('the receiver and its output folder', () => {
     try {
       const first = runRecords(3);
       expect((await sendSpans(receiver.url, first)).status).toBe(200);
-      await waitFor(() => (bundleFiles(out).length === 1 ? true : undefined), 'the first bundle');
+      await waitUntil(() => (bundleFiles(out).length === 1 ? true : undefined), 'the first bundle');
 
       rmSync(out, { recursive: true, force: true });
       const second = runRecords(3);
       expect((await sendSpans(receiver.url, second)).status).toBe(200);
-      await waitFor(
+      await waitUntil(
         () => (bundleFiles(out).includes(`${second[0]?.traceId}.json`) ? true : undefined),
         'the second bundle, in the folder created again',
       );
@@ -54,13 +55,13 @@ describe('the receiver and its output folder', () => {
     });
     try {
       expect((await sendSpans(receiver.url, runRecords(3))).status).toBe(200);
-      await waitFor(() => (bundleFiles(out).length === 1 ? true : undefined), 'the first bundle');
+      await waitUntil(() => (bundleFiles(out).length === 1 ? true : undefined), 'the first bundle');
       // Someone removes the folder and makes a new one before the receiver looks.
       rmSync(out, { recursive: true, force: true });
       mkdirSync(out);
       const second = runRecords(3);
       expect((await sendSpans(receiver.url, second)).status).toBe(200);
-      await waitFor(
+      await waitUntil(
         () => (bundleFiles(out).includes(`${second[0]?.traceId}.json`) ? true : undefined),
         'the second bundle',
       );
@@ -87,7 +88,7 @@ describe('the receiver and its output folder', () => {
       writeFileSync(out, 'not a folder');
       const spans = runRecords(3);
       expect((await sendSpans(receiver.url, spans)).status).toBe(200);
-      const health = await waitFor(async () => {
+      const health = await waitUntil(async () => {
         const h = await send(receiver.url, { method: 'GET', path: '/healthz' });
         return h.status === 503 ? h : undefined;
       }, '/healthz to fail');
@@ -95,11 +96,11 @@ describe('the receiver and its output folder', () => {
         /^unhealthy\ncannot write bundles: output folder .*bundles is not a folder/,
       );
       unlinkSync(out);
-      await waitFor(
+      await waitUntil(
         () => (bundleFiles(out).includes(`${spans[0]?.traceId}.json`) ? true : undefined),
         'the bundle, once the folder is back',
       );
-      await waitFor(async () => {
+      await waitUntil(async () => {
         const h = await send(receiver.url, { method: 'GET', path: '/healthz' });
         return h.status === 200 ? true : undefined;
       }, '/healthz to recover');
@@ -120,7 +121,7 @@ describe('the receiver and its output folder', () => {
     });
     try {
       expect((await sendSpans(receiver.url, runRecords(3))).status).toBe(200);
-      const health = await waitFor(async () => {
+      const health = await waitUntil(async () => {
         const h = await send(receiver.url, { method: 'GET', path: '/healthz' });
         return /bundle writes failing/.test(h.body.toString()) ? h : undefined;
       }, 'the failure in /healthz');

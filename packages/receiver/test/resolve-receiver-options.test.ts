@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { waitUntil } from '@llm-workbench/test-support';
 import {
   parseServeArgs,
   RECEIVER_DEFAULTS,
@@ -164,8 +165,7 @@ describe('runServeCommand', () => {
       ['--port', '0', '--data', tempDir(), '--out', tempDir(), '--token', 'hidden-value'],
       t.io,
     );
-    const { waitFor } = await import('./helpers.js');
-    const url = await waitFor(
+    const url = await waitUntil(
       () => /at (http:\/\/\S+)\/v1\/traces/.exec(t.out.join(''))?.[1],
       'the receiver to start',
     );

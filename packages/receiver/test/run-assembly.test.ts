@@ -1,10 +1,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitUntil } from '@llm-workbench/test-support';
 import { foldRun, sealBundle, type RunBundle, type SpanRecord } from '@llm-workbench/bundle';
 import { segmentedRun, SEG_TRACES } from '../../bundle/test/segment-fixtures.js';
 import { runKey } from '../src/fold/run-assembler.js';
-import { bundleFiles, readBundleText, sendSpans, tempDir, waitFor } from './helpers.js';
+import { bundleFiles, readBundleText, sendSpans, tempDir } from './helpers.js';
 import { startServeProcess, type ServeProcess } from './serve-process.js';
 
 const started: ServeProcess[] = [];
@@ -38,7 +39,7 @@ async function metrics(url: string): Promise<Map<string, number>> {
 
 /** Waits until /metrics says `name` is `value`. */
 function metricIs(url: string, name: string, value: number): Promise<true> {
-  return waitFor(
+  return waitUntil(
     async () =>
       (await metrics(url)).get(`workbench_receiver_${name}`) === value ? true : undefined,
     `${name} to be ${value}`,
@@ -71,7 +72,7 @@ describe('workbench serve with a run that spans traces', () => {
 
       p = await serve(args);
       expect((await sendSpans(p.url, s3)).status).toBe(200);
-      const names = await waitFor(
+      const names = await waitUntil(
         () => (bundleFiles(out).length > 0 ? bundleFiles(out) : undefined),
         'the run bundle',
         30_000,
@@ -111,7 +112,7 @@ describe('workbench serve with a run that spans traces', () => {
       ]);
       expect((await sendSpans(p.url, [...s1, ...s3])).status).toBe(200);
       await metricIs(p.url, 'open_run_segments', 2);
-      const names = await waitFor(
+      const names = await waitUntil(
         () => (bundleFiles(out).length > 0 ? bundleFiles(out) : undefined),
         'the expired run bundle',
         30_000,
@@ -123,7 +124,7 @@ describe('workbench serve with a run that spans traces', () => {
       await metricIs(p.url, 'runs_expired_total', 1);
       await metricIs(p.url, 'open_runs', 0);
       // After the late window its held files go.
-      await waitFor(
+      await waitUntil(
         () => (existsSync(join(data, 'open-runs', runKey('run-seg'))) ? undefined : true),
         'the held files to go',
       );

@@ -1,6 +1,6 @@
+import { waitUntil } from '@llm-workbench/test-support';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { waitFor } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 /** The `workbench` command from source, as `pnpm workbench` runs it. */
@@ -30,7 +30,7 @@ export async function startServeProcess(args: readonly string[]): Promise<ServeP
   let stderr = '';
   child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  const url = await waitFor(
+  const url = await waitUntil(
     () => {
       if (child.exitCode !== null) throw new Error(`workbench serve exited: ${stderr}`);
       return /at (http:\/\/[^ ]+)\/v1\/traces/.exec(stdout)?.[1];

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { waitUntil } from '@llm-workbench/test-support';
 import { checkFolder } from '../../sink/test/fixtures/read-folder.js';
 import { startReceiver } from '../src/index.js';
-import { bundleFiles, runRecords, send, sendSpans, tempDir, waitFor } from './helpers.js';
+import { bundleFiles, runRecords, send, sendSpans, tempDir } from './helpers.js';
 import { startServeProcess } from './serve-process.js';
 import { trickle } from './slow-client.js';
 
@@ -30,7 +31,7 @@ describe('workbench serve shutting down', () => {
         const traces = Array.from({ length: 5 }, () => runRecords(4));
         for (const spans of traces) expect((await sendSpans(server.url, spans)).status).toBe(200);
         const slow = trickle(server.url);
-        await waitFor(async () => {
+        await waitUntil(async () => {
           const m = await send(server.url, { method: 'GET', path: '/metrics' });
           return /workbench_receiver_inflight_requests 1\b/.test(m.body.toString())
             ? true
@@ -42,7 +43,7 @@ describe('workbench serve shutting down', () => {
         // While it drains, /healthz answers 503 (it does not refuse connections), and exports
         // are turned away with a Retry-After.
         // (polled: the signal reaches the child a moment after kill() returns).
-        const health = await waitFor(async () => {
+        const health = await waitUntil(async () => {
           const h = await send(server.url, { method: 'GET', path: '/healthz' });
           return h.status === 200 ? undefined : h;
         }, '/healthz to answer something else than 200');

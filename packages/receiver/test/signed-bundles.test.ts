@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { waitUntil } from '@llm-workbench/test-support';
 import { verifyBundle, type RunBundle } from '@llm-workbench/bundle';
 import {
   envelopeNameFor,
@@ -14,7 +15,7 @@ import {
 } from '@llm-workbench/evidence';
 import { parseServeArgs, resolveReceiverOptions } from '../src/index.js';
 import { checkFolder, unsignedBundles } from '../../sink/test/fixtures/read-folder.js';
-import { bundleFiles, runRecords, sendSpans, tempDir, waitFor } from './helpers.js';
+import { bundleFiles, runRecords, sendSpans, tempDir } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(import.meta.dirname, 'fixtures', 'serve.ts');
@@ -42,7 +43,7 @@ async function startServer(
   let stderr = '';
   child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  const url = await waitFor(() => {
+  const url = await waitUntil(() => {
     if (child.exitCode !== null) throw new Error(`server exited: ${stderr}`);
     return /at (http:\/\/[^ ]+)\/v1\/traces/.exec(stdout)?.[1];
   }, `the server to listen (${stderr})`);
@@ -87,7 +88,7 @@ describe('workbench serve --sign-key', () => {
             const url = server.url;
             const answer = await sendSpans(url, plan.requests[plan.next]!).catch(() => null);
             if (answer?.status !== 200) {
-              await waitFor(
+              await waitUntil(
                 () => (server.url !== url || answer !== null ? true : undefined),
                 'a restarted server',
                 30_000,
@@ -115,7 +116,7 @@ describe('workbench serve --sign-key', () => {
       };
       await Promise.all(Array.from({ length: 6 }, () => sender()));
       expect(killsAt).toEqual([]);
-      await waitFor(
+      await waitUntil(
         () => (bundleFiles(out).length >= plans.length ? true : undefined),
         'every bundle',
         60_000,

@@ -1,8 +1,9 @@
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { waitUntil } from '@llm-workbench/test-support';
 import { startReceiver } from '../src/index.js';
-import { runRecords, send, sendSpans, tempDir, waitFor } from './helpers.js';
+import { runRecords, send, sendSpans, tempDir } from './helpers.js';
 import { trickle } from './slow-client.js';
 
 describe('startReceiver facing slow clients', () => {
@@ -23,7 +24,7 @@ describe('startReceiver facing slow clients', () => {
       try {
         // As many trickling sockets as there are request slots (maxInflightRequests: 64).
         const slow = Array.from({ length: 64 }, () => trickle(receiver.url));
-        await waitFor(
+        await waitUntil(
           () => ((receiver.metrics()['inflight_requests'] ?? 0) >= 64 ? true : undefined),
           'the 64 trickling requests to be in flight',
         );
@@ -105,7 +106,7 @@ describe('startReceiver facing slow clients', () => {
         req.write(Buffer.alloc(60 * 1024, 0x20)); // most of the body, then the client waits
         return req;
       });
-      await waitFor(() => (statuses.length >= 1 ? true : undefined), 'an answer');
+      await waitUntil(() => (statuses.length >= 1 ? true : undefined), 'an answer');
       expect(statuses).toEqual([429]);
       for (const r of requests) r.destroy();
       expect((await sendSpans(receiver.url, runRecords(2))).status).toBe(200);
@@ -136,7 +137,7 @@ describe('startReceiver facing slow clients', () => {
       );
       await expect(sendSpans(receiver.url, runRecords(2))).rejects.toThrow();
       for (const socket of held) socket.destroy();
-      await waitFor(
+      await waitUntil(
         async () =>
           (await sendSpans(receiver.url, runRecords(2)).catch(() => null))?.status === 200
             ? true

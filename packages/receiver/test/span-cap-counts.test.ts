@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { waitUntil } from '@llm-workbench/test-support';
 import { startReceiver } from '../src/index.js';
-import { runRecords, sendSpans, tempDir, waitFor } from './helpers.js';
+import { runRecords, sendSpans, tempDir } from './helpers.js';
 
 describe('the span cap and late spans', () => {
   it('counts a span past the cap once, as dropped, not also as late', async () => {
@@ -15,7 +16,7 @@ describe('the span cap and late spans', () => {
     try {
       const spans = runRecords(5);
       expect((await sendSpans(r.url, spans.slice(0, 3))).status).toBe(200);
-      await waitFor(() => (r.metrics()['lingering_traces'] === 1 ? true : undefined), 'the fold');
+      await waitUntil(() => (r.metrics()['lingering_traces'] === 1 ? true : undefined), 'the fold');
       // Late for a folded trace, and past its cap: dropped, and counted as that only.
       const answer = await sendSpans(r.url, spans.slice(3));
       expect(

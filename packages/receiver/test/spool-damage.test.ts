@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { waitUntil } from '@llm-workbench/test-support';
 import { checkFolder } from '../../sink/test/fixtures/read-folder.js';
-import { bundleFiles, runRecords, send, sendSpans, tempDir, waitFor } from './helpers.js';
+import { bundleFiles, runRecords, send, sendSpans, tempDir } from './helpers.js';
 import { startServeProcess } from './serve-process.js';
 
 /** Where each record of a spool segment starts (its 8-byte header: length, CRC-32). */
@@ -46,7 +47,7 @@ describe('workbench serve restarting on a damaged spool', () => {
           .filter((_, i) => i !== 20)
           .map((t) => `${t[0]?.traceId}.json`)
           .sort();
-        await waitFor(
+        await waitUntil(
           () => (bundleFiles(out).length >= 59 ? true : undefined),
           'the bundles of the 59 undamaged traces',
           60_000,

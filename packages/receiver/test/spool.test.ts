@@ -1,9 +1,10 @@
 import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { waitUntil } from '@llm-workbench/test-support';
 import { Spool, RECORD_JSON } from '../src/spool/spool.js';
 import { FoldedJournal } from '../src/spool/folded-journal.js';
-import { tempDir, waitFor } from './helpers.js';
+import { tempDir } from './helpers.js';
 
 const noop = (): void => undefined;
 
@@ -35,7 +36,7 @@ describe('Spool', () => {
     expect(second.segment).toBe(first.segment + 1);
     expect(readdirSync(dir)).toHaveLength(2);
     spool.release(first.segment, 't1');
-    await waitFor(
+    await waitUntil(
       () => (readdirSync(dir).length === 1 ? true : undefined),
       'the settled segment to be deleted',
     );

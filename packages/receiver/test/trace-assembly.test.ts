@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { waitUntil } from '@llm-workbench/test-support';
 import {
   attributesFrom,
   foldRun,
@@ -12,7 +13,7 @@ import {
 } from '@llm-workbench/bundle';
 import type { BundleSink } from '@llm-workbench/sink';
 import { startReceiver, type Receiver } from '../src/index.js';
-import { bundleFiles, readBundleText, runRecords, sendSpans, tempDir, waitFor } from './helpers.js';
+import { bundleFiles, readBundleText, runRecords, sendSpans, tempDir } from './helpers.js';
 
 function shuffled<T>(items: readonly T[], seed: number): T[] {
   const out = [...items];
@@ -83,10 +84,10 @@ describe('trace assembly', () => {
     await withReceiver({ ttlMs: 300, quietMs: 50 }, async (r, out) => {
       const orphans = genAi(runRecords(4).slice(1));
       expect((await sendSpans(r.url, orphans)).status).toBe(200);
-      const name = await waitFor(() => bundleFiles(out)[0], 'the expired bundle');
+      const name = await waitUntil(() => bundleFiles(out)[0], 'the expired bundle');
       const bundle = JSON.parse(readBundleText(out, name)) as RunBundle;
       expect(bundle.run.complete).toBe(false);
-      await waitFor(
+      await waitUntil(
         () => (r.metrics()['bundles_incomplete'] === 1 ? true : undefined),
         'the incomplete bundle to be counted',
       );
@@ -99,7 +100,7 @@ describe('trace assembly', () => {
       const traces = [runRecords(3), runRecords(3), runRecords(3)];
       for (const t of traces) expect((await sendSpans(r.url, genAi(t.slice(1)))).status).toBe(200);
       const first = `${traces[0]?.[0]?.traceId}.json`;
-      await waitFor(
+      await waitUntil(
         () => (bundleFiles(out).includes(first) ? true : undefined),
         'the evicted bundle',
       );
@@ -112,16 +113,16 @@ describe('trace assembly', () => {
     await withReceiver({ maxBufferedBytes: 4 * 1024 }, async (r, out) => {
       const traces = Array.from({ length: 12 }, () => genAi(runRecords(4).slice(1)));
       for (const t of traces) expect([200, 503]).toContain((await sendSpans(r.url, t)).status);
-      await waitFor(
+      await waitUntil(
         () => ((r.metrics()['traces_evicted'] ?? 0) > 0 ? true : undefined),
         'an eviction',
       );
-      const first = await waitFor(() => bundleFiles(out)[0], 'an early bundle');
+      const first = await waitUntil(() => bundleFiles(out)[0], 'an early bundle');
       expect((JSON.parse(readBundleText(out, first)) as RunBundle).run.complete).toBe(false);
       expect(r.metrics()['buffered_bytes']).toBeLessThan(32 * 1024);
       // Once the early folds are written, a retry (as the Collector does) gets through.
       const spans = runRecords(1);
-      await waitFor(
+      await waitUntil(
         async () => ((await sendSpans(r.url, spans)).status === 200 ? true : undefined),
         'a 200',
       );
@@ -152,7 +153,7 @@ describe('trace assembly', () => {
       const late = spans.pop() as SpanRecord;
       await sendSpans(r.url, spans);
       const primary = `${traceId}.json`;
-      await waitFor(
+      await waitUntil(
         () => (bundleFiles(out).includes(primary) ? true : undefined),
         'the first bundle',
       );
@@ -162,7 +163,7 @@ describe('trace assembly', () => {
       expect((await sendSpans(r.url, [spans[1] as SpanRecord])).status).toBe(200);
       // A new span within the late window: the trace is folded again, into a revision.
       expect((await sendSpans(r.url, [late])).status).toBe(200);
-      const revision = await waitFor(
+      const revision = await waitUntil(
         () => bundleFiles(out).find((f) => f !== primary),
         'the revision',
       );
@@ -174,7 +175,7 @@ describe('trace assembly', () => {
       expect(revised).toBe(serializeBundle(sealBundle(foldRun([...spans, late]))));
 
       // After the window closes, a late span is dropped and reported, and no file changes.
-      await waitFor(
+      await waitUntil(
         () =>
           r.metrics()['lingering_traces'] === 0 &&
           r.metrics()['open_traces'] === 0 &&
@@ -203,7 +204,7 @@ describe('trace assembly', () => {
       const spans = runRecords(4);
       const traceId = (spans[0] as SpanRecord).traceId;
       expect((await sendSpans(r.url, spans, 'json')).status).toBe(200);
-      await waitFor(() => (r.metrics()['lingering_traces'] === 1 ? true : undefined), 'the fold');
+      await waitUntil(() => (r.metrics()['lingering_traces'] === 1 ? true : undefined), 'the fold');
       const late = r.metrics()['spans_late'];
       // The Collector retries in protobuf what an SDK sent as JSON: the same spans, other bytes.
       expect((await sendSpans(r.url, spans.slice(1, 3), 'protobuf')).status).toBe(200);
@@ -220,10 +221,10 @@ describe('trace assembly', () => {
       const spans = runRecords(3);
       const traceId = (spans[0] as SpanRecord).traceId;
       expect((await sendSpans(r.url, spans)).status).toBe(200);
-      await waitFor(() => (r.metrics()['lingering_traces'] === 1 ? true : undefined), 'the fold');
+      await waitUntil(() => (r.metrics()['lingering_traces'] === 1 ? true : undefined), 'the fold');
       const changed = { ...(spans[2] as SpanRecord), name: 'renamed' };
       expect((await sendSpans(r.url, [changed], 'protobuf')).status).toBe(200);
-      const revision = await waitFor(
+      const revision = await waitUntil(
         () => bundleFiles(out).find((f) => f !== `${traceId}.json`),
         'the revision',
       );
@@ -247,13 +248,13 @@ describe('trace assembly', () => {
     };
     await withReceiver({ quietMs: 20, maxOpenTraces: 2, sink }, async (r) => {
       for (let i = 0; i < 3; i++) expect((await sendSpans(r.url, runRecords(2))).status).toBe(200);
-      await waitFor(() => (r.metrics()['folding_traces'] === 3 ? true : undefined), 'the folds');
+      await waitUntil(() => (r.metrics()['folding_traces'] === 3 ? true : undefined), 'the folds');
       const refused = await sendSpans(r.url, runRecords(2));
       expect(refused.status).toBe(503);
       expect(refused.headers['retry-after']).toBe('2');
       release();
-      await waitFor(() => (written.length === 3 ? true : undefined), 'the bundles');
-      await waitFor(
+      await waitUntil(() => (written.length === 3 ? true : undefined), 'the bundles');
+      await waitUntil(
         async () => ((await sendSpans(r.url, runRecords(2))).status === 200 ? true : undefined),
         'a 200',
       );
@@ -272,7 +273,7 @@ describe('trace assembly', () => {
       expect(r.metrics()['spool_errors']).toBe(1);
       expect((await sendSpans(r.url, children)).status).toBe(200); // the retry
       expect((await sendSpans(r.url, [spans[0] as SpanRecord])).status).toBe(200);
-      await waitFor(() => (bundleFiles(out).length > 0 ? true : undefined), 'the bundle');
+      await waitUntil(() => (bundleFiles(out).length > 0 ? true : undefined), 'the bundle');
       expect(bundleFiles(out)).toEqual([`${traceId}.json`]);
       expect(readBundleText(out, `${traceId}.json`)).toBe(
         serializeBundle(sealBundle(foldRun(spans))),
@@ -289,14 +290,14 @@ describe('trace assembly', () => {
       writeFileSync(out, 'not a folder');
       const spans = runRecords(3);
       expect((await sendSpans(r.url, spans)).status).toBe(200);
-      await waitFor(
+      await waitUntil(
         () => ((r.metrics()['sink_errors'] ?? 0) > 0 ? true : undefined),
         'a sink error',
       );
       expect((await sendSpans(r.url, runRecords(2))).status).toBe(200);
       rmSync(out);
       mkdirSync(out);
-      await waitFor(
+      await waitUntil(
         () => (bundleFiles(out).includes(`${spans[0]?.traceId}.json`) ? true : undefined),
         'the retried bundle',
       );
@@ -315,7 +316,7 @@ describe('trace assembly', () => {
     const second = await startReceiver({ port: 0, dataDir: data, outDir: out, quietMs: 50 });
     try {
       expect((await sendSpans(second.url, [root])).status).toBe(200);
-      const name = await waitFor(() => bundleFiles(out)[0], 'the bundle');
+      const name = await waitUntil(() => bundleFiles(out)[0], 'the bundle');
       expect(readBundleText(out, name)).toBe(
         serializeBundle(sealBundle(foldRun([root, ...spans]))),
       );

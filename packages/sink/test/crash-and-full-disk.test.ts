@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '@llm-workbench/test-support';
 import { verifyBundle } from '@llm-workbench/bundle';
 import {
   generateKeyPair,
@@ -21,16 +22,6 @@ function bundleFiles(dir: string): string[] {
   return bundleNames(dir);
 }
 
-async function until<T>(check: () => T | undefined | false, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('FileBundleSink under failure', () => {
   it('leaves every bundle file whole or absent when the process is killed mid-write', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wb-kill-'));
@@ -41,7 +32,7 @@ describe('FileBundleSink under failure', () => {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
     );
-    await until(() => bundleFiles(dir).length >= 40, 60_000, '40 bundles');
+    await waitUntil(() => bundleFiles(dir).length >= 40, '40 bundles', 60_000);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const files = bundleFiles(dir);
@@ -70,7 +61,7 @@ describe('FileBundleSink under failure', () => {
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
-    await until(() => bundleFiles(dir).length >= 40, 60_000, '40 bundles');
+    await waitUntil(() => bundleFiles(dir).length >= 40, '40 bundles', 60_000);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '@llm-workbench/test-support';
 import {
   Client,
   credentials,
@@ -28,14 +29,7 @@ import {
   type ReceiverOptions,
 } from '../../src/index.js';
 import { TRACE_EXPORT_PATH } from '../../src/grpc/otlp-grpc-server.js';
-import {
-  bundleFiles,
-  readBundleText,
-  recordRun,
-  runRecords,
-  tempDir,
-  waitFor,
-} from '../helpers.js';
+import { bundleFiles, readBundleText, recordRun, runRecords, tempDir } from '../helpers.js';
 
 class MemorySink implements BundleSink {
   readonly bundles = new Map<string, RunBundle>();
@@ -227,7 +221,7 @@ describe('OtlpGrpcServer', () => {
       expect(partial.get(1)?.[0]).toBe(1);
       expect(Buffer.from(partial.get(2)?.[0] as Uint8Array).toString()).toMatch(/span/);
       const name = `${spans[0]!.traceId}.json`;
-      await waitFor(() => (bundleFiles(out).includes(name) ? true : undefined), 'the bundle');
+      await waitUntil(() => (bundleFiles(out).includes(name) ? true : undefined), 'the bundle');
       expect(readBundleText(out, name)).toBe(serializeBundle(sealBundle(foldRun(spans))));
     });
   });
@@ -285,7 +279,7 @@ describe('OtlpGrpcServer', () => {
       expect(bomb.error?.code).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
       expect(bomb.error?.details).toMatch(/decompresses to a size larger than 4096/);
       // grpc-js answered those itself: their admission was given back all the same.
-      await waitFor(
+      await waitUntil(
         () => (r.metrics()['inflight_requests'] === 0 ? true : undefined),
         'the refused calls to be released',
       );
@@ -311,13 +305,13 @@ describe('OtlpGrpcServer', () => {
       const address = r.grpcAddress ?? '';
       for (let i = 0; i < 3; i++)
         expect((await exportCall(address, encodeOtlpProtobuf(runRecords(2)))).error).toBeNull();
-      await waitFor(() => (r.metrics()['folding_traces'] === 3 ? true : undefined), 'the folds');
+      await waitUntil(() => (r.metrics()['folding_traces'] === 3 ? true : undefined), 'the folds');
       const refused = await exportCall(address, encodeOtlpProtobuf(runRecords(2)));
       expect(refused.error?.code).toBe(GrpcStatus.UNAVAILABLE);
       expect(retryDelaySeconds(refused.error as ServiceError)).toBe(2);
       release();
-      await waitFor(() => (written.length === 3 ? true : undefined), 'the bundles');
-      await waitFor(
+      await waitUntil(() => (written.length === 3 ? true : undefined), 'the bundles');
+      await waitUntil(
         async () =>
           (await exportCall(address, encodeOtlpProtobuf(runRecords(2)))).error === null
             ? true
@@ -362,7 +356,7 @@ describe('OtlpGrpcServer', () => {
             );
             void call;
           });
-          await waitFor(
+          await waitUntil(
             () => (r.metrics()['inflight_requests'] === 1 ? true : undefined),
             'the call',
           );
@@ -445,7 +439,7 @@ describe('OtlpGrpcServer', () => {
         const refused = await call(second);
         expect(refused?.code).toBe(GrpcStatus.UNAVAILABLE);
         first.close();
-        await waitFor(
+        await waitUntil(
           async () =>
             (await exportCall(address, encodeOtlpProtobuf(runRecords(2)))).error === null
               ? true

@@ -1,0 +1,2 @@
+export { rng } from './rng.js';
+export { waitUntil } from './wait-until.js';
