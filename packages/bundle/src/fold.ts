@@ -28,6 +28,14 @@ import {
 import type { FieldReader } from './vocabularies/vocabulary.js';
 import { oneReceiptPerCall, type ModelCallSpan } from './one-receipt-per-call.js';
 import { modalityUsages } from './modality-usage.js';
+import {
+  toBundleDiagnostic,
+  type ExpectedType,
+  type FoldDiagnostic,
+  type NonFiniteValue,
+  type TextDiagnosticCode,
+  type ValueKind,
+} from './diagnostics.js';
 import type { AttributeValue, Attributes, SpanRecord } from './span-record.js';
 import { attachLogEvents, type LogEventRecord } from './log-event-record.js';
 import {
@@ -197,12 +205,13 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
   const nameOf = (span: SpanRecord): string => {
     const cut = cutUtf8(span.name, sc.INLINE_LIMIT_BYTES);
     if (cut !== span.name) {
-      diags.add(
-        'identifier_truncated',
-        truncatedMessage('the span name', sc.INLINE_LIMIT_BYTES),
-        span.spanId,
-        SPAN_NAME_SUBJECT,
-      );
+      diags.record({
+        code: 'identifier_truncated',
+        spanId: span.spanId,
+        subject: SPAN_NAME_SUBJECT,
+        event: null,
+        limit: sc.INLINE_LIMIT_BYTES,
+      });
     }
     return cut;
   };
@@ -312,12 +321,13 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
       // The event's name as the bundle holds it (our own names are short: only others' are cut).
       const eventName = cutUtf8(event.name, sc.INLINE_LIMIT_BYTES);
       if (eventName !== event.name) {
-        diags.add(
-          'identifier_truncated',
-          truncatedMessage('an event name', sc.INLINE_LIMIT_BYTES),
+        diags.record({
+          code: 'identifier_truncated',
           spanId,
-          EVENT_NAME_SUBJECT,
-        );
+          subject: EVENT_NAME_SUBJECT,
+          event: null,
+          limit: sc.INLINE_LIMIT_BYTES,
+        });
       }
       if (time === null) {
         diags.add(
@@ -678,9 +688,21 @@ function markDisputed<T extends object>(items: T[], isDisputed: (item: T) => boo
 class Diagnostics {
   private readonly seen = new Map<string, BundleDiagnostic>();
 
-  add(code: string, message: string, spanId: string | null, subject: string | null): void {
-    const key = `${code}\u0000${spanId ?? ''}\u0000${subject ?? ''}\u0000${message}`;
-    if (!this.seen.has(key)) this.seen.set(key, { code, message, spanId, subject });
+  /** Records a diagnostic whose message is all a reader needs. */
+  add(
+    code: TextDiagnosticCode,
+    message: string,
+    spanId: string | null,
+    subject: string | null,
+  ): void {
+    this.record({ code, message, spanId, subject });
+  }
+
+  /** Records a diagnostic; its message is rendered from its fields, which determine it. */
+  record(diagnostic: FoldDiagnostic): void {
+    const d = toBundleDiagnostic(diagnostic);
+    const key = `${d.code}\u0000${d.spanId ?? ''}\u0000${d.subject ?? ''}\u0000${d.message}`;
+    if (!this.seen.has(key)) this.seen.set(key, d);
   }
 
   sorted(): BundleDiagnostic[] {
@@ -697,20 +719,21 @@ class Reader implements FieldReader {
     private readonly eventName: string | null,
   ) {}
 
-  private wrongType(key: string, expected: string, value: AttributeValue): null {
+  private wrongType(key: string, expected: ExpectedType, value: AttributeValue): null {
     const got =
-      value instanceof Uint8Array ? 'bytes' : Array.isArray(value) ? 'array' : typeof value;
-    this.diags.add(
-      'wrong_type',
-      `${this.where(key)} should be ${expected}, got ${got}`,
-      this.spanId,
-      key,
-    );
+      value instanceof Uint8Array
+        ? 'bytes'
+        : Array.isArray(value)
+          ? 'array'
+          : (typeof value as ValueKind);
+    this.diags.record({ code: 'wrong_type', ...this.at(key), expected, got });
     return null;
   }
 
-  private where(key: string): string {
-    return this.eventName ? `${key} on event ${this.eventName}` : key;
+  /** Where an attribute diagnostic points: this span, and the event being read, if any. */
+  private at(key: string): { spanId: string; subject: string; event: string | null } {
+    // An empty event name is written as none, as the message always did.
+    return { spanId: this.spanId, subject: key, event: this.eventName || null };
   }
 
   has(key: string): boolean {
@@ -728,17 +751,11 @@ class Reader implements FieldReader {
   str(key: string): string | null {
     const v = this.attrs[key];
     if (v === undefined || v === null) return null;
-    if (typeof v !== 'string') return this.wrongType(key, 'a string', v);
+    if (typeof v !== 'string') return this.wrongType(key, 'string', v);
     const limit = identifierLimit(key);
     if (limit === undefined) return v;
     const cut = cutUtf8(v, limit);
-    if (cut !== v)
-      this.diags.add(
-        'identifier_truncated',
-        truncatedMessage(this.where(key), limit),
-        this.spanId,
-        key,
-      );
+    if (cut !== v) this.diags.record({ code: 'identifier_truncated', ...this.at(key), limit });
     return cut;
   }
 
@@ -746,12 +763,11 @@ class Reader implements FieldReader {
   boundedStr(key: string): string | null {
     const v = this.str(key);
     if (v !== null && utf8Length(v) > sc.INLINE_LIMIT_BYTES) {
-      this.diags.add(
-        'over_inline_limit',
-        `${this.where(key)} is longer than ${sc.INLINE_LIMIT_BYTES} bytes and is not held inline`,
-        this.spanId,
-        key,
-      );
+      this.diags.record({
+        code: 'over_inline_limit',
+        ...this.at(key),
+        limit: sc.INLINE_LIMIT_BYTES,
+      });
       return null;
     }
     return v;
@@ -768,10 +784,10 @@ class Reader implements FieldReader {
         v <= BigInt(Number.MAX_SAFE_INTEGER)
       )
         return Number(v);
-      this.diags.add('out_of_range', `${this.where(key)} is beyond ±2^53`, this.spanId, key);
+      this.diags.record({ code: 'out_of_range', ...this.at(key) });
       return null;
     }
-    return this.wrongType(key, 'an integer', v);
+    return this.wrongType(key, 'integer', v);
   }
 
   num(key: string): number | null {
@@ -779,23 +795,19 @@ class Reader implements FieldReader {
     if (v === undefined || v === null) return null;
     if (typeof v === 'number') {
       if (Number.isFinite(v)) return v;
-      this.diags.add('non_finite', `${this.where(key)} is ${String(v)}`, this.spanId, key);
+      this.diags.record({ code: 'non_finite', ...this.at(key), got: String(v) as NonFiniteValue });
       return null;
     }
     if (typeof v === 'bigint') return this.int(key);
-    return this.wrongType(key, 'a number', v);
+    return this.wrongType(key, 'number', v);
   }
 
   required<T>(value: T | null, key: string): T | null {
     if (value === null && !this.has(key)) {
-      this.diags.add('missing_field', `${this.where(key)} is required`, this.spanId, key);
+      this.diags.record({ code: 'missing_field', ...this.at(key) });
     }
     return value;
   }
-}
-
-function truncatedMessage(what: string, limit: number): string {
-  return `${what} is longer than ${limit} bytes; its first ${limit} bytes are kept`;
 }
 
 function sha256Hex(text: string): string {
@@ -809,7 +821,7 @@ function readHash(r: Reader, key: string, diags: Diagnostics, spanId: string): s
   if (v === null) return null;
   const lower = v.toLowerCase();
   if (!SHA256_HEX.test(lower)) {
-    diags.add('bad_hash', `${key} is not a sha256 hex digest`, spanId, key);
+    diags.record({ code: 'bad_hash', spanId, subject: key });
     return null;
   }
   return lower;
@@ -1410,17 +1422,11 @@ function spanSegments(
 function chooseRoot(ordered: readonly SpanRecord[], diags: Diagnostics): SpanRecord | null {
   const runSpans = ordered.filter((s) => s.attributes[sc.ATTR_RUN_ID] !== undefined);
   if (runSpans.length > 1) {
-    diags.add(
-      'multiple_run_spans',
-      `${runSpans.length} spans carry ${sc.ATTR_RUN_ID}; the earliest is the run`,
-      null,
-      sc.ATTR_RUN_ID,
-    );
+    diags.record({ code: 'multiple_run_spans', subject: sc.ATTR_RUN_ID, count: runSpans.length });
   }
   if (runSpans[0]) return runSpans[0];
   const roots = ordered.filter((s) => s.parentSpanId === undefined);
-  if (roots.length > 1)
-    diags.add('multiple_roots', `${roots.length} root spans; the earliest is the run`, null, null);
+  if (roots.length > 1) diags.record({ code: 'multiple_roots', count: roots.length });
   if (roots[0]) return roots[0];
   diags.add('missing_root', 'no root span: the run span never arrived', null, null);
   return null;
@@ -1446,7 +1452,7 @@ class Ancestry {
         diags.add('self_parent', 'span is its own parent', id, null);
         this.whole = false;
       } else if (!byId.has(span.parentSpanId)) {
-        diags.add('missing_parent', `parent ${span.parentSpanId} is not in the trace`, id, null);
+        diags.record({ code: 'missing_parent', spanId: id, parentSpanId: span.parentSpanId });
         this.whole = false;
       }
     }

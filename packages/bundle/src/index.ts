@@ -69,6 +69,19 @@ export {
   type SegmentFile,
 } from './span-record-codec.js';
 export { foldRun, isRunTrace, MAX_UNKNOWN_EVENTS, type FoldOptions } from './fold.js';
+export {
+  readDiagnostic,
+  renderDiagnostic,
+  STRUCTURED_DIAGNOSTIC_CODES,
+  TEXT_DIAGNOSTIC_CODES,
+  toBundleDiagnostic,
+  type ExpectedType,
+  type FoldDiagnostic,
+  type FoldDiagnosticCode,
+  type NonFiniteValue,
+  type TextDiagnosticCode,
+  type ValueKind,
+} from './diagnostics.js';
 export { computeIntegrity, sealBundle, serializeBundle } from './integrity.js';
 export { integrityView } from './integrity-view.js';
 export { contentMembers, REDACTION_KINDS, type ContentMember } from './content-members.js';

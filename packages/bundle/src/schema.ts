@@ -291,16 +291,16 @@ const contentV3 = {
     .optional(),
 };
 
+const diagnosticCommon = {
+  code: z.string(),
+  message: z.string(),
+  spanId: spanId.nullable(),
+  subject: z.string().nullable(),
+};
+
 const tail = {
   artifacts: z.array(z.strictObject(artifactCommon)),
-  diagnostics: z.array(
-    z.strictObject({
-      code: z.string(),
-      message: z.string(),
-      spanId: spanId.nullable(),
-      subject: z.string().nullable(),
-    }),
-  ),
+  diagnostics: z.array(z.strictObject(diagnosticCommon)),
   integrity: z.strictObject({
     canonicalization: z.literal('RFC8785'),
     algorithm: z.literal('sha256'),
@@ -329,6 +329,23 @@ const runV3 = {
   }),
 };
 
+/**
+ * Version 3's diagnostics: the common members, plus the structured ones a reader needs instead of
+ * parsing the message, each present only for the codes that have it (see `BundleDiagnostic`).
+ */
+const diagnosticsV3 = {
+  diagnostics: z.array(
+    z.strictObject({
+      ...diagnosticCommon,
+      event: z.string().optional(),
+      expected: z.enum(['string', 'integer', 'number']).optional(),
+      got: z.string().optional(),
+      parentSpanId: spanId.optional(),
+      count: z.number().int().nonnegative().optional(),
+    }),
+  ),
+};
+
 /** The zod schema of a sealed run bundle, version 3 (the current one). Unknown members are errors. */
 export const runBundleSchema = z.strictObject({
   schemaVersion: z.literal(3),
@@ -336,6 +353,7 @@ export const runBundleSchema = z.strictObject({
   ...stepsV3,
   ...receiptsV3,
   ...tail,
+  ...diagnosticsV3,
   ...contentV3,
 });
 

@@ -371,6 +371,24 @@ export interface BundleDiagnostic {
   spanId: string | null;
   /** The event name or attribute the diagnostic is about, where there is one. */
   subject: string | null;
+  /**
+   * The event whose attribute `subject` is, as it arrived (version 3; attribute diagnostics
+   * `wrong_type`, `out_of_range`, `non_finite`, `missing_field`, `over_inline_limit` and
+   * `identifier_truncated` on an event). Absent for a span's own attribute.
+   */
+  event?: string;
+  /** The type the attribute should have had (version 3; `wrong_type`). */
+  expected?: 'string' | 'integer' | 'number';
+  /**
+   * What the value was (version 3): its kind for `wrong_type` (`string`, `number`, `boolean`,
+   * `bigint`, `bytes`, `array`, `object`), the value for `non_finite` (`NaN`, `Infinity`,
+   * `-Infinity`).
+   */
+  got?: string;
+  /** The parent the span names that is not in the trace (version 3; `missing_parent`). */
+  parentSpanId?: string;
+  /** How many spans there were (version 3; `multiple_run_spans`, `multiple_roots`). */
+  count?: number;
 }
 
 /**

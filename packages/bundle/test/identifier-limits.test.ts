@@ -82,6 +82,7 @@ describe('identifier limits', () => {
       message: `${sc.ATTR_GATE_ACTOR} on event ${sc.EVENT_GATE_RESOLVED} is longer than 256 bytes; its first 256 bytes are kept`,
       spanId: '2000000000000002',
       subject: sc.ATTR_GATE_ACTOR,
+      event: sc.EVENT_GATE_RESOLVED,
     });
   });
 

@@ -8,6 +8,7 @@ import {
   nanosToMicros,
   SPAN_NAME_SUBJECT,
   parseBundleTime,
+  readDiagnostic,
   utf8Length,
   VOCABULARIES,
   type AttributeValue,
@@ -16,6 +17,7 @@ import {
   type BundleEvent,
   type BundleStatus,
   type ContentRef,
+  type FoldDiagnostic,
   type JsonValue,
   type ModelIoReceipt,
   type ReceiptFields,
@@ -29,6 +31,7 @@ import {
   modalityUsages,
 } from '@llm-workbench/bundle';
 import * as sc from '@llm-workbench/semconv';
+import { legacyDiagnostic } from './legacy-diagnostic.js';
 
 /** Scope name of the spans {@link spanRecordsFromBundle} makes. */
 export const REPLAY_SCOPE_NAME = '@llm-workbench/import';
@@ -537,8 +540,8 @@ class Rebuild {
   /** Spans that also carried `workbench.run.id`, or extra roots, as the diagnostics count them. */
   private extraRunAndRootSpans(): Draft[] {
     const extras: Draft[] = [];
-    const runSpans = this.diags.count('multiple_run_spans', /^(\d+) spans carry/);
-    const roots = this.diags.count('multiple_roots', /^(\d+) root spans/);
+    const runSpans = this.diags.count('multiple_run_spans');
+    const roots = this.diags.count('multiple_roots');
     const make = (i: number, kind: string): Draft => ({
       spanId: this.freshId(`${kind}:${i}`),
       parentSpanId: kind === 'root' ? undefined : (this.rootId ?? undefined),
@@ -588,12 +591,11 @@ class Rebuild {
       const d = this.drafts.get(diag.spanId);
       if (d === undefined) continue;
       const key = diag.subject;
-      const onEvent = / on event (.*?) (?:should be|is beyond|is (?:-?Infinity|NaN)$)/.exec(
-        diag.message,
-      )?.[1];
-      const value = valueFor(diag, key);
-      if (value === undefined) continue;
-      if (diag.code === 'bad_hash') {
+      const typed = this.diags.typed(diag);
+      const value = typed === undefined ? undefined : valueFor(typed, key);
+      if (typed === undefined || value === undefined) continue;
+      const onEvent = eventOf(typed);
+      if (typed.code === 'bad_hash') {
         for (const e of d.events)
           if (readsHash(e.name, key) && !e.attributes.has(key)) e.attributes.set(key, value);
         if (d.receipt !== null && !d.attributes.has(key) && readsHash(sc.EVENT_MODEL_IO, key)) {
@@ -601,7 +603,7 @@ class Rebuild {
         }
         continue;
       }
-      if (onEvent !== undefined) {
+      if (onEvent !== null) {
         for (const e of d.events) {
           if (e.name === onEvent && !e.attributes.has(key)) e.attributes.set(key, value);
         }
@@ -648,9 +650,11 @@ class Rebuild {
         continue;
       }
       const key = diag.subject;
-      const onEvent = / on event (.*?) is longer than/.exec(diag.message)?.[1];
+      const typed = this.diags.typed(diag);
+      if (typed === undefined) continue;
+      const onEvent = eventOf(typed);
       const maps =
-        onEvent === undefined
+        onEvent === null
           ? [d.attributes]
           : d.events.filter((e) => e.name === onEvent).map((e) => e.attributes);
       for (const map of maps) {
@@ -820,12 +824,7 @@ function artifactAttributes(
   diags: DiagIndex,
 ): Map<string, AttributeValue> {
   const a = new Map<string, AttributeValue>();
-  const keyMissing = diags.has(
-    'missing_field',
-    event.spanId,
-    sc.ATTR_ARTIFACT_KEY,
-    `${sc.ATTR_ARTIFACT_KEY} on event ${sc.EVENT_ARTIFACT} is required`,
-  );
+  const keyMissing = diags.missingOnEvent(event.spanId, sc.ATTR_ARTIFACT_KEY, sc.EVENT_ARTIFACT);
   if (!(event.key === '' && keyMissing)) put(a, sc.ATTR_ARTIFACT_KEY, event.key);
   put(a, sc.ATTR_ARTIFACT_VERSION, event.version);
   put(a, sc.ATTR_ARTIFACT_SHA256, event.sha256);
@@ -938,16 +937,14 @@ function isOmitted(v: JsonValue): v is { [key: string]: JsonValue } {
 }
 
 /** A value that makes the fold record `diag` again, or undefined when none is needed or known. */
-function valueFor(diag: BundleDiagnostic, key: string): AttributeValue | undefined {
+function valueFor(diag: FoldDiagnostic, key: string): AttributeValue | undefined {
   switch (diag.code) {
-    case 'wrong_type': {
-      const got = / got (\w+)$/.exec(diag.message)?.[1];
-      const wantsInteger = / should be an integer,/.test(diag.message);
-      switch (got) {
+    case 'wrong_type':
+      switch (diag.got) {
         case 'string':
           return '?';
         case 'number':
-          return wantsInteger ? 0.5 : 0;
+          return diag.expected === 'integer' ? 0.5 : 0;
         case 'boolean':
           return false;
         case 'bigint':
@@ -958,21 +955,22 @@ function valueFor(diag: BundleDiagnostic, key: string): AttributeValue | undefin
           return [];
         case 'object':
           return { kvlist: attributesFrom([]) };
-        default:
-          return undefined;
       }
-    }
+      return undefined;
     case 'out_of_range':
       return 2n ** 60n;
-    case 'non_finite': {
-      const m = / is (NaN|Infinity|-Infinity)$/.exec(diag.message)?.[1];
-      return m === undefined ? undefined : Number(m);
-    }
+    case 'non_finite':
+      return Number(diag.got);
     case 'bad_hash':
       return key.endsWith('sha256') ? 'not-a-sha256' : undefined;
     default:
       return undefined;
   }
+}
+
+/** The event whose attribute a diagnostic is about, or null for a span's own attribute. */
+function eventOf(diag: FoldDiagnostic): string | null {
+  return 'event' in diag ? diag.event : null;
 }
 
 function readsHash(eventName: string, key: string): boolean {
@@ -1228,20 +1226,35 @@ class Multimap<T> {
   }
 }
 
+/**
+ * The bundle's diagnostics, each with the fold's diagnostic it holds: read from its structured
+ * members, or, for a bundle written before it had them, from its message by the one legacy reader.
+ */
 class DiagIndex {
   private readonly list: readonly BundleDiagnostic[];
+  private readonly read = new Map<BundleDiagnostic, FoldDiagnostic | undefined>();
   constructor(list: readonly BundleDiagnostic[]) {
     this.list = list;
+    for (const d of list) this.read.set(d, readDiagnostic(d) ?? legacyDiagnostic(d));
   }
 
-  has(code: string, spanId: string | null, subject: string | null, message?: string): boolean {
+  typed(d: BundleDiagnostic): FoldDiagnostic | undefined {
+    return this.read.get(d);
+  }
+
+  has(code: string, spanId: string | null, subject: string | null): boolean {
     return this.list.some(
-      (d) =>
-        d.code === code &&
-        d.spanId === spanId &&
-        (subject === null || d.subject === subject) &&
-        (message === undefined || d.message === message),
+      (d) => d.code === code && d.spanId === spanId && (subject === null || d.subject === subject),
     );
+  }
+
+  /** Whether the fold found `subject` missing on an event named `event` of the span. */
+  missingOnEvent(spanId: string, subject: string, event: string): boolean {
+    for (const d of this.read.values()) {
+      if (d?.code !== 'missing_field') continue;
+      if (d.spanId === spanId && d.subject === subject && d.event === event) return true;
+    }
+    return false;
   }
 
   spansWith(code: string): string[] {
@@ -1249,19 +1262,15 @@ class DiagIndex {
   }
 
   missingParentOf(spanId: string): string | null {
-    for (const d of this.list) {
-      if (d.code !== 'missing_parent' || d.spanId !== spanId) continue;
-      const m = /^parent ([0-9a-f]{16}) is not in the trace$/.exec(d.message);
-      if (m) return m[1]!;
+    for (const d of this.read.values()) {
+      if (d?.code === 'missing_parent' && d.spanId === spanId) return d.parentSpanId;
     }
     return null;
   }
 
-  count(code: string, pattern: RegExp): number {
-    for (const d of this.list) {
-      if (d.code !== code) continue;
-      const m = pattern.exec(d.message);
-      if (m) return Number(m[1]);
+  count(code: 'multiple_run_spans' | 'multiple_roots'): number {
+    for (const d of this.read.values()) {
+      if (d?.code === code) return d.count;
     }
     return 0;
   }
