@@ -130,7 +130,18 @@ export class ProtoReader {
     const pos = this.pos;
     if (pos + 8 > this.buf.length) fail('truncated fixed64');
     this.pos = pos + 8;
-    return this.buf.readUInt32LE(pos) === 0 && this.buf.readUInt32LE(pos + 4) === 0;
+    const b = this.buf;
+    return (
+      ((b[pos] as number) |
+        (b[pos + 1] as number) |
+        (b[pos + 2] as number) |
+        (b[pos + 3] as number) |
+        (b[pos + 4] as number) |
+        (b[pos + 5] as number) |
+        (b[pos + 6] as number) |
+        (b[pos + 7] as number)) ===
+      0
+    );
   }
 
   double(): number {
