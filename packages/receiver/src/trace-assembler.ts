@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { crc32 } from 'node:zlib';
 import { fingerprint, type SpanRecord } from '@llm-workbench/bundle';
 import {
   encodeOtlpProtobuf,
@@ -11,7 +12,6 @@ import {
 import type { FoldJob, FoldOutcome, RecordLocation, TraceFolder } from './fold/types.js';
 import { ingestOtlp } from './ingest/ingest-otlp.js';
 import type { ReceiverMetrics } from './receiver-metrics.js';
-import { crc32 } from './spool/crc32.js';
 import type { FoldedJournal } from './spool/folded-journal.js';
 import {
   isLogsRecord,

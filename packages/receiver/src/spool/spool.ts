@@ -9,7 +9,8 @@ import {
   type FileHandle,
 } from 'node:fs/promises';
 import { join } from 'node:path';
-import { crc32 } from './crc32.js';
+// Node's own CRC-32 (IEEE), Node >= 20.15 (the engines floor).
+import { crc32 } from 'node:zlib';
 
 /** What a spool record holds. */
 export const RECORD_JSON = 1; // an OTLP/JSON request body, as received (decompressed)
