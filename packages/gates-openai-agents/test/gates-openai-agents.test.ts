@@ -1,15 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  Agent,
-  run,
-  RunState,
-  setTracingDisabled,
-  tool,
-  Usage,
-  type Model,
-  type ModelRequest,
-  type ModelResponse,
-} from '@openai/agents';
+import { Agent, run, RunState, setTracingDisabled, tool } from '@openai/agents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { GateRequestedEvent, GateResolvedEvent, RunBundle } from '@llm-workbench/bundle';
@@ -20,49 +10,7 @@ import {
   rejectToolCall,
 } from '../src/index.js';
 import { startTwoPaths, type TwoPaths } from '../../gates-ai-sdk/test/two-paths.js';
-
-const ARGS = '{"orderId":"A-17","amount":120}';
-
-/**
- * The Agents SDK's Model interface, scripted: first a call of `refund`, then, once the tool's
- * output (or its rejection) is in the input, a closing message saying which it saw.
- */
-class ScriptedModel implements Model {
-  readonly requests: ModelRequest[] = [];
-  async getResponse(request: ModelRequest): Promise<ModelResponse> {
-    this.requests.push(request);
-    const input = Array.isArray(request.input) ? request.input : [];
-    const output = input.find((i) => (i as { type?: string }).type === 'function_call_result');
-    if (output === undefined) {
-      return {
-        usage: new Usage(),
-        output: [
-          {
-            type: 'function_call',
-            callId: 'call_refund_1',
-            name: 'refund',
-            arguments: ARGS,
-            status: 'completed',
-          },
-        ],
-      };
-    }
-    return {
-      usage: new Usage(),
-      output: [
-        {
-          type: 'message',
-          role: 'assistant',
-          status: 'completed',
-          content: [{ type: 'output_text', text: `saw ${JSON.stringify(output)}` }],
-        },
-      ],
-    };
-  }
-  async *getStreamedResponse(): AsyncIterable<never> {
-    throw new Error('not scripted');
-  }
-}
+import { ARGS, ScriptedModel } from './scripted-model.js';
 
 function gates(bundle: RunBundle) {
   return {
