@@ -187,6 +187,8 @@ class JsonWalk {
   /** Whether some `intValue` was a bare number (checked on the text afterwards). */
   bareIntegers = false;
   private index = 0;
+  private lastTraceIdRaw: unknown = undefined;
+  private lastTraceId: string | null = null;
   private readonly build: boolean;
   private readonly maxDepth: number;
 
@@ -323,7 +325,7 @@ class JsonWalk {
       return;
     }
     const issues = new Issues(path, resourceIssue);
-    const { traceId, spanId } = readIds(traceIdRaw, spanIdRaw, issues);
+    const { traceId, spanId } = readIds(this.traceIdOf(traceIdRaw), traceIdRaw, spanIdRaw, issues);
     let time = this.time(value['timeUnixNano'] ?? value['time_unix_nano']);
     // Unset (absent or zero) time: the observed time stands in, as the Logs data model says.
     if (typeof time !== 'bigint' && time.code === 'missing_time')
@@ -437,7 +439,7 @@ class JsonWalk {
       }
     }
 
-    const { traceId, spanId } = readIds(traceIdRaw, spanIdRaw, issues);
+    const { traceId, spanId } = readIds(this.traceIdOf(traceIdRaw), traceIdRaw, spanIdRaw, issues);
     let parentSpanId: string | undefined;
     if (parentRaw !== undefined && parentRaw !== null && parentRaw !== '') {
       const parent = typeof parentRaw === 'string' ? idFromJson(parentRaw, 8) : null;
@@ -494,6 +496,21 @@ class JsonWalk {
       };
     }
     visitor.span(traceId as string, spanId as string, parentSpanId === undefined, record);
+  }
+
+  /**
+   * A trace id as lowercase hex, or null when it is not 16 bytes of hex or base64. Spans of one
+   * trace mostly come one after another: the same text as the last id read gives the same string,
+   * so the receiver's maps hash it once.
+   */
+  traceIdOf(raw: unknown): string | null {
+    if (raw === this.lastTraceIdRaw) return this.lastTraceId;
+    const id = typeof raw === 'string' ? idFromJson(raw, 16) : null;
+    if (id !== null) {
+      this.lastTraceIdRaw = raw;
+      this.lastTraceId = id;
+    }
+    return id;
   }
 
   /**
@@ -755,15 +772,15 @@ function describe(v: unknown): string {
 }
 
 /**
- * The trace and span ids of a span or a log record (hex or base64), each null and reported when it
- * is not of its length or is all zeros.
+ * The trace and span ids of a span or a log record (hex or base64; the trace id read already, by
+ * {@link JsonWalk.traceIdOf}), each null and reported when it is not of its length or is all zeros.
  */
 function readIds(
+  traceId: string | null,
   traceIdRaw: unknown,
   spanIdRaw: unknown,
   issues: Issues,
 ): { traceId: string | null; spanId: string | null } {
-  const traceId = typeof traceIdRaw === 'string' ? idFromJson(traceIdRaw, 16) : null;
   if (traceId === null || isZeroId(traceId))
     issues.fail(
       'invalid_trace_id',
