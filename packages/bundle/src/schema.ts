@@ -1,6 +1,7 @@
 // A namespace import, as zod recommends: a bundler (the report's page) then keeps only the parts
 // of zod used here; `import { z }` keeps all of it, its 40 locales included.
 import * as z from 'zod';
+import type { JsonValue, RunBundle } from './types.js';
 
 const time = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/, 'a bundle time');
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hex digest');
@@ -381,3 +382,30 @@ export const anyRunBundleSchema = z.discriminatedUnion('schemaVersion', [
   runBundleSchemaV2,
   runBundleSchemaV1,
 ]);
+
+/**
+ * A zod output type as the plain JSON shape `types.ts` writes: zod types an optional member as
+ * `T | undefined` where the types say `T` (exactOptionalPropertyTypes), and a JSON value as
+ * `unknown`.
+ */
+type JsonShape<T> = unknown extends T
+  ? JsonValue
+  : T extends readonly (infer U)[]
+    ? JsonShape<U>[]
+    : T extends object
+      ? { [K in keyof T]: JsonShape<Exclude<T[K], undefined>> }
+      : T;
+
+type Same<A, B> =
+  (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
+
+/**
+ * `RunBundle` (types.ts) is exactly what {@link runBundleSchema} accepts: a member added, removed,
+ * made optional or typed differently on one side only fails the type check here.
+ */
+export type RunBundleMatchesSchema = Assert<
+  Same<JsonShape<z.output<typeof runBundleSchema>>, JsonShape<RunBundle>>
+>;
+
+/** Compiles only for `true`. */
+type Assert<T extends true> = T;
