@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rmdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   decodeSegmentFile,
@@ -14,6 +13,7 @@ import {
   type SegmentFile,
   type SpanRecord,
 } from '@llm-workbench/bundle';
+import { KeyedQueue, writeFileAtomically } from '@llm-workbench/sink';
 
 /** Limits of an {@link OpenRunStore}. */
 export interface OpenRunStoreOptions {
@@ -58,7 +58,8 @@ export interface ReadyRun {
  * if (ready) { await sink.write(sealBundle(foldRun(ready.spans))); await ready.forget(); }
  */
 export class OpenRunStore {
-  private readonly chains = new Map<string, Promise<unknown>>();
+  /** One segment of a run at a time (by key), in this process. */
+  private readonly queue = new KeyedQueue();
   private readonly now: () => number;
 
   constructor(private readonly options: OpenRunStoreOptions) {
@@ -75,7 +76,7 @@ export class OpenRunStore {
     logEvents: LogEventRecord[],
     truncated: boolean,
   ): Promise<ReadyRun | null> {
-    return this.serialized(openRunKey(segment.runId), () =>
+    return this.queue.run(openRunKey(segment.runId), () =>
       this.addNow(segment, spans, logEvents, truncated),
     );
   }
@@ -99,7 +100,7 @@ export class OpenRunStore {
       const dir = join(this.options.directory, name);
       // The files' times first: a young run is not read at all (a sweep stays cheap).
       if (this.now() - (await oldestChange(dir)) < this.options.maxAgeMs) continue;
-      const held = await this.serialized(name, () => this.load(dir));
+      const held = await this.queue.run(name, () => this.load(dir));
       errors.push(...held.errors);
       if (held.segments.length === 0) continue;
       const oldest = Math.min(...held.segments.map((s) => s.heldAt));
@@ -135,7 +136,7 @@ export class OpenRunStore {
       return this.ready(segment.runId, [current], 'too_many_runs', null);
     }
     await mkdir(dir, { recursive: true });
-    await writeAtomically(join(dir, segmentFileName(segment)), text);
+    await writeFileAtomically(dir, segmentFileName(segment), text);
     return null;
   }
 
@@ -154,7 +155,7 @@ export class OpenRunStore {
       reason,
       forget: async () => {
         if (dir === null) return;
-        await this.serialized(key!, async () => {
+        await this.queue.run(key!, async () => {
           // Only the files folded: a segment persisted meanwhile (another process) stays.
           for (const s of segments) {
             await unlink(join(dir, segmentFileName(s.segment))).catch(() => undefined);
@@ -197,21 +198,6 @@ export class OpenRunStore {
       return 0;
     }
   }
-
-  /** Runs `fn` after every earlier call for the same run (by key) has settled. */
-  private serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const before = this.chains.get(key) ?? Promise.resolve();
-    const next = before.then(fn, fn);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.chains.set(key, settled);
-    void settled.then(() => {
-      if (this.chains.get(key) === settled) this.chains.delete(key);
-    });
-    return next;
-  }
 }
 
 /** A held segment and the bytes its file takes. */
@@ -237,22 +223,4 @@ async function oldestChange(dir: string): Promise<number> {
     }
   }
   return oldest;
-}
-
-/** Writes a file whole or not at all: a temporary file beside it, fsync, rename. */
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
 }

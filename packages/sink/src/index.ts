@@ -7,6 +7,12 @@ export type {
 export { BundleSinkError } from './bundle-sink-error.js';
 export type { BundleSinkErrorCode } from './bundle-sink-error.js';
 export { FileBundleSink } from './file-bundle-sink.js';
+export { KeyedQueue } from './keyed-queue.js';
 export { RecentNames } from './recent-names.js';
 export { resolveSigningOptions } from './signing-options.js';
 export { spawnWorker } from './spawn-worker.js';
+export {
+  isTemporaryFileName,
+  writeFileAtomically,
+  type WriteFileAtomicallyOptions,
+} from './write-file-atomically.js';

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   decodeSegmentFile,
@@ -16,6 +15,7 @@ import {
   type RunSegment,
   type SpanRecord,
 } from '@llm-workbench/bundle';
+import { isTemporaryFileName, KeyedQueue, writeFileAtomically } from '@llm-workbench/sink';
 
 /** Limits of a {@link RunAssembler}: plain data, so that they cross to the fold worker. */
 export interface RunAssemblerOptions {
@@ -106,7 +106,7 @@ export class RunAssembler {
   private readonly runs = new Map<string, OpenRun>();
   private loaded: Promise<void> | null = null;
   /** The tail of the work queued for each run: one thing at a time per run. */
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queue = new KeyedQueue();
   private counters = { held: 0, folded: 0, expired: 0, evicted: 0 };
   private sweeping: Promise<void> | null = null;
 
@@ -154,7 +154,7 @@ export class RunAssembler {
       return { ok: false, message: `could not read the open runs: ${text(err)}` };
     }
     const key = openRunKey(input.segment.runId);
-    const outcome = await this.serial(key, () => this.takeNow(key, input));
+    const outcome = await this.queue.run(key, () => this.takeNow(key, input));
     await this.enforceCaps();
     return outcome;
   }
@@ -180,9 +180,9 @@ export class RunAssembler {
     for (const run of [...this.runs.values()]) {
       if (run.foldedAt !== null) {
         if (now - run.foldedAt >= this.options.lingerMs)
-          await this.serial(run.key, () => this.forget(run));
+          await this.queue.run(run.key, () => this.forget(run));
       } else if (now - run.firstHeldAt >= this.options.runTtlMs) {
-        await this.serial(run.key, async () => {
+        await this.queue.run(run.key, async () => {
           if (run.foldedAt !== null || !this.runs.has(run.key)) return;
           if ((await this.foldNow(run)).ok) this.counters.expired++;
         });
@@ -214,7 +214,7 @@ export class RunAssembler {
     });
     try {
       await mkdir(dir, { recursive: true });
-      await writeAtomically(dir, name, body, this.options.fsync);
+      await writeFileAtomically(dir, name, body, { fsync: this.options.fsync });
     } catch (err) {
       return {
         ok: false,
@@ -271,12 +271,9 @@ export class RunAssembler {
     const first = run.foldedAt === null;
     run.foldedAt = this.now();
     try {
-      await writeAtomically(
-        dir,
-        FOLDED_MARKER,
-        JSON.stringify({ foldedAt: run.foldedAt }),
-        this.options.fsync,
-      );
+      await writeFileAtomically(dir, FOLDED_MARKER, JSON.stringify({ foldedAt: run.foldedAt }), {
+        fsync: this.options.fsync,
+      });
     } catch {
       // The bundle is written; after a restart the run is folded again, to the same bundle.
     }
@@ -308,10 +305,10 @@ export class RunAssembler {
     for (const run of byAge) {
       if (!over()) break;
       if (run.foldedAt !== null) {
-        await this.serial(run.key, () => this.forget(run));
+        await this.queue.run(run.key, () => this.forget(run));
         continue;
       }
-      await this.serial(run.key, async () => {
+      await this.queue.run(run.key, async () => {
         if (run.foldedAt !== null || !this.runs.has(run.key)) return;
         if ((await this.foldNow(run)).ok) {
           this.counters.evicted++;
@@ -319,21 +316,6 @@ export class RunAssembler {
         }
       });
     }
-  }
-
-  /** Runs `task` after whatever is queued for the run. */
-  private serial<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const tail = this.queues.get(key) ?? Promise.resolve();
-    const next = tail.then(task, task);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.queues.set(key, settled);
-    void settled.then(() => {
-      if (this.queues.get(key) === settled) this.queues.delete(key);
-    });
-    return next;
   }
 
   /** Reads what the folder holds (after a restart): runs, their segments, their ages. */
@@ -373,7 +355,7 @@ export class RunAssembler {
         if (!SEGMENT_FILE_NAME.test(name)) {
           // A temporary file left by a crash mid-write: the segment it was is held again when its
           // trace is folded again from the spool.
-          if (name.includes('.tmp-')) await unlink(path).catch(() => undefined);
+          if (isTemporaryFileName(name)) await unlink(path).catch(() => undefined);
           continue;
         }
         let file;
@@ -408,43 +390,13 @@ export class RunAssembler {
     for (const run of this.runs.values()) {
       if (run.foldedAt !== null) continue;
       if (segmentsComplete([...run.segments.values()].map((s) => s.segment)))
-        void this.serial(run.key, () => this.foldNow(run));
+        void this.queue.run(run.key, () => this.foldNow(run));
     }
   }
 }
 
 /** The folder name of a run: any run id, safe as one path component (the processor's too). */
 export { openRunKey as runKey } from '@llm-workbench/bundle';
-
-async function writeAtomically(
-  dir: string,
-  name: string,
-  body: string,
-  fsync: boolean,
-): Promise<void> {
-  const tmp = join(dir, `.${name}.tmp-${randomBytes(6).toString('hex')}`);
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(body, 'utf8');
-    if (fsync) await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, join(dir, name));
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-  if (fsync) {
-    const d = await open(dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
-  }
-}
 
 function text(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
