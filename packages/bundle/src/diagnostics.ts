@@ -19,7 +19,10 @@ interface AttributeAt {
   event: string | null;
 }
 
-/** Codes the fold records with a message alone: no reader needs more than code, span and subject. */
+/**
+ * Codes the bundle holds with the message alone: their fields are rendered into it, and no reader
+ * needs more than code, span and subject.
+ */
 export const TEXT_DIAGNOSTIC_CODES = [
   'bad_artifact_version',
   'bad_definition',
@@ -50,7 +53,7 @@ export const TEXT_DIAGNOSTIC_CODES = [
   'unknown_workbench_event',
 ] as const;
 
-/** A code the fold records with a message alone. */
+/** A code the bundle holds with the message alone. */
 export type TextDiagnosticCode = (typeof TEXT_DIAGNOSTIC_CODES)[number];
 
 /** Codes the fold records with structured fields, which the bundle keeps beside the message. */
@@ -90,10 +93,63 @@ export type FoldDiagnostic =
   | { code: 'missing_parent'; spanId: string; parentSpanId: string }
   | { code: 'multiple_run_spans'; subject: string; count: number }
   | { code: 'multiple_roots'; count: number }
-  | { code: TextDiagnosticCode; spanId: string | null; subject: string | null; message: string };
+  // Held with the message alone (TEXT_DIAGNOSTIC_CODES).
+  | { code: 'end_before_start' | 'self_parent' | 'parent_cycle'; spanId: string }
+  | { code: 'missing_root' | 'folded_early' }
+  /** `subject`: the event's name, cut at the inline limit. */
+  | {
+      code: 'time_out_of_range' | 'extra_workflow_snapshot' | 'unknown_workbench_event';
+      spanId: string;
+      subject: string;
+    }
+  /** `subject`: the first log-record event's name, cut; `namedSpanId`, `namedTraceId`: as given. */
+  | { code: 'log_event_without_span'; subject: string; namedSpanId: string; namedTraceId: string }
+  | { code: 'conflicting_duplicate_span'; spanId: string; versions: number; facts: number }
+  | { code: 'unknown_gate_decision'; spanId: string; decision: string }
+  | { code: 'unknown_events_dropped'; count: number; limit: number }
+  | { code: 'bad_definition_parts'; spanId: string; parts: number }
+  | { code: 'bad_definition'; spanId: string; reason: string }
+  | { code: 'definition_hash_mismatch'; spanId: string }
+  /** `subject`: the content attribute; `hashKey`: its commitment, `declared` whether one was valid. */
+  | {
+      code: 'content_hash_mismatch';
+      spanId: string;
+      subject: string;
+      hashKey: string;
+      declared: boolean;
+    }
+  | { code: 'bad_artifact_version'; spanId: string; version: number }
+  | { code: 'duplicate_artifact_version'; spanId: string; key: string; version: number }
+  | {
+      code: 'missing_parent_version';
+      spanId: string;
+      key: string;
+      version: number | null;
+      parentVersion: number;
+    }
+  /** `gateId`: null for a gate with no id. */
+  | {
+      code: 'gate_resolved_again' | 'gate_resolved_without_request';
+      spanId: string;
+      gateId: string | null;
+    }
+  /** The ids as given, not valid ones. */
+  | { code: 'invalid_id'; givenTraceId: string; givenSpanId: string }
+  /** `runId`: the run whose segments were folded, or null when one trace (`traceId`) was. */
+  | { code: 'mixed_traces'; traces: number; folded: number; runId: string | null; traceId: string }
+  | { code: 'span_id_collision'; spanId: string; traceId: string }
+  | { code: 'segment_missing'; segment: number; present: number[] }
+  | { code: 'segment_duplicate'; segment: number; traces: number }
+  | { code: 'run_not_ended'; spanId: string; segment: number; suspended: boolean };
 
 /** Every code the fold records. */
 export type FoldDiagnosticCode = FoldDiagnostic['code'];
+
+/** A diagnostic the bundle holds with structured members beside the message. */
+export type StructuredDiagnostic = Extract<
+  FoldDiagnostic,
+  { code: (typeof STRUCTURED_DIAGNOSTIC_CODES)[number] }
+>;
 
 const ARTICLE: Record<ExpectedType, string> = {
   string: 'a string',
@@ -140,9 +196,69 @@ export function renderDiagnostic(d: FoldDiagnostic): string {
       return `${d.count} spans carry ${d.subject}; the earliest is the run`;
     case 'multiple_roots':
       return `${d.count} root spans; the earliest is the run`;
-    default:
-      return d.message;
+    case 'end_before_start':
+      return 'span ends before it starts';
+    case 'self_parent':
+      return 'span is its own parent';
+    case 'parent_cycle':
+      return 'span parents form a cycle';
+    case 'missing_root':
+      return 'no root span: the run span never arrived';
+    case 'folded_early':
+      return 'the trace was folded before all its spans had arrived or ended';
+    case 'time_out_of_range':
+      return 'the event time lies outside years 0001-9999, which a bundle time cannot write; kept as null';
+    case 'extra_workflow_snapshot':
+      return 'a workflow snapshot outside the run span, or a second one, is kept as an event only';
+    case 'unknown_workbench_event':
+      return `unknown workbench event ${JSON.stringify(d.subject)} kept as unknown`;
+    case 'log_event_without_span':
+      return `log-record events name span ${JSON.stringify(d.namedSpanId)} of trace ${JSON.stringify(d.namedTraceId)}, which never arrived; kept out of the fold`;
+    case 'conflicting_duplicate_span':
+      return `the span arrived in ${d.versions} versions that differ in ${d.facts} facts; what was folded from it is marked disputed, and disputes keeps every version's values`;
+    case 'unknown_gate_decision':
+      return `gate decision ${JSON.stringify(d.decision)} is not one of ${sc.GATE_DECISIONS.join(', ')}`;
+    case 'unknown_events_dropped':
+      return `${d.count} unknown events beyond the first ${d.limit} were dropped`;
+    case 'bad_definition_parts':
+      return `${sc.ATTR_WORKFLOW_DEFINITION_PARTS} is ${d.parts}`;
+    case 'bad_definition':
+      return `the workflow definition is not canonicalizable JSON: ${d.reason}`;
+    case 'definition_hash_mismatch':
+      return `${sc.ATTR_WORKFLOW_DEFINITION_SHA256} does not match the definition`;
+    case 'content_hash_mismatch':
+      return d.declared
+        ? `${d.subject} does not match ${d.hashKey}; content not held`
+        : `${d.subject} has no valid ${d.hashKey} to match; content not held`;
+    case 'bad_artifact_version':
+      return `${sc.ATTR_ARTIFACT_VERSION} is ${d.version}; versions start at 1`;
+    case 'duplicate_artifact_version':
+      return `artifact ${JSON.stringify(d.key)} has version ${d.version} more than once`;
+    case 'missing_parent_version':
+      return `artifact ${JSON.stringify(d.key)} v${d.version ?? '?'} names parent v${d.parentVersion}, which is not in the run`;
+    case 'gate_resolved_again':
+      return `gate ${gateName(d.gateId)} was resolved again with no new request; every decision is kept, in order`;
+    case 'gate_resolved_without_request':
+      return `gate ${gateName(d.gateId)} was resolved but never requested in this run`;
+    case 'invalid_id':
+      return `span with trace id ${JSON.stringify(d.givenTraceId)} and span id ${JSON.stringify(d.givenSpanId)} ignored`;
+    case 'mixed_traces':
+      return d.runId !== null
+        ? `spans of ${d.traces} traces were given; only the ${d.folded} segments of run ${JSON.stringify(d.runId)} were folded`
+        : `spans of ${d.traces} traces were given; only trace ${d.traceId} was folded`;
+    case 'span_id_collision':
+      return `span id ${d.spanId} of trace ${d.traceId} is also a span of an earlier segment; only that one was folded`;
+    case 'segment_missing':
+      return `segment ${d.segment} of the run is missing: the bundle holds segments ${d.present.join(', ')}`;
+    case 'segment_duplicate':
+      return `${d.traces} traces claim segment ${d.segment} of the run (a resume token used twice?); all are folded`;
+    case 'run_not_ended':
+      return `the run's last segment present, ${d.segment}, is ${d.suspended ? 'suspended' : 'not marked ended'}: the run has not ended`;
   }
+}
+
+function gateName(gateId: string | null): string {
+  return gateId === null ? 'with no id' : JSON.stringify(gateId);
 }
 
 /**
@@ -197,8 +313,57 @@ export function toBundleDiagnostic(d: FoldDiagnostic): BundleDiagnostic {
       return { code: d.code, count: d.count, message, spanId: null, subject: d.subject };
     case 'multiple_roots':
       return { code: d.code, count: d.count, message, spanId: null, subject: null };
-    default:
-      return { code: d.code, message, spanId: d.spanId, subject: d.subject };
+    default: {
+      const [spanId, subject] = heldAt(d);
+      return { code: d.code, message, spanId, subject };
+    }
+  }
+}
+
+/** The span and subject a diagnostic held as its message alone names, as the bundle keeps them. */
+function heldAt(d: Exclude<FoldDiagnostic, StructuredDiagnostic>): [string | null, string | null] {
+  switch (d.code) {
+    case 'missing_root':
+    case 'folded_early':
+    case 'invalid_id':
+    case 'mixed_traces':
+    case 'unknown_events_dropped':
+      return [null, null];
+    case 'end_before_start':
+    case 'self_parent':
+    case 'parent_cycle':
+    case 'conflicting_duplicate_span':
+    case 'span_id_collision':
+      return [d.spanId, null];
+    case 'time_out_of_range':
+    case 'extra_workflow_snapshot':
+    case 'unknown_workbench_event':
+    case 'content_hash_mismatch':
+      return [d.spanId, d.subject];
+    case 'log_event_without_span':
+      return [null, d.subject];
+    case 'unknown_gate_decision':
+      return [d.spanId, sc.ATTR_GATE_DECISION];
+    case 'bad_definition_parts':
+      return [d.spanId, sc.ATTR_WORKFLOW_DEFINITION_PARTS];
+    case 'bad_definition':
+      return [d.spanId, sc.ATTR_WORKFLOW_DEFINITION];
+    case 'definition_hash_mismatch':
+      return [d.spanId, sc.ATTR_WORKFLOW_DEFINITION_SHA256];
+    case 'bad_artifact_version':
+    case 'duplicate_artifact_version':
+      return [d.spanId, sc.ATTR_ARTIFACT_VERSION];
+    case 'missing_parent_version':
+      return [d.spanId, sc.ATTR_ARTIFACT_PARENT_VERSION];
+    case 'gate_resolved_again':
+      return [d.spanId, sc.ATTR_GATE_DECISION];
+    case 'gate_resolved_without_request':
+      return [d.spanId, sc.ATTR_GATE_ID];
+    case 'segment_missing':
+    case 'segment_duplicate':
+      return [null, sc.ATTR_RUN_SEGMENT];
+    case 'run_not_ended':
+      return [d.spanId, sc.ATTR_RUN_SEGMENT_STATE];
   }
 }
 
@@ -217,24 +382,23 @@ const KINDS: ReadonlySet<string> = new Set<ValueKind>([
   'object',
 ]);
 const NON_FINITE: ReadonlySet<string> = new Set<NonFiniteValue>(['NaN', 'Infinity', '-Infinity']);
-const TEXT: ReadonlySet<string> = new Set(TEXT_DIAGNOSTIC_CODES);
 
 /**
- * The fold's diagnostic a bundle diagnostic holds, read from its structured members: undefined
- * when the code is not the fold's, or when the members do not render the message exactly (a
- * bundle written before version 3 gained the members, which has the message alone). The message
- * is compared, never parsed.
+ * The fold's diagnostic a bundle diagnostic holds, read from its structured members, for the codes
+ * the bundle keeps members of (`STRUCTURED_DIAGNOSTIC_CODES`): undefined for any other code, and
+ * when the members do not render the message exactly (a bundle written before version 3 gained
+ * the members has the message alone). The message is compared, never parsed.
  *
  * @example
  * const d = readDiagnostic(bundle.diagnostics[0]!);
  * if (d?.code === 'wrong_type') console.log(d.expected, d.got);
  */
-export function readDiagnostic(d: BundleDiagnostic): FoldDiagnostic | undefined {
+export function readDiagnostic(d: BundleDiagnostic): StructuredDiagnostic | undefined {
   const typed = typedFrom(d);
   return typed !== undefined && d.message === renderDiagnostic(typed) ? typed : undefined;
 }
 
-function typedFrom(d: BundleDiagnostic): FoldDiagnostic | undefined {
+function typedFrom(d: BundleDiagnostic): StructuredDiagnostic | undefined {
   const { spanId, subject } = d;
   const event = d.event ?? null;
   switch (d.code) {
@@ -280,12 +444,6 @@ function typedFrom(d: BundleDiagnostic): FoldDiagnostic | undefined {
       if (d.count === undefined) return undefined;
       return { code: d.code, count: d.count };
     default:
-      if (!TEXT.has(d.code)) return undefined;
-      return {
-        code: d.code as TextDiagnosticCode,
-        spanId,
-        subject,
-        message: d.message,
-      };
+      return undefined;
   }
 }

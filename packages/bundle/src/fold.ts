@@ -33,7 +33,6 @@ import {
   type ExpectedType,
   type FoldDiagnostic,
   type NonFiniteValue,
-  type TextDiagnosticCode,
   type ValueKind,
 } from './diagnostics.js';
 import type { AttributeValue, Attributes, SpanRecord } from './span-record.js';
@@ -160,15 +159,15 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
     // backend it never came), so every door gives the same bundle.
     if (attached.unattached.length > 0) foldedEarly = true;
     for (const e of attached.unattached) {
-      diags.add(
-        'log_event_without_span',
-        `log-record events name span ${JSON.stringify(e.spanId)} of trace ${JSON.stringify(e.traceId)}, which never arrived; kept out of the fold`,
-        null,
-        cutUtf8(
+      diags.record({
+        code: 'log_event_without_span',
+        subject: cutUtf8(
           (e.name as unknown as { toWellFormed(): string }).toWellFormed(),
           sc.INLINE_LIMIT_BYTES,
         ),
-      );
+        namedSpanId: e.spanId,
+        namedTraceId: e.traceId,
+      });
     }
   }
   const { spans: unique, disputes: allDisputes } = dedupe(spans, diags);
@@ -178,13 +177,12 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
     .map((d) => d.dispute)
     .sort((a, b) => compareStr(a.spanId, b.spanId));
   for (const d of disputes) {
-    const count = d.variants.length + d.variantsOmitted;
-    diags.add(
-      'conflicting_duplicate_span',
-      `the span arrived in ${count} versions that differ in ${d.paths.length + d.pathsOmitted} facts; what was folded from it is marked disputed, and disputes keeps every version's values`,
-      d.spanId,
-      null,
-    );
+    diags.record({
+      code: 'conflicting_duplicate_span',
+      spanId: d.spanId,
+      versions: d.variants.length + d.variantsOmitted,
+      facts: d.paths.length + d.pathsOmitted,
+    });
   }
   const byId =
     segments === null ? oneTrace(unique, traceId) : segmentSpans(unique, segments, diags);
@@ -255,7 +253,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
     const enclosingStep = ancestry.stepOf(spanId);
     const endUs = endMicros(span.startTimeUnixNano, span.endTimeUnixNano);
     if (span.endTimeUnixNano < span.startTimeUnixNano) {
-      diags.add('end_before_start', 'span ends before it starts', spanId, null);
+      diags.record({ code: 'end_before_start', spanId });
     }
     const status = statusOf(span);
     const startTime = times.format(startUs);
@@ -330,12 +328,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
         });
       }
       if (time === null) {
-        diags.add(
-          'time_out_of_range',
-          'the event time lies outside years 0001-9999, which a bundle time cannot write; kept as null',
-          spanId,
-          eventName,
-        );
+        diags.record({ code: 'time_out_of_range', spanId, subject: eventName });
       }
       const er = new Reader(event.attributes, diags, spanId, event.name);
       let kept: BundleEvent;
@@ -345,12 +338,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
           if (snapshot === null && (root === null || spanId === root.spanId)) {
             snapshot = snap;
           } else {
-            diags.add(
-              'extra_workflow_snapshot',
-              'a workflow snapshot outside the run span, or a second one, is kept as an event only',
-              spanId,
-              event.name,
-            );
+            diags.record({ code: 'extra_workflow_snapshot', spanId, subject: event.name });
           }
           kept = {
             revision: snap.revision,
@@ -399,12 +387,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
         case sc.EVENT_GATE_RESOLVED: {
           const decision = er.required(er.str(sc.ATTR_GATE_DECISION), sc.ATTR_GATE_DECISION);
           if (decision !== null && !GATE_DECISIONS.has(decision)) {
-            diags.add(
-              'unknown_gate_decision',
-              `gate decision ${JSON.stringify(decision)} is not one of ${sc.GATE_DECISIONS.join(', ')}`,
-              spanId,
-              sc.ATTR_GATE_DECISION,
-            );
+            diags.record({ code: 'unknown_gate_decision', spanId, decision });
           }
           kept = {
             actor: er.required(er.str(sc.ATTR_GATE_ACTOR), sc.ATTR_GATE_ACTOR),
@@ -453,12 +436,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
         }
         default: {
           if (event.name.startsWith(sc.EVENT_PREFIX)) {
-            diags.add(
-              'unknown_workbench_event',
-              `unknown workbench event ${JSON.stringify(eventName)} kept as unknown`,
-              spanId,
-              eventName,
-            );
+            diags.record({ code: 'unknown_workbench_event', spanId, subject: eventName });
           }
           kept = {
             attributes: toBundleAttributes(event.attributes),
@@ -571,12 +549,11 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
     events.push(t.event);
   }
   if (unknownDropped > 0) {
-    diags.add(
-      'unknown_events_dropped',
-      `${unknownDropped} unknown events beyond the first ${MAX_UNKNOWN_EVENTS} were dropped`,
-      null,
-      null,
-    );
+    diags.record({
+      code: 'unknown_events_dropped',
+      count: unknownDropped,
+      limit: MAX_UNKNOWN_EVENTS,
+    });
   }
   modelIo.sort(compareSortable);
   steps.sort(
@@ -603,12 +580,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
     ancestry.whole &&
     (segments === null || segmentsComplete(segments));
   if (foldedEarly) {
-    diags.add(
-      'folded_early',
-      'the trace was folded before all its spans had arrived or ended',
-      null,
-      null,
-    );
+    diags.record({ code: 'folded_early' });
   }
   // Read before the diagnostics are listed: reading the root's attributes may add some.
   // A run in segments lasts from its first segment's start to its last segment's end.
@@ -687,16 +659,6 @@ function markDisputed<T extends object>(items: T[], isDisputed: (item: T) => boo
 
 class Diagnostics {
   private readonly seen = new Map<string, BundleDiagnostic>();
-
-  /** Records a diagnostic whose message is all a reader needs. */
-  add(
-    code: TextDiagnosticCode,
-    message: string,
-    spanId: string | null,
-    subject: string | null,
-  ): void {
-    this.record({ code, message, spanId, subject });
-  }
 
   /** Records a diagnostic; its message is rendered from its fields, which determine it. */
   record(diagnostic: FoldDiagnostic): void {
@@ -835,12 +797,7 @@ function readSnapshot(r: Reader, diags: Diagnostics, spanId: string): WorkflowSn
   const parts = r.int(sc.ATTR_WORKFLOW_DEFINITION_PARTS);
   if (parts !== null) {
     if (parts < 1 || parts > 4096) {
-      diags.add(
-        'bad_definition_parts',
-        `${sc.ATTR_WORKFLOW_DEFINITION_PARTS} is ${parts}`,
-        spanId,
-        sc.ATTR_WORKFLOW_DEFINITION_PARTS,
-      );
+      diags.record({ code: 'bad_definition_parts', spanId, parts });
     } else {
       const chunks: string[] = [];
       for (let i = 0; i < parts; i++) {
@@ -868,21 +825,11 @@ function readSnapshot(r: Reader, diags: Diagnostics, spanId: string): WorkflowSn
     } catch (err) {
       definition = null;
       sha256 = null;
-      diags.add(
-        'bad_definition',
-        `the workflow definition is not canonicalizable JSON: ${(err as Error).message}`,
-        spanId,
-        sc.ATTR_WORKFLOW_DEFINITION,
-      );
+      diags.record({ code: 'bad_definition', spanId, reason: (err as Error).message });
     }
   }
   if (declared !== null && sha256 !== null && declared !== sha256) {
-    diags.add(
-      'definition_hash_mismatch',
-      `${sc.ATTR_WORKFLOW_DEFINITION_SHA256} does not match the definition`,
-      spanId,
-      sc.ATTR_WORKFLOW_DEFINITION_SHA256,
-    );
+    diags.record({ code: 'definition_hash_mismatch', spanId });
   }
   return { definition, id, revision, sha256: sha256 ?? declared };
 }
@@ -924,14 +871,13 @@ function commitContent(
     return { content: raw, omitted: null, sha256: actual };
   }
   if (declared !== actual) {
-    r.diags.add(
-      'content_hash_mismatch',
-      declared === null
-        ? `${contentKey} has no valid ${hashKey} to match; content not held`
-        : `${contentKey} does not match ${hashKey}; content not held`,
+    r.diags.record({
+      code: 'content_hash_mismatch',
       spanId,
-      contentKey,
-    );
+      subject: contentKey,
+      hashKey,
+      declared: declared !== null,
+    });
     return { content: null, omitted: 'hash_mismatch', sha256: declared };
   }
   return { content: raw, omitted: null, sha256: declared };
@@ -1088,12 +1034,7 @@ function readArtifact(
   );
   const version = r.required(r.int(sc.ATTR_ARTIFACT_VERSION), sc.ATTR_ARTIFACT_VERSION);
   if (version !== null && version < 1) {
-    diags.add(
-      'bad_artifact_version',
-      `${sc.ATTR_ARTIFACT_VERSION} is ${version}; versions start at 1`,
-      spanId,
-      sc.ATTR_ARTIFACT_VERSION,
-    );
+    diags.record({ code: 'bad_artifact_version', spanId, version });
   }
   // The content's sha256 is required: content without a valid one is not held. The patch's is
   // optional: a patch without one is held under its own.
@@ -1137,23 +1078,24 @@ function checkArtifactVersions(artifacts: readonly BundleArtifact[], diags: Diag
     let set = versions.get(a.key);
     if (!set) versions.set(a.key, (set = new Set()));
     if (set.has(a.version)) {
-      diags.add(
-        'duplicate_artifact_version',
-        `artifact ${JSON.stringify(a.key)} has version ${a.version} more than once`,
-        a.spanId,
-        sc.ATTR_ARTIFACT_VERSION,
-      );
+      diags.record({
+        code: 'duplicate_artifact_version',
+        spanId: a.spanId,
+        key: a.key,
+        version: a.version,
+      });
     }
     set.add(a.version);
   }
   for (const a of artifacts) {
     if (a.parentVersion !== null && !versions.get(a.key)?.has(a.parentVersion)) {
-      diags.add(
-        'missing_parent_version',
-        `artifact ${JSON.stringify(a.key)} v${a.version ?? '?'} names parent v${a.parentVersion}, which is not in the run`,
-        a.spanId,
-        sc.ATTR_ARTIFACT_PARENT_VERSION,
-      );
+      diags.record({
+        code: 'missing_parent_version',
+        spanId: a.spanId,
+        key: a.key,
+        version: a.version,
+        parentVersion: a.parentVersion,
+      });
     }
   }
 }
@@ -1170,23 +1112,16 @@ function checkGates(events: readonly BundleEvent[], diags: Diagnostics): void {
     if (e.type === 'human_gate_requested') open.add(e.gateId ?? '(unnamed)');
     if (e.type !== 'human_gate_resolved') continue;
     const id = e.gateId ?? '(unnamed)';
-    const name = e.gateId === null ? 'with no id' : JSON.stringify(e.gateId);
     if (open.delete(id)) {
       // answers the open request
     } else if (resolved.has(id)) {
-      diags.add(
-        'gate_resolved_again',
-        `gate ${name} was resolved again with no new request; every decision is kept, in order`,
-        e.spanId,
-        sc.ATTR_GATE_DECISION,
-      );
+      diags.record({ code: 'gate_resolved_again', spanId: e.spanId, gateId: e.gateId });
     } else {
-      diags.add(
-        'gate_resolved_without_request',
-        `gate ${name} was resolved but never requested in this run`,
-        e.spanId,
-        sc.ATTR_GATE_ID,
-      );
+      diags.record({
+        code: 'gate_resolved_without_request',
+        spanId: e.spanId,
+        gateId: e.gateId,
+      });
     }
     resolved.add(id);
   }
@@ -1214,12 +1149,7 @@ function dedupe(
   for (const given of spans) {
     const s = wellFormedSpan(given);
     if (!isValidTraceId(s.traceId) || !isValidSpanId(s.spanId)) {
-      diags.add(
-        'invalid_id',
-        `span with trace id ${JSON.stringify(s.traceId)} and span id ${JSON.stringify(s.spanId)} ignored`,
-        null,
-        null,
-      );
+      diags.record({ code: 'invalid_id', givenTraceId: s.traceId, givenSpanId: s.spanId });
       continue;
     }
     const key = `${s.traceId}/${s.spanId}`;
@@ -1287,14 +1217,13 @@ function chooseTraces(
     segments !== null ? runTraceId(segments) : (runTrace ?? [...byTrace.keys()].sort()[0]!);
   const traces = new Set(segments !== null ? segments.map((g) => g.traceId) : [traceId]);
   if (byTrace.size > traces.size) {
-    diags.add(
-      'mixed_traces',
-      segments !== null
-        ? `spans of ${byTrace.size} traces were given; only the ${traces.size} segments of run ${JSON.stringify(segments[0]!.runId)} were folded`
-        : `spans of ${byTrace.size} traces were given; only trace ${traceId} was folded`,
-      null,
-      null,
-    );
+    diags.record({
+      code: 'mixed_traces',
+      traces: byTrace.size,
+      folded: traces.size,
+      runId: segments !== null ? segments[0]!.runId : null,
+      traceId,
+    });
   }
   return { traceId, traces, segments };
 }
@@ -1340,12 +1269,7 @@ function segmentSpans(
   const byId = new Map<string, SpanRecord>();
   for (const s of mine) {
     if (byId.has(s.spanId)) {
-      diags.add(
-        'span_id_collision',
-        `span id ${s.spanId} of trace ${s.traceId} is also a span of an earlier segment; only that one was folded`,
-        s.spanId,
-        null,
-      );
+      diags.record({ code: 'span_id_collision', spanId: s.spanId, traceId: s.traceId });
       continue;
     }
     byId.set(s.spanId, s);
@@ -1384,32 +1308,22 @@ function spanSegments(
     });
   }
   for (const n of missingSegments(segments)) {
-    diags.add(
-      'segment_missing',
-      `segment ${n} of the run is missing: the bundle holds segments ${[...counts.keys()].join(', ')}`,
-      null,
-      sc.ATTR_RUN_SEGMENT,
-    );
+    diags.record({ code: 'segment_missing', segment: n, present: [...counts.keys()] });
   }
   for (const [n, count] of counts) {
     if (count < 2) continue;
-    diags.add(
-      'segment_duplicate',
-      `${count} traces claim segment ${n} of the run (a resume token used twice?); all are folded`,
-      null,
-      sc.ATTR_RUN_SEGMENT,
-    );
+    diags.record({ code: 'segment_duplicate', segment: n, traces: count });
   }
   const first = byId.get(segments[0]!.runSpanId);
   const lastSegment = segments[segments.length - 1]!;
   const last = byId.get(lastSegment.runSpanId);
   if (lastSegment.state !== 'ended') {
-    diags.add(
-      'run_not_ended',
-      `the run's last segment present, ${lastSegment.segment}, is ${lastSegment.state === 'suspended' ? 'suspended' : 'not marked ended'}: the run has not ended`,
-      lastSegment.runSpanId,
-      sc.ATTR_RUN_SEGMENT_STATE,
-    );
+    diags.record({
+      code: 'run_not_ended',
+      spanId: lastSegment.runSpanId,
+      segment: lastSegment.segment,
+      suspended: lastSegment.state === 'suspended',
+    });
   }
   return {
     segments: list,
@@ -1428,7 +1342,7 @@ function chooseRoot(ordered: readonly SpanRecord[], diags: Diagnostics): SpanRec
   const roots = ordered.filter((s) => s.parentSpanId === undefined);
   if (roots.length > 1) diags.record({ code: 'multiple_roots', count: roots.length });
   if (roots[0]) return roots[0];
-  diags.add('missing_root', 'no root span: the run span never arrived', null, null);
+  diags.record({ code: 'missing_root' });
   return null;
 }
 
@@ -1449,7 +1363,7 @@ class Ancestry {
       const span = byId.get(id)!;
       if (span.parentSpanId === undefined) continue;
       if (span.parentSpanId === id) {
-        diags.add('self_parent', 'span is its own parent', id, null);
+        diags.record({ code: 'self_parent', spanId: id });
         this.whole = false;
       } else if (!byId.has(span.parentSpanId)) {
         diags.record({ code: 'missing_parent', spanId: id, parentSpanId: span.parentSpanId });
@@ -1467,7 +1381,7 @@ class Ancestry {
         const mark = cur === undefined ? -1 : marks.get(cur);
         if (cur === undefined || mark === -1) break;
         if (mark === walk) {
-          diags.add('parent_cycle', 'span parents form a cycle', cur, null);
+          diags.record({ code: 'parent_cycle', spanId: cur });
           this.whole = false;
           break;
         }

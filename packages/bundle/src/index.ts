@@ -79,6 +79,7 @@ export {
   type FoldDiagnostic,
   type FoldDiagnosticCode,
   type NonFiniteValue,
+  type StructuredDiagnostic,
   type TextDiagnosticCode,
   type ValueKind,
 } from './diagnostics.js';
