@@ -202,6 +202,21 @@ describe('renderDiagnostic', () => {
   });
 });
 
+describe('runBundleSchema diagnostics', () => {
+  it('accepts the structured members and refuses others, or members of the wrong type', () => {
+    const b = sealBundle(foldRun(STRUCTURED_DIAGNOSTIC_RUNS.wrong_type));
+    expect(runBundleSchema.safeParse(b).success).toBe(true);
+    const withDiagnostic = (extra: Record<string, unknown>): unknown => ({
+      ...b,
+      diagnostics: [{ ...b.diagnostics[0]!, ...extra }],
+    });
+    expect(runBundleSchema.safeParse(withDiagnostic({ path: '/x' })).success).toBe(false);
+    expect(runBundleSchema.safeParse(withDiagnostic({ expected: 'float' })).success).toBe(false);
+    expect(runBundleSchema.safeParse(withDiagnostic({ count: -1 })).success).toBe(false);
+    expect(runBundleSchema.safeParse(withDiagnostic({ parentSpanId: 'xyz' })).success).toBe(false);
+  });
+});
+
 describe('readDiagnostic', () => {
   it('refuses members that do not render the message, and codes that are not the fold’s', () => {
     const held = toBundleDiagnostic(RENDERED[1]![0]);
