@@ -107,71 +107,21 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
       lingerMs: o.lateWindowMs,
       fsync: o.fsync,
     };
-    // Bundles are folded and written in a worker thread; a sink given as an object cannot go
-    // there, so it is written to from this thread.
-    if (o.sink !== undefined || output === undefined) {
-      folder = new InlineTraceFolder(
-        spool.directory,
-        o.sink as BundleSink,
-        INLINE_WRITE_CONCURRENCY,
-        runs,
-      );
-    } else {
-      // The fold worker makes this sink again on its thread: the same key (as a KeyObject), and
-      // the same lock on the folder's ledger, which the fallback on this thread shares.
-      const outSink = new FileBundleSink({
-        directory: resolve(o.outDir),
-        fsync: o.fsync,
-        ledger: o.ledger,
-        signingKey: o.signingKey,
-        signerRole: 'receiver',
-      });
-      if (outSink.signingKey !== undefined)
-        log(`signing bundles as receiver with key ${outSink.signingKey.keyId}`);
-      const outPath = output.path;
-      folder = watched = new WatchedTraceFolder(
-        new WorkerTraceFolder(
-          {
-            spoolDir: spool.directory,
-            sink: outSink.toWorkerData(),
-            writeConcurrency: WRITE_CONCURRENCY,
-            cacheSpans: FOLD_CACHE_SPANS,
-            runs,
-          },
-          log,
-        ),
-        output,
-        (change) => {
-          metrics.outputFolderRecreated++;
-          log(
-            change === 'removed'
-              ? `warning: output folder ${outPath} was removed while serving: created it again; its ledger.jsonl starts a new chain, so the bundles written before are in no ledger of this folder (workbench verify checks the new folder from here on)`
-              : `warning: output folder ${outPath} was replaced by another folder while serving: writing there from now on, appending to its own ledger.jsonl (a new one if it has none); the bundles written before are in the old folder's`,
-          );
-        },
-      );
-    }
+    ({ folder, watched } = openTraceFolder({
+      sink: o.sink,
+      output,
+      outDir: o.outDir,
+      fsync: o.fsync,
+      ledger: o.ledger,
+      signingKey: o.signingKey,
+      spoolDir: spool.directory,
+      runs,
+      metrics,
+      log,
+    }));
     assembler = new TraceAssembler(o, spool, journal, folder, metrics, log);
     const recovered = await assembler.recover();
-    for (const d of spool.damage) {
-      metrics.spoolDamagedRecords++;
-      const kept =
-        d.copy !== null
-          ? `a copy of the segment is kept at ${d.copy}`
-          : `no copy of the segment could be kept (${d.copyError ?? 'unknown error'})`;
-      log(
-        `SPOOL DAMAGE in segment ${d.segment}: ${d.reason}; what it held is lost (spans acknowledged before the damage); ${kept}`,
-      );
-      warnings.push(
-        `spool segment ${d.segment} damaged at byte ${d.offset}: ${d.bytes} bytes not read (${kept})`,
-      );
-    }
-    const skipped =
-      spool.damage.length > 0 ? ` (${spool.damage.length} damaged, skipped: see above)` : '';
-    if (recovered.records > 0 || spool.damage.length > 0)
-      log(
-        `recovered ${recovered.spans} spans of ${recovered.traces} traces from ${recovered.records} spool records${skipped}`,
-      );
+    warnings.push(...reportRecovery(spool, recovered, metrics, log));
   } catch (err) {
     await folder?.close();
     await unlock();
@@ -354,6 +304,111 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
       return closed;
     },
   };
+}
+
+/** What {@link openTraceFolder} needs. */
+interface TraceFolderSetup {
+  /** A sink given as an object: written to from this thread. */
+  readonly sink: BundleSink | undefined;
+  /** The checked output folder, when bundles go to `outDir`. */
+  readonly output: OutputFolder | undefined;
+  readonly outDir: string;
+  readonly fsync: boolean;
+  readonly ledger: boolean;
+  readonly signingKey: ReceiverOptions['signingKey'];
+  readonly spoolDir: string;
+  readonly runs: RunAssemblerOptions;
+  readonly metrics: ReceiverMetrics;
+  readonly log: (line: string) => void;
+}
+
+/**
+ * Where traces are folded: in a worker thread, watched for its output folder being removed or
+ * replaced, when bundles go to `outDir`; on this thread for a sink given as an object, which
+ * cannot go to a worker.
+ */
+function openTraceFolder(o: TraceFolderSetup): {
+  folder: TraceFolder;
+  watched: WatchedTraceFolder | undefined;
+} {
+  if (o.sink !== undefined || o.output === undefined) {
+    return {
+      folder: new InlineTraceFolder(
+        o.spoolDir,
+        o.sink as BundleSink,
+        INLINE_WRITE_CONCURRENCY,
+        o.runs,
+      ),
+      watched: undefined,
+    };
+  }
+  // The fold worker makes this sink again on its thread: the same key (as a KeyObject), and
+  // the same lock on the folder's ledger, which the fallback on this thread shares.
+  const outSink = new FileBundleSink({
+    directory: resolve(o.outDir),
+    fsync: o.fsync,
+    ledger: o.ledger,
+    signingKey: o.signingKey,
+    signerRole: 'receiver',
+  });
+  if (outSink.signingKey !== undefined)
+    o.log(`signing bundles as receiver with key ${outSink.signingKey.keyId}`);
+  const outPath = o.output.path;
+  const watched = new WatchedTraceFolder(
+    new WorkerTraceFolder(
+      {
+        spoolDir: o.spoolDir,
+        sink: outSink.toWorkerData(),
+        writeConcurrency: WRITE_CONCURRENCY,
+        cacheSpans: FOLD_CACHE_SPANS,
+        runs: o.runs,
+      },
+      o.log,
+    ),
+    o.output,
+    (change) => {
+      o.metrics.outputFolderRecreated++;
+      o.log(
+        change === 'removed'
+          ? `warning: output folder ${outPath} was removed while serving: created it again; its ledger.jsonl starts a new chain, so the bundles written before are in no ledger of this folder (workbench verify checks the new folder from here on)`
+          : `warning: output folder ${outPath} was replaced by another folder while serving: writing there from now on, appending to its own ledger.jsonl (a new one if it has none); the bundles written before are in the old folder's`,
+      );
+    },
+  );
+  return { folder: watched, watched };
+}
+
+/**
+ * Logs what was recovered from the spool at start, and the damage skipped (counted); returns the
+ * warnings `/healthz` keeps showing.
+ */
+function reportRecovery(
+  spool: Spool,
+  recovered: { records: number; spans: number; traces: number },
+  metrics: ReceiverMetrics,
+  log: (line: string) => void,
+): string[] {
+  const warnings: string[] = [];
+  for (const d of spool.damage) {
+    metrics.spoolDamagedRecords++;
+    const kept =
+      d.copy !== null
+        ? `a copy of the segment is kept at ${d.copy}`
+        : `no copy of the segment could be kept (${d.copyError ?? 'unknown error'})`;
+    log(
+      `SPOOL DAMAGE in segment ${d.segment}: ${d.reason}; what it held is lost (spans acknowledged before the damage); ${kept}`,
+    );
+    warnings.push(
+      `spool segment ${d.segment} damaged at byte ${d.offset}: ${d.bytes} bytes not read (${kept})`,
+    );
+  }
+  const skipped =
+    spool.damage.length > 0 ? ` (${spool.damage.length} damaged, skipped: see above)` : '';
+  if (recovered.records > 0 || spool.damage.length > 0)
+    log(
+      `recovered ${recovered.spans} spans of ${recovered.traces} traces from ${recovered.records} spool records${skipped}`,
+    );
+  return warnings;
 }
 
 /** Whether the receiver listens only on this machine (127.0.0.0/8, ::1). */
