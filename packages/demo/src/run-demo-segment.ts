@@ -1,7 +1,14 @@
-import { Workbench } from '@llm-workbench/instrumentation';
-import { DEMO_ARTIFACT_KEY, DEMO_GATE_ID, DEMO_WORKFLOW } from './demo-workflow.js';
-import { DEMO_MODELS, fakeModel } from './fake-model.js';
-import { callModel, DEMO_REVIEW_WAIT_MS, publishEdits, SimulatedClock } from './run-demo-agent.js';
+import {
+  approveReview,
+  demoWorkbench,
+  draftText,
+  publishAndEnd,
+  recordPlanAndDraft,
+  requestReview,
+  SimulatedClock,
+  startDemoRun,
+} from './demo-steps.js';
+import { DEMO_REVIEW_WAIT_MS } from './run-demo-agent.js';
 import type { RunDemoAgentOptions } from './types.js';
 
 /** Options of {@link runDemoSegment}. */
@@ -47,41 +54,13 @@ const PAUSED_RUN_MS =
  * await runDemoSegment({ segment: 3, token: s2.token!, clockMs: s2.clockMs, tracerProvider });
  */
 export function runDemoSegment(options: RunDemoSegmentOptions): Promise<DemoSegmentResult> {
-  const workbench =
-    options.workbench ??
-    new Workbench({
-      captureContent: true,
-      ...(options.tracer !== undefined ? { tracer: options.tracer } : {}),
-      ...(options.tracerProvider !== undefined ? { tracerProvider: options.tracerProvider } : {}),
-    });
+  const workbench = demoWorkbench(options);
   const clock = new SimulatedClock(options.clockMs ?? Date.now() - PAUSED_RUN_MS);
   if (options.segment === 1) {
-    const run = workbench.startRun({
-      name: 'demo-newsletter',
-      workflow: DEMO_WORKFLOW,
-      startTime: clock.now(),
-      ...(options.runId !== undefined ? { runId: options.runId } : {}),
-    });
-    clock.advance(120);
-    const plan = run.startStep('plan', { kind: 'llm', startTime: clock.now() });
-    const outline = callModel(plan, clock, DEMO_MODELS.planner, planPrompt(options.topic));
-    plan.end(clock.advance(30));
-    const draft = run.startStep('draft', { kind: 'llm', startTime: clock.advance(30) });
-    const text = callModel(draft, clock, DEMO_MODELS.writer, draftPrompt(outline));
-    const ref = draft.recordArtifact({
-      key: DEMO_ARTIFACT_KEY,
-      content: text,
-      mediaType: 'text/markdown',
-      time: clock.advance(30),
-    });
-    draft.end(clock.advance(20));
+    const run = startDemoRun(workbench, clock, options.runId);
+    const { version } = recordPlanAndDraft(run, clock, options.topic);
     const review = run.startStep('review', { kind: 'human', startTime: clock.advance(30) });
-    review.requestGate({
-      gateId: DEMO_GATE_ID,
-      policy: 'one-editor',
-      subject: { artifactKey: DEMO_ARTIFACT_KEY, artifactVersion: ref?.version ?? 1 },
-      time: clock.advance(10),
-    });
+    requestReview(review, clock, version);
     review.end(clock.advance(20));
     const token = run.suspend(clock.advance(10));
     return Promise.resolve({ token, clockMs: clock.now(), traceId: run.traceId, runId: run.runId });
@@ -97,44 +76,15 @@ export function runDemoSegment(options: RunDemoSegmentOptions): Promise<DemoSegm
     return Promise.resolve({ token, clockMs: clock.now(), traceId: run.traceId, runId: run.runId });
   }
   const review = run.startStep('review', { kind: 'human', startTime: clock.advance(10) });
-  review.resolveGate({
-    gateId: DEMO_GATE_ID,
-    decision: 'approved',
-    actor: 'editor@example.com',
-    reason: 'Accurate and short. Tighten the title, then ship it.',
-    time: clock.advance(10),
-  });
+  approveReview(review, clock.advance(10));
   review.end(clock.advance(20));
-  const publish = run.startStep('publish', { kind: 'task', startTime: clock.advance(40) });
-  // The draft's text, as segment 1 wrote it: the fake model answers the same prompt the same way.
-  const draftText = fakeModel({
-    model: DEMO_MODELS.writer,
-    prompt: draftPrompt(planPrompt(options.topic)),
-  }).output;
-  publish.recordArtifact({
-    key: DEMO_ARTIFACT_KEY,
-    content: publishEdits(draftText),
-    mediaType: 'text/markdown',
-    time: clock.advance(120),
-  });
-  publish.end(clock.advance(30));
-  run.end(clock.advance(30));
+  // The draft's text, as segment 1 wrote it (in another process): the fake model answers the same
+  // prompts the same way.
+  publishAndEnd(run, clock, draftText(options.topic));
   return Promise.resolve({
     token: null,
     clockMs: clock.now(),
     traceId: run.traceId,
     runId: run.runId,
   });
-}
-
-function planPrompt(topic = 'OpenTelemetry span events'): string {
-  return `Plan a short newsletter about ${topic}. Reply with three numbered sections.`;
-}
-
-/** The writer's prompt for an outline, or for the outline the planner gives `planPrompt`'s text. */
-function draftPrompt(outlineOrPlanPrompt: string): string {
-  const outline = /numbered sections/.test(outlineOrPlanPrompt)
-    ? fakeModel({ model: DEMO_MODELS.planner, prompt: outlineOrPlanPrompt }).output
-    : outlineOrPlanPrompt;
-  return `Write a draft following this plan:\n${outline}`;
 }

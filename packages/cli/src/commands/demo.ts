@@ -91,25 +91,7 @@ async function demo(
   io: Parameters<Command>[1],
   problems: readonly string[],
 ): Promise<number> {
-  const written: Array<{
-    traceId: string;
-    runId: string | null;
-    status: BundleWriteResult['status'];
-    path: string;
-    sha256: string;
-  }> = [];
-  const processor = new RunBundleSpanProcessor({
-    sink: new FileBundleSink({ directory }),
-    onBundle: (bundle, result) => {
-      written.push({
-        traceId: bundle.run.traceId,
-        runId: bundle.run.runId,
-        status: result.status,
-        path: result.location,
-        sha256: bundle.integrity.sha256,
-      });
-    },
-  });
+  const { processor, written } = recordingProcessor(directory);
   const provider = await loadTracerProvider(processor);
   for (let i = 0; i < runs; i++) await runDemoAgent({ tracerProvider: provider });
   try {
@@ -134,19 +116,43 @@ async function demo(
 }
 
 /** What one segment's child process reports on its standard output, as one JSON line. */
+/** A bundle the demo's processor wrote, as it reports it. */
+interface WrittenBundle {
+  traceId: string;
+  runId: string | null;
+  status: BundleWriteResult['status'];
+  path: string;
+  sha256: string;
+}
+
+/** The processor the demo folds with, into `directory`, and the list of what it has written. */
+function recordingProcessor(directory: string): {
+  processor: RunBundleSpanProcessor;
+  written: WrittenBundle[];
+} {
+  const written: WrittenBundle[] = [];
+  const processor = new RunBundleSpanProcessor({
+    sink: new FileBundleSink({ directory }),
+    onBundle: (bundle, result) => {
+      written.push({
+        traceId: bundle.run.traceId,
+        runId: bundle.run.runId,
+        status: result.status,
+        path: result.location,
+        sha256: bundle.integrity.sha256,
+      });
+    },
+  });
+  return { processor, written };
+}
+
 interface SegmentReport {
   segment: number;
   token: string | null;
   clockMs: number;
   traceId: string;
   runId: string;
-  written: Array<{
-    traceId: string;
-    runId: string | null;
-    status: string;
-    path: string;
-    sha256: string;
-  }>;
+  written: WrittenBundle[];
 }
 
 /** `--pause`: each paused run as three child processes, one segment each. */
@@ -210,19 +216,7 @@ async function segmentChild(
   if (clockMs !== undefined && !Number.isSafeInteger(clockMs)) {
     throw new CliError(`--clock must be epoch milliseconds, got ${JSON.stringify(clockText)}`);
   }
-  const written: SegmentReport['written'] = [];
-  const processor = new RunBundleSpanProcessor({
-    sink: new FileBundleSink({ directory }),
-    onBundle: (bundle, result) => {
-      written.push({
-        traceId: bundle.run.traceId,
-        runId: bundle.run.runId,
-        status: result.status,
-        path: result.location,
-        sha256: bundle.integrity.sha256,
-      });
-    },
-  });
+  const { processor, written } = recordingProcessor(directory);
   const provider = await loadTracerProvider(processor);
   const result = await runDemoSegment({
     segment,
