@@ -18,6 +18,7 @@ import type {
   UnsealedRunBundle,
 } from '../packages/bundle/src/types.js';
 import type { BenchResult } from './result.js';
+import { rng } from '@llm-workbench/test-support';
 
 /** Options of {@link benchCanonicalize}. */
 export interface CanonicalizeBenchOptions {
@@ -140,7 +141,7 @@ async function measure(
  * ```
  */
 export function makeBundleDocument(targetBytes = 200_000, seed = 1): UnsealedRunBundle {
-  const random = mulberry32(seed);
+  const random = rng(seed);
   const int = (below: number): number => Math.floor(random() * below);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
   const hex = (digits: number): string => {
@@ -350,17 +351,6 @@ export function makeBundleDocument(targetBytes = 200_000, seed = 1): UnsealedRun
     subject: null,
   });
   return bundle;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function print(results: readonly BenchResult[]): void {

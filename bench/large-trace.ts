@@ -12,6 +12,7 @@ import {
   type SpanEventRecord,
   type SpanRecord,
 } from '@llm-workbench/bundle';
+import { rng } from '@llm-workbench/test-support';
 
 const WORDS = [
   'plan',
@@ -43,7 +44,7 @@ const WORDS = [
  * const spans = makeLargeTrace(10_000);
  */
 export function makeLargeTrace(spans = 10_000, seed = 1): SpanRecord[] {
-  const random = mulberry32(seed);
+  const random = rng(seed);
   const int = (below: number): number => Math.floor(random() * below);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
   const hex = (digits: number): string => {
@@ -273,15 +274,4 @@ export function makeLargeTrace(spans = 10_000, seed = 1): SpanRecord[] {
     step++;
   }
   return out.slice(0, spans);
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
