@@ -14,16 +14,15 @@
  */
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Agent, run, RunState, setTracingDisabled, tool } from '@openai/agents';
+import { Agent, run, RunState, setTracingDisabled } from '@openai/agents';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { z } from 'zod';
 import { Workbench } from '@llm-workbench/instrumentation';
 import { RunBundleSpanProcessor } from '@llm-workbench/processor';
 import { FileBundleSink } from '@llm-workbench/sink';
 import { approveToolCall, recordInterruptions } from '../src/index.js';
-import { ScriptedModel } from './scripted-model.js';
+import { refundTool, ScriptedModel } from './refund-agent.js';
 
 const [segment, stateDir, outDir, receiverUrl, runId] = process.argv.slice(2) as [
   string,
@@ -46,14 +45,7 @@ const provider = new BasicTracerProvider({
   ],
 });
 const wb = new Workbench({ tracerProvider: provider });
-const refund = tool({
-  name: 'refund',
-  description: 'Refunds an order',
-  parameters: z.object({ orderId: z.string(), amount: z.number() }),
-  needsApproval: true,
-  execute: async () => 'refunded',
-});
-const agent = new Agent({ name: 'support', model: new ScriptedModel(), tools: [refund] });
+const agent = new Agent({ name: 'support', model: new ScriptedModel(), tools: [refundTool()] });
 const saved = join(stateDir, 'saved.json');
 
 if (segment === '1') {

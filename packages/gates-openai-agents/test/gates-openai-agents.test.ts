@@ -1,8 +1,5 @@
-import { createHash } from 'node:crypto';
-import { Agent, run, RunState, setTracingDisabled, tool } from '@openai/agents';
+import { Agent, run, RunState, setTracingDisabled } from '@openai/agents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import type { GateRequestedEvent, GateResolvedEvent, RunBundle } from '@llm-workbench/bundle';
 import {
   approveToolCall,
   interruptionGateId,
@@ -10,16 +7,14 @@ import {
   rejectToolCall,
 } from '../src/index.js';
 import { startTwoPaths, type TwoPaths } from '../../gates-ai-sdk/test/two-paths.js';
-import { ARGS, ScriptedModel } from './scripted-model.js';
-
-function gates(bundle: RunBundle) {
-  return {
-    requested: bundle.events.filter(
-      (e): e is GateRequestedEvent => e.type === 'human_gate_requested',
-    ),
-    resolved: bundle.events.filter((e): e is GateResolvedEvent => e.type === 'human_gate_resolved'),
-  };
-}
+import {
+  ARGS,
+  gatesOf as gates,
+  REFUND_GATE_ID,
+  REFUND_SUBJECT_TOOL,
+  refundTool,
+  ScriptedModel,
+} from './refund-agent.js';
 
 describe('gates-openai-agents', () => {
   let paths: TwoPaths;
@@ -35,16 +30,7 @@ describe('gates-openai-agents', () => {
   for (const approved of [true, false]) {
     it(`records each interruption and the app's ${approved ? 'approval' : 'rejection'}, resuming from RunState.toString(), the same on both paths`, async () => {
       const refunds: unknown[] = [];
-      const refund = tool({
-        name: 'refund',
-        description: 'Refunds an order',
-        parameters: z.object({ orderId: z.string(), amount: z.number() }),
-        needsApproval: true,
-        execute: async (input) => {
-          refunds.push(input);
-          return 'refunded';
-        },
-      });
+      const refund = refundTool((input) => refunds.push(input));
       const model = new ScriptedModel();
       const agent = new Agent({ name: 'support', instructions: 'Help.', model, tools: [refund] });
       const wb = paths.workbench();
@@ -61,8 +47,8 @@ describe('gates-openai-agents', () => {
         time: askedAt,
       });
       ask.end();
-      expect(ids).toEqual(['tool-approval:call_refund_1']);
-      expect(interruptionGateId(first.interruptions[0]!)).toBe('tool-approval:call_refund_1');
+      expect(ids).toEqual([REFUND_GATE_ID]);
+      expect(interruptionGateId(first.interruptions[0]!)).toBe(REFUND_GATE_ID);
       expect(refunds).toEqual([]);
 
       // The run state, saved as text while a human decides, then restored.
@@ -89,7 +75,7 @@ describe('gates-openai-agents', () => {
       decide.end();
       wbRun.end();
       expect(resumed.interruptions).toEqual([]);
-      expect(refunds).toEqual(approved ? [JSON.parse(ARGS)] : []);
+      expect(refunds).toEqual(approved ? [JSON.parse(ARGS) as unknown] : []);
       expect(resumed.finalOutput).toContain(approved ? 'refunded' : 'The refund was refused.');
 
       const { inProcess, receiver } = await paths.bundles(traceId);
@@ -98,21 +84,17 @@ describe('gates-openai-agents', () => {
       expect(requested).toHaveLength(1);
       expect(resolved).toHaveLength(1);
       expect(requested[0]).toMatchObject({
-        gateId: 'tool-approval:call_refund_1',
+        gateId: REFUND_GATE_ID,
         policy: 'ops-approves-refunds',
         stepId: 'ask',
         subject: {
           artifactKey: null,
           artifactVersion: null,
-          tool: {
-            name: 'refund',
-            callId: 'call_refund_1',
-            argumentsSha256: createHash('sha256').update(ARGS).digest('hex'),
-          },
+          tool: REFUND_SUBJECT_TOOL,
         },
       });
       expect(resolved[0]).toMatchObject({
-        gateId: 'tool-approval:call_refund_1',
+        gateId: REFUND_GATE_ID,
         decision: approved ? 'approved' : 'rejected',
         actor: 'ops@example.com',
         reason: approved ? 'Order checked.' : 'Already refunded.',
@@ -128,13 +110,7 @@ describe('gates-openai-agents', () => {
   }
 
   it('holds the arguments text on the span only with content capture on, and records timed_out only when told', async () => {
-    const refund = tool({
-      name: 'refund',
-      description: 'Refunds an order',
-      parameters: z.object({ orderId: z.string(), amount: z.number() }),
-      needsApproval: true,
-      execute: async () => 'refunded',
-    });
+    const refund = refundTool();
     const agent = new Agent({ name: 'support', model: new ScriptedModel(), tools: [refund] });
     const wb = paths.workbench({ captureContent: true });
     const wbRun = wb.startRun({ name: 'timeout', runId: 'openai-agents-timeout' });

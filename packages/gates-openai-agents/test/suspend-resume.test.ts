@@ -1,19 +1,12 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  summarizeBundle,
-  verifyBundle,
-  type GateRequestedEvent,
-  type GateResolvedEvent,
-  type RunBundle,
-} from '@llm-workbench/bundle';
+import { summarizeBundle, verifyBundle, type RunBundle } from '@llm-workbench/bundle';
 import { startReceiver, type Receiver } from '@llm-workbench/receiver';
-import { ARGS } from './scripted-model.js';
+import { gatesOf, REFUND_GATE_ID, REFUND_SUBJECT_TOOL } from './refund-agent.js';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 const SEGMENT_PROCESS = fileURLToPath(new URL('./agents-segment-process.ts', import.meta.url));
@@ -89,34 +82,23 @@ describe('gates-openai-agents across a process exit', () => {
       [1, trace1, 'suspended'],
       [2, trace2, 'ended'],
     ]);
-    const requested = inProcess.events.filter(
-      (e): e is GateRequestedEvent => e.type === 'human_gate_requested',
-    );
-    const resolved = inProcess.events.filter(
-      (e): e is GateResolvedEvent => e.type === 'human_gate_resolved',
-    );
+    const { requested, resolved } = gatesOf(inProcess);
     expect(requested).toHaveLength(1);
     expect(resolved).toHaveLength(1);
     expect(requested[0]).toMatchObject({
-      gateId: 'tool-approval:call_refund_1',
+      gateId: REFUND_GATE_ID,
       policy: 'ops-approves-refunds',
       stepId: 'ask',
-      subject: {
-        tool: {
-          name: 'refund',
-          callId: 'call_refund_1',
-          argumentsSha256: createHash('sha256').update(ARGS).digest('hex'),
-        },
-      },
+      subject: { tool: REFUND_SUBJECT_TOOL },
     });
     expect(resolved[0]).toMatchObject({
-      gateId: 'tool-approval:call_refund_1',
+      gateId: REFUND_GATE_ID,
       decision: 'approved',
       actor: 'ops@example.com',
       reason: 'Order checked.',
       stepId: 'decide',
     });
-    const gate = summarizeBundle(inProcess).gates.get('tool-approval:call_refund_1');
+    const gate = summarizeBundle(inProcess).gates.get(REFUND_GATE_ID);
     expect(gate?.state).toBe('resolved');
     expect(gate?.history.map((h) => h.segment)).toEqual([1, 2]);
     expect(inProcess.diagnostics).toEqual([]);
