@@ -119,7 +119,7 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
       metrics,
       log,
     }));
-    assembler = new TraceAssembler(o, spool, journal, folder, metrics, log);
+    assembler = new TraceAssembler({ limits: o, spool, journal, folder, metrics, log });
     const recovered = await assembler.recover();
     warnings.push(...reportRecovery(spool, recovered, metrics, log));
   } catch (err) {

@@ -120,6 +120,18 @@ const MAX_BATCHES_AT_ONCE = 4;
 const MAX_TOMBSTONES = 100_000;
 const MAX_RETRY_MS = 30_000;
 
+/** What a {@link TraceAssembler} works with. */
+export interface TraceAssemblerOptions {
+  readonly limits: AssemblerLimits;
+  /** Where accepted requests are stored before they are answered; folds read spans back from it. */
+  readonly spool: Spool;
+  /** Which traces are settled (folded and written), so a restart does not fold them again. */
+  readonly journal: FoldedJournal;
+  readonly folder: TraceFolder;
+  readonly metrics: ReceiverMetrics;
+  readonly log: (line: string) => void;
+}
+
 /**
  * Holds traces while their spans arrive across requests, decides when each is folded, and
  * settles it (bundle written, journal entry on disk, spool segments released). In memory a trace
@@ -146,14 +158,21 @@ export class TraceAssembler {
   private mismatchLogged = false;
   private lastFailure: string | null = null;
 
-  constructor(
-    private readonly limits: AssemblerLimits,
-    private readonly spool: Spool,
-    private readonly journal: FoldedJournal,
-    private readonly folder: TraceFolder,
-    private readonly metrics: ReceiverMetrics,
-    private readonly log: (line: string) => void,
-  ) {}
+  private readonly limits: AssemblerLimits;
+  private readonly spool: Spool;
+  private readonly journal: FoldedJournal;
+  private readonly folder: TraceFolder;
+  private readonly metrics: ReceiverMetrics;
+  private readonly log: (line: string) => void;
+
+  constructor(o: TraceAssemblerOptions) {
+    this.limits = o.limits;
+    this.spool = o.spool;
+    this.journal = o.journal;
+    this.folder = o.folder;
+    this.metrics = o.metrics;
+    this.log = o.log;
+  }
 
   get gauges(): Record<string, number> {
     return {
