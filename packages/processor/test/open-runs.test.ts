@@ -10,8 +10,10 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import * as sc from '@llm-workbench/semconv';
 import {
+  decodeSegmentFile,
   foldRun,
   sealBundle,
+  segmentFileName,
   serializeBundle,
   summarizeBundle,
   verifyBundle,
@@ -174,6 +176,46 @@ describe('RunBundleSpanProcessor with runs that span traces', () => {
     // What was held of the run is gone.
     expect(existsSync(runDir(dir, 'run-x'))).toBe(false);
     await p3.provider.shutdown();
+  });
+
+  it('folds a segment held before the shared file format (version 1) with those held after it', async () => {
+    const dir = tempDir();
+    // Segment 2 of run-seg as the processor wrote it before: a version-1 file.
+    const v1 = readFileSync(
+      new URL('../../bundle/test/fixtures/segment-files/processor-v1.json', import.meta.url),
+      'utf8',
+    );
+    const old = decodeSegmentFile(v1);
+    mkdirSync(runDir(dir, 'run-seg'), { recursive: true });
+    writeFileSync(join(runDir(dir, 'run-seg'), segmentFileName(old.segment)), v1);
+    const base = Date.now() - 3 * HOUR;
+    const p = processWith(dir);
+    const seg1 = recordSegment(p.tracer, {
+      runId: 'run-seg',
+      segment: 1,
+      state: 'suspended',
+      base,
+      gate: 'request',
+    });
+    await p.provider.forceFlush();
+    recordSegment(p.tracer, {
+      runId: 'run-seg',
+      segment: 3,
+      state: 'ended',
+      base: base + 2 * HOUR,
+      gate: 'resolve',
+    });
+    await p.provider.forceFlush();
+    const spans = [...p.copy.getFinishedSpans().map(spanRecordFromReadableSpan), ...old.spans];
+    expect(bundlesIn(dir)).toEqual([`${seg1.traceId}.json`]);
+    const text = readFileSync(join(dir, `${seg1.traceId}.json`), 'utf8');
+    expect(text).toBe(
+      serializeBundle(
+        sealBundle(foldRun(spans, { truncated: true, logEvents: [...old.logEvents] })),
+      ),
+    );
+    expect((JSON.parse(text) as RunBundle).run.segments?.map((g) => g.segment)).toEqual([1, 2, 3]);
+    await p.provider.shutdown();
   });
 
   it('writes an incomplete bundle saying what is missing when an open run expires', async () => {

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   attributesFrom,
+  decodeSegmentFile,
   encodeSegmentFile,
   foldRun,
   openRunKey as runKey,
@@ -148,6 +149,28 @@ describe('RunAssembler', () => {
     await runs.sweep();
     await expect.poll(() => sink.written.length).toBe(1);
     expect(sink.written[0]?.run.complete).toBe(true);
+  });
+
+  it('folds segments held before the shared file format (version 1) with those held after it', async () => {
+    const dir = tempDir();
+    const [s1, , s3] = segmentedRun() as [SpanRecord[], SpanRecord[], SpanRecord[]];
+    mkdirRun(dir, [s1, s3]);
+    // Segment 2 as the receiver wrote it before: a version-1 file (with a span of odd values).
+    const v1 = readFileSync(
+      new URL('../../bundle/test/fixtures/segment-files/receiver-v1.json', import.meta.url),
+      'utf8',
+    );
+    const old = decodeSegmentFile(v1);
+    writeFileSync(join(dir, runKey('run-seg'), segmentFileName(old.segment)), v1);
+    const sink = memorySink();
+    const runs = new RunAssembler(options(dir), sink.write);
+    await runs.sweep();
+    await expect.poll(() => sink.written.length).toBe(1);
+    const expected = sealBundle(
+      foldRun([...s1, ...old.spans, ...s3], { truncated: true, logEvents: [...old.logEvents] }),
+    );
+    expect(sink.written[0]?.integrity.sha256).toBe(expected.integrity.sha256);
+    expect(sink.written[0]?.run.segments?.map((g) => g.segment)).toEqual([1, 2, 3]);
   });
 
   it('writes an incomplete bundle for a run open longer than its time-to-live, and says so', async () => {
