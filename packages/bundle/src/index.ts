@@ -145,3 +145,4 @@ export {
   parseBundleTime,
 } from './time.js';
 export { REDACTED, isSecretKey, looksLikeSecret, utf8Length } from './attribute-values.js';
+export { splitUtf8 } from './split-utf8.js';

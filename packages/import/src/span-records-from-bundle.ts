@@ -9,6 +9,7 @@ import {
   SPAN_NAME_SUBJECT,
   parseBundleTime,
   readDiagnostic,
+  splitUtf8,
   utf8Length,
   VOCABULARIES,
   type AttributeValue,
@@ -1274,27 +1275,4 @@ class DiagIndex {
     }
     return 0;
   }
-}
-
-/** Splits text into parts of at most `maxBytes` UTF-8 bytes, never inside a code point. */
-function splitUtf8(text: string, maxBytes: number): string[] {
-  if (utf8Length(text) <= maxBytes) return [text];
-  const parts: string[] = [];
-  let start = 0;
-  let bytes = 0;
-  let i = 0;
-  while (i < text.length) {
-    const cp = text.codePointAt(i) ?? 0;
-    const units = cp > 0xffff ? 2 : 1;
-    const size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-    if (bytes + size > maxBytes) {
-      parts.push(text.slice(start, i));
-      start = i;
-      bytes = 0;
-    }
-    bytes += size;
-    i += units;
-  }
-  if (start < text.length) parts.push(text.slice(start));
-  return parts;
 }

@@ -11,7 +11,7 @@ import {
 import { canonicalize } from 'json-canonicalize';
 import { describe, type Reporter } from './reporter.js';
 import { sha256Hex } from './sha256-hex.js';
-import { splitUtf8 } from './split-utf8.js';
+import { splitUtf8 } from '@llm-workbench/bundle';
 import { hasLoneSurrogate } from './to-well-formed.js';
 import type { WorkflowInfo } from './types.js';
 
