@@ -12,7 +12,12 @@ import {
   type LedgerHead,
   type SigningKey,
 } from '@llm-workbench/evidence';
-import { BundleSinkError, RecentNames } from '@llm-workbench/sink';
+import {
+  BundleSinkError,
+  LedgerAppendQueue,
+  RecentNames,
+  type LedgerAppend,
+} from '@llm-workbench/sink';
 import type { S3Store } from './s3-store.js';
 
 /** The ledger's "folder" under the sink's prefix. */
@@ -46,14 +51,6 @@ export function checkpointKey(prefix: string): string {
   return `${prefix}${CHECKPOINT_FILE}`;
 }
 
-interface Task {
-  readonly file: string;
-  readonly sha256: string;
-  readonly ifMissing: boolean;
-  readonly resolve: () => void;
-  readonly reject: (err: unknown) => void;
-}
-
 /** Files recently seen recorded, to skip a receipt lookup. */
 const RECENT_NAMES = 4096;
 /** Receipts put at once after a batch. */
@@ -77,8 +74,19 @@ const RECEIPT_CONCURRENCY = 8;
 export class S3Ledger {
   private head: LedgerHead | undefined;
   private readonly recent = new RecentNames(RECENT_NAMES);
-  private readonly queue: Task[] = [];
-  private running: Promise<void> | undefined;
+  private readonly queue = new LedgerAppendQueue(
+    async (batch) => {
+      await this.appendBatch(batch);
+      await this.checkpoint();
+    },
+    {
+      maxBatch: MAX_LINES_PER_OBJECT,
+      // Read the head again next time: it may have been the cause.
+      onFailure: () => {
+        this.head = undefined;
+      },
+    },
+  );
   private checkpointed = -1;
 
   constructor(
@@ -92,47 +100,23 @@ export class S3Ledger {
 
   /** Appends a line for a bundle just placed. */
   record(file: string, sha256: string): Promise<void> {
-    return this.enqueue(file, sha256, false);
+    return this.queue.record(file, sha256);
   }
 
   /** Appends a line for a bundle found in place, unless the ledger names it already. */
   ensure(file: string, sha256: string): Promise<void> {
-    return this.enqueue(file, sha256, true);
+    return this.queue.ensure(file, sha256);
   }
 
   /** Waits for queued appends and their checkpoint. */
-  async close(): Promise<void> {
-    while (this.running !== undefined) await this.running;
+  close(): Promise<void> {
+    return this.queue.idle();
   }
 
-  private enqueue(file: string, sha256: string, ifMissing: boolean): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ file, sha256, ifMissing, resolve, reject });
-      this.running ??= this.drain().finally(() => {
-        this.running = undefined;
-      });
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_LINES_PER_OBJECT);
-      try {
-        await this.appendBatch(batch);
-        await this.checkpoint();
-        for (const t of batch) t.resolve();
-      } catch (err) {
-        // Read the head again next time: it may have been the cause.
-        this.head = undefined;
-        for (const t of batch) t.reject(err);
-      }
-    }
-  }
-
-  private async appendBatch(batch: readonly Task[]): Promise<void> {
+  private async appendBatch(batch: readonly LedgerAppend[]): Promise<void> {
     const deadline = Date.now() + this.options.timeoutMs;
     let head = this.head ?? (await this.loadHead());
-    let pending: Task[] = [];
+    let pending: LedgerAppend[] = [];
     for (const t of batch) {
       if (!t.ifMissing || !(await this.names(t.file, t.sha256))) pending.push(t);
     }
@@ -180,12 +164,12 @@ export class S3Ledger {
     await this.putReceipts(pending, head.seq - pending.length + 1);
   }
 
-  private async putReceipts(tasks: readonly Task[], firstSeq: number): Promise<void> {
+  private async putReceipts(tasks: readonly LedgerAppend[], firstSeq: number): Promise<void> {
     let at = 0;
     const worker = async (): Promise<void> => {
       while (at < tasks.length) {
         const i = at++;
-        const t = tasks[i] as Task;
+        const t = tasks[i] as LedgerAppend;
         const receipt = canonicalize({ file: t.file, seq: firstSeq + i, sha256: t.sha256 });
         await this.store.create(receiptKey(this.prefix, t.file), receipt, 'application/json');
       }

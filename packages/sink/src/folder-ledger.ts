@@ -13,6 +13,7 @@ import {
   type SigningKey,
 } from '@llm-workbench/evidence';
 import { BundleSinkError } from './bundle-sink-error.js';
+import { LedgerAppendQueue, type LedgerAppend } from './ledger-append-queue.js';
 import { RecentNames } from './recent-names.js';
 import type { ThreadLock } from './thread-lock.js';
 
@@ -22,15 +23,6 @@ const CHUNK_BYTES = 1 << 20;
 const RECENT_NAMES = 4096;
 /** How long an append waits for another thread's: longer means that thread died holding it. */
 const LOCK_TIMEOUT_MS = 30_000;
-
-interface Task {
-  readonly file: string;
-  readonly sha256: string;
-  /** Append only when the ledger does not name this file with this hash yet. */
-  readonly ifMissing: boolean;
-  readonly resolve: () => void;
-  readonly reject: (err: unknown) => void;
-}
 
 /** What the ledger needs of its sink. */
 export interface FolderLedgerHost {
@@ -58,8 +50,11 @@ export class FolderLedger {
   /** Bytes of the ledger known good: up to the end of `head`'s line. */
   private size = 0;
   private readonly recent = new RecentNames(RECENT_NAMES);
-  private readonly queue: Task[] = [];
-  private running: Promise<void> | undefined;
+  // Everything queued while the last batch was on its way goes in one write and one fsync.
+  private readonly queue = new LedgerAppendQueue(async (batch) => {
+    await this.appendBatch(batch);
+    await this.checkpoint();
+  });
   private checkpointed = -1;
 
   constructor(
@@ -71,7 +66,7 @@ export class FolderLedger {
 
   /** Appends a line for a bundle just placed (`written` or `revision`). */
   record(file: string, sha256: string): Promise<void> {
-    return this.enqueue(file, sha256, false);
+    return this.queue.record(file, sha256);
   }
 
   /**
@@ -80,41 +75,18 @@ export class FolderLedger {
    * records it.
    */
   ensure(file: string, sha256: string): Promise<void> {
-    return this.enqueue(file, sha256, true);
+    return this.queue.ensure(file, sha256);
   }
 
   /** Waits for queued appends and the checkpoint after them, and closes the file. */
   async close(): Promise<void> {
-    while (this.running !== undefined) await this.running;
+    await this.queue.idle();
     const fd = this.fd;
     this.fd = undefined;
     if (fd !== undefined) await closeFd(fd).catch(() => undefined);
   }
 
-  private enqueue(file: string, sha256: string, ifMissing: boolean): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ file, sha256, ifMissing, resolve, reject });
-      this.running ??= this.drain().finally(() => {
-        this.running = undefined;
-      });
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      // Everything queued while the last batch was on its way goes in one write and one fsync.
-      const batch = this.queue.splice(0);
-      try {
-        await this.appendBatch(batch);
-        await this.checkpoint();
-        for (const t of batch) t.resolve();
-      } catch (err) {
-        for (const t of batch) t.reject(err);
-      }
-    }
-  }
-
-  private async appendBatch(batch: readonly Task[]): Promise<void> {
+  private async appendBatch(batch: readonly LedgerAppend[]): Promise<void> {
     if (!(await this.host.lock.acquire(LOCK_TIMEOUT_MS))) {
       throw new BundleSinkError(
         `${this.path}: another thread held the ledger for ${LOCK_TIMEOUT_MS} ms`,

@@ -8,6 +8,7 @@ export { BundleSinkError } from './bundle-sink-error.js';
 export type { BundleSinkErrorCode } from './bundle-sink-error.js';
 export { FileBundleSink } from './file-bundle-sink.js';
 export { KeyedQueue } from './keyed-queue.js';
+export { LedgerAppendQueue, type LedgerAppend } from './ledger-append-queue.js';
 export { RecentNames } from './recent-names.js';
 export { resolveSigningOptions } from './signing-options.js';
 export { spawnWorker } from './spawn-worker.js';
