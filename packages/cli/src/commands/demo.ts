@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { diag, DiagLogLevel, type TracerProvider } from '@opentelemetry/api';
 import { FileBundleSink, type BundleWriteResult } from '@llm-workbench/sink';
 import { runDemoAgent, runDemoSegment } from '@llm-workbench/demo';
 import { RunBundleSpanProcessor } from '@llm-workbench/processor';
 import { CliError, EXIT, writeLine, writeText, type Command } from '../io.js';
+import { parseCommandArgs } from '../parse-command-args.js';
 
 const HELP = `Usage: workbench demo [--out DIR] [--runs N] [--pause] [--json]
 
@@ -28,9 +28,11 @@ const MAX_CHILD_OUTPUT = 1_000_000;
 
 /** `workbench demo [--out DIR] [--runs N] [--json]` */
 export const demoCommand: Command = async (argv, io) => {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const args = parseCommandArgs(
+    argv,
+    io,
+    HELP,
+    {
       out: { type: 'string', default: 'bundles' },
       runs: { type: 'string', default: '1' },
       json: { type: 'boolean' },
@@ -39,13 +41,11 @@ export const demoCommand: Command = async (argv, io) => {
       segment: { type: 'string' },
       token: { type: 'string' },
       clock: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
-  });
-  if (values.help) {
-    writeText(io.stdout, HELP);
-    return EXIT.ok;
-  }
+    false,
+  );
+  if (args === undefined) return EXIT.ok;
+  const { values } = args;
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1 || runs > 1000) {
     throw new CliError(

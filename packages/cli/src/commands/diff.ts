@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { diffBundles, type BundleChange } from '@llm-workbench/bundle';
 import { estimateCosts, pricingLabel, type CostEstimates } from '@llm-workbench/pricing';
 import { CliError, EXIT, writeLine, writeText, writeLines, type Command } from '../io.js';
 import { loadBundle } from '../load-bundle.js';
+import { parseCommandArgs } from '../parse-command-args.js';
 import { table } from '../format.js';
 
 const HELP = `Usage: workbench diff A B [--json]
@@ -19,15 +19,9 @@ Exit 0 when the bundles are identical (same integrity.sha256), 1 when they diffe
 
 /** `workbench diff A B [--json]` */
 export const diffCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
-    writeText(io.stdout, HELP);
-    return EXIT.ok;
-  }
+  const args = parseCommandArgs(argv, io, HELP, { json: { type: 'boolean' } });
+  if (args === undefined) return EXIT.ok;
+  const { values, positionals } = args;
   if (positionals.length !== 2)
     throw new CliError(`expected two bundles`, EXIT.usage, { help: HELP });
   const [fa, fb] = positionals as [string, string];

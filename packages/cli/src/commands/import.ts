@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   addToLogEventGroups,
   addToTraceGroups,
@@ -33,6 +32,7 @@ import {
   type CliIo,
   type Command,
 } from '../io.js';
+import { parseCommandArgs } from '../parse-command-args.js';
 import {
   isS3Input,
   openS3Sink,
@@ -115,32 +115,25 @@ interface Report {
 
 /** `workbench import otlp|jaeger|tempo|zipkin ...` */
 export const importCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      out: { type: 'string' },
-      url: { type: 'string' },
-      'trace-id': { type: 'string', multiple: true },
-      'run-id': { type: 'string' },
-      service: { type: 'string' },
-      since: { type: 'string' },
-      limit: { type: 'string' },
-      timeout: { type: 'string' },
-      header: { type: 'string', multiple: true },
-      all: { type: 'boolean' },
-      'max-input-bytes': { type: 'string' },
-      'max-spans-per-trace': { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-      ...S3_ENDPOINT_OPTION,
-    },
+  const args = parseCommandArgs(argv, io, HELP, {
+    out: { type: 'string' },
+    url: { type: 'string' },
+    'trace-id': { type: 'string', multiple: true },
+    'run-id': { type: 'string' },
+    service: { type: 'string' },
+    since: { type: 'string' },
+    limit: { type: 'string' },
+    timeout: { type: 'string' },
+    header: { type: 'string', multiple: true },
+    all: { type: 'boolean' },
+    'max-input-bytes': { type: 'string' },
+    'max-spans-per-trace': { type: 'string' },
+    json: { type: 'boolean' },
+    ...S3_ENDPOINT_OPTION,
   });
+  if (args === undefined) return EXIT.ok;
+  const { values, positionals } = args;
   const s3 = s3SettingsFrom(values);
-  if (values.help) {
-    writeText(io.stdout, HELP);
-    return EXIT.ok;
-  }
   const [source, ...rest] = positionals;
   if (source === undefined) throw new CliError(`no source given`, EXIT.usage, { help: HELP });
   if (values.out === undefined)

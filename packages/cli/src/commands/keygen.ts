@@ -1,7 +1,7 @@
 import { lstat, unlink } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { generateKeyPair } from '@llm-workbench/evidence';
 import { CliError, EXIT, writeLine, writeText, type Command } from '../io.js';
+import { parseCommandArgs } from '../parse-command-args.js';
 import { writeAtomic } from '../write-atomic.js';
 
 const HELP = `Usage: workbench keygen -o PREFIX [--json]
@@ -21,19 +21,12 @@ Exit 0 when both files were written, 2 on bad usage, 3 if a file exists or can't
 
 /** `workbench keygen -o PREFIX [--json]` */
 export const keygenCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      output: { type: 'string', short: 'o' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const args = parseCommandArgs(argv, io, HELP, {
+    output: { type: 'string', short: 'o' },
+    json: { type: 'boolean' },
   });
-  if (values.help) {
-    writeText(io.stdout, HELP);
-    return EXIT.ok;
-  }
+  if (args === undefined) return EXIT.ok;
+  const { values, positionals } = args;
   if (positionals.length > 0) {
     throw new CliError(`unexpected argument ${JSON.stringify(positionals[0])}`, EXIT.usage, {
       help: HELP,

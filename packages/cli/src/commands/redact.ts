@@ -1,6 +1,5 @@
 import { lstat, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   REDACTION_KINDS,
   redactBundle,
@@ -12,6 +11,7 @@ import {
 } from '@llm-workbench/bundle';
 import { envelopeNameFor, MAX_ENVELOPE_BYTES, verifyEnvelope } from '@llm-workbench/evidence';
 import { CliError, EXIT, writeLine, writeText, writeLines, type Command } from '../io.js';
+import { parseCommandArgs } from '../parse-command-args.js';
 import { readBounded } from '../read-bounded.js';
 import { readInput } from '../read-input.js';
 import { writeAtomic } from '../write-atomic.js';
@@ -55,21 +55,14 @@ interface RedactResult {
 
 /** `workbench redact BUNDLE -o OUT [--keep KIND]... [--force] [--json]` */
 export const redactCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      output: { type: 'string', short: 'o' },
-      keep: { type: 'string', multiple: true },
-      force: { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const args = parseCommandArgs(argv, io, HELP, {
+    output: { type: 'string', short: 'o' },
+    keep: { type: 'string', multiple: true },
+    force: { type: 'boolean' },
+    json: { type: 'boolean' },
   });
-  if (values.help) {
-    writeText(io.stdout, HELP);
-    return EXIT.ok;
-  }
+  if (args === undefined) return EXIT.ok;
+  const { values, positionals } = args;
   if (positionals.length !== 1)
     throw new CliError(`expected one BUNDLE`, EXIT.usage, { help: HELP });
   const input = positionals[0]!;

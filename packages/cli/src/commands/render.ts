@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { renderReport } from '@llm-workbench/report';
 import { verifyBundle } from '@llm-workbench/bundle';
 import {
@@ -7,7 +6,8 @@ import {
   verifyEnvelope,
   type TrustedKey,
 } from '@llm-workbench/evidence';
-import { CliError, EXIT, writeLine, writeText, type Command } from '../io.js';
+import { CliError, EXIT, writeLine, type Command } from '../io.js';
+import { parseCommandArgs } from '../parse-command-args.js';
 import { loadTrust } from '../trust-keys.js';
 import { readInput } from '../read-input.js';
 import {
@@ -60,23 +60,16 @@ file can't be read or the report can't be written.`;
 
 /** `workbench render FILE [-o OUT] [--envelope FILE] [--trust PUB...] [--trust-dir DIR]` */
 export const renderCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      output: { type: 'string', short: 'o' },
-      envelope: { type: 'string' },
-      trust: { type: 'string', multiple: true },
-      'trust-dir': { type: 'string', multiple: true },
-      help: { type: 'boolean', short: 'h' },
-      ...S3_ENDPOINT_OPTION,
-    },
+  const args = parseCommandArgs(argv, io, HELP, {
+    output: { type: 'string', short: 'o' },
+    envelope: { type: 'string' },
+    trust: { type: 'string', multiple: true },
+    'trust-dir': { type: 'string', multiple: true },
+    ...S3_ENDPOINT_OPTION,
   });
+  if (args === undefined) return EXIT.ok;
+  const { values, positionals } = args;
   const s3 = s3SettingsFrom(values);
-  if (values.help) {
-    writeText(io.stdout, HELP);
-    return EXIT.ok;
-  }
   if (positionals.length !== 1) {
     throw new CliError(
       `${positionals.length === 0 ? 'no file given' : 'give one file'}`,

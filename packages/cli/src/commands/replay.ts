@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { foldRun, sealBundle, type RunBundle } from '@llm-workbench/bundle';
 import { ImportError, sendSpans, spanRecordsFromBundle } from '@llm-workbench/import';
 import { CliError, EXIT, writeLine, writeText, type Command } from '../io.js';
+import { parseCommandArgs } from '../parse-command-args.js';
 import { loadBundle } from '../load-bundle.js';
 
 const HELP = `Usage: workbench replay FILE... --endpoint URL [--protocol json|protobuf] [--json]
@@ -28,22 +28,15 @@ endpoint refuses or can't be reached.`;
 
 /** `workbench replay FILE... --endpoint URL [--protocol json|protobuf] [--json]` */
 export const replayCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      endpoint: { type: 'string' },
-      protocol: { type: 'string', default: 'protobuf' },
-      header: { type: 'string', multiple: true },
-      timeout: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const args = parseCommandArgs(argv, io, HELP, {
+    endpoint: { type: 'string' },
+    protocol: { type: 'string', default: 'protobuf' },
+    header: { type: 'string', multiple: true },
+    timeout: { type: 'string' },
+    json: { type: 'boolean' },
   });
-  if (values.help) {
-    writeText(io.stdout, HELP);
-    return EXIT.ok;
-  }
+  if (args === undefined) return EXIT.ok;
+  const { values, positionals } = args;
   if (positionals.length === 0) throw new CliError(`no bundle given`, EXIT.usage, { help: HELP });
   if (values.endpoint === undefined)
     throw new CliError(`--endpoint URL is required`, EXIT.usage, { help: HELP });

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import {
   parseBundleTime,
   REDACTION_KINDS,
@@ -15,6 +14,7 @@ import {
 import { estimateCosts } from '@llm-workbench/pricing';
 import { estimateLines, formatEstimated, formatEstimatedTotals } from '../estimated-cost.js';
 import { CliError, EXIT, writeText, writeLines, type Command } from '../io.js';
+import { parseCommandArgs } from '../parse-command-args.js';
 import { loadBundle } from '../load-bundle.js';
 import { findRunBundle } from '../find-run-bundle.js';
 import { formatCost, formatMs, formatTokens, table } from '../format.js';
@@ -48,20 +48,13 @@ ${S3_ENDPOINT_HELP}`;
 
 /** `workbench show FILE [--json]` */
 export const showCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean' },
-      'run-id': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-      ...S3_ENDPOINT_OPTION,
-    },
+  const args = parseCommandArgs(argv, io, HELP, {
+    json: { type: 'boolean' },
+    'run-id': { type: 'string' },
+    ...S3_ENDPOINT_OPTION,
   });
-  if (values.help) {
-    writeText(io.stdout, HELP);
-    return EXIT.ok;
-  }
+  if (args === undefined) return EXIT.ok;
+  const { values, positionals } = args;
   const runId = values['run-id'];
   if (positionals.length !== 1) {
     throw new CliError(runId === undefined ? `expected one FILE` : `expected one DIR`, EXIT.usage, {

@@ -1,5 +1,4 @@
 import { basename, dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { verifyBundle } from '@llm-workbench/bundle';
 import {
   addSignature,
@@ -17,6 +16,7 @@ import {
 } from '@llm-workbench/evidence';
 import { CliError, EXIT, writeLine, writeText, type Command } from '../io.js';
 import { skippedNote, withoutEnvelopes } from '../bundle-args.js';
+import { parseCommandArgs } from '../parse-command-args.js';
 import { readBounded } from '../read-bounded.js';
 import { readInput } from '../read-input.js';
 import { writeAtomic } from '../write-atomic.js';
@@ -52,20 +52,13 @@ interface SignResult {
 
 /** `workbench sign BUNDLE... [--key FILE] [--role R] [--json]` */
 export const signCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      key: { type: 'string' },
-      role: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const args = parseCommandArgs(argv, io, HELP, {
+    key: { type: 'string' },
+    role: { type: 'string' },
+    json: { type: 'boolean' },
   });
-  if (values.help) {
-    writeText(io.stdout, HELP);
-    return EXIT.ok;
-  }
+  if (args === undefined) return EXIT.ok;
+  const { values, positionals } = args;
   if (positionals.length === 0) throw new CliError(`no bundle given`, EXIT.usage, { help: HELP });
   if (positionals.includes('-')) {
     throw new CliError('sign writes X.dsse.json beside X.json: give files, not standard input');

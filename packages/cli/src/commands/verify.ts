@@ -1,6 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { verifyBundle } from '@llm-workbench/bundle';
 import {
   checkFolderBundle,
@@ -17,6 +16,7 @@ import {
   type TrustedKey,
 } from '@llm-workbench/evidence';
 import { CliError, EXIT, writeLine, writeText, type CliIo, type Command } from '../io.js';
+import { parseCommandArgs } from '../parse-command-args.js';
 import { skippedNote, withoutEnvelopes } from '../bundle-args.js';
 import { readBounded } from '../read-bounded.js';
 import { loadTrust } from '../trust-keys.js';
@@ -116,23 +116,16 @@ interface FolderResult {
 
 /** `workbench verify BUNDLE...|DIR [--trust PUB...] [--trust-dir DIR] [--envelope FILE] [--json]` */
 export const verifyCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean' },
-      trust: { type: 'string', multiple: true },
-      'trust-dir': { type: 'string', multiple: true },
-      envelope: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-      ...S3_ENDPOINT_OPTION,
-    },
+  const args = parseCommandArgs(argv, io, HELP, {
+    json: { type: 'boolean' },
+    trust: { type: 'string', multiple: true },
+    'trust-dir': { type: 'string', multiple: true },
+    envelope: { type: 'string' },
+    ...S3_ENDPOINT_OPTION,
   });
+  if (args === undefined) return EXIT.ok;
+  const { values, positionals } = args;
   const s3 = s3SettingsFrom(values);
-  if (values.help) {
-    writeText(io.stdout, HELP);
-    return EXIT.ok;
-  }
   if (positionals.length === 0) throw new CliError(`no file given`, EXIT.usage, { help: HELP });
   if (values.envelope !== undefined && positionals.length !== 1) {
     throw new CliError('--envelope FILE goes with exactly one bundle');

@@ -1,0 +1,37 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { writeText, type CliIo } from './io.js';
+
+type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+
+/**
+ * Parses a command's arguments the way every `workbench` command does (strict `node:util`
+ * parseArgs, positionals allowed unless `allowPositionals` is false, `-h`/`--help` added); when
+ * help is asked for, prints the command's help and returns `undefined`, and the command returns
+ * `EXIT.ok`. Unknown options throw parseArgs' own errors, which main.ts turns into usage errors.
+ *
+ * @example
+ * const args = parseCommandArgs(argv, io, HELP, { json: { type: 'boolean' } });
+ * if (args === undefined) return EXIT.ok;
+ * const { values, positionals } = args;
+ */
+export function parseCommandArgs<const O extends OptionsConfig, const P extends boolean = true>(
+  argv: string[],
+  io: CliIo,
+  help: string,
+  options: O,
+  allowPositionals: P = true as P,
+) {
+  const parsed = parseArgs({
+    args: argv,
+    allowPositionals,
+    options: { ...options, ...HELP_OPTION },
+  });
+  // Inside this generic function the values' type is not resolved yet; `help` is always there.
+  if ((parsed.values as { help?: boolean }).help === true) {
+    writeText(io.stdout, help);
+    return undefined;
+  }
+  return parsed;
+}
