@@ -38,12 +38,14 @@ const WORDS = [
 ];
 
 /**
- * `spans` span records of one trace (10 000 by default).
+ * `spans` span records of one trace (10 000 by default), in steps of `spansPerStep` spans each
+ * (the step span and its children; 100 by default, fewer for a run of many small steps).
  *
  * @example
  * const spans = makeLargeTrace(10_000);
+ * const manySteps = makeLargeTrace(100_000, 1, 5); // 20,000 steps
  */
-export function makeLargeTrace(spans = 10_000, seed = 1): SpanRecord[] {
+export function makeLargeTrace(spans = 10_000, seed = 1, spansPerStep = 100): SpanRecord[] {
   const random = rng(seed);
   const int = (below: number): number => Math.floor(random() * below);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
@@ -176,7 +178,7 @@ export function makeLargeTrace(spans = 10_000, seed = 1): SpanRecord[] {
       );
     }
     // ~100 spans under each step: model calls, tools, HTTP and database calls.
-    for (let i = 0; i < 99 && out.length < spans; i++) {
+    for (let i = 0; i < spansPerStep - 1 && out.length < spans; i++) {
       const r = random();
       if (r < 0.2) {
         const input = text(60);
