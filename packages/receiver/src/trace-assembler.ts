@@ -360,32 +360,7 @@ export class TraceAssembler {
           record.payload.byteOffset,
           record.payload.byteLength,
         );
-        const ref: RecordRef = {
-          segment: append.segment,
-          offset: append.offset,
-          length: payload.length,
-          kind: record.kind,
-          pending: null,
-          payload,
-          lost: false,
-          holders: 0,
-        };
-        ref.pending = append.durable.then(
-          () => {
-            ref.pending = null;
-            ref.payload = null;
-          },
-          () => {
-            // Answered 503, but the spans are in the traces already (a retry will be a duplicate):
-            // keep the bytes for the fold, counted against the memory cap.
-            ref.pending = null;
-            if (ref.holders > 0) {
-              ref.lost = true;
-              this.bufferedBytes += payload.length;
-            } else ref.payload = null;
-          },
-        );
-        this.attach(ctx, ref);
+        this.attach(ctx, this.spooledRef(append, payload, record.kind));
       },
     };
   }
@@ -442,24 +417,35 @@ export class TraceAssembler {
       record,
       attach: (append) => {
         if (record === null) return;
-        const ref = replayedRef(append.segment, append.offset, body.length, bodyKind);
-        ref.payload = body;
-        ref.pending = append.durable.then(
-          () => {
-            ref.pending = null;
-            ref.payload = null;
-          },
-          () => {
-            ref.pending = null;
-            if (ref.holders > 0) {
-              ref.lost = true;
-              this.bufferedBytes += body.length;
-            } else ref.payload = null;
-          },
-        );
+        const ref = this.spooledRef(append, body, bodyKind);
         for (const t of touched) this.hold(t, ref);
       },
     };
+  }
+
+  /**
+   * The reference to a request's spool record, holding its bytes until the spool says they are
+   * durable (then the fold reads them from disk).
+   */
+  private spooledRef(append: SpoolAppend, payload: Buffer, kind: number): RecordRef {
+    const ref = replayedRef(append.segment, append.offset, payload.length, kind);
+    ref.payload = payload;
+    ref.pending = append.durable.then(
+      () => {
+        ref.pending = null;
+        ref.payload = null;
+      },
+      () => {
+        // Answered 503, but the spans are in the traces already (a retry will be a duplicate):
+        // keep the bytes for the fold, counted against the memory cap.
+        ref.pending = null;
+        if (ref.holders > 0) {
+          ref.lost = true;
+          this.bufferedBytes += payload.length;
+        } else ref.payload = null;
+      },
+    );
+    return ref;
   }
 
   /** Counts a trace's log events against the memory cap, as span versions are. */
