@@ -140,6 +140,16 @@ export async function readOtlpFile(
     documentBytes = lines.reduce((n, l) => n + l.line.length + 1, 0);
   };
 
+  /** A line over `maxLine` bytes is counted and reported, never held. */
+  const skipLongLine = (): void => {
+    lineNumber++;
+    state.issue({
+      line: lineNumber,
+      code: 'not_json',
+      message: `line is longer than ${maxLine} bytes; skipped`,
+    });
+  };
+
   const onLine = (line: Buffer): void => {
     lineNumber++;
     if (document !== null) {
@@ -192,12 +202,7 @@ export async function readOtlpFile(
       const piece = buf.subarray(start, nl);
       if (skippingLongLine) {
         skippingLongLine = false;
-        lineNumber++;
-        state.issue({
-          line: lineNumber,
-          code: 'not_json',
-          message: `line is longer than ${maxLine} bytes; skipped`,
-        });
+        skipLongLine();
       } else if (pending.length > 0) {
         onLine(Buffer.concat([...pending, piece]));
       } else {
@@ -233,12 +238,7 @@ export async function readOtlpFile(
     options.onProgress?.(bytesRead);
   }
   if (skippingLongLine) {
-    lineNumber++;
-    state.issue({
-      line: lineNumber,
-      code: 'not_json',
-      message: `line is longer than ${maxLine} bytes; skipped`,
-    });
+    skipLongLine();
   } else if (pending.length > 0) {
     onLine(Buffer.concat(pending));
   }

@@ -51,32 +51,45 @@ export class S3Store {
     readonly retry: ResolvedRetryOptions,
   ) {}
 
+  /** One PutObject, retried; `onAttemptError` sees each failed attempt's error. */
+  private async putObject(
+    key: string,
+    body: string,
+    contentType: string,
+    condition: { readonly IfNoneMatch?: string; readonly IfMatch?: string },
+    onAttemptError?: (err: unknown) => void,
+  ): Promise<void> {
+    await withRetry(
+      `put ${s3Url(this.bucket, key)}`,
+      async () => {
+        try {
+          await this.client.send(
+            new PutObjectCommand({
+              Bucket: this.bucket,
+              Key: key,
+              Body: body,
+              ContentType: contentType,
+              ...condition,
+            }),
+          );
+        } catch (err) {
+          onAttemptError?.(err);
+          throw err;
+        }
+      },
+      this.retry,
+    );
+  }
+
   /**
    * Puts `body` at `key` only if no object is there (`If-None-Match: *`): never overwrites.
    */
   async create(key: string, body: string, contentType: string): Promise<CreateOutcome> {
     let maybeOurs = false;
     try {
-      await withRetry(
-        `put ${s3Url(this.bucket, key)}`,
-        async () => {
-          try {
-            await this.client.send(
-              new PutObjectCommand({
-                Bucket: this.bucket,
-                Key: key,
-                Body: body,
-                ContentType: contentType,
-                IfNoneMatch: '*',
-              }),
-            );
-          } catch (err) {
-            if (mayHaveHappened(err)) maybeOurs = true;
-            throw err;
-          }
-        },
-        this.retry,
-      );
+      await this.putObject(key, body, contentType, { IfNoneMatch: '*' }, (err) => {
+        if (mayHaveHappened(err)) maybeOurs = true;
+      });
       return 'created';
     } catch (err) {
       if (isPreconditionFailed(err)) return maybeOurs ? 'exists_maybe_ours' : 'exists';
@@ -86,19 +99,7 @@ export class S3Store {
 
   /** Puts `body` at `key`, replacing what is there: for envelopes, never for bundles. */
   async put(key: string, body: string, contentType: string): Promise<void> {
-    await withRetry(
-      `put ${s3Url(this.bucket, key)}`,
-      () =>
-        this.client.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: key,
-            Body: body,
-            ContentType: contentType,
-          }),
-        ),
-      this.retry,
-    );
+    await this.putObject(key, body, contentType, {});
   }
 
   /**
@@ -113,19 +114,11 @@ export class S3Store {
     ifMatch: string | null,
   ): Promise<boolean> {
     try {
-      await withRetry(
-        `put ${s3Url(this.bucket, key)}`,
-        () =>
-          this.client.send(
-            new PutObjectCommand({
-              Bucket: this.bucket,
-              Key: key,
-              Body: body,
-              ContentType: contentType,
-              ...(ifMatch === null ? { IfNoneMatch: '*' } : { IfMatch: ifMatch }),
-            }),
-          ),
-        this.retry,
+      await this.putObject(
+        key,
+        body,
+        contentType,
+        ifMatch === null ? { IfNoneMatch: '*' } : { IfMatch: ifMatch },
       );
       return true;
     } catch (err) {
