@@ -7,6 +7,7 @@
  * median wall time over the rounds; its baseline is reading the same file and `JSON.parse` of its
  * text, timed just before it. The run is the agent run of bench/large-trace.ts; a second run of
  * many small steps (BENCH_VIEWS_STEP_SPANS spans a step) covers what grows with steps, not spans.
+ * The OTLP file is JSON Lines of 2,000-span documents (as a Collector's file exporter writes).
  * `diff` compares the bundle with a copy in which one step failed. `import` is measured with
  * the default span cap (the trace is cut to an incomplete bundle) and with the cap raised to hold
  * the whole trace.
@@ -38,6 +39,9 @@ export interface ViewsBenchOptions {
   /** Timed rounds; medians are reported. Default 3, or BENCH_VIEWS_ROUNDS. */
   rounds?: number;
 }
+
+/** Spans in one line (one OTLP document) of the OTLP file. */
+const OTLP_BATCH = 2000;
 
 const VIEWS = ['show', 'diff', 'render', 'import', 'import-whole'] as const;
 type View = (typeof VIEWS)[number];
@@ -91,7 +95,13 @@ function writeRun(root: string, label: string, spans: SpanRecord[]): Run {
   const dir = join(root, label);
   mkdirSync(dir);
   const otlp = join(dir, 'trace.otlp.json');
-  writeFileSync(otlp, JSON.stringify(encodeOtlpJson(spans)));
+  // JSON Lines, a document per batch of spans, as the Collector's file exporter writes: one
+  // document of 300,000 spans is longer than the longest line import reads (128 MiB).
+  const lines: string[] = [];
+  for (let i = 0; i < spans.length; i += OTLP_BATCH) {
+    lines.push(JSON.stringify(encodeOtlpJson(spans.slice(i, i + OTLP_BATCH))));
+  }
+  writeFileSync(otlp, `${lines.join('\n')}\n`);
   const bundle = join(dir, 'a.bundle.json');
   writeFileSync(bundle, bundleText(spans));
   // The same run with one step failed, near the middle: what `diff` has to find.
@@ -156,11 +166,17 @@ export async function benchViews(options: ViewsBenchOptions = {}): Promise<Bench
         let bytes = 0;
         for (let round = 0; round < rounds; round++) {
           const { input, argv } = argvOf(view, round);
+          // diff reads two files: its baseline parses both.
+          const inputs = view === 'diff' ? [input, run.changed] : [input];
           let t = performance.now();
-          const text = await readFile(input, 'utf8');
-          JSON.parse(text);
+          bytes = 0;
+          for (const file of inputs) {
+            const text = await readFile(file, 'utf8');
+            // The OTLP file is JSON Lines: each line parsed on its own.
+            for (const line of text.split('\n')) if (line !== '') JSON.parse(line);
+            bytes += Buffer.byteLength(text);
+          }
           parse.push(performance.now() - t);
-          bytes = Buffer.byteLength(text);
           t = performance.now();
           // diff exits 1 when the runs differ, which they do.
           await workbench(argv, view === 'diff' ? [1] : [0]);
@@ -176,7 +192,7 @@ export async function benchViews(options: ViewsBenchOptions = {}): Promise<Bench
         }
         const median = (s: number[]): number =>
           [...s].sort((a, b) => a - b)[Math.floor(s.length / 2)] ?? Number.NaN;
-        const base = `${run.label} ${run.spans} spans/${run.steps} steps: read + JSON.parse of ${view.startsWith('import') ? 'the OTLP file' : 'the bundle'} (${(bytes / 1e6).toFixed(1)} MB)`;
+        const base = `${run.label} ${run.spans} spans/${run.steps} steps: read + JSON.parse of ${view.startsWith('import') ? 'the OTLP file' : view === 'diff' ? 'both bundles' : 'the bundle'} (${(bytes / 1e6).toFixed(1)} MB)`;
         results.push({ name: base, value: median(parse), unit: 'ms' });
         results.push({
           name: `  workbench ${argvOf(view, 0)

@@ -494,15 +494,40 @@ function describe(e: BundleEvent, bundle: RunBundle): string {
   }
 }
 
+type Step = RunBundle['steps'][number];
+
+/** Each bundle's steps by span id and by step id, the first of each as `find` would give. */
+const stepIndexes = new WeakMap<
+  RunBundle,
+  { bySpan: Map<string, Step>; byStepId: Map<string | null, Step> }
+>();
+
+function stepIndex(bundle: RunBundle): {
+  bySpan: Map<string, Step>;
+  byStepId: Map<string | null, Step>;
+} {
+  let index = stepIndexes.get(bundle);
+  if (index === undefined) {
+    // Built once, not searched per event: a run of 20,000 steps made show quadratic.
+    index = { bySpan: new Map(), byStepId: new Map() };
+    for (const s of bundle.steps) {
+      if (!index.bySpan.has(s.spanId)) index.bySpan.set(s.spanId, s);
+      if (!index.byStepId.has(s.stepId)) index.byStepId.set(s.stepId, s);
+    }
+    stepIndexes.set(bundle, index);
+  }
+  return index;
+}
+
 function depthOf(spanId: string, bundle: RunBundle): number {
+  const { bySpan, byStepId } = stepIndex(bundle);
   let depth = 0;
-  let step = bundle.steps.find((s) => s.spanId === spanId);
+  let step = bySpan.get(spanId);
   const seen = new Set<string>();
   while (step?.parentStepId && !seen.has(step.parentStepId) && depth < 16) {
     seen.add(step.parentStepId);
     depth++;
-    const parentId = step.parentStepId;
-    step = bundle.steps.find((s) => s.stepId === parentId);
+    step = byStepId.get(step.parentStepId);
   }
   return depth;
 }
