@@ -95,6 +95,22 @@ export function createOtlpHttpHandler(
   };
 }
 
+/** Answers 405 with the methods allowed on the path, and closes the connection. */
+function methodNotAllowed(
+  o: OtlpHttpHandlerOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  allow: 'POST' | 'GET, HEAD',
+): void {
+  fail(o, req, res, {
+    status: 405,
+    format: 'json',
+    message: `use ${allow.split(',')[0]}`,
+    headers: { allow },
+    closeConnection: true,
+  });
+}
+
 async function route(
   o: OtlpHttpHandlerOptions,
   req: IncomingMessage,
@@ -103,13 +119,7 @@ async function route(
   const path = (req.url ?? '/').split('?')[0];
   if (path === '/v1/traces' || path === '/v1/logs') {
     if (req.method !== 'POST') {
-      fail(o, req, res, {
-        status: 405,
-        format: 'json',
-        message: 'use POST',
-        headers: { allow: 'POST' },
-        closeConnection: true,
-      });
+      methodNotAllowed(o, req, res, 'POST');
       return;
     }
     await exportSignal(o, req, res, path === '/v1/logs' ? 'logs' : 'traces');
@@ -120,13 +130,7 @@ async function route(
     req.method !== 'GET' &&
     req.method !== 'HEAD'
   ) {
-    fail(o, req, res, {
-      status: 405,
-      format: 'json',
-      message: 'use GET',
-      headers: { allow: 'GET, HEAD' },
-      closeConnection: true,
-    });
+    methodNotAllowed(o, req, res, 'GET, HEAD');
     return;
   }
   if (path === '/healthz') {
