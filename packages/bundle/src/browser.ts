@@ -9,13 +9,13 @@ export type {
   ModelTotals,
   ToolTotals,
 } from './summarize-bundle.js';
-export type { Redaction, RedactionKind, RunBundle } from './types.js';
+export type { BundleArtifact, Redaction, RedactionKind, RunBundle } from './types.js';
 export { canonicalize } from './canonicalize.js';
 export { contentMembers, REDACTION_KINDS, type ContentMember } from './content-members.js';
 export { findDuplicateKeys } from './duplicate-keys.js';
 export { integrityView } from './integrity-view.js';
 export { anyRunBundleSchema } from './schema.js';
-export { summarizeBundle } from './summarize-bundle.js';
+export { emptySummary, summarizeBundle } from './summarize-bundle.js';
 export { formatMicros, parseBundleTime } from './time.js';
 export { upgradeBundle, type RunBundleV1, type RunBundleV2 } from './upgrade-bundle.js';
 export {

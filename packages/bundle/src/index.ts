@@ -90,6 +90,7 @@ export { redactBundle, RedactionError, type RedactOptions } from './redact-bundl
 export { verifyBundle, type VerifyProblem, type VerifyResult } from './verify-bundle.js';
 export { diffBundles, type BundleChange, type BundleDiff } from './diff-bundles.js';
 export {
+  emptySummary,
   summarizeBundle,
   type BundleSummary,
   type GateHistoryEntry,

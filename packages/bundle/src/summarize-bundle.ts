@@ -196,6 +196,16 @@ export function summarizeBundle(bundle: RunBundle): BundleSummary {
   return { gates, models, totals, tools: sortedTools };
 }
 
+/**
+ * The summary of a run with nothing in it: what a view shows when a value is not a run bundle.
+ *
+ * @example
+ * emptySummary().totals.calls; // 0
+ */
+export function emptySummary(): BundleSummary {
+  return { gates: new Map(), models: new Map(), totals: emptyTotals(), tools: new Map() };
+}
+
 const NO_DECISION = { actor: null, decision: null, reason: null } as const;
 
 function addSorted(xs: string[], x: string): void {

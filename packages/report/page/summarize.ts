@@ -4,10 +4,10 @@
 
 import {
   anyRunBundleSchema,
+  emptySummary,
   summarizeBundle,
   upgradeBundle,
   type BundleSummary,
-  type ModelTotals,
   type RunBundleV1,
   type RunBundleV2,
 } from '@llm-workbench/bundle/browser';
@@ -62,20 +62,4 @@ export function gateRequests(events: unknown): Map<string, GateRequest> {
     });
   }
   return requests;
-}
-
-function emptySummary(): BundleSummary {
-  const totals: ModelTotals = {
-    calls: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheReadInputTokens: 0,
-    cacheWriteInputTokens: 0,
-    reasoningOutputTokens: 0,
-    durationMs: 0,
-    cost: new Map(),
-    responseModels: [],
-    vocabularies: [],
-  };
-  return { gates: new Map(), models: new Map(), totals, tools: new Map() };
 }

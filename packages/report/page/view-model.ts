@@ -2,6 +2,7 @@
 // steps put in tree order with their depth. Nothing here is derived from anything but the
 // embedded bundle.
 
+import type { BundleArtifact } from '@llm-workbench/bundle/browser';
 import { asArray, asNumber, asObject, asString, member, parseTime } from './read.js';
 
 export type StatusView = { code: string | null; message: string | null };
@@ -100,15 +101,11 @@ export type ToolCallView = {
   vocabularies: string[];
   disputed: boolean;
 };
-export type ArtifactView = {
-  key: string;
-  version: number | null;
-  sha256: string | null;
-  mediaType: string | null;
-  size: number | null;
-  parentVersion: number | null;
-  content: string | null;
-  patch: string | null;
+/** A bundle artifact as read from the page's input, with what its `omitted` and `redacted` say. */
+export type ArtifactView = Pick<
+  BundleArtifact,
+  'key' | 'version' | 'sha256' | 'mediaType' | 'size' | 'parentVersion' | 'content' | 'patch'
+> & {
   omittedContent: string | null;
   omittedPatch: string | null;
   redactedContent: boolean;
