@@ -4,6 +4,9 @@
  * re-serialization, so that what was signed is exactly the bytes carried.
  */
 
+import { canonicalize } from '@llm-workbench/bundle';
+import type { SigningKey } from './keys.js';
+
 /** A DSSE envelope as JSON. `payload` and each `sig` are standard base64. */
 export interface DsseEnvelope {
   payloadType: string;
@@ -32,6 +35,30 @@ export function pae(payloadType: string, payload: Uint8Array): Buffer {
     Buffer.from(` ${payload.length} `, 'utf8'),
     payload,
   ]);
+}
+
+/** `key`'s signature over the PAE of a payload. */
+export function dsseSignature(
+  key: SigningKey,
+  payloadType: string,
+  payload: Uint8Array,
+): DsseSignature {
+  return { keyid: key.keyId, sig: key.sign(pae(payloadType, payload)).toString('base64') };
+}
+
+/**
+ * An envelope of `value` as RFC 8785 JSON (the bytes signed and carried), signed by `key`.
+ *
+ * @example
+ * signJson(CHECKPOINT_PAYLOAD_TYPE, checkpoint, key).signatures[0]?.keyid; // key.keyId
+ */
+export function signJson(payloadType: string, value: unknown, key: SigningKey): DsseEnvelope {
+  const payload = Buffer.from(canonicalize(value), 'utf8');
+  return {
+    payload: payload.toString('base64'),
+    payloadType,
+    signatures: [dsseSignature(key, payloadType, payload)],
+  };
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

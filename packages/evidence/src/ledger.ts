@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalize } from '@llm-workbench/bundle';
-import { decodeBase64, pae, type DsseEnvelope } from './dsse.js';
+import { decodeBase64, pae, signJson, type DsseEnvelope } from './dsse.js';
 import { verifySignature, type SigningKey, type TrustedKey } from './keys.js';
 
 /** The ledger of a bundle folder, beside the bundles. */
@@ -190,14 +190,7 @@ export function signCheckpoint(
     signedAt: signedAt.toISOString(),
     size: head.seq,
   };
-  const payload = Buffer.from(canonicalize(checkpoint), 'utf8');
-  return {
-    payload: payload.toString('base64'),
-    payloadType: CHECKPOINT_PAYLOAD_TYPE,
-    signatures: [
-      { keyid: key.keyId, sig: key.sign(pae(CHECKPOINT_PAYLOAD_TYPE, payload)).toString('base64') },
-    ],
-  };
+  return signJson(CHECKPOINT_PAYLOAD_TYPE, checkpoint, key);
 }
 
 /**

@@ -1,5 +1,5 @@
-import { canonicalize, type RunBundle } from '@llm-workbench/bundle';
-import { pae, type DsseEnvelope } from './dsse.js';
+import type { RunBundle } from '@llm-workbench/bundle';
+import { dsseSignature, signJson, type DsseEnvelope } from './dsse.js';
 import type { SigningKey } from './keys.js';
 import { bundleStatement, IN_TOTO_PAYLOAD_TYPE, type SignerRole } from './statement.js';
 
@@ -37,14 +37,7 @@ export function signBundle(
     signedAt: options.signedAt ?? new Date(),
     ...(options.schemaVersion === undefined ? {} : { schemaVersion: options.schemaVersion }),
   });
-  const payload = Buffer.from(canonicalize(statement), 'utf8');
-  return {
-    payload: payload.toString('base64'),
-    payloadType: IN_TOTO_PAYLOAD_TYPE,
-    signatures: [
-      { keyid: key.keyId, sig: key.sign(pae(IN_TOTO_PAYLOAD_TYPE, payload)).toString('base64') },
-    ],
-  };
+  return signJson(IN_TOTO_PAYLOAD_TYPE, statement, key);
 }
 
 /**
@@ -56,13 +49,7 @@ export function addSignature(envelope: DsseEnvelope, key: SigningKey): DsseEnvel
   const payload = Buffer.from(envelope.payload, 'base64');
   return {
     ...envelope,
-    signatures: [
-      ...envelope.signatures,
-      {
-        keyid: key.keyId,
-        sig: key.sign(pae(envelope.payloadType, payload)).toString('base64'),
-      },
-    ],
+    signatures: [...envelope.signatures, dsseSignature(key, envelope.payloadType, payload)],
   };
 }
 
