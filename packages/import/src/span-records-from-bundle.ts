@@ -543,25 +543,17 @@ class Rebuild {
     const extras: Draft[] = [];
     const runSpans = this.diags.count('multiple_run_spans');
     const roots = this.diags.count('multiple_roots');
-    const make = (i: number, kind: string): Draft => ({
-      spanId: this.freshId(`${kind}:${i}`),
-      parentSpanId: kind === 'root' ? undefined : (this.rootId ?? undefined),
-      name: PLACEHOLDER_SPAN_NAME,
-      // Later than the run span, so that the run span stays the earliest.
-      startNs: this.rootStartNs + 1000n,
-      endNs: this.rootEndNs > this.rootStartNs + 1000n ? this.rootEndNs : this.rootStartNs + 1000n,
-      timesHeld: true,
-      status: { code: 'unset' },
-      attributes: new Map<string, AttributeValue>(
-        kind === 'run' ? [[sc.ATTR_RUN_ID, this.run.runId ?? 'replayed']] : [],
-      ),
-      events: [],
-      enclosing: null,
-      isStep: false,
-      receipt: null,
-      fixedParent: undefined,
-      isSource: false,
-    });
+    const make = (i: number, kind: string): Draft =>
+      countedDraft(
+        this.freshId(`${kind}:${i}`),
+        kind === 'root' ? undefined : (this.rootId ?? undefined),
+        // Later than the run span, so that the run span stays the earliest.
+        this.rootStartNs + 1000n,
+        this.rootEndNs > this.rootStartNs + 1000n ? this.rootEndNs : this.rootStartNs + 1000n,
+        new Map<string, AttributeValue>(
+          kind === 'run' ? [[sc.ATTR_RUN_ID, this.run.runId ?? 'replayed']] : [],
+        ),
+      );
     for (let i = 1; i < runSpans; i++) extras.push(make(i, 'run'));
     for (let i = 1; i < roots; i++) extras.push(make(i, 'root'));
     return extras;
@@ -669,22 +661,15 @@ class Rebuild {
     const out: Draft[] = [];
     const parent = this.anchorFor(null) ?? this.rootId ?? this.drafts.keys().next().value;
     for (let i = 0; i < count; i++) {
-      out.push({
-        spanId: this.freshId(`placeholder:${i}`),
-        parentSpanId: parent,
-        name: PLACEHOLDER_SPAN_NAME,
-        startNs: this.rootStartNs,
-        endNs: this.rootEndNs < this.rootStartNs ? this.rootStartNs : this.rootEndNs,
-        timesHeld: true,
-        status: { code: 'unset' },
-        attributes: new Map(),
-        events: [],
-        enclosing: null,
-        isStep: false,
-        receipt: null,
-        fixedParent: undefined,
-        isSource: false,
-      });
+      out.push(
+        countedDraft(
+          this.freshId(`placeholder:${i}`),
+          parent,
+          this.rootStartNs,
+          this.rootEndNs < this.rootStartNs ? this.rootStartNs : this.rootEndNs,
+          new Map(),
+        ),
+      );
     }
     return out;
   }
@@ -1275,4 +1260,30 @@ class DiagIndex {
     }
     return 0;
   }
+}
+
+/** A span the bundle only counts (an extra run span or root, a placeholder): no events, no step. */
+function countedDraft(
+  spanId: string,
+  parentSpanId: string | undefined,
+  startNs: bigint,
+  endNs: bigint,
+  attributes: Map<string, AttributeValue>,
+): Draft {
+  return {
+    spanId,
+    parentSpanId,
+    name: PLACEHOLDER_SPAN_NAME,
+    startNs,
+    endNs,
+    timesHeld: true,
+    status: { code: 'unset' },
+    attributes,
+    events: [],
+    enclosing: null,
+    isStep: false,
+    receipt: null,
+    fixedParent: undefined,
+    isSource: false,
+  };
 }
