@@ -21,6 +21,7 @@ const DEFAULTS = {
   estimateCosts: true,
   envelope: null,
   trustedKeys: [],
+  verdict: null,
 } satisfies Required<RenderReportOptions>;
 
 const SECTIONS = [
@@ -52,6 +53,7 @@ export function renderReport(bundleText: string, options: RenderReportOptions = 
     estimateCosts: estimate,
     envelope,
     trustedKeys,
+    verdict: given,
   } = { ...DEFAULTS, ...options } satisfies RenderReportOptions;
   const generatedAtText =
     generatedAt === null
@@ -59,7 +61,7 @@ export function renderReport(bundleText: string, options: RenderReportOptions = 
       : generatedAt instanceof Date
         ? generatedAt.toISOString()
         : generatedAt;
-  const verdict = verifyAtRender(bundleText);
+  const verdict = given ?? verifyAtRender(bundleText);
   const check: RenderCheck = {
     ...checkOf(verdict),
     generator: GENERATOR,
@@ -84,7 +86,7 @@ export function renderReport(bundleText: string, options: RenderReportOptions = 
     "base-uri 'none'",
     "form-action 'none'",
   ].join('; ');
-  const title = `${titleOf(bundleText)} · Run report`;
+  const title = `${titleOf(bundleText, verdict)} · Run report`;
   const nav = SECTIONS.map(
     ([id, label]) =>
       `<li><a href="#${id}">${label}<span class="toc__count" data-count-for="${id}"></span></a></li>`,
@@ -200,9 +202,11 @@ function estimatesOf(
   }
 }
 
-function titleOf(text: string): string {
+function titleOf(text: string, verdict: VerifyResult | { thrown: Error }): string {
   try {
-    const value = JSON.parse(text) as unknown;
+    // A bundle that verified was parsed already: not again for its name.
+    const value: unknown =
+      !('thrown' in verdict) && verdict.ok ? verdict.bundle : (JSON.parse(text) as unknown);
     const run = (value as { run?: { name?: unknown } } | null)?.run;
     return typeof run?.name === 'string' && run.name !== '' ? run.name : 'Untitled run';
   } catch {

@@ -1,3 +1,4 @@
+import type { VerifyResult } from '@llm-workbench/bundle';
 import type { TrustedKey } from '@llm-workbench/evidence';
 
 /** Options of {@link renderReport}. */
@@ -32,6 +33,11 @@ export interface RenderReportOptions {
    * shows as untrusted.
    */
   trustedKeys?: readonly TrustedKey[];
+  /**
+   * `verifyBundle(bundleText)`, when the caller has it already (`workbench render` reports it
+   * too): the text is then verified once, not twice. Default: null, and the renderer verifies.
+   */
+  verdict?: VerifyResult | null;
 }
 
 /** What `workbench verify` found when the report was rendered, embedded for the page to show. */

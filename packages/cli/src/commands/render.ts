@@ -1,5 +1,5 @@
 import { renderReport } from '@llm-workbench/report';
-import { verifyBundle } from '@llm-workbench/bundle';
+import { verifyBundle, type VerifyResult } from '@llm-workbench/bundle';
 import {
   envelopeNameFor,
   MAX_ENVELOPE_BYTES,
@@ -82,7 +82,15 @@ export const renderCommand: Command = async (argv, io) => {
   const trusted = await loadTrust(values.trust ?? [], values['trust-dir'] ?? []);
   const text = await readInput(file, io.stdin, s3);
   const envelope = await readEnvelope(file, values.envelope, s3);
+  // Verified once, for the page and for the line below; if it throws, it throws there, as before.
+  let verified: VerifyResult | undefined;
+  try {
+    verified = verifyBundle(text);
+  } catch {
+    verified = undefined;
+  }
   const html = renderReport(text, {
+    ...(verified !== undefined ? { verdict: verified } : {}),
     source: file === '-' ? null : inputBaseName(file),
     generatedAt: new Date(),
     envelope,
@@ -99,7 +107,7 @@ export const renderCommand: Command = async (argv, io) => {
       });
     }
   }
-  const verdict = verifyBundle(text);
+  const verdict = verified ?? verifyBundle(text);
   const where = output === '-' ? 'standard output' : output;
   if (verdict.ok) {
     // Version 3 bundles list what was redacted (outside the hash).
