@@ -127,15 +127,17 @@ export interface EventLoggerProvider {
  * @example
  * const call: ModelPriceRequest = { provider: 'openai', model: 'gpt-4o', inputTokens: 812, outputTokens: 164, time: new Date() };
  */
-export interface ModelPriceRequest {
-  provider: string;
-  model: string;
-  responseModel?: string;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadInputTokens?: number;
-  cacheWriteInputTokens?: number;
-  reasoningOutputTokens?: number;
+export interface ModelPriceRequest extends Pick<
+  ModelIo,
+  | 'provider'
+  | 'model'
+  | 'responseModel'
+  | 'inputTokens'
+  | 'outputTokens'
+  | 'cacheReadInputTokens'
+  | 'cacheWriteInputTokens'
+  | 'reasoningOutputTokens'
+> {
   /** The event's time (the call's `time`, or now). */
   time: Date;
 }
