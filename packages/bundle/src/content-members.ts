@@ -22,14 +22,14 @@ export interface ContentMember {
  * @example
  * redactBundle(bundle, { keep: REDACTION_KINDS.filter((k) => k.startsWith('artifact_')) });
  */
-export const REDACTION_KINDS: readonly RedactionKind[] = [
+export const REDACTION_KINDS = [
   'model_input',
   'model_output',
   'tool_arguments',
   'tool_result',
   'artifact_content',
   'artifact_patch',
-];
+] as const satisfies readonly RedactionKind[];
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,6 +1,7 @@
 // A namespace import, as zod recommends: a bundler (the report's page) then keeps only the parts
 // of zod used here; `import { z }` keeps all of it, its 40 locales included.
 import * as z from 'zod';
+import { REDACTION_KINDS } from './content-members.js';
 import type { JsonValue, RunBundle } from './types.js';
 
 const time = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/, 'a bundle time');
@@ -279,14 +280,7 @@ const contentV3 = {
     .array(
       z.strictObject({
         path: z.string(),
-        kind: z.enum([
-          'model_input',
-          'model_output',
-          'tool_arguments',
-          'tool_result',
-          'artifact_content',
-          'artifact_patch',
-        ]),
+        kind: z.enum(REDACTION_KINDS),
       }),
     )
     .optional(),
