@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { writeText, type CliIo } from './io.js';
+import { CliError, writeText, type CliIo } from './io.js';
 
 type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
@@ -34,4 +34,34 @@ export function parseCommandArgs<const O extends OptionsConfig, const P extends 
     return undefined;
   }
   return parsed;
+}
+
+/**
+ * The whole number an option gives, at least 1.
+ *
+ * @example
+ * positiveInt('--timeout', '5000'); // 5000
+ */
+export function positiveInt(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new CliError(`${flag} must be a positive whole number, got ${JSON.stringify(text)}`);
+  }
+  return n;
+}
+
+/**
+ * Request headers from repeated `--header 'Name: value'` options.
+ *
+ * @example
+ * parseHeaders(['X-Scope-OrgID: team-a']); // { 'X-Scope-OrgID': 'team-a' }
+ */
+export function parseHeaders(list: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of list) {
+    const i = h.indexOf(':');
+    if (i <= 0) throw new CliError(`--header must be 'Name: value', got ${JSON.stringify(h)}`);
+    out[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+  }
+  return out;
 }

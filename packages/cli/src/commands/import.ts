@@ -32,7 +32,7 @@ import {
   type CliIo,
   type Command,
 } from '../io.js';
-import { parseCommandArgs } from '../parse-command-args.js';
+import { parseCommandArgs, parseHeaders, positiveInt } from '../parse-command-args.js';
 import {
   isS3Input,
   openS3Sink,
@@ -491,24 +491,6 @@ function capped(cap: SpanCap, report: Report): Set<string> {
     });
   }
   return new Set(cap.dropped.keys());
-}
-
-function positiveInt(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new CliError(`${flag} must be a positive whole number, got ${JSON.stringify(text)}`);
-  }
-  return n;
-}
-
-function parseHeaders(list: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const h of list) {
-    const i = h.indexOf(':');
-    if (i <= 0) throw new CliError(`--header must be 'Name: value', got ${JSON.stringify(h)}`);
-    out[h.slice(0, i).trim()] = h.slice(i + 1).trim();
-  }
-  return out;
 }
 
 /** A one-line progress bar on standard error, drawn only when the output is a terminal. */

@@ -1,7 +1,7 @@
 import { foldRun, sealBundle, type RunBundle } from '@llm-workbench/bundle';
 import { ImportError, sendSpans, spanRecordsFromBundle } from '@llm-workbench/import';
 import { CliError, EXIT, writeLine, writeText, type Command } from '../io.js';
-import { parseCommandArgs } from '../parse-command-args.js';
+import { parseCommandArgs, parseHeaders, positiveInt } from '../parse-command-args.js';
 import { loadBundle } from '../load-bundle.js';
 
 const HELP = `Usage: workbench replay FILE... --endpoint URL [--protocol json|protobuf] [--json]
@@ -44,21 +44,9 @@ export const replayCommand: Command = async (argv, io) => {
   if (protocol !== 'json' && protocol !== 'protobuf') {
     throw new CliError(`--protocol must be json or protobuf, got ${JSON.stringify(protocol)}`);
   }
-  let timeoutMs: number | undefined;
-  if (values.timeout !== undefined) {
-    timeoutMs = Number(values.timeout);
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
-      throw new CliError(
-        `--timeout must be a positive whole number, got ${JSON.stringify(values.timeout)}`,
-      );
-    }
-  }
-  const headers: Record<string, string> = {};
-  for (const h of values.header ?? []) {
-    const i = h.indexOf(':');
-    if (i <= 0) throw new CliError(`--header must be 'Name: value', got ${JSON.stringify(h)}`);
-    headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
-  }
+  const timeoutMs =
+    values.timeout === undefined ? undefined : positiveInt('--timeout', values.timeout);
+  const headers = parseHeaders(values.header ?? []);
 
   const results: Array<{
     file: string;
