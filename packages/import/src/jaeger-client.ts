@@ -1,14 +1,11 @@
 import { ATTR_RUN_ID } from '@llm-workbench/semconv';
 import { httpRequest } from './http-get.js';
+import { BackendHttpClient } from './backend-client.js';
 import { ImportError } from './import-error.js';
 import { backendMessage, decodeAnswer, expectOk } from './backend-answer.js';
 import { addToTraceGroups, type TraceGroups } from './fold-traces.js';
 import { undoJaegerSanitizers } from './undo-jaeger-sanitizers.js';
-import {
-  normalizeTraceId,
-  resolveClientOptions,
-  type ResolvedClientOptions,
-} from './resolve-client-options.js';
+import { normalizeTraceId } from './resolve-client-options.js';
 import { isTraceOfRun } from './run-traces.js';
 import type { BackendClientOptions, FetchedTrace, RunSearch, TraceSearch } from './types.js';
 
@@ -25,16 +22,9 @@ const DEFAULT_LIMIT = 100;
  * const jaeger = new JaegerClient({ url: 'http://127.0.0.1:16686' });
  * const trace = await jaeger.getTrace('4bf92f3577b34da6a3ce929d0e0e4736');
  */
-export class JaegerClient {
-  private readonly options: ResolvedClientOptions;
-
+export class JaegerClient extends BackendHttpClient {
   constructor(options: BackendClientOptions) {
-    this.options = resolveClientOptions('JaegerClient', options);
-  }
-
-  /** The base URL requests go to. */
-  get url(): string {
-    return this.options.baseUrl;
+    super('JaegerClient', options);
   }
 
   /**
@@ -157,13 +147,6 @@ export class JaegerClient {
         status: answer.status,
       });
     return services;
-  }
-
-  private request(): { timeoutMs: number; headers: Readonly<Record<string, string>> } {
-    return {
-      timeoutMs: this.options.timeoutMs,
-      headers: { accept: 'application/json', ...this.options.headers },
-    };
   }
 }
 

@@ -1,13 +1,9 @@
 import { ATTR_RUN_ID } from '@llm-workbench/semconv';
 import { httpRequest, type HttpAnswer } from './http-get.js';
+import { BackendHttpClient } from './backend-client.js';
 import { ImportError } from './import-error.js';
 import { backendMessage, decodeAnswer, expectOk } from './backend-answer.js';
-import {
-  mapConcurrent,
-  normalizeTraceId,
-  resolveClientOptions,
-  type ResolvedClientOptions,
-} from './resolve-client-options.js';
+import { mapConcurrent, normalizeTraceId } from './resolve-client-options.js';
 import { isTraceOfRun } from './run-traces.js';
 import type {
   BackendClientOptions,
@@ -30,16 +26,9 @@ const DEFAULT_LIMIT = 100;
  * const tempo = new TempoClient({ url: 'http://127.0.0.1:3200' });
  * const trace = await tempo.getTrace('4bf92f3577b34da6a3ce929d0e0e4736');
  */
-export class TempoClient {
-  private readonly options: ResolvedClientOptions;
-
+export class TempoClient extends BackendHttpClient {
   constructor(options: BackendClientOptions) {
-    this.options = resolveClientOptions('TempoClient', options);
-  }
-
-  /** The base URL requests go to. */
-  get url(): string {
-    return this.options.baseUrl;
+    super('TempoClient', options);
   }
 
   /**
@@ -178,13 +167,6 @@ export class TempoClient {
       }
     });
     return fetched.filter((t): t is FetchedTrace => t !== null);
-  }
-
-  private request(): { timeoutMs: number; headers: Readonly<Record<string, string>> } {
-    return {
-      timeoutMs: this.options.timeoutMs,
-      headers: { accept: 'application/json', ...this.options.headers },
-    };
   }
 }
 

@@ -1,13 +1,10 @@
 import { ATTR_RUN_ID } from '@llm-workbench/semconv';
 import type { BundleDiagnostic } from '@llm-workbench/bundle';
 import { httpRequest, type HttpAnswer } from './http-get.js';
+import { BackendHttpClient } from './backend-client.js';
 import { ImportError } from './import-error.js';
 import { backendMessage, expectOk } from './backend-answer.js';
-import {
-  normalizeTraceId,
-  resolveClientOptions,
-  type ResolvedClientOptions,
-} from './resolve-client-options.js';
+import { normalizeTraceId } from './resolve-client-options.js';
 import { isTraceOfRun } from './run-traces.js';
 import type { BackendClientOptions, FetchedTrace, RunSearch, TraceSearch } from './types.js';
 import { fromZipkinSpans } from './zipkin-spans.js';
@@ -29,16 +26,9 @@ export interface ZipkinTrace extends FetchedTrace {
  * const zipkin = new ZipkinClient({ url: 'http://127.0.0.1:9411' });
  * const { spans, losses } = await zipkin.getTrace('4bf92f3577b34da6a3ce929d0e0e4736');
  */
-export class ZipkinClient {
-  private readonly options: ResolvedClientOptions;
-
+export class ZipkinClient extends BackendHttpClient {
   constructor(options: BackendClientOptions) {
-    this.options = resolveClientOptions('ZipkinClient', options);
-  }
-
-  /** The base URL requests go to. */
-  get url(): string {
-    return this.options.baseUrl;
+    super('ZipkinClient', options);
   }
 
   /**
@@ -139,13 +129,6 @@ export class ZipkinClient {
       });
     }
     return out;
-  }
-
-  private request(): { timeoutMs: number; headers: Readonly<Record<string, string>> } {
-    return {
-      timeoutMs: this.options.timeoutMs,
-      headers: { accept: 'application/json', ...this.options.headers },
-    };
   }
 }
 
