@@ -339,19 +339,14 @@ export class TraceAssembler {
           ? { kind: bodyKind, payload: body }
           : { kind: RECORD_PROTOBUF, payload: encodeOtlpProtobuf(ctx.keptSpans()) };
     }
-    const reasons: string[] = [];
-    if (droppedLate > 0)
-      reasons.push(
-        `${droppedLate} arrived after their trace's bundle was written and its late window closed`,
-      );
-    if (droppedCap > 0)
-      reasons.push(
-        `${droppedCap} exceeded the cap of ${this.limits.maxSpansPerTrace} spans per trace`,
-      );
     this.enforceCaps();
     return {
       dropped,
-      droppedReason: reasons.join('; '),
+      droppedReason: droppedReason(
+        droppedLate,
+        droppedCap,
+        `exceeded the cap of ${this.limits.maxSpansPerTrace} spans per trace`,
+      ),
       record,
       attach: (append) => {
         if (record === null) return;
@@ -402,18 +397,13 @@ export class TraceAssembler {
     this.metrics.spansLate += droppedLate;
     const record = touched.length > 0 ? { kind: bodyKind, payload: body } : null;
     this.enforceCaps();
-    const reasons: string[] = [];
-    if (droppedLate > 0)
-      reasons.push(
-        `${droppedLate} arrived after their trace's bundle was written and its late window closed`,
-      );
-    if (droppedCap > 0)
-      reasons.push(
-        `${droppedCap} would take their trace past ${this.limits.maxSpansPerTrace} log-record events`,
-      );
     return {
       dropped: droppedLate + droppedCap,
-      droppedReason: reasons.join('; '),
+      droppedReason: droppedReason(
+        droppedLate,
+        droppedCap,
+        `would take their trace past ${this.limits.maxSpansPerTrace} log-record events`,
+      ),
       record,
       attach: (append) => {
         if (record === null) return;
@@ -833,6 +823,18 @@ function markerRef(segment: number): RecordRef {
 /** A record read back from the spool, or just appended to it. */
 function replayedRef(segment: number, offset: number, length: number, kind: number): RecordRef {
   return { segment, offset, length, kind, pending: null, payload: null, lost: false, holders: 0 };
+}
+
+/** Why spans or events of a request were not kept: too late, or past their trace's cap. */
+function droppedReason(late: number, cap: number, capReason: string): string {
+  const reasons: string[] = [];
+  if (late > 0) {
+    reasons.push(
+      `${late} arrived after their trace's bundle was written and its late window closed`,
+    );
+  }
+  if (cap > 0) reasons.push(`${cap} ${capReason}`);
+  return reasons.join('; ');
 }
 
 /** How many of the ids are each id, in first-seen order. */

@@ -4,6 +4,7 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  type ListObjectsV2CommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { s3Url } from './s3-location.js';
@@ -226,6 +227,27 @@ export class S3Store {
     );
   }
 
+  /** One ListObjectsV2 request under `prefix` (one folder level with `delimiter`), retried. */
+  private listPage(
+    prefix: string,
+    delimiter: string | undefined,
+    page: { StartAfter?: string; MaxKeys?: number; ContinuationToken?: string },
+  ): Promise<ListObjectsV2CommandOutput> {
+    return withRetry(
+      `list ${s3Url(this.bucket, prefix)}`,
+      () =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix,
+            ...(delimiter === undefined ? {} : { Delimiter: delimiter }),
+            ...page,
+          }),
+        ),
+      this.retry,
+    );
+  }
+
   /**
    * Up to `max` keys under `prefix` (one folder level with `delimiter`) after `startAfter`, in
    * S3's order: one request.
@@ -236,20 +258,7 @@ export class S3Store {
     startAfter: string,
     max: number,
   ): Promise<string[]> {
-    const page = await withRetry(
-      `list ${s3Url(this.bucket, prefix)}`,
-      () =>
-        this.client.send(
-          new ListObjectsV2Command({
-            Bucket: this.bucket,
-            Prefix: prefix,
-            StartAfter: startAfter,
-            MaxKeys: max,
-            ...(delimiter === undefined ? {} : { Delimiter: delimiter }),
-          }),
-        ),
-      this.retry,
-    );
+    const page = await this.listPage(prefix, delimiter, { StartAfter: startAfter, MaxKeys: max });
     return (page.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [o.Key]));
   }
 
@@ -260,21 +269,14 @@ export class S3Store {
   async *list(prefix: string, delimiter?: string, startAfter?: string): AsyncGenerator<string> {
     let token: string | undefined;
     do {
-      const page = await withRetry(
-        `list ${s3Url(this.bucket, prefix)}`,
-        () =>
-          this.client.send(
-            new ListObjectsV2Command({
-              Bucket: this.bucket,
-              Prefix: prefix,
-              ...(delimiter === undefined ? {} : { Delimiter: delimiter }),
-              ...(token === undefined ? {} : { ContinuationToken: token }),
-              ...(token === undefined && startAfter !== undefined
-                ? { StartAfter: startAfter }
-                : {}),
-            }),
-          ),
-        this.retry,
+      const page = await this.listPage(
+        prefix,
+        delimiter,
+        token === undefined
+          ? startAfter === undefined
+            ? {}
+            : { StartAfter: startAfter }
+          : { ContinuationToken: token },
       );
       for (const o of page.Contents ?? []) if (o.Key !== undefined) yield o.Key;
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
