@@ -34,12 +34,22 @@ export async function readInput(
       throw new CliError(`${path} is larger than ${MAX_INPUT_BYTES} bytes`, EXIT.io);
     return await readFile(path, 'utf8');
   } catch (err) {
-    if (err instanceof CliError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CliError(
-      `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
-      EXIT.io,
-      { cause: err },
-    );
+    throw cannotRead(path, err);
   }
+}
+
+/**
+ * The error for a local file that could not be read (exit 3), saying why; a CliError as it is.
+ *
+ * @example
+ * try { await stat(path); } catch (err) { throw cannotRead(path, err); }
+ */
+export function cannotRead(path: string, err: unknown): CliError {
+  if (err instanceof CliError) return err;
+  const code = (err as NodeJS.ErrnoException).code;
+  return new CliError(
+    `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+    EXIT.io,
+    { cause: err },
+  );
 }

@@ -33,6 +33,7 @@ import {
   type Command,
 } from '../io.js';
 import { parseCommandArgs, parseHeaders, positiveInt } from '../parse-command-args.js';
+import { cannotRead } from '../read-input.js';
 import {
   isS3Input,
   openS3Sink,
@@ -274,13 +275,7 @@ async function readFile(
       if (!st.isFile()) throw new CliError(`${file} is not a file`, EXIT.io);
       total = st.size;
     } catch (err) {
-      if (err instanceof CliError) throw err;
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new CliError(
-        `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
-        EXIT.io,
-        { cause: err },
-      );
+      throw cannotRead(file, err);
     }
     input = createReadStream(file);
   }
