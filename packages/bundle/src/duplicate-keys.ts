@@ -9,24 +9,23 @@
  */
 export function findDuplicateKeys(text: string, limit = 10): string[] {
   const found: string[] = [];
-  // One frame per open container: the keys seen so far (objects) or the next index (arrays).
-  const stack: Array<{
-    keys: Set<string> | null;
-    index: number;
-    path: string;
-    key: string | null;
-  }> = [];
+  // One frame per open container: the keys seen so far (objects) or the next index (arrays), and
+  // where it sits in its parent. Paths are spelled out only for a duplicate, not for every
+  // container: a 300,000-span bundle has millions of them.
+  const stack: Frame[] = [];
   let i = 0;
   const n = text.length;
-  const pathOf = (): string => {
-    const top = stack[stack.length - 1];
-    if (!top) return '';
-    return top.keys ? `${top.path}/${escapePointer(top.key ?? '')}` : `${top.path}/${top.index}`;
-  };
   while (i < n && found.length < limit) {
     const c = text.charCodeAt(i);
     if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-      stack.push({ keys: c === 0x7b ? new Set() : null, index: 0, path: pathOf(), key: null });
+      const top = stack[stack.length - 1];
+      stack.push({
+        keys: c === 0x7b ? new Set() : null,
+        index: 0,
+        key: null,
+        parent: top ?? null,
+        at: top === undefined ? null : top.keys ? (top.key ?? '') : top.index,
+      });
       i++;
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       stack.pop();
@@ -38,12 +37,13 @@ export function findDuplicateKeys(text: string, limit = 10): string[] {
     } else if (c === 0x22 /* " */) {
       const end = stringEnd(text, i);
       const top = stack[stack.length - 1];
-      // A string directly followed by ':' is a member name.
       let j = end;
       while (j < n && isSpace(text.charCodeAt(j))) j++;
       if (top?.keys && text.charCodeAt(j) === 0x3a /* : */) {
-        const key = JSON.parse(text.slice(i, end)) as string;
-        if (top.keys.has(key)) found.push(`${top.path}/${escapePointer(key)}`);
+        // A key without escapes is its text; only one with a backslash needs decoding.
+        const raw = text.slice(i + 1, end - 1);
+        const key = raw.includes('\\') ? (JSON.parse(text.slice(i, end)) as string) : raw;
+        if (top.keys.has(key)) found.push(`${pathOf(top)}/${escapePointer(key)}`);
         top.keys.add(key);
         top.key = key;
         i = j + 1;
@@ -55,6 +55,25 @@ export function findDuplicateKeys(text: string, limit = 10): string[] {
     }
   }
   return found;
+}
+
+/** An open container while scanning. */
+interface Frame {
+  keys: Set<string> | null;
+  index: number;
+  key: string | null;
+  parent: Frame | null;
+  /** Its key or index in its parent, as it was when it opened; null for the outermost. */
+  at: string | number | null;
+}
+
+/** The JSON Pointer of a container. */
+function pathOf(frame: Frame): string {
+  const parts: string[] = [];
+  for (let f: Frame | null = frame; f !== null && f.at !== null; f = f.parent) {
+    parts.push(typeof f.at === 'number' ? String(f.at) : escapePointer(f.at));
+  }
+  return parts.length === 0 ? '' : `/${parts.reverse().join('/')}`;
 }
 
 function stringEnd(text: string, start: number): number {
