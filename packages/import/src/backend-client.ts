@@ -1,9 +1,13 @@
+import { httpRequest, type HttpAnswer } from './http-get.js';
 import { resolveClientOptions, type ResolvedClientOptions } from './resolve-client-options.js';
 import type { BackendClientOptions } from './types.js';
 
+/** How many traces a search asks for unless told. */
+export const DEFAULT_SEARCH_LIMIT = 100;
+
 /**
  * What the Jaeger, Tempo and Zipkin clients share: their resolved options (base URL, deadline,
- * headers) and the shape of every request they make.
+ * headers) and the one kind of request they make.
  *
  * @example
  * class MyClient extends BackendHttpClient {
@@ -22,11 +26,11 @@ export abstract class BackendHttpClient {
     return this.options.baseUrl;
   }
 
-  /** Each request's deadline and headers: the caller's, over `accept: application/json`. */
-  protected request(): { timeoutMs: number; headers: Readonly<Record<string, string>> } {
-    return {
+  /** GETs `url` with the client's deadline, and its headers over `accept: application/json`. */
+  protected get(url: string): Promise<HttpAnswer> {
+    return httpRequest(url, {
       timeoutMs: this.options.timeoutMs,
       headers: { accept: 'application/json', ...this.options.headers },
-    };
+    });
   }
 }

@@ -1,6 +1,5 @@
 import { ATTR_RUN_ID } from '@llm-workbench/semconv';
-import { httpRequest } from './http-get.js';
-import { BackendHttpClient } from './backend-client.js';
+import { BackendHttpClient, DEFAULT_SEARCH_LIMIT } from './backend-client.js';
 import { ImportError } from './import-error.js';
 import { backendMessage, decodeAnswer, expectOk } from './backend-answer.js';
 import { addToTraceGroups, type TraceGroups } from './fold-traces.js';
@@ -8,8 +7,6 @@ import { undoJaegerSanitizers } from './undo-jaeger-sanitizers.js';
 import { normalizeTraceId } from './resolve-client-options.js';
 import { isTraceOfRun } from './run-traces.js';
 import type { BackendClientOptions, FetchedTrace, RunSearch, TraceSearch } from './types.js';
-
-const DEFAULT_LIMIT = 100;
 
 /**
  * Reads traces from Jaeger's query API v3 (`/api/v3/traces`), which answers in OTLP JSON.
@@ -38,7 +35,7 @@ export class JaegerClient extends BackendHttpClient {
   async getTrace(traceId: string): Promise<FetchedTrace> {
     const id = normalizeTraceId(traceId);
     const url = `${this.options.baseUrl}/api/v3/traces/${id}?raw_traces=true`;
-    const answer = await httpRequest(url, this.request());
+    const answer = await this.get(url);
     if (answer.status === 404) {
       throw new ImportError(
         'not_found',
@@ -68,11 +65,11 @@ export class JaegerClient extends BackendHttpClient {
       'query.service_name': search.service,
       'query.start_time_min': search.start.toISOString(),
       'query.start_time_max': search.end.toISOString(),
-      'query.num_traces': String(search.limit ?? DEFAULT_LIMIT),
+      'query.num_traces': String(search.limit ?? DEFAULT_SEARCH_LIMIT),
       'query.raw_traces': 'true',
     });
     const url = `${this.options.baseUrl}/api/v3/traces?${params.toString()}`;
-    const answer = await httpRequest(url, this.request());
+    const answer = await this.get(url);
     // Jaeger answers a search that matched nothing with 404 "No traces found".
     if (answer.status === 404 && /no traces found/i.test(answer.body)) return [];
     expectOk('Jaeger', url, answer);
@@ -107,10 +104,10 @@ export class JaegerClient extends BackendHttpClient {
         tags: JSON.stringify({ [ATTR_RUN_ID]: search.runId }),
         start: String(search.start.getTime() * 1000),
         end: String(search.end.getTime() * 1000),
-        limit: String(search.limit ?? DEFAULT_LIMIT),
+        limit: String(search.limit ?? DEFAULT_SEARCH_LIMIT),
       });
       const url = `${this.options.baseUrl}/api/traces?${params.toString()}`;
-      const answer = await httpRequest(url, this.request());
+      const answer = await this.get(url);
       expectOk('Jaeger', url, answer);
       for (const id of legacyTraceIds(url, answer.body)) ids.add(id);
     }
@@ -131,7 +128,7 @@ export class JaegerClient extends BackendHttpClient {
   /** The service names Jaeger knows (`GET /api/v3/services`). */
   private async services(): Promise<string[]> {
     const url = `${this.options.baseUrl}/api/v3/services`;
-    const answer = await httpRequest(url, this.request());
+    const answer = await this.get(url);
     expectOk('Jaeger', url, answer);
     let value: unknown;
     try {

@@ -1,6 +1,6 @@
 import { ATTR_RUN_ID } from '@llm-workbench/semconv';
-import { httpRequest, type HttpAnswer } from './http-get.js';
-import { BackendHttpClient } from './backend-client.js';
+import type { HttpAnswer } from './http-get.js';
+import { BackendHttpClient, DEFAULT_SEARCH_LIMIT } from './backend-client.js';
 import { ImportError } from './import-error.js';
 import { backendMessage, decodeAnswer, expectOk } from './backend-answer.js';
 import { mapConcurrent, normalizeTraceId } from './resolve-client-options.js';
@@ -12,8 +12,6 @@ import type {
   RunSearch,
   TraceSearch,
 } from './types.js';
-
-const DEFAULT_LIMIT = 100;
 
 /**
  * Reads traces from Grafana Tempo's HTTP API. A trace comes from `/api/v2/traces/{id}`
@@ -42,10 +40,10 @@ export class TempoClient extends BackendHttpClient {
   async getTrace(traceId: string): Promise<FetchedTrace> {
     const id = normalizeTraceId(traceId);
     let url = `${this.options.baseUrl}/api/v2/traces/${id}`;
-    let answer = await httpRequest(url, this.request());
+    let answer = await this.get(url);
     if (answer.status === 404 && isMissingRoute(answer)) {
       url = `${this.options.baseUrl}/api/traces/${id}`;
-      answer = await httpRequest(url, this.request());
+      answer = await this.get(url);
     }
     if (answer.status === 404) {
       const said = backendMessage(answer.body);
@@ -105,10 +103,10 @@ export class TempoClient extends BackendHttpClient {
       q,
       start: String(Math.floor(window.start.getTime() / 1000)),
       end: String(Math.ceil(window.end.getTime() / 1000)),
-      limit: String(window.limit ?? DEFAULT_LIMIT),
+      limit: String(window.limit ?? DEFAULT_SEARCH_LIMIT),
     });
     const url = `${this.options.baseUrl}/api/search?${params.toString()}`;
-    const answer = await httpRequest(url, this.request());
+    const answer = await this.get(url);
     expectOk('Tempo', url, answer);
     let value: unknown;
     try {

@@ -1,15 +1,13 @@
 import { ATTR_RUN_ID } from '@llm-workbench/semconv';
 import type { BundleDiagnostic } from '@llm-workbench/bundle';
-import { httpRequest, type HttpAnswer } from './http-get.js';
-import { BackendHttpClient } from './backend-client.js';
+import type { HttpAnswer } from './http-get.js';
+import { BackendHttpClient, DEFAULT_SEARCH_LIMIT } from './backend-client.js';
 import { ImportError } from './import-error.js';
 import { backendMessage, expectOk } from './backend-answer.js';
 import { normalizeTraceId } from './resolve-client-options.js';
 import { isTraceOfRun } from './run-traces.js';
 import type { BackendClientOptions, FetchedTrace, RunSearch, TraceSearch } from './types.js';
 import { fromZipkinSpans } from './zipkin-spans.js';
-
-const DEFAULT_LIMIT = 100;
 
 /** A trace read from Zipkin, with what Zipkin lost of it (see {@link fromZipkinSpans}). */
 export interface ZipkinTrace extends FetchedTrace {
@@ -41,7 +39,7 @@ export class ZipkinClient extends BackendHttpClient {
   async getTrace(traceId: string): Promise<ZipkinTrace> {
     const id = normalizeTraceId(traceId);
     const url = `${this.options.baseUrl}/api/v2/trace/${id}`;
-    const answer = await httpRequest(url, this.request());
+    const answer = await this.get(url);
     if (answer.status === 404) {
       const said = backendMessage(answer.body);
       throw new ImportError(
@@ -100,10 +98,10 @@ export class ZipkinClient extends BackendHttpClient {
       ...query,
       endTs: String(endTs),
       lookback: String(lookback),
-      limit: String(window.limit ?? DEFAULT_LIMIT),
+      limit: String(window.limit ?? DEFAULT_SEARCH_LIMIT),
     });
     const url = `${this.options.baseUrl}/api/v2/traces?${params.toString()}`;
-    const answer = await httpRequest(url, this.request());
+    const answer = await this.get(url);
     expectOk('Zipkin', url, answer);
     const out: ZipkinTrace[] = [];
     for (const trace of jsonArray(url, answer)) {
