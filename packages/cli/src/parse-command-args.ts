@@ -22,7 +22,12 @@ export function parseCommandArgs<const O extends OptionsConfig, const P extends 
   help: string,
   options: O,
   allowPositionals: P = true as P,
-) {
+):
+  // Written out so that the declaration file can name it (parseArgs' result type is not exported).
+  | ReturnType<
+      typeof parseArgs<{ args: string[]; allowPositionals: P; options: O & typeof HELP_OPTION }>
+    >
+  | undefined {
   const parsed = parseArgs({
     args: argv,
     allowPositionals,
