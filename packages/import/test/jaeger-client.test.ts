@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { foldRun, sealBundle } from '@llm-workbench/bundle';
 import { encodeOtlpJson } from '@llm-workbench/otlp';
-import { ImportError, JaegerClient } from '../src/index.js';
+import { JaegerClient } from '../src/index.js';
 import { segmentedRun, SEG_TRACES } from '../../bundle/test/segment-fixtures.js';
 import { backendFixture, smallRun, TRACE } from './fixtures.js';
-import { closedPort, json, startServer, type TestServer } from './test-server.js';
+import { closedPort, json, rejection, startServer, type TestServer } from './test-server.js';
 
 const T2 = '00f7651916cd43dd8448eb211c80319d';
 let server: TestServer | undefined;
@@ -13,15 +13,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-async function rejection(p: Promise<unknown>): Promise<ImportError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ImportError);
-  return err as ImportError;
-}
 
 describe('JaegerClient', () => {
   it('gets a trace from /api/v3/traces/{id} with raw_traces=true and decodes it', async () => {

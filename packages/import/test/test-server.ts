@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { expect } from 'vitest';
+import { ImportError } from '../src/index.js';
 
 export interface Recorded {
   method: string;
@@ -61,4 +63,14 @@ export async function closedPort(): Promise<string> {
 export function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+/** The ImportError a client call rejects with (the test fails when it resolves or throws another). */
+export async function rejection(p: Promise<unknown>): Promise<ImportError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ImportError);
+  return err as ImportError;
 }

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ImportError, toZipkinSpans, ZipkinClient } from '../src/index.js';
+import { toZipkinSpans, ZipkinClient } from '../src/index.js';
 import { segmentedRun, SEG_TRACES } from '../../bundle/test/segment-fixtures.js';
 import { smallRun, TRACE } from './fixtures.js';
-import { closedPort, json, startServer, type TestServer } from './test-server.js';
+import { closedPort, json, rejection, startServer, type TestServer } from './test-server.js';
 
 const T2 = '00f7651916cd43dd8448eb211c80319d';
 let server: TestServer | undefined;
@@ -11,15 +11,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-async function rejection(p: Promise<unknown>): Promise<ImportError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ImportError);
-  return err as ImportError;
-}
 
 describe('ZipkinClient', () => {
   it('gets a trace from /api/v2/trace/{id} with what Zipkin lost', async () => {
