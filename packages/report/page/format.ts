@@ -133,6 +133,22 @@ export function formatBytes(bytes: number | null): string {
 export function shortHash(hash: string | null): string {
   return hash === null ? '—' : hash.slice(0, 12);
 }
+const OMITTED: Record<string, string> = {
+  not_captured: 'not captured',
+  over_inline_limit: 'too large to keep inline',
+  hash_mismatch: 'dropped: did not match its hash',
+};
+
+/**
+ * Why a bundle holds no content for a prompt, response or artifact version, from its `omitted`
+ * reason; an unknown reason is shown as it is.
+ *
+ * @example
+ * formatOmitted('over_inline_limit'); // 'too large to keep inline'
+ */
+export function formatOmitted(reason: string): string {
+  return OMITTED[reason] ?? reason;
+}
 function trim(s: string): string {
   return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
 }

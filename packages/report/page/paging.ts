@@ -3,6 +3,7 @@
 
 import { h } from './dom.js';
 import { formatCount } from './format.js';
+import { dataTable, note } from './ui.js';
 
 /** Rows appended per batch when showing all. */
 const BATCH = 100;
@@ -75,4 +76,41 @@ export function renderPaged<T>({
   });
   anchor.after(controls, note);
   update();
+}
+
+/**
+ * Fills a section with a paged data table: a framed {@link dataTable} whose rows
+ * {@link renderPaged} draws a page at a time. With no items and an `empty` text, a note says so
+ * instead of an empty table.
+ *
+ * @example
+ * renderPagedTable(section, { caption: 'Gates', headers: ['Gate'], items, render: gateRow, pageSize: 200, noun: 'gates', empty: 'No gates.' });
+ */
+export function renderPagedTable<T>(
+  el: HTMLElement,
+  {
+    caption,
+    headers,
+    className,
+    empty,
+    ...paged
+  }: {
+    caption: string;
+    headers: Parameters<typeof dataTable>[1];
+    className?: string;
+    empty?: string;
+    items: T[];
+    render: (item: T, index: number) => Node;
+    pageSize: number;
+    noun: string;
+  },
+): void {
+  if (empty !== undefined && paged.items.length === 0) {
+    el.append(note(empty));
+    return;
+  }
+  const { table, tbody } = dataTable(caption, headers, className);
+  const frame = h('div', { class: 'table-frame' }, table);
+  el.append(frame);
+  renderPaged({ ...paged, container: tbody, anchor: frame });
 }

@@ -4,7 +4,7 @@
 import { diffLines, parsePatch } from './diff.js';
 import { disputedBadge } from './render-disputes.js';
 import { h } from './dom.js';
-import { formatBytes, formatClock, shortHash } from './format.js';
+import { formatBytes, formatClock, formatOmitted, shortHash } from './format.js';
 import { renderPaged } from './paging.js';
 import { codeBlock, dataTable, note, orDash } from './ui.js';
 import { groupArtifacts } from './view-model.js';
@@ -13,12 +13,6 @@ import type { DiffLine } from './diff.js';
 
 /** Artifact keys shown before "Show more". */
 export const ARTIFACTS_PAGE = 20;
-
-const OMITTED = {
-  not_captured: 'not captured',
-  over_inline_limit: 'too large to keep inline',
-  hash_mismatch: 'dropped: did not match its hash',
-} as Record<string, string>;
 
 /**
  * Fills the artifacts section.
@@ -75,7 +69,7 @@ function artifactCard(key: string, versions: ArtifactView[]) {
             : v.redactedContent
               ? h('span', { class: 'muted redacted' }, 'redacted')
               : v.omittedContent !== null
-                ? h('span', { class: 'muted' }, OMITTED[v.omittedContent] ?? v.omittedContent)
+                ? h('span', { class: 'muted' }, formatOmitted(v.omittedContent))
                 : h('span', { class: 'muted' }, 'not recorded'),
         ),
       ),
@@ -164,7 +158,7 @@ function changeBlock(v: ArtifactView, parent: ArtifactView | null) {
       v.patch === null && v.redactedPatch
         ? 'the patch was redacted after the run was sealed'
         : v.patch === null && v.omittedPatch !== null
-          ? `the patch was ${OMITTED[v.omittedPatch] ?? v.omittedPatch}`
+          ? `the patch was ${formatOmitted(v.omittedPatch)}`
           : 'no patch and no inline content on both sides were recorded';
     body = note(
       `No diff to show: ${why}. sha256 ${shortHash(parent?.sha256 ?? null)}… → ${shortHash(v.sha256)}…`,

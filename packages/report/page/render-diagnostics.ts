@@ -2,8 +2,8 @@
 
 import { h } from './dom.js';
 import { formatBytes } from './format.js';
-import { renderPaged } from './paging.js';
-import { dataTable, note, orDash } from './ui.js';
+import { renderPagedTable } from './paging.js';
+import { orDash } from './ui.js';
 import type { DiagnosticView } from './view-model.js';
 import type { ParsedText } from './integrity.js';
 
@@ -17,21 +17,10 @@ const RAW_LIMIT = 2_000_000;
  * renderDiagnostics(section, view.diagnostics);
  */
 export function renderDiagnostics(el: HTMLElement, diagnostics: DiagnosticView[]): void {
-  if (diagnostics.length === 0) {
-    el.append(note('None: the fold found nothing odd in this run’s trace.'));
-    return;
-  }
-  const { table, tbody } = dataTable('Diagnostics recorded by the fold', [
-    'Code',
-    'Message',
-    'Span',
-    'About',
-  ]);
-  const frame = h('div', { class: 'table-frame' }, table);
-  el.append(frame);
-  renderPaged({
-    container: tbody,
-    anchor: frame,
+  renderPagedTable(el, {
+    empty: 'None: the fold found nothing odd in this run’s trace.',
+    caption: 'Diagnostics recorded by the fold',
+    headers: ['Code', 'Message', 'Span', 'About'],
     items: diagnostics,
     pageSize: 200,
     noun: 'diagnostics',

@@ -2,8 +2,8 @@
 
 import { append, h } from './dom.js';
 import { formatClock, formatDuration, formatTime } from './format.js';
-import { renderPaged } from './paging.js';
-import { badge, dataTable, decisionTone, note, orDash } from './ui.js';
+import { renderPagedTable } from './paging.js';
+import { badge, decisionTone, orDash } from './ui.js';
 import type { GateRequest, GateSummary } from './summarize.js';
 
 /**
@@ -17,25 +17,19 @@ export function renderGates(
   gates: Map<string, GateSummary>,
   requests: Map<string, GateRequest>,
 ): void {
-  if (gates.size === 0) {
-    el.append(note('No human gates in this run.'));
-    return;
-  }
-  const { table, tbody } = dataTable('Human gates: request, decision, actor and wait', [
-    'Gate',
-    'Subject',
-    'Requested',
-    'Resolved',
-    { text: 'Waited', class: 'num' },
-    'Decision',
-    'Actor',
-    'Reason',
-  ]);
-  const frame = h('div', { class: 'table-frame' }, table);
-  el.append(frame);
-  renderPaged({
-    container: tbody,
-    anchor: frame,
+  renderPagedTable(el, {
+    empty: 'No human gates in this run.',
+    caption: 'Human gates: request, decision, actor and wait',
+    headers: [
+      'Gate',
+      'Subject',
+      'Requested',
+      'Resolved',
+      { text: 'Waited', class: 'num' },
+      'Decision',
+      'Actor',
+      'Reason',
+    ],
     items: [...gates.values()],
     pageSize: 200,
     noun: 'gates',

@@ -5,27 +5,21 @@ import { disputedBadge } from './render-disputes.js';
 import { h } from './dom.js';
 import { estimateFor, pricingLabel } from './estimates.js';
 import {
-  formatClock,
   formatCost,
   formatCosts,
   formatCount,
   formatDuration,
+  formatOmitted,
   shortHash,
 } from './format.js';
-import { renderPaged } from './paging.js';
-import { contentBlock, dataTable, note, orDash } from './ui.js';
+import { renderPagedTable } from './paging.js';
+import { callTimeCell, contentBlock, dataTable, note, orDash } from './ui.js';
 import type { ContentView, ModelCallView } from './view-model.js';
 import type { ModelTotals } from './summarize.js';
 import type { CostEstimatesView } from './estimates.js';
 
 /** Calls shown before "Show more". */
 export const MODEL_CALLS_PAGE = 100;
-
-const OMITTED = {
-  not_captured: 'not captured',
-  over_inline_limit: 'too large to keep inline',
-  hash_mismatch: 'dropped: did not match its hash',
-} as Record<string, string>;
 
 /**
  * Fills the model calls section. Reported costs are shown as the bundle has them; estimates
@@ -71,20 +65,6 @@ export function renderModelCalls(
   if (estimates && (estimates.priced > 0 || estimates.unpriced > 0))
     el.append(estimateNote(estimates));
 
-  const { table, tbody } = dataTable(
-    'Each model call',
-    [
-      'Time (UTC)',
-      'Step',
-      'Model',
-      { text: 'Input', class: 'num' },
-      { text: 'Output', class: 'num' },
-      { text: 'Duration', class: 'num' },
-      { text: 'Cost', class: 'num' },
-    ],
-    'calls',
-  );
-  const frame = h('div', { class: 'table-frame' }, table);
   const uncaptured = calls.filter(
     (m) => m.input.content === null && m.output.content === null,
   ).length;
@@ -102,10 +82,18 @@ export function renderModelCalls(
       ),
     );
   }
-  el.append(frame);
-  renderPaged({
-    container: tbody,
-    anchor: frame,
+  renderPagedTable(el, {
+    caption: 'Each model call',
+    headers: [
+      'Time (UTC)',
+      'Step',
+      'Model',
+      { text: 'Input', class: 'num' },
+      { text: 'Output', class: 'num' },
+      { text: 'Duration', class: 'num' },
+      { text: 'Cost', class: 'num' },
+    ],
+    className: 'calls',
     items: calls,
     pageSize: MODEL_CALLS_PAGE,
     noun: 'model calls',
@@ -113,12 +101,7 @@ export function renderModelCalls(
       const row = h(
         'tr',
         null,
-        h(
-          'th',
-          { scope: 'row', class: 'time', title: m.time ?? null },
-          formatClock(m.time),
-          h('span', { class: 'cell-sub' }, `#${i + 1}`),
-        ),
+        callTimeCell(m.time, i),
         h('td', null, orDash(m.stepId)),
         h(
           'td',
@@ -265,38 +248,28 @@ function content(m: ModelCallView, i: number) {
     h(
       'div',
       { class: 'exchange' },
-      h(
-        'div',
-        null,
-        h('p', { class: 'content-label' }, 'Prompt'),
-        m.input.content !== null
-          ? contentBlock(m.input.content)
-          : h(
-              'p',
-              { class: m.input.redacted ? 'muted redacted' : 'muted' },
-              describe(m.input, 'prompt'),
-            ),
-      ),
-      h(
-        'div',
-        null,
-        h('p', { class: 'content-label' }, 'Response'),
-        m.output.content !== null
-          ? contentBlock(m.output.content)
-          : h(
-              'p',
-              { class: m.output.redacted ? 'muted redacted' : 'muted' },
-              describe(m.output, 'response'),
-            ),
-      ),
+      exchangeSide('Prompt', m.input, 'prompt'),
+      exchangeSide('Response', m.output, 'response'),
     ),
+  );
+}
+
+/** One side of a call's exchange: its content, or why there is none. */
+function exchangeSide(label: string, c: ContentView, what: string) {
+  return h(
+    'div',
+    null,
+    h('p', { class: 'content-label' }, label),
+    c.content !== null
+      ? contentBlock(c.content)
+      : h('p', { class: c.redacted ? 'muted redacted' : 'muted' }, describe(c, what)),
   );
 }
 function describe(c: ContentView, what: string) {
   const why = c.redacted
     ? 'redacted after the run was sealed'
     : c.omitted !== null
-      ? (OMITTED[c.omitted] ?? c.omitted)
+      ? formatOmitted(c.omitted)
       : 'not captured';
   return `${what} ${why}${c.sha256 ? ` (sha256 ${shortHash(c.sha256)}…)` : ''}`;
 }

@@ -3,9 +3,9 @@
 
 import { disputedBadge } from './render-disputes.js';
 import { h } from './dom.js';
-import { formatClock, formatDuration, shortHash } from './format.js';
-import { renderPaged } from './paging.js';
-import { dataTable, note, orDash } from './ui.js';
+import { formatDuration, shortHash } from './format.js';
+import { renderPagedTable } from './paging.js';
+import { callTimeCell, orDash } from './ui.js';
 import type { ContentView, ToolCallView } from './view-model.js';
 
 /** Calls shown before "Show more". */
@@ -18,13 +18,10 @@ export const TOOL_CALLS_PAGE = 100;
  * renderToolCalls(section, view.toolCalls);
  */
 export function renderToolCalls(el: HTMLElement, calls: ToolCallView[]): void {
-  if (calls.length === 0) {
-    el.append(note('No tool calls were recorded in this run.'));
-    return;
-  }
-  const { table, tbody } = dataTable(
-    'Each tool call',
-    [
+  renderPagedTable(el, {
+    empty: 'No tool calls were recorded in this run.',
+    caption: 'Each tool call',
+    headers: [
       'Time (UTC)',
       'Step',
       'Tool',
@@ -33,13 +30,7 @@ export function renderToolCalls(el: HTMLElement, calls: ToolCallView[]): void {
       'Arguments',
       'Result',
     ],
-    'tool-calls',
-  );
-  const frame = h('div', { class: 'table-frame' }, table);
-  el.append(frame);
-  renderPaged({
-    container: tbody,
-    anchor: frame,
+    className: 'tool-calls',
     items: calls,
     pageSize: TOOL_CALLS_PAGE,
     noun: 'tool calls',
@@ -47,12 +38,7 @@ export function renderToolCalls(el: HTMLElement, calls: ToolCallView[]): void {
       h(
         'tr',
         null,
-        h(
-          'th',
-          { scope: 'row', class: 'time', title: t.time ?? null },
-          formatClock(t.time),
-          h('span', { class: 'cell-sub' }, `#${i + 1}`),
-        ),
+        callTimeCell(t.time, i),
         h('td', null, orDash(t.stepId)),
         h(
           'td',

@@ -1,6 +1,7 @@
 // Small pieces shared by the sections: badges, tables, notes.
 
 import { h } from './dom.js';
+import { formatClock } from './format.js';
 
 export type Tone = 'ok' | 'bad' | 'warn' | 'info' | 'muted';
 
@@ -85,6 +86,22 @@ export function dataTable(
     tbody,
   );
   return { table, tbody };
+}
+
+/**
+ * The row header of a call in a table of calls: its clock time (the exact time in a title) and
+ * its number in the run, `#1` for the first.
+ *
+ * @example
+ * h('tr', null, callTimeCell(call.time, i), h('td', null, call.name));
+ */
+export function callTimeCell(time: string | null, index: number): HTMLTableCellElement {
+  return h(
+    'th',
+    { scope: 'row', class: 'time', title: time ?? null },
+    formatClock(time),
+    h('span', { class: 'cell-sub' }, `#${index + 1}`),
+  );
 }
 
 /**
