@@ -92,6 +92,25 @@ export const MAX_UNKNOWN_EVENTS = 1000;
 
 const GATE_DECISIONS: ReadonlySet<string> = new Set(sc.GATE_DECISIONS);
 
+/**
+ * Where a span's events stand among entries of the same span at the same microsecond. Emission
+ * order is not kept by every door (log records of one span arrive in any order; Zipkin sorts
+ * annotations; backends keep microseconds), so the fold never reads it: same-time entries go by
+ * this rank (step start 0, call and tool entries 1, then these, step end last), then by their
+ * canonical text, so a run folds to one bundle whatever order its events came in.
+ */
+const SAME_TIME_RANK: Readonly<Record<BundleEvent['type'], number>> = {
+  step_started: 0,
+  tool_call: 1,
+  workflow_snapshot: 2,
+  model_io: 3,
+  artifact: 4,
+  human_gate_requested: 5,
+  human_gate_resolved: 6,
+  unknown: 7,
+  step_ended: Number.MAX_SAFE_INTEGER,
+};
+
 interface Sortable {
   us: bigint;
   /** End of the span the entry belongs to: spans starting together are ordered by when they ended. */
@@ -219,6 +238,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
 
   const steps: BundleStep[] = [];
   const timeline: Sortable[] = [];
+  const compareCanonical = canonicalComparator();
   const modelIo: Array<{
     us: bigint;
     spanEnd: bigint;
@@ -313,7 +333,6 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
     for (let index = 0; index < spanEvents.length; index++) {
       const event = spanEvents[index];
       if (event === undefined) continue; // a hole in a sparse array, as forEach would skip
-      const order = index + 2;
       const us = nanosToMicros(event.timeUnixNano);
       const time = times.format(us);
       // The event's name as the bundle holds it (our own names are short: only others' are cut).
@@ -414,7 +433,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
           );
           er.required(receipt.provider, sc.ATTR_GEN_AI_PROVIDER_NAME);
           er.required(receipt.model, sc.ATTR_GEN_AI_REQUEST_MODEL);
-          const item = { us, spanEnd: endUs, spanId, order, receipt };
+          const item = { us, spanEnd: endUs, spanId, order: SAME_TIME_RANK.model_io, receipt };
           modelIo.push(item);
           eventItems.push(item);
           kept = modelIoEvent(receipt);
@@ -448,7 +467,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
           };
         }
       }
-      const item = { us, spanEnd: endUs, spanId, order, event: kept };
+      const item = { us, spanEnd: endUs, spanId, order: SAME_TIME_RANK[kept.type], event: kept };
       timeline.push(item);
       eventItems.push(item);
     }
@@ -535,7 +554,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
     if (merged.has(spanId)) continue;
     for (const item of items) item.spanEnd = PLAIN_SPAN_END;
   }
-  timeline.sort(compareSortable);
+  timeline.sort((a, b) => compareSortable(a, b) || compareCanonical(a.event, b.event));
   const events: BundleEvent[] = [];
   let unknownKept = 0;
   for (const t of timeline) {
@@ -555,7 +574,7 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
       limit: MAX_UNKNOWN_EVENTS,
     });
   }
-  modelIo.sort(compareSortable);
+  modelIo.sort((a, b) => compareSortable(a, b) || compareCanonical(a.receipt, b.receipt));
   steps.sort(
     (a, b) =>
       compareTimes(a.startTime, b.startTime) ||
@@ -567,7 +586,8 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
       compareStr(a.key, b.key) ||
       (a.version ?? Number.MAX_SAFE_INTEGER) - (b.version ?? Number.MAX_SAFE_INTEGER) ||
       compareTimes(a.time, b.time) ||
-      compareStr(a.spanId, b.spanId),
+      compareStr(a.spanId, b.spanId) ||
+      compareCanonical(a, b),
   );
   checkArtifactVersions(artifacts, diags);
   checkGates(events, diags);
@@ -1473,6 +1493,23 @@ function compareSortable(
     compareStr(a.spanId, b.spanId) ||
     a.order - b.order
   );
+}
+
+/**
+ * Orders bundle entries by their canonical text: the last word on entries that tie on all else.
+ * Ties are rare, so each entry's text is made only when it is first compared, then kept.
+ */
+function canonicalComparator(): (a: object, b: object) => number {
+  const texts = new Map<object, string>();
+  const textOf = (value: object): string => {
+    let text = texts.get(value);
+    if (text === undefined) {
+      text = canonicalize(value);
+      texts.set(value, text);
+    }
+    return text;
+  };
+  return (a, b) => compareStr(textOf(a), textOf(b));
 }
 
 function compareTimes(a: string | null, b: string | null): number {

@@ -30,10 +30,12 @@ export interface AttachedLogEvents {
 
 /**
  * Turns log-record events into span events of the span they name (trace id and span id), before
- * the fold. A span's own events keep their order; its log events, sorted by time (arrival order
- * breaking ties, as emission order does for span events), are merged in by time, a span event
- * first where times tie. The same log record given twice is kept once (receiving is idempotent).
- * Log events whose span is absent are returned apart, never made into a span.
+ * the fold. A span's own events keep their order; its log events, sorted by time, then name, then
+ * content (never arrival order: the records of one span may come in any order, in any number of
+ * requests), are merged in by time, a span event first where times tie. The fold orders same-time
+ * events itself, so where they stand here does not reach the bundle. The same log record given
+ * twice is kept once (receiving is idempotent). Log events whose span is absent are returned
+ * apart, in that order, never made into a span.
  *
  * @example
  * const { spans, unattached } = attachLogEvents(spanRecords, logEvents);
@@ -44,15 +46,24 @@ export function attachLogEvents(
 ): AttachedLogEvents {
   const bySpan = new Map<string, LogEventRecord[]>();
   const seen = new Set<string>();
+  const fingerprints = new Map<LogEventRecord, string>();
   for (const e of logEvents) {
     const fp = fingerprint(e as unknown as SpanRecord);
     if (seen.has(fp)) continue;
     seen.add(fp);
+    fingerprints.set(e, fp);
     const key = `${e.traceId}/${e.spanId}`;
     const list = bySpan.get(key);
     if (list === undefined) bySpan.set(key, [e]);
     else list.push(e);
   }
+  const sortByTime = (logs: readonly LogEventRecord[]): LogEventRecord[] =>
+    [...logs].sort(
+      (a, b) =>
+        compare(a.timeUnixNano, b.timeUnixNano) ||
+        compare(a.name, b.name) ||
+        compare(fingerprints.get(a)!, fingerprints.get(b)!),
+    );
   const out: SpanRecord[] = [];
   const used = new Set<string>();
   for (const span of spans) {
@@ -63,26 +74,22 @@ export function attachLogEvents(
       continue;
     }
     used.add(key);
-    out.push({ ...span, events: mergeByTime(span.events, logs) });
+    out.push({ ...span, events: mergeByTime(span.events, sortByTime(logs)) });
   }
   const unattached: LogEventRecord[] = [];
-  for (const [key, logs] of [...bySpan.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  for (const [key, logs] of [...bySpan.entries()].sort(([a], [b]) => compare(a, b)))
     if (!used.has(key)) unattached.push(...sortByTime(logs));
   return { spans: out, unattached };
 }
 
-function sortByTime(logs: readonly LogEventRecord[]): LogEventRecord[] {
-  // Array.prototype.sort is stable: ties keep arrival order.
-  return [...logs].sort((a, b) =>
-    a.timeUnixNano < b.timeUnixNano ? -1 : a.timeUnixNano > b.timeUnixNano ? 1 : 0,
-  );
+function compare<T extends bigint | string>(a: T, b: T): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function mergeByTime(
   own: readonly SpanEventRecord[],
-  logs: readonly LogEventRecord[],
+  sorted: readonly LogEventRecord[],
 ): SpanEventRecord[] {
-  const sorted = sortByTime(logs);
   const merged: SpanEventRecord[] = [];
   let j = 0;
   for (const event of own) {

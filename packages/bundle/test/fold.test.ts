@@ -368,7 +368,8 @@ describe('foldRun', () => {
         ],
       }),
     ]);
-    expect(b.events.map((e) => e.type)).toEqual(['unknown', 'human_gate_resolved', 'artifact']);
+    // All three fall in one microsecond, so they stand in the fold's same-time order, not emission's.
+    expect(b.events.map((e) => e.type)).toEqual(['artifact', 'human_gate_resolved', 'unknown']);
     const codes = b.diagnostics.map((d) => `${d.code}:${d.subject ?? ''}`);
     expect(codes).toEqual(
       expect.arrayContaining([
@@ -517,6 +518,50 @@ describe('foldRun across doors', () => {
       run({ name: 'chat \ufffd', events: [ev('e', 1n, { ['k\ufffd']: 'v\ufffd' })] }),
     ]);
     expect(serializeBundle(sealBundle(lone))).toBe(serializeBundle(sealBundle(viaUtf8)));
+  });
+
+  it('folds events of one span in one microsecond to one bundle, whatever order they came in', () => {
+    const events = [
+      ev(sc.EVENT_GATE_RESOLVED, 400n, {
+        [sc.ATTR_GATE_ID]: 'g',
+        [sc.ATTR_GATE_DECISION]: 'approved',
+        [sc.ATTR_GATE_ACTOR]: 'a@example.com',
+      }),
+      ev(sc.EVENT_ARTIFACT, 100n, {
+        [sc.ATTR_ARTIFACT_KEY]: 'b.md',
+        [sc.ATTR_ARTIFACT_VERSION]: 1,
+        [sc.ATTR_ARTIFACT_SHA256]: 'b'.repeat(64),
+      }),
+      ev(sc.EVENT_GATE_REQUESTED, 300n, { [sc.ATTR_GATE_ID]: 'g' }),
+      ev(sc.EVENT_ARTIFACT, 200n, {
+        [sc.ATTR_ARTIFACT_KEY]: 'a.md',
+        [sc.ATTR_ARTIFACT_VERSION]: 1,
+        [sc.ATTR_ARTIFACT_SHA256]: 'a'.repeat(64),
+      }),
+      ev('other', 0n, { n: 2 }),
+      ev('other', 500n, { n: 1 }),
+    ];
+    const texts = new Set<string>();
+    const random = rng(7);
+    for (let round = 0; round < 12; round++) {
+      const shuffled = [...events];
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+      }
+      texts.add(serializeBundle(sealBundle(foldRun([run({ events: shuffled })]))));
+    }
+    expect(texts.size).toBe(1);
+    const b = JSON.parse([...texts][0]!) as { events: Array<{ type: string; key?: string }> };
+    // Same-time order: artifacts (by content), the gate asked, then answered, others last.
+    expect(b.events.map((e) => e.key ?? e.type)).toEqual([
+      'a.md',
+      'b.md',
+      'human_gate_requested',
+      'human_gate_resolved',
+      'unknown',
+      'unknown',
+    ]);
   });
 
   it('orders steps started in the same microsecond by when they ended', () => {

@@ -36,7 +36,7 @@ const hash = (spans: Iterable<SpanRecord>, logEvents?: LogEventRecord[]): string
   sealBundle(foldRun(spans, logEvents === undefined ? {} : { logEvents })).integrity.sha256;
 
 describe('attachLogEvents', () => {
-  it('makes each log event an event of its span, merged by time, span events first on ties', () => {
+  it('makes each log event an event of its span, merged by time, span events first on ties, then by name whatever the arrival order', () => {
     const s = span({
       spanId: '00f067aa0ba902b7',
       events: [ev('exception', 5n, {}), ev('other', 9n, {})],
@@ -48,9 +48,13 @@ describe('attachLogEvents', () => {
       timeUnixNano: ev(name, offset, {}).timeUnixNano,
       attributes: attrs({}),
     });
-    const { spans, unattached } = attachLogEvents([s], [log('c', 9n), log('a', 1n), log('b', 9n)]);
+    const arrivals = [log('c', 9n), log('a', 1n), log('b', 9n)];
+    const { spans, unattached } = attachLogEvents([s], arrivals);
     expect(unattached).toEqual([]);
-    expect(spans[0]!.events.map((e) => e.name)).toEqual(['a', 'exception', 'other', 'c', 'b']);
+    expect(spans[0]!.events.map((e) => e.name)).toEqual(['a', 'exception', 'other', 'b', 'c']);
+    // Records of one span come in any order (one request each, in flight together): ties never
+    // go by arrival.
+    expect(attachLogEvents([s], [...arrivals].reverse()).spans).toEqual(spans);
   });
 
   it('keeps the same log record given twice once, and returns those of absent spans apart', () => {
