@@ -17,10 +17,12 @@
  * CPU time (process.cpuUsage: user + system, all threads, so GC helpers count) per call. After a
  * warm-up, rounds interleave old and new (order swapped every round), each candidate running for
  * `BENCH_ROUND_MS` of CPU time; the figure is the median over rounds of old CPU / new CPU (above 1:
- * the walker is faster), with its range. The machine is shared: read ratios, not absolute figures.
+ * the walker is faster), with its interquartile range and range. Many short rounds rather than a few
+ * long ones: on a shared machine the two halves of a short round see much the same load, and the
+ * median discards the rounds that did not. Read ratios, not absolute figures.
  *
  * Run alone: node --conditions=source --import tsx bench/otlp-walk.bench.ts
- * Environment: BENCH_ROUNDS (default 15), BENCH_ROUND_MS (default 150), BENCH_FORMATS (default
+ * Environment: BENCH_ROUNDS (default 31), BENCH_ROUND_MS (default 50), BENCH_FORMATS (default
  * json,protobuf), BENCH_BASELINE (default f3548a6).
  */
 import { execFileSync } from 'node:child_process';
@@ -176,6 +178,12 @@ function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/** The interquartile range and the range of sorted values. */
+function spread(sorted: readonly number[]): string {
+  const at = (q: number): string => sorted[Math.round(q * (sorted.length - 1))]!.toFixed(2);
+  return `${at(0.25)}–${at(0.75)}, range ${at(0)}–${at(1)}`;
+}
+
 /**
  * Times the walker against the old scanners (when there) on each body: spans per CPU second of
  * each, and the median ratio old CPU / new CPU.
@@ -184,8 +192,8 @@ function median(xs: readonly number[]): number {
  * for (const r of await run()) console.log(r.name, r.value, r.ratio);
  */
 export async function run(): Promise<BenchResult[]> {
-  const rounds = Number(process.env['BENCH_ROUNDS'] ?? 15);
-  const roundMs = Number(process.env['BENCH_ROUND_MS'] ?? 150);
+  const rounds = Number(process.env['BENCH_ROUNDS'] ?? 31);
+  const roundMs = Number(process.env['BENCH_ROUND_MS'] ?? 50);
   const formats = (process.env['BENCH_FORMATS'] ?? 'json,protobuf').split(',');
   const commit = process.env['BENCH_BASELINE'] ?? 'f3548a6';
   const old = await oldReaders(commit);
@@ -227,7 +235,7 @@ export async function run(): Promise<BenchResult[]> {
     results.push({
       name: `${label}: walker vs ${commit}`,
       value: median(ratios),
-      unit: `× (old CPU / new CPU; range ${ratios[0]!.toFixed(3)}–${ratios.at(-1)!.toFixed(3)} over ${rounds} rounds)`,
+      unit: `× old CPU / new CPU (${rounds} rounds: IQR ${spread(ratios)})`,
     });
   }
   return results;
