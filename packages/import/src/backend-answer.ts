@@ -23,6 +23,15 @@ export function backendMessage(body: string): string {
   return excerpt(body);
 }
 
+/** A body parsed as JSON, or `undefined` when it is not JSON (the caller says what it expected). */
+export function parseJsonOrUndefined(body: string): unknown {
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Fails with `http_status` unless the answer is 2xx. */
 export function expectOk(backend: string, url: string, answer: HttpAnswer): void {
   if (answer.status >= 200 && answer.status < 300) return;

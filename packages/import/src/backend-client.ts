@@ -1,4 +1,6 @@
+import { backendMessage, expectOk } from './backend-answer.js';
 import { httpRequest, type HttpAnswer } from './http-get.js';
+import { ImportError } from './import-error.js';
 import { resolveClientOptions, type ResolvedClientOptions } from './resolve-client-options.js';
 import type { BackendClientOptions } from './types.js';
 
@@ -7,18 +9,25 @@ export const DEFAULT_SEARCH_LIMIT = 100;
 
 /**
  * What the Jaeger, Tempo and Zipkin clients share: their resolved options (base URL, deadline,
- * headers) and the one kind of request they make.
+ * headers), the one kind of request they make and the errors a backend's answer fails with.
  *
  * @example
  * class MyClient extends BackendHttpClient {
- *   constructor(options: BackendClientOptions) { super('MyClient', options); }
+ *   constructor(options: BackendClientOptions) { super('My', options); }
  * }
  */
 export abstract class BackendHttpClient {
   protected readonly options: ResolvedClientOptions;
 
-  constructor(name: string, options: BackendClientOptions) {
-    this.options = resolveClientOptions(name, options);
+  /**
+   * @param backend the backend's name in messages (`Jaeger`); options are refused in the name
+   *   of `${backend}Client`
+   */
+  constructor(
+    protected readonly backend: string,
+    options: BackendClientOptions,
+  ) {
+    this.options = resolveClientOptions(`${backend}Client`, options);
   }
 
   /** The base URL requests go to. */
@@ -32,5 +41,28 @@ export abstract class BackendHttpClient {
       timeoutMs: this.options.timeoutMs,
       headers: { accept: 'application/json', ...this.options.headers },
     });
+  }
+
+  /** GETs `url` as {@link get} does; fails with `http_status` unless the answer is 2xx. */
+  protected async getOk(url: string): Promise<HttpAnswer> {
+    const answer = await this.get(url);
+    expectOk(this.backend, url, answer);
+    return answer;
+  }
+
+  /**
+   * Fails for the answer to a request for trace `id`: with `not_found` for a 404 (quoting what
+   * the backend said), with `http_status` for any other answer that is not 2xx.
+   */
+  protected expectTrace(id: string, url: string, answer: HttpAnswer): void {
+    if (answer.status === 404) {
+      const said = backendMessage(answer.body);
+      throw new ImportError(
+        'not_found',
+        `trace ${id} was not found in ${this.backend} at ${this.options.baseUrl}${said === '' ? '' : ` (${this.backend} said: ${said})`}`,
+        { url, status: 404 },
+      );
+    }
+    expectOk(this.backend, url, answer);
   }
 }

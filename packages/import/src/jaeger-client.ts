@@ -1,7 +1,7 @@
 import { ATTR_RUN_ID } from '@llm-workbench/semconv';
 import { BackendHttpClient, DEFAULT_SEARCH_LIMIT } from './backend-client.js';
 import { ImportError } from './import-error.js';
-import { backendMessage, decodeAnswer, expectOk } from './backend-answer.js';
+import { decodeAnswer, expectOk, parseJsonOrUndefined } from './backend-answer.js';
 import { addToTraceGroups, type TraceGroups } from './fold-traces.js';
 import { undoJaegerSanitizers } from './undo-jaeger-sanitizers.js';
 import { normalizeTraceId } from './resolve-client-options.js';
@@ -21,7 +21,7 @@ import type { BackendClientOptions, FetchedTrace, RunSearch, TraceSearch } from 
  */
 export class JaegerClient extends BackendHttpClient {
   constructor(options: BackendClientOptions) {
-    super('JaegerClient', options);
+    super('Jaeger', options);
   }
 
   /**
@@ -36,14 +36,7 @@ export class JaegerClient extends BackendHttpClient {
     const id = normalizeTraceId(traceId);
     const url = `${this.options.baseUrl}/api/v3/traces/${id}?raw_traces=true`;
     const answer = await this.get(url);
-    if (answer.status === 404) {
-      throw new ImportError(
-        'not_found',
-        `trace ${id} was not found in Jaeger at ${this.options.baseUrl}${notFoundDetail(answer.body)}`,
-        { url, status: 404 },
-      );
-    }
-    expectOk('Jaeger', url, answer);
+    this.expectTrace(id, url, answer);
     const { spans, rejected } = decodeAnswer('Jaeger', url, answer);
     const own = undoJaegerSanitizers(spans.filter((s) => s.traceId === id));
     if (own.length === 0) {
@@ -107,8 +100,7 @@ export class JaegerClient extends BackendHttpClient {
         limit: String(search.limit ?? DEFAULT_SEARCH_LIMIT),
       });
       const url = `${this.options.baseUrl}/api/traces?${params.toString()}`;
-      const answer = await this.get(url);
-      expectOk('Jaeger', url, answer);
+      const answer = await this.getOk(url);
       for (const id of legacyTraceIds(url, answer.body)) ids.add(id);
     }
     const out: FetchedTrace[] = [];
@@ -128,15 +120,9 @@ export class JaegerClient extends BackendHttpClient {
   /** The service names Jaeger knows (`GET /api/v3/services`). */
   private async services(): Promise<string[]> {
     const url = `${this.options.baseUrl}/api/v3/services`;
-    const answer = await this.get(url);
-    expectOk('Jaeger', url, answer);
-    let value: unknown;
-    try {
-      value = JSON.parse(answer.body);
-    } catch {
-      value = undefined;
-    }
-    const services = (value as { services?: unknown } | undefined)?.services;
+    const answer = await this.getOk(url);
+    const services = (parseJsonOrUndefined(answer.body) as { services?: unknown } | undefined)
+      ?.services;
     if (services === undefined || services === null) return [];
     if (!Array.isArray(services) || !services.every((s) => typeof s === 'string'))
       throw new ImportError('bad_response', `Jaeger answered ${url} without a list of services`, {
@@ -149,13 +135,7 @@ export class JaegerClient extends BackendHttpClient {
 
 /** The trace ids of an answer of Jaeger's JSON API (`{ data: [{ traceID }] }`), normalized. */
 function legacyTraceIds(url: string, body: string): string[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    value = undefined;
-  }
-  const data = (value as { data?: unknown } | undefined)?.data;
+  const data = (parseJsonOrUndefined(body) as { data?: unknown } | undefined)?.data;
   if (data === null) return [];
   if (!Array.isArray(data))
     throw new ImportError('bad_response', `Jaeger answered ${url} without a list of traces`, {
@@ -167,9 +147,4 @@ function legacyTraceIds(url: string, body: string): string[] {
     if (typeof raw === 'string') ids.push(normalizeTraceId(raw));
   }
   return ids;
-}
-
-function notFoundDetail(body: string): string {
-  const said = backendMessage(body);
-  return said === '' ? '' : ` (Jaeger said: ${said})`;
 }

@@ -2,7 +2,7 @@ import { ATTR_RUN_ID } from '@llm-workbench/semconv';
 import type { HttpAnswer } from './http-get.js';
 import { BackendHttpClient, DEFAULT_SEARCH_LIMIT } from './backend-client.js';
 import { ImportError } from './import-error.js';
-import { backendMessage, decodeAnswer, expectOk } from './backend-answer.js';
+import { decodeAnswer, parseJsonOrUndefined } from './backend-answer.js';
 import { mapConcurrent, normalizeTraceId } from './resolve-client-options.js';
 import { isTraceOfRun } from './run-traces.js';
 import type {
@@ -26,7 +26,7 @@ import type {
  */
 export class TempoClient extends BackendHttpClient {
   constructor(options: BackendClientOptions) {
-    super('TempoClient', options);
+    super('Tempo', options);
   }
 
   /**
@@ -45,15 +45,7 @@ export class TempoClient extends BackendHttpClient {
       url = `${this.options.baseUrl}/api/traces/${id}`;
       answer = await this.get(url);
     }
-    if (answer.status === 404) {
-      const said = backendMessage(answer.body);
-      throw new ImportError(
-        'not_found',
-        `trace ${id} was not found in Tempo at ${this.options.baseUrl}${said === '' ? '' : ` (Tempo said: ${said})`}`,
-        { url, status: 404 },
-      );
-    }
-    expectOk('Tempo', url, answer);
+    this.expectTrace(id, url, answer);
     const { spans, rejected, partial } = decodeAnswer('Tempo', url, answer);
     const own = spans.filter((s) => s.traceId === id);
     if (own.length === 0 && rejected === 0) {
@@ -106,12 +98,9 @@ export class TempoClient extends BackendHttpClient {
       limit: String(window.limit ?? DEFAULT_SEARCH_LIMIT),
     });
     const url = `${this.options.baseUrl}/api/search?${params.toString()}`;
-    const answer = await this.get(url);
-    expectOk('Tempo', url, answer);
-    let value: unknown;
-    try {
-      value = JSON.parse(answer.body);
-    } catch {
+    const answer = await this.getOk(url);
+    const value = parseJsonOrUndefined(answer.body) as { traces?: unknown } | null | undefined;
+    if (value === undefined) {
       throw new ImportError(
         'bad_response',
         `Tempo answered ${url} with something other than JSON`,
@@ -121,7 +110,7 @@ export class TempoClient extends BackendHttpClient {
         },
       );
     }
-    const traces = (value as { traces?: unknown } | null)?.traces;
+    const traces = value?.traces;
     if (traces === undefined || traces === null) return [];
     if (!Array.isArray(traces)) {
       throw new ImportError('bad_response', `Tempo answered ${url} without a traces list`, { url });

@@ -3,7 +3,7 @@ import type { BundleDiagnostic } from '@llm-workbench/bundle';
 import type { HttpAnswer } from './http-get.js';
 import { BackendHttpClient, DEFAULT_SEARCH_LIMIT } from './backend-client.js';
 import { ImportError } from './import-error.js';
-import { backendMessage, expectOk } from './backend-answer.js';
+import { parseJsonOrUndefined } from './backend-answer.js';
 import { normalizeTraceId } from './resolve-client-options.js';
 import { isTraceOfRun } from './run-traces.js';
 import type { BackendClientOptions, FetchedTrace, RunSearch, TraceSearch } from './types.js';
@@ -26,7 +26,7 @@ export interface ZipkinTrace extends FetchedTrace {
  */
 export class ZipkinClient extends BackendHttpClient {
   constructor(options: BackendClientOptions) {
-    super('ZipkinClient', options);
+    super('Zipkin', options);
   }
 
   /**
@@ -40,15 +40,7 @@ export class ZipkinClient extends BackendHttpClient {
     const id = normalizeTraceId(traceId);
     const url = `${this.options.baseUrl}/api/v2/trace/${id}`;
     const answer = await this.get(url);
-    if (answer.status === 404) {
-      const said = backendMessage(answer.body);
-      throw new ImportError(
-        'not_found',
-        `trace ${id} was not found in Zipkin at ${this.options.baseUrl}${said === '' ? '' : ` (Zipkin said: ${said})`}`,
-        { url, status: 404 },
-      );
-    }
-    expectOk('Zipkin', url, answer);
+    this.expectTrace(id, url, answer);
     const list = jsonArray(url, answer);
     const { spans, rejected, losses } = fromZipkinSpans(list);
     const own = spans.filter((s) => s.traceId === id);
@@ -101,8 +93,7 @@ export class ZipkinClient extends BackendHttpClient {
       limit: String(window.limit ?? DEFAULT_SEARCH_LIMIT),
     });
     const url = `${this.options.baseUrl}/api/v2/traces?${params.toString()}`;
-    const answer = await this.get(url);
-    expectOk('Zipkin', url, answer);
+    const answer = await this.getOk(url);
     const out: ZipkinTrace[] = [];
     for (const trace of jsonArray(url, answer)) {
       if (!Array.isArray(trace)) {
@@ -131,12 +122,7 @@ export class ZipkinClient extends BackendHttpClient {
 }
 
 function jsonArray(url: string, answer: HttpAnswer): unknown[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(answer.body);
-  } catch {
-    value = undefined;
-  }
+  const value = parseJsonOrUndefined(answer.body);
   if (!Array.isArray(value)) {
     throw new ImportError(
       'bad_response',
