@@ -49,10 +49,11 @@ export class ExportStore {
       format === 'json' ? RECORD_JSON : RECORD_PROTOBUF,
       body,
     );
-    const unstored = await this.spoolDurably(outcome, 'the spans');
-    if (unstored !== null) return unstored;
-    this.o.metrics.spansAccepted += decoded.spans.count - outcome.dropped;
-    return { ok: true, partial: partialOf(decoded.rejected, outcome) };
+    return this.spoolAndAnswer(outcome, decoded.rejected, {
+      what: 'the spans',
+      count: decoded.spans.count,
+      metric: 'spansAccepted',
+    });
   }
 
   /**
@@ -69,38 +70,51 @@ export class ExportStore {
       format === 'json' ? RECORD_LOGS_JSON : RECORD_LOGS_PROTOBUF,
       body,
     );
-    const unstored = await this.spoolDurably(outcome, 'the log records');
-    if (unstored !== null) return unstored;
-    this.o.metrics.logEventsAccepted += decoded.events.length - outcome.dropped;
-    return { ok: true, partial: partialOf(decoded.rejected, outcome) };
+    return this.spoolAndAnswer(outcome, decoded.rejected, {
+      what: 'the log records',
+      count: decoded.events.length,
+      metric: 'logEventsAccepted',
+    });
   }
 
   /**
-   * Appends what the assembler kept of a request to the spool and waits until it is durable: null
-   * once it is (or when nothing was kept), else the 503 to answer.
+   * Appends what the assembler kept of a request to the spool (nothing when it kept nothing) and
+   * waits until it is durable, then counts the request's `count` items less those dropped as
+   * accepted in `metric` and answers with the partial success; answers 503 when the spool could
+   * not store them.
    */
-  private async spoolDurably(outcome: AcceptOutcome, what: string): Promise<StoreOutcome | null> {
-    if (outcome.record === null) return null;
-    const append = this.o.spool.append(outcome.record.kind, outcome.record.payload);
-    outcome.attach(append);
-    try {
-      await append.durable;
-    } catch (err) {
-      this.o.metrics.spoolErrors++;
-      if (!this.spoolFailing)
-        this.o.log(
-          `spool write failed: ${(err as Error).message}; answering 503 until it works again`,
-        );
-      this.spoolFailing = true;
-      return {
-        ok: false,
-        status: 503,
-        message: `could not store ${what} durably`,
-        headers: { 'retry-after': '5' },
-      };
+  private async spoolAndAnswer(
+    outcome: AcceptOutcome,
+    rejected: Parameters<typeof partialOf>[0],
+    accepted: {
+      what: string;
+      count: number;
+      metric: 'spansAccepted' | 'logEventsAccepted';
+    },
+  ): Promise<StoreOutcome> {
+    if (outcome.record !== null) {
+      const append = this.o.spool.append(outcome.record.kind, outcome.record.payload);
+      outcome.attach(append);
+      try {
+        await append.durable;
+      } catch (err) {
+        this.o.metrics.spoolErrors++;
+        if (!this.spoolFailing)
+          this.o.log(
+            `spool write failed: ${(err as Error).message}; answering 503 until it works again`,
+          );
+        this.spoolFailing = true;
+        return {
+          ok: false,
+          status: 503,
+          message: `could not store ${accepted.what} durably`,
+          headers: { 'retry-after': '5' },
+        };
+      }
+      this.spoolFailing = false;
     }
-    this.spoolFailing = false;
-    return null;
+    this.o.metrics[accepted.metric] += accepted.count - outcome.dropped;
+    return { ok: true, partial: partialOf(rejected, outcome) };
   }
 }
 
