@@ -13,7 +13,7 @@ import {
   shortHash,
 } from './format.js';
 import { renderPagedTable } from './paging.js';
-import { callTimeCell, contentBlock, dataTable, note, orDash } from './ui.js';
+import { callLeadCells, contentBlock, dataTable, note } from './ui.js';
 import type { ContentView, ModelCallView } from './view-model.js';
 import type { ModelTotals } from './summarize.js';
 import type { CostEstimatesView } from './estimates.js';
@@ -101,8 +101,7 @@ export function renderModelCalls(
       const row = h(
         'tr',
         null,
-        callTimeCell(m.time, i),
-        h('td', null, orDash(m.stepId)),
+        ...callLeadCells(m, i),
         h(
           'td',
           null,

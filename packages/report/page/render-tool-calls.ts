@@ -5,7 +5,7 @@ import { disputedBadge } from './render-disputes.js';
 import { h } from './dom.js';
 import { formatDuration, shortHash } from './format.js';
 import { renderPagedTable } from './paging.js';
-import { callTimeCell, orDash } from './ui.js';
+import { callLeadCells, orDash } from './ui.js';
 import type { ContentView, ToolCallView } from './view-model.js';
 
 /** Calls shown before "Show more". */
@@ -38,8 +38,7 @@ export function renderToolCalls(el: HTMLElement, calls: ToolCallView[]): void {
       h(
         'tr',
         null,
-        callTimeCell(t.time, i),
-        h('td', null, orDash(t.stepId)),
+        ...callLeadCells(t, i),
         h(
           'td',
           null,

@@ -89,19 +89,26 @@ export function dataTable(
 }
 
 /**
- * The row header of a call in a table of calls: its clock time (the exact time in a title) and
- * its number in the run, `#1` for the first.
+ * The first two cells of a row in a table of calls (columns `Time (UTC)` and `Step`): the row
+ * header with the call's clock time (the exact time in a title) and its number in the run, `#1`
+ * for the first, then its step.
  *
  * @example
- * h('tr', null, callTimeCell(call.time, i), h('td', null, call.name));
+ * h('tr', null, ...callLeadCells(call, i), h('td', null, call.name));
  */
-export function callTimeCell(time: string | null, index: number): HTMLTableCellElement {
-  return h(
-    'th',
-    { scope: 'row', class: 'time', title: time ?? null },
-    formatClock(time),
-    h('span', { class: 'cell-sub' }, `#${index + 1}`),
-  );
+export function callLeadCells(
+  call: { time: string | null; stepId: string | null },
+  index: number,
+): [HTMLTableCellElement, HTMLTableCellElement] {
+  return [
+    h(
+      'th',
+      { scope: 'row', class: 'time', title: call.time ?? null },
+      formatClock(call.time),
+      h('span', { class: 'cell-sub' }, `#${index + 1}`),
+    ),
+    h('td', null, orDash(call.stepId)),
+  ];
 }
 
 /**
