@@ -50,24 +50,25 @@ export class ProtoReader {
   private uint32Long(): number {
     const buf = this.buf;
     let pos = this.pos;
-    let b = buf[pos++];
-    if (b === undefined) fail('truncated varint');
-    if (b < 0x80) {
-      this.pos = pos;
-      return b;
-    }
-    let value = b & 0x7f;
-    let mult = 128;
-    for (let i = 1; i < 10; i++) {
-      b = buf[pos++];
+    // The low 32 bits are in the first five bytes (7 + 7 + 7 + 7 + 4 bits), put together with int32
+    // operations and made unsigned once (`>>> 0`): the value stays a small integer, never a double.
+    let value = 0;
+    for (let shift = 0; shift < 32; shift += 7) {
+      const b = buf[pos++];
       if (b === undefined) fail('truncated varint');
-      if (i < 5) {
-        value += (b & 0x7f) * mult;
-        mult *= 128;
-      }
+      value |= (b & 0x7f) << shift;
       if (b < 0x80) {
         this.pos = pos;
-        return value % 4294967296;
+        return value >>> 0;
+      }
+    }
+    // Bytes 6 to 10 carry bits above 32: checked for the end of the varint, not kept.
+    for (let i = 5; i < 10; i++) {
+      const b = buf[pos++];
+      if (b === undefined) fail('truncated varint');
+      if (b < 0x80) {
+        this.pos = pos;
+        return value >>> 0;
       }
     }
     fail('varint longer than 10 bytes');
