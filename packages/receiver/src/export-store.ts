@@ -16,6 +16,27 @@ import {
 } from './spool/spool.js';
 import type { AcceptOutcome, TraceAssembler } from './trace-assembler.js';
 
+/** Per signal: what its items are called in a 503, its spool records, the counter it accepts in. */
+const SIGNALS = {
+  traces: {
+    what: 'the spans',
+    record: { json: RECORD_JSON, protobuf: RECORD_PROTOBUF },
+    accepted: 'spansAccepted',
+  },
+  logs: {
+    what: 'the log records',
+    record: { json: RECORD_LOGS_JSON, protobuf: RECORD_LOGS_PROTOBUF },
+    accepted: 'logEventsAccepted',
+  },
+} as const satisfies Record<
+  string,
+  {
+    what: string;
+    record: Record<OtlpEncoding, number>;
+    accepted: 'spansAccepted' | 'logEventsAccepted';
+  }
+>;
+
 /** What an {@link ExportStore} works with. */
 export interface ExportStoreOptions {
   readonly assembler: TraceAssembler;
@@ -44,16 +65,8 @@ export class ExportStore {
     const decoded = ingestOtlp(format, body);
     if (!decoded.ok) return badRequest(decoded.issues);
     this.o.metrics.spansRejected += decoded.rejected.length;
-    const outcome = this.o.assembler.accept(
-      decoded.spans,
-      format === 'json' ? RECORD_JSON : RECORD_PROTOBUF,
-      body,
-    );
-    return this.spoolAndAnswer(outcome, decoded.rejected, {
-      what: 'the spans',
-      count: decoded.spans.count,
-      metric: 'spansAccepted',
-    });
+    const outcome = this.o.assembler.accept(decoded.spans, SIGNALS.traces.record[format], body);
+    return this.spoolAndAnswer(SIGNALS.traces, outcome, decoded.spans.count, decoded.rejected);
   }
 
   /**
@@ -65,32 +78,22 @@ export class ExportStore {
     const decoded = format === 'json' ? decodeOtlpJsonLogs(body) : decodeOtlpProtobufLogs(body);
     if (!decoded.ok) return badRequest(decoded.issues);
     this.o.metrics.logRecordsRejected += decoded.rejected.length;
-    const outcome = this.o.assembler.acceptLogs(
-      decoded.events.map((e) => e.traceId),
-      format === 'json' ? RECORD_LOGS_JSON : RECORD_LOGS_PROTOBUF,
-      body,
-    );
-    return this.spoolAndAnswer(outcome, decoded.rejected, {
-      what: 'the log records',
-      count: decoded.events.length,
-      metric: 'logEventsAccepted',
-    });
+    const traceIds = decoded.events.map((e) => e.traceId);
+    const outcome = this.o.assembler.acceptLogs(traceIds, SIGNALS.logs.record[format], body);
+    return this.spoolAndAnswer(SIGNALS.logs, outcome, decoded.events.length, decoded.rejected);
   }
 
   /**
    * Appends what the assembler kept of a request to the spool (nothing when it kept nothing) and
    * waits until it is durable, then counts the request's `count` items less those dropped as
-   * accepted in `metric` and answers with the partial success; answers 503 when the spool could
-   * not store them.
+   * accepted and answers with the partial success; answers 503 when the spool could not store
+   * them.
    */
   private async spoolAndAnswer(
+    signal: (typeof SIGNALS)[keyof typeof SIGNALS],
     outcome: AcceptOutcome,
+    count: number,
     rejected: Parameters<typeof partialOf>[0],
-    accepted: {
-      what: string;
-      count: number;
-      metric: 'spansAccepted' | 'logEventsAccepted';
-    },
   ): Promise<StoreOutcome> {
     if (outcome.record !== null) {
       const append = this.o.spool.append(outcome.record.kind, outcome.record.payload);
@@ -107,13 +110,13 @@ export class ExportStore {
         return {
           ok: false,
           status: 503,
-          message: `could not store ${accepted.what} durably`,
+          message: `could not store ${signal.what} durably`,
           headers: { 'retry-after': '5' },
         };
       }
       this.spoolFailing = false;
     }
-    this.o.metrics[accepted.metric] += accepted.count - outcome.dropped;
+    this.o.metrics[signal.accepted] += count - outcome.dropped;
     return { ok: true, partial: partialOf(rejected, outcome) };
   }
 }
