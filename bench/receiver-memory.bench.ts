@@ -1,18 +1,21 @@
 /**
- * Target 4 of issue #6: 10,000 open traces of 10 spans each held in at most 256 MiB RSS; with the
- * caps on, RSS stays flat over a ten-minute soak.
+ * Target 4 of issue #6 and target 5 of issue #13: 10,000 (and 100,000) open traces of 10 spans
+ * each held in at most 256 MiB RSS; with the caps on, RSS stays flat over a ten-minute soak.
  *
- * 1. Open traces: the receiver (a child process, fsync on, default caps, quiet time 10 minutes so
- *    nothing folds) is sent 100 requests of 100 traces × 10 spans; its RSS is read before and
- *    after. Baseline, in this process: the same spans decoded to span records and held (what the
- *    receiver held per span before it kept them in the spool), as V8 heap after a full GC.
+ * 1. Open traces: the receiver (a child process, fsync on, quiet time 10 minutes so nothing
+ *    folds) is sent `--traces` / 100 requests of 100 traces × 10 spans; its RSS is read before
+ *    and after. Default caps for 10,000 traces; above that, `--max-open-traces` is raised to the
+ *    trace count and `--max-buffered-bytes` to 1 GiB, so that the caps do not fold traces early.
+ *    Baseline, in this process: the spans of 100 requests decoded to span records and held (what
+ *    the receiver held per span before it kept them in the spool), as V8 heap after a full GC.
  * 2. Soak: the receiver with its default caps and timings is sent requests of 100 traces × 10
  *    spans with fresh trace ids for `--duration` seconds, as fast as it takes them (429 and 503
  *    retried after 100 ms, like a Collector), so that traces are folded, linger for their late
  *    window and are released throughout; RSS and the receiver's gauges are recorded every
  *    `--every` seconds. Written bundles are deleted as the soak goes (only the disk would fill).
  *
- * Run alone: node --conditions=source --import tsx bench/receiver-memory.bench.ts [--duration 60] [--every 10] [--concurrency 4]
+ * Run alone: node --conditions=source --import tsx bench/receiver-memory.bench.ts [--traces 10000] [--duration 60] [--every 10] [--concurrency 4]
+ * Open traces only (no soak): ... --traces 100000 --duration 0
  * The ten-minute soak: node --conditions=source --import tsx bench/receiver-memory.bench.ts --duration 600 --every 30
  */
 import { existsSync, readdirSync, unlinkSync } from 'node:fs';
@@ -35,7 +38,9 @@ import type { BenchResult } from './result.js';
 
 /** Options of {@link benchReceiverMemory}. */
 export interface ReceiverMemoryBenchOptions {
-  /** Seconds of soak. Default 60. */
+  /** Open traces of 10 spans to hold (a multiple of 100). Default 10,000. */
+  traces?: number;
+  /** Seconds of soak; 0 skips the soak. Default 60. */
   duration?: number;
   /** Seconds between RSS samples. Default 10. */
   every?: number;
@@ -45,8 +50,11 @@ export interface ReceiverMemoryBenchOptions {
   verbose?: boolean;
 }
 
-const TRACES = 10_000;
 const SPANS_PER_TRACE = 10;
+/** The receiver's default `maxOpenTraces`. */
+const DEFAULT_MAX_OPEN_TRACES = 10_000;
+/** Requests decoded for the span-records baseline (100,000 spans). */
+const BASELINE_REQUESTS = 100;
 
 function fullGc(): () => void {
   setFlagsFromString('--expose-gc');
@@ -71,10 +79,15 @@ function recordsBaseline(template: BodyTemplate, requests: number): number {
   return (after - before) / spans;
 }
 
-async function openTraces(): Promise<BenchResult[]> {
+async function openTraces(traces: number): Promise<BenchResult[]> {
   const template = new BodyTemplate('protobuf', 100, SPANS_PER_TRACE);
-  const requests = TRACES / 100;
-  const r = await startReceiverProcess(['--quiet-ms', '600000']);
+  const requests = Math.ceil(traces / 100);
+  const total = requests * 100;
+  const caps =
+    total > DEFAULT_MAX_OPEN_TRACES
+      ? ['--max-open-traces', String(total), '--max-buffered-bytes', String(1024 ** 3)]
+      : [];
+  const r = await startReceiverProcess(['--quiet-ms', '600000', ...caps]);
   try {
     await new Promise((ok) => setTimeout(ok, 1000));
     const idle = rssMiB(r.pid);
@@ -82,7 +95,7 @@ async function openTraces(): Promise<BenchResult[]> {
       url: r.url,
       template,
       concurrency: 4,
-      durationMs: 60_000,
+      durationMs: 600_000,
       maxRequests: requests,
     });
     if (load.ok !== requests) throw new Error(`only ${load.ok} of ${requests} requests went in`);
@@ -93,14 +106,14 @@ async function openTraces(): Promise<BenchResult[]> {
     }
     const m = await scrapeMetrics(r.url);
     const open = m.get('open_traces') ?? NaN;
-    if (open !== TRACES) throw new Error(`${open} traces open, expected ${TRACES}`);
-    const spans = TRACES * SPANS_PER_TRACE;
+    if (open !== total) throw new Error(`${open} traces open, expected ${total}`);
+    const spans = total * SPANS_PER_TRACE;
     const perSpan = ((peak - idle) * 1024 * 1024) / spans;
-    const baseline = recordsBaseline(template, requests);
+    const baseline = recordsBaseline(template, Math.min(requests, BASELINE_REQUESTS));
     return [
       { name: 'receiver: RSS idle (main thread + fold worker)', value: idle, unit: 'MiB' },
       {
-        name: `receiver: RSS with ${TRACES} open traces of ${SPANS_PER_TRACE} spans`,
+        name: `receiver: RSS with ${total} open traces of ${SPANS_PER_TRACE} spans`,
         value: peak,
         unit: 'MiB',
       },
@@ -232,8 +245,8 @@ async function soak(o: Required<ReceiverMemoryBenchOptions>): Promise<BenchResul
 }
 
 /**
- * Measures the receiver's RSS with 10,000 open traces of 10 spans, against holding them as span
- * records, and its RSS over a soak with the default caps.
+ * Measures the receiver's RSS with `traces` (default 10,000) open traces of 10 spans, against
+ * holding them as span records, and its RSS over a soak with the default caps.
  *
  * @example
  * printResults(await benchReceiverMemory({ duration: 600, every: 30 }));
@@ -241,8 +254,9 @@ async function soak(o: Required<ReceiverMemoryBenchOptions>): Promise<BenchResul
 export async function benchReceiverMemory(
   options: ReceiverMemoryBenchOptions = {},
 ): Promise<BenchResult[]> {
-  const o = { duration: 60, every: 10, concurrency: 4, verbose: true, ...options };
-  return [...(await openTraces()), ...(await soak(o))];
+  const o = { traces: 10_000, duration: 60, every: 10, concurrency: 4, verbose: true, ...options };
+  const open = await openTraces(o.traces);
+  return o.duration > 0 ? [...open, ...(await soak(o))] : open;
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -255,6 +269,8 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     return i < 0 ? undefined : Number(process.argv[i + 1]);
   };
   const options: ReceiverMemoryBenchOptions = {};
+  const traces = flag('traces');
+  if (traces !== undefined) options.traces = traces;
   const duration = flag('duration');
   const every = flag('every');
   const concurrency = flag('concurrency');

@@ -57,13 +57,19 @@ interface RecordRef {
   holders: number;
 }
 
+/**
+ * One trace held open. Kept small, since the receiver holds up to `maxOpenTraces` of them: the
+ * span ids are one string, times are whole milliseconds (small integers, not boxed doubles), and
+ * the arrays are exactly as long as they need to be while short.
+ */
 interface TraceEntry {
   readonly traceId: string;
   state: TraceState;
-  /** Span id of each version kept (exact duplicates are not kept; conflicting versions are). */
-  readonly spanIds: string[];
-  /** For each version, its record's index in `records` (-1 until the record is attached). */
-  readonly versionRecords: number[];
+  /**
+   * The span id of each version kept (exact duplicates are not kept; conflicting versions are),
+   * one after another, `ID_CHARS` hex characters each: version `v` is at `v * ID_CHARS`.
+   */
+  spanIds: string;
   /** The span ids, once the trace has more than a few versions. */
   bySpanId: Set<string> | null;
   /**
@@ -75,8 +81,13 @@ interface TraceEntry {
   distinct: number;
   /** Workbench events taken as log records, held against `maxSpansPerTrace` as spans are. */
   logEvents: number;
-  /** The spool records with spans of this trace. */
-  readonly records: RecordRef[];
+  /** The spool records with spans (or log events, or the truncation marker) of this trace. */
+  records: RecordRef[];
+  /**
+   * For each of `records`, how many versions the trace had once it was held: a span record's
+   * versions are those after the previous span record's count, up to its own.
+   */
+  recordEnds: number[];
   hasRoot: boolean;
   firstSeen: number;
   lastSeen: number;
@@ -114,6 +125,10 @@ export interface AcceptOutcome {
 const TRACE_BYTES = 700;
 const SPAN_BYTES = 72;
 const BY_SPAN_ID_FROM = 16;
+/** Hex characters of a span id (8 bytes: the OTLP readers refuse any other length). */
+const ID_CHARS = 16;
+/** Arrays are copied to their exact length while shorter than this, then grow in place. */
+const EXACT_UP_TO = 8;
 
 const FOLD_BATCH = 64;
 const MAX_BATCHES_AT_ONCE = 4;
@@ -208,7 +223,7 @@ export class TraceAssembler {
     let spans = 0;
     for await (const entry of this.spool.replay()) {
       records++;
-      const now = performance.now();
+      const now = nowMs();
       if (entry.kind === RECORD_TRUNCATED) {
         const traceId = entry.payload.toString('hex');
         const t = this.entryFor(traceId, now);
@@ -262,12 +277,12 @@ export class TraceAssembler {
         last = t;
         const spanId = s.spanIds[i] as string;
         const digest = this.duplicateCheck(t, spanId, ctx, i);
-        if (digest !== true) this.insert(t, spanId, s.roots[i] as boolean, digest, ctx);
+        if (digest !== true) this.insert(t, spanId, s.roots[i] as boolean, digest);
         spans++;
       }
       this.attach(ctx, ref);
     }
-    const now = performance.now();
+    const now = nowMs();
     for (const t of [...this.traces.values()]) {
       const folded = this.journal.entries.get(t.traceId);
       if (folded === undefined) continue; // never folded: open, quiet and TTL counted from now
@@ -294,7 +309,7 @@ export class TraceAssembler {
    * was accepted.
    */
   accept(spans: SpanIds, bodyKind: number, body: Buffer): AcceptOutcome {
-    const now = performance.now();
+    const now = nowMs();
     const ctx = new RequestContext(this.spool, spans, bodyKind, body);
     let droppedLate = 0;
     let droppedCap = 0;
@@ -312,7 +327,7 @@ export class TraceAssembler {
       const spanId = spans.spanIds[i] as string;
       const digest = this.duplicateCheck(t, spanId, ctx, i);
       if (digest !== true) {
-        if (t.spanIds.length >= this.limits.maxSpansPerTrace) {
+        if (versionCount(t) >= this.limits.maxSpansPerTrace) {
           // Counted once, as dropped at the cap, late or not.
           droppedCap++;
           ctx.drop(i);
@@ -324,7 +339,7 @@ export class TraceAssembler {
           this.setState(t, 'open');
           t.firstSeen = now;
         } else if (t.state === 'folding') t.dirty = true;
-        this.insert(t, spanId, spans.roots[i] as boolean, digest, ctx);
+        this.insert(t, spanId, spans.roots[i] as boolean, digest);
         t.lastSeen = now;
       }
     }
@@ -367,7 +382,7 @@ export class TraceAssembler {
    * is folded again; events of a trace whose late window closed are dropped and counted.
    */
   acceptLogs(traceIds: readonly string[], bodyKind: number, body: Buffer): AcceptOutcome {
-    const now = performance.now();
+    const now = nowMs();
     const touched: TraceEntry[] = [];
     let droppedLate = 0;
     let droppedCap = 0;
@@ -445,10 +460,18 @@ export class TraceAssembler {
     this.stateBytes[t.state] += SPAN_BYTES * count;
   }
 
-  /** Attaches a request's record to the traces it touched, and to the versions it brought. */
+  /**
+   * Attaches a request's record to the traces it touched: the versions they gained since their
+   * last span record came in it.
+   */
   private attach(ctx: RequestContext, ref: RecordRef): void {
-    for (const t of ctx.touched) this.hold(t, ref);
-    for (const [t, version] of ctx.versions) t.versionRecords[version] = t.records.length - 1;
+    for (const t of ctx.touched) {
+      this.hold(t, ref);
+      // The last id appended left a concatenation of two strings; one flat string is ~50 bytes
+      // smaller. A large trace looks ids up in its set instead and is left as it is, since
+      // flattening it on every request would copy all its ids each time.
+      if (t.bySpanId === null) t.spanIds.charCodeAt(0);
+    }
   }
 
   /**
@@ -471,9 +494,9 @@ export class TraceAssembler {
       known = new Set();
       // Only the records the versions of this span id came in are read.
       const refs = new Set<RecordRef>();
-      for (let v = 0; v < t.spanIds.length; v++) {
-        const at = t.versionRecords[v] as number;
-        if (t.spanIds[v] === spanId && at >= 0) refs.add(t.records[at] as RecordRef);
+      for (let v = versionOf(t, spanId); v >= 0; v = versionOf(t, spanId, v + 1)) {
+        const ref = recordOfVersion(t, v);
+        if (ref !== undefined) refs.add(ref);
       }
       for (const ref of refs)
         for (const s of ctx.spansOf(ref))
@@ -487,7 +510,7 @@ export class TraceAssembler {
 
   private hasSpanId(t: TraceEntry, spanId: string): boolean {
     if (t.bySpanId !== null) return t.bySpanId.has(spanId);
-    return t.spanIds.includes(spanId);
+    return versionOf(t, spanId) >= 0;
   }
 
   private entryFor(traceId: string, now: number): TraceEntry {
@@ -496,13 +519,13 @@ export class TraceAssembler {
       t = {
         traceId,
         state: 'open',
-        spanIds: [],
-        versionRecords: [],
+        spanIds: '',
         bySpanId: null,
         digests: null,
         distinct: 0,
         logEvents: 0,
         records: [],
+        recordEnds: [],
         hasRoot: false,
         firstSeen: now,
         lastSeen: now,
@@ -525,20 +548,12 @@ export class TraceAssembler {
   }
 
   /** Adds a version of a span (not a duplicate: see duplicateCheck). */
-  private insert(
-    t: TraceEntry,
-    spanId: string,
-    root: boolean,
-    digest: number | null,
-    ctx: RequestContext,
-  ): void {
+  private insert(t: TraceEntry, spanId: string, root: boolean, digest: number | null): void {
     if (digest === null) t.distinct++;
     else t.digests?.get(spanId)?.add(digest);
-    t.spanIds.push(spanId);
-    t.versionRecords.push(-1);
-    ctx.inserted(t, t.spanIds.length - 1);
+    t.spanIds += spanId;
     if (t.bySpanId !== null) t.bySpanId.add(spanId);
-    else if (t.spanIds.length > BY_SPAN_ID_FROM) t.bySpanId = new Set(t.spanIds);
+    else if (versionCount(t) > BY_SPAN_ID_FROM) t.bySpanId = new Set(spanIdList(t));
     if (root) t.hasRoot = true;
     t.bytes += SPAN_BYTES;
     this.bufferedBytes += SPAN_BYTES;
@@ -550,7 +565,8 @@ export class TraceAssembler {
     const records = t.records;
     if (records.at(-1) === ref) return;
     if (records.every((r) => r.segment !== ref.segment)) this.spool.ref(ref.segment, t.traceId);
-    records.push(ref);
+    t.records = appended(records, ref);
+    t.recordEnds = appended(t.recordEnds, versionCount(t));
     ref.holders++;
   }
 
@@ -608,7 +624,7 @@ export class TraceAssembler {
 
   /** Folds what is due, releases what has lingered, and applies the caps. Called on a timer. */
   sweep(): void {
-    const now = performance.now();
+    const now = nowMs();
     for (const t of this.traces.values()) {
       if (t.state === 'open') {
         if (t.retryAt > now) continue;
@@ -648,7 +664,7 @@ export class TraceAssembler {
         if (t.state !== 'open') continue;
         this.metrics.tracesEvicted++;
         // A scheduled fold leaves the open state at once, so the loop makes progress.
-        this.schedule(t, !t.hasRoot || performance.now() - t.lastSeen < this.limits.quietMs);
+        this.schedule(t, !t.hasRoot || nowMs() - t.lastSeen < this.limits.quietMs);
       }
     }
   }
@@ -717,7 +733,7 @@ export class TraceAssembler {
         continue;
       }
       // What the fold will see: every record held now, and so every version counted now.
-      taken.push({ t, distinct: t.distinct, versions: t.spanIds.length, job: jobs.length });
+      taken.push({ t, distinct: t.distinct, versions: versionCount(t), job: jobs.length });
       const records: RecordLocation[] = [];
       for (const ref of t.records) if (ref.kind !== RECORD_TRUNCATED) records.push(location(ref));
       jobs.push({ traceId: t.traceId, truncated: t.truncated, records });
@@ -764,13 +780,13 @@ export class TraceAssembler {
     t.failures = 0;
     this.lastFailure = null;
     t.retryAt = 0;
-    if (t.dirty || t.spanIds.length > versions) {
+    if (t.dirty || versionCount(t) > versions) {
       t.dirty = false;
       this.setState(t, 'open');
-      t.lastSeen = performance.now();
+      t.lastSeen = nowMs();
     } else {
       this.setState(t, 'lingering');
-      t.lingerUntil = this.closing ? 0 : performance.now() + this.limits.lateWindowMs;
+      t.lingerUntil = this.closing ? 0 : nowMs() + this.limits.lateWindowMs;
       if (this.closing) this.release(t);
     }
   }
@@ -782,7 +798,7 @@ export class TraceAssembler {
     if (t.failures === 1)
       this.log(`could not write the bundle of trace ${t.traceId}: ${message}; retrying`);
     this.setState(t, 'open');
-    t.retryAt = performance.now() + Math.min(MAX_RETRY_MS, 500 * 2 ** t.failures);
+    t.retryAt = nowMs() + Math.min(MAX_RETRY_MS, 500 * 2 ** t.failures);
   }
 
   /** Folds now every open trace whose root has arrived, and waits for all folds to finish. */
@@ -804,6 +820,62 @@ export class TraceAssembler {
       return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
   }
+}
+
+/**
+ * Milliseconds on the monotonic clock, whole: a small integer for 24 days of uptime, stored in a
+ * trace entry without a boxed double.
+ */
+function nowMs(): number {
+  return Math.floor(performance.now());
+}
+
+/** Versions of span ids a trace holds. */
+function versionCount(t: TraceEntry): number {
+  return t.spanIds.length / ID_CHARS;
+}
+
+/** The first of the trace's versions from `from` on with this span id, or -1. */
+function versionOf(t: TraceEntry, spanId: string, from = 0): number {
+  const ids = t.spanIds;
+  for (let at = ids.indexOf(spanId, from * ID_CHARS); at >= 0; at = ids.indexOf(spanId, at + 1))
+    if (at % ID_CHARS === 0) return at / ID_CHARS;
+  return -1;
+}
+
+/** The span id of each version, in order. */
+function spanIdList(t: TraceEntry): string[] {
+  const out: string[] = [];
+  for (let at = 0; at < t.spanIds.length; at += ID_CHARS)
+    out.push(t.spanIds.slice(at, at + ID_CHARS));
+  return out;
+}
+
+/** The span record version `v` came in; undefined while that record is not attached. */
+function recordOfVersion(t: TraceEntry, v: number): RecordRef | undefined {
+  const { records, recordEnds } = t;
+  // The first record held once the trace had more than v versions, then the first with spans.
+  let lo = 0;
+  let hi = records.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((recordEnds[mid] as number) > v) hi = mid;
+    else lo = mid + 1;
+  }
+  return records.slice(lo).find(holdsSpans);
+}
+
+function holdsSpans(ref: RecordRef): boolean {
+  return ref.kind !== RECORD_TRUNCATED && !isLogsRecord(ref.kind);
+}
+
+/** `list` with `item` appended: a copy of exact length while short, else `list` itself. */
+function appended<T>(list: T[], item: T): T[] {
+  if (list.length >= EXACT_UP_TO) {
+    list.push(item);
+    return list;
+  }
+  return list.concat([item]); // exact length; a push would reserve room for 16 more
 }
 
 /** A record standing for a truncation marker: it holds no spans, only its segment. */
@@ -864,8 +936,6 @@ function location(ref: RecordRef): RecordLocation {
 class RequestContext {
   /** Traces with spans in this request, each once. */
   readonly touched: TraceEntry[] = [];
-  /** Versions this request added: their record is known once it is attached. */
-  readonly versions: Array<[TraceEntry, number]> = [];
   private readonly seen = new Set<TraceEntry>();
   private dropped: boolean[] | null = null;
   private decoded: SpanRecord[] | null = null;
@@ -883,10 +953,6 @@ class RequestContext {
     if (this.touched.at(-1) === t || this.seen.has(t)) return;
     this.seen.add(t);
     this.touched.push(t);
-  }
-
-  inserted(t: TraceEntry, version: number): void {
-    this.versions.push([t, version]);
   }
 
   drop(i: number): void {

@@ -216,6 +216,37 @@ describe('trace assembly', () => {
     });
   });
 
+  it('11. tells a retry from a new version of a span whichever earlier request brought it, in small and large traces', async () => {
+    await withReceiver({}, async (r) => {
+      // 30 spans in three requests (a large trace looks its ids up in a set), 6 in two.
+      const large = runRecords(30);
+      const small = runRecords(6);
+      const requests = [
+        large.slice(0, 10),
+        large.slice(10, 20),
+        large.slice(20),
+        small.slice(0, 3),
+        small.slice(3),
+      ];
+      for (const spans of requests)
+        expect((await sendSpans(r.url, spans, 'protobuf')).status).toBe(200);
+      const held = r.metrics()['buffered_bytes'] ?? NaN;
+      // Retries, in the other encoding, of each request and of spans across two of them.
+      for (const spans of [...requests, large.slice(5, 25), small.slice(1, 5)])
+        expect((await sendSpans(r.url, spans, 'json')).status).toBe(200);
+      expect(r.metrics()).toMatchObject({ buffered_bytes: held, open_traces: 2, spans_late: 0 });
+      // A changed span of the middle request is a new version, kept.
+      const changed = { ...(large[15] as SpanRecord), name: 'renamed' };
+      expect((await sendSpans(r.url, [changed, small[4] as SpanRecord], 'protobuf')).status).toBe(
+        200,
+      );
+      expect(r.metrics()['buffered_bytes']).toBeGreaterThan(held);
+      const withChanged = r.metrics()['buffered_bytes'];
+      expect((await sendSpans(r.url, [changed], 'json')).status).toBe(200);
+      expect(r.metrics()['buffered_bytes']).toBe(withChanged);
+    });
+  });
+
   it('13. keeps a conflicting second version of a span id and folds it into a revision', async () => {
     await withReceiver({ quietMs: 50, lateWindowMs: 5_000 }, async (r, out) => {
       const spans = runRecords(3);
