@@ -18,7 +18,7 @@ import type {
   UnsealedRunBundle,
 } from '../packages/bundle/src/types.js';
 import type { BenchResult } from './result.js';
-import { rng } from '@llm-workbench/test-support';
+import { randomPicks } from '@llm-workbench/test-support';
 
 /** Options of {@link benchCanonicalize}. */
 export interface CanonicalizeBenchOptions {
@@ -141,14 +141,7 @@ async function measure(
  * ```
  */
 export function makeBundleDocument(targetBytes = 200_000, seed = 1): UnsealedRunBundle {
-  const random = rng(seed);
-  const int = (below: number): number => Math.floor(random() * below);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
-  const hex = (digits: number): string => {
-    let s = '';
-    for (let i = 0; i < digits; i++) s += '0123456789abcdef'[int(16)];
-    return s;
-  };
+  const { random, int, pick, hex } = randomPicks(seed);
   const two = (n: number): string => String(n).padStart(2, '0');
   let clock = 0;
   const time = (): string => {

@@ -12,7 +12,7 @@ import {
   type SpanEventRecord,
   type SpanRecord,
 } from '@llm-workbench/bundle';
-import { rng } from '@llm-workbench/test-support';
+import { randomPicks } from '@llm-workbench/test-support';
 
 const WORDS = [
   'plan',
@@ -46,14 +46,7 @@ const WORDS = [
  * const manySteps = makeLargeTrace(100_000, 1, 5); // 20,000 steps
  */
 export function makeLargeTrace(spans = 10_000, seed = 1, spansPerStep = 100): SpanRecord[] {
-  const random = rng(seed);
-  const int = (below: number): number => Math.floor(random() * below);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
-  const hex = (digits: number): string => {
-    let s = '';
-    for (let i = 0; i < digits; i++) s += '0123456789abcdef'[int(16)];
-    return s;
-  };
+  const { random, int, pick, hex } = randomPicks(seed);
   const text = (words: number): string => {
     const out: string[] = [];
     for (let i = 0; i < words; i++) out.push(pick(WORDS));

@@ -1,2 +1,3 @@
+export { randomPicks, type RandomPicks } from './random-picks.js';
 export { rng } from './rng.js';
 export { waitUntil } from './wait-until.js';
