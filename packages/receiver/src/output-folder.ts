@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, mkdir, stat } from 'node:fs/promises';
+import { access, mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
 /** What a check of the output folder found. */
@@ -31,15 +31,16 @@ export class OutputFolderError extends Error {
  * if (!state.ok) log(state.problem);
  */
 export class OutputFolder {
-  private identity: { dev: number; ino: number };
+  private held: Held;
   private running: Promise<OutputFolderState> | undefined;
   private last: OutputFolderState = { ok: true, change: 'none' };
+  private closed = false;
 
   private constructor(
     readonly path: string,
-    identity: { dev: number; ino: number },
+    held: Held,
   ) {
-    this.identity = identity;
+    this.held = held;
   }
 
   /** Creates the folder if needed and checks that bundles can be written there. */
@@ -66,7 +67,16 @@ export class OutputFolder {
     return this.running;
   }
 
+  /** Lets go of the folder it holds open. Runs once; later checks are refused. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.running?.catch(() => undefined);
+    await this.held.handle.close();
+  }
+
   private async run(): Promise<OutputFolderState> {
+    if (this.closed) return { ok: false, problem: `output folder ${this.path}: closed` };
     const gone = await stat(this.path).then(
       () => false,
       (err: NodeJS.ErrnoException) => err.code === 'ENOENT',
@@ -76,18 +86,28 @@ export class OutputFolder {
       this.last = { ok: false, problem: found.problem };
       return this.last;
     }
-    const same = found.dev === this.identity.dev && found.ino === this.identity.ino;
-    this.identity = found;
+    const same = found.dev === this.held.dev && found.ino === this.held.ino;
+    const old = this.held;
+    this.held = found;
+    await old.handle.close();
     this.last = { ok: true, change: gone ? 'removed' : same ? 'none' : 'replaced' };
     return this.last;
   }
 }
 
-/** Whether bundles can be written to `dir` (created first when `create`): its identity, or why not. */
-async function inspect(
-  dir: string,
-  create: boolean,
-): Promise<{ dev: number; ino: number } | { problem: string }> {
+/**
+ * The folder held open, and its identity. Holding it open is what makes the identity mean
+ * something: a removed folder's inode cannot be given to a new folder while it is held (ext4 hands
+ * a freed inode number straight to the next mkdir, and birth times tick in 4 ms).
+ */
+interface Held {
+  readonly handle: FileHandle;
+  readonly dev: number;
+  readonly ino: number;
+}
+
+/** Whether bundles can be written to `dir` (created first when `create`): the folder held, or why not. */
+async function inspect(dir: string, create: boolean): Promise<Held | { problem: string }> {
   if (create) {
     try {
       await mkdir(dir, { recursive: true });
@@ -97,19 +117,33 @@ async function inspect(
         return { problem: `output folder ${dir}: cannot create it (${e.code ?? e.message})` };
     }
   }
+  let handle: FileHandle;
   let st;
   try {
-    st = await stat(dir);
+    // O_DIRECTORY: a FIFO or device at the path is refused at once instead of opened.
+    handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOTDIR')
+      return { problem: `output folder ${dir} is not a folder (a file of that name is there)` };
+    return { problem: `output folder ${dir}: cannot read it (${e.code ?? e.message})` };
+  }
+  try {
+    st = await handle.stat();
+  } catch (err) {
+    await handle.close();
     const e = err as NodeJS.ErrnoException;
     return { problem: `output folder ${dir}: cannot read it (${e.code ?? e.message})` };
   }
-  if (!st.isDirectory())
+  if (!st.isDirectory()) {
+    await handle.close();
     return { problem: `output folder ${dir} is not a folder (a file of that name is there)` };
+  }
   try {
     await access(dir, constants.W_OK | constants.X_OK);
   } catch {
+    await handle.close();
     return { problem: `output folder ${dir} is not writable by this process` };
   }
-  return { dev: st.dev, ino: st.ino };
+  return { handle, dev: st.dev, ino: st.ino };
 }

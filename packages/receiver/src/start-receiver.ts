@@ -124,6 +124,7 @@ export async function startReceiver(options: Partial<ReceiverOptions> = {}): Pro
     warnings.push(...reportRecovery(spool, recovered, metrics, log));
   } catch (err) {
     await folder?.close();
+    await output?.close();
     await unlock();
     throw err;
   }

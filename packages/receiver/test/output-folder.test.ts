@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { waitUntil } from '@llm-workbench/test-support';
 import { checkFolder } from '../../sink/test/fixtures/read-folder.js';
 import { runServeCommand, startReceiver } from '../src/index.js';
+import { OutputFolder } from '../src/output-folder.js';
 import { bundleFiles, runRecords, send, sendSpans, tempDir } from './helpers.js';
 
 describe('the receiver and its output folder', () => {
@@ -21,7 +22,11 @@ describe('the receiver and its output folder', () => {
     try {
       const first = runRecords(3);
       expect((await sendSpans(receiver.url, first)).status).toBe(200);
-      await waitUntil(() => (bundleFiles(out).length === 1 ? true : undefined), 'the first bundle');
+      // Recorded, not just written: its ledger line comes after the bundle file.
+      await waitUntil(
+        () => (checkFolder(out).recorded === 1 ? true : undefined),
+        'the first bundle, in the ledger',
+      );
 
       rmSync(out, { recursive: true, force: true });
       const second = runRecords(3);
@@ -55,7 +60,11 @@ describe('the receiver and its output folder', () => {
     });
     try {
       expect((await sendSpans(receiver.url, runRecords(3))).status).toBe(200);
-      await waitUntil(() => (bundleFiles(out).length === 1 ? true : undefined), 'the first bundle');
+      // Recorded, not just written: its ledger line comes after the bundle file.
+      await waitUntil(
+        () => (checkFolder(out).recorded === 1 ? true : undefined),
+        'the first bundle, in the ledger',
+      );
       // Someone removes the folder and makes a new one before the receiver looks.
       rmSync(out, { recursive: true, force: true });
       mkdirSync(out);
@@ -153,5 +162,22 @@ describe('the receiver and its output folder', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/^workbench serve: --out: output folder /);
     expect(stderr).toMatch(reason);
+  });
+});
+
+describe(OutputFolder, () => {
+  it('tells a folder removed and made again at once from the one it held (the inode number is not reused while held)', async () => {
+    const out = join(tempDir(), 'bundles');
+    const folder = await OutputFolder.open(out);
+    try {
+      for (let round = 0; round < 20; round++) {
+        rmSync(out, { recursive: true, force: true });
+        mkdirSync(out);
+        expect(await folder.check()).toEqual({ ok: true, change: 'replaced' });
+        expect(await folder.check()).toEqual({ ok: true, change: 'none' });
+      }
+    } finally {
+      await folder.close();
+    }
   });
 });

@@ -45,8 +45,9 @@ export class WatchedTraceFolder implements TraceFolder {
     return this.inner.runGauges();
   }
 
-  close(): Promise<void> {
-    return this.inner.close();
+  async close(): Promise<void> {
+    await this.inner.close();
+    await this.output.close();
   }
 
   get cpuSeconds(): number | null {
