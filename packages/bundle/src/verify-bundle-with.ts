@@ -163,20 +163,14 @@ export function verifyBundleWith(text: string, sha256Hex: Sha256Hex): VerifyResu
       actual,
     );
   }
-  if (parsed.data.schemaVersion === 1) {
+  const { schemaVersion } = parsed.data;
+  if (schemaVersion !== 3) {
+    // The content and redaction checks below are version 3's; earlier versions are upgraded.
     return {
       ok: true,
       sha256: actual,
-      bundle: upgradeBundle(value as RunBundleV1),
-      schemaVersion: 1,
-    };
-  }
-  if (parsed.data.schemaVersion === 2) {
-    return {
-      ok: true,
-      sha256: actual,
-      bundle: upgradeBundle(value as RunBundleV2),
-      schemaVersion: 2,
+      bundle: upgradeBundle(value as RunBundleV1 | RunBundleV2),
+      schemaVersion,
     };
   }
   const bundle = value as RunBundle;
