@@ -74,6 +74,33 @@ export class ProtoReader {
     fail('varint longer than 10 bytes');
   }
 
+  /**
+   * Steps over a varint, failing where {@link uint64} fails (cut short, longer than 10 bytes):
+   * for a value that is not kept, without the bigint `uint64` makes.
+   */
+  skipVarint(): void {
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < 10; i++) {
+      const b = buf[pos++];
+      if (b === undefined) fail('truncated varint');
+      if (b < 0x80) {
+        this.pos = pos;
+        return;
+      }
+    }
+    fail('varint longer than 10 bytes');
+  }
+
+  /**
+   * Steps over a fixed64 or a double (`what`), failing where {@link fixed64} and {@link double}
+   * fail: fewer than 8 bytes left in the buffer.
+   */
+  skip64(what: 'fixed64' | 'double'): void {
+    if (this.pos + 8 > this.buf.length) fail(`truncated ${what}`);
+    this.pos += 8;
+  }
+
   /** Reads a varint as an unsigned 64-bit bigint. */
   uint64(): bigint {
     const buf = this.buf;
@@ -180,7 +207,7 @@ export class ProtoReader {
   skip(wireType: number, limit: number): void {
     switch (wireType) {
       case WIRE_VARINT:
-        this.uint64();
+        this.skipVarint();
         break;
       case WIRE_I64:
         this.pos += 8;

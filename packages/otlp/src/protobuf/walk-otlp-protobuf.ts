@@ -563,10 +563,12 @@ class ProtobufWalk {
           value = r.uint32() !== 0;
           break;
         case (3 << 3) | WIRE_VARINT:
-          value = r.int64();
+          if (build) value = r.int64();
+          else r.skipVarint();
           break;
         case (4 << 3) | WIRE_I64:
-          value = r.double();
+          if (build) value = r.double();
+          else r.skip64('double');
           break;
         case (5 << 3) | WIRE_LEN: {
           const e = r.delimited(end);
