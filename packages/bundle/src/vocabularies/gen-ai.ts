@@ -1,6 +1,6 @@
 import * as sc from '@llm-workbench/semconv';
 import type { FieldReader, ToolTable, Vocabulary } from './vocabulary.js';
-import { stepsByAttribute, writeFields } from './write-fields.js';
+import { stepsByAttribute, toolsByAttribute, writeFields } from './write-fields.js';
 
 /** GenAI operations that are not model calls: their spans become tool calls or steps, not receipts. */
 export const NON_MODEL_OPERATIONS: ReadonlySet<string> = new Set([
@@ -66,16 +66,11 @@ const toolFields = {
 } satisfies ToolTable['fields'];
 
 /** `execute_tool` spans, with `gen_ai.tool.*`. */
-const tool: ToolTable = {
-  isToolCall: (r) => r.raw(sc.ATTR_GEN_AI_OPERATION_NAME) === EXECUTE_TOOL,
+const tool = toolsByAttribute(sc.ATTR_GEN_AI_OPERATION_NAME, EXECUTE_TOOL, {
   fields: toolFields,
   arguments: [{ key: sc.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS }],
   result: [{ key: sc.ATTR_GEN_AI_TOOL_CALL_RESULT }],
-  write: (f) => ({
-    ...writeFields(toolFields, f),
-    [sc.ATTR_GEN_AI_OPERATION_NAME]: EXECUTE_TOOL,
-  }),
-};
+});
 
 /**
  * The GenAI semantic conventions (open-telemetry/semantic-conventions-genai), current names before

@@ -1,5 +1,5 @@
 import type { FieldReader, ToolTable, Vocabulary } from './vocabulary.js';
-import { stepsByAttribute, writeFields } from './write-fields.js';
+import { stepsByAttribute, toolsByAttribute, writeFields } from './write-fields.js';
 
 const SPAN_KIND = 'openinference.span.kind';
 const INVOCATION_PARAMETERS = 'llm.invocation_parameters';
@@ -94,13 +94,11 @@ const toolFields = {
 } satisfies ToolTable['fields'];
 
 /** `TOOL` spans: `tool.name`, their arguments in `input.value` and their result in `output.value`. */
-const tool: ToolTable = {
-  isToolCall: (r) => r.raw(SPAN_KIND) === 'TOOL',
+const tool = toolsByAttribute(SPAN_KIND, 'TOOL', {
   fields: toolFields,
   arguments: [{ key: 'input.value' }],
   result: [{ key: 'output.value' }],
-  write: (f) => ({ ...writeFields(toolFields, f), [SPAN_KIND]: 'TOOL' }),
-};
+});
 
 /**
  * Arize OpenInference (`@arizeai/openinference-*`): spans of kind `LLM` (operation `chat`) and

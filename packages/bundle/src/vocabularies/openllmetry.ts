@@ -1,5 +1,5 @@
 import type { FieldReader, ToolTable, Vocabulary } from './vocabulary.js';
-import { stepsByAttribute, writeFields } from './write-fields.js';
+import { stepsByAttribute, toolsByAttribute, writeFields } from './write-fields.js';
 
 const REQUEST_TYPE = 'llm.request.type';
 // Maps, not object literals: a request type such as `constructor` must not find Object's members.
@@ -36,13 +36,11 @@ const toolFields = {
 } satisfies ToolTable['fields'];
 
 /** `tool` spans of the Traceloop SDK's decorators, with `traceloop.entity.*`. */
-const tool: ToolTable = {
-  isToolCall: (r) => r.raw(SPAN_KIND) === 'tool',
+const tool = toolsByAttribute(SPAN_KIND, 'tool', {
   fields: toolFields,
   arguments: [{ key: 'traceloop.entity.input' }],
   result: [{ key: 'traceloop.entity.output' }],
-  write: (f) => ({ ...writeFields(toolFields, f), [SPAN_KIND]: 'tool' }),
-};
+});
 
 /**
  * Traceloop OpenLLMetry (`@traceloop/instrumentation-*`): `llm.request.type`, the older GenAI names

@@ -1,5 +1,5 @@
 import type { FieldReader, ToolTable, Vocabulary } from './vocabulary.js';
-import { writeFields } from './write-fields.js';
+import { toolsByAttribute, writeFields } from './write-fields.js';
 
 const OPERATION_ID = 'ai.operationId';
 /** The spans of the AI SDK that are one provider call; `ai.generateText` and the like wrap them. */
@@ -46,13 +46,11 @@ const toolFields = {
 } satisfies ToolTable['fields'];
 
 /** `ai.toolCall` spans, one per tool the SDK ran in a tool loop. */
-const tool: ToolTable = {
-  isToolCall: (r) => r.raw(OPERATION_ID) === TOOL_CALL,
+const tool = toolsByAttribute(OPERATION_ID, TOOL_CALL, {
   fields: toolFields,
   arguments: [{ key: 'ai.toolCall.args' }, { key: 'ai.toolCall.input' }],
   result: [{ key: 'ai.toolCall.result' }, { key: 'ai.toolCall.output' }],
-  write: (f) => ({ ...writeFields(toolFields, f), [OPERATION_ID]: TOOL_CALL }),
-};
+});
 
 /**
  * The Vercel AI SDK (`ai` with `experimental_telemetry`): its `ai.*.doGenerate`, `doStream` and

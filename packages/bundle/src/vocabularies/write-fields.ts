@@ -1,5 +1,5 @@
 import type { AttributeValue } from '../span-record.js';
-import type { StepTable } from './vocabulary.js';
+import type { StepTable, ToolTable } from './vocabulary.js';
 
 /**
  * Writes each non-null field under the first plain attribute name the table reads it from: the
@@ -36,5 +36,21 @@ export function stepsByAttribute(key: string, kinds: ReadonlyMap<string, string>
       const value = values.get(kind);
       return value === undefined ? null : { [key]: value };
     },
+  };
+}
+
+/**
+ * A tool table for a vocabulary that marks a tool call's span by one attribute's value
+ * (`traceloop.span.kind` = `tool`): recognized by a raw read of it, written back with it.
+ */
+export function toolsByAttribute(
+  key: string,
+  value: string,
+  table: Pick<ToolTable, 'fields' | 'arguments' | 'result'>,
+): ToolTable {
+  return {
+    isToolCall: (r) => r.raw(key) === value,
+    ...table,
+    write: (f) => ({ ...writeFields(table.fields, f), [key]: value }),
   };
 }
