@@ -203,23 +203,11 @@ function spanFromJson(value: unknown): SpanRecord {
   const o = record(value, 'a span');
   const status = record(o['status'], 'a status');
   const scope = record(o['scope'], 'a scope');
-  const message = optionalStr(status['message']);
-  const version = optionalStr(scope['version']);
-  const parentSpanId = optionalStr(o['parentSpanId']);
-  const span: SpanRecord = {
-    traceId: str(o['traceId']),
-    spanId: str(o['spanId']),
-    ...(parentSpanId === undefined ? {} : { parentSpanId }),
-    name: str(o['name']),
-    kind: str(o['kind']) as SpanKindName,
-    startTimeUnixNano: nanos(o['start']),
-    endTimeUnixNano: nanos(o['end']),
-    status:
-      message === undefined
-        ? { code: str(status['code']) as StatusCodeName }
-        : { code: str(status['code']) as StatusCodeName, message },
-    attributes: attributesFromJson(o['attributes']),
-    events: list(o['events'], 'events').map((value) => {
+  return spanOf(
+    o,
+    [status['code'], status['message']],
+    [scope['name'], scope['version']],
+    list(o['events'], 'events').map((value) => {
       const e = record(value, 'an event');
       return {
         name: str(e['name']),
@@ -227,22 +215,51 @@ function spanFromJson(value: unknown): SpanRecord {
         attributes: attributesFromJson(e['attributes']),
       };
     }),
-    resource: attributesFromJson(o['resource']),
-    scope:
-      version === undefined ? { name: str(scope['name']) } : { name: str(scope['name']), version },
+    o['links'] === undefined
+      ? undefined
+      : list(o['links'], 'links').map((value) => {
+          const l = record(value, 'a link');
+          return {
+            traceId: str(l['traceId']),
+            spanId: str(l['spanId']),
+            attributes: attributesFromJson(l['attributes']),
+          };
+        }),
+  );
+}
+
+/**
+ * A span from the members both layouts write alike, with its status and scope as `[code,
+ * message]` and `[name, version]`, its events, and its links (none when undefined).
+ */
+function spanOf(
+  s: Record<string, unknown>,
+  status: readonly [code: unknown, message: unknown],
+  scope: readonly [name: unknown, version: unknown],
+  events: SpanRecord['events'],
+  links: SpanRecord['links'],
+): SpanRecord {
+  const message = optionalStr(status[1]);
+  const version = optionalStr(scope[1]);
+  const parentSpanId = optionalStr(s['parentSpanId']);
+  const span: SpanRecord = {
+    traceId: str(s['traceId']),
+    spanId: str(s['spanId']),
+    ...(parentSpanId === undefined ? {} : { parentSpanId }),
+    name: str(s['name']),
+    kind: str(s['kind']) as SpanKindName,
+    startTimeUnixNano: nanos(s['start']),
+    endTimeUnixNano: nanos(s['end']),
+    status:
+      message === undefined
+        ? { code: str(status[0]) as StatusCodeName }
+        : { code: str(status[0]) as StatusCodeName, message },
+    attributes: attributesFromJson(s['attributes']),
+    events,
+    resource: attributesFromJson(s['resource']),
+    scope: version === undefined ? { name: str(scope[0]) } : { name: str(scope[0]), version },
   };
-  if (o['links'] === undefined) return span;
-  return {
-    ...span,
-    links: list(o['links'], 'links').map((value) => {
-      const l = record(value, 'a link');
-      return {
-        traceId: str(l['traceId']),
-        spanId: str(l['spanId']),
-        attributes: attributesFromJson(l['attributes']),
-      };
-    }),
-  };
+  return links === undefined ? span : { ...span, links };
 }
 
 function logEventFromJson(value: unknown): LogEventRecord {
@@ -261,39 +278,31 @@ function spanFromTuples(value: unknown): SpanRecord {
   const s = record(value, 'a span');
   const status = list(s['status'], 'a status');
   const scope = list(s['scope'], 'a scope');
-  const message = optionalStr(status[1]);
-  const version = optionalStr(scope[1]);
-  const parentSpanId = optionalStr(s['parentSpanId']);
   const links = list(s['links'] ?? [], 'links');
-  const span: SpanRecord = {
-    traceId: str(s['traceId']),
-    spanId: str(s['spanId']),
-    ...(parentSpanId === undefined ? {} : { parentSpanId }),
-    name: str(s['name']),
-    kind: str(s['kind']) as SpanKindName,
-    startTimeUnixNano: nanos(s['start']),
-    endTimeUnixNano: nanos(s['end']),
-    status:
-      message === undefined
-        ? { code: str(status[0]) as StatusCodeName }
-        : { code: str(status[0]) as StatusCodeName, message },
-    attributes: attributesFromJson(s['attributes']),
-    events: list(s['events'], 'events').map((value) => {
+  return spanOf(
+    s,
+    [status[0], status[1]],
+    [scope[0], scope[1]],
+    list(s['events'], 'events').map((value) => {
       const [name, time, attrs] = list(value, 'an event');
-      return { name: str(name), timeUnixNano: nanos(time), attributes: attributesFromJson(attrs) };
+      return {
+        name: str(name),
+        timeUnixNano: nanos(time),
+        attributes: attributesFromJson(attrs),
+      };
     }),
-    resource: attributesFromJson(s['resource']),
-    scope: version === undefined ? { name: str(scope[0]) } : { name: str(scope[0]), version },
-  };
-  // That layout wrote no links as an empty list: read back as none, as they were given.
-  if (links.length === 0) return span;
-  return {
-    ...span,
-    links: links.map((value) => {
-      const [traceId, spanId, attrs] = list(value, 'a link');
-      return { traceId: str(traceId), spanId: str(spanId), attributes: attributesFromJson(attrs) };
-    }),
-  };
+    // That layout wrote no links as an empty list: read back as none, as they were given.
+    links.length === 0
+      ? undefined
+      : links.map((value) => {
+          const [traceId, spanId, attrs] = list(value, 'a link');
+          return {
+            traceId: str(traceId),
+            spanId: str(spanId),
+            attributes: attributesFromJson(attrs),
+          };
+        }),
+  );
 }
 
 function logEventFromTuple(value: unknown): LogEventRecord {
