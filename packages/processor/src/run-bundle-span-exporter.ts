@@ -5,15 +5,9 @@ import {
   type ReadableSpan,
   type SpanExporter,
 } from './sdk-types.js';
-import {
-  BundlePipeline,
-  resolveFoldingOptions,
-  type ResolvedFoldingOptions,
-} from './bundle-pipeline.js';
-import { TraceBuffer } from './trace-buffer.js';
-import type { BundleFoldingStats, RunBundleSpanExporterOptions } from './types.js';
+import { BufferedTraceFolder } from './buffered-trace-folder.js';
+import type { RunBundleSpanExporterOptions } from './types.js';
 
-const NAMESPACE = '@llm-workbench/processor';
 const DEFAULT_QUIET_MS = 2000;
 
 /**
@@ -28,38 +22,25 @@ const DEFAULT_QUIET_MS = 2000;
  *   traceExporter: new RunBundleSpanExporter({ sink: new FileBundleSink({ directory: './bundles' }) }),
  * });
  */
-export class RunBundleSpanExporter implements SpanExporter {
-  private readonly options: ResolvedFoldingOptions;
-  private readonly pipeline: BundlePipeline;
-  private readonly buffer: TraceBuffer;
-  private shutdownPromise: Promise<void> | undefined;
-
+export class RunBundleSpanExporter extends BufferedTraceFolder implements SpanExporter {
   constructor(options: RunBundleSpanExporterOptions) {
-    this.options = resolveFoldingOptions('RunBundleSpanExporter', options);
-    const quiet = options.quietPeriodMs ?? DEFAULT_QUIET_MS;
-    if (typeof quiet !== 'number' || !Number.isFinite(quiet) || quiet < 0) {
-      throw new RangeError(
-        `RunBundleSpanExporter: quietPeriodMs must be a non-negative number, got ${JSON.stringify(quiet)}`,
-      );
-    }
-    this.pipeline = new BundlePipeline(this.options, NAMESPACE);
-    const idle = this.options.idleTimeoutMs;
-    this.buffer = new TraceBuffer(
-      this.options,
-      this.pipeline,
-      (entry, now) =>
-        entry.rootSeen && now - entry.lastActivity >= quiet
-          ? 'complete'
-          : now - entry.lastActivity >= idle
-            ? 'truncated'
-            : 'keep',
-      Math.max(10, Math.min(quiet / 2 || 10, idle / 2, 1000)),
-    );
-  }
-
-  /** What has been written, dropped and failed so far. */
-  get stats(): Readonly<BundleFoldingStats> {
-    return this.pipeline.stats;
+    super('RunBundleSpanExporter', options, ({ idleTimeoutMs: idle }) => {
+      const quiet = options.quietPeriodMs ?? DEFAULT_QUIET_MS;
+      if (typeof quiet !== 'number' || !Number.isFinite(quiet) || quiet < 0) {
+        throw new RangeError(
+          `RunBundleSpanExporter: quietPeriodMs must be a non-negative number, got ${JSON.stringify(quiet)}`,
+        );
+      }
+      return {
+        decide: (entry, now) =>
+          entry.rootSeen && now - entry.lastActivity >= quiet
+            ? 'complete'
+            : now - entry.lastActivity >= idle
+              ? 'truncated'
+              : 'keep',
+        everyMs: Math.max(10, Math.min(quiet / 2 || 10, idle / 2, 1000)),
+      };
+    });
   }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
@@ -97,11 +78,6 @@ export class RunBundleSpanExporter implements SpanExporter {
 
   /** Folds everything buffered (traces without a root marked incomplete), writes, and stops; once. */
   shutdown(): Promise<void> {
-    this.shutdownPromise ??= (async () => {
-      this.buffer.foldAll((entry) => entry.rootSeen);
-      this.buffer.stopSweeper();
-      await this.pipeline.close('RunBundleSpanExporter.shutdown');
-    })();
-    return this.shutdownPromise;
+    return this.shutdownOnce((entry) => entry.rootSeen);
   }
 }

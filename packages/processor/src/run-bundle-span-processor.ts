@@ -1,14 +1,8 @@
 import type { Context, HrTime } from '@opentelemetry/api';
 import type { ReadableSpan, SpanProcessor, StartedSpan, TimedEvent } from './sdk-types.js';
-import {
-  BundlePipeline,
-  resolveFoldingOptions,
-  type ResolvedFoldingOptions,
-} from './bundle-pipeline.js';
-import { TraceBuffer, type TraceEntry } from './trace-buffer.js';
-import type { BundleFoldingOptions, BundleFoldingStats } from './types.js';
-
-const NAMESPACE = '@llm-workbench/processor';
+import { BufferedTraceFolder } from './buffered-trace-folder.js';
+import type { TraceEntry } from './trace-buffer.js';
+import type { BundleFoldingOptions } from './types.js';
 
 /**
  * A span processor that folds each finished trace into a run bundle and hands it to a sink.
@@ -25,27 +19,12 @@ const NAMESPACE = '@llm-workbench/processor';
  *   ],
  * });
  */
-export class RunBundleSpanProcessor implements SpanProcessor {
-  private readonly options: ResolvedFoldingOptions;
-  private readonly pipeline: BundlePipeline;
-  private readonly buffer: TraceBuffer;
-  private shutdownPromise: Promise<void> | undefined;
-
+export class RunBundleSpanProcessor extends BufferedTraceFolder implements SpanProcessor {
   constructor(options: BundleFoldingOptions) {
-    this.options = resolveFoldingOptions('RunBundleSpanProcessor', options);
-    this.pipeline = new BundlePipeline(this.options, NAMESPACE);
-    const idle = this.options.idleTimeoutMs;
-    this.buffer = new TraceBuffer(
-      this.options,
-      this.pipeline,
-      (entry, now) => (now - entry.lastActivity >= idle ? 'truncated' : 'keep'),
-      Math.max(10, Math.min(idle / 2, 5000)),
-    );
-  }
-
-  /** What has been written, dropped and failed so far. */
-  get stats(): Readonly<BundleFoldingStats> {
-    return this.pipeline.stats;
+    super('RunBundleSpanProcessor', options, ({ idleTimeoutMs: idle }) => ({
+      decide: (entry, now) => (now - entry.lastActivity >= idle ? 'truncated' : 'keep'),
+      everyMs: Math.max(10, Math.min(idle / 2, 5000)),
+    }));
   }
 
   onStart(span: StartedSpan, _parentContext: Context): void {
@@ -120,12 +99,7 @@ export class RunBundleSpanProcessor implements SpanProcessor {
    * once; later calls return the same promise. Rejects if the sink does not finish within `flushTimeoutMs`.
    */
   shutdown(): Promise<void> {
-    this.shutdownPromise ??= (async () => {
-      this.buffer.foldAll(isFinished);
-      this.buffer.stopSweeper();
-      await this.pipeline.close('RunBundleSpanProcessor.shutdown');
-    })();
-    return this.shutdownPromise;
+    return this.shutdownOnce(isFinished);
   }
 }
 
