@@ -1,4 +1,5 @@
 import { CanonicalizationError, type CanonicalizationErrorCode } from './canonicalization-error.js';
+import { stringifyIfCanonical } from './stringify-if-canonical.js';
 
 // How it works, and why it is fast. For finite numbers, well-formed strings and objects whose
 // own keys are already in UTF-16 code unit order, JSON.stringify's output *is* RFC 8785: numbers
@@ -87,6 +88,11 @@ function along(error: unknown, segment: string | number): unknown {
  * ```
  */
 export function canonicalize(value: unknown): string {
+  if (typeof value === 'object' && value !== null) {
+    // Already in canonical order (as the fold writes bundles): JSON.stringify after a check.
+    const text = stringifyIfCanonical(value);
+    if (text !== undefined) return text;
+  }
   const ctx: Context = {
     ancestors: [],
     orders: new Map(),
