@@ -1,30 +1,25 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { canonicalize } from './canonicalize.js';
 import { integrityView } from './integrity-view.js';
 import type { BundleIntegrity, RunBundle, UnsealedRunBundle } from './types.js';
 
 /**
- * The canonical members of each bundle sealed here, so that `serializeBundle` does not
- * canonicalize the same content a second time: sealing already wrote every member but
- * `integrity`, which is spliced in at its place in key order. Weak: it lives as long as the
+ * The file text of each bundle sealed here, so that `serializeBundle` does not canonicalize the
+ * same content a second time, with the members it was made from. Weak: it lives as long as the
  * bundle. It changes no result: a bundle whose members were replaced since sealing is
  * canonicalized afresh.
  */
-const sealedMembers = new WeakMap<
-  RunBundle,
-  { canonical: CanonicalMembers; integrity: BundleIntegrity; sha256: string }
->();
+const sealedTexts = new WeakMap<RunBundle, SealedText>();
 
-/**
- * The RFC 8785 form of a bundle's members but `integrity`, in two parts: the members whose keys
- * sort before "integrity" (`artifacts`, `diagnostics`, `events` in a folded bundle) and those
- * after, each as the text of an object. Also the keys and values it was made from.
- */
-interface CanonicalMembers {
+/** A sealed bundle's file text (canonical JSON and a newline) and what it was made from. */
+interface SealedText {
+  /** The bundle's members but `integrity`, and their values. */
   keys: string[];
   values: unknown[];
-  head: string;
-  tail: string;
+  integrity: BundleIntegrity;
+  sha256: string;
+  /** Undefined when too long for a string. */
+  text: string | undefined;
 }
 
 /**
@@ -37,7 +32,7 @@ interface CanonicalMembers {
  * computeIntegrity(unsealed).sha256; // '3f1c…'
  */
 export function computeIntegrity(bundle: UnsealedRunBundle | RunBundle): BundleIntegrity {
-  return integrityOf(canonicalMembers(hashed(bundle)));
+  return integrityWith(createHash('sha256').update(canonicalize(hashed(bundle)), 'utf8'));
 }
 
 /**
@@ -48,9 +43,12 @@ export function computeIntegrity(bundle: UnsealedRunBundle | RunBundle): BundleI
  * const bundle = sealBundle(foldRun(spans));
  */
 export function sealBundle(bundle: UnsealedRunBundle): RunBundle {
-  const { canonical, integrity } = sealedForms(bundle);
+  const { integrity: _ignored, ...whole } = bundle as unknown as Record<string, unknown>;
+  const { integrity, text } = sealedForms(bundle, whole);
   const sealed: RunBundle = { ...bundle, integrity };
-  sealedMembers.set(sealed, { canonical, integrity, sha256: integrity.sha256 });
+  const keys = Object.keys(whole);
+  const values = keys.map((key) => whole[key]);
+  sealedTexts.set(sealed, { keys, values, integrity, sha256: integrity.sha256, text });
   return sealed;
 }
 
@@ -70,119 +68,138 @@ function hashed(bundle: object): Record<string, unknown> {
 }
 
 /**
- * The file's canonical members and the integrity over the view. The view differs from the file
- * only where a content member is not null, so where there is none, one canonicalization is both.
- * Where there are some, the view is canonicalized with a unique placeholder string in place of
- * each content; the hashed text has `null` there and the file text the content's canonical form.
- * The placeholder holds a random nonce and an index; should a placeholder appear anywhere else
- * (or the content be absent rather than null), both forms are canonicalized apart.
+ * The integrity over the view and the file text, from one canonicalization: of the view with a
+ * placeholder string as `integrity` (at its place in key order) and in place of each content
+ * that is not null. The hashed text is that text without the integrity member and with `null`
+ * for each content; the file text has the integrity member and each content's canonical form.
+ * The placeholders hold a random nonce and an index; should one appear anywhere else (or a
+ * content be absent rather than null), the view and the file are canonicalized apart.
  */
-function sealedForms(bundle: UnsealedRunBundle): {
-  canonical: CanonicalMembers;
-  integrity: BundleIntegrity;
-} {
-  const { integrity: _ignored, ...whole } = bundle as unknown as Record<string, unknown>;
-  if (hashesEverything(bundle)) {
-    const canonical = canonicalMembers(whole);
-    return { canonical, integrity: integrityOf(canonical) };
-  }
+function sealedForms(
+  bundle: UnsealedRunBundle,
+  whole: Record<string, unknown>,
+): { integrity: BundleIntegrity; text: string | undefined } {
   const nonce = randomUUID();
   const contents: unknown[] = [];
   let absent = false;
-  const view = integrityView(whole, (_member, value) => {
-    if (value === undefined) absent = true;
-    contents.push(value);
-    return `${nonce}:${contents.length - 1}`;
-  });
-  if (contents.length === 0) {
-    const canonical = canonicalMembers(view);
-    return { canonical, integrity: integrityOf(canonical) };
-  }
+  const view = hashesEverything(bundle)
+    ? whole
+    : integrityView(whole, (_member, value) => {
+        if (value === undefined) absent = true;
+        contents.push(value);
+        return `${nonce}:${contents.length - 1}`;
+      });
   try {
     if (!absent) {
-      const spliced = splice(canonicalMembers(view), nonce, contents);
-      if (spliced !== null) {
-        const { integrity, file } = spliced;
-        // The cache compares the bundle's own members, not the view's copies.
-        file.values = file.keys.map((key) => whole[key]);
-        return { canonical: file, integrity };
-      }
+      const text = canonicalize(withIntegrity(view, `${nonce}:i`));
+      const spliced = splice(text, nonce, contents);
+      if (spliced !== null) return spliced;
     }
-    const viewed = canonicalMembers(integrityView(whole));
-    return { canonical: canonicalMembers(whole), integrity: integrityOf(viewed) };
+    const integrity = computeIntegrity(bundle);
+    return { integrity, text: `${canonicalize({ ...whole, integrity })}\n` };
   } catch (error) {
     canonicalize(whole); // throws the error with its path from the root of the bundle
     throw error;
   }
 }
 
+/** `record` with an `integrity` member before the first key that sorts after it. */
+function withIntegrity(record: Record<string, unknown>, value: unknown): Record<string, unknown> {
+  const entries: [string, unknown][] = [];
+  let placed = false;
+  for (const key of Object.keys(record)) {
+    if (!placed && key > 'integrity') {
+      entries.push(['integrity', value]);
+      placed = true;
+    }
+    entries.push([key, record[key]]);
+  }
+  if (!placed) entries.push(['integrity', value]);
+  // fromEntries defines data properties: a `__proto__` key stays a key.
+  return Object.fromEntries(entries);
+}
+
+const INTEGRITY_MEMBER = '"integrity":';
+
 /**
- * The view's text with placeholders as `null` (hashed) and as the contents (the file), or null
- * when a placeholder is not found exactly once. One indexOf scan per part; the hash is fed the
- * pieces between placeholders, and the file text joined once.
+ * From the canonical text of the view with placeholders: the integrity (sha256 of the text
+ * without the integrity member, `null` in place of each content) and the file text (the
+ * integrity member and each content's canonical form in place, and a newline). Null when a
+ * placeholder is not found exactly once, or the integrity placeholder is not a member's value.
  */
 function splice(
-  members: CanonicalMembers,
+  text: string,
   nonce: string,
   contents: readonly unknown[],
-): { integrity: BundleIntegrity; file: CanonicalMembers } | null {
-  const seen = new Uint8Array(contents.length);
-  let found = 0;
+): { integrity: BundleIntegrity; text: string | undefined } | null {
   const marker = `"${nonce}:`;
-  const scan = (text: string): { between: string[]; file: string } | null => {
-    const between: string[] = [];
-    const parts: string[] = [];
-    let from = 0;
-    for (let at = text.indexOf(marker); at !== -1; at = text.indexOf(marker, from)) {
-      const close = text.indexOf('"', at + marker.length);
-      const i = Number(text.slice(at + marker.length, close));
-      if (!Number.isInteger(i) || i < 0 || i >= contents.length || seen[i] === 1) return null;
-      seen[i] = 1;
-      found++;
-      const piece = text.slice(from, at);
-      between.push(piece);
-      parts.push(piece, contentText(contents[i]));
-      from = close + 1;
+  const seen = new Uint8Array(contents.length);
+  const pieces: string[] = []; // the text between placeholders
+  const slots: number[] = []; // what each placeholder stands for: a content's index, or -1
+  let integrityAt = -1;
+  let from = 0;
+  for (let at = text.indexOf(marker); at !== -1; at = text.indexOf(marker, from)) {
+    const close = text.indexOf('"', at + marker.length);
+    const id = text.slice(at + marker.length, close);
+    let slot = -1;
+    if (id === 'i') {
+      if (integrityAt !== -1) return null;
+      integrityAt = slots.length;
+    } else {
+      slot = Number(id);
+      if (!(slot >= 0 && slot < contents.length && String(slot) === id) || seen[slot] === 1) {
+        return null;
+      }
+      seen[slot] = 1;
     }
-    const last = text.slice(from);
-    between.push(last);
-    parts.push(last);
-    return { between, file: parts.join('') };
-  };
-  const head = scan(members.head);
-  const tail = head === null ? null : scan(members.tail);
-  if (head === null || tail === null || found !== contents.length) return null;
-  // The hashed text: head's and tail's members as one object (see integrityOf), null in place
-  // of each placeholder, fed piece by piece.
-  const viewHead = head.between;
-  const viewTail = tail.between;
-  viewHead[viewHead.length - 1] = viewHead.at(-1)!.slice(0, -1); // without head's '}'
-  viewTail[0] = viewTail[0]!.slice(1); // without tail's '{'
-  const emptyHead = viewHead.length === 1 && viewHead[0] === '{';
-  const emptyTail = viewTail.length === 1 && viewTail[0] === '}';
-  const hash = createHash('sha256');
-  const feed = (pieces: readonly string[]): void => {
-    for (let n = 0; n < pieces.length; n++) {
-      if (n > 0) hash.update('null', 'utf8');
-      hash.update(pieces[n]!, 'utf8');
-    }
-  };
-  if (emptyHead) {
-    hash.update('{', 'utf8');
-    feed(viewTail);
-  } else if (emptyTail) {
-    feed(viewHead);
-    hash.update('}', 'utf8');
-  } else {
-    feed(viewHead);
-    hash.update(',', 'utf8');
-    feed(viewTail);
+    pieces.push(text.slice(from, at));
+    slots.push(slot);
+    from = close + 1;
   }
-  const { keys, values } = members;
-  return {
-    integrity: { algorithm: 'sha256', canonicalization: 'RFC8785', sha256: hash.digest('hex') },
-    file: { keys, values, head: head.file, tail: tail.file },
-  };
+  pieces.push(text.slice(from));
+  if (integrityAt === -1 || slots.length !== contents.length + 1) return null;
+
+  // The hashed text: without `"integrity":…` and one comma beside it, `null` for each content.
+  const before = pieces[integrityAt]!;
+  const after = pieces[integrityAt + 1]!;
+  if (!before.endsWith(INTEGRITY_MEMBER)) return null;
+  const opening = before.at(-INTEGRITY_MEMBER.length - 1);
+  const hashedBefore = before.slice(0, -INTEGRITY_MEMBER.length - (opening === ',' ? 1 : 0));
+  const hashedAfter = opening === '{' && after.startsWith(',') ? after.slice(1) : after;
+  const hashedParts: string[] = [];
+  for (let k = 0; k < pieces.length; k++) {
+    hashedParts.push(
+      k === integrityAt ? hashedBefore : k === integrityAt + 1 ? hashedAfter : pieces[k]!,
+    );
+    if (k < slots.length && slots[k]! >= 0) hashedParts.push('null');
+  }
+  const hash = createHash('sha256');
+  // A few pieces go to the hash one by one; many (one per content) cost less joined first.
+  if (hashedParts.length <= 8) for (const part of hashedParts) hash.update(part, 'utf8');
+  else hash.update(hashedParts.join(''), 'utf8');
+  const integrity = integrityWith(hash);
+
+  // As canonicalize(integrity) writes it: keys in order, the digest is lowercase hex.
+  const integrityText = `{"algorithm":"sha256","canonicalization":"RFC8785","sha256":"${integrity.sha256}"}`;
+  const fileParts: string[] = [];
+  for (let k = 0; k < pieces.length; k++) {
+    fileParts.push(pieces[k]!);
+    if (k < slots.length) {
+      const slot = slots[k]!;
+      fileParts.push(slot === -1 ? integrityText : contentText(contents[slot]));
+    }
+  }
+  fileParts.push('\n');
+  try {
+    return { integrity, text: fileParts.join('') };
+  } catch {
+    // Too long for a string: serializeBundle's canonicalize says so, as it always has.
+    return { integrity, text: undefined };
+  }
+}
+
+function integrityWith(hash: Hash): BundleIntegrity {
+  return { algorithm: 'sha256', canonicalization: 'RFC8785', sha256: hash.digest('hex') };
 }
 
 /** The canonical text of one content: a string's JSON form, validated; anything else in full. */
@@ -205,25 +222,12 @@ const isWellFormedString = (s: string): boolean =>
  * await writeFile(path, serializeBundle(bundle));
  */
 export function serializeBundle(bundle: RunBundle): string {
-  const known = sealedMembers.get(bundle);
-  if (known !== undefined) {
-    if (sameMembers(bundle, known.canonical, known.integrity, known.sha256)) {
-      try {
-        return fileText(known.canonical, known.integrity);
-      } catch {
-        // Too long for a string: canonicalize below says so as it always has.
-      }
-    }
-  }
+  const known = sealedTexts.get(bundle);
+  if (known?.text !== undefined && sameMembers(bundle, known)) return known.text;
   return `${canonicalize(bundle)}\n`;
 }
 
-function sameMembers(
-  bundle: RunBundle,
-  { keys, values }: CanonicalMembers,
-  integrity: BundleIntegrity,
-  sha256: string,
-): boolean {
+function sameMembers(bundle: RunBundle, { keys, values, integrity, sha256 }: SealedText): boolean {
   const record = bundle as unknown as Record<string, unknown>;
   const now = bundle.integrity as unknown;
   if (
@@ -241,54 +245,4 @@ function sameMembers(
     if (!Object.hasOwn(record, key) || record[key] !== values[i]) return false;
   }
   return true;
-}
-
-/**
- * Members (never `integrity`) in RFC 8785 form, as those before and after where `integrity`
- * goes, so that the sealed text is two slices and the integrity member. The parts are
- * canonicalized as objects of their own, with the same nesting as in the whole; on any failure
- * the whole is canonicalized, for the error it has always given.
- */
-function canonicalMembers(record: Record<string, unknown>): CanonicalMembers {
-  try {
-    const keys = Object.keys(record).sort(); // UTF-16 code unit order, as RFC 8785 sorts
-    const values = keys.map((key) => record[key]);
-    let split = 0;
-    while (split < keys.length && keys[split]! < 'integrity') split++;
-    // fromEntries defines data properties: a `__proto__` key stays a key.
-    const head = canonicalize(
-      Object.fromEntries(keys.slice(0, split).map((k, i) => [k, values[i]])),
-    );
-    const tail = canonicalize(
-      Object.fromEntries(keys.slice(split).map((k, i) => [k, values[split + i]])),
-    );
-    return { keys, values, head, tail };
-  } catch (error) {
-    canonicalize(record); // throws the error with its path from the root
-    throw error;
-  }
-}
-
-/** The members of two object texts, with one more member between them, as object innards. */
-function joinMembers(head: string, middle: string | null, tail: string): string {
-  let out = head.slice(1, -1);
-  if (middle !== null) out = out === '' ? middle : `${out},${middle}`;
-  const rest = tail.slice(1, -1);
-  return rest === '' ? out : out === '' ? rest : `${out},${rest}`;
-}
-
-/** The integrity member: sha256 of `{head members,tail members}`, hashed piece by piece. */
-function integrityOf({ head, tail }: CanonicalMembers): BundleIntegrity {
-  const hash = createHash('sha256');
-  const before = head.slice(0, -1); // '{' and the members, without the closing brace
-  const after = tail.slice(1); // the members and '}', without the opening brace
-  if (before === '{') hash.update(tail, 'utf8');
-  else if (after === '}') hash.update(head, 'utf8');
-  else hash.update(before, 'utf8').update(',', 'utf8').update(after, 'utf8');
-  return { algorithm: 'sha256', canonicalization: 'RFC8785', sha256: hash.digest('hex') };
-}
-
-/** The canonical text of the sealed bundle: `integrity` spliced in at its place in key order. */
-function fileText({ head, tail }: CanonicalMembers, integrity: BundleIntegrity): string {
-  return `{${joinMembers(head, `"integrity":${canonicalize(integrity)}`, tail)}}\n`;
 }

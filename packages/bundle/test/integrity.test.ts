@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalize as jsonCanonicalize } from 'json-canonicalize';
 import { describe, expect, it } from 'vitest';
 import {
   canonicalize,
@@ -51,6 +52,16 @@ describe('sealBundle and serializeBundle', () => {
     const empty = sealBundle({} as UnsealedRunBundle);
     expect(serializeBundle(empty)).toBe(`${canonicalize({ ...empty })}\n`);
     expect(empty.integrity.sha256).toBe(sha256('{}'));
+    // integrity as the first, the last and the only member: the hashed text drops one comma.
+    for (const [members, hashedText] of [
+      [{ zzz: 1, zzzz: [2] }, '{"zzz":1,"zzzz":[2]}'],
+      [{ aaa: 1, aaaa: { b: 2 } }, '{"aaa":1,"aaaa":{"b":2}}'],
+      [{ aaa: 1, zzz: 2 }, '{"aaa":1,"zzz":2}'],
+    ] as const) {
+      const sealed = sealBundle(members as unknown as UnsealedRunBundle);
+      expect(sealed.integrity.sha256).toBe(sha256(hashedText));
+      expect(serializeBundle(sealed)).toBe(`${jsonCanonicalize({ ...sealed })}\n`);
+    }
   });
 
   it('write what a sealed bundle holds now when a member or integrity was replaced', () => {
