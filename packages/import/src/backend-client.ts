@@ -1,6 +1,7 @@
 import { backendMessage, expectOk } from './backend-answer.js';
 import { httpRequest, type HttpAnswer } from './http-get.js';
 import { ImportError } from './import-error.js';
+import { normalizeTraceId } from './resolve-client-options.js';
 import { resolveClientOptions, type ResolvedClientOptions } from './resolve-client-options.js';
 import type { BackendClientOptions } from './types.js';
 
@@ -51,10 +52,28 @@ export abstract class BackendHttpClient {
   }
 
   /**
-   * Fails for the answer to a request for trace `id`: with `not_found` for a 404 (quoting what
-   * the backend said), with `http_status` for any other answer that is not 2xx.
+   * GETs one trace: `traceId` normalized, at the first of `paths` (each given the id, under the
+   * base URL) that the backend has a route for: a later path is tried when the answer is Go's
+   * plain `404 page not found` (an older version's route). Fails with `not_found` for any other
+   * 404 (quoting what the backend said), with `http_status` for an answer that is not 2xx.
    */
-  protected expectTrace(id: string, url: string, answer: HttpAnswer): void {
+  protected async getTraceAt(
+    traceId: string,
+    ...paths: [(id: string) => string, ...Array<(id: string) => string>]
+  ): Promise<{ id: string; url: string; answer: HttpAnswer }> {
+    const id = normalizeTraceId(traceId);
+    let url = '';
+    let answer: HttpAnswer | undefined;
+    for (const path of paths) {
+      url = `${this.options.baseUrl}${path(id)}`;
+      answer = await this.get(url);
+      if (!(answer.status === 404 && isMissingRoute(answer))) break;
+    }
+    this.expectTrace(id, url, answer!);
+    return { id, url, answer: answer! };
+  }
+
+  private expectTrace(id: string, url: string, answer: HttpAnswer): void {
     if (answer.status === 404) {
       const said = backendMessage(answer.body);
       throw new ImportError(
@@ -65,4 +84,9 @@ export abstract class BackendHttpClient {
     }
     expectOk(this.backend, url, answer);
   }
+}
+
+/** Go's router answers an unknown path with the plain text "404 page not found". */
+function isMissingRoute(answer: HttpAnswer): boolean {
+  return /404 page not found/i.test(answer.body);
 }

@@ -33,10 +33,10 @@ export class JaegerClient extends BackendHttpClient {
    * const { spans } = await jaeger.getTrace(traceId);
    */
   async getTrace(traceId: string): Promise<FetchedTrace> {
-    const id = normalizeTraceId(traceId);
-    const url = `${this.options.baseUrl}/api/v3/traces/${id}?raw_traces=true`;
-    const answer = await this.get(url);
-    this.expectTrace(id, url, answer);
+    const { id, url, answer } = await this.getTraceAt(
+      traceId,
+      (id) => `/api/v3/traces/${id}?raw_traces=true`,
+    );
     const { spans, rejected } = decodeAnswer('Jaeger', url, answer);
     const own = undoJaegerSanitizers(spans.filter((s) => s.traceId === id));
     if (own.length === 0) {

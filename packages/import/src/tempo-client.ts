@@ -1,5 +1,4 @@
 import { ATTR_RUN_ID } from '@llm-workbench/semconv';
-import type { HttpAnswer } from './http-get.js';
 import { BackendHttpClient, DEFAULT_SEARCH_LIMIT } from './backend-client.js';
 import { ImportError } from './import-error.js';
 import { decodeAnswer, parseJsonOrUndefined } from './backend-answer.js';
@@ -38,14 +37,12 @@ export class TempoClient extends BackendHttpClient {
    * const { spans, partial } = await tempo.getTrace(traceId);
    */
   async getTrace(traceId: string): Promise<FetchedTrace> {
-    const id = normalizeTraceId(traceId);
-    let url = `${this.options.baseUrl}/api/v2/traces/${id}`;
-    let answer = await this.get(url);
-    if (answer.status === 404 && isMissingRoute(answer)) {
-      url = `${this.options.baseUrl}/api/traces/${id}`;
-      answer = await this.get(url);
-    }
-    this.expectTrace(id, url, answer);
+    const { id, url, answer } = await this.getTraceAt(
+      traceId,
+      (id) => `/api/v2/traces/${id}`,
+      // Where /api/v2 is unknown (an older Tempo), the first API's route.
+      (id) => `/api/traces/${id}`,
+    );
     const { spans, rejected, partial } = decodeAnswer('Tempo', url, answer);
     const own = spans.filter((s) => s.traceId === id);
     if (own.length === 0 && rejected === 0) {
@@ -155,9 +152,4 @@ export class TempoClient extends BackendHttpClient {
     });
     return fetched.filter((t): t is FetchedTrace => t !== null);
   }
-}
-
-/** Go's router answers an unknown path with the plain text "404 page not found". */
-function isMissingRoute(answer: HttpAnswer): boolean {
-  return /404 page not found/i.test(answer.body);
 }

@@ -4,7 +4,6 @@ import type { HttpAnswer } from './http-get.js';
 import { BackendHttpClient, DEFAULT_SEARCH_LIMIT } from './backend-client.js';
 import { ImportError } from './import-error.js';
 import { parseJsonOrUndefined } from './backend-answer.js';
-import { normalizeTraceId } from './resolve-client-options.js';
 import { isTraceOfRun } from './run-traces.js';
 import type { BackendClientOptions, FetchedTrace, RunSearch, TraceSearch } from './types.js';
 import { fromZipkinSpans } from './zipkin-spans.js';
@@ -37,10 +36,7 @@ export class ZipkinClient extends BackendHttpClient {
    * const trace = await zipkin.getTrace(traceId);
    */
   async getTrace(traceId: string): Promise<ZipkinTrace> {
-    const id = normalizeTraceId(traceId);
-    const url = `${this.options.baseUrl}/api/v2/trace/${id}`;
-    const answer = await this.get(url);
-    this.expectTrace(id, url, answer);
+    const { id, url, answer } = await this.getTraceAt(traceId, (id) => `/api/v2/trace/${id}`);
     const list = jsonArray(url, answer);
     const { spans, rejected, losses } = fromZipkinSpans(list);
     const own = spans.filter((s) => s.traceId === id);
