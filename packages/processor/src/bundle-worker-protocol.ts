@@ -13,11 +13,16 @@ export interface BundleWorkerConfig {
   readonly withText: boolean;
 }
 
-/** A batch of finished traces for the worker. */
-export interface ToWorker {
-  readonly id: number;
-  readonly batch: EncodedBatch;
-}
+/**
+ * What the application thread posts: a batch of finished traces (`batch`); or, for a trace too
+ * large to copy in one turn of the event loop, its spans in `part`s under one id, then the rest of
+ * it as a one-trace `batch` (the worker folds the parts with it), or `abandon` if the rest cannot
+ * be sent (the worker drops the parts).
+ */
+export type ToWorker =
+  | { readonly id: number; readonly batch: EncodedBatch }
+  | { readonly id: number; readonly part: EncodedBatch }
+  | { readonly id: number; readonly abandon: true };
 
 /** What became of one trace of a batch, in batch order. */
 export type WorkerResult =

@@ -5,9 +5,9 @@
  * thread): failures travel back in the answer.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { foldRun, sealBundle, serializeBundle } from '@llm-workbench/bundle';
+import { foldRun, sealBundle, serializeBundle, type SpanRecord } from '@llm-workbench/bundle';
 import { FileBundleSink } from '@llm-workbench/sink';
-import { decodeBatch } from './span-transfer.js';
+import { decodeBatch, type EncodedBatch } from './span-transfer.js';
 import type { BundleWorkerConfig, ToWorker, WorkerResult } from './bundle-worker-protocol.js';
 
 const port = parentPort;
@@ -15,22 +15,42 @@ if (port === null) throw new Error('bundle-worker must run as a worker thread');
 const config = workerData as BundleWorkerConfig;
 const sink = FileBundleSink.fromWorkerData(config.sink);
 
+/** Spans of large traces received in parts, by message id, until the trace's last message. */
+const parts = new Map<number, SpanRecord[]>();
+
 port.on('message', (message: ToWorker) => {
-  void handle(message).then(
+  if ('part' in message) {
+    const held = parts.get(message.id) ?? [];
+    for (const trace of decodeBatch(message.part)) held.push(...trace.records);
+    parts.set(message.id, held);
+    return;
+  }
+  if ('abandon' in message) {
+    parts.delete(message.id);
+    return;
+  }
+  const earlier = parts.get(message.id);
+  parts.delete(message.id);
+  void handle(message.batch, earlier).then(
     (results) => port.postMessage({ id: message.id, results }),
     (err: unknown) => port.postMessage({ id: message.id, failed: errorMessage(err) }),
   );
 });
 
-async function handle(message: ToWorker): Promise<WorkerResult[]> {
-  const traces = decodeBatch(message.batch);
+async function handle(
+  batch: EncodedBatch,
+  earlier: SpanRecord[] | undefined,
+): Promise<WorkerResult[]> {
+  const traces = decodeBatch(batch);
   const results: Promise<WorkerResult>[] = [];
   for (const trace of traces) {
+    // A trace sent in parts is the batch's only trace.
+    const records = earlier === undefined ? trace.records : earlier.concat(trace.records);
     let bundle;
     try {
       bundle = sealBundle(
         foldRun(
-          trace.records,
+          records,
           trace.logEvents.length > 0
             ? { truncated: trace.truncated, logEvents: trace.logEvents }
             : { truncated: trace.truncated },

@@ -15,6 +15,7 @@ import * as sc from '@llm-workbench/semconv';
 import { verifyBundle, type RunBundle } from '@llm-workbench/bundle';
 import { FileBundleSink, type BundleWriteResult } from '@llm-workbench/sink';
 import { BundlePipeline, resolveFoldingOptions } from '../src/bundle-pipeline.js';
+import { PART_SPANS } from '../src/bundle-worker-client.js';
 import { RunBundleSpanExporter, RunBundleSpanProcessor } from '../src/index.js';
 import { recordRawRun, tempDir } from './helpers.js';
 
@@ -75,6 +76,22 @@ function oddSpans(): ReadableSpan[] {
   return memory.getFinishedSpans();
 }
 
+/** A run of `count` spans: the run span and its children, each with an attribute and an event. */
+function largeRun(count: number): ReadableSpan[] {
+  const memory = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
+  const tracer = provider.getTracer('large');
+  const run = tracer.startSpan('run large', { attributes: { [sc.ATTR_RUN_ID]: 'large' } });
+  const inRun = trace.setSpan(context.active(), run);
+  for (let i = 1; i < count; i++) {
+    const child = tracer.startSpan(`tool ${i}`, { attributes: { n: i } }, inRun);
+    child.addEvent('app.note', { i });
+    child.end();
+  }
+  run.end();
+  return memory.getFinishedSpans();
+}
+
 /** Feeds finished spans, grouped by trace, to a pipeline. */
 function submitAll(pipeline: BundlePipeline, spans: readonly ReadableSpan[]): void {
   const byTrace = new Map<string, ReadableSpan[]>();
@@ -119,6 +136,76 @@ describe('RunBundleSpanProcessor on its worker thread', () => {
     for (const text of contents(viaWorker)) expect(verifyBundle(text).ok).toBe(true);
     expect(a.stats).toMatchObject({ bundlesWritten: 2, foldErrors: 0, sinkErrors: 0 });
     expect(warnings).toEqual([]);
+  });
+
+  it('sends a trace larger than PART_SPANS in parts, one per turn, and writes the bytes folding inline does', async () => {
+    const spans = largeRun(PART_SPANS * 3 + 7);
+    const viaWorker = tempDir();
+    const inline = tempDir();
+    const a = pipelineFor(viaWorker);
+    const b = pipelineFor(inline, undefined, { worker: false });
+    a.submit(spans, false);
+    b.submit(spans, false);
+    // Turns of the event loop taken while the trace is being sent: one between each two parts.
+    let turns = 0;
+    const tick = (): void => {
+      turns++;
+      if (bundlesIn(viaWorker).length === 0) timer = setImmediate(tick);
+    };
+    let timer = setImmediate(tick);
+    await Promise.all([a.flush(), b.flush()]);
+    clearImmediate(timer);
+    await Promise.all([a.stop(), b.stop()]);
+    expect(turns).toBeGreaterThanOrEqual(3);
+    expect(bundlesIn(viaWorker)).toHaveLength(1);
+    expect(contents(viaWorker)).toEqual(contents(inline));
+    expect(JSON.parse(contents(viaWorker)[0]!).run.spanCount).toBe(PART_SPANS * 3 + 7);
+    expect(a.stats).toMatchObject({ bundlesWritten: 1, foldErrors: 0, sinkErrors: 0 });
+    expect(warnings).toEqual([]);
+  });
+
+  it('posts a large trace as parts then its rest, and a small one in a batch of its own', async () => {
+    const dir = tempDir();
+    // A worker that, once it has two batches, fails them both, the last first, with the kinds of
+    // message it got (diag reports the first failure only).
+    const code = `const { parentPort } = require('node:worker_threads');
+      const kinds = [];
+      const ids = [];
+      parentPort.on('message', (m) => {
+        kinds.push('part' in m ? 'part' : 'batch' in m ? 'batch:' + m.batch.traces : 'abandon');
+        if ('batch' in m) ids.unshift(m.id);
+        if (ids.length === 2)
+          for (const id of ids) parentPort.postMessage({ id, failed: kinds.join(' ') });
+      });`;
+    const pipeline = pipelineFor(dir, fakeWorker(code));
+    pipeline.submit(largeRun(PART_SPANS * 2 + 1), false);
+    pipeline.submit(
+      oddSpans().filter((s) => s.name === 'run odd'),
+      false,
+    );
+    await pipeline.flush();
+    expect(pipeline.stats.bundlesWritten).toBe(2);
+    expect(warnings).toEqual([
+      expect.stringMatching(/failed a batch: batch:1 part part batch:1 \(/) as unknown as string,
+    ]);
+    await pipeline.stop();
+  });
+
+  it('folds inline a large trace whose later part structured clone refuses, and tells the worker to drop its parts', async () => {
+    const dir = tempDir();
+    const spans = largeRun(PART_SPANS * 2 + 1);
+    (spans[PART_SPANS + 3]!.attributes as Record<string, unknown>)['fn'] = () => 'not data';
+    const pipeline = pipelineFor(dir);
+    pipeline.submit(spans, false);
+    await pipeline.flush();
+    expect(pipeline.stats.bundlesWritten).toBe(1);
+    expect(warnings).toEqual([
+      expect.stringMatching(/could not be sent to the worker/) as unknown as string,
+    ]);
+    submitAll(pipeline, oddSpans()); // the worker is kept
+    await pipeline.flush();
+    expect(pipeline.stats.bundlesWritten).toBe(3);
+    await pipeline.stop();
   });
 
   it('uses the worker for a FileBundleSink by default, and gives onBundle the bundle', async () => {
@@ -256,7 +343,7 @@ describe('RunBundleSpanProcessor on its worker thread', () => {
     pipeline.submit(memory.getFinishedSpans(), false); // to the worker, which never answers
     await new Promise((r) => setImmediate(r));
     submitAll(pipeline, oddSpans()); // the worker is 20 001 spans behind: inline
-    await waitUntil(() => pipeline.stats.bundlesWritten === 2, 'the inline bundles', 5000);
+    await waitUntil(() => pipeline.stats.bundlesWritten === 2, 'the inline bundles');
     expect(bundlesIn(dir)).toHaveLength(2);
     await pipeline.stop();
   });
@@ -307,7 +394,7 @@ describe('RunBundleSpanProcessor on its worker thread', () => {
     expect(output).toBe('');
     expect(code).toBe(0);
     // One bundle flushed, one left in flight when the script's last line ran.
-    await waitUntil(() => bundlesIn(dir).length === 2, 'two bundles', 1000);
+    await waitUntil(() => bundlesIn(dir).length === 2, 'two bundles');
     for (const text of contents(dir)) expect(verifyBundle(text).ok).toBe(true);
-  });
+  }, 60_000); // a child process loading TypeScript through tsx: slow on a loaded machine
 });

@@ -78,7 +78,7 @@ describe('RunBundleSpanProcessor', () => {
     const { trace, context } = await import('@opentelemetry/api');
     tracer.startSpan('never ends', {}, trace.setSpan(context.active(), run));
     run.end();
-    const file = await waitUntil(() => bundlesIn(dir)[0], 'a bundle', 5000);
+    const file = await waitUntil(() => bundlesIn(dir)[0], 'a bundle');
     const bundle = JSON.parse(readFileSync(join(dir, file), 'utf8')) as RunBundle;
     expect(bundle.run.complete).toBe(false);
     expect(bundle.diagnostics.map((d) => d.code)).toContain('folded_early');
@@ -182,7 +182,7 @@ describe('RunBundleSpanExporter', () => {
     // Two batches, reversed order: assembly must not depend on arrival.
     exporter.export(spans.slice(2).reverse(), () => undefined);
     exporter.export(spans.slice(0, 2), () => undefined);
-    await waitUntil(() => bundlesIn(dirB).length === 1, 'the exporter bundle', 5000);
+    await waitUntil(() => bundlesIn(dirB).length === 1, 'the exporter bundle');
     await exporter.forceFlush();
     const a = readFileSync(join(dirA, `${traceId}.json`), 'utf8');
     const b = readFileSync(join(dirB, `${traceId}.json`), 'utf8');
