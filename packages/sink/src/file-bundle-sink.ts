@@ -23,6 +23,7 @@ import { FolderLedger } from './folder-ledger.js';
 import { ledgerLockFor, type ThreadLock } from './thread-lock.js';
 import type {
   BundleSink,
+  BundleWriteOutcome,
   BundleWriteResult,
   FileBundleSinkOptions,
   FileBundleSinkWorkerData,
@@ -162,6 +163,74 @@ export class FileBundleSink implements BundleSink {
     }
   }
 
+  /**
+   * Writes many bundles as {@link write} writes each, sharing the costly parts: the temporary
+   * files are written and fsynced side by side and linked into place, then one folder fsync
+   * covers every link and one ledger append (one write, one fsync) records them all, in the
+   * given order. Never rejects: one outcome per bundle, in order.
+   *
+   * A bundle's outcome is `ok` only once its file, its folder entry and its ledger line are on
+   * disk, so a caller that acknowledges only `ok` bundles loses none in a crash. A failure
+   * part-way (a full disk, a failed fsync, a broken ledger) fails the bundles it reached and
+   * leaves the folder as single writes would: every bundle file whole or absent, never one
+   * rewritten, the ledger a chain of whole lines; a bundle placed but not yet recorded is
+   * recorded when it is written again (`unchanged`).
+   *
+   * Bundles whose trace has a write in progress, the second bundle of a trace in the batch, and,
+   * with a `signingKey` (the envelope goes before its bundle), every bundle, take the
+   * {@link write} path, concurrently; a bundle whose name is taken gets `unchanged` or
+   * `revision` as with `write`.
+   *
+   * @example
+   * const outcomes = await sink.writeMany(bundles);
+   * for (const [i, o] of outcomes.entries()) if (!o.ok) log(`${bundles[i]?.run.traceId}: ${o.error.message}`);
+   */
+  async writeMany(bundles: readonly RunBundle[]): Promise<BundleWriteOutcome[]> {
+    let dir: string;
+    try {
+      dir = await this.ensureDirectory();
+    } catch (err) {
+      const error = asError(err);
+      return bundles.map(() => ({ ok: false, error }));
+    }
+    const fast: Array<{ index: number; traceId: string; bundle: RunBundle }> = [];
+    const rest: number[] = [];
+    const claimed = new Set<string>();
+    for (const [index, bundle] of bundles.entries()) {
+      const traceId = bundle.run.traceId;
+      if (
+        this.signingKey === undefined &&
+        isValidTraceId(traceId) &&
+        !this.byTrace.has(traceId) &&
+        !claimed.has(traceId)
+      ) {
+        claimed.add(traceId);
+        fast.push({ index, traceId, bundle });
+      } else {
+        rest.push(index);
+      }
+    }
+    const batch = this.placeBatch(dir, fast);
+    // Later writes of these traces (and the rest of this batch) wait for it, as behind a write.
+    for (const traceId of claimed) this.byTrace.set(traceId, batch);
+    const outcomes = new Array<Promise<BundleWriteOutcome>>(bundles.length);
+    for (const [k, { index }] of fast.entries()) {
+      outcomes[index] = batch.then((r) => r[k] ?? { ok: false, error: new Error('no outcome') });
+    }
+    for (const index of rest) {
+      outcomes[index] = this.write(bundles[index] as RunBundle).then(
+        (result): BundleWriteOutcome => ({ ok: true, result }),
+        (err: unknown): BundleWriteOutcome => ({ ok: false, error: asError(err) }),
+      );
+    }
+    try {
+      return await Promise.all(outcomes);
+    } finally {
+      for (const traceId of claimed)
+        if (this.byTrace.get(traceId) === batch) this.byTrace.delete(traceId);
+    }
+  }
+
   /** Waits for the ledger's pending appends and its checkpoint, and closes it. */
   async shutdown(): Promise<void> {
     await this.folderLedger?.close();
@@ -176,24 +245,89 @@ export class FileBundleSink implements BundleSink {
     const tmp = join(dir, `.${traceId}.${this.tmpName()}.tmp`);
     try {
       await this.writeTemp(tmp, bytes);
-      const primary = `${traceId}.json`;
-      const placed = await this.place(dir, tmp, primary, bundle, bytes);
-      if (placed !== 'conflict') {
-        await this.afterPlace(dir, primary, bundle, placed);
-        return { status: placed, location: join(dir, primary) };
-      }
-      await this.recordExisting(dir, primary);
-      const revision = `${traceId}.${bundle.integrity.sha256.slice(0, 12)}.json`;
-      const second = await this.place(dir, tmp, revision, bundle, bytes);
-      // A different bundle under this hash prefix (one in 2^48) is left alone, as before.
-      if (second !== 'conflict') await this.afterPlace(dir, revision, bundle, second);
-      return {
-        status: second === 'written' ? 'revision' : 'unchanged',
-        location: join(dir, revision),
-      };
+      return await this.placeTemp(dir, tmp, traceId, bundle, bytes);
     } finally {
       await unlink(tmp).catch(() => undefined);
     }
+  }
+
+  /** Places the written temp file: at `<traceId>.json`, else as a revision beside it. */
+  private async placeTemp(
+    dir: string,
+    tmp: string,
+    traceId: string,
+    bundle: RunBundle,
+    bytes: string,
+  ): Promise<BundleWriteResult> {
+    const primary = `${traceId}.json`;
+    const placed = await this.place(dir, tmp, primary, bundle, bytes);
+    if (placed !== 'conflict') {
+      await this.afterPlace(dir, primary, bundle, placed);
+      return { status: placed, location: join(dir, primary) };
+    }
+    await this.recordExisting(dir, primary);
+    const revision = `${traceId}.${bundle.integrity.sha256.slice(0, 12)}.json`;
+    const second = await this.place(dir, tmp, revision, bundle, bytes);
+    // A different bundle under this hash prefix (one in 2^48) is left alone, as before.
+    if (second !== 'conflict') await this.afterPlace(dir, revision, bundle, second);
+    return {
+      status: second === 'written' ? 'revision' : 'unchanged',
+      location: join(dir, revision),
+    };
+  }
+
+  /**
+   * The batch part of {@link writeMany}, for new traces without a key: every temp file written,
+   * fsynced and linked at once, then one folder fsync and one ledger append for all the links.
+   * A bundle whose name is taken goes the single write's way from its temp file.
+   */
+  private async placeBatch(
+    dir: string,
+    items: ReadonlyArray<{ readonly traceId: string; readonly bundle: RunBundle }>,
+  ): Promise<BundleWriteOutcome[]> {
+    const out = new Array<BundleWriteOutcome>(items.length);
+    const staged = await Promise.all(
+      items.map(async ({ traceId, bundle }, k) => {
+        const tmp = join(dir, `.${traceId}.${this.tmpName()}.tmp`);
+        try {
+          const bytes = serializeBundle(bundle);
+          await this.writeTemp(tmp, bytes);
+          const name = `${traceId}.json`;
+          try {
+            await link(tmp, join(dir, name));
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+            out[k] = { ok: true, result: await this.placeTemp(dir, tmp, traceId, bundle, bytes) };
+            return null;
+          }
+          return { k, name, sha256: bundle.integrity.sha256 };
+        } catch (err) {
+          out[k] = { ok: false, error: asError(err) };
+          return null;
+        } finally {
+          // Before the folder fsync, which then covers the removals too.
+          await unlink(tmp).catch(() => undefined);
+        }
+      }),
+    );
+    const linked = staged.filter((s) => s !== null);
+    if (linked.length === 0) return out;
+    try {
+      if (this.fsync) await this.syncDirectory();
+      if (this.ledger) {
+        await this.ledgerFor(dir).recordMany(
+          linked.map(({ name, sha256 }) => ({ file: name, sha256 })),
+        );
+      }
+      for (const { k, name } of linked) {
+        out[k] = { ok: true, result: { status: 'written', location: join(dir, name) } };
+      }
+    } catch (err) {
+      // Placed but not recorded: writing them again finds them `unchanged` and records them.
+      const error = asError(err);
+      for (const { k } of linked) out[k] = { ok: false, error };
+    }
+    return out;
   }
 
   /**
@@ -417,3 +551,7 @@ const openFile = promisify(open);
 const writeFile = promisify(write);
 const syncFile = promisify(fsync);
 const closeFile = promisify(close);
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -69,6 +69,13 @@ export class FolderLedger {
     return this.queue.record(file, sha256);
   }
 
+  /** Appends lines for bundles just placed, in order, in one write and fsync. */
+  recordMany(
+    entries: ReadonlyArray<{ readonly file: string; readonly sha256: string }>,
+  ): Promise<void> {
+    return this.queue.recordMany(entries);
+  }
+
   /**
    * Appends a line for a bundle found already in place (`unchanged`) unless the ledger names it:
    * after a crash between placing a bundle and recording it, the refold that finds the same bytes

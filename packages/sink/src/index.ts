@@ -1,5 +1,6 @@
 export type {
   BundleSink,
+  BundleWriteOutcome,
   BundleWriteResult,
   FileBundleSinkOptions,
   FileBundleSinkWorkerData,

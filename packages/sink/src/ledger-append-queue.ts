@@ -45,6 +45,27 @@ export class LedgerAppendQueue {
     return this.enqueue(file, sha256, true);
   }
 
+  /**
+   * Appends lines for bundles just placed, in the given order and in one batch (unless a
+   * `maxBatch` splits it); resolves once every line is on disk, rejects if any batch fails.
+   */
+  recordMany(
+    entries: ReadonlyArray<{ readonly file: string; readonly sha256: string }>,
+  ): Promise<void> {
+    if (entries.length === 0) return Promise.resolve();
+    // Queued before the drain starts, so the first batch takes them all.
+    const lines = entries.map(
+      (e) =>
+        new Promise<void>((resolve, reject) => {
+          this.queue.push({ file: e.file, sha256: e.sha256, ifMissing: false, resolve, reject });
+        }),
+    );
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+    });
+    return Promise.all(lines).then(() => undefined);
+  }
+
   /** Waits until nothing is queued or on its way. */
   async idle(): Promise<void> {
     while (this.running !== undefined) await this.running;

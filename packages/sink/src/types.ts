@@ -15,10 +15,21 @@ export interface BundleWriteResult {
   location: string;
 }
 
+/** What became of one bundle of a {@link BundleSink.writeMany} batch. */
+export type BundleWriteOutcome =
+  | { readonly ok: true; readonly result: BundleWriteResult }
+  | { readonly ok: false; readonly error: Error };
+
 /** Where bundles go. Implementations must be safe to call concurrently. */
 export interface BundleSink {
   /** Stores a bundle durably; the promise settles once it is stored or failed. */
   write(bundle: RunBundle): Promise<BundleWriteResult>;
+  /**
+   * Stores many bundles, sharing what a sink can share among them (fsyncs, ledger appends);
+   * optional. Resolves, never rejects, once every bundle is stored or failed: one outcome per
+   * bundle, in order. A bundle is stored as durably as by `write` once its outcome is `ok`.
+   */
+  writeMany?(bundles: readonly RunBundle[]): Promise<BundleWriteOutcome[]>;
   /** Releases resources; optional. */
   shutdown?(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import {
   runSegmentOf,
   sealBundle,
   type LogEventRecord,
+  type RunBundle,
   type SpanRecord,
 } from '@llm-workbench/bundle';
 import {
@@ -14,7 +15,7 @@ import {
   decodeOtlpProtobuf,
   decodeOtlpProtobufLogs,
 } from '@llm-workbench/otlp';
-import type { BundleSink } from '@llm-workbench/sink';
+import type { BundleSink, BundleWriteOutcome } from '@llm-workbench/sink';
 import { isLogsRecord, RECORD_JSON, RECORD_LOGS_JSON, segmentName } from '../spool/spool.js';
 import type { FoldJob, FoldOutcome, RecordLocation } from './types.js';
 import { RunAssembler, type RunAssemblerOptions, type RunGauges } from './run-assembler.js';
@@ -25,7 +26,7 @@ export interface FoldEngineOptions {
   readonly spoolDir: string;
   /** Where bundles go. */
   readonly sink: BundleSink;
-  /** Bundle writes at once (each is a few file operations and fsyncs). */
+  /** Bundle writes at once (each is a few file operations and fsyncs), for a sink without `writeMany`. */
   readonly writeConcurrency: number;
   /** Decoded spans kept between folds, so a record shared by traces is decoded once. */
   readonly cacheSpans: number;
@@ -35,6 +36,8 @@ export interface FoldEngineOptions {
    */
   readonly runs?: RunAssemblerOptions | undefined;
 }
+
+const NOT_WRITTEN: Promise<FoldOutcome> = Promise.resolve({ ok: false, message: 'not written' });
 
 /** Decoded spans of one record, by trace; a trace's spans are taken out when it is folded. */
 interface CachedRecord {
@@ -78,11 +81,18 @@ export class FoldEngine {
     return old;
   }
 
-  /** Folds the jobs; one outcome per job, in order. Never rejects. */
+  /**
+   * Folds the jobs; one outcome per job, in order. Never rejects. With a sink that writes many
+   * at once (`writeMany`), the batch's bundles are written together once all are sealed (one
+   * folder fsync and one ledger append for them all); otherwise each is written as it is sealed,
+   * `writeConcurrency` at a time.
+   */
   async fold(jobs: readonly FoldJob[]): Promise<FoldOutcome[]> {
     // Every batch (an empty one is the receiver's tick) also expires runs left open too long.
     if (this.runs !== undefined) await this.runs.sweep();
+    const sink = this.sink;
     const outcomes: Array<Promise<FoldOutcome>> = [];
+    const sealed: Array<{ at: number; bundle: RunBundle; spans: number }> = [];
     for (const job of jobs) {
       let spans: SpanRecord[];
       let logEvents: LogEventRecord[];
@@ -125,10 +135,15 @@ export class FoldEngine {
         outcomes.push(Promise.resolve({ ok: false, message: `could not fold: ${text(err)}` }));
         continue;
       }
+      if (sink.writeMany !== undefined) {
+        sealed.push({ at: outcomes.length, bundle, spans: distinct });
+        outcomes.push(NOT_WRITTEN); // replaced below, once the batch is sealed
+        continue;
+      }
       await this.slot();
       const complete = bundle.run.complete;
       outcomes.push(
-        this.sink
+        sink
           .write(bundle)
           .then(
             (r): FoldOutcome => ({ ok: true, status: r.status, complete, spans: distinct }),
@@ -136,6 +151,21 @@ export class FoldEngine {
           )
           .finally(() => this.release()),
       );
+    }
+    if (sealed.length > 0 && sink.writeMany !== undefined) {
+      const written = sink.writeMany(sealed.map((s) => s.bundle)).then(
+        (r) => r,
+        (err: unknown): BundleWriteOutcome[] =>
+          sealed.map(() => ({ ok: false, error: new Error(text(err)) })),
+      );
+      for (const [k, { at, bundle, spans }] of sealed.entries()) {
+        outcomes[at] = written.then((r): FoldOutcome => {
+          const o = r[k];
+          if (o === undefined) return { ok: false, message: 'the sink gave no outcome' };
+          if (!o.ok) return { ok: false, message: o.error.message };
+          return { ok: true, status: o.result.status, complete: bundle.run.complete, spans };
+        });
+      }
     }
     return Promise.all(outcomes);
   }
