@@ -79,77 +79,7 @@ export class ReceiverMetrics {
         `workbench_receiver_${name} ${v}`,
       );
     };
-    counter(
-      'requests_total',
-      'OTLP export requests answered, by HTTP status.',
-      [...this.requests].sort((a, b) => a[0] - b[0]).map(([c, n]) => [`{code="${c}"}`, n]),
-    );
-    counter(
-      'grpc_requests_total',
-      'OTLP/gRPC export calls answered, by gRPC status code (0 OK, 3 INVALID_ARGUMENT, 8 RESOURCE_EXHAUSTED, 14 UNAVAILABLE, 16 UNAUTHENTICATED …).',
-      [...this.grpcRequests].sort((a, b) => a[0] - b[0]).map(([c, n]) => [`{code="${c}"}`, n]),
-    );
-    counter('spans_accepted_total', 'Spans accepted (durably spooled before the answer).', [
-      ['', this.spansAccepted],
-    ]);
-    counter(
-      'spans_rejected_total',
-      'Spans rejected as invalid (bad ids, times or values), reported in partialSuccess.',
-      [['', this.spansRejected]],
-    );
-    counter(
-      'log_events_accepted_total',
-      'Workbench events received as log records on /v1/logs (durably spooled before the answer).',
-      [['', this.logEventsAccepted]],
-    );
-    counter(
-      'log_records_rejected_total',
-      'Log records of workbench events rejected as invalid, reported in partialSuccess.',
-      [['', this.logRecordsRejected]],
-    );
-    counter('spans_late_total', 'Spans that arrived after their trace was folded.', [
-      ['', this.spansLate],
-    ]);
-    counter('spans_dropped_total', 'Spans not kept, by reason; reported in partialSuccess.', [
-      ['{reason="late_window_closed"}', this.spansDroppedLate],
-      ['{reason="trace_span_cap"}', this.spansDroppedCap],
-    ]);
-    counter('bundles_written_total', 'Bundles handed to the sink, by outcome.', [
-      ['{status="written"}', this.bundlesWritten],
-      ['{status="revision"}', this.bundlesRevision],
-      ['{status="unchanged"}', this.bundlesUnchanged],
-    ]);
-    counter('bundles_incomplete_total', 'Bundles written with run.complete = false.', [
-      ['', this.bundlesIncomplete],
-    ]);
-    counter(
-      'traces_evicted_total',
-      'Traces folded early because a cap on open traces or bytes was reached.',
-      [['', this.tracesEvicted]],
-    );
-    counter('traces_expired_total', 'Traces folded early because their time-to-live ran out.', [
-      ['', this.tracesExpired],
-    ]);
-    counter('traces_ignored_total', 'Traces folded that held no run (no bundle written).', [
-      ['', this.tracesIgnored],
-    ]);
-    counter(
-      'traces_held_as_segments_total',
-      'Traces folded that were a segment of a run spanning traces, held until the run is whole.',
-      [['', this.segmentsHeld]],
-    );
-    counter('sink_errors_total', 'Failed bundle writes (retried).', [['', this.sinkErrors]]);
-    counter('spool_errors_total', 'Failed spool writes (answered 503).', [['', this.spoolErrors]]);
-    counter(
-      'spool_damaged_records_total',
-      'Spool records found damaged at start (a failing checksum; or the unreadable rest of a segment, counted once), skipped and reported.',
-      [['', this.spoolDamagedRecords]],
-    );
-    counter(
-      'output_folder_recreated_total',
-      'Times the output folder was found removed (and created again, with a new ledger) or replaced while serving.',
-      [['', this.outputFolderRecreated]],
-    );
+    for (const [name, help, samples] of COUNTERS) counter(name, help, samples(this));
     const cpu: Array<[string, number]> = [];
     for (const [name, v] of Object.entries(gauges)) {
       const thread = CPU_THREADS[name];
@@ -166,6 +96,109 @@ export class ReceiverMetrics {
     return `${lines.join('\n')}\n`;
   }
 }
+
+/** Samples of a counter: label set (`''` for none) and value. */
+type Samples = (m: ReceiverMetrics) => Array<[labels: string, value: number]>;
+
+/** A counter without labels. */
+const total =
+  (read: (m: ReceiverMetrics) => number): Samples =>
+  (m) => [['', read(m)]];
+
+/** A counter by status code, in code order. */
+const byCode =
+  (read: (m: ReceiverMetrics) => ReadonlyMap<number, number>): Samples =>
+  (m) =>
+    [...read(m)].sort((a, b) => a[0] - b[0]).map(([c, n]) => [`{code="${c}"}`, n]);
+
+/** The counters /metrics serves, in order, before the gauges: name, help, samples. */
+const COUNTERS: ReadonlyArray<readonly [name: string, help: string, samples: Samples]> = [
+  ['requests_total', 'OTLP export requests answered, by HTTP status.', byCode((m) => m.requests)],
+  [
+    'grpc_requests_total',
+    'OTLP/gRPC export calls answered, by gRPC status code (0 OK, 3 INVALID_ARGUMENT, 8 RESOURCE_EXHAUSTED, 14 UNAVAILABLE, 16 UNAUTHENTICATED …).',
+    byCode((m) => m.grpcRequests),
+  ],
+  [
+    'spans_accepted_total',
+    'Spans accepted (durably spooled before the answer).',
+    total((m) => m.spansAccepted),
+  ],
+  [
+    'spans_rejected_total',
+    'Spans rejected as invalid (bad ids, times or values), reported in partialSuccess.',
+    total((m) => m.spansRejected),
+  ],
+  [
+    'log_events_accepted_total',
+    'Workbench events received as log records on /v1/logs (durably spooled before the answer).',
+    total((m) => m.logEventsAccepted),
+  ],
+  [
+    'log_records_rejected_total',
+    'Log records of workbench events rejected as invalid, reported in partialSuccess.',
+    total((m) => m.logRecordsRejected),
+  ],
+  [
+    'spans_late_total',
+    'Spans that arrived after their trace was folded.',
+    total((m) => m.spansLate),
+  ],
+  [
+    'spans_dropped_total',
+    'Spans not kept, by reason; reported in partialSuccess.',
+    (m) => [
+      ['{reason="late_window_closed"}', m.spansDroppedLate],
+      ['{reason="trace_span_cap"}', m.spansDroppedCap],
+    ],
+  ],
+  [
+    'bundles_written_total',
+    'Bundles handed to the sink, by outcome.',
+    (m) => [
+      ['{status="written"}', m.bundlesWritten],
+      ['{status="revision"}', m.bundlesRevision],
+      ['{status="unchanged"}', m.bundlesUnchanged],
+    ],
+  ],
+  [
+    'bundles_incomplete_total',
+    'Bundles written with run.complete = false.',
+    total((m) => m.bundlesIncomplete),
+  ],
+  [
+    'traces_evicted_total',
+    'Traces folded early because a cap on open traces or bytes was reached.',
+    total((m) => m.tracesEvicted),
+  ],
+  [
+    'traces_expired_total',
+    'Traces folded early because their time-to-live ran out.',
+    total((m) => m.tracesExpired),
+  ],
+  [
+    'traces_ignored_total',
+    'Traces folded that held no run (no bundle written).',
+    total((m) => m.tracesIgnored),
+  ],
+  [
+    'traces_held_as_segments_total',
+    'Traces folded that were a segment of a run spanning traces, held until the run is whole.',
+    total((m) => m.segmentsHeld),
+  ],
+  ['sink_errors_total', 'Failed bundle writes (retried).', total((m) => m.sinkErrors)],
+  ['spool_errors_total', 'Failed spool writes (answered 503).', total((m) => m.spoolErrors)],
+  [
+    'spool_damaged_records_total',
+    'Spool records found damaged at start (a failing checksum; or the unreadable rest of a segment, counted once), skipped and reported.',
+    total((m) => m.spoolDamagedRecords),
+  ],
+  [
+    'output_folder_recreated_total',
+    'Times the output folder was found removed (and created again, with a new ledger) or replaced while serving.',
+    total((m) => m.outputFolderRecreated),
+  ],
+];
 
 /** Snapshot names of the per-thread CPU times, and their `thread` label in /metrics. */
 const CPU_THREADS: Record<string, string> = {
