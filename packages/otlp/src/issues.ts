@@ -26,6 +26,12 @@ export class Issues {
     const path = this.k < 0 ? this.path : `${this.path}.spans[${this.k}]`;
     (this.list ??= []).push({ code, path: `${path}.${where}`, message });
   }
+
+  /** Records a {@link SpanIssue} a walk threw; any other error is a bug and is thrown on. */
+  caught(err: unknown): void {
+    if (!(err instanceof SpanIssue)) throw err;
+    this.fail(err.code, err.where, err.message);
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { LogEventRecord, SpanRecord } from '@llm-workbench/bundle';
-import type { RejectedSpan } from './types.js';
+import type { DecodeLogsResult, DecodeResult, RejectedSpan } from './types.js';
 import type { LogEventVisitor, SpanVisitor } from './visitor.js';
 
 /**
@@ -22,6 +22,12 @@ export class SpanRecordVisitor implements SpanVisitor {
 
   rejected(span: RejectedSpan): void {
     this.rejectedSpans.push(span);
+  }
+
+  /** The decoder's result, once the walk has read the whole request. */
+  result(replacedInvalidUtf8: boolean): DecodeResult & { ok: true } {
+    const result = { ok: true, spans: this.spans, rejected: this.rejectedSpans } as const;
+    return replacedInvalidUtf8 ? { ...result, replacedInvalidUtf8 } : result;
   }
 }
 
@@ -50,5 +56,16 @@ export class LogEventRecordVisitor implements LogEventVisitor {
 
   ignored(): void {
     this.ignoredCount++;
+  }
+
+  /** The decoder's result, once the walk has read the whole request. */
+  result(replacedInvalidUtf8: boolean): DecodeLogsResult & { ok: true } {
+    const result = {
+      ok: true,
+      events: this.events,
+      rejected: this.rejectedRecords,
+      ignored: this.ignoredCount,
+    } as const;
+    return replacedInvalidUtf8 ? { ...result, replacedInvalidUtf8 } : result;
   }
 }

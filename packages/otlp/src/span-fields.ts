@@ -1,4 +1,9 @@
-import type { SpanKindName, StatusCodeName } from '@llm-workbench/bundle';
+import {
+  attributesFrom,
+  type Attributes,
+  type SpanKindName,
+  type StatusCodeName,
+} from '@llm-workbench/bundle';
 import type { DecodeIssueCode } from './types.js';
 
 /** Largest OTLP time: times are fixed64 (unsigned) nanoseconds. */
@@ -19,6 +24,31 @@ export class SpanIssue extends Error {
   }
 }
 
+/** The attributes of a span, event or resource that has none. */
+export const EMPTY_ATTRIBUTES: Attributes = attributesFrom([]);
+
+/** Throws the issue of a value nested deeper than `maxDepth` levels. */
+export function checkDepth(depth: number, maxDepth: number, where: string): void {
+  if (depth > maxDepth)
+    throw new SpanIssue('attribute_too_deep', where, `value nests deeper than ${maxDepth} levels`);
+}
+
+/**
+ * A resource's attributes as `read` gives them, or, when they have an issue, no attributes and
+ * the issue, which every span or record of the resource then carries.
+ */
+export function resourceOf(read: () => Attributes): {
+  attributes: Attributes;
+  issue: SpanIssue | null;
+} {
+  try {
+    return { attributes: read(), issue: null };
+  } catch (err) {
+    if (!(err instanceof SpanIssue)) throw err;
+    return { attributes: EMPTY_ATTRIBUTES, issue: err };
+  }
+}
+
 export const SPAN_KINDS: readonly SpanKindName[] = [
   'unspecified',
   'internal',
@@ -29,43 +59,47 @@ export const SPAN_KINDS: readonly SpanKindName[] = [
 ];
 export const STATUS_CODES: readonly StatusCodeName[] = ['unset', 'ok', 'error'];
 
-const KIND_BY_NAME: ReadonlyMap<string, SpanKindName> = new Map(
-  SPAN_KINDS.map((k) => [`SPAN_KIND_${k.toUpperCase()}`, k] as const),
-);
-const STATUS_BY_NAME: ReadonlyMap<string, StatusCodeName> = new Map(
-  STATUS_CODES.map((c) => [`STATUS_CODE_${c.toUpperCase()}`, c] as const),
-);
+/**
+ * The reader of an OTLP enum in JSON: its number, or its name (`SPAN_KIND_SERVER`, or `SERVER` as
+ * some producers write it), or its number as a string, to the lowercase name; unknown values read
+ * as the first name, as proto3 keeps unknown enum values open.
+ */
+function enumFrom<T extends string>(names: readonly T[], prefix: string): (value: unknown) => T {
+  const unknown = names[0] as T;
+  const byName: ReadonlyMap<string, T> = new Map(
+    names.map((n) => [`${prefix}${n.toUpperCase()}`, n] as const),
+  );
+  return (value) => {
+    if (typeof value === 'number') return names[value] ?? unknown;
+    if (typeof value !== 'string') return unknown;
+    const upper = value.toUpperCase();
+    return (
+      byName.get(upper) ??
+      byName.get(`${prefix}${upper}`) ??
+      (/^\d+$/.test(value) ? (names[Number(value)] ?? unknown) : unknown)
+    );
+  };
+}
 
 /**
  * Span kind from an OTLP enum: an integer, or its name (`SPAN_KIND_SERVER`, or `SERVER` as some
  * producers write it). Unknown values are `unspecified`, as proto3 keeps unknown enum values open.
+ *
+ * @example
+ * spanKindFrom('SPAN_KIND_CLIENT'); // 'client'
  */
-export function spanKindFrom(value: unknown): SpanKindName {
-  if (typeof value === 'number') return SPAN_KINDS[value] ?? 'unspecified';
-  if (typeof value === 'string') {
-    const upper = value.toUpperCase();
-    return (
-      KIND_BY_NAME.get(upper) ??
-      KIND_BY_NAME.get(`SPAN_KIND_${upper}`) ??
-      (/^\d+$/.test(value) ? (SPAN_KINDS[Number(value)] ?? 'unspecified') : 'unspecified')
-    );
-  }
-  return 'unspecified';
-}
+export const spanKindFrom: (value: unknown) => SpanKindName = enumFrom(SPAN_KINDS, 'SPAN_KIND_');
 
-/** Status code from an OTLP enum: an integer or its name. Unknown values are `unset`. */
-export function statusCodeFrom(value: unknown): StatusCodeName {
-  if (typeof value === 'number') return STATUS_CODES[value] ?? 'unset';
-  if (typeof value === 'string') {
-    const upper = value.toUpperCase();
-    return (
-      STATUS_BY_NAME.get(upper) ??
-      STATUS_BY_NAME.get(`STATUS_CODE_${upper}`) ??
-      (/^\d+$/.test(value) ? (STATUS_CODES[Number(value)] ?? 'unset') : 'unset')
-    );
-  }
-  return 'unset';
-}
+/**
+ * Status code from an OTLP enum: an integer or its name. Unknown values are `unset`.
+ *
+ * @example
+ * statusCodeFrom(2); // 'error'
+ */
+export const statusCodeFrom: (value: unknown) => StatusCodeName = enumFrom(
+  STATUS_CODES,
+  'STATUS_CODE_',
+);
 
 const HEX = /^[0-9a-fA-F]+$/;
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;

@@ -29,11 +29,7 @@ export function decodeOtlpJson(
   options: DecodeOptions = {},
 ): DecodeResult {
   const walked = walkOtlpJsonTraces(input, () => new SpanRecordVisitor(), options);
-  if (!walked.ok) return walked;
-  const { spans, rejectedSpans } = walked.visitor;
-  return walked.replacedInvalidUtf8
-    ? { ok: true, spans, rejected: rejectedSpans, replacedInvalidUtf8: true }
-    : { ok: true, spans, rejected: rejectedSpans };
+  return walked.ok ? walked.visitor.result(walked.replacedInvalidUtf8) : walked;
 }
 
 /**
@@ -45,8 +41,7 @@ export function decodeOtlpJson(
  */
 export function decodeOtlpJsonValue(value: unknown, options: DecodeOptions = {}): DecodeResult {
   const visitor = new SpanRecordVisitor();
-  const failure = walkOtlpJsonTracesValue(value, visitor, options);
-  return failure ?? { ok: true, spans: visitor.spans, rejected: visitor.rejectedSpans };
+  return walkOtlpJsonTracesValue(value, visitor, options) ?? visitor.result(false);
 }
 
 /**
@@ -67,9 +62,7 @@ export function decodeOtlpJsonLogs(
   options: DecodeOptions = {},
 ): DecodeLogsResult {
   const walked = walkOtlpJsonLogs(input, () => new LogEventRecordVisitor(), options);
-  if (!walked.ok) return walked;
-  const result = logsResult(walked.visitor);
-  return walked.replacedInvalidUtf8 ? { ...result, replacedInvalidUtf8: true } : result;
+  return walked.ok ? walked.visitor.result(walked.replacedInvalidUtf8) : walked;
 }
 
 /**
@@ -84,15 +77,5 @@ export function decodeOtlpJsonLogsValue(
   options: DecodeOptions = {},
 ): DecodeLogsResult {
   const visitor = new LogEventRecordVisitor();
-  const failure = walkOtlpJsonLogsValue(value, visitor, options);
-  return failure ?? logsResult(visitor);
-}
-
-function logsResult(visitor: LogEventRecordVisitor): DecodeLogsResult & { ok: true } {
-  return {
-    ok: true,
-    events: visitor.events,
-    rejected: visitor.rejectedRecords,
-    ignored: visitor.ignoredCount,
-  };
+  return walkOtlpJsonLogsValue(value, visitor, options) ?? visitor.result(false);
 }

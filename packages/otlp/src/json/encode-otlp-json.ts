@@ -93,13 +93,7 @@ function anyValue(v: AttributeValue): OtlpJsonAnyValue {
  * res.end(encodeExportResponseJson({ rejectedSpans: 2, errorMessage: 'bad span id' }));
  */
 export function encodeExportResponseJson(partial: ExportPartialSuccess): string {
-  if (partial.rejectedSpans === 0 && partial.errorMessage === '') return '{"partialSuccess":{}}';
-  return JSON.stringify({
-    partialSuccess: {
-      rejectedSpans: String(partial.rejectedSpans),
-      errorMessage: partial.errorMessage,
-    },
-  });
+  return partialSuccessJson(partial, 'rejectedSpans');
 }
 
 /**
@@ -111,12 +105,17 @@ export function encodeExportResponseJson(partial: ExportPartialSuccess): string 
  * res.end(encodeExportLogsResponseJson({ rejectedSpans: 1, errorMessage: 'bad time' }));
  */
 export function encodeExportLogsResponseJson(partial: ExportPartialSuccess): string {
+  return partialSuccessJson(partial, 'rejectedLogRecords');
+}
+
+/** An export answer's `partialSuccess`, its count (an int64, so a string) named `count`. */
+function partialSuccessJson(
+  partial: ExportPartialSuccess,
+  count: 'rejectedSpans' | 'rejectedLogRecords',
+): string {
   if (partial.rejectedSpans === 0 && partial.errorMessage === '') return '{"partialSuccess":{}}';
   return JSON.stringify({
-    partialSuccess: {
-      rejectedLogRecords: String(partial.rejectedSpans),
-      errorMessage: partial.errorMessage,
-    },
+    partialSuccess: { [count]: String(partial.rejectedSpans), errorMessage: partial.errorMessage },
   });
 }
 

@@ -1,6 +1,5 @@
 import { isUtf8 } from 'node:buffer';
 import {
-  attributesFrom,
   type AttributeValue,
   type Attributes,
   type SpanEventRecord,
@@ -9,10 +8,13 @@ import {
 } from '@llm-workbench/bundle';
 import { Issues, within } from '../issues.js';
 import {
+  checkDepth,
+  EMPTY_ATTRIBUTES,
   exactIntegerFromText,
   idFromJson,
   int64Value,
   isZeroId,
+  resourceOf,
   SpanIssue,
   spanKindFrom,
   statusCodeFrom,
@@ -41,8 +43,6 @@ export type JsonWalkResult<V> =
       readonly replacedInvalidUtf8: boolean;
     }
   | JsonWalkFailure;
-
-const EMPTY_ATTRIBUTES: Attributes = attributesFrom([]);
 
 /** Times any reading accepts as they are: 1 to 10^19 − 1 (below 2^64), no sign, no leading zero. */
 const TIME_TEXT = /^[1-9]\d{0,18}$/;
@@ -86,7 +86,7 @@ export function walkOtlpJsonTraces<V extends SpanVisitor>(
   newVisitor: () => V,
   options: DecodeOptions = {},
 ): JsonWalkResult<V> {
-  return walkText(input, newVisitor, options, (walk, value) => walk.traces(value));
+  return walkText(input, newVisitor, options, (walk, value) => walk.request(value, false));
 }
 
 /**
@@ -101,7 +101,7 @@ export function walkOtlpJsonLogs<V extends LogEventVisitor>(
   newVisitor: () => V,
   options: DecodeOptions = {},
 ): JsonWalkResult<V> {
-  return walkText(input, newVisitor, options, (walk, value) => walk.logs(value));
+  return walkText(input, newVisitor, options, (walk, value) => walk.request(value, true));
 }
 
 /**
@@ -116,7 +116,7 @@ export function walkOtlpJsonTracesValue(
   visitor: SpanVisitor,
   options: DecodeOptions = {},
 ): JsonWalkFailure | null {
-  return new JsonWalk(visitor, options, true).traces(value);
+  return new JsonWalk(visitor, options, true).request(value, false);
 }
 
 /**
@@ -130,7 +130,7 @@ export function walkOtlpJsonLogsValue(
   visitor: LogEventVisitor,
   options: DecodeOptions = {},
 ): JsonWalkFailure | null {
-  return new JsonWalk(visitor, options, true).logs(value);
+  return new JsonWalk(visitor, options, true).request(value, true);
 }
 
 function walkText<V extends SpanVisitor | LogEventVisitor>(
@@ -205,27 +205,15 @@ class JsonWalk {
     this.maxDepth = options.maxValueDepth ?? DEFAULT_MAX_VALUE_DEPTH;
   }
 
-  traces(value: unknown): JsonWalkFailure | null {
+  /** A request: its ResourceSpans, or with `logs` its ResourceLogs. */
+  request(value: unknown, logs: boolean): JsonWalkFailure | null {
     if (!isObject(value)) return malformed('', 'body is not a JSON object');
-    const resourceSpans = value['resourceSpans'] ?? value['resource_spans'];
-    if (resourceSpans === undefined || resourceSpans === null) return null;
-    if (!Array.isArray(resourceSpans))
-      return malformed('resourceSpans', 'resourceSpans is not an array');
-    for (let i = 0; i < resourceSpans.length; i++) {
-      const failure = this.resourceSpans(resourceSpans[i], i);
-      if (failure !== null) return failure;
-    }
-    return null;
-  }
-
-  logs(value: unknown): JsonWalkFailure | null {
-    if (!isObject(value)) return malformed('', 'body is not a JSON object');
-    const resourceLogs = value['resourceLogs'] ?? value['resource_logs'];
-    if (resourceLogs === undefined || resourceLogs === null) return null;
-    if (!Array.isArray(resourceLogs))
-      return malformed('resourceLogs', 'resourceLogs is not an array');
-    for (let i = 0; i < resourceLogs.length; i++) {
-      const failure = this.resourceLogs(resourceLogs[i], i);
+    const field = logs ? 'resourceLogs' : 'resourceSpans';
+    const list = value[field] ?? value[logs ? 'resource_logs' : 'resource_spans'];
+    if (list === undefined || list === null) return null;
+    if (!Array.isArray(list)) return malformed(field, `${field} is not an array`);
+    for (let i = 0; i < list.length; i++) {
+      const failure = logs ? this.resourceLogs(list[i], i) : this.resourceSpans(list[i], i);
       if (failure !== null) return failure;
     }
     return null;
@@ -234,15 +222,7 @@ class JsonWalk {
   /** The resource's attributes, or the issue every span of the resource then carries. */
   private resource(res: unknown): { attributes: Attributes; issue: SpanIssue | null } {
     if (!isObject(res)) return { attributes: EMPTY_ATTRIBUTES, issue: null };
-    try {
-      return {
-        attributes: this.attributes(res['attributes'], 0, 'resource.attributes'),
-        issue: null,
-      };
-    } catch (err) {
-      if (!(err instanceof SpanIssue)) throw err;
-      return { attributes: EMPTY_ATTRIBUTES, issue: err };
-    }
+    return resourceOf(() => this.attributes(res['attributes'], 0, 'resource.attributes'));
   }
 
   private resourceSpans(rs: unknown, i: number): JsonWalkFailure | null {
@@ -299,15 +279,7 @@ class JsonWalk {
   private logRecord(value: unknown, resourceIssue: SpanIssue | null, path: string): void {
     const visitor = this.visitor as LogEventVisitor;
     const index = this.index++;
-    if (!isObject(value)) {
-      visitor.rejected({
-        index,
-        traceId: null,
-        spanId: null,
-        issues: [{ code: 'malformed_span', path, message: 'log record is not an object' }],
-      });
-      return;
-    }
+    if (!isObject(value)) return this.notAnObject(index, path, 'log record');
     const name = value['eventName'] ?? value['event_name'];
     const traceIdRaw = value['traceId'] ?? value['trace_id'];
     const spanIdRaw = value['spanId'] ?? value['span_id'];
@@ -335,8 +307,7 @@ class JsonWalk {
     try {
       attributes = this.attributes(value['attributes'], 0, 'attributes');
     } catch (err) {
-      if (!(err instanceof SpanIssue)) throw err;
-      issues.fail(err.code, err.where, err.message);
+      issues.caught(err);
     }
     if (issues.list !== null) {
       visitor.rejected({ index, traceId, spanId, issues: issues.list });
@@ -367,21 +338,7 @@ class JsonWalk {
   ): void {
     const visitor = this.visitor as SpanVisitor;
     const index = this.index++;
-    if (!isObject(value)) {
-      visitor.rejected({
-        index,
-        traceId: null,
-        spanId: null,
-        issues: [
-          {
-            code: 'malformed_span',
-            path: `${scopePath}.spans[${k}]`,
-            message: 'span is not an object',
-          },
-        ],
-      });
-      return;
-    }
+    if (!isObject(value)) return this.notAnObject(index, `${scopePath}.spans[${k}]`, 'span');
     const issues = new Issues(scopePath, resourceIssue, k);
 
     let traceIdRaw: unknown;
@@ -463,8 +420,7 @@ class JsonWalk {
       attributes = this.attributes(attributesRaw, 0, 'attributes');
       events = this.events(eventsRaw);
     } catch (err) {
-      if (!(err instanceof SpanIssue)) throw err;
-      issues.fail(err.code, err.where, err.message);
+      issues.caught(err);
     }
 
     if (issues.list !== null) {
@@ -496,6 +452,12 @@ class JsonWalk {
       };
     }
     visitor.span(traceId as string, spanId as string, parentSpanId === undefined, record);
+  }
+
+  /** Refuses a span or log record that is not a JSON object. */
+  private notAnObject(index: number, path: string, what: 'span' | 'log record'): void {
+    const issue = { code: 'malformed_span', path, message: `${what} is not an object` } as const;
+    this.visitor.rejected({ index, traceId: null, spanId: null, issues: [issue] });
   }
 
   /**
@@ -599,22 +561,12 @@ class JsonWalk {
       switch (key) {
         case 'stringValue':
         case 'string_value':
-          if (typeof v !== 'string')
-            throw new SpanIssue(
-              'invalid_attribute',
-              `${where}.stringValue`,
-              `stringValue is a ${typeof v}`,
-            );
+          if (typeof v !== 'string') throw notA(v, 'stringValue', where);
           result = v;
           break;
         case 'boolValue':
         case 'bool_value':
-          if (typeof v !== 'boolean')
-            throw new SpanIssue(
-              'invalid_attribute',
-              `${where}.boolValue`,
-              `boolValue is a ${typeof v}`,
-            );
+          if (typeof v !== 'boolean') throw notA(v, 'boolValue', where);
           result = v;
           break;
         case 'intValue':
@@ -662,18 +614,8 @@ class JsonWalk {
     return intFromJson(v, where);
   }
 
-  private checkDepth(depth: number, where: string): void {
-    if (depth > this.maxDepth) {
-      throw new SpanIssue(
-        'attribute_too_deep',
-        where,
-        `value nests deeper than ${this.maxDepth} levels`,
-      );
-    }
-  }
-
   private arrayValue(v: unknown, depth: number, where: string): AttributeValue {
-    this.checkDepth(depth, where);
+    checkDepth(depth, this.maxDepth, where);
     if (!isObject(v))
       throw new SpanIssue('invalid_attribute', where, 'arrayValue is not an object');
     const values = v['values'];
@@ -692,7 +634,7 @@ class JsonWalk {
   }
 
   private kvlistValue(v: unknown, depth: number, where: string): AttributeValue {
-    this.checkDepth(depth, where);
+    checkDepth(depth, this.maxDepth, where);
     if (!isObject(v))
       throw new SpanIssue('invalid_attribute', where, 'kvlistValue is not an object');
     const kvlist = this.attributes(v['values'], depth, where, true);
@@ -764,6 +706,11 @@ function bytesFromJson(v: unknown, where: string, build: boolean): Uint8Array | 
   if (!build) return null;
   // A copy, so the value does not pin Buffer's shared pool.
   return new Uint8Array(Buffer.from(v.replace(/-/g, '+').replace(/_/g, '/'), 'base64'));
+}
+
+/** The issue of an AnyValue member of the wrong JSON type. */
+function notA(v: unknown, member: 'stringValue' | 'boolValue', where: string): SpanIssue {
+  return new SpanIssue('invalid_attribute', `${where}.${member}`, `${member} is a ${typeof v}`);
 }
 
 function describe(v: unknown): string {

@@ -19,13 +19,7 @@ import { walkOtlpProtobufLogs, walkOtlpProtobufTraces } from './walk-otlp-protob
 export function decodeOtlpProtobuf(input: Uint8Array, options: DecodeOptions = {}): DecodeResult {
   const visitor = new SpanRecordVisitor();
   const walked = walkOtlpProtobufTraces(input, visitor, options);
-  if (!walked.ok) return walked;
-  return {
-    ok: true,
-    spans: visitor.spans,
-    rejected: visitor.rejectedSpans,
-    ...(walked.replacedInvalidUtf8 ? { replacedInvalidUtf8: true as const } : {}),
-  };
+  return walked.ok ? visitor.result(walked.replacedInvalidUtf8) : walked;
 }
 
 /**
@@ -45,12 +39,5 @@ export function decodeOtlpProtobufLogs(
 ): DecodeLogsResult {
   const visitor = new LogEventRecordVisitor();
   const walked = walkOtlpProtobufLogs(input, visitor, options);
-  if (!walked.ok) return walked;
-  return {
-    ok: true,
-    events: visitor.events,
-    rejected: visitor.rejectedRecords,
-    ignored: visitor.ignoredCount,
-    ...(walked.replacedInvalidUtf8 ? { replacedInvalidUtf8: true as const } : {}),
-  };
+  return walked.ok ? visitor.result(walked.replacedInvalidUtf8) : walked;
 }

@@ -1,5 +1,4 @@
 import {
-  attributesFrom,
   type AttributeValue,
   type Attributes,
   type SpanEventRecord,
@@ -7,12 +6,19 @@ import {
   type StatusCodeName,
 } from '@llm-workbench/bundle';
 import { Issues, within } from '../issues.js';
-import { checkTime, isZeroId, SpanIssue, SPAN_KINDS, STATUS_CODES } from '../span-fields.js';
+import {
+  checkDepth,
+  checkTime,
+  EMPTY_ATTRIBUTES,
+  isZeroId,
+  resourceOf,
+  SpanIssue,
+  SPAN_KINDS,
+  STATUS_CODES,
+} from '../span-fields.js';
 import { DEFAULT_MAX_VALUE_DEPTH, type DecodeOptions, WORKBENCH_EVENT_PREFIX } from '../types.js';
 import type { LogEventVisitor, SpanVisitor } from '../visitor.js';
 import { ProtoError, ProtoReader, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './proto-reader.js';
-
-const EMPTY_ATTRIBUTES: Attributes = attributesFrom([]);
 
 type Range = readonly [start: number, end: number];
 
@@ -47,7 +53,7 @@ export function walkOtlpProtobufTraces(
   visitor: SpanVisitor,
   options: DecodeOptions = {},
 ): ProtobufWalkResult {
-  return walk(input, visitor, options, (w, length) => w.request(length));
+  return walk(input, visitor, options, false);
 }
 
 /**
@@ -62,28 +68,27 @@ export function walkOtlpProtobufLogs(
   visitor: LogEventVisitor,
   options: DecodeOptions = {},
 ): ProtobufWalkResult {
-  return walk(input, visitor, options, (w, length) => w.logsRequest(length));
+  return walk(input, visitor, options, true);
 }
 
 /**
- * Walks a request with `read`, turning a {@link ProtoError} (bytes that are not the message) into
- * the failure both signals answer; any other error is a bug and is thrown.
+ * Walks a trace request, or with `logs` a logs request, turning a {@link ProtoError} (bytes that
+ * are not the message) into the failure both signals answer; any other error is a bug and is
+ * thrown.
  */
 function walk(
   input: Uint8Array,
   visitor: SpanVisitor | LogEventVisitor,
   options: DecodeOptions,
-  read: (w: ProtobufWalk, length: number) => void,
+  logs: boolean,
 ): ProtobufWalkResult {
   const buf = Buffer.isBuffer(input)
     ? input
     : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const reader = new ProtoReader(buf);
   try {
-    read(
-      new ProtobufWalk(reader, visitor, options.maxValueDepth ?? DEFAULT_MAX_VALUE_DEPTH),
-      buf.length,
-    );
+    const maxDepth = options.maxValueDepth ?? DEFAULT_MAX_VALUE_DEPTH;
+    new ProtobufWalk(reader, visitor, maxDepth).request(buf.length, logs);
   } catch (err) {
     if (!(err instanceof ProtoError)) throw err;
     const message = `body is not an OTLP protobuf message: ${err.message}`;
@@ -108,27 +113,16 @@ class ProtobufWalk {
     this.build = visitor.buildsRecords;
   }
 
-  request(end: number): void {
+  /** A request: its ResourceSpans, or with `logs` its ResourceLogs (field 1 both). */
+  request(end: number, logs: boolean): void {
     const r = this.r;
     let i = 0;
     while (r.pos < end) {
       const tag = r.uint32();
       if (tag === ((1 << 3) | WIRE_LEN)) {
         const e = r.delimited(end);
-        this.resourceSpans(e, i++);
-        r.pos = e;
-      } else r.skip(tag & 7, end);
-    }
-  }
-
-  logsRequest(end: number): void {
-    const r = this.r;
-    let i = 0;
-    while (r.pos < end) {
-      const tag = r.uint32();
-      if (tag === ((1 << 3) | WIRE_LEN)) {
-        const e = r.delimited(end);
-        this.resourceLogs(e, i++);
+        if (logs) this.resourceLogs(e, i++);
+        else this.resourceSpans(e, i++);
         r.pos = e;
       } else r.skip(tag & 7, end);
     }
@@ -138,12 +132,7 @@ class ProtobufWalk {
   private resourceOf(range: Range | null): { attributes: Attributes; issue: SpanIssue | null } {
     if (range === null) return { attributes: EMPTY_ATTRIBUTES, issue: null };
     this.r.pos = range[0];
-    try {
-      return { attributes: this.resource(range[1]), issue: null };
-    } catch (err) {
-      if (!(err instanceof SpanIssue)) throw err;
-      return { attributes: EMPTY_ATTRIBUTES, issue: err };
-    }
+    return resourceOf(() => this.resource(range[1]));
   }
 
   private resourceLogs(end: number, i: number): void {
@@ -226,8 +215,7 @@ class ProtobufWalk {
         this.keyValue(e, attributes, 0, 'attributes');
       }
     } catch (err) {
-      if (!(err instanceof SpanIssue)) throw err;
-      issues.fail(err.code, err.where, err.message);
+      issues.caught(err);
     }
     r.pos = end;
     if (issues.list !== null) {
@@ -388,8 +376,7 @@ class ProtobufWalk {
             try {
               this.keyValue(e, attributes, 0, 'attributes');
             } catch (err) {
-              if (!(err instanceof SpanIssue)) throw err;
-              issues.fail(err.code, err.where, err.message);
+              issues.caught(err);
             }
             break;
           case 11:
@@ -399,8 +386,7 @@ class ProtobufWalk {
               eventCount++;
               if (event !== undefined) (events ??= []).push(event);
             } catch (err) {
-              if (!(err instanceof SpanIssue)) throw err;
-              issues.fail(err.code, err.where, err.message);
+              issues.caught(err);
             }
             break;
           case 15:
@@ -572,7 +558,7 @@ class ProtobufWalk {
           break;
         case (5 << 3) | WIRE_LEN: {
           const e = r.delimited(end);
-          this.checkDepth(depth + 1, where);
+          checkDepth(depth + 1, this.maxDepth, where);
           const items: AttributeValue[] | null = build ? [] : null;
           while (r.pos < e) {
             const t = r.uint32();
@@ -588,7 +574,7 @@ class ProtobufWalk {
         }
         case (6 << 3) | WIRE_LEN: {
           const e = r.delimited(end);
-          this.checkDepth(depth + 1, where);
+          checkDepth(depth + 1, this.maxDepth, where);
           const kv = build ? (Object.create(null) as Record<string, AttributeValue>) : null;
           while (r.pos < e) {
             const t = r.uint32();
@@ -613,15 +599,6 @@ class ProtobufWalk {
       }
     }
     return value;
-  }
-
-  private checkDepth(depth: number, where: string): void {
-    if (depth > this.maxDepth)
-      throw new SpanIssue(
-        'attribute_too_deep',
-        where,
-        `value nests deeper than ${this.maxDepth} levels`,
-      );
   }
 }
 
