@@ -16,7 +16,8 @@
  *
  * Run alone: node --conditions=source --import tsx bench/seal.bench.ts
  * Environment: BENCH_ROUNDS (default 11), BENCH_ROUND_MS (default 150), BENCH_SEAL_SPANS (the
- * large run's spans, default 10000).
+ * large run's spans, default 10000), BENCH_SEAL_PROFILE (a number of calls: only run the loop to
+ * profile, see profileLoop), BENCH_SEAL_PROFILE_RUN (`small` for the 10-span run).
  */
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
@@ -167,6 +168,37 @@ export async function run(): Promise<BenchResult[]> {
   return benchSeal();
 }
 
+/**
+ * For a CPU profile (`BENCH_SEAL_PROFILE=<calls>` with `node --cpu-prof`): alternates the baseline
+ * and canonicalize+sha256 on the large run (the 10-span run with `BENCH_SEAL_PROFILE_RUN=small`), through named functions so that the profile tells
+ * the two apart (bench/cpu-profile-top.ts lists `baselineStringify`, `stringifyIfCanonical`,
+ * `inOrder`, `hasSurrogateEscape`; sha256's `update` is shared by both).
+ */
+function profileLoop(calls: number, bundle: UnsealedRunBundle): void {
+  // Declarations, not arrows: esbuild would leave arrows anonymous in the profile.
+  function baselineStringify(): string {
+    return JSON.stringify(bundle);
+  }
+  function baseline(): string {
+    return sha256(baselineStringify());
+  }
+  function ours(): string {
+    return sha256(canonicalize(bundle));
+  }
+  for (let i = 0; i < calls; i++) if (baseline() !== ours()) throw new Error('not canonical');
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  printResults(await run());
+  const profileCalls = Number(process.env['BENCH_SEAL_PROFILE'] ?? 0);
+  if (profileCalls > 0) {
+    const spans = Number(process.env['BENCH_SEAL_SPANS'] ?? 10_000);
+    profileLoop(
+      profileCalls,
+      process.env['BENCH_SEAL_PROFILE_RUN'] === 'small'
+        ? smallBundle()
+        : foldRun(makeLargeTrace(spans)),
+    );
+  } else {
+    printResults(await run());
+  }
 }
