@@ -130,6 +130,7 @@ describe('FileBundleSink under failure', () => {
         failure = err;
       }
     }
+    await sink.shutdown(); // closes the ledger, so that the tmpfs can be unmounted
     expect((failure as NodeJS.ErrnoException | undefined)?.code).toBe('ENOSPC');
     expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     for (const f of bundleFiles(out))

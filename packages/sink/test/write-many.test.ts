@@ -204,6 +204,7 @@ describe('FileBundleSink.writeMany', () => {
     const sink = new FileBundleSink({ directory: out });
     const bundles = Array.from({ length: 40 }, (_, i) => bulkyBundle(i, 20, 'b'));
     const outcomes = await sink.writeMany(bundles);
+    await sink.shutdown(); // closes the ledger, so that the tmpfs can be unmounted
     const failed = outcomes.filter((o) => !o.ok);
     expect(failed.length).toBeGreaterThan(0);
     for (const o of failed) expect((o.error as NodeJS.ErrnoException).code).toBe('ENOSPC');
