@@ -188,62 +188,77 @@ function oddJsonRequest(rand: () => number): string {
   return text;
 }
 
+/** Thousands of generated requests through two readers: seconds alone, more on a loaded machine. */
+const FUZZ_TIMEOUT_MS = 120_000;
+
 describe('ingestOtlp', () => {
-  it('refuses and keeps exactly what the JSON decoder does, through odd and invalid forms', () => {
-    const rand = prng(6);
-    let whole = 0;
-    let bare = 0;
-    for (let i = 0; i < 6000; i++) {
-      const text = oddJsonRequest(rand);
-      if (agree(ingestOtlp('json', Buffer.from(text)), decodeOtlpJson(text))) {
-        whole++;
-        if (/"int_?[vV]alue":-?\d/.test(text)) bare++;
+  it(
+    'refuses and keeps exactly what the JSON decoder does, through odd and invalid forms',
+    () => {
+      const rand = prng(6);
+      let whole = 0;
+      let bare = 0;
+      for (let i = 0; i < 6000; i++) {
+        const text = oddJsonRequest(rand);
+        if (agree(ingestOtlp('json', Buffer.from(text)), decodeOtlpJson(text))) {
+          whole++;
+          if (/"int_?[vV]alue":-?\d/.test(text)) bare++;
+        }
       }
-    }
-    expect(bare).toBeGreaterThan(3);
-    // Both kinds are exercised: requests with every span valid, and the rest.
-    expect(whole).toBeGreaterThan(100);
-    expect(whole).toBeLessThan(5900);
-  });
+      expect(bare).toBeGreaterThan(3);
+      // Both kinds are exercised: requests with every span valid, and the rest.
+      expect(whole).toBeGreaterThan(100);
+      expect(whole).toBeLessThan(5900);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 
-  it('decodes JSON from one plain JSON.parse exactly as from the exact parse of 64-bit integers', () => {
-    const rand = prng(8);
-    let rounded = 0;
-    for (let i = 0; i < 3000; i++) {
-      const text = oddJsonRequest(rand);
-      let value: unknown;
-      try {
-        value = parseOtlpJson(text);
-      } catch {
-        continue;
+  it(
+    'decodes JSON from one plain JSON.parse exactly as from the exact parse of 64-bit integers',
+    () => {
+      const rand = prng(8);
+      let rounded = 0;
+      for (let i = 0; i < 3000; i++) {
+        const text = oddJsonRequest(rand);
+        let value: unknown;
+        try {
+          value = parseOtlpJson(text);
+        } catch {
+          continue;
+        }
+        if (/":(9007199254740993|0\.99999999999999999999|1\.0000000000000001)\b/.test(text))
+          rounded++;
+        expect(decodeOtlpJson(text)).toEqual(decodeOtlpJsonValue(value));
       }
-      if (/":(9007199254740993|0\.99999999999999999999|1\.0000000000000001)\b/.test(text))
-        rounded++;
-      expect(decodeOtlpJson(text)).toEqual(decodeOtlpJsonValue(value));
-    }
-    expect(rounded).toBeGreaterThan(10);
-  });
+      expect(rounded).toBeGreaterThan(10);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 
-  it('refuses and keeps exactly what the protobuf decoder does, through random corruption', () => {
-    const rand = prng(7);
-    let whole = 0;
-    for (let i = 0; i < 3000; i++) {
-      const spans = runRecords(1 + Math.floor(rand() * 6));
-      const bytes = Buffer.from(encodeOtlpProtobuf(spans));
-      const mutations = Math.floor(rand() * 4);
-      for (let m = 0; m < mutations; m++) {
-        const at = Math.floor(rand() * bytes.length);
-        const r = rand();
-        if (r < 0.5) bytes[at] = Math.floor(rand() * 256);
-        else if (r < 0.7) bytes[at] = 0;
-        else bytes[at] = (bytes[at] as number) ^ (1 << Math.floor(rand() * 8));
+  it(
+    'refuses and keeps exactly what the protobuf decoder does, through random corruption',
+    () => {
+      const rand = prng(7);
+      let whole = 0;
+      for (let i = 0; i < 3000; i++) {
+        const spans = runRecords(1 + Math.floor(rand() * 6));
+        const bytes = Buffer.from(encodeOtlpProtobuf(spans));
+        const mutations = Math.floor(rand() * 4);
+        for (let m = 0; m < mutations; m++) {
+          const at = Math.floor(rand() * bytes.length);
+          const r = rand();
+          if (r < 0.5) bytes[at] = Math.floor(rand() * 256);
+          else if (r < 0.7) bytes[at] = 0;
+          else bytes[at] = (bytes[at] as number) ^ (1 << Math.floor(rand() * 8));
+        }
+        const body = rand() < 0.1 ? bytes.subarray(0, Math.floor(rand() * bytes.length)) : bytes;
+        if (agree(ingestOtlp('protobuf', body), decodeOtlpProtobuf(body))) whole++;
       }
-      const body = rand() < 0.1 ? bytes.subarray(0, Math.floor(rand() * bytes.length)) : bytes;
-      if (agree(ingestOtlp('protobuf', body), decodeOtlpProtobuf(body))) whole++;
-    }
-    expect(whole).toBeGreaterThan(500);
-    expect(whole).toBeLessThan(2900);
-  });
+      expect(whole).toBeGreaterThan(500);
+      expect(whole).toBeLessThan(2900);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 
   it('reads what the OpenTelemetry JS exporters send, integers beyond 2^53 in JSON exactly', async () => {
     const bodies: Array<{ type: string; body: Buffer }> = [];
