@@ -54,15 +54,7 @@ function inOrder(value: object, depth: number): boolean {
   if (Array.isArray(value)) {
     if (Object.getPrototypeOf(value) !== Array.prototype) return false;
     const length = value.length;
-    for (let i = 0; i < length; i++) {
-      const child: unknown = value[i];
-      if (typeof child === 'string') continue;
-      if (typeof child === 'object') {
-        if (child !== null && !inOrder(child, depth + 1)) return false;
-      } else if (typeof child === 'number') {
-        if (!Number.isFinite(child)) return false;
-      } else if (typeof child !== 'boolean') return false;
-    }
+    for (let i = 0; i < length; i++) if (!childInOrder(value[i], depth)) return false;
     return true;
   }
   const proto: unknown = Object.getPrototypeOf(value);
@@ -73,15 +65,17 @@ function inOrder(value: object, depth: number): boolean {
   for (const key in value) {
     if (previous !== undefined && !(previous < key)) return false;
     previous = key;
-    const child: unknown = (value as Record<string, unknown>)[key];
-    if (typeof child === 'string') continue;
-    if (typeof child === 'object') {
-      if (child !== null && !inOrder(child, depth + 1)) return false;
-    } else if (typeof child === 'number') {
-      if (!Number.isFinite(child)) return false;
-    } else if (typeof child !== 'boolean') return false;
+    if (!childInOrder((value as Record<string, unknown>)[key], depth)) return false;
   }
   return true;
+}
+
+/** One member or element: a string, boolean, finite number, null, or an object in order. */
+function childInOrder(child: unknown, depth: number): boolean {
+  if (typeof child === 'string') return true;
+  if (typeof child === 'object') return child === null || inOrder(child, depth + 1);
+  if (typeof child === 'number') return Number.isFinite(child);
+  return typeof child === 'boolean';
 }
 
 /**
