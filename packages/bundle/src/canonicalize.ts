@@ -62,6 +62,20 @@ function along(error: unknown, segment: string | number): unknown {
   return error;
 }
 
+/** Prepares a member or element, a failure saying where (its key or index) on the way up. */
+function prepareChild(
+  child: unknown,
+  ctx: Context,
+  depth: number,
+  segment: string | number,
+): unknown {
+  try {
+    return prepare(child, ctx, depth + 1);
+  } catch (error) {
+    throw along(error, segment);
+  }
+}
+
 /**
  * Returns the RFC 8785 (JSON Canonicalization Scheme) form of a JSON value: no whitespace,
  * object members sorted by the UTF-16 code units of their keys, numbers in ECMAScript shortest
@@ -147,12 +161,7 @@ function prepareArray(array: unknown[], ctx: Context, depth: number): unknown[] 
   let copy: unknown[] | undefined;
   for (let i = 0; i < length; i++) {
     const child = array[i];
-    let prepared: unknown;
-    try {
-      prepared = prepare(child, ctx, depth + 1);
-    } catch (error) {
-      throw along(error, i);
-    }
+    const prepared = prepareChild(child, ctx, depth, i);
     if (copy !== undefined) copy.push(prepared);
     else if (prepared !== child) {
       copy = array.slice(0, i);
@@ -185,12 +194,7 @@ function prepareObject(object: object, ctx: Context, depth: number): object {
   for (let i = 0; i < count; i++) {
     const key = sorted[i]!;
     const child = record[key];
-    let prepared: unknown;
-    try {
-      prepared = prepare(child, ctx, depth + 1);
-    } catch (error) {
-      throw along(error, key);
-    }
+    const prepared = prepareChild(child, ctx, depth, key);
     if (copy !== undefined) setMember(copy, key, prepared);
     else if (prepared !== child) {
       // In order so far, but a descendant was copied: copy this object too, in the same order.
