@@ -1,5 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import {
 } from '@llm-workbench/evidence';
 import { FileBundleSink } from '../src/index.js';
 import { bulkyBundle } from './fixtures/bulky-bundle.js';
+import { tinyDisks } from './fixtures/tiny-disk.js';
 import { bundleNames, checkFolder, unsignedBundles } from './fixtures/read-folder.js';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -101,25 +102,15 @@ describe('FileBundleSink under failure', () => {
     expect(unsignedBundles(dir, trusted)).toEqual([]);
   });
 
-  const mounted: string[] = [];
-  afterAll(() => {
-    for (const m of mounted) spawnSync('umount', [m]);
-  });
+  const disks = tinyDisks('wb-full-');
+  afterAll(() => disks.unmountAll());
 
   it('fails cleanly on a full disk: the write rejects with ENOSPC, leaves no temporary file and no partial bundle', async (ctx) => {
-    if (process.getuid?.() !== 0) {
-      ctx.skip(); // mounting a small tmpfs needs root (CI runs as root)
+    const out = disks.mount();
+    if (out === null) {
+      ctx.skip(); // mounting a small tmpfs needs root and the permission (CI runs as root)
       return;
     }
-    const dir = mkdtempSync(join(tmpdir(), 'wb-full-'));
-    const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=96k', 'tmpfs', dir]);
-    if (mount.status !== 0) {
-      ctx.skip(); // no mount permission in this sandbox
-      return;
-    }
-    mounted.push(dir);
-    const out = join(dir, 'bundles');
-    mkdirSync(out);
     const sink = new FileBundleSink({ directory: out });
     const make = (i: number) => bulkyBundle(i, 20, 'b');
     let failure: unknown;

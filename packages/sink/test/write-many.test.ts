@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   mkdirSync,
   mkdtempSync,
@@ -15,6 +15,7 @@ import { verifyBundle } from '@llm-workbench/bundle';
 import { LEDGER_FILE, readLedger } from '@llm-workbench/evidence';
 import { FileBundleSink, type BundleWriteOutcome } from '../src/index.js';
 import { bulkyBundle } from './fixtures/bulky-bundle.js';
+import { tinyDisks } from './fixtures/tiny-disk.js';
 import { bundleNames, checkFolder } from './fixtures/read-folder.js';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -183,24 +184,15 @@ describe('FileBundleSink.writeMany', () => {
     expect(verdict.recorded).toBe(present.size);
   });
 
-  const mounted: string[] = [];
-  afterAll(() => {
-    for (const m of mounted) spawnSync('umount', [m]);
-  });
+  const disks = tinyDisks('wb-many-full-');
+  afterAll(() => disks.unmountAll());
 
   it('on a full disk, reports each bundle written or failed (ENOSPC), with no partial file', async (ctx) => {
-    if (process.getuid?.() !== 0) {
-      ctx.skip(); // mounting a small tmpfs needs root
+    const out = disks.mount();
+    if (out === null) {
+      ctx.skip(); // mounting a small tmpfs needs root and the permission (CI runs as root)
       return;
     }
-    const dir = mkdtempSync(join(tmpdir(), 'wb-many-full-'));
-    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=96k', 'tmpfs', dir]).status !== 0) {
-      ctx.skip(); // no mount permission in this sandbox
-      return;
-    }
-    mounted.push(dir);
-    const out = join(dir, 'bundles');
-    mkdirSync(out);
     const sink = new FileBundleSink({ directory: out });
     const bundles = Array.from({ length: 40 }, (_, i) => bulkyBundle(i, 20, 'b'));
     const outcomes = await sink.writeMany(bundles);
