@@ -98,12 +98,17 @@ describe('genaiPricesPricer', () => {
     });
     expect(events[2]!.attributes).not.toHaveProperty(ATTR_MODEL_IO_COST_AMOUNT);
 
-    // In the bundle it is a reported cost, so views do not estimate it again.
-    expect(bundle.model_io.map((m) => m.cost)).toEqual([
-      { amount, currency: 'USD' },
-      { amount: 0.25, currency: 'EUR' },
-      null,
-    ]);
-    expect(estimateCosts(bundle).receipts.map((r) => r.index)).toEqual([2]);
+    // In the bundle it is a reported cost, so views do not estimate it again. (The three calls
+    // share one time, so the bundle orders them by content, not by when they were recorded.)
+    const costs = new Map(bundle.model_io.map((m) => [m.model, m.cost]));
+    expect(costs).toEqual(
+      new Map([
+        ['claude-sonnet-4-20250514', { amount, currency: 'USD' }],
+        ['gpt-4o', { amount: 0.25, currency: 'EUR' }],
+        ['house-model-7', null],
+      ]),
+    );
+    const unpriced = bundle.model_io.findIndex((m) => m.model === 'house-model-7');
+    expect(estimateCosts(bundle).receipts.map((r) => r.index)).toEqual([unpriced]);
   });
 });

@@ -35,6 +35,11 @@ describe('the receiver and its output folder', () => {
         () => (bundleFiles(out).includes(`${second[0]?.traceId}.json`) ? true : undefined),
         'the second bundle, in the folder created again',
       );
+      // Its ledger line comes after its file.
+      await waitUntil(
+        () => (checkFolder(out).recorded === 1 ? true : undefined),
+        'the second bundle, in the new ledger',
+      );
       expect(log.join('\n')).toMatch(
         /output folder .* was removed while serving: created it again; its ledger\.jsonl starts a new chain/,
       );
@@ -73,6 +78,10 @@ describe('the receiver and its output folder', () => {
       await waitUntil(
         () => (bundleFiles(out).includes(`${second[0]?.traceId}.json`) ? true : undefined),
         'the second bundle',
+      );
+      await waitUntil(
+        () => (checkFolder(out).recorded === 1 ? true : undefined),
+        'the second bundle, in the new ledger',
       );
       await receiver.flush();
       expect(log.join('\n')).toMatch(/output folder .* was replaced by another folder/);
