@@ -53,16 +53,9 @@ export class LedgerAppendQueue {
     entries: ReadonlyArray<{ readonly file: string; readonly sha256: string }>,
   ): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
-    // Queued before the drain starts, so the first batch takes them all.
-    const lines = entries.map(
-      (e) =>
-        new Promise<void>((resolve, reject) => {
-          this.queue.push({ file: e.file, sha256: e.sha256, ifMissing: false, resolve, reject });
-        }),
-    );
-    this.running ??= this.drain().finally(() => {
-      this.running = undefined;
-    });
+    // All queued before the drain starts (it takes a batch at once), so one batch takes them all.
+    const lines = entries.map((e) => this.push(e.file, e.sha256, false));
+    this.start();
     return Promise.all(lines).then(() => undefined);
   }
 
@@ -72,11 +65,20 @@ export class LedgerAppendQueue {
   }
 
   private enqueue(file: string, sha256: string, ifMissing: boolean): Promise<void> {
+    const line = this.push(file, sha256, ifMissing);
+    this.start();
+    return line;
+  }
+
+  private push(file: string, sha256: string, ifMissing: boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ file, sha256, ifMissing, resolve, reject });
-      this.running ??= this.drain().finally(() => {
-        this.running = undefined;
-      });
+    });
+  }
+
+  private start(): void {
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
     });
   }
 
