@@ -125,7 +125,7 @@ interface Sortable {
  * or a GenAI span (`gen_ai.operation.name` or `gen_ai.usage.*`).
  *
  * @example
- * if (isRunTrace(spans)) sink.write(sealBundle(foldRun(spans)));
+ * if (isRunTrace(spans)) sink.write(bundleRun(spans));
  */
 export function isRunTrace(spans: Iterable<SpanRecord>): boolean {
   for (const span of spans) {

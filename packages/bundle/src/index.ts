@@ -69,6 +69,7 @@ export {
   type SegmentFile,
 } from './span-record-codec.js';
 export { foldRun, isRunTrace, MAX_UNKNOWN_EVENTS, type FoldOptions } from './fold.js';
+export { bundleRun } from './bundle-run.js';
 export {
   readDiagnostic,
   renderDiagnostic,

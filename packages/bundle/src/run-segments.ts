@@ -139,7 +139,7 @@ export function missingSegments(segments: readonly Pick<RunSegment, 'segment'>[]
  * incomplete; the fold flags them.
  *
  * @example
- * if (segmentsComplete(held.concat(runSegmentOf(spans)!))) sink.write(sealBundle(foldRun(all)));
+ * if (segmentsComplete(held.concat(runSegmentOf(spans)!))) sink.write(bundleRun(all));
  */
 export function segmentsComplete(segments: readonly RunSegment[]): boolean {
   let ended = 0;

@@ -1,12 +1,5 @@
-import {
-  foldRun,
-  isRunTrace,
-  runSegmentOf,
-  sealBundle,
-  type LogEventRecord,
-  type RunBundle,
-  type SpanRecord,
-} from '@llm-workbench/bundle';
+import { bundleRun, isRunTrace, runSegmentOf } from '@llm-workbench/bundle';
+import type { LogEventRecord, RunBundle, SpanRecord } from '@llm-workbench/bundle';
 
 /** Spans grouped by trace id, each group in arrival order. */
 export type TraceGroups = Map<string, SpanRecord[]>;
@@ -145,12 +138,7 @@ export function foldTraceGroups(
     }
     const truncated = traceIds.some((id) => options.truncated?.has(id) === true);
     const logEvents = traceIds.flatMap((id) => options.logEvents?.get(id) ?? []);
-    const bundle = sealBundle(
-      foldRun(spans, {
-        ...(truncated ? { truncated } : {}),
-        ...(logEvents.length > 0 ? { logEvents } : {}),
-      }),
-    );
+    const bundle = bundleRun(spans, { truncated, logEvents });
     bundles.push({ traceId: bundle.run.traceId, traceIds, bundle });
   }
   bundles.sort((a, b) => (a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0));

@@ -74,7 +74,7 @@ const MAX_VALUE_ITEMS = 128;
  *
  * @example
  * const spans = spanRecordsFromBundle(bundle);
- * sealBundle(foldRun(spans)).integrity.sha256 === bundle.integrity.sha256; // true
+ * bundleRun(spans).integrity.sha256 === bundle.integrity.sha256; // true
  */
 export function spanRecordsFromBundle(bundle: RunBundle | UnsealedRunBundle): SpanRecord[] {
   return new Rebuild(bundle).spans();

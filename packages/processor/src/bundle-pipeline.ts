@@ -1,15 +1,7 @@
 import { join } from 'node:path';
 import { diag, type DiagLogger } from '@opentelemetry/api';
-import {
-  foldRun,
-  isRunSegmentTrace,
-  isRunTrace,
-  runSegmentOf,
-  sealBundle,
-  type LogEventRecord,
-  type RunBundle,
-  type SpanRecord,
-} from '@llm-workbench/bundle';
+import { bundleRun, isRunSegmentTrace, isRunTrace, runSegmentOf } from '@llm-workbench/bundle';
+import type { LogEventRecord, RunBundle, SpanRecord } from '@llm-workbench/bundle';
 import { FileBundleSink, type BundleWriteResult } from '@llm-workbench/sink';
 import type { ReadableSpan } from './sdk-types.js';
 import type { Worker, WorkerOptions } from 'node:worker_threads';
@@ -329,9 +321,7 @@ export class BundlePipeline {
     try {
       const records: SpanRecord[] = spans.map(spanRecordFromReadableSpan);
       const logEvents = (strayLogs ?? []).map((l) => logEventRecord(l.traceId, l.spanId, l.event));
-      bundle = sealBundle(
-        foldRun(records, logEvents.length > 0 ? { truncated, logEvents } : { truncated }),
-      );
+      bundle = bundleRun(records, { truncated, logEvents });
     } catch (err) {
       this.stats.foldErrors++;
       this.warnOnce('fold', `could not fold a trace: ${(err as Error).message}`);
@@ -416,9 +406,7 @@ export class BundlePipeline {
   ): Promise<boolean> {
     let bundle: RunBundle;
     try {
-      bundle = sealBundle(
-        foldRun(spans, logEvents.length > 0 ? { truncated, logEvents } : { truncated }),
-      );
+      bundle = bundleRun(spans, { truncated, logEvents });
     } catch (err) {
       this.stats.foldErrors++;
       this.warnOnce('fold', `could not fold a trace: ${(err as Error).message}`);

@@ -5,7 +5,7 @@
  * thread): failures travel back in the answer.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { foldRun, sealBundle, serializeBundle, type SpanRecord } from '@llm-workbench/bundle';
+import { bundleRun, serializeBundle, type SpanRecord } from '@llm-workbench/bundle';
 import { FileBundleSink } from '@llm-workbench/sink';
 import { decodeBatch, type EncodedBatch } from './span-transfer.js';
 import type { BundleWorkerConfig, ToWorker, WorkerResult } from './bundle-worker-protocol.js';
@@ -48,14 +48,7 @@ async function handle(
     const records = earlier === undefined ? trace.records : earlier.concat(trace.records);
     let bundle;
     try {
-      bundle = sealBundle(
-        foldRun(
-          records,
-          trace.logEvents.length > 0
-            ? { truncated: trace.truncated, logEvents: trace.logEvents }
-            : { truncated: trace.truncated },
-        ),
-      );
+      bundle = bundleRun(records, { truncated: trace.truncated, logEvents: trace.logEvents });
     } catch (err) {
       results.push(Promise.resolve({ ok: false, stage: 'fold', message: errorMessage(err) }));
       continue;

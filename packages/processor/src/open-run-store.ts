@@ -55,7 +55,7 @@ export interface ReadyRun {
  * @example
  * const store = new OpenRunStore({ directory: 'bundles/.open-runs', maxOpenRuns: 1000, maxRunBytes: 64 << 20, maxAgeMs: 7 * 86_400_000 });
  * const ready = await store.add(segment, spans, [], false);
- * if (ready) { await sink.write(sealBundle(foldRun(ready.spans))); await ready.forget(); }
+ * if (ready) { await sink.write(bundleRun(ready.spans)); await ready.forget(); }
  */
 export class OpenRunStore {
   /** One segment of a run at a time (by key), in this process. */

@@ -1,4 +1,4 @@
-import { foldRun, sealBundle, type RunBundle } from '@llm-workbench/bundle';
+import { bundleRun, type RunBundle } from '@llm-workbench/bundle';
 import { ImportError, sendSpans, spanRecordsFromBundle } from '@llm-workbench/import';
 import { CliError, EXIT, writeLine, writeText, type Command } from '../io.js';
 import { parseCommandArgs, parseHeaders, positiveInt } from '../parse-command-args.js';
@@ -62,7 +62,7 @@ export const replayCommand: Command = async (argv, io) => {
   for (const file of positionals) {
     const { bundle, verification } = await loadBundle(file, io.stdin);
     const spans = spanRecordsFromBundle(bundle);
-    const exact = sealBundle(foldRun(spans)).integrity.sha256 === bundle.integrity.sha256;
+    const exact = bundleRun(spans).integrity.sha256 === bundle.integrity.sha256;
     if (!verification.ok) {
       warned = true;
       writeLine(io.stderr, `warning: ${file} fails verification; replaying it as it is`);

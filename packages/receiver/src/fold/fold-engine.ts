@@ -1,14 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  foldRun,
-  isRunTrace,
-  runSegmentOf,
-  sealBundle,
-  type LogEventRecord,
-  type RunBundle,
-  type SpanRecord,
-} from '@llm-workbench/bundle';
+import { bundleRun, isRunTrace, runSegmentOf } from '@llm-workbench/bundle';
+import type { LogEventRecord, RunBundle, SpanRecord } from '@llm-workbench/bundle';
 import {
   decodeOtlpJson,
   decodeOtlpJsonLogs,
@@ -123,14 +116,7 @@ export class FoldEngine {
       }
       let bundle;
       try {
-        bundle = sealBundle(
-          foldRun(
-            spans,
-            logEvents.length > 0
-              ? { truncated: job.truncated, logEvents }
-              : { truncated: job.truncated },
-          ),
-        );
+        bundle = bundleRun(spans, { truncated: job.truncated, logEvents });
       } catch (err) {
         outcomes.push(Promise.resolve({ ok: false, message: `could not fold: ${text(err)}` }));
         continue;

@@ -1,13 +1,12 @@
 import { mkdir, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  bundleRun,
   decodeSegmentFile,
   encodeSegmentFile,
-  foldRun,
   OPEN_RUN_KEY,
   openRunKey,
   SEGMENT_FILE_NAME,
-  sealBundle,
   segmentFileName,
   segmentsComplete,
   type LogEventRecord,
@@ -256,9 +255,7 @@ export class RunAssembler {
         for (const e of file.logEvents) logEvents.push(e);
         if (file.truncated) truncated = true;
       }
-      bundle = sealBundle(
-        foldRun(spans, logEvents.length > 0 ? { truncated, logEvents } : { truncated }),
-      );
+      bundle = bundleRun(spans, { truncated, logEvents });
     } catch (err) {
       return { ok: false, message: `could not fold run ${run.key}: ${text(err)}` };
     }
