@@ -8,14 +8,13 @@ import {
 import {
   envelopeNameFor,
   MAX_ENVELOPE_BYTES,
-  serializeEnvelope,
-  signBundle,
-  verifyEnvelope,
   type SignerRole,
   type SigningKey,
 } from '@llm-workbench/evidence';
 import {
   BundleSinkError,
+  envelopeFile,
+  recordableSha256,
   resolveSigningOptions,
   type BundleSink,
   type BundleWriteResult,
@@ -301,23 +300,11 @@ export class S3BundleSink implements BundleSink {
     if (ledger === undefined) return;
     const read = await this.store.get(this.prefix + name, MAX_BUNDLE_BYTES);
     if (!('text' in read)) return;
-    const verified = verifyBundle(read.text);
-    if (!verified.ok) return;
-    const key = this.signingKey;
-    if (key !== undefined) {
-      const envelope = await this.store.get(
-        this.prefix + envelopeNameFor(name),
-        MAX_ENVELOPE_BYTES,
-      );
-      const self = { keyId: key.keyId, publicKey: key.publicKey, label: 'this sink' };
-      if (
-        !('text' in envelope) ||
-        !verifyEnvelope(envelope.text, { sha256: verified.sha256, name }, [self]).ok
-      ) {
-        return;
-      }
-    }
-    await ledger.ensure(name, verified.sha256);
+    const sha256 = await recordableSha256(read.text, name, this.signingKey, async (envelope) => {
+      const got = await this.store.get(this.prefix + envelope, MAX_ENVELOPE_BYTES);
+      return 'text' in got ? got.text : null;
+    });
+    if (sha256 !== null) await ledger.ensure(name, sha256);
   }
 
   /** Signs again the bundle at `name` (one that verifies), whose envelope ours replaced. */
@@ -336,15 +323,8 @@ export class S3BundleSink implements BundleSink {
   ): Promise<void> {
     const key = this.signingKey;
     if (key === undefined) return;
-    const envelope = signBundle(bundle, name, key, {
-      role: this.signerRole,
-      ...(schemaVersion === undefined ? {} : { schemaVersion }),
-    });
-    await this.store.put(
-      this.prefix + envelopeNameFor(name),
-      serializeEnvelope(envelope),
-      'application/json',
-    );
+    const envelope = envelopeFile(bundle, name, key, this.signerRole, schemaVersion);
+    await this.store.put(this.prefix + envelope.name, envelope.text, 'application/json');
   }
 }
 

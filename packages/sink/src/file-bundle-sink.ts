@@ -3,22 +3,11 @@ import { close, constants, fsync, open, write } from 'node:fs';
 import { link, lstat, mkdir, readFile, realpath, rename, unlink } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  isValidTraceId,
-  serializeBundle,
-  verifyBundle,
-  type RunBundle,
-} from '@llm-workbench/bundle';
-import {
-  envelopeNameFor,
-  serializeEnvelope,
-  signBundle,
-  SigningKey,
-  verifyEnvelope,
-  type SignerRole,
-} from '@llm-workbench/evidence';
+import { isValidTraceId, serializeBundle, type RunBundle } from '@llm-workbench/bundle';
+import { envelopeNameFor, SigningKey, type SignerRole } from '@llm-workbench/evidence';
 import { BundleSinkError } from './bundle-sink-error.js';
 import { resolveSigningOptions } from './signing-options.js';
+import { envelopeFile, recordableSha256 } from './sink-envelopes.js';
 import { FolderLedger } from './folder-ledger.js';
 import { ledgerLockFor, type ThreadLock } from './thread-lock.js';
 import type {
@@ -404,20 +393,10 @@ export class FileBundleSink implements BundleSink {
     if (!this.ledger) return;
     const text = await this.readExisting(join(dir, name));
     if (text === null) return;
-    const verified = verifyBundle(text);
-    if (!verified.ok) return;
-    const key = this.signingKey;
-    if (key !== undefined) {
-      const envelope = await readFile(join(dir, envelopeNameFor(name)), 'utf8').catch(() => null);
-      const self = { keyId: key.keyId, publicKey: key.publicKey, label: 'this sink' };
-      if (
-        envelope === null ||
-        !verifyEnvelope(envelope, { sha256: verified.sha256, name }, [self]).ok
-      ) {
-        return;
-      }
-    }
-    await this.ledgerFor(dir).ensure(name, verified.sha256);
+    const sha256 = await recordableSha256(text, name, this.signingKey, (envelope) =>
+      readFile(join(dir, envelope), 'utf8').catch(() => null),
+    );
+    if (sha256 !== null) await this.ledgerFor(dir).ensure(name, sha256);
   }
 
   /** The text of the regular file at `target`, or null when there is none. */
@@ -438,8 +417,8 @@ export class FileBundleSink implements BundleSink {
   private async writeEnvelope(name: string, bundle: RunBundle): Promise<void> {
     const key = this.signingKey;
     if (key === undefined) return;
-    const envelope = signBundle(bundle, name, key, { role: this.signerRole });
-    await this.writeAtomic(envelopeNameFor(name), serializeEnvelope(envelope));
+    const envelope = envelopeFile(bundle, name, key, this.signerRole);
+    await this.writeAtomic(envelope.name, envelope.text);
   }
 
   /**

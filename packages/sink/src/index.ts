@@ -12,6 +12,7 @@ export { KeyedQueue } from './keyed-queue.js';
 export { LedgerAppendQueue, type LedgerAppend } from './ledger-append-queue.js';
 export { RecentNames } from './recent-names.js';
 export { resolveSigningOptions } from './signing-options.js';
+export { envelopeFile, recordableSha256 } from './sink-envelopes.js';
 export { spawnWorker } from './spawn-worker.js';
 export {
   isTemporaryFileName,
