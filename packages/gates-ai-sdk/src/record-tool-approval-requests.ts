@@ -1,5 +1,5 @@
 import { diag } from '@opentelemetry/api';
-import type { WorkbenchScope } from '@llm-workbench/instrumentation';
+import { requestGates, type PausedGate, type WorkbenchScope } from '@llm-workbench/instrumentation';
 import { toolApprovalGateId } from './tool-approval-gate-id.js';
 import type { ToolApprovalRequestOptions, ToolApprovalRequestPart } from './types.js';
 
@@ -22,35 +22,31 @@ export function recordToolApprovalRequests(
   result: { readonly content: readonly unknown[] } | readonly unknown[],
   options: ToolApprovalRequestOptions = {},
 ): string[] {
-  const ids: string[] = [];
-  try {
-    const parts = Array.isArray(result)
-      ? (result as readonly unknown[])
-      : (result as { readonly content: readonly unknown[] }).content;
-    if (!Array.isArray(parts)) return ids;
-    for (const part of parts) {
-      if (!isApprovalRequest(part)) continue;
-      const { toolCall } = part;
-      const gateId = toolApprovalGateId(part.approvalId);
-      const args = argumentsText(toolCall.input);
-      scope.requestGate({
-        gateId,
-        ...(options.policy !== undefined ? { policy: options.policy } : {}),
-        subject: {
-          tool: {
-            name: toolCall.toolName,
-            callId: toolCall.toolCallId,
-            ...(args !== undefined ? { arguments: args } : {}),
-          },
+  return requestGates(scope, approvalGates(result), options, logger, 'recordToolApprovalRequests');
+}
+
+function* approvalGates(
+  result: { readonly content: readonly unknown[] } | readonly unknown[],
+): Generator<PausedGate> {
+  const parts = Array.isArray(result)
+    ? (result as readonly unknown[])
+    : (result as { readonly content: readonly unknown[] }).content;
+  if (!Array.isArray(parts)) return;
+  for (const part of parts) {
+    if (!isApprovalRequest(part)) continue;
+    const { toolCall } = part;
+    const args = argumentsText(toolCall.input);
+    yield {
+      gateId: toolApprovalGateId(part.approvalId),
+      subject: {
+        tool: {
+          name: toolCall.toolName,
+          callId: toolCall.toolCallId,
+          ...(args !== undefined ? { arguments: args } : {}),
         },
-        ...(options.time !== undefined ? { time: options.time } : {}),
-      });
-      ids.push(gateId);
-    }
-  } catch (err) {
-    logger.error('recordToolApprovalRequests failed; no gate recorded for the rest', err);
+      },
+    };
   }
-  return ids;
 }
 
 function isApprovalRequest(part: unknown): part is ToolApprovalRequestPart {

@@ -1,5 +1,10 @@
 import { diag } from '@opentelemetry/api';
-import type { GateSubject, WorkbenchScope } from '@llm-workbench/instrumentation';
+import {
+  requestGates,
+  type GateSubject,
+  type PausedGate,
+  type WorkbenchScope,
+} from '@llm-workbench/instrumentation';
 import { interruptGateId } from './interrupt-gate-id.js';
 import type { InterruptLike, RecordInterruptsOptions } from './types.js';
 
@@ -21,27 +26,19 @@ export function recordInterrupts(
   from: unknown,
   options: RecordInterruptsOptions = {},
 ): string[] {
-  const ids: string[] = [];
-  try {
-    for (const interrupt of interruptsOf(from)) {
-      const gateId = interruptGateId(interrupt);
-      if (gateId === undefined) {
-        logger.warn('an interrupt without an id was not recorded');
-        continue;
-      }
-      const subject = (options.subject ?? toolCallSubject)(interrupt.value);
-      scope.requestGate({
-        gateId,
-        ...(options.policy !== undefined ? { policy: options.policy } : {}),
-        ...(subject !== undefined ? { subject } : {}),
-        ...(options.time !== undefined ? { time: options.time } : {}),
-      });
-      ids.push(gateId);
+  return requestGates(scope, interruptGates(from, options), options, logger, 'recordInterrupts');
+}
+
+function* interruptGates(from: unknown, options: RecordInterruptsOptions): Generator<PausedGate> {
+  for (const interrupt of interruptsOf(from)) {
+    const gateId = interruptGateId(interrupt);
+    if (gateId === undefined) {
+      logger.warn('an interrupt without an id was not recorded');
+      continue;
     }
-  } catch (err) {
-    logger.error('recordInterrupts failed; no gate recorded for the rest', err);
+    const subject = (options.subject ?? toolCallSubject)(interrupt.value);
+    yield { gateId, ...(subject !== undefined ? { subject } : {}) };
   }
-  return ids;
 }
 
 function interruptsOf(from: unknown): InterruptLike[] {

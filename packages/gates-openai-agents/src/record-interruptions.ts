@@ -1,5 +1,5 @@
 import { diag } from '@opentelemetry/api';
-import type { WorkbenchScope } from '@llm-workbench/instrumentation';
+import { requestGates, type PausedGate, type WorkbenchScope } from '@llm-workbench/instrumentation';
 import { callIdOf, interruptionGateId } from './interruption-gate-id.js';
 import type { ApprovalItemLike, InterruptionOptions } from './types.js';
 
@@ -22,36 +22,31 @@ export function recordInterruptions(
   from: { readonly interruptions: readonly unknown[] } | readonly unknown[],
   options: InterruptionOptions = {},
 ): string[] {
-  const ids: string[] = [];
-  try {
-    const items: unknown = Array.isArray(from)
-      ? from
-      : (from as { readonly interruptions: unknown }).interruptions;
-    if (!Array.isArray(items)) return ids;
-    for (const candidate of items as unknown[]) {
-      if (!isApprovalItem(candidate)) continue;
-      const gateId = interruptionGateId(candidate);
-      const callId = callIdOf(candidate);
-      const name = candidate.name ?? candidate.toolName;
-      if (gateId === undefined || callId === undefined || typeof name !== 'string') {
-        logger.warn('an interruption without a call id or a tool name was not recorded');
-        continue;
-      }
-      const args = candidate.arguments;
-      scope.requestGate({
-        gateId,
-        ...(options.policy !== undefined ? { policy: options.policy } : {}),
-        subject: {
-          tool: { name, callId, ...(typeof args === 'string' ? { arguments: args } : {}) },
-        },
-        ...(options.time !== undefined ? { time: options.time } : {}),
-      });
-      ids.push(gateId);
+  return requestGates(scope, interruptionGates(from), options, logger, 'recordInterruptions');
+}
+
+function* interruptionGates(
+  from: { readonly interruptions: readonly unknown[] } | readonly unknown[],
+): Generator<PausedGate> {
+  const items: unknown = Array.isArray(from)
+    ? from
+    : (from as { readonly interruptions: unknown }).interruptions;
+  if (!Array.isArray(items)) return;
+  for (const candidate of items as unknown[]) {
+    if (!isApprovalItem(candidate)) continue;
+    const gateId = interruptionGateId(candidate);
+    const callId = callIdOf(candidate);
+    const name = candidate.name ?? candidate.toolName;
+    if (gateId === undefined || callId === undefined || typeof name !== 'string') {
+      logger.warn('an interruption without a call id or a tool name was not recorded');
+      continue;
     }
-  } catch (err) {
-    logger.error('recordInterruptions failed; no gate recorded for the rest', err);
+    const args = candidate.arguments;
+    yield {
+      gateId,
+      subject: { tool: { name, callId, ...(typeof args === 'string' ? { arguments: args } : {}) } },
+    };
   }
-  return ids;
 }
 
 function isApprovalItem(item: unknown): item is ApprovalItemLike {

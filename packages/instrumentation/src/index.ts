@@ -3,6 +3,7 @@ export { WorkbenchRun } from './workbench-run.js';
 export { WorkbenchStep } from './workbench-step.js';
 export { WorkbenchScope } from './workbench-scope.js';
 export { WorkbenchConfigError } from './workbench-config-error.js';
+export { requestGates, type PausedGate } from './request-gates.js';
 export { INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from './instrumentation-scope.js';
 export {
   MAX_RESUME_TOKEN_LENGTH,

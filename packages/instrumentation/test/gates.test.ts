@@ -15,8 +15,10 @@ import {
   EVENT_GATE_RESOLVED,
   type GateDecision,
 } from '@llm-workbench/semconv';
+import { diag } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { captureDiag, event, harness, nanos } from './helpers.js';
+import { requestGates, type PausedGate } from '../src/index.js';
+import { captureDiag, event, events, harness, nanos } from './helpers.js';
 
 describe('gates', () => {
   it('records requested and resolved events on the step', () => {
@@ -145,6 +147,42 @@ describe('gates', () => {
       expect(diag.problems().join('\n')).toContain('time is not a valid');
     } finally {
       diag.stop();
+    }
+  });
+
+  it('requestGates requests each gate it is given, and stops at a throw without throwing', () => {
+    const h = harness();
+    const capture = captureDiag();
+    try {
+      const run = h.wb.startRun({ name: 'r' });
+      const step = run.startStep('approve', { kind: 'human' });
+      function* paused(): Generator<PausedGate> {
+        yield { gateId: 'a', subject: { tool: { name: 'send_email', callId: 'c1' } } };
+        yield { gateId: 'b' };
+        throw new Error('a getter failed');
+      }
+      const logger = diag.createComponentLogger({ namespace: 'test-adapter' });
+      const ids = requestGates(
+        step,
+        paused(),
+        { policy: 'ops', time: 1_700_000_000_000 },
+        logger,
+        'recordThings',
+      );
+      step.end();
+      run.end();
+      expect(ids).toEqual(['a', 'b']);
+      const requested = events(h.span('step approve'), EVENT_GATE_REQUESTED);
+      expect(requested.map((e) => e.attributes?.[ATTR_GATE_ID])).toEqual(['a', 'b']);
+      expect(requested.map((e) => e.attributes?.[ATTR_GATE_POLICY])).toEqual(['ops', 'ops']);
+      expect(requested[0]!.attributes?.[ATTR_GATE_SUBJECT_TOOL_NAME]).toBe('send_email');
+      expect(requested[1]!.attributes?.[ATTR_GATE_SUBJECT_TOOL_NAME]).toBeUndefined();
+      expect(nanos(requested[0]!.time)).toBe(1_700_000_000_000n * 1_000_000n);
+      expect(capture.problems().join('\n')).toMatch(
+        /recordThings failed; no gate recorded for the rest.*a getter failed/,
+      );
+    } finally {
+      capture.stop();
     }
   });
 });
