@@ -33,8 +33,25 @@ export function demoWorkbench(options: RunDemoAgentOptions): Workbench {
   );
 }
 
+/**
+ * The demo run up to its human gate: starts the run `demo-newsletter` with its workflow snapshot
+ * at the clock's time, records `plan` and `draft`, then opens the step `review` and requests its
+ * gate on the draft's version. Returns the run, the open review step and the draft's text.
+ */
+export function runUntilReview(
+  workbench: Workbench,
+  clock: SimulatedClock,
+  options: Pick<RunDemoAgentOptions, 'runId' | 'topic'>,
+): { run: WorkbenchRun; review: WorkbenchStep; text: string } {
+  const run = startDemoRun(workbench, clock, options.runId);
+  const { text, version } = recordPlanAndDraft(run, clock, options.topic);
+  const review = run.startStep('review', { kind: 'human', startTime: clock.advance(30) });
+  requestReview(review, clock, version);
+  return { run, review, text };
+}
+
 /** Starts the run `demo-newsletter` with its workflow snapshot, at the clock's time. */
-export function startDemoRun(
+function startDemoRun(
   workbench: Workbench,
   clock: SimulatedClock,
   runId: string | undefined,
@@ -64,7 +81,7 @@ export function draftText(topic?: string): string {
 }
 
 /** The steps `plan` (a model call) and `draft` (a model call and `draft.md` v1). */
-export function recordPlanAndDraft(
+function recordPlanAndDraft(
   run: WorkbenchRun,
   clock: SimulatedClock,
   topic: string | undefined,
@@ -86,7 +103,7 @@ export function recordPlanAndDraft(
 }
 
 /** The review gate's request, on the draft's version. */
-export function requestReview(review: WorkbenchStep, clock: SimulatedClock, version: number): void {
+function requestReview(review: WorkbenchStep, clock: SimulatedClock, version: number): void {
   review.requestGate({
     gateId: DEMO_GATE_ID,
     policy: 'one-editor',

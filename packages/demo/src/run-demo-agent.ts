@@ -2,10 +2,8 @@ import {
   approveReview,
   demoWorkbench,
   publishAndEnd,
-  recordPlanAndDraft,
-  requestReview,
+  runUntilReview,
   SimulatedClock,
-  startDemoRun,
 } from './demo-steps.js';
 import type { DemoAgentResult, RunDemoAgentOptions } from './types.js';
 
@@ -26,10 +24,7 @@ export async function runDemoAgent(options: RunDemoAgentOptions = {}): Promise<D
   // each step lasting as long as its model call and the editor deciding after DEMO_REVIEW_WAIT_MS.
   // Nothing waits: the times are passed explicitly.
   const clock = new SimulatedClock(Date.now() - DEMO_RUN_MS);
-  const run = startDemoRun(workbench, clock, options.runId);
-  const { text, version } = recordPlanAndDraft(run, clock, options.topic);
-  const review = run.startStep('review', { kind: 'human', startTime: clock.advance(30) });
-  requestReview(review, clock, version);
+  const { run, review, text } = runUntilReview(workbench, clock, options);
   approveReview(review, clock.advance(DEMO_REVIEW_WAIT_MS));
   review.end(clock.advance(20));
   publishAndEnd(run, clock, text);

@@ -3,10 +3,8 @@ import {
   demoWorkbench,
   draftText,
   publishAndEnd,
-  recordPlanAndDraft,
-  requestReview,
+  runUntilReview,
   SimulatedClock,
-  startDemoRun,
 } from './demo-steps.js';
 import { DEMO_REVIEW_WAIT_MS } from './run-demo-agent.js';
 import type { RunDemoAgentOptions } from './types.js';
@@ -57,10 +55,7 @@ export function runDemoSegment(options: RunDemoSegmentOptions): Promise<DemoSegm
   const workbench = demoWorkbench(options);
   const clock = new SimulatedClock(options.clockMs ?? Date.now() - PAUSED_RUN_MS);
   if (options.segment === 1) {
-    const run = startDemoRun(workbench, clock, options.runId);
-    const { version } = recordPlanAndDraft(run, clock, options.topic);
-    const review = run.startStep('review', { kind: 'human', startTime: clock.advance(30) });
-    requestReview(review, clock, version);
+    const { run, review } = runUntilReview(workbench, clock, options);
     review.end(clock.advance(20));
     const token = run.suspend(clock.advance(10));
     return Promise.resolve({ token, clockMs: clock.now(), traceId: run.traceId, runId: run.runId });
