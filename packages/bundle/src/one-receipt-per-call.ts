@@ -257,8 +257,11 @@ function sortedKeys(o: { [field: string]: JsonValue }): { [field: string]: JsonV
   return out;
 }
 
-/** A call span's microsecond interval, as every backend gives it back (start plus duration). */
-interface Interval {
+/**
+ * A call span's microsecond interval, as every backend gives it back (start plus duration), and
+ * the instrumentation scope that wrote it.
+ */
+export interface Interval {
   id: string;
   scope: string;
   start: bigint;
@@ -293,14 +296,10 @@ function siblingWrappers(
   const outersOf = new Map<string, string[]>();
   const innersOf = new Map<string, string[]>();
   for (const siblings of byStep.values()) {
-    if (siblings.length < 2) continue;
-    for (const o of siblings) {
-      for (const i of siblings) {
-        if (o === i || o.scope === i.scope || !wraps(o, i)) continue;
-        if (!sameCall(calls.get(o.id)!, calls.get(i.id)!)) continue;
-        outersOf.set(i.id, [...(outersOf.get(i.id) ?? []), o.id]);
-        innersOf.set(o.id, [...(innersOf.get(o.id) ?? []), i.id]);
-      }
+    for (const [o, i] of wrappingPairs(siblings)) {
+      if (!sameCall(calls.get(o.id)!, calls.get(i.id)!)) continue;
+      outersOf.set(i.id, [...(outersOf.get(i.id) ?? []), o.id]);
+      innersOf.set(o.id, [...(innersOf.get(o.id) ?? []), i.id]);
     }
   }
   const links = new Map<string, string>();
@@ -312,6 +311,40 @@ function siblingWrappers(
     links.set(inner, outer);
   }
   return links;
+}
+
+/**
+ * The pairs `[o, i]` of intervals of two scopes where `o` {@link wraps} `i`, in the order of a
+ * loop over `o` then `i` in the list's order. Pairs overlap, so a sweep in start order meets each
+ * one while both are open: linear in the calls of a step when they follow each other, as they
+ * do in a long agent run (every pair of siblings compared took seconds at a few thousand calls),
+ * and nothing at all to do when one instrumentation wrote all of a step's calls.
+ */
+export function wrappingPairs(siblings: readonly Interval[]): Array<[Interval, Interval]> {
+  if (siblings.length < 2 || siblings.every((s) => s.scope === siblings[0]!.scope)) return [];
+  const order = siblings.map((_, k) => k);
+  order.sort((a, b) => {
+    const x = siblings[a]!.start;
+    const y = siblings[b]!.start;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+  const open: number[] = [];
+  const pairs: Array<[number, number]> = [];
+  for (const k of order) {
+    const x = siblings[k]!;
+    let kept = 0;
+    for (const a of open) if (siblings[a]!.end >= x.start) open[kept++] = a;
+    open.length = kept;
+    for (const a of open) {
+      const y = siblings[a]!;
+      if (y.scope === x.scope) continue;
+      if (wraps(y, x)) pairs.push([a, k]);
+      else if (wraps(x, y)) pairs.push([k, a]);
+    }
+    open.push(k);
+  }
+  pairs.sort((p, q) => p[0] - q[0] || p[1] - q[1]);
+  return pairs.map(([o, i]) => [siblings[o]!, siblings[i]!]);
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   type AttributeValue,
   type SpanRecord,
 } from '../src/index.js';
+import { wrappingPairs, type Interval } from '../src/one-receipt-per-call.js';
 import { attrs, rng, span } from './fixtures.js';
 
 const RUN = '1000000000000001';
@@ -389,5 +390,56 @@ describe('oneReceiptPerCall, sibling spans of one call', () => {
         expect(serializeBundle(sealBundle(foldRun(shuffled)))).toBe(reference);
       }
     }
+  });
+});
+
+describe('wrappingPairs', () => {
+  /** Every ordered pair of two scopes compared, as the fold did before the sweep. */
+  function everyPair(siblings: readonly Interval[]): Array<[string, string]> {
+    const out: Array<[string, string]> = [];
+    for (const o of siblings) {
+      for (const i of siblings) {
+        if (o === i || o.scope === i.scope) continue;
+        const wraps =
+          o.start <= i.start &&
+          i.start <= o.end &&
+          (o.start < i.start || (o.end !== i.end ? o.end > i.end : o.id < i.id));
+        if (wraps) out.push([o.id, i.id]);
+      }
+    }
+    return out;
+  }
+
+  it('finds the pairs, in the same order, that comparing every pair finds', () => {
+    const random = rng(23);
+    let pairs = 0;
+    for (let round = 0; round < 300; round++) {
+      const n = 1 + Math.floor(random() * 40);
+      const span = 1 + Math.floor(random() * 200);
+      const siblings: Interval[] = [];
+      for (let k = 0; k < n; k++) {
+        const start = BigInt(Math.floor(random() * span));
+        siblings.push({
+          id: (k * 7919 + round).toString(16).padStart(16, '0'),
+          scope: random() < 0.5 ? 'openllmetry' : random() < 0.5 ? 'openinference' : 'sdk',
+          start,
+          end: start + BigInt(Math.floor(random() * 30)),
+        });
+      }
+      const want = everyPair(siblings);
+      pairs += want.length;
+      expect(wrappingPairs(siblings).map(([o, i]) => [o.id, i.id])).toEqual(want);
+    }
+    expect(pairs).toBeGreaterThan(1000); // the rounds did overlap
+  });
+
+  it('has nothing to compare when one scope wrote every call', () => {
+    const siblings: Interval[] = [0n, 0n, 5n].map((start, k) => ({
+      id: String(k).padStart(16, '0'),
+      scope: 'sdk',
+      start,
+      end: start + 10n,
+    }));
+    expect(wrappingPairs(siblings)).toEqual([]);
   });
 });
