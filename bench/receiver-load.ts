@@ -5,7 +5,7 @@
  * RSS from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +14,18 @@ import { benchSpans, jsonBody, protobufBody } from '../packages/receiver/test/be
 export type Format = 'json' | 'protobuf';
 
 const ROOT = join(import.meta.dirname, '..');
+/**
+ * `BENCH_BUILT=1`: run the receiver as it is installed, the CLI's compiled `dist/bin.js serve` under
+ * plain node (build it first with `pnpm typecheck`), instead of from source through tsx, which
+ * compiles the sources in the process (about 45 MiB and a loader thread per thread).
+ */
+const BUILT = process.env['BENCH_BUILT'] === '1';
 /** The receiver's entry; `BENCH_SERVE` points at another one (e.g. an older version) to compare. */
 const SERVE =
-  process.env['BENCH_SERVE'] ?? join(ROOT, 'packages', 'receiver', 'test', 'fixtures', 'serve.ts');
+  process.env['BENCH_SERVE'] ??
+  (BUILT
+    ? join(ROOT, 'packages', 'cli', 'dist', 'bin.js')
+    : join(ROOT, 'packages', 'receiver', 'test', 'fixtures', 'serve.ts'));
 
 /** The seed of the template bodies: it fills the first 8 bytes of every trace id. */
 const SEED = 0xabcdef123;
@@ -74,24 +83,26 @@ export interface ReceiverProcess {
 }
 
 /**
- * Starts `workbench serve` (from source) in a child process with fsync on, on a free port, with
- * its data and bundles in a fresh temporary folder; `flags` are added to its command line.
- * `entry` replaces the receiver with another server that prints the same line when listening.
+ * Starts `workbench serve` (from source, or built with `BENCH_BUILT=1`) in a child process with
+ * fsync on, on a free port, with its data and bundles in a fresh temporary folder; `flags` are
+ * added to its command line. `entry` replaces the receiver with another server that prints the
+ * same line when listening.
  */
 export async function startReceiverProcess(
   flags: readonly string[],
   nodeArgs: readonly string[] = [],
   entry = SERVE,
 ): Promise<ReceiverProcess> {
+  if (BUILT && entry === SERVE && !existsSync(entry))
+    throw new Error(`BENCH_BUILT=1 runs ${entry}: build it first (pnpm typecheck)`);
   const dir = mkdtempSync(join(tmpdir(), 'wb-receiver-bench-'));
   const child = spawn(
     process.execPath,
     [
       ...nodeArgs,
-      '--conditions=source',
-      '--import',
-      'tsx',
+      ...(BUILT && entry === SERVE ? [] : ['--conditions=source', '--import', 'tsx']),
       entry,
+      ...(BUILT && entry === SERVE ? ['serve'] : []),
       ...(entry === SERVE
         ? ['--port', '0', '--data', join(dir, 'data'), '--out', join(dir, 'out')]
         : []),

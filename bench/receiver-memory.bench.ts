@@ -18,6 +18,7 @@
  *
  * Run alone: node --conditions=source --import tsx bench/receiver-memory.bench.ts [--traces 10000] [--duration 60] [--every 10] [--concurrency 4]
  * Open traces only (no soak): ... --traces 100000 --duration 0
+ * The receiver as installed (compiled, plain node; run `pnpm typecheck` first): BENCH_BUILT=1 ...
  * The ten-minute soak: node --conditions=source --import tsx bench/receiver-memory.bench.ts --duration 600 --every 30
  */
 import { existsSync, readdirSync, unlinkSync } from 'node:fs';
