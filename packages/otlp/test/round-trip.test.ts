@@ -130,4 +130,32 @@ describe('export responses', () => {
     expect(encodeRpcStatusJson(3, 'no')).toBe('{"code":3,"message":"no"}');
     expect([...encodeRpcStatusProtobuf(3, 'no')]).toEqual([0x08, 3, 0x12, 2, 110, 111]);
   });
+
+  it('puts a RetryInfo in a status when given a delay, an empty Duration for zero', () => {
+    const type = [...Buffer.from('type.googleapis.com/google.rpc.RetryInfo')];
+    // details (3) = Any { type_url (1), value (2) = RetryInfo { retry_delay (1) = Duration } }
+    const any = (duration: number[]): number[] => {
+      const value = [0x0a, duration.length, ...duration];
+      return [0x0a, type.length, ...type, 0x12, value.length, ...value];
+    };
+    const five = any([0x08, 5]);
+    expect([...encodeRpcStatusProtobuf(14, '', 5.9)]).toEqual([
+      0x08,
+      14,
+      0x1a,
+      five.length,
+      ...five,
+    ]);
+    const zero = any([]);
+    expect([...encodeRpcStatusProtobuf(8, 'x', 0)]).toEqual([
+      0x08,
+      8,
+      0x12,
+      1,
+      120,
+      0x1a,
+      zero.length,
+      ...zero,
+    ]);
+  });
 });

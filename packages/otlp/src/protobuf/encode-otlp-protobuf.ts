@@ -128,15 +128,36 @@ export function encodeExportResponseProtobuf(partial: ExportPartialSuccess): Uin
   return w.finish();
 }
 
+const RETRY_INFO_TYPE = 'type.googleapis.com/google.rpc.RetryInfo';
+
 /**
- * Encodes a `google.rpc.Status` (the body of an OTLP/HTTP error answer) as protobuf.
+ * Encodes a `google.rpc.Status` (the body of an OTLP/HTTP error answer, or the
+ * `grpc-status-details-bin` trailer of an OTLP/gRPC one) as protobuf. With `retryDelaySeconds`,
+ * its details hold one `google.rpc.RetryInfo` with that delay (whole seconds, at least 0): what
+ * OTLP clients read to know that, and when, to retry.
  *
  * @example
  * res.end(encodeRpcStatusProtobuf(3, 'body is not protobuf'));
+ * metadata.set('grpc-status-details-bin', Buffer.from(encodeRpcStatusProtobuf(14, 'shutting down', 5)));
  */
-export function encodeRpcStatusProtobuf(code: number, message: string): Uint8Array {
+export function encodeRpcStatusProtobuf(
+  code: number,
+  message: string,
+  retryDelaySeconds?: number,
+): Uint8Array {
   const w = new ProtoWriter();
   if (code !== 0) w.uint(1, code);
   if (message !== '') w.string(2, message);
+  if (retryDelaySeconds !== undefined) {
+    const seconds = Math.max(0, Math.floor(retryDelaySeconds));
+    w.fork(); // details: one Any
+    w.string(1, RETRY_INFO_TYPE); // Any.type_url
+    w.fork(); // Any.value: RetryInfo
+    w.fork(); // RetryInfo.retry_delay: a Duration, empty for zero
+    if (seconds > 0) w.uint(1, seconds); // Duration.seconds
+    w.ldelim(1);
+    w.ldelim(2);
+    w.ldelim(3);
+  }
   return w.finish();
 }

@@ -13,10 +13,9 @@ import {
   type ServiceDefinition,
   type StatusObject,
 } from '@grpc/grpc-js';
-import { encodeExportResponseProtobuf } from '@llm-workbench/otlp';
+import { encodeExportResponseProtobuf, encodeRpcStatusProtobuf } from '@llm-workbench/otlp';
 import type { BearerToken } from '../bearer-token.js';
 import type { IntakeGate, IntakeTicket, Refusal } from '../intake-gate.js';
-import { encodeRetryStatus } from './rpc-status-details.js';
 
 /** The OTLP/gRPC method for traces. */
 export const TRACE_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
@@ -97,7 +96,10 @@ function refusalStatus(refusal: Refusal): StatusObject {
  */
 function retryable(code: GrpcStatus, details: string, seconds: number): StatusObject {
   const metadata = new Metadata();
-  metadata.set('grpc-status-details-bin', Buffer.from(encodeRetryStatus(code, details, seconds)));
+  metadata.set(
+    'grpc-status-details-bin',
+    Buffer.from(encodeRpcStatusProtobuf(code, details, seconds)),
+  );
   return { code, details, metadata };
 }
 
