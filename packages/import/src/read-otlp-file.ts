@@ -13,6 +13,7 @@ import {
   type TraceGroups,
 } from './fold-traces.js';
 import { ImportError } from './import-error.js';
+import { OtlpJsonLineSplitter } from './otlp-json-line-splitter.js';
 
 /** A problem with one line (or, for a whole-document file, with the document) of an OTLP file. */
 export interface LineIssue {
@@ -40,7 +41,13 @@ export interface ReadOtlpFileOptions {
    * {@link ReadOtlpFileOptions.maxLineBytes}. Default 512 MiB.
    */
   readonly maxDocumentBytes?: number;
-  /** Largest single line; a longer one is reported and skipped. Default 128 MiB. */
+  /**
+   * Largest line parsed whole. A longer line of traces (one huge request, say a whole large trace
+   * in one document) is read in parts as it streams by, a few thousand spans at a time, each part
+   * decoded as a document of its own: the same spans, without holding the line. A longer line
+   * that cannot be read so (logs, another shape, a resource after its spans) is reported and
+   * skipped from there. Default 128 MiB.
+   */
   readonly maxLineBytes?: number;
   /**
    * Most bytes read in all: past it, reading stops and `readOtlpFile` rejects with an
@@ -87,6 +94,8 @@ export interface ReadOtlpFileResult {
 const DEFAULT_MAX_ISSUES = 1000;
 const DEFAULT_MAX_DOCUMENT_BYTES = 512 * 1024 * 1024;
 const DEFAULT_MAX_LINE_BYTES = 128 * 1024 * 1024;
+/** Spans of a line over `maxLineBytes` decoded at a time. */
+const LONG_LINE_SPANS_PER_PART = 2000;
 const DEFAULT_MAX_INPUT_BYTES = 1024 * 1024 * 1024;
 const NEWLINE = 0x0a;
 
@@ -124,7 +133,8 @@ export async function readOtlpFile(
   let format: ReadOtlpFileResult['format'] = 'empty';
   let pending: Buffer[] = [];
   let pendingBytes = 0;
-  let skippingLongLine = false;
+  /** The line over `maxLine` being read in parts, and the number it will have. */
+  let longLine = null as OtlpJsonLineSplitter | null;
   let lineNumber = 0;
   let bytesRead = 0;
   /** The first non-empty line when it did not parse alone: the next one decides. */
@@ -140,14 +150,39 @@ export async function readOtlpFile(
     documentBytes = lines.reduce((n, l) => n + l.line.length + 1, 0);
   };
 
-  /** A line over `maxLine` bytes is counted and reported, never held. */
-  const skipLongLine = (): void => {
-    lineNumber++;
-    state.issue({
-      line: lineNumber,
-      code: 'not_json',
-      message: `line is longer than ${maxLine} bytes; skipped`,
+  /** A line over `maxLine` bytes is read in parts as it comes, never held. */
+  const startLongLine = (head: readonly Buffer[]): void => {
+    const number = lineNumber + 1;
+    longLine = new OtlpJsonLineSplitter((part) => state.document(part, number, false, true), {
+      spansPerPart: LONG_LINE_SPANS_PER_PART,
+      maxValueBytes: maxLine,
     });
+    for (const piece of head) longLine.push(piece);
+  };
+  const endLongLine = (): void => {
+    const outcome = longLine!.end();
+    longLine = null;
+    lineNumber++;
+    if (outcome.parts > 0) {
+      state.documents++;
+      if (format === 'empty') {
+        format = 'lines';
+        if (undecided !== null) {
+          state.document(undecided.line, undecided.number);
+          undecided = null;
+        }
+      }
+    }
+    if (!outcome.ok) {
+      state.issue({
+        line: lineNumber,
+        code: 'not_json',
+        message:
+          outcome.parts === 0
+            ? `line is longer than ${maxLine} bytes and could not be read in parts (${outcome.message}); skipped`
+            : `line is longer than ${maxLine} bytes; read in ${outcome.parts} parts until ${outcome.message}; the rest skipped`,
+      });
+    }
   };
 
   const onLine = (line: Buffer): void => {
@@ -200,9 +235,9 @@ export async function readOtlpFile(
       const nl = buf.indexOf(NEWLINE, start);
       if (nl === -1) break;
       const piece = buf.subarray(start, nl);
-      if (skippingLongLine) {
-        skippingLongLine = false;
-        skipLongLine();
+      if (longLine !== null) {
+        longLine.push(piece);
+        endLongLine();
       } else if (pending.length > 0) {
         onLine(Buffer.concat([...pending, piece]));
       } else {
@@ -212,11 +247,13 @@ export async function readOtlpFile(
       pendingBytes = 0;
       start = nl + 1;
     }
-    if (start < buf.length && !skippingLongLine) {
+    if (start < buf.length && longLine !== null) {
+      longLine.push(buf.subarray(start));
+    } else if (start < buf.length) {
       const rest = buf.subarray(start);
       pendingBytes += rest.length;
       if (pendingBytes > maxLine && document === null) {
-        skippingLongLine = true;
+        startLongLine([...pending, rest]);
         pending = [];
         pendingBytes = 0;
       } else if (
@@ -237,8 +274,8 @@ export async function readOtlpFile(
     }
     options.onProgress?.(bytesRead);
   }
-  if (skippingLongLine) {
-    skipLongLine();
+  if (longLine !== null) {
+    endLongLine();
   } else if (pending.length > 0) {
     onLine(Buffer.concat(pending));
   }
@@ -324,18 +361,18 @@ class ReaderState {
    * Reads one document (a line, or a whole file). Returns false when it is not JSON and `quiet`
    * is set, without reporting it: the caller reads its lines instead.
    */
-  document(bytes: Buffer, line: number, quiet = false): boolean {
+  document(bytes: Buffer, line: number, quiet = false, part = false): boolean {
     const text = bytes.toString('utf8');
     let value: unknown;
     try {
       value = parseOtlpJson(text);
     } catch (err) {
       if (quiet) return false;
-      this.documents++;
+      if (!part) this.documents++;
       this.issue({ line, code: 'not_json', message: `not JSON: ${(err as Error).message}` });
       return true;
     }
-    this.documents++;
+    if (!part) this.documents++;
     // U+FFFD for bytes that are not UTF-8, as every door reads them: said, never silent.
     if (!isUtf8(bytes)) {
       this.issue({
@@ -367,7 +404,7 @@ class ReaderState {
       this.issue({
         line,
         code: 'rejected_span',
-        message: `span ${r.spanId ?? `#${r.index}`} refused: ${first?.message ?? 'invalid'}${first?.path ? ` at ${first.path}` : ''}`,
+        message: `span ${r.spanId ?? `#${r.index}`} refused: ${first?.message ?? 'invalid'}${first?.path ? ` at ${first.path}${part ? ' of a part of the line' : ''}` : ''}`,
       });
     }
     return true;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { foldRun, sealBundle, type SpanRecord } from '@llm-workbench/bundle';
 import { encodeOtlpJson } from '@llm-workbench/otlp';
 import { foldTraceGroups, ImportError, readOtlpFile } from '../src/index.js';
-import { plainTrace, smallRun, span } from './fixtures.js';
+import { plainTrace, randomRun, smallRun, span } from './fixtures.js';
 
 const T2 = '1af7651916cd43dd8448eb211c80319d';
 const T3 = '00000000000000000000000000000abc';
@@ -103,13 +103,71 @@ describe('readOtlpFile', () => {
     expect(empty).toMatchObject({ format: 'empty', documents: 0, spans: 0 });
   });
 
-  it('skips a line longer than maxLineBytes and reads on', async () => {
+  it('skips a line longer than maxLineBytes that is no trace document, and reads on', async () => {
     const text = `${'x'.repeat(5000)}\n${line(smallRun())}\n`;
     const result = await readOtlpFile(chunks(text, 1000), { maxLineBytes: 4096 });
     expect(result.issues).toEqual([
-      { line: 1, code: 'not_json', message: 'line is longer than 4096 bytes; skipped' },
+      {
+        line: 1,
+        code: 'not_json',
+        message:
+          'line is longer than 4096 bytes and could not be read in parts (the line holds no JSON object); skipped',
+      },
     ]);
     expect(result.spans).toBe(3);
+  });
+
+  it('reads a line longer than maxLineBytes in parts: the same spans, the same bundles', async () => {
+    // Several random runs (odd strings, escapes, nested JSON text, many resources and scopes)
+    // and a plain trace of 4,500 spans (three parts of at most 2,000) in one line.
+    const runs = [3, 5, 8, 13].flatMap((seed) => randomRun(seed));
+    const wide = Array.from({ length: 4500 }, (_, i) =>
+      span({
+        traceId: T3,
+        spanId: (i + 1).toString(16).padStart(16, '0'),
+        name: `step "${i}" [x] {y} \\ é`,
+        scope: { name: i % 2 === 0 ? 'a' : 'b', version: '1' },
+      }),
+    );
+    const one = line([...runs, ...wide]);
+    const text = `${line(smallRun(T2))}\n${one}\n${line(plainTrace(T2))}\n`;
+    const whole = await readOtlpFile(chunks(text, 65536));
+    // Above the largest span (long contents), below the line.
+    const parts = await readOtlpFile(chunks(text, 37), { maxLineBytes: 65536 });
+    expect(Buffer.byteLength(one)).toBeGreaterThan(65536);
+    expect(parts.issues).toEqual(whole.issues);
+    expect(parts.documents).toBe(3);
+    expect(parts.spans).toBe(whole.spans);
+    expect(parts.rejectedSpans).toBe(whole.rejectedSpans);
+    const hashes = (r: typeof whole): string[] =>
+      foldTraceGroups(r.traces, { all: true }).bundles.map(
+        (b) => `${b.traceId} ${b.bundle.integrity.sha256}`,
+      );
+    expect(hashes(parts)).toEqual(hashes(whole));
+    expect(hashes(parts)).toHaveLength(6);
+  });
+
+  it('reads a long line in parts up to a resource that comes after its spans, and says so', async () => {
+    const spans = Array.from({ length: 20 }, (_, i) =>
+      span({ traceId: T3, spanId: (i + 1).toString(16).padStart(16, '0') }),
+    );
+    const doc = encodeOtlpJson(spans) as unknown as {
+      resourceSpans: Array<Record<string, unknown>>;
+    };
+    const entry = doc.resourceSpans[0]!;
+    // Spans first, then their resource: too late for the spans already given out.
+    const late = `{"resourceSpans":[{"scopeSpans":${JSON.stringify(entry['scopeSpans'])},"resource":${JSON.stringify(entry['resource'])}}]}`;
+    const result = await readOtlpFile(chunks(`${late}\n`, 50), { maxLineBytes: 1024 });
+    expect(Buffer.byteLength(late)).toBeGreaterThan(1024);
+    expect(result.spans).toBe(20);
+    expect(result.issues).toEqual([
+      {
+        line: 1,
+        code: 'not_json',
+        message:
+          'line is longer than 1024 bytes; read in 1 parts until a resource comes after spans of its entry; the rest skipped',
+      },
+    ]);
   });
 
   it('keeps at most maxIssues issues and counts the rest', async () => {
