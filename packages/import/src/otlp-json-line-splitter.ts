@@ -18,6 +18,11 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 const COMMA = 0x2c;
+/**
+ * Deepest nesting followed: far beyond what a decoder accepts in a span (its attribute depth
+ * limit), and what bounds the splitter's own memory on a line of brackets.
+ */
+const MAX_NESTING = 1000;
 /** A part is given out once its spans reach this many bytes, whatever their count. */
 const PART_BYTES = 16 * 1024 * 1024;
 
@@ -104,6 +109,8 @@ export class OtlpJsonLineSplitter {
     if (this.capture !== null) this.capture.from = 0;
     this.keyFrom = 0;
     for (let i = 0; i < chunk.length; i++) {
+      // Read no further than a failure: what came before it was given out, nothing after.
+      if (this.failure !== null) return;
       const b = chunk[i]!;
       if (this.inString) {
         if (this.escaped) this.escaped = false;
@@ -286,6 +293,9 @@ export class OtlpJsonLineSplitter {
       this.scopeHadSpans = false;
     } else if (parent.level === 'scope' && !isObject && SPANS_KEYS.has(this.keyName())) {
       level = 'spans';
+    }
+    if (this.stack.length >= MAX_NESTING) {
+      return this.fail(`the document nests deeper than ${MAX_NESTING} levels`);
     }
     this.stack.push({ level, isObject, key: null });
     this.expectKey = isObject;

@@ -77,6 +77,16 @@ describe('OtlpJsonLineSplitter', () => {
       parts: 1,
     });
     expect(tooLarge.parts).toEqual([{ resourceSpans: [{ scopeSpans: [{ spans: [{ n: 1 }] }] }] }]);
+    // Nothing after the point it stopped: not the next entry's spans either.
+    const late =
+      '{"resourceSpans":[{"scopeSpans":[{"spans":[{"n":1}]}],"resource":null},{"scopeSpans":[{"spans":[{"n":2}]}]}]}';
+    const stopped = split(late, 4096);
+    expect(stopped.outcome).toEqual({
+      ok: false,
+      message: 'a resource comes after spans of its entry',
+      parts: 1,
+    });
+    expect(stopped.parts).toEqual([{ resourceSpans: [{ scopeSpans: [{ spans: [{ n: 1 }] }] }] }]);
     expect(split('{"resourceLogs":[]}', 3).outcome).toEqual({
       ok: false,
       message: 'no resourceSpans in it (only trace documents are read in parts)',
@@ -89,6 +99,9 @@ describe('OtlpJsonLineSplitter', () => {
     expect(split('[1,2]', 3).outcome).toMatchObject({ message: 'the line is not a JSON object' });
     expect(split('{} {}', 3).outcome).toMatchObject({
       message: 'more than one JSON value on the line',
+    });
+    expect(split(`{"resourceSpans":${'['.repeat(100_000)}`, 4096).outcome).toMatchObject({
+      message: 'the document nests deeper than 1000 levels',
     });
   });
 });
