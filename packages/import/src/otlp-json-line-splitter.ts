@@ -33,6 +33,23 @@ const PART_BYTES = 16 * 1024 * 1024;
  */
 type Level = 'root' | 'resources' | 'resource' | 'scopes' | 'scope' | 'spans' | 'other';
 
+/**
+ * The levels the splitter follows: a container at `level` is a list (`isObject` false) or an
+ * object inside a container at `parent`, under one of `keys` when its parent is an object.
+ */
+const NESTING: ReadonlyArray<{
+  readonly parent: Level;
+  readonly isObject: boolean;
+  readonly keys: ReadonlySet<string> | null;
+  readonly level: Level;
+}> = [
+  { parent: 'root', isObject: false, keys: ROOT_KEYS, level: 'resources' },
+  { parent: 'resources', isObject: true, keys: null, level: 'resource' },
+  { parent: 'resource', isObject: false, keys: SCOPE_SPANS_KEYS, level: 'scopes' },
+  { parent: 'scopes', isObject: true, keys: null, level: 'scope' },
+  { parent: 'scope', isObject: false, keys: SPANS_KEYS, level: 'spans' },
+];
+
 interface Container {
   readonly level: Level;
   readonly isObject: boolean;
@@ -277,22 +294,24 @@ export class OtlpJsonLineSplitter {
       this.started = true;
       if (!isObject) return this.fail('the line is not a JSON object');
       level = 'root';
-    } else if (parent.level === 'root' && !isObject && ROOT_KEYS.has(this.keyName())) {
-      this.rootKey = parent.key;
-      level = 'resources';
-    } else if (parent.level === 'resources' && isObject) {
-      level = 'resource';
-      this.resource = null;
-      this.resourceHadSpans = false;
-    } else if (parent.level === 'resource' && !isObject && SCOPE_SPANS_KEYS.has(this.keyName())) {
-      this.scopeSpansKey = `"${parent.key!}"`;
-      level = 'scopes';
-    } else if (parent.level === 'scopes' && isObject) {
-      level = 'scope';
-      this.scope = null;
-      this.scopeHadSpans = false;
-    } else if (parent.level === 'scope' && !isObject && SPANS_KEYS.has(this.keyName())) {
-      level = 'spans';
+    } else {
+      const rule = NESTING.find(
+        (r) =>
+          r.parent === parent.level &&
+          r.isObject === isObject &&
+          (r.keys === null || r.keys.has(this.keyName())),
+      );
+      level = rule?.level ?? 'other';
+      if (level === 'resources') this.rootKey = parent.key;
+      if (level === 'scopes') this.scopeSpansKey = `"${parent.key!}"`;
+      if (level === 'resource') {
+        this.resource = null;
+        this.resourceHadSpans = false;
+      }
+      if (level === 'scope') {
+        this.scope = null;
+        this.scopeHadSpans = false;
+      }
     }
     if (this.stack.length >= MAX_NESTING) {
       return this.fail(`the document nests deeper than ${MAX_NESTING} levels`);
