@@ -1,4 +1,7 @@
-/** Keys of the levels the splitter reads, as OTLP/JSON writes them (and the older and snake_case names the decoder also reads). */
+/**
+ * Keys of the levels the splitter reads, as OTLP/JSON writes them, and the older and snake_case
+ * names the decoder also reads.
+ */
 const ROOT_KEYS = new Set(['resourceSpans', 'resource_spans']);
 const RESOURCE_KEYS = new Set(['resource']);
 const SCOPE_SPANS_KEYS = new Set([
@@ -86,7 +89,10 @@ export type SplitOutcome =
  * reported as not read from that point (`end()` says so), as is a document of another shape.
  *
  * @example
- * const splitter = new OtlpJsonLineSplitter((part) => readDocument(part), { spansPerPart: 1000 });
+ * const splitter = new OtlpJsonLineSplitter((part) => readDocument(part), {
+ *   spansPerPart: 2000,
+ *   maxValueBytes: 128 * 1024 * 1024,
+ * });
  * for await (const chunk of lineChunks) splitter.push(chunk);
  * const outcome = splitter.end();
  */

@@ -133,7 +133,7 @@ export async function readOtlpFile(
   let format: ReadOtlpFileResult['format'] = 'empty';
   let pending: Buffer[] = [];
   let pendingBytes = 0;
-  /** The line over `maxLine` being read in parts, and the number it will have. */
+  /** The splitter reading the current line in parts, once it has passed `maxLine` bytes. */
   let longLine = null as OtlpJsonLineSplitter | null;
   let lineNumber = 0;
   let bytesRead = 0;
