@@ -11,6 +11,7 @@ import {
   type RunBundle,
 } from '@llm-workbench/bundle';
 import { FileBundleSink } from '../src/index.js';
+import { countDirectorySyncs } from './fixtures/count-directory-syncs.js';
 
 function bundle(i: number): RunBundle {
   const traceId = (i + 1).toString(16).padStart(32, '0');
@@ -31,18 +32,6 @@ function bundle(i: number): RunBundle {
       },
     ]),
   );
-}
-
-/** Counts the folder fsyncs of a sink, and how many links each one covered. */
-function countDirectorySyncs(sink: FileBundleSink): { syncs: number } {
-  const counter = { syncs: 0 };
-  const target = sink as unknown as { fsyncDirectory(): Promise<void> };
-  const original = target.fsyncDirectory.bind(sink);
-  target.fsyncDirectory = async () => {
-    counter.syncs++;
-    await original();
-  };
-  return counter;
 }
 
 describe('FileBundleSink with fsync', () => {

@@ -17,24 +17,9 @@ import { FileBundleSink, type BundleWriteOutcome } from '../src/index.js';
 import { bulkyBundle } from './fixtures/bulky-bundle.js';
 import { tinyDisks } from './fixtures/tiny-disk.js';
 import { bundleNames, checkFolder } from './fixtures/read-folder.js';
+import { countDirectorySyncs } from './fixtures/count-directory-syncs.js';
 
 const here = new URL('.', import.meta.url).pathname;
-
-/** Counts a sink's folder fsyncs (a cost a batch shares). */
-function countDirectorySyncs(sink: FileBundleSink): { readonly dirSyncs: number } {
-  const counter = { dirSyncs: 0 };
-  const target = sink as unknown as { fsyncDirectory(): Promise<void> };
-  const original = target.fsyncDirectory.bind(sink);
-  target.fsyncDirectory = async () => {
-    counter.dirSyncs++;
-    await original();
-  };
-  return {
-    get dirSyncs() {
-      return counter.dirSyncs;
-    },
-  };
-}
 
 function statuses(outcomes: readonly BundleWriteOutcome[]): string[] {
   return outcomes.map((o) => (o.ok ? o.result.status : `error: ${o.error.message}`));
@@ -49,7 +34,7 @@ describe('FileBundleSink.writeMany', () => {
     const bundles = Array.from({ length: 30 }, (_, i) => bulkyBundle(i, 2));
     const outcomes = await sink.writeMany(bundles);
     expect(statuses(outcomes)).toEqual(bundles.map(() => 'written'));
-    expect(counter.dirSyncs).toBe(1);
+    expect(counter.syncs).toBe(1);
     for (const [i, o] of outcomes.entries()) {
       expect(o.ok && o.result.location).toBe(join(dir, `${bundles[i]!.run.traceId}.json`));
     }
