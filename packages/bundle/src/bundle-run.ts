@@ -5,19 +5,12 @@ import type { RunBundle } from './types.js';
 
 /**
  * Folds the spans of one run and seals the result: `sealBundle(foldRun(spans, options))`, what
- * every door (the processor, the receiver, import) does with a finished run. An empty `logEvents`
- * is the same as none. Throws only what `sealBundle` throws (a document too deep or too long to
- * canonicalize).
+ * every door (the processor, the receiver, import) does with a finished run. Throws only what
+ * `sealBundle` throws (a document too deep or too long to canonicalize).
  *
  * @example
  * if (isRunTrace(spans)) await sink.write(bundleRun(spans, { truncated, logEvents }));
  */
 export function bundleRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}): RunBundle {
-  const { logEvents } = options;
-  if (logEvents !== undefined && Array.isArray(logEvents) && logEvents.length === 0) {
-    return sealBundle(
-      foldRun(spans, options.truncated === undefined ? {} : { truncated: options.truncated }),
-    );
-  }
   return sealBundle(foldRun(spans, options));
 }

@@ -74,7 +74,8 @@ export interface FoldOptions {
    * Events recorded as log records (OTEP 4430), which {@link attachLogEvents} makes events of
    * their spans before anything else is read. Those whose span is not among the spans are flagged
    * (`log_event_without_span`), never made into a step, and the trace counts as folded early
-   * (`complete: false`, `folded_early`): a span of it is missing. Default none.
+   * (`complete: false`, `folded_early`): a span of it is missing. Default none; an empty list is
+   * the same as none.
    */
   logEvents?: Iterable<LogEventRecord>;
 }
@@ -170,8 +171,10 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
   const diags = new Diagnostics();
   const times = new MicrosFormatter();
   let foldedEarly = options.truncated === true;
-  if (options.logEvents !== undefined) {
-    const attached = attachLogEvents(spans, options.logEvents);
+  const { logEvents } = options;
+  // An empty list attaches nothing: the spans are taken as given, not copied.
+  if (logEvents !== undefined && !(Array.isArray(logEvents) && logEvents.length === 0)) {
+    const attached = attachLogEvents(spans, logEvents);
     spans = attached.spans;
     // A log event naming a span that is not here is a span of the trace missing from it: folded
     // before it was whole, whichever door saw it (in process the span never ended; through a
