@@ -68,6 +68,7 @@ export const STRUCTURED_DIAGNOSTIC_CODES = [
   'missing_parent',
   'multiple_run_spans',
   'multiple_roots',
+  'spans_dropped',
 ] as const satisfies ReadonlyArray<Exclude<FoldDiagnostic['code'], TextDiagnosticCode>>;
 
 /**
@@ -93,6 +94,8 @@ export type FoldDiagnostic =
   | { code: 'missing_parent'; spanId: string; parentSpanId: string }
   | { code: 'multiple_run_spans'; subject: string; count: number }
   | { code: 'multiple_roots'; count: number }
+  /** `count` spans of the trace dropped by the door that kept at most `limit` of them. */
+  | { code: 'spans_dropped'; count: number; limit: number }
   // Held with the message alone (TEXT_DIAGNOSTIC_CODES).
   | { code: 'end_before_start' | 'self_parent' | 'parent_cycle'; spanId: string }
   | { code: 'missing_root' | 'folded_early' }
@@ -196,6 +199,8 @@ export function renderDiagnostic(d: FoldDiagnostic): string {
       return `${d.count} spans carry ${d.subject}; the earliest is the run`;
     case 'multiple_roots':
       return `${d.count} root spans; the earliest is the run`;
+    case 'spans_dropped':
+      return `${d.count} spans of the trace were dropped at the cap of ${d.limit} spans per trace`;
     case 'end_before_start':
       return 'span ends before it starts';
     case 'self_parent':
@@ -312,6 +317,7 @@ export function toBundleDiagnostic(d: FoldDiagnostic): BundleDiagnostic {
     case 'multiple_run_spans':
       return { code: d.code, count: d.count, message, spanId: null, subject: d.subject };
     case 'multiple_roots':
+    case 'spans_dropped':
       return { code: d.code, count: d.count, message, spanId: null, subject: null };
     default: {
       const [spanId, subject] = heldAt(d);
@@ -443,6 +449,12 @@ function typedFrom(d: BundleDiagnostic): StructuredDiagnostic | undefined {
     case 'multiple_roots':
       if (d.count === undefined) return undefined;
       return { code: d.code, count: d.count };
+    case 'spans_dropped': {
+      // The cap is not held apart: the message states it.
+      const limit = /at the cap of (\d+) spans per trace$/.exec(d.message)?.[1];
+      if (d.count === undefined || limit === undefined) return undefined;
+      return { code: d.code, count: d.count, limit: Number(limit) };
+    }
     default:
       return undefined;
   }

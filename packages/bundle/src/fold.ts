@@ -71,6 +71,13 @@ export interface FoldOptions {
    */
   truncated?: boolean;
   /**
+   * Set by an adapter that kept at most `limit` spans of the trace and dropped `count` more (a
+   * span cap): the bundle then says `complete: false` and holds a `spans_dropped` diagnostic with
+   * the count, so a reader knows what was cut, not only that something was. A count of 0 is the
+   * same as none, and so is undefined.
+   */
+  droppedSpans?: DroppedSpans | undefined;
+  /**
    * Events recorded as log records (OTEP 4430), which {@link attachLogEvents} makes events of
    * their spans before anything else is read. Those whose span is not among the spans are flagged
    * (`log_event_without_span`), never made into a step, and the trace counts as folded early
@@ -78,6 +85,34 @@ export interface FoldOptions {
    * the same as none.
    */
   logEvents?: Iterable<LogEventRecord>;
+}
+
+/** Spans an adapter dropped at its per-trace cap (see {@link FoldOptions.droppedSpans}). */
+export interface DroppedSpans {
+  /** How many spans of the trace were dropped. */
+  readonly count: number;
+  /** The cap: how many spans of one trace the adapter keeps. */
+  readonly limit: number;
+}
+
+/**
+ * The spans dropped across the segments of one run, as one: the counts added, the largest cap.
+ * Undefined when none were dropped.
+ *
+ * @example
+ * sumDroppedSpans([{ count: 3, limit: 10 }, undefined]); // { count: 3, limit: 10 }
+ */
+export function sumDroppedSpans(
+  parts: Iterable<DroppedSpans | undefined>,
+): DroppedSpans | undefined {
+  let count = 0;
+  let limit = 0;
+  for (const part of parts) {
+    if (part === undefined || part.count <= 0) continue;
+    count += part.count;
+    limit = Math.max(limit, part.limit);
+  }
+  return count > 0 ? { count, limit } : undefined;
 }
 
 /**
@@ -171,7 +206,11 @@ export function foldRun(spans: Iterable<SpanRecord>, options: FoldOptions = {}):
   const diags = new Diagnostics();
   const times = new MicrosFormatter();
   let foldedEarly = options.truncated === true;
-  const { logEvents } = options;
+  const { logEvents, droppedSpans } = options;
+  if (droppedSpans !== undefined && droppedSpans.count > 0) {
+    foldedEarly = true;
+    diags.record({ code: 'spans_dropped', count: droppedSpans.count, limit: droppedSpans.limit });
+  }
   // An empty list attaches nothing: the spans are taken as given, not copied.
   if (logEvents !== undefined && !(Array.isArray(logEvents) && logEvents.length === 0)) {
     const attached = attachLogEvents(spans, logEvents);

@@ -68,7 +68,14 @@ export {
   segmentFileName,
   type SegmentFile,
 } from './span-record-codec.js';
-export { foldRun, isRunTrace, MAX_UNKNOWN_EVENTS, type FoldOptions } from './fold.js';
+export {
+  foldRun,
+  isRunTrace,
+  MAX_UNKNOWN_EVENTS,
+  sumDroppedSpans,
+  type DroppedSpans,
+  type FoldOptions,
+} from './fold.js';
 export { bundleRun } from './bundle-run.js';
 export {
   readDiagnostic,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { runSegmentOf, type RunSegment } from './run-segments.js';
+import type { DroppedSpans } from './fold.js';
 import type { LogEventRecord } from './log-event-record.js';
 import {
   attributesFrom,
@@ -22,6 +23,8 @@ export interface SegmentFile {
   readonly heldAt: number;
   /** The trace was folded before it was whole (or lost spans): the run's bundle is incomplete. */
   readonly truncated: boolean;
+  /** Spans of the trace dropped at a span cap; absent when none were. */
+  readonly droppedSpans?: DroppedSpans;
   readonly spans: readonly SpanRecord[];
   readonly logEvents: readonly LogEventRecord[];
 }
@@ -74,6 +77,10 @@ export function encodeSegmentFile(file: SegmentFile): string {
     segment: file.segment,
     heldAt: file.heldAt,
     truncated: file.truncated,
+    // Written only when spans were dropped: other files keep their bytes.
+    ...(file.droppedSpans !== undefined && file.droppedSpans.count > 0
+      ? { droppedSpans: { count: file.droppedSpans.count, limit: file.droppedSpans.limit } }
+      : {}),
     spans: file.spans.map(spanToJson),
     logEvents: file.logEvents.map((e) => ({
       traceId: e.traceId,
@@ -109,13 +116,26 @@ export function decodeSegmentFile(text: string): SegmentFile {
   const segment = tuples ? runSegmentOf(spans) : segmentFromJson(file['segment']);
   if (segment === null) throw new Error('a segment file without its segment');
   const heldAt = tuples ? file['persistedAt'] : file['heldAt'];
+  const droppedSpans = droppedSpansFromJson(file['droppedSpans']);
   return {
     segment,
     heldAt: typeof heldAt === 'number' && Number.isFinite(heldAt) ? heldAt : 0,
     truncated: file['truncated'] === true,
+    ...(droppedSpans === undefined ? {} : { droppedSpans }),
     spans,
     logEvents,
   };
+}
+
+/** A segment file's `droppedSpans`: absent, or a count and a cap, each a whole number. */
+function droppedSpansFromJson(value: unknown): DroppedSpans | undefined {
+  if (value === undefined) return undefined;
+  const o = value as Record<string, unknown> | null;
+  const count = o?.['count'];
+  const limit = o?.['limit'];
+  if (!Number.isSafeInteger(count) || !Number.isSafeInteger(limit) || (count as number) < 0)
+    throw new Error('a segment file whose droppedSpans is not a count and a cap');
+  return { count: count as number, limit: limit as number };
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -39,9 +39,13 @@ function artifact(offset: bigint, a: Parameters<typeof attrs>[0]): SpanRecord['e
 
 /**
  * For each code the fold records with structured fields, a run that makes it record that code,
- * on a span's own attribute and on an event's where the code can be either.
+ * on a span's own attribute and on an event's where the code can be either. Not `spans_dropped`:
+ * a door's span cap records it (the fold's `droppedSpans` option), never the spans themselves.
  */
-export const STRUCTURED_DIAGNOSTIC_RUNS: Record<StructuredCode, SpanRecord[]> = {
+export const STRUCTURED_DIAGNOSTIC_RUNS: Record<
+  Exclude<StructuredCode, 'spans_dropped'>,
+  SpanRecord[]
+> = {
   // One mistyped value a span and event name: replay gives each back on its own span.
   wrong_type: [
     ...run({ [sc.ATTR_STEP_KIND]: 7 }),

@@ -71,6 +71,10 @@ const RENDERED: Array<[FoldDiagnostic, string]> = [
     `3 spans carry ${sc.ATTR_RUN_ID}; the earliest is the run`,
   ],
   [{ code: 'multiple_roots', count: 2 }, '2 root spans; the earliest is the run'],
+  [
+    { code: 'spans_dropped', count: 7, limit: 10000 },
+    '7 spans of the trace were dropped at the cap of 10000 spans per trace',
+  ],
   [{ code: 'self_parent', spanId: S }, 'span is its own parent'],
   [{ code: 'end_before_start', spanId: S }, 'span ends before it starts'],
   [{ code: 'parent_cycle', spanId: S }, 'span parents form a cycle'],
@@ -243,6 +247,35 @@ describe('foldRun diagnostics', () => {
       }
     },
   );
+
+  it('records spans_dropped, with the count and the cap, when a door cut the trace', () => {
+    const whole = foldRun(sampleRun());
+    const cut = sealBundle(foldRun(sampleRun(), { droppedSpans: { count: 1234, limit: 50000 } }));
+    expect(whole.run.complete).toBe(true);
+    expect(cut.run.complete).toBe(false);
+    expect(runBundleSchema.safeParse(cut).success).toBe(true);
+    const dropped = cut.diagnostics.filter((d) => d.code === 'spans_dropped');
+    expect(dropped).toEqual([
+      {
+        code: 'spans_dropped',
+        count: 1234,
+        message: '1234 spans of the trace were dropped at the cap of 50000 spans per trace',
+        spanId: null,
+        subject: null,
+      },
+    ]);
+    expect(cut.diagnostics.map((d) => d.code)).toContain('folded_early');
+    expect(readDiagnostic(dropped[0]!)).toEqual({
+      code: 'spans_dropped',
+      count: 1234,
+      limit: 50000,
+    });
+    // A message that does not state the cap as the fold writes it is not read as one.
+    expect(readDiagnostic({ ...dropped[0]!, message: '1234 spans were dropped' })).toBeUndefined();
+    // None dropped is no diagnostic at all: the bundle of a whole trace keeps its bytes.
+    const none = sealBundle(foldRun(sampleRun(), { droppedSpans: { count: 0, limit: 50000 } }));
+    expect(none.integrity.sha256).toBe(sealBundle(whole).integrity.sha256);
+  });
 
   it('records wrong_type with what was expected and what came, on an event or the span', () => {
     const b = foldRun(STRUCTURED_DIAGNOSTIC_RUNS.wrong_type);

@@ -13,6 +13,7 @@ import {
   segmentFileName,
   serializeBundle,
   sealBundle,
+  sumDroppedSpans,
   type SegmentFile,
   type SpanRecord,
 } from '../src/index.js';
@@ -76,6 +77,31 @@ describe('encodeSegmentFile', () => {
     expect(attrs['big']).toBe(2n ** 63n - 1n);
     expect(Object.is(back.spans[2]!.attributes['negzero'], -0)).toBe(true);
     expect(back.spans[0]!.links).toEqual(file.spans[0]!.links);
+  });
+
+  it('keeps the spans a segment dropped at a span cap, and writes nothing for none', () => {
+    const file = oddSegment();
+    const cut = { ...file, droppedSpans: { count: 12, limit: 500 } };
+    expect(decodeSegmentFile(encodeSegmentFile(cut))).toEqual(cut);
+    // No member when none were dropped: files written before it keep their bytes.
+    const none = encodeSegmentFile({ ...file, droppedSpans: { count: 0, limit: 500 } });
+    expect(none).toBe(encodeSegmentFile(file));
+    expect(JSON.parse(none)).not.toHaveProperty('droppedSpans');
+    const bad = JSON.parse(encodeSegmentFile(cut)) as Record<string, unknown>;
+    for (const droppedSpans of [null, 3, { count: -1, limit: 5 }, { count: 1.5, limit: 5 }, {}]) {
+      expect(() => decodeSegmentFile(JSON.stringify({ ...bad, droppedSpans }))).toThrow(
+        /droppedSpans/,
+      );
+    }
+  });
+
+  it('adds up the spans dropped across segments with sumDroppedSpans', () => {
+    expect(sumDroppedSpans([])).toBeUndefined();
+    expect(sumDroppedSpans([undefined, { count: 0, limit: 9 }])).toBeUndefined();
+    expect(sumDroppedSpans([{ count: 3, limit: 10 }, undefined, { count: 4, limit: 20 }])).toEqual({
+      count: 7,
+      limit: 20,
+    });
   });
 
   it('folds to the same bundle after a round trip', () => {

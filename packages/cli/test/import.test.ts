@@ -89,8 +89,16 @@ describe('workbench import otlp', () => {
     expect(report.issues[0]?.message).toContain('36 dropped');
     const bundle = JSON.parse(readFileSync(report.bundles[0]!.path, 'utf8')) as {
       run: { complete: boolean };
+      diagnostics: Array<{ code: string; count?: number; message: string }>;
     };
     expect(bundle.run.complete).toBe(false);
+    // The bundle itself says how many spans were cut, and at which cap.
+    expect(bundle.diagnostics.filter((d) => d.code === 'spans_dropped')).toEqual([
+      expect.objectContaining({
+        count: 36,
+        message: '36 spans of the trace were dropped at the cap of 25 spans per trace',
+      }),
+    ]);
   });
 
   it('keeps the good traces of JSON lines whose first line is bad', async () => {

@@ -1,4 +1,4 @@
-import { bundleRun, isRunTrace, runSegmentOf } from '@llm-workbench/bundle';
+import { bundleRun, isRunTrace, runSegmentOf, sumDroppedSpans } from '@llm-workbench/bundle';
 import type { LogEventRecord, RunBundle, SpanRecord } from '@llm-workbench/bundle';
 
 /** Spans grouped by trace id, each group in arrival order. */
@@ -88,6 +88,15 @@ export interface FoldTraceGroupsResult {
 export interface FoldTraceGroupsOptions {
   /** Trace ids to fold as `complete: false` (a backend said it returned part of the trace). */
   readonly truncated?: ReadonlySet<string>;
+  /**
+   * The span cap the groups were filled under (see {@link addToTraceGroups}): each trace it cut
+   * folds as `complete: false` with a `spans_dropped` diagnostic giving the count (for a run that
+   * spans traces, the sum over its segments) and the cap.
+   */
+  readonly cap?: {
+    readonly maxSpansPerTrace: number;
+    readonly dropped: ReadonlyMap<string, number>;
+  };
   /** Fold every trace, runs or not. Default false: only traces `isRunTrace` accepts. */
   readonly all?: boolean;
   /**
@@ -138,7 +147,14 @@ export function foldTraceGroups(
     }
     const truncated = traceIds.some((id) => options.truncated?.has(id) === true);
     const logEvents = traceIds.flatMap((id) => options.logEvents?.get(id) ?? []);
-    const bundle = bundleRun(spans, { truncated, logEvents });
+    const { cap } = options;
+    const droppedSpans = sumDroppedSpans(
+      traceIds.map((id) => ({
+        count: cap?.dropped.get(id) ?? 0,
+        limit: cap?.maxSpansPerTrace ?? 0,
+      })),
+    );
+    const bundle = bundleRun(spans, { truncated, logEvents, droppedSpans });
     bundles.push({ traceId: bundle.run.traceId, traceIds, bundle });
   }
   bundles.sort((a, b) => (a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0));

@@ -83,7 +83,10 @@ export interface ReadOtlpFileResult {
   readonly spans: number;
   /** Spans refused (bad ids, times or values). */
   readonly rejectedSpans: number;
-  /** Spans dropped at `maxSpansPerTrace`, by trace id: fold these traces as truncated. */
+  /**
+   * Spans dropped at `maxSpansPerTrace`, by trace id: pass them to `foldTraceGroups` as its `cap`,
+   * so that each bundle says how many were cut.
+   */
   readonly droppedSpans: ReadonlyMap<string, number>;
   readonly issues: LineIssue[];
   /** Issues beyond `maxIssues`, counted only. */
@@ -116,8 +119,10 @@ const NEWLINE = 0x0a;
  * `invalid_utf8` issue of their line.
  *
  * @example
- * const result = await readOtlpFile(createReadStream('traces.jsonl'));
- * const { bundles } = foldTraceGroups(result.traces, { truncated: new Set(result.droppedSpans.keys()) });
+ * const result = await readOtlpFile(createReadStream('traces.jsonl'), { maxSpansPerTrace: 50_000 });
+ * const { bundles } = foldTraceGroups(result.traces, {
+ *   cap: { maxSpansPerTrace: 50_000, dropped: result.droppedSpans },
+ * });
  */
 export async function readOtlpFile(
   source: AsyncIterable<string | Uint8Array>,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { diag, type DiagLogger } from '@opentelemetry/api';
 import { bundleRun, isRunSegmentTrace, isRunTrace, runSegmentOf } from '@llm-workbench/bundle';
-import type { LogEventRecord, RunBundle, SpanRecord } from '@llm-workbench/bundle';
+import type { DroppedSpans, LogEventRecord, RunBundle, SpanRecord } from '@llm-workbench/bundle';
 import { FileBundleSink, type BundleWriteResult } from '@llm-workbench/sink';
 import type { ReadableSpan } from './sdk-types.js';
 import type { Worker, WorkerOptions } from 'node:worker_threads';
@@ -235,8 +235,9 @@ export class BundlePipeline {
     spans: readonly ReadableSpan[],
     truncated: boolean,
     strayLogs: readonly StrayLogEvent[] = [],
+    droppedSpans?: DroppedSpans,
   ): void {
-    this.queue.push({ spans, truncated, strayLogs });
+    this.queue.push({ spans, truncated, strayLogs, droppedSpans });
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.drain());
@@ -316,12 +317,12 @@ export class BundlePipeline {
     }
   }
 
-  private processInline({ spans, truncated, strayLogs }: TraceItem): void {
+  private processInline({ spans, truncated, strayLogs, droppedSpans }: TraceItem): void {
     let bundle: RunBundle;
     try {
       const records: SpanRecord[] = spans.map(spanRecordFromReadableSpan);
       const logEvents = (strayLogs ?? []).map((l) => logEventRecord(l.traceId, l.spanId, l.event));
-      bundle = bundleRun(records, { truncated, logEvents });
+      bundle = bundleRun(records, { truncated, droppedSpans, logEvents });
     } catch (err) {
       this.stats.foldErrors++;
       this.warnOnce('fold', `could not fold a trace: ${(err as Error).message}`);
@@ -355,21 +356,25 @@ export class BundlePipeline {
     const segment = runSegmentOf(spans);
     const store = this.openRuns;
     if (segment === null || store === null) {
-      this.track(this.foldAndWrite(spans, logEvents, item.truncated).then(() => undefined));
+      this.track(
+        this.foldAndWrite(spans, logEvents, item.truncated, item.droppedSpans).then(
+          () => undefined,
+        ),
+      );
       return;
     }
     this.track(
       (async () => {
         let ready: ReadyRun | null;
         try {
-          ready = await store.add(segment, spans, logEvents, item.truncated);
+          ready = await store.add(segment, spans, logEvents, item.truncated, item.droppedSpans);
         } catch (err) {
           this.stats.openRunErrors++;
           this.warnOnce(
             'openRuns',
             `a segment of run ${JSON.stringify(segment.runId)} could not be stored, so it is folded alone: ${(err as Error).message}`,
           );
-          await this.foldAndWrite(spans, logEvents, item.truncated);
+          await this.foldAndWrite(spans, logEvents, item.truncated, item.droppedSpans);
           return;
         }
         if (ready === null) {
@@ -390,7 +395,9 @@ export class BundlePipeline {
         `run ${JSON.stringify(ready.runId)} was folded before all its segments came (${ready.reason.replace(/_/g, ' ')}); its bundle says which are missing`,
       );
     }
-    if (await this.foldAndWrite(ready.spans, ready.logEvents, ready.truncated)) {
+    if (
+      await this.foldAndWrite(ready.spans, ready.logEvents, ready.truncated, ready.droppedSpans)
+    ) {
       await ready.forget().catch((err: unknown) => {
         this.stats.openRunErrors++;
         this.warnOnce('openRunForget', `a folded open run could not be removed: ${String(err)}`);
@@ -403,10 +410,11 @@ export class BundlePipeline {
     spans: SpanRecord[],
     logEvents: LogEventRecord[],
     truncated: boolean,
+    droppedSpans: DroppedSpans | undefined,
   ): Promise<boolean> {
     let bundle: RunBundle;
     try {
-      bundle = bundleRun(spans, { truncated, logEvents });
+      bundle = bundleRun(spans, { truncated, droppedSpans, logEvents });
     } catch (err) {
       this.stats.foldErrors++;
       this.warnOnce('fold', `could not fold a trace: ${(err as Error).message}`);

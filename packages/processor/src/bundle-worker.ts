@@ -48,7 +48,11 @@ async function handle(
     const records = earlier === undefined ? trace.records : earlier.concat(trace.records);
     let bundle;
     try {
-      bundle = bundleRun(records, { truncated: trace.truncated, logEvents: trace.logEvents });
+      bundle = bundleRun(records, {
+        truncated: trace.truncated,
+        droppedSpans: trace.droppedSpans,
+        logEvents: trace.logEvents,
+      });
     } catch (err) {
       results.push(Promise.resolve({ ok: false, stage: 'fold', message: errorMessage(err) }));
       continue;

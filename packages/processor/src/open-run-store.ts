@@ -8,6 +8,8 @@ import {
   SEGMENT_FILE_NAME,
   segmentFileName,
   segmentsComplete,
+  sumDroppedSpans,
+  type DroppedSpans,
   type LogEventRecord,
   type RunSegment,
   type SegmentFile,
@@ -38,6 +40,8 @@ export interface ReadyRun {
   readonly logEvents: LogEventRecord[];
   /** Some segment was folded before it was whole (its trace timed out): fold as truncated. */
   readonly truncated: boolean;
+  /** Spans its segments dropped at the span cap, added up; undefined when none. */
+  readonly droppedSpans: DroppedSpans | undefined;
   /** Why it is folded now: all segments are here, or a limit was reached. */
   readonly reason: 'complete' | 'expired' | 'over_bytes' | 'too_many_runs';
   /** Removes what was persisted of the run; call once its bundle is written. */
@@ -75,9 +79,10 @@ export class OpenRunStore {
     spans: SpanRecord[],
     logEvents: LogEventRecord[],
     truncated: boolean,
+    droppedSpans?: DroppedSpans,
   ): Promise<ReadyRun | null> {
     return this.queue.run(openRunKey(segment.runId), () =>
-      this.addNow(segment, spans, logEvents, truncated),
+      this.addNow(segment, spans, logEvents, truncated, droppedSpans),
     );
   }
 
@@ -115,13 +120,21 @@ export class OpenRunStore {
     spans: SpanRecord[],
     logEvents: LogEventRecord[],
     truncated: boolean,
+    droppedSpans: DroppedSpans | undefined,
   ): Promise<ReadyRun | null> {
     const key = openRunKey(segment.runId);
     const dir = join(this.options.directory, key);
     const held = await this.load(dir);
     for (const e of held.errors) this.options.onProblem?.(e);
     const mine = held.segments.filter((s) => s.segment.traceId !== segment.traceId);
-    const file = { segment, heldAt: this.now(), truncated, spans, logEvents };
+    const file: SegmentFile = {
+      segment,
+      heldAt: this.now(),
+      truncated,
+      ...(droppedSpans === undefined ? {} : { droppedSpans }),
+      spans,
+      logEvents,
+    };
     const text = encodeSegmentFile(file);
     const current: HeldSegment = { ...file, bytes: Buffer.byteLength(text, 'utf8') };
     const all = [...mine, current];
@@ -152,6 +165,7 @@ export class OpenRunStore {
       spans: segments.flatMap((s) => s.spans),
       logEvents: segments.flatMap((s) => s.logEvents),
       truncated: segments.some((s) => s.truncated),
+      droppedSpans: sumDroppedSpans(segments.map((s) => s.droppedSpans)),
       reason,
       forget: async () => {
         if (dir === null) return;

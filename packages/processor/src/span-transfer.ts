@@ -1,6 +1,6 @@
 import type { Attributes as OtelAttributes, HrTime } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from './sdk-types.js';
-import type { Attributes, LogEventRecord, SpanRecord } from '@llm-workbench/bundle';
+import type { Attributes, DroppedSpans, LogEventRecord, SpanRecord } from '@llm-workbench/bundle';
 import {
   convertAttributes,
   logEventRecord,
@@ -9,7 +9,8 @@ import {
 
 /**
  * Finished traces as plain data for the worker thread, in one flat array: per trace its
- * `truncated` flag and span count; per span its fields and event count; per event its name, time
+ * `truncated` flag, the count and cap of its spans dropped at the cap (0 and 0 for none) and its
+ * span count; per span its fields and event count; per event its name, time
  * and attributes; then the count of its stray log events, and per one its span id, name, time and
  * attributes. Structured clone keeps every attribute value exact (NaN, -0, large integers as
  * doubles); attribute records are the span's own, not copies, so the work on the application's
@@ -37,12 +38,15 @@ export interface TraceItem {
   readonly spans: readonly ReadableSpan[];
   readonly truncated: boolean;
   readonly strayLogs?: readonly StrayLogEvent[] | undefined;
+  /** Spans dropped at `maxSpansPerTrace`, when some were. */
+  readonly droppedSpans?: DroppedSpans | undefined;
 }
 
 /** A decoded trace, ready for the fold. */
 export interface DecodedTrace {
   readonly records: SpanRecord[];
   readonly truncated: boolean;
+  readonly droppedSpans: DroppedSpans | undefined;
   readonly logEvents: LogEventRecord[];
 }
 
@@ -52,7 +56,12 @@ export function encodeBatch(items: readonly TraceItem[]): EncodedBatch {
   const resources: OtelAttributes[] = [];
   const resourceIndex = new Map<OtelAttributes, number>();
   for (const item of items) {
-    data.push(item.truncated, item.spans.length);
+    data.push(
+      item.truncated,
+      item.droppedSpans?.count ?? 0,
+      item.droppedSpans?.limit ?? 0,
+      item.spans.length,
+    );
     for (const span of item.spans) {
       const ctx = span.spanContext();
       const start = span.startTime;
@@ -106,6 +115,10 @@ export function* decodeBatch(batch: EncodedBatch): Generator<DecodedTrace> {
   let at = 0;
   for (let t = 0; t < batch.traces; t++) {
     const truncated = d[at++] === true;
+    const droppedCount = d[at++] as number;
+    const droppedLimit = d[at++] as number;
+    const droppedSpans =
+      droppedCount > 0 ? { count: droppedCount, limit: droppedLimit } : undefined;
     const count = d[at++] as number;
     const records: SpanRecord[] = [];
     for (let i = 0; i < count; i++) {
@@ -154,6 +167,6 @@ export function* decodeBatch(batch: EncodedBatch): Generator<DecodedTrace> {
           : { name: d[at + 2] as string, time, attributes };
       logEvents.push(logEventRecord(d[at] as string, d[at + 1] as string, event));
     }
-    yield { records, truncated, logEvents };
+    yield { records, truncated, droppedSpans, logEvents };
   }
 }

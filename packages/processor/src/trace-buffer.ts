@@ -11,6 +11,8 @@ export interface TraceEntry {
   rootSeen: boolean;
   /** Spans were dropped from this trace: its bundle cannot be complete. */
   truncated: boolean;
+  /** How many spans of this trace were dropped at `maxSpansPerTrace`. */
+  droppedSpans: number;
   /** `performance.now()` of the last span seen. */
   lastActivity: number;
   /** Events that came as log records, by the id of their span, until that span ends. */
@@ -75,6 +77,7 @@ export class TraceBuffer {
       open: 0,
       rootSeen: false,
       truncated: false,
+      droppedSpans: 0,
       lastActivity: now,
       logEvents: new Map(),
       logEventCount: 0,
@@ -88,10 +91,11 @@ export class TraceBuffer {
   add(entry: TraceEntry, span: ReadableSpan): void {
     if (entry.spans.length >= this.options.maxSpansPerTrace) {
       entry.truncated = true;
+      entry.droppedSpans++;
       this.pipeline.stats.droppedSpans++;
       this.pipeline.warnOnce(
         'maxSpansPerTrace',
-        `a trace has more than maxSpansPerTrace (${this.options.maxSpansPerTrace}) spans; further spans are dropped and its bundle is marked incomplete`,
+        `a trace has more than maxSpansPerTrace (${this.options.maxSpansPerTrace}) spans; further spans are dropped and its bundle is marked incomplete, with their count`,
       );
       return;
     }
@@ -127,7 +131,11 @@ export class TraceBuffer {
     for (const [spanId, events] of entry.logEvents)
       for (const event of events) strayLogs.push({ traceId, spanId, event });
     this.remember(this.recent, traceId);
-    this.pipeline.submit(entry.spans, truncated || entry.truncated, strayLogs);
+    const droppedSpans =
+      entry.droppedSpans > 0
+        ? { count: entry.droppedSpans, limit: this.options.maxSpansPerTrace }
+        : undefined;
+    this.pipeline.submit(entry.spans, truncated || entry.truncated, strayLogs, droppedSpans);
     if (this.entries.size === 0) this.stopSweeper();
   }
 

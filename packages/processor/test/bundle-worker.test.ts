@@ -138,6 +138,29 @@ describe('RunBundleSpanProcessor on its worker thread', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('carries the count of spans dropped at the cap to the worker, whole or in parts: the bytes folding inline writes', async () => {
+    const dropped = { count: 17, limit: 10_000 };
+    for (const spans of [largeRun(12), largeRun(PART_SPANS * 2 + 3)]) {
+      const viaWorker = tempDir();
+      const inline = tempDir();
+      const a = pipelineFor(viaWorker);
+      const b = pipelineFor(inline, undefined, { worker: false });
+      a.submit(spans, true, [], dropped);
+      b.submit(spans, true, [], dropped);
+      await Promise.all([a.flush(), b.flush()]);
+      await Promise.all([a.stop(), b.stop()]);
+      expect(contents(viaWorker)).toEqual(contents(inline));
+      const [text] = contents(viaWorker);
+      const result = verifyBundle(text!);
+      expect(result.ok).toBe(true);
+      const bundle = (result as { bundle: RunBundle }).bundle;
+      expect(bundle.run.complete).toBe(false);
+      expect(bundle.diagnostics.filter((d) => d.code === 'spans_dropped')).toEqual([
+        expect.objectContaining({ count: 17 }),
+      ]);
+    }
+  });
+
   it('sends a trace larger than PART_SPANS in parts, one per turn, and writes the bytes folding inline does', async () => {
     const spans = largeRun(PART_SPANS * 3 + 7);
     const viaWorker = tempDir();

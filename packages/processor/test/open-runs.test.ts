@@ -10,8 +10,10 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import * as sc from '@llm-workbench/semconv';
 import {
+  bundleRun,
   decodeSegmentFile,
   foldRun,
+  runSegmentOf,
   sealBundle,
   segmentFileName,
   serializeBundle,
@@ -26,6 +28,7 @@ import {
   type BundleFoldingOptions,
 } from '../src/index.js';
 import { FileBundleSink } from '@llm-workbench/sink';
+import { OpenRunStore } from '../src/open-run-store.js';
 import { tempDir } from './helpers.js';
 
 const HOUR = 3_600_000;
@@ -241,6 +244,43 @@ describe('RunBundleSpanProcessor with runs that span traces', () => {
     expect(p1.processor.stats.openRunsCutShort).toBe(1);
     expect(existsSync(runDir(dir, 'run-old'))).toBe(false);
     await p1.provider.shutdown();
+  });
+
+  it('keeps the count of spans a segment dropped at the cap on disk, and adds them up in the run', async () => {
+    const dir = tempDir();
+    const memory = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
+    const tracer = provider.getTracer('test');
+    const base = Date.now() - HOUR;
+    const seg1 = recordSegment(tracer, { runId: 'run-cut', segment: 1, state: 'suspended', base });
+    const spans1 = memory.getFinishedSpans().map(spanRecordFromReadableSpan);
+    memory.reset();
+    recordSegment(tracer, {
+      runId: 'run-cut',
+      segment: 2,
+      state: 'ended',
+      previous: seg1,
+      base: base + 1000,
+    });
+    const spans2 = memory.getFinishedSpans().map(spanRecordFromReadableSpan);
+    const options = { directory: dir, maxOpenRuns: 10, maxRunBytes: 1 << 20, maxAgeMs: HOUR };
+    const first = new OpenRunStore(options);
+    expect(
+      await first.add(runSegmentOf(spans1)!, spans1, [], true, { count: 3, limit: 10 }),
+    ).toBeNull();
+    // Another process, as after a restart: segment 1's count comes back from its file.
+    const second = new OpenRunStore(options);
+    const ready = await second.add(runSegmentOf(spans2)!, spans2, [], true, {
+      count: 4,
+      limit: 10,
+    });
+    expect(ready?.droppedSpans).toEqual({ count: 7, limit: 10 });
+    const bundle = bundleRun(ready!.spans, { truncated: true, droppedSpans: ready!.droppedSpans });
+    expect(bundle.run.complete).toBe(false);
+    expect(bundle.diagnostics.filter((d) => d.code === 'spans_dropped')).toEqual([
+      expect.objectContaining({ count: 7 }),
+    ]);
+    await provider.shutdown();
   });
 
   it('folds a segment alone with openRuns: false', async () => {

@@ -146,6 +146,13 @@ describe('RunBundleSpanProcessor', () => {
     expect(written).toHaveLength(1);
     expect(written[0]!.run.complete).toBe(false);
     expect(written[0]!.run.spanCount).toBe(2);
+    // The bundle says what was cut: three spans of the run's trace, at the cap of two.
+    expect(written[0]!.diagnostics.filter((d) => d.code === 'spans_dropped')).toEqual([
+      expect.objectContaining({
+        count: 3,
+        message: '3 spans of the trace were dropped at the cap of 2 spans per trace',
+      }),
+    ]);
     expect(processor.stats.droppedSpans).toBeGreaterThanOrEqual(3);
     expect(processor.stats.droppedTraces).toBe(1);
     await provider.shutdown();

@@ -185,6 +185,7 @@ export const importCommand: Command = async (argv, io) => {
       const folded = foldTraceGroups(groups, {
         all,
         truncated: capped(limits.cap, report),
+        cap: limits.cap,
         logEvents,
       });
       report.skipped = folded.skipped;
@@ -213,7 +214,7 @@ export const importCommand: Command = async (argv, io) => {
         }
       }
       for (const id of capped(limits.cap, report)) truncated.add(id);
-      const folded = foldTraceGroups(groups, { all, truncated });
+      const folded = foldTraceGroups(groups, { all, truncated, cap: limits.cap });
       report.skipped = folded.skipped;
       // What a lossy backend (Zipkin) lost of a trace goes into its bundle's diagnostics.
       const losses = new Map<string, readonly BundleDiagnostic[]>();
@@ -482,7 +483,7 @@ function capped(cap: SpanCap, report: Report): Set<string> {
     report.issues.push({
       traceId,
       code: 'span_cap',
-      message: `trace ${traceId} has more than ${cap.maxSpansPerTrace} spans: ${n} dropped; its bundle says complete: false (raise with --max-spans-per-trace)`,
+      message: `trace ${traceId} has more than ${cap.maxSpansPerTrace} spans: ${n} dropped; its bundle says complete: false and how many (spans_dropped; raise with --max-spans-per-trace)`,
     });
   }
   return new Set(cap.dropped.keys());

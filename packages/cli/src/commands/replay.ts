@@ -116,6 +116,8 @@ export const replayCommand: Command = async (argv, io) => {
 /** The likely reason a bundle does not fold back exactly, from what it records. */
 function why(bundle: RunBundle): string {
   const codes = new Set(bundle.diagnostics.map((d) => d.code));
+  if (codes.has('spans_dropped'))
+    return 'spans beyond a span cap were dropped (complete: false); the replayed trace holds those kept';
   if (codes.has('folded_early'))
     return 'it was folded early (complete: false); the replayed trace is whole';
   if (codes.has('unknown_events_dropped')) return 'events beyond the first 1000 were not kept';
