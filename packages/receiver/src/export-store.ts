@@ -85,9 +85,9 @@ export class ExportStore {
 
   /**
    * Appends what the assembler kept of a request to the spool (nothing when it kept nothing) and
-   * waits until it is durable, then counts the request's `count` items less those dropped as
-   * accepted and answers with the partial success; answers 503 when the spool could not store
-   * them.
+   * waits until it is durable, with the counts of spans it dropped at the cap, then counts the
+   * request's `count` items less those dropped as accepted and answers with the partial success;
+   * answers 503 when the spool could not store them.
    */
   private async spoolAndAnswer(
     signal: (typeof SIGNALS)[keyof typeof SIGNALS],
@@ -95,11 +95,15 @@ export class ExportStore {
     count: number,
     rejected: Parameters<typeof partialOf>[0],
   ): Promise<StoreOutcome> {
+    const durable: Promise<void>[] = outcome.markers === null ? [] : [outcome.markers];
     if (outcome.record !== null) {
       const append = this.o.spool.append(outcome.record.kind, outcome.record.payload);
       outcome.attach(append);
+      durable.push(append.durable);
+    }
+    if (durable.length > 0) {
       try {
-        await append.durable;
+        await Promise.all(durable);
       } catch (err) {
         this.o.metrics.spoolErrors++;
         if (!this.spoolFailing)

@@ -15,6 +15,7 @@ import type { ReceiverMetrics } from './receiver-metrics.js';
 import type { FoldedJournal } from './spool/folded-journal.js';
 import {
   isLogsRecord,
+  RECORD_DROPPED,
   RECORD_JSON,
   RECORD_LOGS_JSON,
   RECORD_PROTOBUF,
@@ -95,6 +96,8 @@ interface TraceEntry {
   bytes: number;
   /** Fold as incomplete (folded early once, or spans dropped); recorded in the spool. */
   truncated: boolean;
+  /** Spans dropped at `maxSpansPerTrace`, each request's count recorded in the spool. */
+  droppedSpans: number;
   /** Settles when the spool record saying so is on disk. */
   truncatedDurable: Promise<void> | null;
   /** New spans arrived while folding: fold again. */
@@ -113,6 +116,11 @@ export interface AcceptOutcome {
   readonly droppedReason: string;
   /** The spool record to write: the body as received, or the kept spans re-encoded. */
   readonly record: { kind: number; payload: Uint8Array } | null;
+  /**
+   * Settles when the records of the spans dropped at the cap (their counts) are on disk; rejects
+   * when one could not be written. Null when none were dropped.
+   */
+  readonly markers: Promise<void> | null;
   /** Call with where the record went, at once. */
   attach(append: SpoolAppend): void;
 }
@@ -224,11 +232,16 @@ export class TraceAssembler {
     for await (const entry of this.spool.replay()) {
       records++;
       const now = nowMs();
-      if (entry.kind === RECORD_TRUNCATED) {
-        const traceId = entry.payload.toString('hex');
-        const t = this.entryFor(traceId, now);
+      if (entry.kind === RECORD_TRUNCATED || entry.kind === RECORD_DROPPED) {
+        const dropped = entry.kind === RECORD_DROPPED;
+        if (entry.payload.length !== (dropped ? 20 : 16)) {
+          this.log(`spool segment ${entry.segment}: a marker record of the wrong size; skipped`);
+          continue;
+        }
+        const t = this.entryFor(entry.payload.toString('hex', 0, 16), now);
         t.truncated = true;
-        this.hold(t, markerRef(entry.segment));
+        if (dropped) t.droppedSpans += entry.payload.readUInt32BE(16);
+        this.holdMarker(t, entry.segment);
         continue;
       }
       if (isLogsRecord(entry.kind)) {
@@ -313,6 +326,8 @@ export class TraceAssembler {
     const ctx = new RequestContext(this.spool, spans, bodyKind, body);
     let droppedLate = 0;
     let droppedCap = 0;
+    /** Spans dropped at the cap in this request, by trace. */
+    let capped: Map<TraceEntry, number> | null = null;
     let last: TraceEntry | undefined;
     for (let i = 0; i < spans.count; i++) {
       const traceId = spans.traceIds[i] as string;
@@ -331,7 +346,8 @@ export class TraceAssembler {
           // Counted once, as dropped at the cap, late or not.
           droppedCap++;
           ctx.drop(i);
-          this.markTruncated(t);
+          capped ??= new Map();
+          capped.set(t, (capped.get(t) ?? 0) + 1);
           continue;
         }
         if (t.foldedCount >= 0 || t.state === 'folding') this.metrics.spansLate++;
@@ -342,6 +358,13 @@ export class TraceAssembler {
         this.insert(t, spanId, spans.roots[i] as boolean, digest);
         t.lastSeen = now;
       }
+    }
+    let markers: Promise<void> | null = null;
+    if (capped !== null) {
+      markers = Promise.all([...capped].map(([t, n]) => this.recordDropped(t, n))).then(
+        () => undefined,
+      );
+      markers.catch(() => undefined);
     }
     this.metrics.spansDroppedLate += droppedLate;
     this.metrics.spansDroppedCap += droppedCap;
@@ -363,6 +386,7 @@ export class TraceAssembler {
         `exceeded the cap of ${this.limits.maxSpansPerTrace} spans per trace`,
       ),
       record,
+      markers,
       attach: (append) => {
         if (record === null) return;
         const payload = Buffer.from(
@@ -420,6 +444,7 @@ export class TraceAssembler {
         `would take their trace past ${this.limits.maxSpansPerTrace} log-record events`,
       ),
       record,
+      markers: null,
       attach: (append) => {
         if (record === null) return;
         const ref = this.spooledRef(append, body, bodyKind);
@@ -531,6 +556,7 @@ export class TraceAssembler {
         lastSeen: now,
         bytes: TRACE_BYTES,
         truncated: false,
+        droppedSpans: 0,
         truncatedDurable: null,
         dirty: false,
         foldedCount: -1,
@@ -583,12 +609,46 @@ export class TraceAssembler {
     t.state = state;
   }
 
+  /**
+   * Records that `count` spans of `t` from one request were dropped at the cap: a spool record
+   * with the count, so that the trace's bundle says how many in all, after a restart too. Settles
+   * when it is on disk; should the write fail, the count is taken back (the request is answered
+   * 503, and its retry counts them again).
+   */
+  private recordDropped(t: TraceEntry, count: number): Promise<void> {
+    t.truncated = true;
+    t.droppedSpans += count;
+    const payload = Buffer.allocUnsafe(20);
+    payload.write(t.traceId, 0, 16, 'hex');
+    payload.writeUInt32BE(count, 16);
+    const append = this.spool.append(RECORD_DROPPED, payload);
+    this.holdMarker(t, append.segment);
+    if (t.truncatedDurable === null) {
+      t.truncatedDurable = append.durable;
+      append.durable.catch(() => undefined);
+    }
+    return append.durable.catch((err: unknown) => {
+      t.droppedSpans -= count;
+      throw err;
+    });
+  }
+
+  /**
+   * Holds the spool segment of a marker record (it must outlive the trace, like its spans'
+   * segments). One reference per segment in a row: a trace past its cap gains no reference for
+   * each request that is dropped.
+   */
+  private holdMarker(t: TraceEntry, segment: number): void {
+    const last = t.records.at(-1);
+    if (last !== undefined && last.kind === RECORD_TRUNCATED && last.segment === segment) return;
+    this.hold(t, markerRef(segment));
+  }
+
   private markTruncated(t: TraceEntry): void {
     if (t.truncated) return;
     t.truncated = true;
     const append = this.spool.append(RECORD_TRUNCATED, Buffer.from(t.traceId, 'hex'));
-    // The marker's segment must outlive the trace, like its spans' segments.
-    this.hold(t, markerRef(append.segment));
+    this.holdMarker(t, append.segment);
     t.truncatedDurable = append.durable;
     append.durable.catch(() => undefined);
   }
@@ -736,7 +796,14 @@ export class TraceAssembler {
       taken.push({ t, distinct: t.distinct, versions: versionCount(t), job: jobs.length });
       const records: RecordLocation[] = [];
       for (const ref of t.records) if (ref.kind !== RECORD_TRUNCATED) records.push(location(ref));
-      jobs.push({ traceId: t.traceId, truncated: t.truncated, records });
+      jobs.push({
+        traceId: t.traceId,
+        truncated: t.truncated,
+        ...(t.droppedSpans > 0
+          ? { droppedSpans: { count: t.droppedSpans, limit: this.limits.maxSpansPerTrace } }
+          : {}),
+        records,
+      });
     }
     if (jobs.length === 0) return;
     const outcomes = await this.folder.fold(jobs);

@@ -121,6 +121,38 @@ describe('RunAssembler', () => {
     );
   });
 
+  it('adds up the spans its segments dropped at the cap, across a restart, as the fold is told', async () => {
+    const dir = tempDir();
+    const sink = memorySink();
+    const [s1, s2, s3] = segmentedRun() as [SpanRecord[], SpanRecord[], SpanRecord[]];
+    const seg = (spans: SpanRecord[]) => runSegmentOf(spans)!;
+    const first = new RunAssembler(options(dir), sink.write);
+    await first.take({
+      segment: seg(s1),
+      spans: s1,
+      logEvents: [],
+      truncated: true,
+      droppedSpans: { count: 2, limit: 40 },
+    });
+    const second = new RunAssembler(options(dir), sink.write);
+    await second.take({ segment: seg(s2), spans: s2, logEvents: [], truncated: false });
+    await second.take({
+      segment: seg(s3),
+      spans: s3,
+      logEvents: [],
+      truncated: true,
+      droppedSpans: { count: 5, limit: 40 },
+    });
+    expect(sink.written).toHaveLength(1);
+    const expected = sealBundle(
+      foldRun([...s1, ...s2, ...s3], { truncated: true, droppedSpans: { count: 7, limit: 40 } }),
+    );
+    expect(sink.written[0]).toEqual(expected);
+    expect(expected.diagnostics.filter((d) => d.code === 'spans_dropped')).toEqual([
+      expect.objectContaining({ count: 7 }),
+    ]);
+  });
+
   it('keeps held segments on disk, so a new assembler on the folder completes the run', async () => {
     const dir = tempDir();
     const [s1, s2, s3] = segmentedRun() as [SpanRecord[], SpanRecord[], SpanRecord[]];

@@ -103,7 +103,13 @@ export class FoldEngine {
       if (segment !== null && this.runs !== undefined) {
         outcomes.push(
           this.runs
-            .take({ segment, spans, logEvents, truncated: job.truncated })
+            .take({
+              segment,
+              spans,
+              logEvents,
+              truncated: job.truncated,
+              droppedSpans: job.droppedSpans,
+            })
             .then((o): FoldOutcome => (o.ok ? { complete: true, ...o, spans: distinct } : o)),
         );
         continue;
@@ -116,7 +122,11 @@ export class FoldEngine {
       }
       let bundle;
       try {
-        bundle = bundleRun(spans, { truncated: job.truncated, logEvents });
+        bundle = bundleRun(spans, {
+          truncated: job.truncated,
+          droppedSpans: job.droppedSpans,
+          logEvents,
+        });
       } catch (err) {
         outcomes.push(Promise.resolve({ ok: false, message: `could not fold: ${text(err)}` }));
         continue;

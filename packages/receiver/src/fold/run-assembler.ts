@@ -9,6 +9,8 @@ import {
   SEGMENT_FILE_NAME,
   segmentFileName,
   segmentsComplete,
+  sumDroppedSpans,
+  type DroppedSpans,
   type LogEventRecord,
   type RunBundle,
   type RunSegment,
@@ -146,6 +148,7 @@ export class RunAssembler {
     readonly spans: readonly SpanRecord[];
     readonly logEvents: readonly LogEventRecord[];
     readonly truncated: boolean;
+    readonly droppedSpans?: DroppedSpans | undefined;
   }): Promise<TakeOutcome> {
     try {
       await this.load();
@@ -197,6 +200,7 @@ export class RunAssembler {
       readonly spans: readonly SpanRecord[];
       readonly logEvents: readonly LogEventRecord[];
       readonly truncated: boolean;
+      readonly droppedSpans?: DroppedSpans | undefined;
     },
   ): Promise<TakeOutcome> {
     const dir = join(this.options.dir, key);
@@ -208,6 +212,7 @@ export class RunAssembler {
       segment,
       heldAt,
       truncated: input.truncated,
+      ...(input.droppedSpans === undefined ? {} : { droppedSpans: input.droppedSpans }),
       spans: input.spans,
       logEvents: input.logEvents,
     });
@@ -247,6 +252,7 @@ export class RunAssembler {
     const spans: SpanRecord[] = [];
     const logEvents: LogEventRecord[] = [];
     let truncated = false;
+    const dropped: Array<DroppedSpans | undefined> = [];
     let bundle: RunBundle;
     try {
       for (const held of run.segments.values()) {
@@ -254,8 +260,9 @@ export class RunAssembler {
         for (const s of file.spans) spans.push(s);
         for (const e of file.logEvents) logEvents.push(e);
         if (file.truncated) truncated = true;
+        dropped.push(file.droppedSpans);
       }
-      bundle = bundleRun(spans, { truncated, logEvents });
+      bundle = bundleRun(spans, { truncated, droppedSpans: sumDroppedSpans(dropped), logEvents });
     } catch (err) {
       return { ok: false, message: `could not fold run ${run.key}: ${text(err)}` };
     }

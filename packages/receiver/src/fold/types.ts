@@ -1,3 +1,4 @@
+import type { DroppedSpans } from '@llm-workbench/bundle';
 import type { RunGauges } from './run-assembler.js';
 
 /** Where the spans of one request are: a spool record, or (after a failed spool write) its bytes. */
@@ -17,6 +18,8 @@ export interface FoldJob {
   readonly traceId: string;
   /** Fold as incomplete (folded early, or spans were dropped). */
   readonly truncated: boolean;
+  /** Spans of the trace dropped at `maxSpansPerTrace`, when some were. */
+  readonly droppedSpans?: DroppedSpans | undefined;
   readonly records: readonly RecordLocation[];
 }
 

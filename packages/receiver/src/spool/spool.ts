@@ -18,6 +18,9 @@ export const RECORD_PROTOBUF = 2; // an OTLP/protobuf request body, as received 
 export const RECORD_TRUNCATED = 3; // a trace id (16 bytes): the trace is to be folded as incomplete
 export const RECORD_LOGS_JSON = 4; // an OTLP/JSON logs request body, as received (decompressed)
 export const RECORD_LOGS_PROTOBUF = 5; // an OTLP/protobuf logs request body, as received
+// A trace id (16 bytes) and a u32 (big-endian): that many spans of the trace, sent in one request,
+// were dropped at the per-trace cap. The trace is to be folded as incomplete, saying how many in all.
+export const RECORD_DROPPED = 6;
 
 /** Whether a record holds log records (workbench events recorded as logs), not spans. */
 export function isLogsRecord(kind: number): boolean {
