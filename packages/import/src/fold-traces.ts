@@ -59,7 +59,14 @@ export function addToTraceGroups(
   for (const span of spans) {
     let group = groups.get(span.traceId);
     if (group === undefined) groups.set(span.traceId, (group = []));
-    if (cap !== undefined && group.length >= cap.maxSpansPerTrace) {
+    // The first root is kept past the cap (one span over it at most): it is the run span, which
+    // ends last and so comes last in a Collector's file, and without it a cut bundle would not
+    // know its run.
+    if (
+      cap !== undefined &&
+      group.length >= cap.maxSpansPerTrace &&
+      !(span.parentSpanId === undefined && !group.some((s) => s.parentSpanId === undefined))
+    ) {
       cap.dropped.set(span.traceId, (cap.dropped.get(span.traceId) ?? 0) + 1);
       continue;
     }

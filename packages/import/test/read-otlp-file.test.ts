@@ -242,6 +242,32 @@ describe('readOtlpFile', () => {
     expect(bundles[0]?.bundle.run.spanCount).toBe(6);
   });
 
+  it('keeps the run span past the cap when it comes last, as a Collector writes it, and says how many were cut', async () => {
+    const [root, ...rest] = smallRun();
+    const extra = Array.from({ length: 10 }, (_, i) =>
+      span({
+        spanId: `4${String(i).padStart(15, '0')}`,
+        parentSpanId: '1000000000000001',
+        name: `tool ${i}`,
+      }),
+    );
+    const text = [line([...rest, ...extra]), line([root!])].join('\n');
+    const result = await readOtlpFile(Readable.from([text]), { maxSpansPerTrace: 6 });
+    const kept = result.traces.get(root!.traceId)!;
+    // Six spans, and the root over the cap: a trace keeps at most one span past it.
+    expect(kept).toHaveLength(7);
+    expect(kept.at(-1)?.spanId).toBe(root!.spanId);
+    expect([...result.droppedSpans]).toEqual([[root!.traceId, rest.length + 10 - 6]]);
+    const { bundles } = foldTraceGroups(result.traces, {
+      cap: { maxSpansPerTrace: 6, dropped: result.droppedSpans },
+    });
+    const bundle = bundles[0]!.bundle;
+    expect(bundle.run).toMatchObject({ complete: false, runId: 'run-1', spanCount: 7 });
+    expect(bundle.diagnostics.filter((d) => d.code === 'spans_dropped')).toEqual([
+      expect.objectContaining({ count: rest.length + 4 }),
+    ]);
+  });
+
   it('reads bytes that are not UTF-8 as U+FFFD and says so, keeping the line', async () => {
     const run = smallRun();
     const text = line(run).replace('"newsletter"', '"news\u0000letter"');

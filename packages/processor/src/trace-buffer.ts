@@ -87,9 +87,15 @@ export class TraceBuffer {
     return entry;
   }
 
-  /** Buffers a finished span, within the per-trace cap. */
+  /**
+   * Buffers a finished span, within the per-trace cap. The local root is kept past the cap (one
+   * span over it at most): it is the run span, which ends last, and without it a cut bundle would
+   * not know its run.
+   */
   add(entry: TraceEntry, span: ReadableSpan): void {
-    if (entry.spans.length >= this.options.maxSpansPerTrace) {
+    const parent = span.parentSpanContext;
+    const firstRoot = !entry.rootSeen && (parent === undefined || parent.isRemote === true);
+    if (entry.spans.length >= this.options.maxSpansPerTrace && !firstRoot) {
       entry.truncated = true;
       entry.droppedSpans++;
       this.pipeline.stats.droppedSpans++;

@@ -126,7 +126,7 @@ describe('RunBundleSpanProcessor', () => {
     await provider.shutdown();
   });
 
-  it('drops spans beyond the caps, counts them, and marks the bundle incomplete', async () => {
+  it('drops spans beyond the caps but the run span, counts them, and marks the bundle incomplete', async () => {
     const written: RunBundle[] = [];
     const sink: BundleSink = {
       write: async (b) => (written.push(b), { status: 'written', location: 'mem' }),
@@ -145,12 +145,15 @@ describe('RunBundleSpanProcessor', () => {
     await processor.forceFlush();
     expect(written).toHaveLength(1);
     expect(written[0]!.run.complete).toBe(false);
-    expect(written[0]!.run.spanCount).toBe(2);
-    // The bundle says what was cut: three spans of the run's trace, at the cap of two.
+    // Two chat spans, and the run span past the cap: it ends last, and it is the run.
+    expect(written[0]!.run.spanCount).toBe(3);
+    expect(written[0]!.run.runId).toBe('r');
+    expect(written[0]!.diagnostics.map((d) => d.code)).not.toContain('missing_root');
+    // The bundle says what was cut: two chat spans of the run's trace, at the cap of two.
     expect(written[0]!.diagnostics.filter((d) => d.code === 'spans_dropped')).toEqual([
       expect.objectContaining({
-        count: 3,
-        message: '3 spans of the trace were dropped at the cap of 2 spans per trace',
+        count: 2,
+        message: '2 spans of the trace were dropped at the cap of 2 spans per trace',
       }),
     ]);
     expect(processor.stats.droppedSpans).toBeGreaterThanOrEqual(3);

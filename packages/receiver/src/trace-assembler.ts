@@ -342,7 +342,12 @@ export class TraceAssembler {
       const spanId = spans.spanIds[i] as string;
       const digest = this.duplicateCheck(t, spanId, ctx, i);
       if (digest !== true) {
-        if (versionCount(t) >= this.limits.maxSpansPerTrace) {
+        // The first root is kept past the cap: it is the run span, which ends (and so comes)
+        // last, and without it a cut bundle would not know its run.
+        if (
+          versionCount(t) >= this.limits.maxSpansPerTrace &&
+          !(spans.roots[i] === true && !t.hasRoot)
+        ) {
           // Counted once, as dropped at the cap, late or not.
           droppedCap++;
           ctx.drop(i);

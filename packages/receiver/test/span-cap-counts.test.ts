@@ -67,6 +67,32 @@ describe('a trace cut at the span cap', () => {
     }
   });
 
+  it('keeps the run span past the cap when it comes last, as SDKs end it', async () => {
+    const out = tempDir();
+    const r = await startReceiver({
+      port: 0,
+      dataDir: tempDir(),
+      outDir: out,
+      quietMs: 60_000,
+      maxSpansPerTrace: 3,
+    });
+    try {
+      const [root, ...children] = runRecords(6);
+      expect((await sendSpans(r.url, children)).status).toBe(200); // two dropped
+      const answer = await sendSpans(r.url, [root!]);
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.body.toString())).not.toHaveProperty('partialSuccess.rejectedSpans');
+      await r.flush();
+      const text = readBundleText(out, `${root!.traceId}.json`);
+      const bundle = JSON.parse(text) as RunBundle;
+      expect(bundle.run).toMatchObject({ complete: false, spanCount: 4 });
+      expect(bundle.run.runId).toMatch(/^run-/);
+      expect(droppedOf(text)).toEqual([expect.objectContaining({ count: 2 })]);
+    } finally {
+      await r.close();
+    }
+  });
+
   it(
     'keeps the count in the spool: after a SIGKILL the bundle says the same, byte for byte',
     {
