@@ -8,6 +8,12 @@
  * findDuplicateKeys('{"a":1,"a":2}'); // ['/a']
  */
 export function findDuplicateKeys(text: string, limit = 10): string[] {
+  // Canonical text (every bundle the fold writes) has no duplicates to find: proven in one pass.
+  return keysInStrictOrder(text) ? [] : scanDuplicateKeys(text, limit);
+}
+
+/** {@link findDuplicateKeys} without its fast path: the exact scan, for any JSON text. */
+export function scanDuplicateKeys(text: string, limit = 10): string[] {
   const found: string[] = [];
   // One frame per open container: the keys seen so far (objects) or the next index (arrays), and
   // where it sits in its parent. Paths are spelled out only for a duplicate, not for every
@@ -55,6 +61,83 @@ export function findDuplicateKeys(text: string, limit = 10): string[] {
     }
   }
   return found;
+}
+
+/**
+ * True when every object in the JSON text has its keys, written without escapes and each directly
+ * followed by its colon, in strictly increasing UTF-16 code unit order, as RFC 8785 text has them:
+ * then no object holds a key twice. False when that is not proven (a key with an escape, space
+ * before a colon, keys out of order, or a duplicate); the exact scan then decides. Assumes text
+ * that JSON.parse accepts. Allocates nothing but two small stacks, and reads each key once: about
+ * half the exact scan's time on a bundle, which builds a set of keys per object.
+ *
+ * @example
+ * keysInStrictOrder('{"a":1,"b":{"a":2}}'); // true
+ * keysInStrictOrder('{"b":1,"a":2}'); // false: not proven (the exact scan finds no duplicate)
+ */
+export function keysInStrictOrder(text: string): boolean {
+  // Per open container: where the previous key of an object starts and ends (-1: none yet).
+  let keyStart = new Int32Array(64);
+  let keyEnd = new Int32Array(64);
+  let depth = -1;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      const end = stringEnd(text, i) - 1; // the closing quote
+      const next = text.charCodeAt(end + 1);
+      if (next === 0x3a /* : */) {
+        const start = i + 1;
+        for (let j = start; j < end; j++) if (text.charCodeAt(j) === 0x5c /* \ */) return false;
+        const before = keyStart[depth]!;
+        if (before >= 0 && !lessThan(text, before, keyEnd[depth]!, start, end)) return false;
+        keyStart[depth] = start;
+        keyEnd[depth] = end;
+        i = end + 2;
+      } else if (isSpace(next)) {
+        return false; // perhaps a key before a spaced colon: left to the exact scan
+      } else {
+        i = end + 1;
+      }
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth === keyStart.length) {
+        keyStart = grown(keyStart);
+        keyEnd = grown(keyEnd);
+      }
+      keyStart[depth] = -1;
+      i++;
+    } else {
+      if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
+      i++;
+    }
+  }
+  return true;
+}
+
+/** Whether text[aStart, aEnd) sorts strictly before text[bStart, bEnd), by UTF-16 code units. */
+function lessThan(
+  text: string,
+  aStart: number,
+  aEnd: number,
+  bStart: number,
+  bEnd: number,
+): boolean {
+  const aLength = aEnd - aStart;
+  const bLength = bEnd - bStart;
+  const common = aLength < bLength ? aLength : bLength;
+  for (let k = 0; k < common; k++) {
+    const a = text.charCodeAt(aStart + k);
+    const b = text.charCodeAt(bStart + k);
+    if (a !== b) return a < b;
+  }
+  return aLength < bLength;
+}
+
+function grown(stack: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const bigger = new Int32Array(stack.length * 2);
+  bigger.set(stack);
+  return bigger;
 }
 
 /** An open container while scanning. */

@@ -7,7 +7,6 @@ import {
   serializeBundle,
   verifyBundle,
   diffBundles,
-  findDuplicateKeys,
   computeIntegrity,
   integrityView,
   type RunBundle,
@@ -109,13 +108,6 @@ describe('verifyBundle', () => {
       ok: false,
       problems: [{ code: 'not_canonicalizable' }],
     });
-  });
-});
-
-describe('findDuplicateKeys', () => {
-  it('finds duplicates at any depth and ignores look-alike strings', () => {
-    expect(findDuplicateKeys('{"a":{"b":1,"b":2},"c":["x","x"],"d":"\\"a\\":"}')).toEqual(['/a/b']);
-    expect(findDuplicateKeys('[{"k":1},{"k":2}]')).toEqual([]);
   });
 });
 
