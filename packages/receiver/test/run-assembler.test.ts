@@ -126,23 +126,18 @@ describe('RunAssembler', () => {
     const sink = memorySink();
     const [s1, s2, s3] = segmentedRun() as [SpanRecord[], SpanRecord[], SpanRecord[]];
     const seg = (spans: SpanRecord[]) => runSegmentOf(spans)!;
-    const first = new RunAssembler(options(dir), sink.write);
-    await first.take({
-      segment: seg(s1),
-      spans: s1,
+    const cut = (spans: SpanRecord[], count: number) => ({
+      segment: seg(spans),
+      spans,
       logEvents: [],
-      truncated: true,
-      droppedSpans: { count: 2, limit: 40 },
+      truncated: count > 0,
+      droppedSpans: { count, limit: 40 },
     });
+    await new RunAssembler(options(dir), sink.write).take(cut(s1, 2));
+    // A restart: segment 1's count comes back from its file.
     const second = new RunAssembler(options(dir), sink.write);
-    await second.take({ segment: seg(s2), spans: s2, logEvents: [], truncated: false });
-    await second.take({
-      segment: seg(s3),
-      spans: s3,
-      logEvents: [],
-      truncated: true,
-      droppedSpans: { count: 5, limit: 40 },
-    });
+    await second.take(cut(s2, 0));
+    await second.take(cut(s3, 5));
     expect(sink.written).toHaveLength(1);
     const expected = sealBundle(
       foldRun([...s1, ...s2, ...s3], { truncated: true, droppedSpans: { count: 7, limit: 40 } }),

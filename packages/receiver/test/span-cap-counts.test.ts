@@ -38,16 +38,21 @@ function droppedOf(text: string): Array<{ count?: number; message: string }> {
   return (JSON.parse(text) as RunBundle).diagnostics.filter((d) => d.code === 'spans_dropped');
 }
 
+/** A receiver writing to `out` that keeps at most 3 spans a trace and folds only when flushed. */
+function cappedReceiver(out: string): ReturnType<typeof startReceiver> {
+  return startReceiver({
+    port: 0,
+    dataDir: tempDir(),
+    outDir: out,
+    quietMs: 60_000,
+    maxSpansPerTrace: 3,
+  });
+}
+
 describe('a trace cut at the span cap', () => {
   it('writes a bundle that says how many spans were dropped, over every request', async () => {
     const out = tempDir();
-    const r = await startReceiver({
-      port: 0,
-      dataDir: tempDir(),
-      outDir: out,
-      quietMs: 60_000,
-      maxSpansPerTrace: 3,
-    });
+    const r = await cappedReceiver(out);
     try {
       const spans = runRecords(8);
       expect((await sendSpans(r.url, spans.slice(0, 4))).status).toBe(200); // one dropped
@@ -69,13 +74,7 @@ describe('a trace cut at the span cap', () => {
 
   it('keeps the run span past the cap when it comes last, as SDKs end it', async () => {
     const out = tempDir();
-    const r = await startReceiver({
-      port: 0,
-      dataDir: tempDir(),
-      outDir: out,
-      quietMs: 60_000,
-      maxSpansPerTrace: 3,
-    });
+    const r = await cappedReceiver(out);
     try {
       const [root, ...children] = runRecords(6);
       expect((await sendSpans(r.url, children)).status).toBe(200); // two dropped
@@ -105,13 +104,7 @@ describe('a trace cut at the span cap', () => {
 
       // Without a crash, in process.
       const calm = tempDir();
-      const r = await startReceiver({
-        port: 0,
-        dataDir: tempDir(),
-        outDir: calm,
-        quietMs: 60_000,
-        maxSpansPerTrace: 3,
-      });
+      const r = await cappedReceiver(calm);
       try {
         for (const request of requests) expect((await sendSpans(r.url, request)).status).toBe(200);
         await r.flush();
