@@ -317,8 +317,16 @@ export function toBundleDiagnostic(d: FoldDiagnostic): BundleDiagnostic {
     case 'multiple_run_spans':
       return { code: d.code, count: d.count, message, spanId: null, subject: d.subject };
     case 'multiple_roots':
-    case 'spans_dropped':
       return { code: d.code, count: d.count, message, spanId: null, subject: null };
+    case 'spans_dropped':
+      return {
+        code: d.code,
+        count: d.count,
+        limit: d.limit,
+        message,
+        spanId: null,
+        subject: null,
+      };
     default: {
       const [spanId, subject] = heldAt(d);
       return { code: d.code, message, spanId, subject };
@@ -449,12 +457,9 @@ function typedFrom(d: BundleDiagnostic): StructuredDiagnostic | undefined {
     case 'multiple_roots':
       if (d.count === undefined) return undefined;
       return { code: d.code, count: d.count };
-    case 'spans_dropped': {
-      // The cap is not held apart: the message states it.
-      const limit = /at the cap of (\d+) spans per trace$/.exec(d.message)?.[1];
-      if (d.count === undefined || limit === undefined) return undefined;
-      return { code: d.code, count: d.count, limit: Number(limit) };
-    }
+    case 'spans_dropped':
+      if (d.count === undefined || d.limit === undefined) return undefined;
+      return { code: d.code, count: d.count, limit: d.limit };
     default:
       return undefined;
   }

@@ -337,6 +337,7 @@ const diagnosticsV3 = {
       got: z.string().optional(),
       parentSpanId: spanId.optional(),
       count: z.number().int().nonnegative().optional(),
+      limit: z.number().int().nonnegative().optional(),
     }),
   ),
 };

@@ -387,8 +387,13 @@ export interface BundleDiagnostic {
   got?: string;
   /** The parent the span names that is not in the trace (version 3; `missing_parent`). */
   parentSpanId?: string;
-  /** How many spans there were (version 3; `multiple_run_spans`, `multiple_roots`). */
+  /**
+   * How many spans there were (version 3; `multiple_run_spans`, `multiple_roots`), or were
+   * dropped at a door's span cap (`spans_dropped`).
+   */
   count?: number;
+  /** The door's span cap: how many spans of a trace it keeps (version 3; `spans_dropped`). */
+  limit?: number;
 }
 
 /**

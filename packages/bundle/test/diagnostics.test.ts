@@ -259,6 +259,7 @@ describe('foldRun diagnostics', () => {
       {
         code: 'spans_dropped',
         count: 1234,
+        limit: 50000,
         message: '1234 spans of the trace were dropped at the cap of 50000 spans per trace',
         spanId: null,
         subject: null,
@@ -270,8 +271,9 @@ describe('foldRun diagnostics', () => {
       count: 1234,
       limit: 50000,
     });
-    // A message that does not state the cap as the fold writes it is not read as one.
+    // Members that do not render the message are not read as the diagnostic.
     expect(readDiagnostic({ ...dropped[0]!, message: '1234 spans were dropped' })).toBeUndefined();
+    expect(readDiagnostic({ ...dropped[0]!, limit: 10 })).toBeUndefined();
     // None dropped is no diagnostic at all: the bundle of a whole trace keeps its bytes.
     const none = sealBundle(foldRun(sampleRun(), { droppedSpans: { count: 0, limit: 50000 } }));
     expect(none.integrity.sha256).toBe(sealBundle(whole).integrity.sha256);
