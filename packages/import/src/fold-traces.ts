@@ -59,19 +59,27 @@ export function addToTraceGroups(
   for (const span of spans) {
     let group = groups.get(span.traceId);
     if (group === undefined) groups.set(span.traceId, (group = []));
+    const root = span.parentSpanId === undefined;
     // The first root is kept past the cap (one span over it at most): it is the run span, which
     // ends last and so comes last in a Collector's file, and without it a cut bundle would not
     // know its run.
-    if (
-      cap !== undefined &&
-      group.length >= cap.maxSpansPerTrace &&
-      !(span.parentSpanId === undefined && !group.some((s) => s.parentSpanId === undefined))
-    ) {
+    if (cap !== undefined && group.length >= cap.maxSpansPerTrace && !(root && !holdsRoot(group))) {
       cap.dropped.set(span.traceId, (cap.dropped.get(span.traceId) ?? 0) + 1);
       continue;
     }
     group.push(span);
+    if (root) withRoot.add(group);
   }
+}
+
+/** Groups known to hold a root span, so that a group is searched for one at most once. */
+const withRoot = new WeakSet<SpanRecord[]>();
+
+function holdsRoot(group: SpanRecord[]): boolean {
+  if (withRoot.has(group)) return true;
+  if (!group.some((s) => s.parentSpanId === undefined)) return false;
+  withRoot.add(group);
+  return true;
 }
 
 /** One run folded by {@link foldTraceGroups}: one trace, or every segment found of a run. */

@@ -52,3 +52,25 @@ describe('foldTraceGroups', () => {
     expect(bundles[0]?.bundle.run.complete).toBe(false);
   });
 });
+
+describe('addToTraceGroups with a cap', () => {
+  it('keeps the first root past the cap and no other span, counting the rest', () => {
+    const [root, ...children] = smallRun();
+    const child = children[0]!;
+    const more = Array.from({ length: 5 }, (_, i) => ({
+      ...child,
+      spanId: `5${String(i).padStart(15, '0')}`,
+    }));
+    const roots = ['a', 'b', 'c'].map((c) => ({ ...root!, spanId: c.repeat(16) }));
+    const groups: TraceGroups = new Map();
+    const cap = { maxSpansPerTrace: 3, dropped: new Map<string, number>() };
+    // Split over calls, as the lines of a file are: the cap holds across them.
+    addToTraceGroups(groups, more.slice(0, 2), cap);
+    addToTraceGroups(groups, [...more.slice(2), ...roots], cap);
+    const kept = groups.get(root!.traceId)!;
+    expect(kept.map((s) => s.spanId)).toEqual(
+      [...more.slice(0, 3), roots[0]!].map((s) => s.spanId),
+    );
+    expect(cap.dropped.get(root!.traceId)).toBe(2 + 2);
+  });
+});
