@@ -24,7 +24,7 @@ export interface SegmentFile {
   /** The trace was folded before it was whole (or lost spans): the run's bundle is incomplete. */
   readonly truncated: boolean;
   /** Spans of the trace dropped at a span cap; absent when none were. */
-  readonly droppedSpans?: DroppedSpans;
+  readonly droppedSpans?: DroppedSpans | undefined;
   readonly spans: readonly SpanRecord[];
   readonly logEvents: readonly LogEventRecord[];
 }
@@ -116,12 +116,11 @@ export function decodeSegmentFile(text: string): SegmentFile {
   const segment = tuples ? runSegmentOf(spans) : segmentFromJson(file['segment']);
   if (segment === null) throw new Error('a segment file without its segment');
   const heldAt = tuples ? file['persistedAt'] : file['heldAt'];
-  const droppedSpans = droppedSpansFromJson(file['droppedSpans']);
   return {
     segment,
     heldAt: typeof heldAt === 'number' && Number.isFinite(heldAt) ? heldAt : 0,
     truncated: file['truncated'] === true,
-    ...(droppedSpans === undefined ? {} : { droppedSpans }),
+    droppedSpans: droppedSpansFromJson(file['droppedSpans']),
     spans,
     logEvents,
   };

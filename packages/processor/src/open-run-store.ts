@@ -131,7 +131,7 @@ export class OpenRunStore {
       segment,
       heldAt: this.now(),
       truncated,
-      ...(droppedSpans === undefined ? {} : { droppedSpans }),
+      droppedSpans,
       spans,
       logEvents,
     };

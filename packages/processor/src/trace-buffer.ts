@@ -9,9 +9,7 @@ export interface TraceEntry {
   open: number;
   /** The local root (no parent, or a remote parent) has ended or arrived. */
   rootSeen: boolean;
-  /** Spans were dropped from this trace: its bundle cannot be complete. */
-  truncated: boolean;
-  /** How many spans of this trace were dropped at `maxSpansPerTrace`. */
+  /** How many spans of this trace were dropped at `maxSpansPerTrace` (its bundle is incomplete). */
   droppedSpans: number;
   /** `performance.now()` of the last span seen. */
   lastActivity: number;
@@ -76,7 +74,6 @@ export class TraceBuffer {
       spans: [],
       open: 0,
       rootSeen: false,
-      truncated: false,
       droppedSpans: 0,
       lastActivity: now,
       logEvents: new Map(),
@@ -96,7 +93,6 @@ export class TraceBuffer {
     const parent = span.parentSpanContext;
     const firstRoot = !entry.rootSeen && (parent === undefined || parent.isRemote === true);
     if (entry.spans.length >= this.options.maxSpansPerTrace && !firstRoot) {
-      entry.truncated = true;
       entry.droppedSpans++;
       this.pipeline.stats.droppedSpans++;
       this.pipeline.warnOnce(
@@ -141,7 +137,12 @@ export class TraceBuffer {
       entry.droppedSpans > 0
         ? { count: entry.droppedSpans, limit: this.options.maxSpansPerTrace }
         : undefined;
-    this.pipeline.submit(entry.spans, truncated || entry.truncated, strayLogs, droppedSpans);
+    this.pipeline.submit(
+      entry.spans,
+      truncated || droppedSpans !== undefined,
+      strayLogs,
+      droppedSpans,
+    );
     if (this.entries.size === 0) this.stopSweeper();
   }
 

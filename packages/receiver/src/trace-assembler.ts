@@ -804,9 +804,10 @@ export class TraceAssembler {
       jobs.push({
         traceId: t.traceId,
         truncated: t.truncated,
-        ...(t.droppedSpans > 0
-          ? { droppedSpans: { count: t.droppedSpans, limit: this.limits.maxSpansPerTrace } }
-          : {}),
+        droppedSpans:
+          t.droppedSpans > 0
+            ? { count: t.droppedSpans, limit: this.limits.maxSpansPerTrace }
+            : undefined,
         records,
       });
     }

@@ -212,7 +212,7 @@ export class RunAssembler {
       segment,
       heldAt,
       truncated: input.truncated,
-      ...(input.droppedSpans === undefined ? {} : { droppedSpans: input.droppedSpans }),
+      droppedSpans: input.droppedSpans,
       spans: input.spans,
       logEvents: input.logEvents,
     });
