@@ -12,15 +12,22 @@
  * round (all threads), per span: what the bundles cost the machine, wherever they run; and the
  * CPU time of the application's thread alone (Linux /proc; elsewhere event-loop busy time).
  *
- * Environment: BENCH_FSYNC=0 writes without fsync; BENCH_RUNS and BENCH_ROUNDS size the run.
+ * Environment: BENCH_FSYNC=0 writes without fsync; BENCH_RUNS and BENCH_ROUNDS size the run;
+ * BENCH_PROCESSOR_ONLY=pipeline or =blocking runs one half; BENCH_BLOCKING_ROUNDS (3) sizes the
+ * event-loop delay half.
  * Run alone: node --conditions=source --import tsx bench/processor.bench.ts
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { context, trace } from '@opentelemetry/api';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Worker } from 'node:worker_threads';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { context, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import {
   BasicTracerProvider,
@@ -37,9 +44,11 @@ import { recordRun, SPANS_PER_RUN } from './workload.js';
 
 class SerializingExporter implements SpanExporter {
   bytes = 0;
+  spans = 0;
   export(spans: ReadableSpan[], done: (r: ExportResult) => void): void {
     const body = JsonTraceSerializer.serializeRequest(spans);
     this.bytes += body?.byteLength ?? 0;
+    this.spans += spans.length;
     done({ code: ExportResultCode.SUCCESS });
   }
   shutdown(): Promise<void> {
@@ -234,77 +243,258 @@ export async function benchProcessor(options: ProcessorBenchOptions = {}): Promi
   return results;
 }
 
+/** What {@link benchLargeRunBlocking} measures in one round. */
+type BlockingMode =
+  'idle' | 'floor' | 'stock' | 'stock, spans old' | 'worker' | 'worker, spans old' | 'inline';
+
+/**
+ * A full garbage collection on demand, for the `spans old` rounds: `--expose-gc` set at run time,
+ * so the bench needs no flag (the worker threads it starts inherit none).
+ */
+function gcOnDemand(): () => void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as (options?: { type: 'major' | 'minor' }) => void;
+  return () => {
+    gc({ type: 'minor' });
+    gc({ type: 'minor' });
+    gc({ type: 'major' });
+  };
+}
+
+/**
+ * The application's thread doing nothing while another thread of the process allocates as a fold
+ * does, for `ms`: the event-loop delay any worker thread costs on this machine. V8 runs a worker's
+ * garbage collection partly on the process's shared helper threads; on 2 vCPUs these take the
+ * application's core in turns.
+ */
+async function allocatingWorker(ms: number): Promise<{ done: Promise<void> }> {
+  const worker = new Worker(
+    `const { parentPort } = require('node:worker_threads');
+     parentPort.once('message', (ms) => {
+       const end = Date.now() + ms;
+       let keep = [];
+       while (Date.now() < end) {
+         keep.push({ name: 'span ' + keep.length, attributes: { n: keep.length, s: String(Math.random()) } });
+         if (keep.length > 100000) keep = [];
+       }
+       parentPort.postMessage('done');
+     });`,
+    { eval: true },
+  );
+  await new Promise((resolve) => worker.once('online', resolve));
+  const done = new Promise<void>((resolve) => worker.once('message', () => resolve()));
+  worker.postMessage(ms);
+  return { done: done.then(() => worker.terminate()).then(() => undefined) };
+}
+
+/** Counts the spans whose export has succeeded. */
+class CountingExporter implements SpanExporter {
+  spans = 0;
+  constructor(private readonly inner: SpanExporter) {}
+  export(spans: ReadableSpan[], done: (r: ExportResult) => void): void {
+    this.inner.export(spans, (result) => {
+      if (result.code === ExportResultCode.SUCCESS) this.spans += spans.length;
+      done(result);
+    });
+  }
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+}
+
+let endpoint: { url: string; process: ChildProcess } | undefined;
+
+/**
+ * The URL of an OTLP/HTTP endpoint in a process of its own, as a Collector would be: it reads each
+ * request and answers 200 with an empty export response. Started on first use, stopped at exit.
+ */
+async function collectorUrl(): Promise<string> {
+  if (endpoint !== undefined) return endpoint.url;
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `require('node:http').createServer((req, res) => {
+         req.on('data', () => {});
+         req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{}'); });
+       }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  process.once('exit', () => child.kill());
+  const port = await new Promise<string>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the OTLP endpoint exited with ${code}`)));
+    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+  });
+  child.unref();
+  child.stdout.destroy();
+  endpoint = { url: `http://127.0.0.1:${port}/v1/traces`, process: child };
+  return endpoint.url;
+}
+
+/** The longest gap between ticks of a 1 ms timer while `work` runs: how long a request would wait. */
+async function longestDelay(work: () => Promise<void>): Promise<number> {
+  let last = performance.now();
+  let longest = 0;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  }, 1);
+  try {
+    await work();
+    longest = Math.max(longest, performance.now() - last);
+  } finally {
+    clearInterval(ticker);
+  }
+  return longest;
+}
+
+/** One large run (a root and `spans - 1` model-call children), every child ended, the root open. */
+function startLargeRun(tracer: Tracer, spans: number): Span {
+  const root = tracer.startSpan('large run', { attributes: { 'workbench.run.id': 'large' } });
+  const ctx = trace.setSpan(context.active(), root);
+  for (let i = 1; i < spans; i++) {
+    const child = tracer.startSpan(
+      `chat ${i}`,
+      {
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.usage.input_tokens': i,
+          'app.n': i,
+        },
+      },
+      ctx,
+    );
+    child.addEvent('app.note', { 'app.message': `call ${i}` });
+    child.end();
+  }
+  return root;
+}
+
+async function blockingRound(mode: BlockingMode, spans: number, dir: string): Promise<number> {
+  if (mode === 'idle') {
+    return longestDelay(() => new Promise((resolve) => setTimeout(resolve, 700)));
+  }
+  if (mode === 'floor') {
+    // As long as the worker takes to bundle the run here (0.5-0.9 s).
+    const worker = await allocatingWorker(700);
+    return longestDelay(() => worker.done);
+  }
+  const old = mode.endsWith('spans old');
+  const exporter = new CountingExporter(new OTLPTraceExporter({ url: await collectorUrl() }));
+  const processor = mode.startsWith('stock')
+    ? new BatchSpanProcessor(exporter, {
+        maxQueueSize: 1_000_000,
+        maxExportBatchSize: 512,
+        scheduledDelayMillis: 50,
+      })
+    : new RunBundleSpanProcessor({
+        sink: new FileBundleSink({ directory: dir, fsync: true }),
+        worker: mode !== 'inline',
+        maxSpansPerTrace: spans,
+      });
+  const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+  const tracer = provider.getTracer('bench');
+  recordRun(tracer, -1); // starts the worker
+  await provider.forceFlush();
+  const exported = exporter.spans;
+  const root = startLargeRun(tracer, spans);
+  // A long run's spans have outlived many minor collections when its root ends: make them old.
+  if (old) (collect ??= gcOnDemand())();
+  // The pipelines run on their own (no forceFlush, which would export every batch at once).
+  const done =
+    processor instanceof RunBundleSpanProcessor
+      ? () => processor.stats.bundlesWritten >= 2
+      : () => exporter.spans >= exported + spans;
+  const delay = await longestDelay(async () => {
+    root.end();
+    const deadline = performance.now() + 120_000;
+    while (!done()) {
+      if (performance.now() > deadline) throw new Error(`${mode}: the large run was not done`);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  });
+  await provider.shutdown();
+  return delay;
+}
+
+let collect: (() => void) | undefined;
+
 /**
  * How long the application's thread is blocked while one large run (a root and `spans - 1`
- * children) is bundled, with the worker and inline: the longest event-loop delay observed between
- * the root's end and the bundle being written.
+ * children) is bundled: the longest event-loop delay between the root's end and the bundle being
+ * written, with the worker and inline. Measured in the same rounds, as what it compares with:
+ * the stock pipeline exporting the same spans (BatchSpanProcessor and the OTLP/HTTP exporter,
+ * JSON, posting to an endpoint in another process; from the root's end until every span's export
+ * has succeeded), `idle` (the timer alone) and `floor`, the delay the application's thread sees
+ * while it does nothing and a worker thread of the process only allocates for as long as the
+ * bundle takes. "spans old": a
+ * full collection before the root ends, as in a run that lasted minutes, whose spans the young
+ * generation no longer holds; the other rounds end the root right after its 10,000 children
+ * (every span still young).
  *
  * @example
  * for (const r of await benchLargeRunBlocking(2000)) console.log(r.name, r.value);
  */
 export async function benchLargeRunBlocking(spans = 10_000, rounds = 3): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'wb-bench-'));
-  const results: BenchResult[] = [];
+  const modes: BlockingMode[] = [
+    'idle',
+    'floor',
+    'stock',
+    'stock, spans old',
+    'worker',
+    'worker, spans old',
+    'inline',
+  ];
+  const delays = new Map<BlockingMode, number[]>(modes.map((m) => [m, []]));
   try {
-    for (const mode of ['worker', 'inline'] as const) {
-      const maxima: number[] = [];
-      for (let r = -1; r < rounds; r++) {
-        const processor = new RunBundleSpanProcessor({
-          sink: new FileBundleSink({ directory: join(dir, `${mode}-${r}`), fsync: true }),
-          worker: mode === 'worker',
-          maxSpansPerTrace: spans,
-        });
-        const provider = new BasicTracerProvider({ spanProcessors: [processor] });
-        const tracer = provider.getTracer('bench');
-        recordRun(tracer, -1); // starts the worker
-        await provider.forceFlush();
-        const root = tracer.startSpan('large run', { attributes: { 'workbench.run.id': 'large' } });
-        const ctx = trace.setSpan(context.active(), root);
-        for (let i = 1; i < spans; i++) {
-          const child = tracer.startSpan(
-            `chat ${i}`,
-            {
-              attributes: {
-                'gen_ai.operation.name': 'chat',
-                'gen_ai.usage.input_tokens': i,
-                'app.n': i,
-              },
-            },
-            ctx,
-          );
-          child.addEvent('app.note', { 'app.message': `call ${i}` });
-          child.end();
-        }
-        // The longest gap between ticks of a 1 ms timer: how long a request would wait.
-        let last = performance.now();
-        let longest = 0;
-        const ticker = setInterval(() => {
-          const now = performance.now();
-          longest = Math.max(longest, now - last);
-          last = now;
-        }, 1);
-        root.end();
-        while (processor.stats.bundlesWritten < 2) await new Promise((r) => setTimeout(r, 1));
-        clearInterval(ticker);
-        await provider.shutdown();
-        if (r >= 0) maxima.push(longest);
+    let n = 0;
+    for (let r = -1; r < rounds; r++) {
+      for (const mode of modes) {
+        const delay = await blockingRound(mode, spans, join(dir, `blocking-${n++}`));
+        if (r >= 0) delays.get(mode)!.push(delay);
       }
-      maxima.sort((a, b) => a - b);
-      results.push({
-        name: `longest event-loop delay, ${spans}-span run bundled, ${mode}`,
-        value: maxima[Math.floor(maxima.length / 2)]!,
-        unit: 'ms',
-      });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return results;
+  const median = (mode: BlockingMode): number => percentile(delays.get(mode)!, 50);
+  const name = (mode: BlockingMode): string =>
+    mode === 'idle'
+      ? 'longest event-loop delay, idle app thread, nothing else running'
+      : mode === 'floor'
+        ? 'longest event-loop delay, idle app thread, a worker allocating'
+        : mode.startsWith('stock')
+          ? `longest event-loop delay, ${spans}-span run exported, ${mode}`
+          : `longest event-loop delay, ${spans}-span run bundled, ${mode}`;
+  return modes.map((mode) => {
+    const base: BlockingMode | null = mode.startsWith('worker')
+      ? mode.endsWith('spans old')
+        ? 'stock, spans old'
+        : 'stock'
+      : mode === 'inline'
+        ? 'stock'
+        : null;
+    return {
+      name: name(mode),
+      value: median(mode),
+      unit: 'ms',
+      ...(base === null ? {} : { baseline: name(base), ratio: median(mode) / median(base) }),
+    };
+  });
 }
 
 /** Runs this bench alone. */
 export async function run(): Promise<BenchResult[]> {
-  return [...(await benchProcessor()), ...(await benchLargeRunBlocking())];
+  const only = process.env.BENCH_PROCESSOR_ONLY;
+  const rounds = Number(process.env.BENCH_BLOCKING_ROUNDS ?? 3);
+  return [
+    ...(only === 'blocking' ? [] : await benchProcessor()),
+    ...(only === 'pipeline' ? [] : await benchLargeRunBlocking(10_000, rounds)),
+  ];
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
