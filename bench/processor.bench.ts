@@ -12,7 +12,14 @@
  * round (all threads), per span: what the bundles cost the machine, wherever they run; and the
  * CPU time of the application's thread alone (Linux /proc; elsewhere event-loop busy time).
  *
+ * The application's thread's CPU in those rounds includes the traces it folds itself when the
+ * worker falls more than 20,000 spans behind, which it does here (the app records spans faster
+ * than one thread folds them): its share is printed. Paced rounds (stock and worker, after each
+ * round) record runs at a rate the worker keeps up with, as most applications do: their
+ * application's thread CPU is the handoff alone.
+ *
  * Environment: BENCH_FSYNC=0 writes without fsync; BENCH_RUNS and BENCH_ROUNDS size the run;
+ * BENCH_PACED_RATE (runs a second, default 500; 0 skips the paced rounds);
  * BENCH_PROCESSOR_ONLY=pipeline or =blocking runs one half; BENCH_BLOCKING_ROUNDS (3) sizes the
  * event-loop delay half.
  * Run alone: node --conditions=source --import tsx bench/processor.bench.ts
@@ -85,9 +92,21 @@ interface Round {
   mainUsPerSpan: number;
   onEnd: number[];
   bundles: number;
+  /** Runs folded on the application's thread because the worker was behind. */
+  foldedInline: number;
 }
 
-async function measure(mode: Mode, runs: number, dir: string, fsync: boolean): Promise<Round> {
+/**
+ * One round of `runs` runs. At `rate` runs a second when given (each 10 runs wait for their
+ * time), else as fast as the application's thread can record them, yielding every 50.
+ */
+async function measure(
+  mode: Mode,
+  runs: number,
+  dir: string,
+  fsync: boolean,
+  rate = 0,
+): Promise<Round> {
   const processors: SpanProcessor[] = [
     new BatchSpanProcessor(new SerializingExporter(), {
       maxQueueSize: 1_000_000,
@@ -113,18 +132,24 @@ async function measure(mode: Mode, runs: number, dir: string, fsync: boolean): P
   await provider.forceFlush();
   timed?.samples.splice(0);
   const written = bundleProcessor?.stats.bundlesWritten ?? 0;
+  const inline = bundleProcessor?.stats.foldedInline ?? 0;
   const cpu = process.cpuUsage();
   const main = mainThreadCpuMs();
   const start = process.hrtime.bigint();
+  const started = performance.now();
   for (let i = 0; i < runs; i++) {
     recordRun(tracer, i);
-    if (i % 50 === 49) await new Promise((r) => setImmediate(r));
+    if (rate > 0 && i % 10 === 9) {
+      const wait = started + ((i + 1) * 1000) / rate - performance.now();
+      await new Promise((r) => (wait > 0 ? setTimeout(r, wait) : setImmediate(r)));
+    } else if (rate === 0 && i % 50 === 49) await new Promise((r) => setImmediate(r));
   }
   await provider.forceFlush();
   const elapsed = Number(process.hrtime.bigint() - start) / 1000;
   const used = process.cpuUsage(cpu);
   const busy = (mainThreadCpuMs() - main) * 1000;
   const bundles = (bundleProcessor?.stats.bundlesWritten ?? 0) - written;
+  const foldedInline = (bundleProcessor?.stats.foldedInline ?? 0) - inline;
   await provider.shutdown();
   const spans = runs * SPANS_PER_RUN;
   return {
@@ -133,6 +158,7 @@ async function measure(mode: Mode, runs: number, dir: string, fsync: boolean): P
     mainUsPerSpan: busy / spans,
     onEnd: timed?.samples ?? [],
     bundles,
+    foldedInline,
   };
 }
 
@@ -164,6 +190,11 @@ export interface ProcessorBenchOptions {
   rounds?: number;
   /** fsync bundle files and the folder. Default true; BENCH_FSYNC=0 turns it off. */
   fsync?: boolean;
+  /**
+   * Runs a second of the paced rounds, a load one worker thread keeps up with here (stock and
+   * worker, 4 s a round); 0 skips them. Default 500 (5,000 spans/s), or BENCH_PACED_RATE.
+   */
+  pacedRate?: number;
 }
 
 /**
@@ -177,15 +208,24 @@ export async function benchProcessor(options: ProcessorBenchOptions = {}): Promi
   const runs = options.runs ?? Number(process.env.BENCH_RUNS ?? 2000);
   const rounds = options.rounds ?? Number(process.env.BENCH_ROUNDS ?? 7);
   const fsync = options.fsync ?? process.env.BENCH_FSYNC !== '0';
+  const rate = options.pacedRate ?? Number(process.env.BENCH_PACED_RATE ?? 500);
   const dir = mkdtempSync(join(tmpdir(), 'wb-bench-'));
   const modes: Mode[] = ['stock', 'worker', 'inline'];
   const rows = new Map<Mode, Round[]>(modes.map((m) => [m, []]));
+  const paced = new Map<Mode, Round[]>([
+    ['stock', []],
+    ['worker', []],
+  ]);
   try {
     let n = 0;
     for (const mode of modes) await measure(mode, 200, join(dir, `warm-${n++}`), fsync);
     for (let r = 0; r < rounds; r++) {
       for (const mode of modes) {
         rows.get(mode)!.push(await measure(mode, runs, join(dir, `r${n++}`), fsync));
+      }
+      if (rate > 0) {
+        for (const [mode, list] of paced)
+          list.push(await measure(mode, rate * 4, join(dir, `p${n++}`), fsync, rate));
       }
     }
   } finally {
@@ -238,6 +278,43 @@ export async function benchProcessor(options: ProcessorBenchOptions = {}): Promi
     // Every round must have written every run's bundle, or the figure means nothing.
     if (bundles.some((b) => b !== runs)) {
       throw new Error(`${mode}: expected ${runs} bundles a round, got ${bundles.join(', ')}`);
+    }
+  }
+  results.push({
+    name: '  share of runs folded inline (worker behind), worker',
+    value: 100 * median('worker', (r) => r.foldedInline / r.bundles),
+    unit: '%',
+  });
+  if (rate > 0) {
+    const pick = (mode: Mode): number =>
+      percentile(
+        paced.get(mode)!.map((r) => r.mainUsPerSpan),
+        50,
+      );
+    const stockName = `stock pipeline, application's thread CPU, paced at ${rate * SPANS_PER_RUN} spans/s`;
+    results.push(
+      { name: stockName, value: pick('stock'), unit: 'µs/span' },
+      {
+        name: `stock + RunBundleSpanProcessor, worker, application's thread CPU, paced`,
+        value: pick('worker'),
+        unit: 'µs/span',
+        baseline: stockName,
+        ratio: pick('worker') / pick('stock'),
+      },
+      {
+        name: '  share of runs folded inline (worker behind), worker, paced',
+        value:
+          100 *
+          percentile(
+            paced.get('worker')!.map((r) => r.foldedInline / r.bundles),
+            50,
+          ),
+        unit: '%',
+      },
+    );
+    const written = paced.get('worker')!.map((r) => r.bundles);
+    if (written.some((b) => b !== rate * 4)) {
+      throw new Error(`paced: expected ${rate * 4} bundles a round, got ${written.join(', ')}`);
     }
   }
   return results;

@@ -123,6 +123,7 @@ export class BundlePipeline {
     segmentsHeld: 0,
     openRunsCutShort: 0,
     openRunErrors: 0,
+    foldedInline: 0,
   };
   readonly log: DiagLogger;
   private readonly queue: TraceItem[] = [];
@@ -154,6 +155,7 @@ export class BundlePipeline {
               fatal ? 'worker' : 'workerBatch',
               fatal ? `${reason}; folding on this thread from now on` : reason,
             );
+            this.stats.foldedInline += items.length;
             for (const item of items) this.processInline(item);
           },
           // A worker killed mid-append would hold the folder's ledger lock forever.
@@ -297,9 +299,12 @@ export class BundlePipeline {
     }
     if (runs.length === 0) return;
     const worker = this.worker;
-    if (worker?.usable && worker.backlog < MAX_WORKER_BACKLOG_SPANS)
+    if (worker?.usable && worker.backlog < MAX_WORKER_BACKLOG_SPANS) {
       this.track(worker.submit(runs));
-    else for (const item of runs) this.processInline(item);
+      return;
+    }
+    if (worker !== undefined) this.stats.foldedInline += runs.length;
+    for (const item of runs) this.processInline(item);
   }
 
   /**
@@ -436,6 +441,7 @@ export class BundlePipeline {
       const result = results[i];
       if (result === undefined) {
         // The worker answered for fewer traces than it was sent: do the rest here.
+        this.stats.foldedInline++;
         this.processInline(items[i]!);
         continue;
       }

@@ -88,4 +88,10 @@ export interface BundleFoldingStats {
   openRunsCutShort: number;
   /** Failures to store or read open runs (the segment is then folded alone). */
   openRunErrors: number;
+  /**
+   * Traces folded on the application's thread although the worker was on: it was more than
+   * 20,000 spans behind (backpressure: the application produces spans faster than one thread
+   * folds them), could not take a batch, or is gone. Always 0 with `worker: false`.
+   */
+  foldedInline: number;
 }

@@ -244,6 +244,7 @@ describe('RunBundleSpanProcessor on its worker thread', () => {
     const pipeline = (processor as unknown as { pipeline: { worker?: { usable: boolean } } })
       .pipeline;
     expect(pipeline.worker?.usable).toBe(true);
+    expect(processor.stats.foldedInline).toBe(0);
     expect(seen).toHaveLength(1);
     const [bundle, result] = seen[0]!;
     expect(result).toEqual({ status: 'written', location: join(dir, `${traceId}.json`) });
@@ -268,6 +269,7 @@ describe('RunBundleSpanProcessor on its worker thread', () => {
       recordRawRun(provider.getTracer('t'));
       await provider.forceFlush();
       expect(processor.stats.bundlesWritten).toBe(1);
+      expect(processor.stats.foldedInline).toBe(0); // no worker to be behind
       await provider.shutdown();
     }
   });
@@ -292,6 +294,7 @@ describe('RunBundleSpanProcessor on its worker thread', () => {
     submitAll(pipeline, oddSpans());
     await pipeline.flush();
     expect(pipeline.stats.bundlesWritten).toBe(4);
+    expect(pipeline.stats.foldedInline).toBe(4);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/could not start: no threads here; folding on this thread/);
     await pipeline.stop();
@@ -312,7 +315,12 @@ describe('RunBundleSpanProcessor on its worker thread', () => {
       submitAll(pipeline, oddSpans()); // new traces: inline at once
       await pipeline.flush();
       expect(bundlesIn(dir)).toHaveLength(4);
-      expect(pipeline.stats).toMatchObject({ bundlesWritten: 4, foldErrors: 0, sinkErrors: 0 });
+      expect(pipeline.stats).toMatchObject({
+        bundlesWritten: 4,
+        foldErrors: 0,
+        sinkErrors: 0,
+        foldedInline: 4,
+      });
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatch(/bundle worker (failed|exited).*folding on this thread/);
       await pipeline.stop();
@@ -327,6 +335,7 @@ describe('RunBundleSpanProcessor on its worker thread', () => {
     submitAll(pipeline, oddSpans());
     await pipeline.flush();
     expect(bundlesIn(dir)).toHaveLength(2);
+    expect(pipeline.stats.foldedInline).toBe(2);
     expect(warnings).toEqual([
       expect.stringMatching(/failed a batch: disk gremlins/) as unknown as string,
     ]);
@@ -344,9 +353,11 @@ describe('RunBundleSpanProcessor on its worker thread', () => {
     expect(warnings).toEqual([
       expect.stringMatching(/could not be sent to the worker/) as unknown as string,
     ]);
+    expect(pipeline.stats.foldedInline).toBe(2);
     submitAll(pipeline, oddSpans());
     await pipeline.flush();
     expect(pipeline.stats.bundlesWritten).toBe(4);
+    expect(pipeline.stats.foldedInline).toBe(2); // the next batch went to the worker
     await pipeline.stop();
   });
 
@@ -368,6 +379,7 @@ describe('RunBundleSpanProcessor on its worker thread', () => {
     submitAll(pipeline, oddSpans()); // the worker is 20 001 spans behind: inline
     await waitUntil(() => pipeline.stats.bundlesWritten === 2, 'the inline bundles');
     expect(bundlesIn(dir)).toHaveLength(2);
+    expect(pipeline.stats.foldedInline).toBe(2);
     await pipeline.stop();
   });
 
