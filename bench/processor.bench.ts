@@ -31,7 +31,7 @@ import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { context, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -51,11 +51,9 @@ import { recordRun, SPANS_PER_RUN } from './workload.js';
 
 class SerializingExporter implements SpanExporter {
   bytes = 0;
-  spans = 0;
   export(spans: ReadableSpan[], done: (r: ExportResult) => void): void {
     const body = JsonTraceSerializer.serializeRequest(spans);
     this.bytes += body?.byteLength ?? 0;
-    this.spans += spans.length;
     done({ code: ExportResultCode.SUCCESS });
   }
   shutdown(): Promise<void> {
@@ -379,14 +377,14 @@ class CountingExporter implements SpanExporter {
   }
 }
 
-let endpoint: { url: string; process: ChildProcess } | undefined;
+let endpoint: string | undefined;
 
 /**
  * The URL of an OTLP/HTTP endpoint in a process of its own, as a Collector would be: it reads each
  * request and answers 200 with an empty export response. Started on first use, stopped at exit.
  */
 async function collectorUrl(): Promise<string> {
-  if (endpoint !== undefined) return endpoint.url;
+  if (endpoint !== undefined) return endpoint;
   const child = spawn(
     process.execPath,
     [
@@ -406,8 +404,8 @@ async function collectorUrl(): Promise<string> {
   });
   child.unref();
   child.stdout.destroy();
-  endpoint = { url: `http://127.0.0.1:${port}/v1/traces`, process: child };
-  return endpoint.url;
+  endpoint = `http://127.0.0.1:${port}/v1/traces`;
+  return endpoint;
 }
 
 /** The longest gap between ticks of a 1 ms timer while `work` runs: how long a request would wait. */
@@ -460,8 +458,10 @@ async function blockingRound(mode: BlockingMode, spans: number, dir: string): Pr
     return longestDelay(() => worker.done);
   }
   const old = mode.endsWith('spans old');
-  const exporter = new CountingExporter(new OTLPTraceExporter({ url: await collectorUrl() }));
-  const processor = mode.startsWith('stock')
+  const exporter = mode.startsWith('stock')
+    ? new CountingExporter(new OTLPTraceExporter({ url: await collectorUrl() }))
+    : undefined;
+  const processor = exporter
     ? new BatchSpanProcessor(exporter, {
         maxQueueSize: 1_000_000,
         maxExportBatchSize: 512,
@@ -476,15 +476,14 @@ async function blockingRound(mode: BlockingMode, spans: number, dir: string): Pr
   const tracer = provider.getTracer('bench');
   recordRun(tracer, -1); // starts the worker
   await provider.forceFlush();
-  const exported = exporter.spans;
+  const exported = exporter?.spans ?? 0;
   const root = startLargeRun(tracer, spans);
   // A long run's spans have outlived many minor collections when its root ends: make them old.
   if (old) (collect ??= gcOnDemand())();
   // The pipelines run on their own (no forceFlush, which would export every batch at once).
-  const done =
-    processor instanceof RunBundleSpanProcessor
-      ? () => processor.stats.bundlesWritten >= 2
-      : () => exporter.spans >= exported + spans;
+  const done = exporter
+    ? () => exporter.spans >= exported + spans
+    : () => (processor as RunBundleSpanProcessor).stats.bundlesWritten >= 2;
   const delay = await longestDelay(async () => {
     root.end();
     const deadline = performance.now() + 120_000;
@@ -507,10 +506,9 @@ let collect: (() => void) | undefined;
  * JSON, posting to an endpoint in another process; from the root's end until every span's export
  * has succeeded), `idle` (the timer alone) and `floor`, the delay the application's thread sees
  * while it does nothing and a worker thread of the process only allocates for as long as the
- * bundle takes. "spans old": a
- * full collection before the root ends, as in a run that lasted minutes, whose spans the young
- * generation no longer holds; the other rounds end the root right after its 10,000 children
- * (every span still young).
+ * bundle takes. "spans old": a full collection before the root ends, as in a run that lasted
+ * minutes, whose spans the young generation no longer holds; the other rounds end the root right
+ * after its children (every span still young).
  *
  * @example
  * for (const r of await benchLargeRunBlocking(2000)) console.log(r.name, r.value);
