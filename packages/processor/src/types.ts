@@ -91,7 +91,8 @@ export interface BundleFoldingStats {
   /**
    * Traces folded on the application's thread although the worker was on: it was more than
    * 20,000 spans behind (backpressure: the application produces spans faster than one thread
-   * folds them), could not take a batch, or is gone. Always 0 with `worker: false`.
+   * folds them), could not take a batch, or is gone. Always 0 without a worker (`worker: false`,
+   * or a sink other than a FileBundleSink).
    */
   foldedInline: number;
 }

@@ -225,9 +225,11 @@ describe('RunBundleSpanProcessor on its worker thread', () => {
     expect(warnings).toEqual([
       expect.stringMatching(/could not be sent to the worker/) as unknown as string,
     ]);
+    expect(pipeline.stats.foldedInline).toBe(1);
     submitAll(pipeline, oddSpans()); // the worker is kept
     await pipeline.flush();
     expect(pipeline.stats.bundlesWritten).toBe(3);
+    expect(pipeline.stats.foldedInline).toBe(1);
     await pipeline.stop();
   });
 
