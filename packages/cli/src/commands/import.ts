@@ -182,12 +182,9 @@ export const importCommand: Command = async (argv, io) => {
         if (groups.size === 0)
           throw new CliError(`no trace of run ${JSON.stringify(runId)} in the input`, EXIT.io);
       }
-      const folded = foldTraceGroups(groups, {
-        all,
-        truncated: capped(limits.cap, report),
-        cap: limits.cap,
-        logEvents,
-      });
+      reportCapped(limits.cap, report);
+      // The traces the cap cut fold as incomplete, with their count: `cap` says which.
+      const folded = foldTraceGroups(groups, { all, cap: limits.cap, logEvents });
       report.skipped = folded.skipped;
       await writeAll(folded.bundles, sink, report, progress);
     } else if (source === 'jaeger' || source === 'tempo' || source === 'zipkin') {
@@ -213,7 +210,7 @@ export const importCommand: Command = async (argv, io) => {
           });
         }
       }
-      for (const id of capped(limits.cap, report)) truncated.add(id);
+      reportCapped(limits.cap, report);
       const folded = foldTraceGroups(groups, { all, truncated, cap: limits.cap });
       report.skipped = folded.skipped;
       // What a lossy backend (Zipkin) lost of a trace goes into its bundle's diagnostics.
@@ -477,8 +474,8 @@ const DEFAULT_RUN_LOOKBACK = '7d';
 /** As `readOtlpFile`'s default: a bound for standard input that never ends. */
 const DEFAULT_MAX_INPUT_BYTES = 1024 * 1024 * 1024;
 
-/** The traces the span cap cut, each reported once; they are folded as incomplete. */
-function capped(cap: SpanCap, report: Report): Set<string> {
+/** Reports each trace the span cap cut, once (`foldTraceGroups`' `cap` folds it as incomplete). */
+function reportCapped(cap: SpanCap, report: Report): void {
   for (const [traceId, n] of [...cap.dropped].sort(([a], [b]) => (a < b ? -1 : 1))) {
     report.issues.push({
       traceId,
@@ -486,7 +483,6 @@ function capped(cap: SpanCap, report: Report): Set<string> {
       message: `trace ${traceId} has more than ${cap.maxSpansPerTrace} spans: ${n} dropped; its bundle says complete: false and how many (spans_dropped; raise with --max-spans-per-trace)`,
     });
   }
-  return new Set(cap.dropped.keys());
 }
 
 /** A one-line progress bar on standard error, drawn only when the output is a terminal. */
